@@ -1,0 +1,28 @@
+// swift-tools-version:6.0
+// iosim: when a program does asynchronous IO, who is doing the work?
+// Module graph (arrows point to dependencies, never upward):
+//   iosim -> IOSimScenario -> IOSimModel -> IOSimEngine -> IOSimCore
+import PackageDescription
+
+let checks: [SwiftSetting] = [.define("IOSIM_INTERNAL_CHECKS", .when(configuration: .debug))]
+
+let package = Package(
+    name: "iosim",
+    products: [
+        .executable(name: "iosim", targets: ["iosim"]),
+        .library(name: "IOSimModel", targets: ["IOSimModel"]),
+        .library(name: "IOSimScenario", targets: ["IOSimScenario"]),
+    ],
+    targets: [
+        .target(name: "IOSimCore", swiftSettings: checks),
+        .target(name: "IOSimEngine", dependencies: ["IOSimCore"], swiftSettings: checks),
+        .target(name: "IOSimModel", dependencies: ["IOSimCore", "IOSimEngine"], swiftSettings: checks),
+        .target(name: "IOSimScenario", dependencies: ["IOSimModel"], swiftSettings: checks),
+        .executableTarget(name: "iosim", dependencies: ["IOSimScenario", "IOSimModel"], swiftSettings: checks),
+        .testTarget(name: "IOSimCoreTests", dependencies: ["IOSimCore"]),
+        .testTarget(name: "IOSimEngineTests", dependencies: ["IOSimEngine"]),
+        .testTarget(name: "IOSimModelTests", dependencies: ["IOSimModel"]),
+        .testTarget(name: "IOSimScenarioTests", dependencies: ["IOSimScenario"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

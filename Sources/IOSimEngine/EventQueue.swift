@@ -1,0 +1,114 @@
+//! The future-event list: a binary min-heap of small value-type events.
+//!
+//! Order is total and documented: by `time`, then by priority class (lower first), then by the sequence
+//! number given when the event was scheduled (earlier first). Heap stability is never relied on: the
+//! sequence makes every key unique. With the few tens of pending events an IO model has, a binary heap
+//! beats calendar and ladder queues (shared/bench/README.md).
+
+import IOSimCore
+
+/// The priority class of an event: among events at the same nanosecond, lower classes run first.
+public struct EventPriority: RawRepresentable, Hashable, Comparable, Sendable {
+    public var rawValue: UInt8
+    @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
+    @inlinable public static func < (a: EventPriority, b: EventPriority) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// One scheduled event: a message to an actor at a virtual instant. 32 bytes, no references.
+public struct Event: Sendable, Equatable {
+    @inlinable public init(time: Int64, order: UInt64, kind: UInt32, target: UInt32, generation: UInt32) {
+        self.time = time
+        self.order = order
+        self.kind = kind
+        self.target = target
+        self.generation = generation
+    }
+
+    /// When it happens, in nanoseconds since the start of the run.
+    public var time: Int64
+    /// `priority << 56 | sequence`: the tie-break among events at the same `time`.
+    public var order: UInt64
+    /// What happens (the model's message kind).
+    public var kind: UInt32
+    /// To whom (the model's actor index: a thread, a CPU, a device channel).
+    public var target: UInt32
+    /// The target's generation when scheduled; a model uses it to discard events made stale (lazy cancellation).
+    public var generation: UInt32
+
+    /// The instant of the event.
+    @inlinable public var instant: SimInstant { SimInstant(nanosecondsSinceStart: time) }
+    /// The priority class of the event.
+    @inlinable public var priority: EventPriority { EventPriority(rawValue: UInt8(order >> 56)) }
+    /// The scheduling sequence number (unique within a run).
+    @inlinable public var sequence: UInt64 { order & 0x00FF_FFFF_FFFF_FFFF }
+
+    @inlinable @inline(__always) func precedes(_ other: Event) -> Bool {
+        time < other.time || (time == other.time && order < other.order)
+    }
+}
+
+/// A binary min-heap of `Event` keyed by `(time, priority, sequence)`.
+public struct EventQueue: Sendable {
+    @usableFromInline var heap: ContiguousArray<Event> = []
+
+    public init() { heap.reserveCapacity(64) }
+
+    /// Number of pending events.
+    @inlinable public var count: Int { heap.count }
+    /// Whether no event is pending.
+    @inlinable public var isEmpty: Bool { heap.isEmpty }
+    /// The first event, without removing it.
+    @inlinable public var first: Event? { heap.first }
+
+    /// Adds an event. - Complexity: O(log n).
+    @inlinable public mutating func push(_ event: Event) {
+        heap.append(event)
+        heap.withUnsafeMutableBufferPointer { h in
+            var i = h.count - 1
+            while i > 0 {
+                let parent = (i - 1) >> 1
+                if !event.precedes(h[parent]) { break }
+                h[i] = h[parent]
+                i = parent
+            }
+            h[i] = event
+        }
+        #if IOSIM_INTERNAL_CHECKS
+        checkInvariants()
+        #endif
+    }
+
+    /// Removes and returns the first event. - Complexity: O(log n).
+    @inlinable public mutating func pop() -> Event? {
+        guard let last = heap.popLast() else { return nil }
+        if heap.isEmpty { return last }
+        let top = heap[0]
+        heap.withUnsafeMutableBufferPointer { h in
+            let n = h.count
+            var i = 0
+            while true {
+                var child = 2 * i + 1
+                if child >= n { break }
+                if child + 1 < n && h[child + 1].precedes(h[child]) { child += 1 }
+                if !h[child].precedes(last) { break }
+                h[i] = h[child]
+                i = child
+            }
+            h[i] = last
+        }
+        #if IOSIM_INTERNAL_CHECKS
+        checkInvariants()
+        #endif
+        return top
+    }
+
+    /// Traps, naming the offending events, if a parent does not precede its children.
+    public func checkInvariants() {
+        for i in 1..<max(heap.count, 1) {
+            let parent = (i - 1) >> 1
+            precondition(
+                heap[parent].precedes(heap[i]),
+                "event queue out of order: \(heap[parent]) at \(parent) does not precede \(heap[i]) at \(i)")
+        }
+    }
+}

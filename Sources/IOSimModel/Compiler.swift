@@ -1,0 +1,278 @@
+//! Turns thread programs into flat instruction lists and checks everything that can be checked before
+//! the run: names resolve, durations are not negative, a request is issued before it is waited on.
+
+import IOSimCore
+
+struct CompiledIO: Sendable {
+    var direction: IODirection
+    var file: Int32
+    var sizeBytes: Int64
+    var offset: OffsetSpec
+    var blocking: Bool
+    var notice: NoticeKind
+    var port: Int32
+    var routineCost: Distribution
+    var buffered: Bool
+    var slot: Int32
+    var skipPortOnSynchronousSuccess: Bool
+}
+
+enum NoticeKind: UInt8, Sendable {
+    case statusOnly, completionRoutine, port
+}
+
+enum Instruction: Sendable {
+    case compute(Distribution)
+    case sleep(Distribution)
+    case open(file: Int32)
+    case io(CompiledIO)
+    case getResult(slot: Int32, wait: Bool)
+    case waitEvent(slot: Int32)
+    case alertableWait(timeoutNanoseconds: Int64)  // -1: no timeout
+    case dequeue(port: Int32)
+    case post(port: Int32)
+    case loopStart(count: Int64, end: Int32)  // count -1: forever
+    case loopEnd(start: Int32)
+    case pollUntil(slot: Int32, exit: Int32)
+    case jump(to: Int32)
+    case spawn(template: Int32)
+    case report
+    case end
+}
+
+struct CompiledProgram: Sendable {
+    var instructions: [Instruction] = []
+    /// For each instruction, where it came from ("step 3.2 (getResult)"), for error messages.
+    var stepNames: [String] = []
+    var slotNames: [String] = []
+}
+
+struct Compiler {
+    let scenario: Scenario
+
+    func check(_ condition: Bool, _ subject: String, _ message: String) throws(SimulationError) {
+        if !condition { throw SimulationError(.invalidConfiguration, subject: subject, message: message) }
+    }
+
+    func checkDistribution(_ d: Distribution, _ subject: String, kind: SimulationError.Kind = .invalidConfiguration)
+        throws(SimulationError)
+    {
+        func fail(_ m: String) -> SimulationError { SimulationError(kind, subject: subject, message: m) }
+        switch d {
+        case .constant(let v): if v < 0 { throw fail("a duration cannot be negative (found \(v)ns)") }
+        case .uniform(let a, let b):
+            if a < 0 || b < a { throw fail("a uniform distribution needs 0 <= min <= max (found \(a)ns...\(b)ns)") }
+        case .exponential(let m): if m < 0 { throw fail("the mean cannot be negative (found \(m)ns)") }
+        case .normal(let m, let sd):
+            if m < 0 || sd < 0 { throw fail("mean and standard deviation cannot be negative") }
+        case .logNormal(let m, let s):
+            if m <= 0 || !(s >= 0) || s > 10 { throw fail("a log-normal needs a positive mean and 0 <= sigma <= 10") }
+        case .empirical(let points):
+            if points.isEmpty { throw fail("an empirical table needs at least one point") }
+            for (i, p) in points.enumerated() {
+                if !(p.percentile >= 0 && p.percentile <= 100) { throw fail("percentiles lie in 0...100") }
+                if p.value < 0 { throw fail("values cannot be negative") }
+                if i > 0 && (p.percentile < points[i - 1].percentile || p.value < points[i - 1].value) {
+                    throw fail("an empirical table must ascend in percentile and value")
+                }
+            }
+        }
+    }
+
+    func validateConfiguration() throws(SimulationError) {
+        let m = scenario.machine, k = scenario.kernel, d = scenario.device, i = scenario.interrupts
+        try check(m.cpuCount >= 1 && m.cpuCount <= 4096, "machine.cpus", "needs 1 to 4096 CPUs (found \(m.cpuCount))")
+        for (value, key) in [
+            (m.contextSwitch, "machine.contextSwitch"), (m.wakeupLatency, "machine.wakeupLatency"),
+            (m.timeSlice, "machine.timeSlice"), (m.threadCreate, "machine.threadCreate"),
+            (k.syscallEntry, "kernel.syscallEntry"), (k.syscallExit, "kernel.syscallExit"),
+            (k.requestCreate, "kernel.requestCreate"), (k.driverSubmit, "kernel.driverSubmit"),
+            (k.pollCheck, "kernel.pollCheck"), (k.openFile, "kernel.openFile"),
+            (i.deliveryLatency, "interrupts.delivery"), (i.isr, "interrupts.isr"),
+            (i.deferredPerRequest, "interrupts.deferred"), (i.coalesceTime, "interrupts.coalesceTime"),
+        ] {
+            try check(value.nanoseconds >= 0, key, "a duration cannot be negative (found \(value.nanoseconds)ns)")
+        }
+        try check(m.threadStackBytes >= 0, "machine.threadStack", "cannot be negative")
+        try check(k.pageCacheCopyBytesPerSecond > 0, "kernel.pageCacheCopy", "the copy bandwidth must be positive")
+        try checkDistribution(d.readLatency, "device.latency")
+        if let w = d.writeLatency { try checkDistribution(w, "device.writeLatency") }
+        try check(d.bandwidthBytesPerSecond >= 0, "device.bandwidth", "cannot be negative")
+        try check(d.queueDepth >= 1, "device.queueDepth", "must be at least 1 (found \(d.queueDepth))")
+        try check(d.channels >= 1, "device.channels", "must be at least 1 (found \(d.channels))")
+        try check(d.capacityBytes > 0, "device.capacity", "must be positive")
+        if case .pio(let rate) = d.transfer {
+            try check(rate > 0, "device.pioRate", "the PIO copy rate must be positive")
+        }
+        if let h = d.hdd {
+            try check(h.rpm > 0, "device.hdd.rpm", "must be positive")
+            try check(
+                h.trackToTrackSeek.nanoseconds >= 0 && h.fullStrokeSeek >= h.trackToTrackSeek, "device.hdd",
+                "needs 0 <= trackToTrackSeek <= fullStrokeSeek")
+        }
+        if case .fixed(let cpu) = i.target {
+            try check(
+                cpu >= 0 && cpu < m.cpuCount, "interrupts.target", "CPU \(cpu) does not exist (CPUs 0..<\(m.cpuCount))")
+        }
+        try check(i.coalesceCount >= 0, "interrupts.coalesceCount", "cannot be negative")
+        for (n, f) in scenario.files.enumerated() {
+            try check(f.sizeBytes > 0, "files[\(n)].size", "a file needs a positive size")
+            try check(
+                !scenario.files[..<n].contains { $0.name == f.name }, "files[\(n)].name",
+                "a second file named '\(f.name)'")
+        }
+        for (n, p) in scenario.ports.enumerated() {
+            try check(p.concurrency >= 0, "ports[\(n)].concurrency", "cannot be negative")
+            try check(
+                !scenario.ports[..<n].contains { $0.name == p.name }, "ports[\(n)].name",
+                "a second port named '\(p.name)'")
+        }
+        for (n, t) in scenario.threads.enumerated() {
+            try check(t.count >= 1 && t.count <= 1_000_000, "threads[\(n)].count", "needs 1 to 1,000,000 (found \(t.count))")
+            try check(
+                !scenario.threads[..<n].contains { $0.name == t.name }, "threads[\(n)].name",
+                "a second thread named '\(t.name)'")
+        }
+        if let s = scenario.stop.afterIOs { try check(s >= 1, "stop.ios", "must be at least 1") }
+        if let s = scenario.stop.afterTime { try check(s.nanoseconds > 0, "stop.time", "must be positive") }
+    }
+
+    func compile(_ spec: ThreadSpec) throws(SimulationError) -> CompiledProgram {
+        var program = CompiledProgram()
+        var issued: [Bool] = []
+        try emit(spec.program, path: "", thread: spec, into: &program, issued: &issued)
+        program.instructions.append(.end)
+        program.stepNames.append("end")
+        return program
+    }
+
+    private func slot(_ name: String, _ program: inout CompiledProgram, _ issued: inout [Bool]) -> Int32 {
+        if let i = program.slotNames.firstIndex(of: name) { return Int32(i) }
+        program.slotNames.append(name)
+        issued.append(false)
+        return Int32(program.slotNames.count - 1)
+    }
+
+    private func emit(
+        _ operations: [Operation], path: String, thread: ThreadSpec, into program: inout CompiledProgram,
+        issued: inout [Bool]
+    ) throws(SimulationError) {
+        for (index, operation) in operations.enumerated() {
+            let step = path.isEmpty ? "\(index + 1)" : "\(path).\(index + 1)"
+            let subject = "thread '\(thread.name)' step \(step)"
+            func fail(_ message: String) -> SimulationError {
+                SimulationError(.invalidProgram, subject: subject, message: message)
+            }
+            func add(_ instruction: Instruction, _ label: String) {
+                program.instructions.append(instruction)
+                program.stepNames.append("step \(step) (\(label))")
+            }
+            func requestSlot(_ name: String) throws(SimulationError) -> Int32 {
+                guard let i = program.slotNames.firstIndex(of: name), issued[i] else {
+                    throw fail("waits on request '\(name)', which this thread has not issued before this step")
+                }
+                return Int32(i)
+            }
+            func portIndex(_ name: String) throws(SimulationError) -> Int32 {
+                guard let i = scenario.ports.firstIndex(where: { $0.name == name }) else {
+                    let known = scenario.ports.map(\.name).joined(separator: ", ")
+                    throw fail("no port named '\(name)' (ports: \(known.isEmpty ? "none" : known))")
+                }
+                return Int32(i)
+            }
+            func fileIndex(_ name: String) throws(SimulationError) -> Int32 {
+                guard let i = scenario.files.firstIndex(where: { $0.name == name }) else {
+                    let known = scenario.files.map(\.name).joined(separator: ", ")
+                    throw fail("no file named '\(name)' (files: \(known.isEmpty ? "none" : known))")
+                }
+                return Int32(i)
+            }
+            switch operation {
+            case .compute(let d):
+                try checkDistribution(d, subject, kind: .invalidProgram)
+                add(.compute(d), "compute")
+            case .sleep(let d):
+                try checkDistribution(d, subject, kind: .invalidProgram)
+                add(.sleep(d), "sleep")
+            case .open(let file):
+                add(.open(file: try fileIndex(file)), "open")
+            case .io(let io):
+                let file = try fileIndex(io.file)
+                let spec = scenario.files[Int(file)]
+                if io.sizeBytes <= 0 { throw fail("an IO needs a positive size (found \(io.sizeBytes))") }
+                if io.sizeBytes > spec.sizeBytes {
+                    throw fail("an IO of \(io.sizeBytes) bytes does not fit in '\(spec.name)' (\(spec.sizeBytes) bytes)")
+                }
+                if case .fixed(let off) = io.offset, off < 0 || off + io.sizeBytes > spec.sizeBytes {
+                    throw fail("offset \(off) + \(io.sizeBytes) bytes lies outside '\(spec.name)' (\(spec.sizeBytes) bytes)")
+                }
+                var notice = NoticeKind.statusOnly
+                var port: Int32 = -1
+                var routine = Distribution.constant(0)
+                switch io.notice {
+                case .statusOnly: break
+                case .completionRoutine(let cost):
+                    try checkDistribution(cost, subject, kind: .invalidProgram)
+                    notice = .completionRoutine
+                    routine = cost
+                case .port(let name):
+                    notice = .port
+                    port = try portIndex(name)
+                }
+                if io.style == .blocking && notice != .statusOnly {
+                    throw fail("a blocking IO cannot have a completion routine or a port; use style overlapped")
+                }
+                var s: Int32 = -1
+                if let name = io.name {
+                    s = slot(name, &program, &issued)
+                    issued[Int(s)] = true
+                }
+                add(
+                    .io(
+                        CompiledIO(
+                            direction: io.direction, file: file, sizeBytes: io.sizeBytes, offset: io.offset,
+                            blocking: io.style == .blocking, notice: notice, port: port, routineCost: routine,
+                            buffered: io.buffered ?? spec.buffered, slot: s,
+                            skipPortOnSynchronousSuccess: io.skipPortOnSynchronousSuccess)), io.direction.rawValue)
+            case .getResult(let name, let wait):
+                add(.getResult(slot: try requestSlot(name), wait: wait), "getResult")
+            case .waitEvent(let name):
+                add(.waitEvent(slot: try requestSlot(name)), "waitEvent")
+            case .alertableWait(let timeout):
+                if let t = timeout, t.nanoseconds < 0 { throw fail("a timeout cannot be negative") }
+                add(.alertableWait(timeoutNanoseconds: timeout?.nanoseconds ?? -1), "alertableWait")
+            case .dequeue(let port):
+                add(.dequeue(port: try portIndex(port)), "dequeue")
+            case .post(let port):
+                add(.post(port: try portIndex(port)), "post")
+            case .repeatCount(let count, let body):
+                if count < 0 { throw fail("a repeat count cannot be negative (found \(count))") }
+                let start = program.instructions.count
+                add(.loopStart(count: Int64(count), end: -1), "repeat")
+                try emit(body, path: step, thread: thread, into: &program, issued: &issued)
+                add(.loopEnd(start: Int32(start)), "end of repeat")
+                program.instructions[start] = .loopStart(count: Int64(count), end: Int32(program.instructions.count - 1))
+            case .repeatForever(let body):
+                let start = program.instructions.count
+                add(.loopStart(count: -1, end: -1), "repeat forever")
+                try emit(body, path: step, thread: thread, into: &program, issued: &issued)
+                add(.loopEnd(start: Int32(start)), "end of repeat")
+                program.instructions[start] = .loopStart(count: -1, end: Int32(program.instructions.count - 1))
+            case .untilComplete(let name, let body):
+                let s = try requestSlot(name)
+                let start = program.instructions.count
+                add(.pollUntil(slot: s, exit: -1), "untilComplete")
+                try emit(body, path: step, thread: thread, into: &program, issued: &issued)
+                add(.jump(to: Int32(start)), "end of untilComplete")
+                program.instructions[start] = .pollUntil(slot: s, exit: Int32(program.instructions.count))
+            case .spawn(let name):
+                guard let i = scenario.threads.firstIndex(where: { $0.name == name }) else {
+                    throw fail("no thread named '\(name)' to spawn")
+                }
+                add(.spawn(template: Int32(i)), "spawn")
+            case .reportProgress:
+                add(.report, "reportProgress")
+            }
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! The configuration of one simulated machine and its workload, as plain values.
+//!
+//! Every default cost below names its source. "costs.txt" is shared/reference/costs/costs.txt and
+//! "baseline" is shared/reference/baseline.md: this machine class (2 vCPU AMD EPYC under Firecracker,
+//! Linux 6.18, virtio-blk) measured with small C probes and fio. Defaults describe that machine.
+
+import IOSimCore
+
+/// CPUs and the scheduler.
+public struct MachineConfig: Sendable, Equatable {
+    /// Number of CPUs (at least 1).
+    public var cpuCount: Int = 2
+    /// CPU time to switch from one thread to another, charged to `switch` on the CPU that switches in.
+    /// Default: pipe ping-pong per hop on one CPU, 4.28 us (costs.txt), which includes a syscall pair; the
+    /// bare switch is taken as 2 us.
+    public var contextSwitch: SimDuration = .nanoseconds(2_000)
+    /// Delay from a wake-up (IO completion, event, packet) until the thread is runnable. Default: futex
+    /// wake to running on another CPU, 7.3 us median, minus the switch-in cost (costs.txt): 5 us.
+    public var wakeupLatency: SimDuration = .nanoseconds(5_000)
+    /// Round-robin time slice among runnable threads; zero disables preemption by the scheduler.
+    /// Default 3 ms, Linux CFS's base slice scale on a small machine (sched_base_slice_ns, memory).
+    public var timeSlice: SimDuration = .milliseconds(3)
+    /// CPU time to create a thread (charged as syscall to the creator). Default 20 us (clone+mmap of a
+    /// stack, memory of typical Linux figures; not measured here).
+    public var threadCreate: SimDuration = .microseconds(20)
+    /// Stack reserved per thread, for the census (1 MiB on Windows, 8 MiB default on Linux).
+    public var threadStackBytes: Int64 = 1 << 20
+
+    public init() {}
+}
+
+/// Which operating system's vocabulary the narration uses and which completion stage names apply.
+public enum KernelPersonality: String, Sendable, Equatable, CaseIterable {
+    /// IRP, DPC, APC, IOCP.
+    case windows
+    /// bio, softirq, task work.
+    case linux
+}
+
+/// Kernel costs.
+public struct KernelConfig: Sendable, Equatable {
+    public var personality: KernelPersonality = .windows
+    /// Entering the kernel from user mode. With `syscallExit`, a null syscall: getppid 272 ns (costs.txt).
+    public var syscallEntry: SimDuration = .nanoseconds(150)
+    /// Leaving the kernel back to user mode (the other half of the 272 ns null syscall).
+    public var syscallExit: SimDuration = .nanoseconds(120)
+    /// Building the request (IRP / bio) and passing it down the stack. Default from baseline: io_uring's
+    /// submit of a 4k O_DIRECT read is 13 us inline including the virtio kick; split as 4 us here and
+    /// `driverSubmit` below.
+    public var requestCreate: SimDuration = .microseconds(4)
+    /// The driver programming the device: DMA descriptors, the doorbell / virtio kick (a VM exit here).
+    public var driverSubmit: SimDuration = .microseconds(8)
+    /// Page-cache copy bandwidth for buffered IO (a hit is a copy at this rate; a miss reads the device and
+    /// then copies). Default 10 GB/s: warm pread of 64 KiB-4 MiB, 384-417 ns per 4 KiB page (costs.txt).
+    public var pageCacheCopyBytesPerSecond: Int64 = 10_000_000_000
+    /// The user-mode check of GetOverlappedResult(bWait=FALSE) / HasOverlappedIoCompleted: a load of
+    /// OVERLAPPED.Internal and a call. 50 ns (memory; of the order of a vDSO call, 31 ns in costs.txt).
+    public var pollCheck: SimDuration = .nanoseconds(50)
+    /// Opening a file (path lookup, handle creation). 2 us (memory; not measured here).
+    public var openFile: SimDuration = .microseconds(2)
+
+    public init() {}
+}
+
+/// How data moves between the device and memory.
+public enum TransferMode: Sendable, Equatable {
+    /// The device's DMA engine moves the data; no CPU is involved.
+    case dma
+    /// Programmed IO: a CPU copies every byte through a device register, at this rate, in the interrupt
+    /// handler. ATA PIO mode 4 is 16.7 MB/s (ATA/ATAPI-6).
+    case pio(bytesPerSecond: Int64)
+}
+
+/// Mechanical disk geometry: seek by distance plus rotation.
+public struct HDDGeometry: Sendable, Equatable {
+    /// Spindle speed; the rotational delay is uniform over one revolution (60 s / rpm).
+    public var rpm: Int64
+    /// Seek to an adjacent track.
+    public var trackToTrackSeek: SimDuration
+    /// Seek across the whole surface; a seek of distance d takes
+    /// `trackToTrack + (fullStroke - trackToTrack) * sqrt(d / capacity)` (Ruemmler and Wilkes,
+    /// "An introduction to disk drive modeling", IEEE Computer 1994: seek time grows with the square root
+    /// of the distance for short seeks).
+    public var fullStrokeSeek: SimDuration
+    public init(rpm: Int64, trackToTrackSeek: SimDuration, fullStrokeSeek: SimDuration) {
+        self.rpm = rpm
+        self.trackToTrackSeek = trackToTrackSeek
+        self.fullStrokeSeek = fullStrokeSeek
+    }
+}
+
+/// The storage device.
+public struct DeviceConfig: Sendable, Equatable {
+    /// Service time of a read, before the transfer. Default: 4k O_DIRECT at QD1 on virtio-blk spends about
+    /// 26 us in the block layer and device (baseline: device time 25 us + 0.5-1.5 ms/MiB).
+    public var readLatency: Distribution = .constant(25_000)
+    /// Service time of a write; nil means the same as reads.
+    public var writeLatency: Distribution? = nil
+    /// Transfer rate of the data, added to the service time; 0 means instantaneous. Default 1 GB/s
+    /// (baseline: 0.5-1.5 ms per MiB).
+    public var bandwidthBytesPerSecond: Int64 = 1_000_000_000
+    /// Requests the device accepts at once (more wait in the kernel's driver queue).
+    /// Default 256 (baseline: nr_requests 256).
+    public var queueDepth: Int = 256
+    /// Requests the device serves in parallel (internal channels); the others wait inside the device.
+    /// Default 1 (baseline: "the device behaves like one FIFO server on the host side").
+    public var channels: Int = 1
+    /// DMA or PIO.
+    public var transfer: TransferMode = .dma
+    /// Mechanical geometry, for a hard disk; nil for solid state.
+    public var hdd: HDDGeometry? = nil
+    /// Capacity, used by the seek model. Default 1 TiB.
+    public var capacityBytes: Int64 = 1 << 40
+
+    public init() {}
+}
+
+/// Where an interrupt is handled.
+public enum InterruptTarget: Sendable, Equatable {
+    /// Always this CPU (a legacy line routed to one CPU).
+    case fixed(cpu: Int)
+    /// CPUs in turn.
+    case roundRobin
+    /// The CPU that submitted the request, as with one MSI-X vector per CPU queue (NVMe, blk-mq).
+    case submittingCPU
+}
+
+/// The interrupt controller and the completion routines it starts.
+public struct InterruptConfig: Sendable, Equatable {
+    /// From the device's completion to the ISR starting (MSI write, APIC, VM injection).
+    /// Default 2 us (memory; a virtual interrupt injection on KVM is of the order of 1-3 us).
+    public var deliveryLatency: SimDuration = .microseconds(2)
+    /// The interrupt service routine: acknowledge, queue the deferred routine. 1.5 us (memory; Cleary:
+    /// "microseconds"). Charged to `irq` on the interrupted CPU.
+    public var isr: SimDuration = .nanoseconds(1_500)
+    /// The deferred routine (DPC / block softirq) per completed request: complete the IRP / bio, wake or
+    /// post. 2 us (baseline: irq+softirq is 0.13-0.2 CPU at 25k-100k IOPS, i.e. 2-5 us per IO with the ISR).
+    public var deferredPerRequest: SimDuration = .microseconds(2)
+    public var target: InterruptTarget = .fixed(cpu: 0)
+    /// Interrupt coalescing as NVMe feature 08h: raise when `coalesceCount` completions are pending or when
+    /// `coalesceTime` has passed since the first; a count of 0 or 1 disables coalescing.
+    public var coalesceCount: Int = 1
+    public var coalesceTime: SimDuration = .zero
+
+    public init() {}
+}
+
+/// A file on the simulated device.
+public struct FileSpec: Sendable, Equatable {
+    public var name: String
+    public var sizeBytes: Int64
+    /// Whether its pages start in the page cache (for buffered IO).
+    public var cached: Bool
+    /// Whether IO on it goes through the page cache unless an operation says otherwise
+    /// (false is FILE_FLAG_NO_BUFFERING / O_DIRECT).
+    public var buffered: Bool
+    public init(name: String, sizeBytes: Int64, cached: Bool = false, buffered: Bool = false) {
+        self.name = name
+        self.sizeBytes = sizeBytes
+        self.cached = cached
+        self.buffered = buffered
+    }
+}
+
+/// An IO completion port (or any kernel queue of completion packets that threads wait on).
+public struct PortSpec: Sendable, Equatable {
+    public var name: String
+    /// Most threads associated with the port running at once (CreateIoCompletionPort's NumberOfConcurrentThreads;
+    /// 0 means the number of CPUs, as Windows does).
+    public var concurrency: Int
+    public init(name: String, concurrency: Int = 0) {
+        self.name = name
+        self.concurrency = concurrency
+    }
+}
+
+/// When a run ends. With neither limit, it ends when every non-daemon thread has finished.
+public struct StopCondition: Sendable, Equatable {
+    /// End right after this many IOs have completed.
+    public var afterIOs: Int? = nil
+    /// End at this instant.
+    public var afterTime: SimDuration? = nil
+    public init(afterIOs: Int? = nil, afterTime: SimDuration? = nil) {
+        self.afterIOs = afterIOs
+        self.afterTime = afterTime
+    }
+}

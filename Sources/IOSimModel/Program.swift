@@ -1,0 +1,140 @@
+//! What a simulated thread runs: a list of operations, written in Swift or read from a scenario file.
+
+import IOSimCore
+
+/// Read or write.
+public enum IODirection: String, Sendable, Equatable {
+    case read, write
+}
+
+/// Where an IO lands in its file.
+public enum OffsetSpec: Sendable, Equatable {
+    /// Always this byte offset.
+    case fixed(Int64)
+    /// Each IO of this thread on this file follows the previous one, wrapping at the end of the file.
+    case sequential
+    /// Uniform over the file, aligned to the IO size (from the thread's own random stream).
+    case random
+}
+
+/// How the program issues an IO.
+public enum IOStyle: String, Sendable, Equatable {
+    /// A synchronous call: the thread blocks in the kernel until the data is there (ReadFile on a
+    /// synchronous handle, pread).
+    case blocking
+    /// An overlapped call: ReadFile with an OVERLAPPED returns ERROR_IO_PENDING (or TRUE when it completed
+    /// synchronously, as on a cache hit) and the thread goes on.
+    case overlapped
+}
+
+/// How an overlapped IO tells the program it is done, besides its status block.
+public enum CompletionNotice: Sendable, Equatable {
+    /// Only the status block (poll it with GetOverlappedResult) and the manual-reset event / handle.
+    case statusOnly
+    /// A completion routine (ReadFileEx): a user APC queued to the issuing thread, run only when that
+    /// thread enters an alertable wait; `cost` is the routine's own CPU time.
+    case completionRoutine(cost: Distribution)
+    /// A packet on the named completion port (the handle is associated with it).
+    case port(String)
+}
+
+/// One IO request in a program.
+public struct IOOperation: Sendable, Equatable {
+    public var direction: IODirection
+    public var file: String
+    public var sizeBytes: Int64
+    public var offset: OffsetSpec
+    public var style: IOStyle
+    public var notice: CompletionNotice
+    /// Through the page cache (nil: the file's default).
+    public var buffered: Bool?
+    /// A name other operations use to wait on or poll this request (the OVERLAPPED it was issued with).
+    public var name: String?
+    /// FILE_SKIP_COMPLETION_PORT_ON_SUCCESS: no packet when the IO completes synchronously.
+    public var skipPortOnSynchronousSuccess: Bool
+
+    public init(
+        _ direction: IODirection = .read, file: String, sizeBytes: Int64, offset: OffsetSpec = .sequential,
+        style: IOStyle = .blocking, notice: CompletionNotice = .statusOnly, buffered: Bool? = nil,
+        name: String? = nil, skipPortOnSynchronousSuccess: Bool = false
+    ) {
+        self.direction = direction
+        self.file = file
+        self.sizeBytes = sizeBytes
+        self.offset = offset
+        self.style = style
+        self.notice = notice
+        self.buffered = buffered
+        self.name = name
+        self.skipPortOnSynchronousSuccess = skipPortOnSynchronousSuccess
+    }
+}
+
+/// One step of a thread's program.
+public indirect enum Operation: Sendable, Equatable {
+    /// Run in user mode for a drawn duration.
+    case compute(Distribution)
+    /// Sleep (not alertable) for a drawn duration.
+    case sleep(Distribution)
+    /// Open a file (CreateFile / open): a syscall.
+    case open(file: String)
+    /// Issue an IO.
+    case io(IOOperation)
+    /// GetOverlappedResult on a named request: with `wait` false it only checks (ERROR_IO_INCOMPLETE when
+    /// pending); with `wait` true it blocks until the request is done.
+    case getResult(request: String, wait: Bool)
+    /// WaitForSingleObject on the request's event (blocks until the request is done).
+    case waitEvent(request: String)
+    /// SleepEx(timeout, TRUE): an alertable wait; queued completion routines run, then it returns.
+    /// A nil timeout waits until a routine is queued.
+    case alertableWait(timeout: SimDuration?)
+    /// GetQueuedCompletionStatus on a port: take the oldest packet, or wait (threads are released LIFO).
+    case dequeue(port: String)
+    /// PostQueuedCompletionStatus: put a packet on a port; it carries the request this thread last took
+    /// from a port, so a continuation can be followed to the thread that runs it.
+    case post(port: String)
+    /// The body `count` times.
+    case repeatCount(Int, [Operation])
+    /// The body until the run stops.
+    case repeatForever([Operation])
+    /// `while (!GetOverlappedResult(h, &ov, &n, FALSE)) { body }`: check the request, run the body while
+    /// it is pending.
+    case untilComplete(request: String, [Operation])
+    /// Create a thread running the named thread template.
+    case spawn(thread: String)
+    /// Report progress (recorded with its instant; the result gives the count and the largest gap).
+    case reportProgress
+
+    /// A large read split into `chunkBytes` pieces, each waited for and reported, so progress is visible:
+    /// the remedy the seed note proposes since GetOverlappedResult gives no progress while an IO runs.
+    public static func chunkedRead(file: String, totalBytes: Int64, chunkBytes: Int64, style: IOStyle = .overlapped)
+        -> Operation
+    {
+        let chunks = Int((totalBytes + chunkBytes - 1) / max(chunkBytes, 1))
+        return .repeatCount(
+            chunks,
+            [
+                .io(IOOperation(.read, file: file, sizeBytes: chunkBytes, offset: .sequential, style: style, name: "chunk")),
+                .getResult(request: "chunk", wait: true),
+                .reportProgress,
+            ])
+    }
+}
+
+/// A thread (or `count` identical threads) and its program.
+public struct ThreadSpec: Sendable, Equatable {
+    public var name: String
+    public var count: Int
+    public var program: [Operation]
+    /// A daemon (a pool worker, say) may still be waiting when the run ends; the run does not wait for it.
+    public var daemon: Bool
+    /// A template is not started at the beginning; `spawn` operations create instances of it.
+    public var template: Bool
+    public init(name: String, count: Int = 1, daemon: Bool = false, template: Bool = false, program: [Operation]) {
+        self.name = name
+        self.count = count
+        self.program = program
+        self.daemon = daemon
+        self.template = template
+    }
+}

@@ -1,0 +1,41 @@
+//! A FIFO of small integers that grows by doubling and never shrinks: no allocation in steady state.
+
+struct RingBuffer: Sendable {
+    private var storage: ContiguousArray<Int32>
+    private var head = 0
+    private(set) var count = 0
+
+    init(capacity: Int = 8) { storage = ContiguousArray(repeating: -1, count: max(capacity, 1)) }
+
+    var isEmpty: Bool { count == 0 }
+    var first: Int32? { count == 0 ? nil : storage[head] }
+
+    mutating func append(_ value: Int32) {
+        if count == storage.count { grow() }
+        var i = head + count
+        if i >= storage.count { i -= storage.count }
+        storage[i] = value
+        count += 1
+    }
+
+    mutating func popFirst() -> Int32? {
+        guard count > 0 else { return nil }
+        let v = storage[head]
+        head += 1
+        if head == storage.count { head = 0 }
+        count -= 1
+        return v
+    }
+
+    /// The elements in FIFO order (for reports, not the hot path).
+    var elements: [Int32] {
+        (0..<count).map { storage[(head + $0) % storage.count] }
+    }
+
+    private mutating func grow() {
+        var bigger = ContiguousArray<Int32>(repeating: -1, count: storage.count * 2)
+        for i in 0..<count { bigger[i] = storage[(head + i) % storage.count] }
+        storage = bigger
+        head = 0
+    }
+}

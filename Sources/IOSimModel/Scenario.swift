@@ -1,0 +1,34 @@
+//! A whole simulation described as one value: the machine, the device, the files and the threads.
+
+import IOSimCore
+
+/// Everything one run needs. Build it in Swift (or read it from a scenario file with IOSimScenario) and
+/// hand it to `Simulator`.
+///
+/// ```swift
+/// var scenario = Scenario(name: "one read")
+/// scenario.files = [FileSpec(name: "data", sizeBytes: 1 << 20)]
+/// scenario.threads = [ThreadSpec(name: "main", program: [
+///     .io(IOOperation(.read, file: "data", sizeBytes: 4096, offset: .fixed(0), style: .blocking)),
+/// ])]
+/// let result = try Simulator(scenario).run()
+/// ```
+public struct Scenario: Sendable, Equatable {
+    public var name: String
+    /// The one seed every random stream of the run derives from.
+    public var seed: UInt64 = 1
+    public var machine = MachineConfig()
+    public var kernel = KernelConfig()
+    public var device = DeviceConfig()
+    public var interrupts = InterruptConfig()
+    public var files: [FileSpec] = []
+    public var ports: [PortSpec] = []
+    public var threads: [ThreadSpec] = []
+    public var stop = StopCondition()
+    /// Which IO's life the narration follows (1 is the first IO issued); nil for none.
+    public var narrateIO: Int? = 1
+    /// Keep the timeline of every IO in the result (memory grows with the IO count; for tests).
+    public var recordIOs: Bool = false
+
+    public init(name: String = "scenario") { self.name = name }
+}

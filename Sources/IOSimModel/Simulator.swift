@@ -1,0 +1,143 @@
+//! The public entry point: build a simulation from a `Scenario`, run it, read the result.
+
+import IOSimCore
+import IOSimEngine
+
+/// One simulation run.
+///
+/// ```swift
+/// var sim = try Simulator(scenario)
+/// let result = try sim.run()
+/// #expect(result.ioRecords[0].completed == SimInstant(nanosecondsSinceStart: 112_400))
+/// ```
+/// Deterministic: the same scenario (seed included) gives an identical result.
+public struct Simulator: Sendable {
+    var engine = Engine()
+    var world: World
+    var started = false
+
+    /// Checks the scenario and compiles its programs.
+    /// - Throws: `SimulationError` naming the key or the thread and step that cannot work.
+    public init(_ scenario: Scenario) throws(SimulationError) {
+        let compiler = Compiler(scenario: scenario)
+        try compiler.validateConfiguration()
+        var programs: [CompiledProgram] = []
+        for spec in scenario.threads { programs.append(try compiler.compile(spec)) }
+        world = World(scenario: scenario, programs: programs)
+    }
+
+    /// The current virtual instant.
+    public var now: SimInstant { engine.now }
+    /// Whether the stop condition was reached (or the run failed).
+    public var isFinished: Bool { world.isFinished }
+
+    mutating func startIfNeeded() {
+        if !started {
+            started = true
+            world.start(engine: &engine)
+        }
+    }
+
+    /// Handles one event. - Returns: false when nothing is left to do.
+    @discardableResult public mutating func step() -> Bool {
+        startIfNeeded()
+        if world.isFinished { return false }
+        return engine.step(&world)
+    }
+
+    /// Handles events up to and including `instant` (or until the run finishes).
+    public mutating func run(until instant: SimInstant) {
+        startIfNeeded()
+        engine.run(until: instant, &world)
+    }
+
+    /// Handles at most `maxEvents` events.
+    public mutating func run(maxEvents: UInt64) {
+        startIfNeeded()
+        engine.run(maxEvents: maxEvents, &world)
+    }
+
+    /// Runs to the stop condition and returns the result.
+    /// - Throws: `SimulationError` for a program that fails at run time or a deadlock (every remaining
+    ///   thread waits for something that can no longer happen), with the blocked threads listed.
+    public mutating func run() throws(SimulationError) -> SimulationResult {
+        startIfNeeded()
+        if let limit = world.scenario.stop.afterTime {
+            let end = SimInstant.zero + limit
+            engine.run(until: end, &world)
+            if !world.isFinished && engine.pendingCount > 0 {
+                world.stopReached = true
+                world.finishedAt = end.nanosecondsSinceStart
+            }
+        } else {
+            while !world.isFinished && engine.step(&world) {}
+        }
+        return try result()
+    }
+
+    /// The result so far (after `run()`, the final one).
+    /// - Throws: the run's failure or deadlock, if any.
+    public func result() throws(SimulationError) -> SimulationResult {
+        if let failure = world.failure { throw failure }
+        if !world.isFinished && engine.pendingCount == 0 && started {
+            let blocked = world.blockedThreadDescriptions()
+            if !blocked.isEmpty {
+                throw SimulationError(
+                    .deadlock, subject: "at \(World.formatNs(engine.now.nanosecondsSinceStart))",
+                    message: "deadlock: every remaining thread waits for something that can no longer happen",
+                    blockedThreads: blocked)
+            }
+        }
+        return world.makeResult(end: world.isFinished ? world.finishedAt : engine.now.nanosecondsSinceStart, engine: engine)
+    }
+}
+
+extension World {
+    func blockedThreadDescriptions() -> [String] {
+        var lines: [String] = []
+        for th in threads where !th.daemon && th.runState != .finished {
+            let step = programs[Int(th.program)].stepNames[Int(th.pc)]
+            let what: String
+            switch th.waitKind {
+            case .io: what = "waits for an IO"
+            case .port: what = "waits on a port with no packet coming"
+            case .alertable: what = "waits alertably with no completion routine coming"
+            case .sleep: what = "sleeps"
+            case .none: what = "is \(th.runState)"
+            }
+            lines.append("thread '\(th.name)' \(step): \(what)")
+        }
+        return lines
+    }
+
+    func makeResult(end: Int64, engine: Engine) -> SimulationResult {
+        var copy = self
+        copy.closeLedger(at: end)
+        var perCPU: [CPUTime] = []
+        var total = CPUTime()
+        let n = CPUCategory.allCases.count
+        for c in 0..<cpuCount {
+            let slice = Array(copy.ledger[(c * n)..<((c + 1) * n)])
+            perCPU.append(CPUTime(nanoseconds: slice))
+            for k in 0..<n { total.nanoseconds[k] += slice[k] }
+        }
+        let elapsed = end
+        return SimulationResult(
+            scenario: scenario.name, seed: scenario.seed, elapsed: .nanoseconds(elapsed), events: engine.eventsProcessed,
+            cpuCount: cpuCount, perCPU: perCPU, totalCPU: total, iosIssued: ioIssued, iosCompleted: ioCompleted,
+            iosSynchronous: ioSynchronous, bytes: bytesCompleted,
+            iops: elapsed > 0 ? Double(ioCompleted) * 1e9 / Double(elapsed) : 0,
+            latency: LatencySummary(latency), stages: stages.map(LatencySummary.init),
+            interrupts: interrupts, contextSwitches: contextSwitches,
+            threads: ThreadCensus(
+                maxAlive: maxAlive, created: threadsCreated,
+                blockedOnIO: elapsed > 0 ? Double(copy.blockedOnIOArea) / Double(elapsed) : 0,
+                attachedShare: attachedShareCount > 0 ? attachedShareSum / Double(attachedShareCount) : 0,
+                stackBytesMax: Int64(maxAlive) * scenario.machine.threadStackBytes),
+            progressReports: progressReports, progressMaxGap: .nanoseconds(progressMaxGap),
+            narration: narration.enumerated().sorted { a, b in
+                a.element.instant == b.element.instant ? a.offset < b.offset : a.element.instant < b.element.instant
+            }.map(\.element),
+            ioRecords: ioRecords)
+    }
+}

@@ -1,0 +1,151 @@
+//! The state each actor owns. All of it lives in arrays of small structs inside one `World` value, so the
+//! event loop mutates it in place with no reference counting and no allocation per event.
+
+import IOSimCore
+
+/// What a CPU's time is spent on. Every nanosecond of every CPU is in exactly one of these.
+public enum CPUCategory: Int, Sendable, CaseIterable {
+    /// A thread in user mode (its compute, completion routines).
+    case user
+    /// The kernel on behalf of a thread: syscall entry and exit, building and submitting requests, copies.
+    case syscall
+    /// Interrupt service routines (and, under PIO, the CPU copying the data).
+    case irq
+    /// Deferred routines: DPCs on Windows, the block softirq on Linux.
+    case deferred
+    /// A thread spinning on a completion check (GetOverlappedResult with bWait=FALSE in a loop).
+    case polling
+    /// Switching from one thread to another.
+    case contextSwitch
+    /// Nothing to run.
+    case idle
+
+    /// The key used in reports and JSON.
+    public var key: String {
+        switch self {
+        case .user: "user"
+        case .syscall: "syscall"
+        case .irq: "irq"
+        case .deferred: "deferred"
+        case .polling: "polling"
+        case .contextSwitch: "switch"
+        case .idle: "idle"
+        }
+    }
+}
+
+enum ThreadRunState: UInt8 {
+    case notStarted, runnable, running, blocked, waking, finished
+}
+
+enum WaitKind: UInt8 {
+    case none, io, port, alertable, sleep
+}
+
+struct ThreadState {
+    var spec: Int32
+    var name: String
+    var program: Int32
+    var pc: Int32 = 0
+    var phase: UInt8 = 0
+    var runState = ThreadRunState.notStarted
+    var cpu: Int32 = -1
+    // The burst in progress on its CPU.
+    var burstCategory = CPUCategory.user
+    var burstIsSwitch = false
+    var burstEnd: Int64 = 0
+    var generation: UInt32 = 0
+    /// Remaining time of a burst suspended by an interrupt on this thread's CPU (-1: none).
+    var interruptedRemaining: Int64 = -1
+    /// Remaining time of a work burst taken off the CPU at the end of a time slice (-1: none).
+    var preemptedRemaining: Int64 = -1
+    var preemptedCategory = CPUCategory.user
+    // Waiting.
+    var waitKind = WaitKind.none
+    var waitObject: Int32 = -1
+    var waitGeneration: UInt32 = 0
+    var wokenByAPC = false
+    // Program state.
+    var currentRequest: Int32 = -1
+    var contextRequest: Int32 = -1
+    var slots: [Int32]
+    var loops: [Int64] = []
+    var apcs = RingBuffer(capacity: 2)
+    var lastPollDone = false
+    var rng: SeededGenerator
+    var daemon: Bool
+    var port: Int32 = -1
+    var fileCursors: [Int64]
+    var lastReportAt: Int64 = -1
+    var pendingCopyNanoseconds: Int64 = 0
+}
+
+struct RequestState {
+    var number: Int64 = 0
+    var thread: Int32 = -1
+    var direction = IODirection.read
+    var file: Int32 = 0
+    var offsetBytes: Int64 = 0
+    var sizeBytes: Int64 = 0
+    var buffered = false
+    var blocking = true
+    var notice = NoticeKind.statusOnly
+    var port: Int32 = -1
+    var program: Int32 = 0
+    var pc: Int32 = 0
+    var issued: Int64 = -1
+    var submitted: Int64 = -1
+    var accepted: Int64 = -1
+    var deviceDone: Int64 = -1
+    var isrStart: Int64 = -1
+    var completed: Int64 = -1
+    var observed: Int64 = -1
+    var submitCPU: Int32 = 0
+    var waiter: Int32 = -1
+    var attachCount: Int32 = 0
+    var attachSince: Int64 = 0
+    var attachedTotal: Int64 = 0
+    var references: Int32 = 0
+    var isComplete = false
+    var synchronous = false
+    var next: Int32 = -1
+    var inUse = false
+}
+
+struct CPUState {
+    var occupant: Int32 = -1
+    var inInterrupt = false
+    var category = CPUCategory.idle
+    var since: Int64 = 0
+    var pendingBatches = RingBuffer(capacity: 4)
+    var batchHead: Int32 = -1
+    var batchCursor: Int32 = -1
+    var sliceArmed = false
+    var sliceGeneration: UInt32 = 0
+    var dispatchedAt: Int64 = 0
+    var interruptedThreadName: String? = nil
+}
+
+struct VectorState {
+    var head: Int32 = -1
+    var tail: Int32 = -1
+    var count = 0
+    var timerGeneration: UInt32 = 0
+}
+
+struct PortState {
+    var concurrency: Int
+    var running = 0
+    var packets = RingBuffer(capacity: 8)
+    var waiters: [Int32] = []
+}
+
+struct DeviceState {
+    var driverQueue = RingBuffer(capacity: 16)
+    var deviceQueue = RingBuffer(capacity: 16)
+    var accepted = 0
+    var inService = 0
+    var headPosition: Int64 = 0
+    var rng: SeededGenerator
+    var roundRobin = 0
+}

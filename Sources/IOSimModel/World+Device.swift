@@ -1,0 +1,364 @@
+//! The driver, the device with its DMA engine, the interrupt controller and the completion path.
+
+import IOSimCore
+import IOSimEngine
+
+extension World {
+    // MARK: - Driver and device
+
+    /// The driver takes the request (it is now pending; Cleary's step 3): the device accepts it if it has
+    /// a free queue slot, else it waits in the kernel's driver queue.
+    mutating func submit(_ r: Int32, from t: Int32, engine: inout Engine) {
+        let ri = Int(r)
+        requests[ri].submitted = now
+        requests[ri].submitCPU = threads[Int(t)].cpu
+        retain(r)  // in flight
+        if device.accepted < scenario.device.queueDepth {
+            accept(r, engine: &engine)
+        } else {
+            device.driverQueue.append(r)
+        }
+    }
+
+    mutating func accept(_ r: Int32, engine: inout Engine) {
+        device.accepted += 1
+        requests[Int(r)].accepted = now
+        if device.inService < scenario.device.channels {
+            startService(r, engine: &engine)
+        } else {
+            device.deviceQueue.append(r)
+        }
+    }
+
+    /// Service time: the latency draw, plus the DMA transfer at the device bandwidth, plus seek and rotation
+    /// on a hard disk. Under PIO the transfer is done later by a CPU in the ISR instead.
+    mutating func startService(_ r: Int32, engine: inout Engine) {
+        let ri = Int(r)
+        let d = scenario.device
+        device.inService += 1
+        let size = requests[ri].sizeBytes
+        var service: Int64
+        if requests[ri].direction == .write, let w = d.writeLatency {
+            service = w.sample(&device.rng)
+        } else {
+            service = d.readLatency.sample(&device.rng)
+        }
+        var transfer: Int64 = 0
+        if case .dma = d.transfer, d.bandwidthBytesPerSecond > 0 {
+            transfer = Self.nanoseconds(bytes: size, atBytesPerSecond: d.bandwidthBytesPerSecond)
+            service += transfer
+        }
+        var mechanics: Int64 = 0
+        if let hdd = d.hdd {
+            var position = requests[ri].offsetBytes
+            for f in 0..<Int(requests[ri].file) { position += scenario.files[f].sizeBytes }
+            let distance = abs(position - device.headPosition)
+            if distance > 0 {
+                let fraction = min(1.0, Double(distance) / Double(d.capacityBytes))
+                let t2t = hdd.trackToTrackSeek.nanoseconds, full = hdd.fullStrokeSeek.nanoseconds
+                mechanics += t2t + Int64((Double(full - t2t) * fraction.squareRoot()).rounded())
+            }
+            let revolution = 60_000_000_000 / hdd.rpm
+            mechanics += Int64(device.rng.nextInt(below: UInt64(revolution)))
+            device.headPosition = position + size
+            service += mechanics
+        }
+        if requests[ri].number == narrateNumber {
+            var text = "starts serving IO \(narrateNumber) (\(requests[ri].direction.rawValue) of \(size) bytes)"
+            if mechanics > 0 { text += "; seek and rotation \(Self.formatNs(mechanics))" }
+            if case .dma = d.transfer {
+                text += "; its DMA engine moves the data to memory (\(Self.formatNs(transfer))) with no CPU. "
+            } else {
+                text += "; under PIO a CPU will have to copy every byte. "
+            }
+            text += "No thread runs for this IO: " + whoIsAttached(r)
+            narrate(r, step: 5, cpu: -1, actor: "device", text)
+        }
+        engine.schedule(
+            after: .nanoseconds(service), priority: Priority.hardware, kind: EventKind.deviceDone.rawValue,
+            target: UInt32(r))
+    }
+
+    mutating func deviceFinished(_ r: Int32, engine: inout Engine) {
+        let ri = Int(r)
+        device.inService -= 1
+        device.accepted -= 1
+        requests[ri].deviceDone = now
+        if let next = device.deviceQueue.popFirst() { startService(next, engine: &engine) }
+        if device.accepted < scenario.device.queueDepth, let next = device.driverQueue.popFirst() {
+            accept(next, engine: &engine)
+        }
+        if requests[ri].number == narrateNumber {
+            narrate(r, step: 6, cpu: -1, actor: "device", "finishes IO \(narrateNumber) and signals completion (MSI)")
+        }
+        signalCompletion(r, engine: &engine)
+    }
+
+    // MARK: - Interrupt controller
+
+    /// Queues the completion on its vector; raises the interrupt now, or when coalescing says so.
+    mutating func signalCompletion(_ r: Int32, engine: inout Engine) {
+        let v: Int
+        switch scenario.interrupts.target {
+        case .fixed(let cpu): v = cpu
+        case .roundRobin:
+            v = device.roundRobin
+            device.roundRobin = (device.roundRobin + 1) % cpuCount
+        case .submittingCPU: v = Int(requests[Int(r)].submitCPU)
+        }
+        requests[Int(r)].next = -1
+        if vectors[v].tail >= 0 { requests[Int(vectors[v].tail)].next = r } else { vectors[v].head = r }
+        vectors[v].tail = r
+        vectors[v].count += 1
+        // NVMe feature 08h: coalesce only when both the count threshold and the time are set.
+        let coalescing = coalesceCount > 1 && coalesceTime > 0
+        if !coalescing || vectors[v].count >= coalesceCount {
+            raiseInterrupt(vector: v, engine: &engine)
+        } else if vectors[v].count == 1 {
+            vectors[v].timerGeneration &+= 1
+            engine.schedule(
+                after: .nanoseconds(coalesceTime), priority: Priority.interruptArrival,
+                kind: EventKind.coalesceTimer.rawValue, target: UInt32(v), generation: vectors[v].timerGeneration)
+        }
+    }
+
+    mutating func raiseInterrupt(vector v: Int, engine: inout Engine) {
+        let head = vectors[v].head
+        vectors[v].head = -1
+        vectors[v].tail = -1
+        vectors[v].count = 0
+        vectors[v].timerGeneration &+= 1
+        if deliveryLatency > 0 {
+            engine.schedule(
+                after: .nanoseconds(deliveryLatency), priority: Priority.interruptArrival,
+                kind: EventKind.interruptArrive.rawValue, target: UInt32(v), generation: UInt32(bitPattern: head))
+        } else {
+            interruptArrived(cpu: v, batch: head, engine: &engine)
+        }
+    }
+
+    /// The interrupt reaches its CPU: whatever runs there is suspended (its remaining time kept) and the
+    /// ISR runs beneath it. Interrupt context is not re-entrant: a CPU already in it queues the batch.
+    mutating func interruptArrived(cpu c: Int, batch: Int32, engine: inout Engine) {
+        if cpus[c].inInterrupt {
+            cpus[c].pendingBatches.append(batch)
+            return
+        }
+        cpus[c].inInterrupt = true
+        let t = cpus[c].occupant
+        if t >= 0 {
+            let ti = Int(t)
+            threads[ti].interruptedRemaining = threads[ti].burstEnd - now
+            threads[ti].generation &+= 1
+        }
+        startISR(cpu: c, batch: batch, engine: &engine)
+    }
+
+    mutating func startISR(cpu c: Int, batch: Int32, engine: inout Engine) {
+        cpus[c].batchHead = batch
+        interrupts &+= 1
+        setCategory(c, .irq)
+        var pioBytes: Int64 = 0
+        var r = batch
+        while r >= 0 {
+            let ri = Int(r)
+            requests[ri].isrStart = now
+            pioBytes += requests[ri].sizeBytes
+            if requests[ri].number == narrateNumber { narrateISR(r, cpu: c) }
+            r = requests[ri].next
+        }
+        var cost = isrCost
+        if case .pio(let rate) = scenario.device.transfer {
+            cost += Self.nanoseconds(bytes: pioBytes, atBytesPerSecond: rate)
+        }
+        if cost > 0 {
+            engine.schedule(
+                after: .nanoseconds(cost), priority: Priority.interruptContext, kind: EventKind.isrDone.rawValue,
+                target: UInt32(c))
+        } else {
+            isrFinished(cpu: c, engine: &engine)
+        }
+    }
+
+    mutating func isrFinished(cpu c: Int, engine: inout Engine) {
+        cpus[c].batchCursor = cpus[c].batchHead
+        startDeferred(cpu: c, engine: &engine)
+    }
+
+    /// Runs the deferred routine for each request of the batch in turn (a loop, not recursion: batches can
+    /// be long when every cost is zero).
+    mutating func startDeferred(cpu c: Int, engine: inout Engine) {
+        while !isFinished {
+            let r = cpus[c].batchCursor
+            if r < 0 {
+                batchDone(cpu: c, engine: &engine)
+                return
+            }
+            let ri = Int(r)
+            setCategory(c, .deferred)
+            var cost = deferredCost
+            if requests[ri].buffered && requests[ri].direction == .read && !requests[ri].blocking {
+                cost += copyNanoseconds(requests[ri].sizeBytes)  // the overlapped miss is copied here
+            }
+            if cost > 0 {
+                engine.schedule(
+                    after: .nanoseconds(cost), priority: Priority.interruptContext,
+                    kind: EventKind.deferredDone.rawValue, target: UInt32(c))
+                return
+            }
+            cpus[c].batchCursor = requests[ri].next
+            completeRequest(r, cpu: c, engine: &engine)
+        }
+    }
+
+    mutating func deferredFinished(cpu c: Int, engine: inout Engine) {
+        let r = cpus[c].batchCursor
+        cpus[c].batchCursor = requests[Int(r)].next
+        completeRequest(r, cpu: c, engine: &engine)
+        startDeferred(cpu: c, engine: &engine)
+    }
+
+    mutating func batchDone(cpu c: Int, engine: inout Engine) {
+        cpus[c].batchHead = -1
+        if let next = cpus[c].pendingBatches.popFirst() {
+            startISR(cpu: c, batch: next, engine: &engine)
+        } else {
+            leaveInterrupt(cpu: c, engine: &engine)
+        }
+    }
+
+    /// The CPU leaves interrupt context: the interrupted burst resumes with its remaining time, or the CPU
+    /// takes the run-queue head, or idles.
+    mutating func leaveInterrupt(cpu c: Int, engine: inout Engine) {
+        cpus[c].inInterrupt = false
+        let t = cpus[c].occupant
+        if t >= 0 {
+            let ti = Int(t)
+            let remaining = threads[ti].interruptedRemaining
+            threads[ti].interruptedRemaining = -1
+            setCategory(c, threads[ti].burstCategory)
+            if remaining > 0 {
+                threads[ti].burstEnd = now + remaining
+                engine.schedule(
+                    after: .nanoseconds(remaining), priority: Priority.threadBurst, kind: EventKind.burstEnd.rawValue,
+                    target: UInt32(t), generation: threads[ti].generation)
+            } else {
+                burstEnded(t, engine: &engine)
+            }
+        } else if let next = runQueue.popFirst() {
+            runOn(next, cpu: c, engine: &engine)
+        } else {
+            setCategory(c, .idle)
+        }
+    }
+
+    // MARK: - Completion
+
+    /// The deferred routine completes the request (Cleary's step 8) and delivers it (step 9).
+    mutating func completeRequest(_ r: Int32, cpu c: Int, engine: inout Engine) {
+        let ri = Int(r)
+        precondition(!requests[ri].isComplete, "IO \(requests[ri].number) completed twice at \(now)ns")
+        requests[ri].completed = now
+        requests[ri].isComplete = true
+        if requests[ri].attachCount > 0 { requests[ri].attachedTotal += now - requests[ri].attachSince }
+        let inFlight = now - requests[ri].submitted
+        if inFlight > 0 {
+            attachedShareSum += Double(requests[ri].attachedTotal) / Double(inFlight)
+            attachedShareCount += 1
+            attachedTotal += requests[ri].attachedTotal
+            inFlightTotal += inFlight
+        }
+        latency.record(now - requests[ri].issued)
+        stages[IOStage.submission.rawValue].record(requests[ri].submitted - requests[ri].issued)
+        stages[IOStage.kernelQueue.rawValue].record(requests[ri].accepted - requests[ri].submitted)
+        stages[IOStage.device.rawValue].record(requests[ri].deviceDone - requests[ri].accepted)
+        stages[IOStage.interrupt.rawValue].record(requests[ri].isrStart - requests[ri].deviceDone)
+        stages[IOStage.deferred.rawValue].record(now - requests[ri].isrStart)
+        ioCompleted &+= 1
+        bytesCompleted &+= requests[ri].sizeBytes
+        if requests[ri].buffered { markCached(r) }
+        if requests[ri].number == narrateNumber { narrateCompletion(r, cpu: c) }
+        deliver(r, engine: &engine)
+        if recordsIO(r) { updateRecord(r) }
+        release(r)  // no longer in flight
+        if let n = scenario.stop.afterIOs, ioCompleted >= Int64(n) { stop(engine: &engine) }
+    }
+
+    /// A request that never went to the device (a cache hit, a buffered write): ReadFile returned TRUE.
+    /// The notification machinery still fires: the event, the completion routine, and the port packet
+    /// unless FILE_SKIP_COMPLETION_PORT_ON_SUCCESS is set.
+    mutating func completeSynchronously(_ r: Int32, engine: inout Engine) {
+        let ri = Int(r)
+        requests[ri].completed = now
+        requests[ri].isComplete = true
+        latency.record(now - requests[ri].issued)
+        ioCompleted &+= 1
+        ioSynchronous &+= 1
+        bytesCompleted &+= requests[ri].sizeBytes
+        if requests[ri].direction == .write { markCached(r) }
+        var skipPort = false
+        if case .io(let io) = programs[Int(requests[ri].program)].instructions[Int(requests[ri].pc)] {
+            skipPort = io.skipPortOnSynchronousSuccess
+        }
+        if requests[ri].notice == .port && !skipPort {
+            retain(r)
+            postPacket(Int(requests[ri].port), r, engine: &engine)
+        } else if requests[ri].notice == .completionRoutine {
+            queueAPC(r, engine: &engine)
+        }
+        if recordsIO(r) { updateRecord(r) }
+        if let n = scenario.stop.afterIOs, ioCompleted >= Int64(n) { stop(engine: &engine) }
+    }
+
+    /// Wakes the waiter, queues the APC, or posts the packet.
+    mutating func deliver(_ r: Int32, engine: inout Engine) {
+        let ri = Int(r)
+        let waiter = requests[ri].waiter
+        if waiter >= 0 {
+            requests[ri].waiter = -1
+            wake(waiter, engine: &engine)
+        }
+        switch requests[ri].notice {
+        case .statusOnly: break
+        case .port:
+            retain(r)
+            postPacket(Int(requests[ri].port), r, engine: &engine)
+        case .completionRoutine:
+            queueAPC(r, engine: &engine)
+        }
+    }
+
+    // MARK: - Page cache
+
+    func isCached(_ r: Int32) -> Bool {
+        let ri = Int(r)
+        let f = Int(requests[ri].file)
+        let first = requests[ri].offsetBytes / 4096
+        let last = (requests[ri].offsetBytes + requests[ri].sizeBytes - 1) / 4096
+        for page in first...last where pageCache[f][Int(page / 64)] & (1 << UInt64(page % 64)) == 0 {
+            return false
+        }
+        return true
+    }
+
+    mutating func markCached(_ r: Int32) {
+        let ri = Int(r)
+        let f = Int(requests[ri].file)
+        let first = requests[ri].offsetBytes / 4096
+        let last = (requests[ri].offsetBytes + requests[ri].sizeBytes - 1) / 4096
+        for page in first...last { pageCache[f][Int(page / 64)] |= 1 << UInt64(page % 64) }
+    }
+
+    func copyNanoseconds(_ bytes: Int64) -> Int64 {
+        Self.nanoseconds(bytes: bytes, atBytesPerSecond: scenario.kernel.pageCacheCopyBytesPerSecond)
+    }
+
+    /// `bytes / rate` in nanoseconds, rounded up, exact in 128-bit arithmetic.
+    static func nanoseconds(bytes: Int64, atBytesPerSecond rate: Int64) -> Int64 {
+        if rate <= 0 || bytes <= 0 { return 0 }
+        let product = UInt64(bytes).multipliedFullWidth(by: 1_000_000_000)
+        if product.high >= UInt64(rate) { return Int64.max / 4 }  // beyond any run; never trap on input
+        let (q, rem) = UInt64(rate).dividingFullWidth(product)
+        return Int64(min(q, UInt64(Int64.max / 2))) + (rem > 0 ? 1 : 0)
+    }
+}

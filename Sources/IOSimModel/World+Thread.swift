@@ -1,0 +1,491 @@
+//! The user-thread actor: an interpreter of the compiled program. Each instruction is a small state
+//! machine (`phase`) that starts CPU bursts, blocks, or moves on; a burst's end re-enters it.
+
+import IOSimCore
+import IOSimEngine
+
+extension World {
+    /// Runs the thread's program from where it stands until it starts a burst, blocks or finishes.
+    /// Called only while the thread is on a CPU with no burst in progress.
+    mutating func runThread(_ t: Int32, engine: inout Engine) {
+        let ti = Int(t)
+        let program = Int(threads[ti].program)
+        var steps = 0
+        while failure == nil && !stopReached {
+            steps += 1
+            if steps > 1_000_000 {
+                fail(t, "the program loops without taking any virtual time (a repeat whose body costs nothing)")
+                return
+            }
+            let pc = Int(threads[ti].pc)
+            switch programs[program].instructions[pc] {
+            case .compute(let d):
+                let ns = d.sample(&threads[ti].rng)
+                threads[ti].pc += 1
+                if ns > 0 {
+                    startBurst(t, .user, ns, engine: &engine)
+                    return
+                }
+            case .sleep(let d):
+                if threads[ti].phase == 0 {
+                    let ns = d.sample(&threads[ti].rng)
+                    threads[ti].phase = 1
+                    if ns > 0 {
+                        block(t, .sleep, object: -1, engine: &engine)
+                        engine.schedule(
+                            after: .nanoseconds(ns), priority: Priority.timer, kind: EventKind.timer.rawValue,
+                            target: UInt32(t), generation: threads[ti].waitGeneration)
+                        return
+                    }
+                }
+                advance(ti)
+            case .open:
+                if threads[ti].phase == 0 {
+                    threads[ti].phase = 1
+                    let cost = syscallEntry + scenario.kernel.openFile.nanoseconds + syscallExit
+                    if cost > 0 {
+                        startBurst(t, .syscall, cost, engine: &engine)
+                        return
+                    }
+                }
+                advance(ti)
+            case .io(let io):
+                if stepIO(t, io, engine: &engine) { return }
+            case .getResult(let slot, let wait):
+                if stepWait(t, slot: slot, poll: true, wait: wait, exit: -1, engine: &engine) { return }
+            case .waitEvent(let slot):
+                if stepWait(t, slot: slot, poll: false, wait: true, exit: -1, engine: &engine) { return }
+            case .pollUntil(let slot, let exit):
+                if stepWait(t, slot: slot, poll: true, wait: false, exit: exit, engine: &engine) { return }
+            case .alertableWait(let timeout):
+                if stepAlertableWait(t, timeout: timeout, engine: &engine) { return }
+            case .dequeue(let port):
+                if stepDequeue(t, port: port, engine: &engine) { return }
+            case .post(let port):
+                if threads[ti].phase == 0 {
+                    threads[ti].phase = 1
+                    let cost = syscallEntry + syscallExit
+                    if cost > 0 {
+                        startBurst(t, .syscall, cost, engine: &engine)
+                        return
+                    }
+                }
+                let packet = threads[ti].contextRequest
+                if packet >= 0 {
+                    retain(packet)
+                    if requests[Int(packet)].number == narrateNumber {
+                        narrate(
+                            packet, step: 11, cpu: threads[ti].cpu, actor: "thread \(threads[ti].name)",
+                            "posts the continuation of IO \(narrateNumber) to port '\(scenario.ports[Int(port)].name)'")
+                    }
+                }
+                postPacket(Int(port), packet, engine: &engine)
+                advance(ti)
+            case .loopStart(let count, let end):
+                if count == 0 {
+                    threads[ti].pc = end + 1
+                } else {
+                    threads[ti].loops.append(count)
+                    threads[ti].pc += 1
+                }
+            case .loopEnd(let start):
+                let top = threads[ti].loops[threads[ti].loops.count - 1]
+                if top < 0 {
+                    threads[ti].pc = start + 1
+                } else if top > 1 {
+                    threads[ti].loops[threads[ti].loops.count - 1] = top - 1
+                    threads[ti].pc = start + 1
+                } else {
+                    threads[ti].loops.removeLast()
+                    threads[ti].pc += 1
+                }
+            case .jump(let to):
+                threads[ti].pc = to
+            case .spawn(let template):
+                if threads[ti].phase == 0 {
+                    threads[ti].phase = 1
+                    let cost = scenario.machine.threadCreate.nanoseconds
+                    if cost > 0 {
+                        startBurst(t, .syscall, cost, engine: &engine)
+                        return
+                    }
+                }
+                var instance = 0
+                for th in threads where th.spec == template { instance += 1 }
+                let child = createThread(spec: template, instance: instance)
+                advance(ti)
+                makeRunnable(child, engine: &engine)
+            case .report:
+                progressReports += 1
+                let last = threads[ti].lastReportAt
+                let gap = now - (last < 0 ? 0 : last)
+                if gap > progressMaxGap { progressMaxGap = gap }
+                threads[ti].lastReportAt = now
+                threads[ti].pc += 1
+            case .end:
+                finishThread(t, engine: &engine)
+                return
+            }
+        }
+    }
+
+    @inline(__always) mutating func advance(_ ti: Int) {
+        threads[ti].phase = 0
+        threads[ti].pc += 1
+    }
+
+    /// Issue (phase 0), hand to the driver (1), wake (2), return (3); synchronous completion (10).
+    /// - Returns: true when the thread started a burst or blocked.
+    mutating func stepIO(_ t: Int32, _ io: CompiledIO, engine: inout Engine) -> Bool {
+        let ti = Int(t)
+        switch threads[ti].phase {
+        case 0:
+            let r = issue(t, io)
+            let ri = Int(r)
+            let synchronous = io.buffered && (io.direction == .write || isCached(r))
+            if synchronous {
+                requests[ri].synchronous = true
+                threads[ti].phase = 10
+                let cost = syscallEntry + copyNanoseconds(io.sizeBytes) + syscallExit
+                if requests[ri].number == narrateNumber { narrateSynchronousIssue(r, t) }
+                if cost > 0 {
+                    startBurst(t, .syscall, cost, engine: &engine)
+                    return true
+                }
+                return false
+            }
+            threads[ti].phase = 1
+            if requests[ri].number == narrateNumber { narrateIssue(r, t) }
+            let cost = syscallEntry + requestCreate + driverSubmit
+            if cost > 0 {
+                startBurst(t, .syscall, cost, engine: &engine)
+                return true
+            }
+            return false
+        case 1:
+            let r = threads[ti].currentRequest
+            let traced = requests[Int(r)].number == narrateNumber
+            if io.blocking {
+                threads[ti].phase = 2
+                requests[Int(r)].waiter = t
+                if traced {
+                    narrate(
+                        r, step: 4, cpu: threads[ti].cpu, actor: "thread \(threads[ti].name)",
+                        "blocks in the kernel until IO \(narrateNumber) completes; its CPU is free for others")
+                }
+                submit(r, from: t, engine: &engine)
+                block(t, .io, object: r, engine: &engine)
+                return true
+            }
+            threads[ti].phase = 3
+            if traced {
+                narrate(
+                    r, step: 4, cpu: threads[ti].cpu, actor: "thread \(threads[ti].name)",
+                    "returns from \(scenario.kernel.personality == .windows ? "ReadFile with ERROR_IO_PENDING" : "the submit call")"
+                        + " at \(Self.formatNs(now + syscallExit)) and goes on with its own work")
+            }
+            submit(r, from: t, engine: &engine)
+            if syscallExit > 0 {
+                startBurst(t, .syscall, syscallExit, engine: &engine)
+                return true
+            }
+            return false
+        case 2:
+            threads[ti].phase = 3
+            let r = Int(threads[ti].currentRequest)
+            let copy = requests[r].buffered && io.direction == .read ? copyNanoseconds(io.sizeBytes) : 0
+            if syscallExit + copy > 0 {
+                startBurst(t, .syscall, syscallExit + copy, engine: &engine)
+                return true
+            }
+            return false
+        case 10:
+            let r = threads[ti].currentRequest
+            completeSynchronously(r, engine: &engine)
+            if !io.blocking { observe(r, by: t) }
+            threads[ti].phase = 3
+            return false
+        default:  // 3: back in user mode
+            let r = threads[ti].currentRequest
+            if io.blocking { observe(r, by: t) }
+            threads[ti].currentRequest = -1
+            release(r)
+            advance(ti)
+            return false
+        }
+    }
+
+    /// Creates the request for an IO instruction (its offset drawn or advanced), numbered in issue order.
+    mutating func issue(_ t: Int32, _ io: CompiledIO) -> Int32 {
+        let ti = Int(t)
+        let r = newRequest()
+        let ri = Int(r)
+        let fileSize = scenario.files[Int(io.file)].sizeBytes
+        var offset: Int64
+        switch io.offset {
+        case .fixed(let o):
+            offset = o
+        case .sequential:
+            offset = threads[ti].fileCursors[Int(io.file)]
+            if offset + io.sizeBytes > fileSize { offset = 0 }
+            threads[ti].fileCursors[Int(io.file)] = offset + io.sizeBytes
+        case .random:
+            let slots = UInt64(fileSize / io.sizeBytes)
+            offset = Int64(threads[ti].rng.nextInt(below: max(slots, 1))) * io.sizeBytes
+        }
+        ioIssued += 1
+        requests[ri].number = ioIssued
+        requests[ri].thread = t
+        requests[ri].direction = io.direction
+        requests[ri].file = io.file
+        requests[ri].offsetBytes = offset
+        requests[ri].sizeBytes = io.sizeBytes
+        requests[ri].buffered = io.buffered
+        requests[ri].blocking = io.blocking
+        requests[ri].notice = io.notice
+        requests[ri].port = io.port
+        requests[ri].program = threads[ti].program
+        requests[ri].pc = threads[ti].pc
+        requests[ri].issued = now
+        requests[ri].references = 1  // the issuing operation
+        threads[ti].currentRequest = r
+        if io.slot >= 0 {
+            let old = threads[ti].slots[Int(io.slot)]
+            if old >= 0 { release(old) }
+            threads[ti].slots[Int(io.slot)] = r
+            retain(r)
+        }
+        if scenario.recordIOs { ioRecords.append(IORecord(number: Int(ioIssued), thread: threads[ti].name)) }
+        return r
+    }
+
+    /// GetOverlappedResult / WaitForSingleObject / the poll of an `untilComplete` loop.
+    /// Phases: 0 check (polling time), 1 decide, 2 enter the kernel and block if pending, 3 leave, 4 return.
+    mutating func stepWait(_ t: Int32, slot: Int32, poll: Bool, wait: Bool, exit: Int32, engine: inout Engine)
+        -> Bool
+    {
+        let ti = Int(t)
+        let r = threads[ti].slots[Int(slot)]
+        if r < 0 {
+            fail(t, "waits on request '\(programs[Int(threads[ti].program)].slotNames[Int(slot)])', which was never issued")
+            return true
+        }
+        let ri = Int(r)
+        switch threads[ti].phase {
+        case 0:
+            if !poll {
+                threads[ti].phase = 2
+                if syscallEntry > 0 {
+                    startBurst(t, .syscall, syscallEntry, engine: &engine)
+                    return true
+                }
+                return false
+            }
+            threads[ti].phase = 1
+            attach(r)
+            if pollCheck > 0 {
+                startBurst(t, .polling, pollCheck, engine: &engine)
+                return true
+            }
+            return false
+        case 1:
+            detach(r)
+            if requests[ri].isComplete {
+                observe(r, by: t)
+                threads[ti].lastPollDone = true
+                threads[ti].phase = 0
+                threads[ti].pc = exit >= 0 ? exit : threads[ti].pc + 1
+                return false
+            }
+            threads[ti].lastPollDone = false
+            if !wait {
+                advance(ti)
+                return false
+            }
+            threads[ti].phase = 2
+            if syscallEntry > 0 {
+                startBurst(t, .syscall, syscallEntry, engine: &engine)
+                return true
+            }
+            return false
+        case 2:
+            threads[ti].phase = 3
+            if !requests[ri].isComplete {
+                let other = requests[ri].waiter
+                if other >= 0 && other != t {
+                    fail(t, "waits on a request thread '\(threads[Int(other)].name)' already waits on")
+                    return true
+                }
+                requests[ri].waiter = t
+                block(t, .io, object: r, engine: &engine)
+                return true
+            }
+            return false
+        case 3:
+            threads[ti].phase = 4
+            if syscallExit > 0 {
+                startBurst(t, .syscall, syscallExit, engine: &engine)
+                return true
+            }
+            return false
+        default:
+            observe(r, by: t)
+            advance(ti)
+            return false
+        }
+    }
+
+    /// SleepEx(timeout, TRUE). Phases: 0 enter, 1 wait unless routines are queued, 2 run queued routines
+    /// (user APCs, FIFO), 3 leave the kernel, 4 return.
+    mutating func stepAlertableWait(_ t: Int32, timeout: Int64, engine: inout Engine) -> Bool {
+        let ti = Int(t)
+        switch threads[ti].phase {
+        case 0:
+            threads[ti].phase = 1
+            if syscallEntry > 0 {
+                startBurst(t, .syscall, syscallEntry, engine: &engine)
+                return true
+            }
+            return false
+        case 1:
+            if !threads[ti].apcs.isEmpty {
+                threads[ti].phase = 2
+                return false
+            }
+            if timeout == 0 {
+                threads[ti].phase = 3
+                return false
+            }
+            threads[ti].phase = 2
+            block(t, .alertable, object: -1, engine: &engine)
+            if timeout > 0 {
+                engine.schedule(
+                    after: .nanoseconds(timeout), priority: Priority.timer, kind: EventKind.timer.rawValue,
+                    target: UInt32(t), generation: threads[ti].waitGeneration)
+            }
+            return true
+        case 2:
+            guard let r = threads[ti].apcs.popFirst() else {
+                threads[ti].phase = 3
+                return false
+            }
+            observe(r, by: t)
+            let ri = Int(r)
+            if requests[ri].number == narrateNumber {
+                narrate(
+                    r, step: 11, cpu: threads[ti].cpu, actor: "thread \(threads[ti].name)",
+                    "runs the completion routine of IO \(narrateNumber) inside its alertable wait (WAIT_IO_COMPLETION)")
+            }
+            var cost: Int64 = 0
+            if case .io(let io) = programs[Int(requests[ri].program)].instructions[Int(requests[ri].pc)] {
+                cost = io.routineCost.sample(&threads[ti].rng)
+            }
+            release(r)
+            if cost > 0 {
+                startBurst(t, .user, cost, engine: &engine)
+                return true
+            }
+            return false
+        case 3:
+            threads[ti].phase = 4
+            if syscallExit > 0 {
+                startBurst(t, .syscall, syscallExit, engine: &engine)
+                return true
+            }
+            return false
+        default:
+            advance(ti)
+            return false
+        }
+    }
+
+    /// GetQueuedCompletionStatus. Phases: 0 enter, 1 take a packet or wait (LIFO), 2 leave, 3 return.
+    mutating func stepDequeue(_ t: Int32, port: Int32, engine: inout Engine) -> Bool {
+        let ti = Int(t)
+        let p = Int(port)
+        switch threads[ti].phase {
+        case 0:
+            threads[ti].phase = 1
+            if syscallEntry > 0 {
+                startBurst(t, .syscall, syscallEntry, engine: &engine)
+                return true
+            }
+            return false
+        case 1:
+            let old = threads[ti].port
+            if old != port {  // a thread is associated with at most one port: the newest
+                if old >= 0 {
+                    ports[Int(old)].running -= 1
+                    releasePortWaiters(Int(old), engine: &engine)
+                }
+                threads[ti].port = port
+                ports[p].running += 1
+            }
+            ports[p].running -= 1  // waiting on the port is not running
+            threads[ti].phase = 2
+            if !ports[p].packets.isEmpty && ports[p].running < ports[p].concurrency {
+                ports[p].running += 1
+                takePacket(t, ports[p].packets.popFirst()!)
+                return false
+            }
+            ports[p].waiters.append(t)
+            block(t, .port, object: port, engine: &engine)
+            return true
+        case 2:
+            threads[ti].phase = 3
+            if syscallExit > 0 {
+                startBurst(t, .syscall, syscallExit, engine: &engine)
+                return true
+            }
+            return false
+        default:
+            let r = threads[ti].contextRequest
+            if r >= 0 {
+                let ri = Int(r)
+                if requests[ri].number == narrateNumber {
+                    let first = requests[ri].observed < 0
+                    narrate(
+                        r, step: first ? 10 : 11, cpu: threads[ti].cpu, actor: "thread \(threads[ti].name)",
+                        first
+                            ? "returns from GetQueuedCompletionStatus with the packet of IO \(narrateNumber) from port '\(scenario.ports[p].name)'"
+                            : "takes the continuation of IO \(narrateNumber) from port '\(scenario.ports[p].name)' and resumes it")
+                }
+                observe(r, by: t)
+            }
+            advance(ti)
+            return false
+        }
+    }
+
+    mutating func takePacket(_ t: Int32, _ packet: Int32) {
+        let ti = Int(t)
+        if threads[ti].contextRequest >= 0 { release(threads[ti].contextRequest) }
+        threads[ti].contextRequest = packet  // the queue's reference moves to the thread
+    }
+
+    /// Releases waiting threads, most recent first, while packets are queued and the concurrency allows.
+    mutating func releasePortWaiters(_ p: Int, engine: inout Engine) {
+        while !ports[p].packets.isEmpty && !ports[p].waiters.isEmpty && ports[p].running < ports[p].concurrency {
+            let t = ports[p].waiters.removeLast()
+            ports[p].running += 1
+            takePacket(t, ports[p].packets.popFirst()!)
+            wake(t, engine: &engine)
+        }
+    }
+
+    mutating func postPacket(_ p: Int, _ packet: Int32, engine: inout Engine) {
+        ports[p].packets.append(packet)
+        releasePortWaiters(p, engine: &engine)
+    }
+
+    mutating func queueAPC(_ r: Int32, engine: inout Engine) {
+        let t = requests[Int(r)].thread
+        let ti = Int(t)
+        if threads[ti].runState == .finished { return }
+        retain(r)
+        threads[ti].apcs.append(r)
+        if threads[ti].runState == .blocked && threads[ti].waitKind == .alertable {
+            wake(t, engine: &engine)
+        }
+    }
+}

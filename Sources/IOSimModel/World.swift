@@ -1,0 +1,483 @@
+//! The simulated machine: every actor's state and the handlers for the messages the engine delivers.
+//!
+//! The path of one IO, in the order of Cleary's "There Is No Thread" (shared/DOMAIN.md section 1):
+//! 1. a user thread calls the kernel (syscall entry, `syscall` CPU time);
+//! 2. the kernel builds the request (IRP / bio);
+//! 3. the driver programs the device (DMA descriptors, doorbell) and marks the request pending;
+//! 4. the call returns pending (overlapped) or the thread blocks (blocking read);
+//! 5. the device serves the request and its DMA engine moves the data: no CPU and no thread is involved;
+//! 6. the device signals completion; the interrupt controller (after coalescing and delivery latency)
+//!    interrupts a CPU;
+//! 7. the ISR runs on that CPU, "beneath" whatever thread was running (its time is charged to `irq`, and
+//!    the interrupted burst resumes later);
+//! 8. the deferred routine (DPC / softirq) completes the request;
+//! 9. delivery: wake the waiter, signal the event, queue an APC to the issuing thread, or post a packet;
+//! 10-11. a thread observes the completion (returns from its wait, dequeues the packet, runs the routine).
+//!
+//! Simplifications (documented, not hidden): interrupt context is not re-entrant (an interrupt arriving
+//! while a CPU runs an ISR or deferred routine waits until they finish, as the reference workload in
+//! shared/bench specifies); deferred routines run right after their ISR on the same CPU; a buffered miss
+//! is copied by the issuing thread after it wakes (blocking) or in the deferred routine (overlapped); no
+//! read-ahead, no write-back, no NUMA, no IRQ priorities, no cancellation, no device errors.
+
+import IOSimCore
+import IOSimEngine
+
+enum EventKind: UInt32 {
+    case burstEnd, threadReady, timer, deviceDone, interruptArrive, isrDone, deferredDone, coalesceTimer, sliceEnd
+}
+
+/// Tie rule among events at the same nanosecond (lower first): hardware (a device finishing) before the
+/// interrupt it raises, interrupt arrival before work finishing in interrupt context, that before CPU bursts
+/// of threads, and timers (wake-ups, time slices, coalescing timeouts) last. Within a class: scheduling order.
+enum Priority {
+    static let hardware = EventPriority(rawValue: 0)
+    static let interruptArrival = EventPriority(rawValue: 1)
+    static let interruptContext = EventPriority(rawValue: 2)
+    static let threadBurst = EventPriority(rawValue: 3)
+    static let timer = EventPriority(rawValue: 4)
+}
+
+struct World: EventHandler {
+    let scenario: Scenario
+    let programs: [CompiledProgram]
+    let cpuCount: Int
+    let contextSwitchCost: Int64
+    let wakeupLatency: Int64
+    let timeSlice: Int64
+    let syscallEntry: Int64
+    let syscallExit: Int64
+    let requestCreate: Int64
+    let driverSubmit: Int64
+    let pollCheck: Int64
+    let isrCost: Int64
+    let deferredCost: Int64
+    let deliveryLatency: Int64
+    let coalesceCount: Int
+    let coalesceTime: Int64
+    let narrateNumber: Int64
+
+    var threads: [ThreadState] = []
+    var cpus: [CPUState]
+    var requests: [RequestState] = []
+    var freeRequests: [Int32] = []
+    var runQueue = RingBuffer(capacity: 16)
+    var vectors: [VectorState]
+    var ports: [PortState]
+    var device: DeviceState
+    var pageCache: [[UInt64]]
+    var interruptRNG: SeededGenerator
+
+    // Results being accumulated.
+    var ledger: [Int64]
+    var latency = Histogram()
+    var stages = [Histogram](repeating: Histogram(), count: IOStage.allCases.count)
+    var ioIssued: Int64 = 0
+    var ioCompleted: Int64 = 0
+    var ioSynchronous: Int64 = 0
+    var bytesCompleted: Int64 = 0
+    var interrupts: Int64 = 0
+    var contextSwitches: Int64 = 0
+    var alive = 0
+    var maxAlive = 0
+    var nonDaemonAlive = 0
+    var threadsCreated = 0
+    var blockedOnIO = 0
+    var blockedOnIOArea: Int64 = 0
+    var blockedOnIOSince: Int64 = 0
+    var attachedShareSum = 0.0
+    var attachedShareCount: Int64 = 0
+    var attachedTotal: Int64 = 0
+    var inFlightTotal: Int64 = 0
+    var progressReports: Int64 = 0
+    var progressMaxGap: Int64 = 0
+    var narration: [NarrationStep] = []
+    var ioRecords: [IORecord] = []
+    var failure: SimulationError? = nil
+    var stopReached = false
+    var finishedAt: Int64 = 0
+    var now: Int64 = 0
+
+    var isFinished: Bool { stopReached || failure != nil }
+
+    init(scenario: Scenario, programs: [CompiledProgram]) {
+        self.scenario = scenario
+        self.programs = programs
+        let m = scenario.machine, k = scenario.kernel, i = scenario.interrupts
+        cpuCount = m.cpuCount
+        contextSwitchCost = m.contextSwitch.nanoseconds
+        wakeupLatency = m.wakeupLatency.nanoseconds
+        timeSlice = m.timeSlice.nanoseconds
+        syscallEntry = k.syscallEntry.nanoseconds
+        syscallExit = k.syscallExit.nanoseconds
+        requestCreate = k.requestCreate.nanoseconds
+        driverSubmit = k.driverSubmit.nanoseconds
+        pollCheck = k.pollCheck.nanoseconds
+        isrCost = i.isr.nanoseconds
+        deferredCost = i.deferredPerRequest.nanoseconds
+        deliveryLatency = i.deliveryLatency.nanoseconds
+        coalesceCount = i.coalesceCount
+        coalesceTime = i.coalesceTime.nanoseconds
+        narrateNumber = Int64(scenario.narrateIO ?? -1)
+        cpus = [CPUState](repeating: CPUState(), count: m.cpuCount)
+        vectors = [VectorState](repeating: VectorState(), count: m.cpuCount)
+        ports = scenario.ports.map { PortState(concurrency: $0.concurrency == 0 ? m.cpuCount : $0.concurrency) }
+        device = DeviceState(rng: SeededGenerator(seed: scenario.seed, streamName: "device"))
+        interruptRNG = SeededGenerator(seed: scenario.seed, streamName: "interrupts")
+        pageCache = scenario.files.map { f in
+            let pages = Int((f.sizeBytes + 4095) / 4096)
+            return [UInt64](repeating: f.cached ? ~0 : 0, count: (pages + 63) / 64)
+        }
+        ledger = [Int64](repeating: 0, count: m.cpuCount * CPUCategory.allCases.count)
+    }
+
+    // MARK: - Start
+
+    mutating func start(engine: inout Engine) {
+        for (index, spec) in scenario.threads.enumerated() where !spec.template {
+            for instance in 0..<spec.count {
+                let t = createThread(spec: Int32(index), instance: instance)
+                makeRunnable(t, engine: &engine)
+            }
+        }
+        if nonDaemonAlive == 0 && scenario.stop.afterIOs == nil && scenario.stop.afterTime == nil {
+            stop(engine: &engine)
+        }
+    }
+
+    mutating func createThread(spec: Int32, instance: Int) -> Int32 {
+        let s = scenario.threads[Int(spec)]
+        let name = s.count > 1 || s.template ? "\(s.name)#\(instance)" : s.name
+        let thread = ThreadState(
+            spec: spec, name: name, program: spec,
+            slots: [Int32](repeating: -1, count: programs[Int(spec)].slotNames.count),
+            rng: SeededGenerator(seed: scenario.seed, streamName: "thread:\(name)"), daemon: s.daemon,
+            fileCursors: [Int64](repeating: 0, count: scenario.files.count))
+        threads.append(thread)
+        alive += 1
+        threadsCreated += 1
+        if alive > maxAlive { maxAlive = alive }
+        if !s.daemon { nonDaemonAlive += 1 }
+        return Int32(threads.count - 1)
+    }
+
+    // MARK: - Event dispatch
+
+    mutating func handle(_ event: Event, engine: inout Engine) {
+        now = event.time
+        switch EventKind(rawValue: event.kind)! {
+        case .burstEnd:
+            let t = Int(event.target)
+            if threads[t].generation != event.generation { return }  // stale: the burst was suspended
+            burstEnded(Int32(t), engine: &engine)
+        case .threadReady:
+            makeRunnable(Int32(event.target), engine: &engine)
+        case .timer:
+            let t = Int(event.target)
+            if threads[t].waitGeneration != event.generation || threads[t].runState != .blocked { return }
+            wake(Int32(t), engine: &engine)
+        case .deviceDone:
+            deviceFinished(Int32(event.target), engine: &engine)
+        case .interruptArrive:
+            interruptArrived(cpu: Int(event.target), batch: Int32(bitPattern: event.generation), engine: &engine)
+        case .isrDone:
+            isrFinished(cpu: Int(event.target), engine: &engine)
+        case .deferredDone:
+            deferredFinished(cpu: Int(event.target), engine: &engine)
+        case .coalesceTimer:
+            let v = Int(event.target)
+            if vectors[v].timerGeneration == event.generation && vectors[v].count > 0 {
+                raiseInterrupt(vector: v, engine: &engine)
+            }
+        case .sliceEnd:
+            sliceEnded(cpu: Int(event.target), generation: event.generation, engine: &engine)
+        }
+    }
+
+    mutating func stop(engine: inout Engine) {
+        stopReached = true
+        finishedAt = now
+    }
+
+    mutating func fail(_ t: Int32, _ message: String) {
+        let th = threads[Int(t)]
+        let step = programs[Int(th.program)].stepNames[Int(th.pc)]
+        failure = SimulationError(.invalidProgram, subject: "thread '\(th.name)' \(step)", message: message)
+        finishedAt = now
+    }
+
+    // MARK: - CPU ledger
+
+    @inline(__always) mutating func setCategory(_ c: Int, _ category: CPUCategory) {
+        let since = cpus[c].since
+        if since != now {
+            ledger[c &* 7 &+ cpus[c].category.rawValue] &+= now &- since
+            cpus[c].since = now
+        }
+        cpus[c].category = category
+    }
+
+    /// Adds the time since the last change of every CPU to its ledger, up to `instant`.
+    mutating func closeLedger(at instant: Int64) {
+        for c in 0..<cpuCount {
+            ledger[c * 7 + cpus[c].category.rawValue] += instant - cpus[c].since
+            cpus[c].since = instant
+        }
+        blockedOnIOArea += Int64(blockedOnIO) * (instant - blockedOnIOSince)
+        blockedOnIOSince = instant
+    }
+
+    // MARK: - Scheduler
+
+    /// A thread becomes runnable: the highest-numbered CPU that is idle and not in interrupt context takes
+    /// it, else it joins the FIFO run queue.
+    mutating func makeRunnable(_ t: Int32, engine: inout Engine) {
+        var c = cpuCount - 1
+        while c >= 0 {
+            if cpus[c].occupant < 0 && !cpus[c].inInterrupt {
+                runOn(t, cpu: c, engine: &engine)
+                return
+            }
+            c -= 1
+        }
+        threads[Int(t)].runState = .runnable
+        runQueue.append(t)
+        if timeSlice > 0 { armSlices(engine: &engine) }
+    }
+
+    mutating func runOn(_ t: Int32, cpu c: Int, engine: inout Engine) {
+        let ti = Int(t)
+        cpus[c].occupant = t
+        cpus[c].dispatchedAt = now
+        cpus[c].sliceArmed = false
+        cpus[c].sliceGeneration &+= 1
+        threads[ti].cpu = Int32(c)
+        threads[ti].runState = .running
+        contextSwitches &+= 1
+        if runQueue.count > 0 && timeSlice > 0 { armSlice(cpu: c, engine: &engine) }
+        if contextSwitchCost > 0 {
+            threads[ti].burstIsSwitch = true
+            startBurst(t, .contextSwitch, contextSwitchCost, engine: &engine)
+            return
+        }
+        resumeAfterSwitch(t, engine: &engine)
+    }
+
+    mutating func resumeAfterSwitch(_ t: Int32, engine: inout Engine) {
+        let ti = Int(t)
+        threads[ti].burstIsSwitch = false
+        let remaining = threads[ti].preemptedRemaining
+        if remaining >= 0 {
+            threads[ti].preemptedRemaining = -1
+            if remaining > 0 {
+                startBurst(t, threads[ti].preemptedCategory, remaining, engine: &engine)
+                return
+            }
+        }
+        runThread(t, engine: &engine)
+    }
+
+    /// The thread leaves its CPU (it blocked or finished); the CPU takes the run-queue head or idles.
+    mutating func leaveCPU(_ t: Int32, engine: inout Engine) {
+        let c = Int(threads[Int(t)].cpu)
+        threads[Int(t)].cpu = -1
+        cpus[c].occupant = -1
+        cpus[c].sliceArmed = false
+        cpus[c].sliceGeneration &+= 1
+        if let next = runQueue.popFirst() {
+            runOn(next, cpu: c, engine: &engine)
+        } else {
+            contextSwitches &+= 1  // to the idle task
+            setCategory(c, .idle)
+        }
+    }
+
+    /// Starts a CPU burst of the running thread; `duration` must be positive.
+    @inline(__always)
+    mutating func startBurst(_ t: Int32, _ category: CPUCategory, _ duration: Int64, engine: inout Engine) {
+        let ti = Int(t)
+        let end = now &+ duration
+        threads[ti].burstCategory = category
+        threads[ti].burstEnd = end
+        setCategory(Int(threads[ti].cpu), category)
+        engine.schedule(
+            at: SimInstant(nanosecondsSinceStart: end), priority: Priority.threadBurst,
+            kind: EventKind.burstEnd.rawValue, target: UInt32(t), generation: threads[ti].generation)
+    }
+
+    mutating func burstEnded(_ t: Int32, engine: inout Engine) {
+        if threads[Int(t)].burstIsSwitch {
+            resumeAfterSwitch(t, engine: &engine)
+        } else {
+            runThread(t, engine: &engine)
+        }
+    }
+
+    mutating func armSlices(engine: inout Engine) {
+        for c in 0..<cpuCount where cpus[c].occupant >= 0 && !cpus[c].sliceArmed {
+            armSlice(cpu: c, engine: &engine)
+        }
+    }
+
+    mutating func armSlice(cpu c: Int, engine: inout Engine) {
+        cpus[c].sliceArmed = true
+        let at = max(now, cpus[c].dispatchedAt + timeSlice)
+        engine.schedule(
+            at: SimInstant(nanosecondsSinceStart: at), priority: Priority.timer, kind: EventKind.sliceEnd.rawValue,
+            target: UInt32(c), generation: cpus[c].sliceGeneration)
+    }
+
+    /// Round-robin: at the end of a slice, if threads wait, the running thread goes to the back of the queue.
+    mutating func sliceEnded(cpu c: Int, generation: UInt32, engine: inout Engine) {
+        guard cpus[c].sliceGeneration == generation, cpus[c].sliceArmed else { return }
+        cpus[c].sliceArmed = false
+        let t = cpus[c].occupant
+        guard t >= 0, !runQueue.isEmpty else { return }
+        if cpus[c].inInterrupt {  // try again when the interrupt work is over
+            cpus[c].dispatchedAt = now
+            armSlice(cpu: c, engine: &engine)
+            return
+        }
+        let ti = Int(t)
+        threads[ti].generation &+= 1
+        if !threads[ti].burstIsSwitch {
+            threads[ti].preemptedRemaining = threads[ti].burstEnd - now
+            threads[ti].preemptedCategory = threads[ti].burstCategory
+        }
+        threads[ti].burstIsSwitch = false
+        threads[ti].cpu = -1
+        threads[ti].runState = .runnable
+        cpus[c].occupant = -1
+        runQueue.append(t)
+        let next = runQueue.popFirst()!
+        runOn(next, cpu: c, engine: &engine)
+    }
+
+    // MARK: - Blocking and waking
+
+    mutating func block(_ t: Int32, _ kind: WaitKind, object: Int32, engine: inout Engine) {
+        let ti = Int(t)
+        threads[ti].runState = .blocked
+        threads[ti].waitKind = kind
+        threads[ti].waitObject = object
+        threads[ti].wokenByAPC = false
+        if kind == .io {
+            noteBlockedOnIO(+1)
+            attach(object)
+        }
+        let p = threads[ti].port
+        if p >= 0 && kind != .port {  // an associated thread blocking elsewhere frees a concurrency slot
+            ports[Int(p)].running -= 1
+            releasePortWaiters(Int(p), engine: &engine)
+        }
+        leaveCPU(t, engine: &engine)
+    }
+
+    /// Ends a wait: the thread becomes runnable after the wake-up latency.
+    mutating func wake(_ t: Int32, engine: inout Engine) {
+        let ti = Int(t)
+        let kind = threads[ti].waitKind
+        if kind == .io {
+            noteBlockedOnIO(-1)
+            detach(threads[ti].waitObject)
+        }
+        let p = threads[ti].port
+        if p >= 0 && kind != .port { ports[Int(p)].running += 1 }
+        threads[ti].waitKind = .none
+        threads[ti].waitObject = -1
+        threads[ti].waitGeneration &+= 1
+        if wakeupLatency > 0 {
+            threads[ti].runState = .waking
+            engine.schedule(
+                after: .nanoseconds(wakeupLatency), priority: Priority.timer, kind: EventKind.threadReady.rawValue,
+                target: UInt32(t))
+        } else {
+            makeRunnable(t, engine: &engine)
+        }
+    }
+
+    @inline(__always) mutating func noteBlockedOnIO(_ delta: Int) {
+        blockedOnIOArea &+= Int64(blockedOnIO) &* (now &- blockedOnIOSince)
+        blockedOnIOSince = now
+        blockedOnIO += delta
+    }
+
+    /// A thread starts running or waiting on behalf of request `r` (only in-flight time counts).
+    @inline(__always) mutating func attach(_ r: Int32) {
+        let ri = Int(r)
+        if requests[ri].isComplete || requests[ri].submitted < 0 { return }
+        if requests[ri].attachCount == 0 { requests[ri].attachSince = now }
+        requests[ri].attachCount += 1
+    }
+
+    @inline(__always) mutating func detach(_ r: Int32) {
+        let ri = Int(r)
+        if requests[ri].isComplete || requests[ri].attachCount == 0 { return }
+        requests[ri].attachCount -= 1
+        if requests[ri].attachCount == 0 { requests[ri].attachedTotal += now - requests[ri].attachSince }
+    }
+
+    mutating func finishThread(_ t: Int32, engine: inout Engine) {
+        let ti = Int(t)
+        threads[ti].runState = .finished
+        for s in threads[ti].slots where s >= 0 { release(s) }
+        threads[ti].slots = []
+        if threads[ti].contextRequest >= 0 { release(threads[ti].contextRequest) }
+        threads[ti].contextRequest = -1
+        alive -= 1
+        let p = threads[ti].port
+        if p >= 0 {
+            ports[Int(p)].running -= 1
+            releasePortWaiters(Int(p), engine: &engine)
+        }
+        if !threads[ti].daemon {
+            nonDaemonAlive -= 1
+            if nonDaemonAlive == 0 && scenario.stop.afterIOs == nil && scenario.stop.afterTime == nil {
+                leaveCPU(t, engine: &engine)
+                stop(engine: &engine)
+                return
+            }
+        }
+        leaveCPU(t, engine: &engine)
+    }
+
+    // MARK: - Requests
+
+    mutating func newRequest() -> Int32 {
+        if let r = freeRequests.popLast() {
+            requests[Int(r)] = RequestState()
+            requests[Int(r)].inUse = true
+            return r
+        }
+        requests.append(RequestState())
+        requests[requests.count - 1].inUse = true
+        return Int32(requests.count - 1)
+    }
+
+    @inline(__always) mutating func retain(_ r: Int32) { requests[Int(r)].references += 1 }
+
+    @inline(__always) mutating func release(_ r: Int32) {
+        let ri = Int(r)
+        requests[ri].references -= 1
+        if requests[ri].references == 0 && requests[ri].isComplete {
+            requests[ri].inUse = false
+            freeRequests.append(r)
+        }
+    }
+
+    /// The program learns that its request is done (returns from a wait, sees it on a poll, dequeues the
+    /// packet, runs the routine). Only the first observation is recorded.
+    mutating func observe(_ r: Int32, by t: Int32) {
+        let ri = Int(r)
+        guard requests[ri].observed < 0, requests[ri].isComplete else { return }
+        requests[ri].observed = now
+        stages[IOStage.delivery.rawValue].record(now - requests[ri].completed)
+        if recordsIO(r) { updateRecord(r) }
+        if requests[ri].number == narrateNumber {
+            narrate(
+                r, step: requests[ri].blocking ? 11 : 10, cpu: threads[Int(t)].cpu, actor: "thread \(threads[Int(t)].name)",
+                "learns that IO \(requests[ri].number) is done: \(observationPhrase(r, t)); "
+                    + "\(Self.formatNs(now - requests[ri].completed)) after completion")
+        }
+    }
+}

@@ -1,0 +1,1 @@
+// Tests of the scenario reader live beside this file.
