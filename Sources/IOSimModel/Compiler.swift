@@ -4,6 +4,8 @@
 import IOSimCore
 
 struct CompiledIO: Sendable {
+    /// Its index among all IO operations of all programs.
+    var index: Int32
     var direction: IODirection
     var file: Int32
     var sizeBytes: Int64
@@ -11,7 +13,7 @@ struct CompiledIO: Sendable {
     var blocking: Bool
     var notice: NoticeKind
     var port: Int32
-    var routineCost: Distribution
+    var routineCost: Sampler
     var buffered: Bool
     var slot: Int32
     var skipPortOnSynchronousSuccess: Bool
@@ -22,10 +24,10 @@ enum NoticeKind: UInt8, Sendable {
 }
 
 enum Instruction: Sendable {
-    case compute(Distribution)
-    case sleep(Distribution)
+    case compute(Sampler)
+    case sleep(Sampler)
     case open(file: Int32)
-    case io(CompiledIO)
+    case io(Int32)  // index into World.ioOperations
     case getResult(slot: Int32, wait: Bool)
     case waitEvent(slot: Int32)
     case alertableWait(timeoutNanoseconds: Int64)  // -1: no timeout
@@ -45,10 +47,15 @@ struct CompiledProgram: Sendable {
     /// For each instruction, where it came from ("step 3.2 (getResult)"), for error messages.
     var stepNames: [String] = []
     var slotNames: [String] = []
+    var ioOperations: [CompiledIO] = []
 }
 
 struct Compiler {
     let scenario: Scenario
+    /// Distributions that are neither constant nor exponential, shared by all programs.
+    var distributions: [Distribution] = []
+    /// IO operations compiled so far, over all programs.
+    var ioCount: Int32 = 0
 
     func check(_ condition: Bool, _ subject: String, _ message: String) throws(SimulationError) {
         if !condition { throw SimulationError(.invalidConfiguration, subject: subject, message: message) }
@@ -137,7 +144,7 @@ struct Compiler {
         if let s = scenario.stop.afterTime { try check(s.nanoseconds > 0, "stop.time", "must be positive") }
     }
 
-    func compile(_ spec: ThreadSpec) throws(SimulationError) -> CompiledProgram {
+    mutating func compile(_ spec: ThreadSpec) throws(SimulationError) -> CompiledProgram {
         var program = CompiledProgram()
         var issued: [Bool] = []
         try emit(spec.program, path: "", thread: spec, into: &program, issued: &issued)
@@ -153,7 +160,7 @@ struct Compiler {
         return Int32(program.slotNames.count - 1)
     }
 
-    private func emit(
+    private mutating func emit(
         _ operations: [Operation], path: String, thread: ThreadSpec, into program: inout CompiledProgram,
         issued: inout [Bool]
     ) throws(SimulationError) {
@@ -190,10 +197,10 @@ struct Compiler {
             switch operation {
             case .compute(let d):
                 try checkDistribution(d, subject, kind: .invalidProgram)
-                add(.compute(d), "compute")
+                add(.compute(Sampler(d, table: &distributions)), "compute")
             case .sleep(let d):
                 try checkDistribution(d, subject, kind: .invalidProgram)
-                add(.sleep(d), "sleep")
+                add(.sleep(Sampler(d, table: &distributions)), "sleep")
             case .open(let file):
                 add(.open(file: try fileIndex(file)), "open")
             case .io(let io):
@@ -208,13 +215,13 @@ struct Compiler {
                 }
                 var notice = NoticeKind.statusOnly
                 var port: Int32 = -1
-                var routine = Distribution.constant(0)
+                var routine = Sampler(.constant(0), table: &distributions)
                 switch io.notice {
                 case .statusOnly: break
                 case .completionRoutine(let cost):
                     try checkDistribution(cost, subject, kind: .invalidProgram)
                     notice = .completionRoutine
-                    routine = cost
+                    routine = Sampler(cost, table: &distributions)
                 case .port(let name):
                     notice = .port
                     port = try portIndex(name)
@@ -227,13 +234,14 @@ struct Compiler {
                     s = slot(name, &program, &issued)
                     issued[Int(s)] = true
                 }
-                add(
-                    .io(
+                program.ioOperations.append(
                         CompiledIO(
-                            direction: io.direction, file: file, sizeBytes: io.sizeBytes, offset: io.offset,
+                            index: ioCount, direction: io.direction, file: file, sizeBytes: io.sizeBytes, offset: io.offset,
                             blocking: io.style == .blocking, notice: notice, port: port, routineCost: routine,
                             buffered: io.buffered ?? spec.buffered, slot: s,
-                            skipPortOnSynchronousSuccess: io.skipPortOnSynchronousSuccess)), io.direction.rawValue)
+                            skipPortOnSynchronousSuccess: io.skipPortOnSynchronousSuccess))
+                add(.io(ioCount), io.direction.rawValue)
+                ioCount += 1
             case .getResult(let name, let wait):
                 add(.getResult(slot: try requestSlot(name), wait: wait), "getResult")
             case .waitEvent(let name):

@@ -31,4 +31,21 @@ public struct Scenario: Sendable, Equatable {
     public var recordIOs: Bool = false
 
     public init(name: String = "scenario") { self.name = name }
+
+    /// Makes every software cost zero (switches, wake-ups, time slices, syscalls, request building, driver,
+    /// polls, interrupt delivery, ISR, deferred routine), leaving only the device's time: for checks against
+    /// queueing theory and for workloads that set their own costs.
+    public mutating func removeSoftwareCosts() {
+        machine.contextSwitch = .zero
+        machine.wakeupLatency = .zero
+        machine.timeSlice = .zero
+        kernel.syscallEntry = .zero
+        kernel.syscallExit = .zero
+        kernel.requestCreate = .zero
+        kernel.driverSubmit = .zero
+        kernel.pollCheck = .zero
+        interrupts.deliveryLatency = .zero
+        interrupts.isr = .zero
+        interrupts.deferredPerRequest = .zero
+    }
 }

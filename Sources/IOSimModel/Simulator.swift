@@ -6,12 +6,13 @@ import IOSimEngine
 /// One simulation run.
 ///
 /// ```swift
-/// var sim = try Simulator(scenario)
+/// let sim = try Simulator(scenario)
 /// let result = try sim.run()
 /// #expect(result.ioRecords[0].completed == SimInstant(nanosecondsSinceStart: 112_400))
 /// ```
-/// Deterministic: the same scenario (seed included) gives an identical result.
-public struct Simulator: Sendable {
+/// Deterministic: the same scenario (seed included) gives an identical result. A class, because the
+/// world it runs holds its state at fixed addresses (`UnsafeTable`) and must never be copied.
+public final class Simulator {
     var engine = Engine()
     var world: World
     var started = false
@@ -19,11 +20,11 @@ public struct Simulator: Sendable {
     /// Checks the scenario and compiles its programs.
     /// - Throws: `SimulationError` naming the key or the thread and step that cannot work.
     public init(_ scenario: Scenario) throws(SimulationError) {
-        let compiler = Compiler(scenario: scenario)
+        var compiler = Compiler(scenario: scenario)
         try compiler.validateConfiguration()
         var programs: [CompiledProgram] = []
         for spec in scenario.threads { programs.append(try compiler.compile(spec)) }
-        world = World(scenario: scenario, programs: programs)
+        world = World(scenario: scenario, programs: programs, distributions: compiler.distributions)
     }
 
     /// The current virtual instant.
@@ -31,7 +32,7 @@ public struct Simulator: Sendable {
     /// Whether the stop condition was reached (or the run failed).
     public var isFinished: Bool { world.isFinished }
 
-    mutating func startIfNeeded() {
+    func startIfNeeded() {
         if !started {
             started = true
             world.start(engine: &engine)
@@ -39,20 +40,20 @@ public struct Simulator: Sendable {
     }
 
     /// Handles one event. - Returns: false when nothing is left to do.
-    @discardableResult public mutating func step() -> Bool {
+    @discardableResult public func step() -> Bool {
         startIfNeeded()
         if world.isFinished { return false }
         return engine.step(&world)
     }
 
     /// Handles events up to and including `instant` (or until the run finishes).
-    public mutating func run(until instant: SimInstant) {
+    public func run(until instant: SimInstant) {
         startIfNeeded()
         engine.run(until: instant, &world)
     }
 
     /// Handles at most `maxEvents` events.
-    public mutating func run(maxEvents: UInt64) {
+    public func run(maxEvents: UInt64) {
         startIfNeeded()
         engine.run(maxEvents: maxEvents, &world)
     }
@@ -60,7 +61,7 @@ public struct Simulator: Sendable {
     /// Runs to the stop condition and returns the result.
     /// - Throws: `SimulationError` for a program that fails at run time or a deadlock (every remaining
     ///   thread waits for something that can no longer happen), with the blocked threads listed.
-    public mutating func run() throws(SimulationError) -> SimulationResult {
+    public func run() throws(SimulationError) -> SimulationResult {
         startIfNeeded()
         if let limit = world.scenario.stop.afterTime {
             let end = SimInstant.zero + limit
@@ -70,7 +71,7 @@ public struct Simulator: Sendable {
                 world.finishedAt = end.nanosecondsSinceStart
             }
         } else {
-            while !world.isFinished && engine.step(&world) {}
+            engine.run(maxEvents: .max, &world)  // one exclusive access to the class's fields for the whole loop
         }
         return try result()
     }
@@ -95,7 +96,7 @@ public struct Simulator: Sendable {
 extension World {
     func blockedThreadDescriptions() -> [String] {
         var lines: [String] = []
-        for th in threads where !th.daemon && th.runState != .finished {
+        for th in threads.array where !th.daemon && th.runState != .finished {
             let step = programs[Int(th.program)].stepNames[Int(th.pc)]
             let what: String
             switch th.waitKind {
@@ -111,13 +112,13 @@ extension World {
     }
 
     func makeResult(end: Int64, engine: Engine) -> SimulationResult {
-        var copy = self
-        copy.closeLedger(at: end)
+        let ledger = closedLedger(at: end)
+        let blockedArea = blockedOnIOArea + Int64(blockedOnIO) * (end - blockedOnIOSince)
         var perCPU: [CPUTime] = []
         var total = CPUTime()
         let n = CPUCategory.allCases.count
         for c in 0..<cpuCount {
-            let slice = Array(copy.ledger[(c * n)..<((c + 1) * n)])
+            let slice = Array(ledger[(c * n)..<((c + 1) * n)])
             perCPU.append(CPUTime(nanoseconds: slice))
             for k in 0..<n { total.nanoseconds[k] += slice[k] }
         }
@@ -131,7 +132,7 @@ extension World {
             interrupts: interrupts, contextSwitches: contextSwitches,
             threads: ThreadCensus(
                 maxAlive: maxAlive, created: threadsCreated,
-                blockedOnIO: elapsed > 0 ? Double(copy.blockedOnIOArea) / Double(elapsed) : 0,
+                blockedOnIO: elapsed > 0 ? Double(blockedArea) / Double(elapsed) : 0,
                 attachedShare: attachedShareCount > 0 ? attachedShareSum / Double(attachedShareCount) : 0,
                 stackBytesMax: Int64(maxAlive) * scenario.machine.threadStackBytes),
             progressReports: progressReports, progressMaxGap: .nanoseconds(progressMaxGap),

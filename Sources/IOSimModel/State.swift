@@ -91,8 +91,8 @@ struct RequestState {
     var blocking = true
     var notice = NoticeKind.statusOnly
     var port: Int32 = -1
-    var program: Int32 = 0
-    var pc: Int32 = 0
+    /// Index of the IO operation in `World.ioOperations`.
+    var operation: Int32 = -1
     var issued: Int64 = -1
     var submitted: Int64 = -1
     var accepted: Int64 = -1

@@ -38,10 +38,10 @@ extension World {
         device.inService += 1
         let size = requests[ri].sizeBytes
         var service: Int64
-        if requests[ri].direction == .write, let w = d.writeLatency {
-            service = w.sample(&device.rng)
+        if requests[ri].direction == .write {
+            service = writeLatency.sample(&device.rng, distributions)
         } else {
-            service = d.readLatency.sample(&device.rng)
+            service = readLatency.sample(&device.rng, distributions)
         }
         var transfer: Int64 = 0
         if case .dma = d.transfer, d.bandwidthBytesPerSecond > 0 {
@@ -297,9 +297,7 @@ extension World {
         bytesCompleted &+= requests[ri].sizeBytes
         if requests[ri].direction == .write { markCached(r) }
         var skipPort = false
-        if case .io(let io) = programs[Int(requests[ri].program)].instructions[Int(requests[ri].pc)] {
-            skipPort = io.skipPortOnSynchronousSuccess
-        }
+        if requests[ri].operation >= 0 { skipPort = ioOperations[Int(requests[ri].operation)].skipPortOnSynchronousSuccess }
         if requests[ri].notice == .port && !skipPort {
             retain(r)
             postPacket(Int(requests[ri].port), r, engine: &engine)

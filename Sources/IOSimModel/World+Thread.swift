@@ -9,18 +9,18 @@ extension World {
     /// Called only while the thread is on a CPU with no burst in progress.
     mutating func runThread(_ t: Int32, engine: inout Engine) {
         let ti = Int(t)
-        let program = Int(threads[ti].program)
+        let base = Int(programBase[Int(threads[ti].program)])
         var steps = 0
-        while failure == nil && !stopReached {
+        while !failed && !stopReached {
             steps += 1
             if steps > 1_000_000 {
                 fail(t, "the program loops without taking any virtual time (a repeat whose body costs nothing)")
                 return
             }
             let pc = Int(threads[ti].pc)
-            switch programs[program].instructions[pc] {
+            switch instructions[base &+ pc] {
             case .compute(let d):
-                let ns = d.sample(&threads[ti].rng)
+                let ns = d.sample(&threads[ti].rng, distributions)
                 threads[ti].pc += 1
                 if ns > 0 {
                     startBurst(t, .user, ns, engine: &engine)
@@ -28,7 +28,7 @@ extension World {
                 }
             case .sleep(let d):
                 if threads[ti].phase == 0 {
-                    let ns = d.sample(&threads[ti].rng)
+                    let ns = d.sample(&threads[ti].rng, distributions)
                     threads[ti].phase = 1
                     if ns > 0 {
                         block(t, .sleep, object: -1, engine: &engine)
@@ -49,8 +49,8 @@ extension World {
                     }
                 }
                 advance(ti)
-            case .io(let io):
-                if stepIO(t, io, engine: &engine) { return }
+            case .io(let index):
+                if stepIO(t, ioOperations[Int(index)], engine: &engine) { return }
             case .getResult(let slot, let wait):
                 if stepWait(t, slot: slot, poll: true, wait: wait, exit: -1, engine: &engine) { return }
             case .waitEvent(let slot):
@@ -111,7 +111,7 @@ extension World {
                     }
                 }
                 var instance = 0
-                for th in threads where th.spec == template { instance += 1 }
+                for i in 0..<threads.count where threads[i].spec == template { instance += 1 }
                 let child = createThread(spec: template, instance: instance)
                 advance(ti)
                 makeRunnable(child, engine: &engine)
@@ -244,8 +244,7 @@ extension World {
         requests[ri].blocking = io.blocking
         requests[ri].notice = io.notice
         requests[ri].port = io.port
-        requests[ri].program = threads[ti].program
-        requests[ri].pc = threads[ti].pc
+        requests[ri].operation = io.index
         requests[ri].issued = now
         requests[ri].references = 1  // the issuing operation
         threads[ti].currentRequest = r
@@ -377,8 +376,8 @@ extension World {
                     "runs the completion routine of IO \(narrateNumber) inside its alertable wait (WAIT_IO_COMPLETION)")
             }
             var cost: Int64 = 0
-            if case .io(let io) = programs[Int(requests[ri].program)].instructions[Int(requests[ri].pc)] {
-                cost = io.routineCost.sample(&threads[ti].rng)
+            if requests[ri].operation >= 0 {
+                cost = ioOperations[Int(requests[ri].operation)].routineCost.sample(&threads[ti].rng, distributions)
             }
             release(r)
             if cost > 0 {

@@ -41,6 +41,14 @@ enum Priority {
 struct World: EventHandler {
     let scenario: Scenario
     let programs: [CompiledProgram]
+    /// Every program's instructions in one array (program p starts at `programBase[p]`).
+    let instructions: [Instruction]
+    /// The IO operations of every program (an `.io` instruction holds an index here).
+    let ioOperations: [CompiledIO]
+    let programBase: [Int32]
+    let distributions: [Distribution]
+    let readLatency: Sampler
+    let writeLatency: Sampler
     let cpuCount: Int
     let contextSwitchCost: Int64
     let wakeupLatency: Int64
@@ -57,19 +65,20 @@ struct World: EventHandler {
     let coalesceTime: Int64
     let narrateNumber: Int64
 
-    var threads: [ThreadState] = []
-    var cpus: [CPUState]
-    var requests: [RequestState] = []
-    var freeRequests: [Int32] = []
+    var threads = UnsafeTable<ThreadState>()
+    var cpus: UnsafeTable<CPUState>
+    var requests = UnsafeTable<RequestState>(capacity: 64)
+    /// Head of the free list of request slots, linked through `RequestState.next`.
+    var freeRequest: Int32 = -1
     var runQueue = RingBuffer(capacity: 16)
-    var vectors: [VectorState]
-    var ports: [PortState]
+    var vectors: UnsafeTable<VectorState>
+    var ports: UnsafeTable<PortState>
     var device: DeviceState
     var pageCache: [[UInt64]]
     var interruptRNG: SeededGenerator
 
     // Results being accumulated.
-    var ledger: [Int64]
+    var ledger: UnsafeTable<Int64>
     var latency = Histogram()
     var stages = [Histogram](repeating: Histogram(), count: IOStage.allCases.count)
     var ioIssued: Int64 = 0
@@ -94,15 +103,32 @@ struct World: EventHandler {
     var narration: [NarrationStep] = []
     var ioRecords: [IORecord] = []
     var failure: SimulationError? = nil
+    /// `failure != nil`, kept as a flag because the hot loop tests it.
+    var failed = false
     var stopReached = false
     var finishedAt: Int64 = 0
     var now: Int64 = 0
 
-    var isFinished: Bool { stopReached || failure != nil }
+    var isFinished: Bool { stopReached || failed }
 
-    init(scenario: Scenario, programs: [CompiledProgram]) {
+    init(scenario: Scenario, programs: [CompiledProgram], distributions: [Distribution]) {
         self.scenario = scenario
         self.programs = programs
+        var flat: [Instruction] = []
+        var bases: [Int32] = []
+        for p in programs {
+            bases.append(Int32(flat.count))
+            flat += p.instructions
+        }
+        instructions = flat
+        var ios: [CompiledIO] = []
+        for p in programs { ios += p.ioOperations }
+        ioOperations = ios
+        programBase = bases
+        var table = distributions
+        readLatency = Sampler(scenario.device.readLatency, table: &table)
+        writeLatency = Sampler(scenario.device.writeLatency ?? scenario.device.readLatency, table: &table)
+        self.distributions = table
         let m = scenario.machine, k = scenario.kernel, i = scenario.interrupts
         cpuCount = m.cpuCount
         contextSwitchCost = m.contextSwitch.nanoseconds
@@ -119,16 +145,16 @@ struct World: EventHandler {
         coalesceCount = i.coalesceCount
         coalesceTime = i.coalesceTime.nanoseconds
         narrateNumber = Int64(scenario.narrateIO ?? -1)
-        cpus = [CPUState](repeating: CPUState(), count: m.cpuCount)
-        vectors = [VectorState](repeating: VectorState(), count: m.cpuCount)
-        ports = scenario.ports.map { PortState(concurrency: $0.concurrency == 0 ? m.cpuCount : $0.concurrency) }
+        cpus = UnsafeTable(repeating: CPUState(), count: m.cpuCount)
+        vectors = UnsafeTable(repeating: VectorState(), count: m.cpuCount)
+        ports = UnsafeTable(scenario.ports.map { PortState(concurrency: $0.concurrency == 0 ? m.cpuCount : $0.concurrency) })
         device = DeviceState(rng: SeededGenerator(seed: scenario.seed, streamName: "device"))
         interruptRNG = SeededGenerator(seed: scenario.seed, streamName: "interrupts")
         pageCache = scenario.files.map { f in
             let pages = Int((f.sizeBytes + 4095) / 4096)
             return [UInt64](repeating: f.cached ? ~0 : 0, count: (pages + 63) / 64)
         }
-        ledger = [Int64](repeating: 0, count: m.cpuCount * CPUCategory.allCases.count)
+        ledger = UnsafeTable(repeating: 0, count: m.cpuCount * CPUCategory.allCases.count)
     }
 
     // MARK: - Start
@@ -203,6 +229,7 @@ struct World: EventHandler {
         let th = threads[Int(t)]
         let step = programs[Int(th.program)].stepNames[Int(th.pc)]
         failure = SimulationError(.invalidProgram, subject: "thread '\(th.name)' \(step)", message: message)
+        failed = true
         finishedAt = now
     }
 
@@ -217,14 +244,11 @@ struct World: EventHandler {
         cpus[c].category = category
     }
 
-    /// Adds the time since the last change of every CPU to its ledger, up to `instant`.
-    mutating func closeLedger(at instant: Int64) {
-        for c in 0..<cpuCount {
-            ledger[c * 7 + cpus[c].category.rawValue] += instant - cpus[c].since
-            cpus[c].since = instant
-        }
-        blockedOnIOArea += Int64(blockedOnIO) * (instant - blockedOnIOSince)
-        blockedOnIOSince = instant
+    /// The ledger with the time since each CPU's last change added, up to `instant` (nothing is mutated).
+    func closedLedger(at instant: Int64) -> [Int64] {
+        var result = ledger.array
+        for c in 0..<cpuCount { result[c * 7 + cpus[c].category.rawValue] += instant - cpus[c].since }
+        return result
     }
 
     // MARK: - Scheduler
@@ -444,7 +468,9 @@ struct World: EventHandler {
     // MARK: - Requests
 
     mutating func newRequest() -> Int32 {
-        if let r = freeRequests.popLast() {
+        let r = freeRequest
+        if r >= 0 {
+            freeRequest = requests[Int(r)].next
             requests[Int(r)] = RequestState()
             requests[Int(r)].inUse = true
             return r
@@ -461,7 +487,8 @@ struct World: EventHandler {
         requests[ri].references -= 1
         if requests[ri].references == 0 && requests[ri].isComplete {
             requests[ri].inUse = false
-            freeRequests.append(r)
+            requests[ri].next = freeRequest
+            freeRequest = r
         }
     }
 

@@ -30,18 +30,8 @@ func constantCostScenario(cpus: Int = 1) -> Scenario {
 func zeroCostScenario() -> Scenario {
     var s = Scenario(name: "zero costs")
     s.machine.cpuCount = 1
-    s.machine.contextSwitch = .zero
-    s.machine.wakeupLatency = .zero
-    s.machine.timeSlice = .zero
-    s.kernel.syscallEntry = .zero
-    s.kernel.syscallExit = .zero
-    s.kernel.requestCreate = .zero
-    s.kernel.driverSubmit = .zero
-    s.kernel.pollCheck = .zero
+    s.removeSoftwareCosts()
     s.device.bandwidthBytesPerSecond = 0
-    s.interrupts.deliveryLatency = .zero
-    s.interrupts.isr = .zero
-    s.interrupts.deferredPerRequest = .zero
     s.files = [FileSpec(name: "data", sizeBytes: 1 << 30)]
     return s
 }

@@ -11,7 +11,7 @@ import Testing
     @Test func completionInstantIsTheSumOfTheStages() throws {
         var s = constantCostScenario()
         s.threads = [ThreadSpec(name: "main", program: [read4k(.blocking)])]
-        var sim = try Simulator(s)
+        let sim = try Simulator(s)
         let r = try sim.run()
         let io = try #require(r.ioRecords.first)
         #expect(io.issued == ns(1_000))
@@ -33,7 +33,7 @@ import Testing
     @Test func ledgerChargesEachNanosecondOnce() throws {
         var s = constantCostScenario()
         s.threads = [ThreadSpec(name: "main", program: [read4k(.blocking)])]
-        var sim = try Simulator(s)
+        let sim = try Simulator(s)
         let r = try sim.run()
         let cpu = r.perCPU[0]
         #expect(cpu[.contextSwitch] == .nanoseconds(2_000))
@@ -61,7 +61,7 @@ import Testing
                     read4k(.overlapped, name: "r"), .compute(.constant(100_000)), .getResult(request: "r", wait: true),
                 ])
         ]
-        var sim = try Simulator(s)
+        let sim = try Simulator(s)
         let r = try sim.run()
         let io = try #require(r.ioRecords.first)
         #expect(io.submitted == ns(2_300))
@@ -80,7 +80,7 @@ import Testing
         var s = constantCostScenario()
         s.threads = [ThreadSpec(name: "main", program: [read4k(.overlapped, name: "r"), .compute(.constant(100_000)),
                                                          .getResult(request: "r", wait: true)])]
-        var sim = try Simulator(s)
+        let sim = try Simulator(s)
         let r = try sim.run()
         let steps = r.narration.map(\.clearyStep)
         #expect(steps == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])

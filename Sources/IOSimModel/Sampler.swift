@@ -1,0 +1,47 @@
+//! A `Distribution` flattened into a plain value with no references, so the hot loop copies it for free.
+//! Empirical tables live in one side table of the world, indexed by `table`.
+
+import IOSimCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+struct Sampler: Sendable {
+    enum Kind: UInt8, Sendable { case constant, exponential, other }
+    var kind: Kind
+    var value: Int64
+    /// Index into the world's distribution table, for anything but constant and exponential.
+    var table: Int32
+
+    init(_ d: Distribution, table: inout [Distribution]) {
+        switch d {
+        case .constant(let v):
+            kind = .constant
+            value = v
+            self.table = -1
+        case .exponential(let mean):
+            kind = .exponential
+            value = mean
+            self.table = -1
+        default:
+            kind = .other
+            value = 0
+            table.append(d)
+            self.table = Int32(table.count - 1)
+        }
+    }
+
+    @inline(__always)
+    func sample(_ g: inout SeededGenerator, _ table: [Distribution]) -> Int64 {
+        switch kind {
+        case .constant: return value
+        case .exponential: return Int64((-Double(value) * log(g.nextUnitOpen())).rounded())
+        case .other: return table[Int(self.table)].sample(&g)
+        }
+    }
+}

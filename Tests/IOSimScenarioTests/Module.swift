@@ -1,1 +1,0 @@
-// Tests of the scenario reader live beside this file.
