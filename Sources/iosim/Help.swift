@@ -1,0 +1,105 @@
+//! Help texts: `iosim help`, `iosim help COMMAND`, `COMMAND --help`.
+
+enum Help {
+    static let usageLine = "usage: iosim COMMAND [OPTIONS] (run, check, explain, sweep, list, profiles, bench, help)"
+
+    static let general = """
+        iosim: when a program does asynchronous IO, who is doing the work?
+
+        A deterministic simulator of user threads, the CPU scheduler, the kernel, a block driver, a device
+        with a DMA engine, and the interrupt controller. It replays, in virtual time, the argument of
+        "There Is No Thread" and puts numbers on it.
+
+        usage: iosim COMMAND [OPTIONS]
+
+        commands:
+          run FILE...        simulate scenarios and print the report (CPU ledger, latency, threads)
+          check FILE|DIR...  evaluate every scenario's expect block; exit 1 if one fails
+          explain FILE       narrate the life of one IO, step by step
+          sweep FILE         a table of key results for every combination of --param values
+          list [DIR]         the scenarios in DIR (default Scenarios)
+          profiles           the built-in device profiles
+          bench              the engine benchmark (the reference closed-loop workload)
+          help [COMMAND]     this text, or a command's
+
+        options: --version, --help
+        exit codes: 0 ok, 1 an expectation failed, 64 usage error, 65 bad scenario data,
+                    74 a file could not be read
+
+        """
+
+    static func usage(_ command: String) -> String? {
+        switch command {
+        case "run": return "iosim run FILE... [--set KEY=VALUE]... [--seed N] [--format text|json]"
+        case "check": return "iosim check FILE|DIR... [--set KEY=VALUE]... [--seed N]"
+        case "explain": return "iosim explain FILE [--io N] [--set KEY=VALUE]... [--seed N]"
+        case "sweep": return "iosim sweep FILE --param KEY=V1,V2,... [--param ...] [--set KEY=VALUE]... [--seed N] [--format text|json|csv]"
+        case "list": return "iosim list [DIR]..."
+        case "profiles": return "iosim profiles"
+        case "bench": return "iosim bench [FILE] [--ios N] [--seed S]"
+        case "help": return "iosim help [COMMAND]"
+        default: return nil
+        }
+    }
+
+    static func text(for command: String) -> String? {
+        guard let usage = usage(command) else { return nil }
+        let body: String
+        switch command {
+        case "run":
+            body = """
+                Simulates each scenario file and prints its report: CPU time per CPU and in total split into
+                user, syscall, irq, deferred, polling, switch and idle; IO latency (mean, p50, p90, p99, p99.9,
+                max) and its stages; interrupts; context switches; the thread census.
+
+                options:
+                  --set KEY=VALUE   override a scenario key (device.latency=20us, machine.cpus=4,
+                                    threads[0].count=8); the value is read as JSON5, else as a string
+                  --seed N          override the scenario's seed
+                  --format FORMAT   text (default) or json (the documented result keys)
+                """
+        case "check":
+            body = """
+                Runs each scenario (directories are searched for *.json5; names starting with _ are partial
+                files and skipped) and evaluates its expect block, printing each expectation with the actual
+                value. Exits 1 if any fails, printing the seed and the command that reproduces it.
+                """
+        case "explain":
+            body = """
+                Narrates the life of one IO (the first by default) in the order of Cleary's "There Is No
+                Thread": the call, the request, the driver, the device and its DMA, the interrupt, the ISR,
+                the deferred routine, the delivery, and the thread that learns of it.
+
+                options:
+                  --io N            which IO to follow (1 is the first issued)
+                """
+        case "sweep":
+            body = """
+                Runs the scenario for every combination of the --param values (independent runs on all
+                cores) and prints iops, latency mean/p50/p99, CPU busy share, interrupts and context switches
+                per IO, most threads alive and the attached share, one row per combination.
+
+                options:
+                  --param KEY=V1,V2,...   a scenario key and its values (repeatable: the product is swept)
+                  --format FORMAT         text (default), json or csv
+                """
+        case "list":
+            body = "Lists the scenario files under each DIR (default Scenarios) with their names and descriptions.\n"
+        case "profiles":
+            body = "Lists the built-in device profiles that a scenario names with device.profile.\n"
+        case "bench":
+            body = """
+                Runs the reference closed-loop workload of shared/bench (or FILE) and prints JSON: ios, events,
+                wallSeconds, iosPerSecond, eventsPerSecond, peakMemoryBytes, meanLatencyNs, cpuUtilization.
+                Build with -c release for meaningful figures.
+
+                options:
+                  --ios N           IOs to simulate (default 1,000,000)
+                  --seed S          the seed (default 1)
+                """
+        default:
+            body = "Prints help for a command.\n"
+        }
+        return "usage: \(usage)\n\n" + body + (body.hasSuffix("\n") ? "" : "\n")
+    }
+}
