@@ -45,11 +45,12 @@ extension World {
         let ri = Int(r)
         let cpu = threads[ti].cpu
         let win = scenario.kernel.personality == .windows
+        let isRead = requests[ri].direction == .read
         let call: String
         if requests[ri].blocking {
-            call = win ? "ReadFile on a synchronous handle" : "pread"
+            call = win ? "\(isRead ? "ReadFile" : "WriteFile") on a synchronous handle" : (isRead ? "pread" : "pwrite")
         } else {
-            call = "ReadFile with an OVERLAPPED"
+            call = "\(isRead ? "ReadFile" : "WriteFile") with an OVERLAPPED"
         }
         let verb = requests[ri].direction == .read ? "read" : "write"
         narrate(

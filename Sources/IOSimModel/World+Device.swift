@@ -67,7 +67,8 @@ extension World {
             var text = "starts serving IO \(narrateNumber) (\(requests[ri].direction.rawValue) of \(size) bytes)"
             if mechanics > 0 { text += "; seek and rotation \(Self.formatNs(mechanics))" }
             if case .dma = d.transfer {
-                text += "; its DMA engine moves the data to memory (\(Self.formatNs(transfer))) with no CPU. "
+                let direction = requests[ri].direction == .read ? "into memory" : "out of memory"
+                text += "; its DMA engine moves the data \(direction) (\(Self.formatNs(transfer))) with no CPU. "
             } else {
                 text += "; under PIO a CPU will have to copy every byte. "
             }

@@ -181,7 +181,7 @@ extension World {
             if traced {
                 narrate(
                     r, step: 4, cpu: threads[ti].cpu, actor: "thread \(threads[ti].name)",
-                    "returns from \(scenario.kernel.personality == .windows ? "ReadFile with ERROR_IO_PENDING" : "the submit call")"
+                    "returns from \(scenario.kernel.personality == .windows ? "the call with ERROR_IO_PENDING" : "the submit call")"
                         + " at \(Self.formatNs(now + syscallExit)) and goes on with its own work")
             }
             submit(r, from: t, engine: &engine)

@@ -500,7 +500,8 @@ struct World: EventHandler {
         requests[ri].observed = now
         stages[IOStage.delivery.rawValue].record(now - requests[ri].completed)
         if recordsIO(r) { updateRecord(r) }
-        if requests[ri].number == narrateNumber {
+        // Dequeues and completion routines narrate themselves, with more to say.
+        if requests[ri].number == narrateNumber && requests[ri].notice == .statusOnly {
             narrate(
                 r, step: requests[ri].blocking ? 11 : 10, cpu: threads[Int(t)].cpu, actor: "thread \(threads[Int(t)].name)",
                 "learns that IO \(requests[ri].number) is done: \(observationPhrase(r, t)); "
