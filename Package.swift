@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // iosim: when a program does asynchronous IO, who is doing the work?
 // Module graph (arrows point to dependencies, never upward):
-//   iosim -> IOSimScenario -> IOSimModel -> IOSimEngine -> IOSimCore
+//   iosim -> IOSimCLI -> IOSimScenario -> IOSimModel -> IOSimEngine -> IOSimCore
 import PackageDescription
 
 let checks: [SwiftSetting] = [.define("IOSIM_INTERNAL_CHECKS", .when(configuration: .debug))]
@@ -18,11 +18,13 @@ let package = Package(
         .target(name: "IOSimEngine", dependencies: ["IOSimCore"], swiftSettings: checks),
         .target(name: "IOSimModel", dependencies: ["IOSimCore", "IOSimEngine"], swiftSettings: checks),
         .target(name: "IOSimScenario", dependencies: ["IOSimModel"], swiftSettings: checks),
-        .executableTarget(name: "iosim", dependencies: ["IOSimScenario", "IOSimModel"], swiftSettings: checks),
+        .target(name: "IOSimCLI", dependencies: ["IOSimScenario", "IOSimModel"], swiftSettings: checks),
+        .executableTarget(name: "iosim", dependencies: ["IOSimCLI"], swiftSettings: checks),
         .testTarget(name: "IOSimCoreTests", dependencies: ["IOSimCore"]),
         .testTarget(name: "IOSimEngineTests", dependencies: ["IOSimEngine"]),
         .testTarget(name: "IOSimModelTests", dependencies: ["IOSimModel"]),
         .testTarget(name: "IOSimScenarioTests", dependencies: ["IOSimScenario"]),
+        .testTarget(name: "IOSimCLITests", dependencies: ["IOSimCLI"]),
     ],
     swiftLanguageModes: [.v6]
 )

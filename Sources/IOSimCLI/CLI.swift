@@ -5,7 +5,8 @@ import Foundation
 import IOSimModel
 import IOSimScenario
 
-enum ExitCode: Int32, Error {
+/// The documented exit codes.
+public enum ExitCode: Int32, Error, Sendable {
     case ok = 0
     case checkFailed = 1
     case usage = 64
@@ -123,20 +124,23 @@ func editDistance(_ a: String, _ b: String) -> Int {
 }
 
 /// Output streams, collected so tests can run commands in-process.
-final class Output {
-    var out = ""
-    var err = ""
+public final class Output {
+    /// What the command wrote to standard output.
+    public var out = ""
+    /// What the command wrote to standard error.
+    public var err = ""
+    public init() {}
     func print(_ s: String = "") { out += s + "\n" }
     func write(_ s: String) { out += s }
     func error(_ s: String) { err += s + "\n" }
 }
 
-enum CLI {
+public enum CLI {
     static let version = "iosim 0.1.0"
     static let commands = ["run", "check", "explain", "sweep", "list", "profiles", "bench", "help"]
 
     /// Runs a command line and writes its output to stdout and stderr.
-    static func main(_ args: [String]) -> ExitCode {
+    public static func main(_ args: [String]) -> ExitCode {
         let output = Output()
         let code = execute(args, output)
         FileHandle.standardOutput.write(output.out.data(using: .utf8)!)
@@ -145,7 +149,7 @@ enum CLI {
     }
 
     /// Runs a command line, collecting its output.
-    static func execute(_ args: [String], _ o: Output) -> ExitCode {
+    public static func execute(_ args: [String], _ o: Output) -> ExitCode {
         guard let first = args.first else {
             o.error("error: no command")
             o.error(Help.usageLine)

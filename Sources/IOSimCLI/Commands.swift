@@ -8,7 +8,7 @@ import IOSimScenario
 import Glibc
 #endif
 
-enum Commands {
+public enum Commands {
     /// Loads and simulates one file; prints the error and returns its exit code on failure.
     static func simulate(
         _ path: String, overrides: [Override], seed: UInt64?, narrate: Int? = nil, _ o: Output

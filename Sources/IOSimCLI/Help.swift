@@ -1,6 +1,6 @@
 //! Help texts: `iosim help`, `iosim help COMMAND`, `COMMAND --help`.
 
-enum Help {
+public enum Help {
     static let usageLine = "usage: iosim COMMAND [OPTIONS] (run, check, explain, sweep, list, profiles, bench, help)"
 
     static let general = """
