@@ -77,6 +77,9 @@ struct ThreadState {
     var port: Int32 = -1
     var fileCursors: [Int64]
     var lastReportAt: Int64 = -1
+    /// Entries into `runThread` at the instant `zeroTimeInstant` (the zero-time guard across events).
+    var zeroTimeInstant: Int64 = -1
+    var zeroTimeEntries = 0
     var pendingCopyNanoseconds: Int64 = 0
 }
 

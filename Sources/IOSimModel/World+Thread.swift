@@ -11,6 +11,19 @@ extension World {
         let ti = Int(t)
         let base = Int(programBase[Int(threads[ti].program)])
         var steps = 0
+        // The guard below counts steps within one call. A loop whose every pass waits for something that
+        // takes no virtual time (a blocking read from a zero-latency device on a machine with no costs)
+        // re-enters here through events at one instant and never trips it: the run hung. Count the
+        // entries at one instant too; a real program is resumed a handful of times per instant.
+        if threads[ti].zeroTimeInstant != now {
+            threads[ti].zeroTimeInstant = now
+            threads[ti].zeroTimeEntries = 0
+        }
+        threads[ti].zeroTimeEntries += 1
+        if threads[ti].zeroTimeEntries > 100_000 {
+            fail(t, "the program loops without taking any virtual time (every pass waits for something that takes none)")
+            return
+        }
         while !failed && !stopReached {
             steps += 1
             if steps > 1_000_000 {
@@ -110,8 +123,8 @@ extension World {
                         return
                     }
                 }
-                var instance = 0
-                for i in 0..<threads.count where threads[i].spec == template { instance += 1 }
+                let instance = instancesPerSpec[Int(template)]  // was a count over the thread table: see its declaration
+                instancesPerSpec[Int(template)] += 1
                 let child = createThread(spec: template, instance: instance)
                 advance(ti)
                 makeRunnable(child, engine: &engine)

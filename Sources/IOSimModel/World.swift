@@ -91,6 +91,10 @@ struct World: EventHandler {
     var maxAlive = 0
     var nonDaemonAlive = 0
     var threadsCreated = 0
+    /// Instances created so far per thread spec (static ones included), so `spawn` names the next one in
+    /// O(1): counting the live table made a zero-cost spawn loop quadratic, a hang before the zero-time
+    /// guard could trip.
+    var instancesPerSpec: [Int] = []
     var blockedOnIO = 0
     var blockedOnIOArea: Int64 = 0
     var blockedOnIOSince: Int64 = 0
@@ -155,6 +159,7 @@ struct World: EventHandler {
             return [UInt64](repeating: f.cached ? ~0 : 0, count: (pages + 63) / 64)
         }
         ledger = UnsafeTable(repeating: 0, count: m.cpuCount * CPUCategory.allCases.count)
+        instancesPerSpec = scenario.threads.map { $0.template ? 0 : $0.count }
     }
 
     // MARK: - Start

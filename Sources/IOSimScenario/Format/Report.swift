@@ -68,10 +68,10 @@ extension SimulationResult {
             [Double(l.mean), Double(l.p50), Double(l.p90), Double(l.p99), Double(l.p999), Double(l.max)]
                 .map { Text.pad(Text.duration($0), 10) }.joined()
         }
-        lines.append("latency " + ["mean", "p50", "p90", "p99", "p99.9", "max"].map { Text.pad($0, 10) }.joined())
-        lines.append("  total     " + String(summary(latency).dropFirst(2)))
+        lines.append(Text.pad("latency", 13, right: false) + ["mean", "p50", "p90", "p99", "p99.9", "max"].map { Text.pad($0, 10) }.joined())
+        lines.append(Text.pad("  total", 13, right: false) + summary(latency))
         for s in IOStage.allCases where stage(s).count > 0 {
-            lines.append(Text.pad("  " + s.key, 10, right: false) + summary(stage(s)))
+            lines.append(Text.pad("  " + s.key, 13, right: false) + summary(stage(s)))
         }
         lines.append("")
         let ios = Double(max(iosCompleted, 1))
