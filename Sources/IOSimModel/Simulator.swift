@@ -19,12 +19,13 @@ public final class Simulator {
 
     /// Checks the scenario and compiles its programs.
     /// - Throws: `SimulationError` naming the key or the thread and step that cannot work.
-    public init(_ scenario: Scenario) throws(SimulationError) {
+    /// - Parameter trace: where to send trace events as they happen (nil: no tracing, no cost).
+    public init(_ scenario: Scenario, trace: TraceSink? = nil) throws(SimulationError) {
         var compiler = Compiler(scenario: scenario)
         try compiler.validateConfiguration()
         var programs: [CompiledProgram] = []
         for spec in scenario.threads { programs.append(try compiler.compile(spec)) }
-        world = World(scenario: scenario, programs: programs, distributions: compiler.distributions)
+        world = World(scenario: scenario, programs: programs, distributions: compiler.distributions, tracer: trace)
     }
 
     /// The current virtual instant.

@@ -13,6 +13,7 @@ extension World {
         requests[ri].submitted = now
         requests[ri].submitCPU = threads[Int(t)].cpu
         retain(r)  // in flight
+        trace(.ioSubmitted(io: requests[ri].number, cpu: Int(requests[ri].submitCPU), at: at))
         if device.accepted < scenario.device.queueDepth {
             accept(r, engine: &engine)
         } else {
@@ -75,6 +76,10 @@ extension World {
             text += "No thread runs for this IO: " + whoIsAttached(r)
             narrate(r, step: 5, cpu: -1, actor: "device", text)
         }
+        if tracer != nil {
+            trace(.deviceService(io: requests[ri].number, start: at, end: at + .nanoseconds(service)))
+            trace(.counter(name: "deviceQueue", value: device.accepted, at: at))
+        }
         engine.schedule(
             after: .nanoseconds(service), priority: Priority.hardware, kind: EventKind.deviceDone.rawValue,
             target: UInt32(r))
@@ -85,6 +90,7 @@ extension World {
         device.inService -= 1
         device.accepted -= 1
         requests[ri].deviceDone = now
+        trace(.counter(name: "deviceQueue", value: device.accepted, at: at))
         if let next = device.deviceQueue.popFirst() { startService(next, engine: &engine) }
         if device.accepted < scenario.device.queueDepth, let next = device.driverQueue.popFirst() {
             accept(next, engine: &engine)
@@ -164,6 +170,7 @@ extension World {
         while r >= 0 {
             let ri = Int(r)
             requests[ri].isrStart = now
+            trace(.ioInterrupt(io: requests[ri].number, cpu: c, at: at))
             pioBytes += requests[ri].sizeBytes
             if requests[ri].number == narrateNumber { narrateISR(r, cpu: c) }
             r = requests[ri].next
@@ -261,6 +268,7 @@ extension World {
         precondition(!requests[ri].isComplete, "IO \(requests[ri].number) completed twice at \(now)ns")
         requests[ri].completed = now
         requests[ri].isComplete = true
+        trace(.ioCompleted(io: requests[ri].number, cpu: c, at: at))
         if requests[ri].attachCount > 0 { requests[ri].attachedTotal += now - requests[ri].attachSince }
         let inFlight = now - requests[ri].submitted
         if inFlight > 0 {
@@ -292,6 +300,7 @@ extension World {
         let ri = Int(r)
         requests[ri].completed = now
         requests[ri].isComplete = true
+        trace(.ioCompleted(io: requests[ri].number, cpu: nil, at: at))
         latency.record(now - requests[ri].issued)
         ioCompleted &+= 1
         ioSynchronous &+= 1

@@ -268,6 +268,8 @@ extension World {
             retain(r)
         }
         if scenario.recordIOs { ioRecords.append(IORecord(number: Int(ioIssued), thread: threads[ti].name)) }
+        trace(.ioIssued(io: ioIssued, thread: ti, cpu: threads[ti].cpu >= 0 ? Int(threads[ti].cpu) : nil,
+                        direction: io.direction, bytes: io.sizeBytes, at: at))
         return r
     }
 

@@ -112,11 +112,20 @@ struct World: EventHandler {
     var stopReached = false
     var finishedAt: Int64 = 0
     var now: Int64 = 0
+    /// Where trace events go; nil when not tracing (the common case: one branch per emission point).
+    let tracer: TraceSink?
+
+    @inline(__always) func trace(_ event: @autoclosure () -> TraceEvent) {
+        if let tracer { tracer.record(event()) }
+    }
+
+    var at: SimInstant { SimInstant(nanosecondsSinceStart: now) }
 
     var isFinished: Bool { stopReached || failed }
 
-    init(scenario: Scenario, programs: [CompiledProgram], distributions: [Distribution]) {
+    init(scenario: Scenario, programs: [CompiledProgram], distributions: [Distribution], tracer: TraceSink? = nil) {
         self.scenario = scenario
+        self.tracer = tracer
         self.programs = programs
         var flat: [Instruction] = []
         var bases: [Int32] = []
@@ -185,6 +194,7 @@ struct World: EventHandler {
             rng: SeededGenerator(seed: scenario.seed, streamName: "thread:\(name)"), daemon: s.daemon,
             fileCursors: [Int64](repeating: 0, count: scenario.files.count))
         threads.append(thread)
+        trace(.threadCreated(thread: threads.count - 1, name: name, kernel: false, at: at))
         alive += 1
         threadsCreated += 1
         if alive > maxAlive { maxAlive = alive }
@@ -247,6 +257,11 @@ struct World: EventHandler {
             cpus[c].since = now
         }
         cpus[c].category = category
+        if tracer != nil {
+            let t = cpus[c].occupant
+            let byThread = t >= 0 && !cpus[c].inInterrupt && category != .idle
+            trace(.cpu(cpu: c, category: category, thread: byThread ? Int(t) : nil, at: at))
+        }
     }
 
     /// The ledger with the time since each CPU's last change added, up to `instant` (nothing is mutated).
@@ -271,6 +286,8 @@ struct World: EventHandler {
         }
         threads[Int(t)].runState = .runnable
         runQueue.append(t)
+        trace(.thread(thread: Int(t), state: .runnable, at: at))
+        trace(.counter(name: "runnable", value: runQueue.count, at: at))
         if timeSlice > 0 { armSlices(engine: &engine) }
     }
 
@@ -283,6 +300,10 @@ struct World: EventHandler {
         threads[ti].cpu = Int32(c)
         threads[ti].runState = .running
         contextSwitches &+= 1
+        if tracer != nil {
+            trace(.thread(thread: ti, state: .running(cpu: c), at: at))
+            trace(.counter(name: "runnable", value: runQueue.count, at: at))
+        }
         if runQueue.count > 0 && timeSlice > 0 { armSlice(cpu: c, engine: &engine) }
         if contextSwitchCost > 0 {
             threads[ti].burstIsSwitch = true
@@ -378,6 +399,7 @@ struct World: EventHandler {
         threads[ti].runState = .runnable
         cpus[c].occupant = -1
         runQueue.append(t)
+        trace(.thread(thread: ti, state: .runnable, at: at))
         let next = runQueue.popFirst()!
         runOn(next, cpu: c, engine: &engine)
     }
@@ -390,6 +412,17 @@ struct World: EventHandler {
         threads[ti].waitKind = kind
         threads[ti].waitObject = object
         threads[ti].wokenByAPC = false
+        if tracer != nil {
+            let state: ThreadTraceState
+            switch kind {
+            case .io: state = .blocked(reason: "io")
+            case .port: state = .blocked(reason: "port")
+            case .alertable: state = .alertable
+            case .sleep: state = .blocked(reason: "sleep")
+            case .none: state = .blocked(reason: "wait")
+            }
+            trace(.thread(thread: ti, state: state, at: at))
+        }
         if kind == .io {
             noteBlockedOnIO(+1)
             attach(object)
@@ -416,6 +449,7 @@ struct World: EventHandler {
         threads[ti].waitObject = -1
         threads[ti].waitGeneration &+= 1
         if wakeupLatency > 0 {
+            trace(.thread(thread: ti, state: .waking, at: at))
             threads[ti].runState = .waking
             engine.schedule(
                 after: .nanoseconds(wakeupLatency), priority: Priority.timer, kind: EventKind.threadReady.rawValue,
@@ -449,6 +483,7 @@ struct World: EventHandler {
     mutating func finishThread(_ t: Int32, engine: inout Engine) {
         let ti = Int(t)
         threads[ti].runState = .finished
+        trace(.thread(thread: ti, state: .finished, at: at))
         for s in threads[ti].slots where s >= 0 { release(s) }
         threads[ti].slots = []
         if threads[ti].contextRequest >= 0 { release(threads[ti].contextRequest) }
@@ -503,6 +538,7 @@ struct World: EventHandler {
         let ri = Int(r)
         guard requests[ri].observed < 0, requests[ri].isComplete else { return }
         requests[ri].observed = now
+        trace(.ioObserved(io: requests[ri].number, thread: Int(t), at: at))
         stages[IOStage.delivery.rawValue].record(now - requests[ri].completed)
         if recordsIO(r) { updateRecord(r) }
         // Dequeues and completion routines narrate themselves, with more to say.
