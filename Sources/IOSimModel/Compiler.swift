@@ -21,6 +21,19 @@ struct CompiledIO: Sendable {
 
 enum NoticeKind: UInt8, Sendable {
     case statusOnly, completionRoutine, port
+    /// A CQE on an io_uring.
+    case ring
+}
+
+struct CompiledUring: Sendable {
+    var ring: Int32
+    /// The request each SQE creates (notice `.ring`).
+    var io: CompiledIO
+    var queueDepth: Int
+    var ios: Int64
+    var async: Bool
+    var compute: Sampler
+    var peek: Bool
 }
 
 enum Instruction: Sendable {
@@ -39,6 +52,11 @@ enum Instruction: Sendable {
     case jump(to: Int32)
     case spawn(template: Int32)
     case report
+    case uringLoop(Int32)  // index into World.uringLoops
+    /// The body of an SQPOLL kernel thread for a ring.
+    case sqPoller(ring: Int32)
+    /// The body of an io-wq worker for a ring.
+    case ioWorker(ring: Int32)
     case end
 }
 
@@ -48,6 +66,7 @@ struct CompiledProgram: Sendable {
     var stepNames: [String] = []
     var slotNames: [String] = []
     var ioOperations: [CompiledIO] = []
+    var uringLoops: [CompiledUring] = []
 }
 
 struct Compiler {
@@ -56,6 +75,8 @@ struct Compiler {
     var distributions: [Distribution] = []
     /// IO operations compiled so far, over all programs.
     var ioCount: Int32 = 0
+    /// io_uring loops compiled so far, over all programs.
+    var uringCount: Int32 = 0
 
     func check(_ condition: Bool, _ subject: String, _ message: String) throws(SimulationError) {
         if !condition { throw SimulationError(.invalidConfiguration, subject: subject, message: message) }
@@ -127,6 +148,13 @@ struct Compiler {
             try check(
                 !scenario.files[..<n].contains { $0.name == f.name }, "files[\(n)].name",
                 "a second file named '\(f.name)'")
+        }
+        for (n, r) in scenario.rings.enumerated() {
+            try check(r.entries >= 1 && r.entries <= 32_768, "rings[\(n)].entries", "must lie in 1...32768")
+            try check(r.sqThreadIdle.nanoseconds >= 0, "rings[\(n)].sqThreadIdle", "cannot be negative")
+            if let w = r.maxWorkers { try check(w >= 1, "rings[\(n)].maxWorkers", "must be at least 1") }
+            try check(
+                !scenario.rings[..<n].contains { $0.name == r.name }, "rings[\(n)].name", "a second ring named '\(r.name)'")
         }
         for (n, p) in scenario.ports.enumerated() {
             try check(p.concurrency >= 0, "ports[\(n)].concurrency", "cannot be negative")
@@ -280,6 +308,46 @@ struct Compiler {
                 add(.spawn(template: Int32(i)), "spawn")
             case .reportProgress:
                 add(.report, "reportProgress")
+            case .uring(let loop):
+                guard let ring = scenario.rings.firstIndex(where: { $0.name == loop.ring }) else {
+                    let known = scenario.rings.map(\.name).joined(separator: ", ")
+                    throw fail("no ring named '\(loop.ring)' (rings: \(known.isEmpty ? "none" : known))")
+                }
+                let spec = scenario.rings[ring]
+                let file = try fileIndex(loop.file)
+                let fileSpec = scenario.files[Int(file)]
+                if loop.sizeBytes <= 0 || loop.sizeBytes > fileSpec.sizeBytes {
+                    throw fail("an IO of \(loop.sizeBytes) bytes does not fit in '\(fileSpec.name)' (\(fileSpec.sizeBytes) bytes)")
+                }
+                if loop.queueDepth < 1 || loop.queueDepth > spec.entries {
+                    throw fail("queue depth \(loop.queueDepth) must lie in 1...\(spec.entries) (the ring's entries)")
+                }
+                if loop.ios < 1 { throw fail("an io_uring loop needs at least one IO") }
+                let buffered = loop.buffered ?? fileSpec.buffered
+                if spec.iopoll {
+                    if !scenario.device.pollQueues {
+                        throw fail(
+                            "IORING_SETUP_IOPOLL is not supported on this device: it has no poll queues "
+                                + "(virtio-blk, or nvme.poll_queues=0); the kernel answers EOPNOTSUPP")
+                    }
+                    if buffered { throw fail("IOPOLL needs O_DIRECT (buffered: false)") }
+                }
+                if loop.peek && !(spec.sqpoll || spec.taskRun == .interrupt) {
+                    throw fail(
+                        "peeking the CQ needs taskRun interrupt or SQPOLL: with COOP/DEFER_TASKRUN completions are "
+                            + "posted only when the thread enters the kernel")
+                }
+                if let c = loop.compute { try checkDistribution(c, subject, kind: .invalidProgram) }
+                let io = CompiledIO(
+                    index: -1, direction: loop.direction, file: file, sizeBytes: loop.sizeBytes, offset: loop.offset,
+                    blocking: false, notice: .ring, port: Int32(ring), routineCost: Sampler(.constant(0), table: &distributions),
+                    buffered: buffered, slot: -1, skipPortOnSynchronousSuccess: false)
+                program.uringLoops.append(
+                    CompiledUring(
+                        ring: Int32(ring), io: io, queueDepth: loop.queueDepth, ios: Int64(loop.ios), async: loop.async,
+                        compute: Sampler(loop.compute ?? .constant(0), table: &distributions), peek: loop.peek))
+                add(.uringLoop(uringCount), "uring")
+                uringCount += 1
             }
         }
     }

@@ -101,6 +101,11 @@ extension World {
                 what = "queues a user APC (the completion routine) to thread \(threads[Int(requests[ri].thread)].name); "
                     + "it runs only when that thread enters an alertable wait"
             case .port: what = "posts a completion packet to port '\(scenario.ports[Int(requests[ri].port)].name)'"
+            case .ring:
+                let spec = rings[Int(requests[ri].ring)].spec
+                what = spec.sqpoll || spec.taskRun == .interrupt
+                    ? "posts a CQE to ring '\(spec.name)'"
+                    : "queues task work to post its CQE when the ring's thread next enters io_uring_enter"
             }
         }
         narrate(r, step: 9, cpu: Int32(c), actor: "kernel", what)
@@ -130,6 +135,7 @@ extension World {
         case .port: return "dequeued from the port"
         case .completionRoutine: return "its completion routine runs"
         case .statusOnly: return "GetOverlappedResult returns TRUE"
+        case .ring: return "its CQE is reaped"
         }
     }
 

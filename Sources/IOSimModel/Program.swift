@@ -70,6 +70,84 @@ public struct IOOperation: Sendable, Equatable {
     }
 }
 
+/// How io_uring runs the completion work (the "task work" that posts CQEs): io_uring_setup_flags(7).
+public enum TaskRunMode: String, Sendable, Equatable {
+    /// Default: the completion interrupts the task (TWA_SIGNAL); the model posts the CQE in the deferred
+    /// routine, charging its cost there.
+    case interrupt
+    /// IORING_SETUP_COOP_TASKRUN: posted at the ring thread's next entry to the kernel.
+    case cooperative
+    /// IORING_SETUP_DEFER_TASKRUN (+SINGLE_ISSUER): posted only inside io_uring_enter, in the thread's context.
+    case deferred
+}
+
+/// An io_uring instance (io_uring_setup).
+public struct RingSpec: Sendable, Equatable {
+    public var name: String
+    /// SQ entries (the CQ has twice as many).
+    public var entries: Int
+    /// IORING_SETUP_SQPOLL: a kernel thread (iou-sqp) polls the SQ and submits; it spins for `sqThreadIdle`
+    /// after its last work, then sleeps and sets IORING_SQ_NEED_WAKEUP.
+    public var sqpoll: Bool
+    public var sqThreadIdle: SimDuration
+    /// IORING_SETUP_IOPOLL: no completion interrupts; the waiter polls the device (needs poll queues).
+    public var iopoll: Bool
+    public var taskRun: TaskRunMode
+    /// io-wq bounded workers at most (default min(entries, 4 x CPUs), as the kernel).
+    public var maxWorkers: Int?
+
+    public init(
+        name: String, entries: Int = 64, sqpoll: Bool = false, sqThreadIdle: SimDuration = .milliseconds(1),
+        iopoll: Bool = false, taskRun: TaskRunMode = .deferred, maxWorkers: Int? = nil
+    ) {
+        self.name = name
+        self.entries = entries
+        self.sqpoll = sqpoll
+        self.sqThreadIdle = sqThreadIdle
+        self.iopoll = iopoll
+        self.taskRun = taskRun
+        self.maxWorkers = maxWorkers
+    }
+}
+
+/// The loop a program runs on an io_uring, as fio's io_uring engine does: keep `queueDepth` requests in
+/// flight; submit the prepared SQEs and wait for at least one completion (or spin on the CQ with `peek`);
+/// reap every CQE, do `compute` for each, refill; until `ios` have completed.
+public struct UringLoop: Sendable, Equatable {
+    public var ring: String
+    public var direction: IODirection
+    public var file: String
+    public var sizeBytes: Int64
+    public var offset: OffsetSpec
+    public var queueDepth: Int
+    public var ios: Int
+    /// IOSQE_ASYNC: always punt to an io-wq worker.
+    public var async: Bool
+    public var buffered: Bool?
+    /// Work per completion, in user mode.
+    public var compute: Distribution?
+    /// Spin on the CQ in user mode instead of waiting in io_uring_enter.
+    public var peek: Bool
+
+    public init(
+        ring: String, _ direction: IODirection = .read, file: String, sizeBytes: Int64, offset: OffsetSpec = .random,
+        queueDepth: Int = 1, ios: Int, async: Bool = false, buffered: Bool? = nil, compute: Distribution? = nil,
+        peek: Bool = false
+    ) {
+        self.ring = ring
+        self.direction = direction
+        self.file = file
+        self.sizeBytes = sizeBytes
+        self.offset = offset
+        self.queueDepth = queueDepth
+        self.ios = ios
+        self.async = async
+        self.buffered = buffered
+        self.compute = compute
+        self.peek = peek
+    }
+}
+
 /// One step of a thread's program.
 public indirect enum Operation: Sendable, Equatable {
     /// Run in user mode for a drawn duration.
@@ -104,6 +182,8 @@ public indirect enum Operation: Sendable, Equatable {
     case spawn(thread: String)
     /// Report progress (recorded with its instant; the result gives the count and the largest gap).
     case reportProgress
+    /// Run an io_uring loop (see `UringLoop`).
+    case uring(UringLoop)
 
     /// A large read split into `chunkBytes` pieces, each waited for and reported, so progress is visible:
     /// the remedy the seed note proposes since GetOverlappedResult gives no progress while an IO runs.

@@ -23,6 +23,7 @@ public struct Scenario: Sendable, Equatable {
     public var interrupts = InterruptConfig()
     public var files: [FileSpec] = []
     public var ports: [PortSpec] = []
+    public var rings: [RingSpec] = []
     public var threads: [ThreadSpec] = []
     public var stop = StopCondition()
     /// Which IO's life the narration follows (1 is the first IO issued); nil for none.

@@ -98,13 +98,15 @@ extension World {
     func blockedThreadDescriptions() -> [String] {
         var lines: [String] = []
         for th in threads.array where !th.daemon && th.runState != .finished {
-            let step = programs[Int(th.program)].stepNames[Int(th.pc)]
+            let step = stepName(th)
             let what: String
             switch th.waitKind {
             case .io: what = "waits for an IO"
             case .port: what = "waits on a port with no packet coming"
             case .alertable: what = "waits alertably with no completion routine coming"
             case .sleep: what = "sleeps"
+            case .ring: what = "waits in io_uring_enter for completions that will not come"
+            case .sqpollIdle, .workerIdle: what = "is an idle kernel thread"
             case .none: what = "is \(th.runState)"
             }
             lines.append("thread '\(th.name)' \(step): \(what)")

@@ -40,6 +40,8 @@ enum ThreadRunState: UInt8 {
 
 enum WaitKind: UInt8 {
     case none, io, port, alertable, sleep
+    /// In io_uring_enter waiting for CQEs; an SQPOLL thread asleep; an idle io-wq worker.
+    case ring, sqpollIdle, workerIdle
 }
 
 struct ThreadState {
@@ -81,6 +83,48 @@ struct ThreadState {
     var zeroTimeInstant: Int64 = -1
     var zeroTimeEntries = 0
     var pendingCopyNanoseconds: Int64 = 0
+    /// A burst of unbounded length (spinning on a CQ or an SQ) that an arrival ends early.
+    var spinning = false
+    // io_uring loop state.
+    var uringIssued: Int64 = 0
+    var uringDone: Int64 = 0
+    var uringInFlight = 0
+    var uringToSubmit = 0
+    var uringReaping: Int32 = -1
+    /// For a kernel thread (SQPOLL, io-wq): its ring, else -1.
+    var kernelRing: Int32 = -1
+    var lastWorkAt: Int64 = 0
+}
+
+/// The state of one io_uring instance.
+struct RingState {
+    var spec: RingSpec
+    var maxWorkers: Int
+    var owner: Int32 = -1
+    /// SQEs written by the program and not yet consumed by the kernel (SQPOLL), with their loop.
+    var sqPending = 0
+    var sqLoop: Int32 = -1
+    /// Completed requests whose CQE awaits task work (COOP/DEFER_TASKRUN).
+    var taskWork = RingBuffer(capacity: 16)
+    /// Posted CQEs not yet reaped.
+    var cq = RingBuffer(capacity: 16)
+    /// Requests done in the device's poll queue (IOPOLL), not yet found by a poller.
+    var polled = RingBuffer(capacity: 16)
+    var ownerWaiting = false
+    var sqThread: Int32 = -1
+    var sqThreadSleeping = false
+    var workers: [Int32] = []
+    var idleWorkers: [Int32] = []
+    var punted = RingBuffer(capacity: 16)
+    /// Hashed work (buffered writes to a regular file): io-wq runs it serially, one worker at a time,
+    /// because such writes serialize on the inode anyway (io_wq_hash_work); hence one iou-wrk thread.
+    var puntedHashed = RingBuffer(capacity: 16)
+    var hashedBusy = false
+    /// A worker has been woken or created for the hashed chain and has not started yet.
+    var hashedSummoned = false
+    /// Requests built in this io_uring_enter (or SQPOLL pass) and held by the block layer's plug until the
+    /// doorbell at the end of the batch: blk-mq plugging, one virtio kick / NVMe doorbell per batch.
+    var plugged = RingBuffer(capacity: 16)
 }
 
 struct RequestState {
@@ -111,6 +155,19 @@ struct RequestState {
     var references: Int32 = 0
     var isComplete = false
     var synchronous = false
+    /// The io_uring this request belongs to, or -1.
+    var ring: Int32 = -1
+    /// Done in the device's poll queue (IOPOLL): no interrupt.
+    var polled = false
+    /// Handed to an io-wq worker.
+    var punted = false
+    /// The ring owner's cumulative waiting time when the request was submitted (for the attached share).
+    var ringMark: Int64 = 0
+    /// With completion batching: the first request of its submission batch (-1: none), and on that first
+    /// request, how many of the batch are still in the device and the finished ones (linked by `next`).
+    var kickLeader: Int32 = -1
+    var kickRemaining: Int32 = 0
+    var kickDoneHead: Int32 = -1
     var next: Int32 = -1
     var inUse = false
 }
@@ -122,6 +179,7 @@ struct CPUState {
     var since: Int64 = 0
     var pendingBatches = RingBuffer(capacity: 4)
     var batchHead: Int32 = -1
+    var batchTail: Int32 = -1
     var batchCursor: Int32 = -1
     var sliceArmed = false
     var sliceGeneration: UInt32 = 0

@@ -11,9 +11,14 @@ extension World {
     mutating func submit(_ r: Int32, from t: Int32, engine: inout Engine) {
         let ri = Int(r)
         requests[ri].submitted = now
-        requests[ri].submitCPU = threads[Int(t)].cpu
+        requests[ri].submitCPU = max(threads[Int(t)].cpu, 0)
         retain(r)  // in flight
         trace(.ioSubmitted(io: requests[ri].number, cpu: Int(requests[ri].submitCPU), at: at))
+        handToDriver(r, engine: &engine)
+    }
+
+    /// The device accepts the request if it has a free queue slot, else it waits in the driver queue.
+    mutating func handToDriver(_ r: Int32, engine: inout Engine) {
         if device.accepted < scenario.device.queueDepth {
             accept(r, engine: &engine)
         } else {
@@ -95,6 +100,37 @@ extension World {
         if device.accepted < scenario.device.queueDepth, let next = device.driverQueue.popFirst() {
             accept(next, engine: &engine)
         }
+        if requests[ri].polled {  // IOPOLL: no interrupt; it waits in the poll queue for a poller
+            let g = Int(requests[ri].ring)
+            rings[g].polled.append(r)
+            if rings[g].ownerWaiting && threads[Int(rings[g].owner)].spinning {
+                setOwnerWaiting(g, false)
+                endSpin(rings[g].owner, engine: &engine)
+            }
+            return
+        }
+        let leader = requests[ri].kickLeader
+        if leader >= 0 {  // hold the signal until the whole submission batch is done
+            let li = Int(leader)
+            requests[ri].next = requests[li].kickDoneHead
+            requests[li].kickDoneHead = r
+            requests[li].kickRemaining -= 1
+            if requests[li].kickRemaining > 0 { return }
+            var members: [Int32] = []
+            var m = requests[li].kickDoneHead
+            while m >= 0 {
+                members.append(m)
+                m = requests[Int(m)].next
+            }
+            for (k, member) in members.reversed().enumerated() {
+                requests[Int(member)].kickLeader = -1
+                if requests[Int(member)].number == narrateNumber {
+                    narrate(member, step: 6, cpu: -1, actor: "device", "finishes IO \(narrateNumber) with its batch and signals completion")
+                }
+                signalCompletion(member, raiseNow: k == members.count - 1, engine: &engine)
+            }
+            return
+        }
         if requests[ri].number == narrateNumber {
             narrate(r, step: 6, cpu: -1, actor: "device", "finishes IO \(narrateNumber) and signals completion (MSI)")
         }
@@ -104,7 +140,7 @@ extension World {
     // MARK: - Interrupt controller
 
     /// Queues the completion on its vector; raises the interrupt now, or when coalescing says so.
-    mutating func signalCompletion(_ r: Int32, engine: inout Engine) {
+    mutating func signalCompletion(_ r: Int32, raiseNow: Bool = true, engine: inout Engine) {
         let v: Int
         switch scenario.interrupts.target {
         case .fixed(let cpu): v = cpu
@@ -114,9 +150,18 @@ extension World {
         case .submittingCPU: v = Int(requests[Int(r)].submitCPU)
         }
         requests[Int(r)].next = -1
+        if scenario.interrupts.suppressWhileServicing && cpus[v].inInterrupt && cpus[v].batchHead >= 0 {
+            // The driver is draining this queue with notifications off: the completion joins the batch.
+            requests[Int(cpus[v].batchTail)].next = r
+            cpus[v].batchTail = r
+            requests[Int(r)].isrStart = now
+            trace(.ioInterrupt(io: requests[Int(r)].number, cpu: v, at: at))
+            return
+        }
         if vectors[v].tail >= 0 { requests[Int(vectors[v].tail)].next = r } else { vectors[v].head = r }
         vectors[v].tail = r
         vectors[v].count += 1
+        if !raiseNow { return }  // more of its batch follow at this instant
         // NVMe feature 08h: coalesce only when both the count threshold and the time are set.
         let coalescing = coalesceCount > 1 && coalesceTime > 0
         if !coalescing || vectors[v].count >= coalesceCount {
@@ -169,6 +214,7 @@ extension World {
         var r = batch
         while r >= 0 {
             let ri = Int(r)
+            cpus[c].batchTail = r
             requests[ri].isrStart = now
             trace(.ioInterrupt(io: requests[ri].number, cpu: c, at: at))
             pioBytes += requests[ri].sizeBytes
@@ -208,6 +254,10 @@ extension World {
             if requests[ri].buffered && requests[ri].direction == .read && !requests[ri].blocking {
                 cost += copyNanoseconds(requests[ri].sizeBytes)  // the overlapped miss is copied here
             }
+            if requests[ri].notice == .ring && !requests[ri].punted {
+                let spec = rings[Int(requests[ri].ring)].spec
+                if spec.sqpoll || spec.taskRun == .interrupt { cost += uringCompletePerCQE }  // the CQE is posted here
+            }
             if cost > 0 {
                 engine.schedule(
                     after: .nanoseconds(cost), priority: Priority.interruptContext,
@@ -228,6 +278,7 @@ extension World {
 
     mutating func batchDone(cpu c: Int, engine: inout Engine) {
         cpus[c].batchHead = -1
+        cpus[c].batchTail = -1
         if let next = cpus[c].pendingBatches.popFirst() {
             startISR(cpu: c, batch: next, engine: &engine)
         } else {
@@ -245,7 +296,9 @@ extension World {
             let remaining = threads[ti].interruptedRemaining
             threads[ti].interruptedRemaining = -1
             setCategory(c, threads[ti].burstCategory)
-            if remaining > 0 {
+            if threads[ti].spinning && threads[ti].burstEnd >= World.spinForever {
+                // an open-ended spin goes on; whatever ends it will
+            } else if remaining > 0 {
                 threads[ti].burstEnd = now + remaining
                 engine.schedule(
                     after: .nanoseconds(remaining), priority: Priority.threadBurst, kind: EventKind.burstEnd.rawValue,
@@ -269,14 +322,7 @@ extension World {
         requests[ri].completed = now
         requests[ri].isComplete = true
         trace(.ioCompleted(io: requests[ri].number, cpu: c, at: at))
-        if requests[ri].attachCount > 0 { requests[ri].attachedTotal += now - requests[ri].attachSince }
-        let inFlight = now - requests[ri].submitted
-        if inFlight > 0 {
-            attachedShareSum += Double(requests[ri].attachedTotal) / Double(inFlight)
-            attachedShareCount += 1
-            attachedTotal += requests[ri].attachedTotal
-            inFlightTotal += inFlight
-        }
+        closeAttachment(r)
         latency.record(now - requests[ri].issued)
         stages[IOStage.submission.rawValue].record(requests[ri].submitted - requests[ri].issued)
         stages[IOStage.kernelQueue.rawValue].record(requests[ri].accepted - requests[ri].submitted)
@@ -333,6 +379,8 @@ extension World {
             postPacket(Int(requests[ri].port), r, engine: &engine)
         case .completionRoutine:
             queueAPC(r, engine: &engine)
+        case .ring:
+            if !requests[ri].punted { postCompletion(ring: Int(requests[ri].ring), r, engine: &engine) }  // else its worker posts it
         }
     }
 

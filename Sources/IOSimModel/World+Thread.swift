@@ -135,6 +135,12 @@ extension World {
                 if gap > progressMaxGap { progressMaxGap = gap }
                 threads[ti].lastReportAt = now
                 threads[ti].pc += 1
+            case .uringLoop(let index):
+                if stepUringLoop(t, index, engine: &engine) { return }
+            case .sqPoller(let ring):
+                if stepSQPoller(t, ring: Int(ring), engine: &engine) { return }
+            case .ioWorker(let ring):
+                if stepIOWorker(t, ring: Int(ring), engine: &engine) { return }
             case .end:
                 finishThread(t, engine: &engine)
                 return

@@ -45,6 +45,17 @@ struct World: EventHandler {
     let instructions: [Instruction]
     /// The IO operations of every program (an `.io` instruction holds an index here).
     let ioOperations: [CompiledIO]
+    /// The io_uring loops of every program (a `.uringLoop` instruction holds an index here).
+    let uringLoops: [CompiledUring]
+    /// Start of the body of ring g's SQPOLL thread and io-wq workers in `instructions`.
+    let sqPollerProgram: [Int32]
+    let ioWorkerProgram: [Int32]
+    var rings: UnsafeTable<RingState>
+    /// Cumulative time each ring's owner spent waiting for its completions (for the attached share).
+    var ringAttachedTotal: [Int64]
+    var ringAttachedSince: [Int64]
+    var kernelThreadsCreated = 0
+    var uringCompletePerCQE: Int64 { scenario.kernel.uringCompletePerCQE.nanoseconds }
     let programBase: [Int32]
     let distributions: [Distribution]
     let readLatency: Sampler
@@ -133,10 +144,32 @@ struct World: EventHandler {
             bases.append(Int32(flat.count))
             flat += p.instructions
         }
+        var sqp: [Int32] = []
+        var wrk: [Int32] = []
+        for g in 0..<scenario.rings.count {
+            bases.append(Int32(flat.count))
+            sqp.append(Int32(bases.count - 1))
+            flat += [.sqPoller(ring: Int32(g)), .end]
+            bases.append(Int32(flat.count))
+            wrk.append(Int32(bases.count - 1))
+            flat += [.ioWorker(ring: Int32(g)), .end]
+        }
+        sqPollerProgram = sqp
+        ioWorkerProgram = wrk
         instructions = flat
         var ios: [CompiledIO] = []
-        for p in programs { ios += p.ioOperations }
+        var loops: [CompiledUring] = []
+        for p in programs {
+            ios += p.ioOperations
+            loops += p.uringLoops
+        }
         ioOperations = ios
+        uringLoops = loops
+        rings = UnsafeTable(scenario.rings.map { spec in
+            RingState(spec: spec, maxWorkers: spec.maxWorkers ?? min(spec.entries, 4 * scenario.machine.cpuCount))
+        })
+        ringAttachedTotal = [Int64](repeating: 0, count: scenario.rings.count)
+        ringAttachedSince = [Int64](repeating: -1, count: scenario.rings.count)
         programBase = bases
         var table = distributions
         readLatency = Sampler(scenario.device.readLatency, table: &table)
@@ -180,9 +213,15 @@ struct World: EventHandler {
                 makeRunnable(t, engine: &engine)
             }
         }
+        startRings(engine: &engine)
         if nonDaemonAlive == 0 && scenario.stop.afterIOs == nil && scenario.stop.afterTime == nil {
             stop(engine: &engine)
         }
+    }
+
+    /// "step 3 (read)" for a program's instruction; "kernel thread" for SQPOLL and io-wq threads.
+    func stepName(_ th: ThreadState) -> String {
+        th.kernelRing >= 0 ? "(kernel thread)" : programs[Int(th.program)].stepNames[Int(th.pc)]
     }
 
     mutating func createThread(spec: Int32, instance: Int) -> Int32 {
@@ -242,7 +281,7 @@ struct World: EventHandler {
 
     mutating func fail(_ t: Int32, _ message: String) {
         let th = threads[Int(t)]
-        let step = programs[Int(th.program)].stepNames[Int(th.pc)]
+        let step = stepName(th)
         failure = SimulationError(.invalidProgram, subject: "thread '\(th.name)' \(step)", message: message)
         failed = true
         finishedAt = now
@@ -319,6 +358,11 @@ struct World: EventHandler {
         let remaining = threads[ti].preemptedRemaining
         if remaining >= 0 {
             threads[ti].preemptedRemaining = -1
+            if threads[ti].spinning && remaining >= World.spinForever / 2 {
+                threads[ti].burstEnd = World.spinForever
+                setCategory(Int(threads[ti].cpu), threads[ti].preemptedCategory)
+                return
+            }
             if remaining > 0 {
                 startBurst(t, threads[ti].preemptedCategory, remaining, engine: &engine)
                 return
@@ -420,12 +464,16 @@ struct World: EventHandler {
             case .alertable: state = .alertable
             case .sleep: state = .blocked(reason: "sleep")
             case .none: state = .blocked(reason: "wait")
+            case .ring: state = .blocked(reason: "io_uring_enter")
+            case .sqpollIdle, .workerIdle: state = .blocked(reason: "idle")
             }
             trace(.thread(thread: ti, state: state, at: at))
         }
         if kind == .io {
             noteBlockedOnIO(+1)
             attach(object)
+        } else if kind == .ring {
+            noteBlockedOnIO(+1)  // waiting in io_uring_enter for the ring's completions
         }
         let p = threads[ti].port
         if p >= 0 && kind != .port {  // an associated thread blocking elsewhere frees a concurrency slot
@@ -442,6 +490,8 @@ struct World: EventHandler {
         if kind == .io {
             noteBlockedOnIO(-1)
             detach(threads[ti].waitObject)
+        } else if kind == .ring {
+            noteBlockedOnIO(-1)
         }
         let p = threads[ti].port
         if p >= 0 && kind != .port { ports[Int(p)].running += 1 }

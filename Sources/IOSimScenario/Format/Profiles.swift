@@ -52,6 +52,7 @@ public struct DeviceProfile: Sendable {
         d.bandwidthBytesPerSecond = 7_000_000_000
         d.queueDepth = 1_024  // Linux nvme default io_queue_depth (memory)
         d.channels = 8  // 8 NAND channels (memory)
+        d.pollQueues = true  // as if booted with nvme.poll_queues > 0, so IOPOLL can be shown
         return DeviceProfile(name: "nvme", summary: "NVMe TLC SSD: ~38 us reads, 7 GB/s, deep queues", device: d)
     }()
 
@@ -64,18 +65,21 @@ public struct DeviceProfile: Sendable {
         d.bandwidthBytesPerSecond = 2_500_000_000
         d.queueDepth = 1_024
         d.channels = 7  // 7 channels of 3D XPoint (memory); ~550k IOPS at 4 KiB with 8 us service + transfer
+        d.pollQueues = true
         return DeviceProfile(name: "optane", summary: "Optane SSD: ~8 us reads, 2.5 GB/s", device: d)
     }()
 
     /// The virtio-blk disk of this machine class, from shared/reference/baseline.md (fio 3.33, Linux 6.18):
-    /// 4k O_DIRECT QD1 mean 37-42 us end to end of which ~30 us is block layer and device; IOPS saturate at
-    /// ~100k from QD16; service time "roughly 25 us + 0.5-1.5 ms/MiB"; nr_requests 256.
+    /// 4k O_DIRECT QD1 mean 37-42 us end to end: slat 13 us (bio + virtio kick, in `kernel`), clat 26 us, of
+    /// which the interrupt, softirq and wake-up take about 8 us; IOPS saturate at ~100k from QD16; service
+    /// time "roughly 25 us + 0.5-1.5 ms/MiB"; nr_requests 256.
     public static let virtioVM: DeviceProfile = {
         var d = DeviceConfig()
-        d.readLatency = .logNormal(mean: 26_000, sigma: 0.35)  // p50 ~35 us, p99 71-76 us end to end at QD1
+        d.readLatency = .logNormal(mean: 16_000, sigma: 0.45)  // clat 26 us minus ~8 us of interrupt path and transfer
         d.bandwidthBytesPerSecond = 1_000_000_000  // 0.5-1.5 ms per MiB
         d.queueDepth = 256
-        d.channels = 3  // 3 servers of ~30 us (26 us + 4 KiB transfer) give the ~100k IOPS ceiling
+        d.channels = 2  // 2 servers of ~20 us (16 us + 4 KiB transfer) give the ~100k IOPS ceiling
+        d.completionBatching = true  // Firecracker's VMM serves a virtqueue pass and notifies once
         return DeviceProfile(name: "virtio-vm", summary: "virtio-blk on this VM: ~30 us, ~100k IOPS ceiling", device: d)
     }()
 }

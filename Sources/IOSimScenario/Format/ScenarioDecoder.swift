@@ -15,7 +15,8 @@ public struct ScenarioFile: Sendable {
 enum ScenarioDecoder {
     static let topLevelKeys = [
         "name", "description", "seed", "extends", "machine", "kernel", "device", "interrupts", "files", "ports",
-        "threads", "stop", "narrate", "expect",
+        "rings", "threads", "stop", "narrate", "expect",
+
     ]
 
     static func decode(_ root: JSON5Value, path: String) throws(ScenarioError) -> ScenarioFile {
@@ -32,6 +33,7 @@ enum ScenarioDecoder {
         if let v = top.take("interrupts") { try interrupts(v, &s.interrupts) }
         if let v = top.take("files") { s.files = try files(v) }
         if let v = top.take("ports") { s.ports = try ports(v) }
+        if let v = top.take("rings") { s.rings = try rings(v) }
         if let v = top.take("threads") { s.threads = try threads(v) }
         if let v = top.take("stop") { s.stop = try stop(v) }
         if let v = top.take("narrate") { s.narrateIO = try Read.int(v, "narrate", 0...Int64(Int32.max)) }
@@ -74,6 +76,9 @@ enum ScenarioDecoder {
         }
         if let x = f.take("pollCheck") { k.pollCheck = try Read.duration(x, f.child("pollCheck")) }
         if let x = f.take("openFile") { k.openFile = try Read.duration(x, f.child("openFile")) }
+        if let x = f.take("uringSubmitPerSQE") { k.uringSubmitPerSQE = try Read.duration(x, f.child("uringSubmitPerSQE")) }
+        if let x = f.take("uringCompletePerCQE") { k.uringCompletePerCQE = try Read.duration(x, f.child("uringCompletePerCQE")) }
+        if let x = f.take("uringReapPerCQE") { k.uringReapPerCQE = try Read.duration(x, f.child("uringReapPerCQE")) }
         try f.finish()
     }
 
@@ -88,6 +93,8 @@ enum ScenarioDecoder {
         if let x = f.take("bandwidth") { d.bandwidthBytesPerSecond = try Read.rate(x, f.child("bandwidth")) }
         if let x = f.take("queueDepth") { d.queueDepth = try Read.int(x, f.child("queueDepth"), 1...65_536) }
         if let x = f.take("channels") { d.channels = try Read.int(x, f.child("channels"), 1...65_536) }
+        if let x = f.take("pollQueues") { d.pollQueues = try Read.bool(x, f.child("pollQueues")) }
+        if let x = f.take("completionBatching") { d.completionBatching = try Read.bool(x, f.child("completionBatching")) }
         if let x = f.take("capacity") {
             d.capacityBytes = try Read.size(x, f.child("capacity"))
             if d.capacityBytes <= 0 { throw Read.fail(x, f.child("capacity"), "expected a positive size such as \"1TiB\"") }
@@ -145,6 +152,9 @@ enum ScenarioDecoder {
         }
         if let x = f.take("coalesceCount") { i.coalesceCount = try Read.int(x, f.child("coalesceCount"), 0...256) }
         if let x = f.take("coalesceTime") { i.coalesceTime = try Read.duration(x, f.child("coalesceTime")) }
+        if let x = f.take("suppressWhileServicing") {
+            i.suppressWhileServicing = try Read.bool(x, f.child("suppressWhileServicing"))
+        }
         try f.finish()
     }
 
@@ -186,6 +196,30 @@ enum ScenarioDecoder {
         return result
     }
 
+    static func rings(_ v: JSON5Value) throws(ScenarioError) -> [RingSpec] {
+        var result: [RingSpec] = []
+        for (n, item) in try Read.array(v, "rings").enumerated() {
+            var f = try Fields(item, path: "rings[\(n)]")
+            guard let nameValue = f.take("name") else { throw Read.fail(item, f.path, "a ring needs a name") }
+            var spec = RingSpec(name: try Read.string(nameValue, f.child("name")))
+            if let x = f.take("entries") { spec.entries = try Read.int(x, f.child("entries"), 1...32_768) }
+            if let x = f.take("sqpoll") { spec.sqpoll = try Read.bool(x, f.child("sqpoll")) }
+            if let x = f.take("sqThreadIdle") { spec.sqThreadIdle = try Read.duration(x, f.child("sqThreadIdle")) }
+            if let x = f.take("iopoll") { spec.iopoll = try Read.bool(x, f.child("iopoll")) }
+            if let x = f.take("taskRun") {
+                let mode = try Read.choice(x, f.child("taskRun"), ["interrupt", "coop", "defer"])
+                spec.taskRun = mode == "interrupt" ? .interrupt : mode == "coop" ? .cooperative : .deferred
+            }
+            if let x = f.take("maxWorkers") { spec.maxWorkers = try Read.int(x, f.child("maxWorkers"), 1...4096) }
+            try f.finish()
+            if result.contains(where: { $0.name == spec.name }) {
+                throw Read.fail(nameValue, f.child("name"), "a second ring named '\(spec.name)'")
+            }
+            result.append(spec)
+        }
+        return result
+    }
+
     static func threads(_ v: JSON5Value) throws(ScenarioError) -> [ThreadSpec] {
         var result: [ThreadSpec] = []
         for (n, item) in try Read.array(v, "threads").enumerated() {
@@ -213,7 +247,7 @@ enum ScenarioDecoder {
 
     static let operationNames = [
         "compute", "sleep", "open", "read", "write", "getResult", "waitEvent", "alertableWait", "dequeue", "post",
-        "repeat", "untilComplete", "spawn", "reportProgress", "chunkedRead",
+        "repeat", "untilComplete", "spawn", "reportProgress", "chunkedRead", "uring",
     ]
 
     static func operations(_ v: JSON5Value, _ path: String, depth: Int) throws(ScenarioError) -> [Operation] {
@@ -278,6 +312,24 @@ enum ScenarioDecoder {
             result = .untilComplete(request: try Read.string(value, p), try operations(body, f.child("do"), depth: depth + 1))
         case "spawn": result = .spawn(thread: try Read.string(value, p))
         case "reportProgress": result = .reportProgress
+        case "uring":
+            guard let fileValue = f.take("file"), let sizeValue = f.take("size") else {
+                throw Read.fail(
+                    v, path, "a uring loop needs file and size",
+                    hint: "{ uring: \"ring\", file: \"data\", size: \"4KiB\", queueDepth: 16, ios: 10000 }")
+            }
+            let size = try Read.size(sizeValue, f.child("size"))
+            if size <= 0 { throw Read.fail(sizeValue, f.child("size"), "an IO needs a positive size") }
+            var loop = UringLoop(ring: try Read.string(value, p), file: try Read.string(fileValue, f.child("file")), sizeBytes: size, ios: 1)
+            if let x = f.take("direction") { loop.direction = IODirection(rawValue: try Read.choice(x, f.child("direction"), ["read", "write"]))! }
+            if let x = f.take("offset") { loop.offset = try offset(x, f.child("offset")) }
+            if let x = f.take("queueDepth") { loop.queueDepth = try Read.int(x, f.child("queueDepth"), 1...32_768) }
+            if let x = f.take("ios") { loop.ios = try Read.int(x, f.child("ios"), 1...1_000_000_000) }
+            if let x = f.take("async") { loop.async = try Read.bool(x, f.child("async")) }
+            if let x = f.take("buffered") { loop.buffered = try Read.bool(x, f.child("buffered")) }
+            if let x = f.take("compute") { loop.compute = try Read.distribution(x, f.child("compute")) }
+            if let x = f.take("peek") { loop.peek = try Read.bool(x, f.child("peek")) }
+            result = .uring(loop)
         default:  // chunkedRead
             guard let total = f.take("total"), let chunk = f.take("chunk") else {
                 throw Read.fail(v, path, "chunkedRead needs total and chunk", hint: "{ chunkedRead: \"big\", total: \"64MiB\", chunk: \"1MiB\" }")
@@ -304,17 +356,7 @@ enum ScenarioDecoder {
         let size = try Read.size(sizeValue, f.child("size"))
         if size <= 0 { throw Read.fail(sizeValue, f.child("size"), "an IO needs a positive size") }
         var io = IOOperation(direction, file: file, sizeBytes: size)
-        if let x = f.take("offset") {
-            switch x.kind {
-            case .string("sequential"): io.offset = .sequential
-            case .string("random"): io.offset = .random
-            default:
-                guard let off = try? Read.size(x, f.child("offset")) else {
-                    throw Read.fail(x, f.child("offset"), "expected \"sequential\", \"random\" or a byte offset such as \"1MiB\", found \(x.briefDescription)")
-                }
-                io.offset = .fixed(off)
-            }
-        }
+        if let x = f.take("offset") { io.offset = try offset(x, f.child("offset")) }
         if let x = f.take("style") { io.style = IOStyle(rawValue: try Read.choice(x, f.child("style"), ["blocking", "overlapped"]))! }
         if let x = f.take("buffered") { io.buffered = try Read.bool(x, f.child("buffered")) }
         if let x = f.take("as") { io.name = try Read.string(x, f.child("as")) }
@@ -328,6 +370,18 @@ enum ScenarioDecoder {
             throw Read.fail(f.object, f.path, "a blocking IO cannot have a port or a completion routine", hint: "add style: \"overlapped\"")
         }
         return io
+    }
+
+    static func offset(_ x: JSON5Value, _ path: String) throws(ScenarioError) -> OffsetSpec {
+        switch x.kind {
+        case .string("sequential"): return .sequential
+        case .string("random"): return .random
+        default:
+            guard let off = try? Read.size(x, path) else {
+                throw Read.fail(x, path, "expected \"sequential\", \"random\" or a byte offset such as \"1MiB\", found \(x.briefDescription)")
+            }
+            return .fixed(off)
+        }
     }
 
     static func stop(_ v: JSON5Value) throws(ScenarioError) -> StopCondition {

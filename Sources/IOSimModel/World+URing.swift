@@ -1,0 +1,517 @@
+//! Linux io_uring: rings, the fio-style submit/wait/reap loop, task-work modes, SQPOLL kernel threads,
+//! IOPOLL (no interrupts: the waiter polls the device), and io-wq workers (IOSQE_ASYNC, buffered writes).
+//!
+//! Sources: io_uring_setup(2), io_uring_enter(2), io_uring_setup_flags(7), io_uring_sqpoll(7),
+//! io_uring_register_iowq_max_workers(3) (shared/DOMAIN.md section 3). On this machine's 6.18 kernel reads,
+//! O_DIRECT or buffered, never take io-wq; buffered writes and IOSQE_ASYNC do (baseline.md).
+//!
+//! Simplifications: with the default task-run mode the CQE is posted in the deferred routine (its cost is
+//! charged there), not by interrupting the task; with SQPOLL, CQEs are posted the same way; the owner of a
+//! ring is the one thread that runs loops on it (SINGLE_ISSUER); workers are never reaped while the run lasts.
+
+import IOSimCore
+import IOSimEngine
+
+extension World {
+    // Phases of a `.uringLoop` instruction.
+    private static let loopStart: UInt8 = 0
+    private static let refill: UInt8 = 1
+    private static let waitForCompletions: UInt8 = 2
+    private static let inEnter: UInt8 = 3
+    private static let leaveEnter: UInt8 = 4
+    private static let wakeSQThread: UInt8 = 5
+    private static let consumeSQE: UInt8 = 6
+    private static let handOffSQE: UInt8 = 7
+    private static let completePolled: UInt8 = 8
+    private static let reap: UInt8 = 9
+    private static let spinOnCQ: UInt8 = 10
+    private static let afterSubmit: UInt8 = 11
+
+    // MARK: - Spinning
+
+    /// The thread burns its CPU in `category` until `endSpin`, or until `limit` when it is not nil.
+    mutating func startSpin(_ t: Int32, _ category: CPUCategory, until limit: Int64? = nil, engine: inout Engine) {
+        let ti = Int(t)
+        threads[ti].spinning = true
+        if let limit, limit > now {
+            startBurst(t, category, limit - now, engine: &engine)
+        } else {
+            threads[ti].burstCategory = category
+            threads[ti].burstEnd = World.spinForever
+            setCategory(Int(threads[ti].cpu), category)
+        }
+    }
+
+    static let spinForever: Int64 = 1 << 60
+
+    /// Ends a spin now: the thread goes on at once (or as soon as its CPU leaves interrupt context, or when
+    /// it runs again after being preempted).
+    mutating func endSpin(_ t: Int32, engine: inout Engine) {
+        let ti = Int(t)
+        guard threads[ti].spinning else { return }
+        threads[ti].spinning = false
+        threads[ti].generation &+= 1  // cancels a limit event
+        let c = threads[ti].cpu
+        if threads[ti].runState == .running && c >= 0 && cpus[Int(c)].occupant == t {
+            if cpus[Int(c)].inInterrupt {
+                threads[ti].interruptedRemaining = 0
+            } else {
+                burstEnded(t, engine: &engine)
+            }
+        } else if threads[ti].preemptedRemaining >= 0 {
+            threads[ti].preemptedRemaining = 0
+        }
+    }
+
+    // MARK: - Ring bookkeeping
+
+    func ringAttachedClock(_ g: Int) -> Int64 {
+        ringAttachedTotal[g] + (ringAttachedSince[g] >= 0 ? now - ringAttachedSince[g] : 0)
+    }
+
+    mutating func setOwnerWaiting(_ g: Int, _ waiting: Bool) {
+        rings[g].ownerWaiting = waiting
+        if waiting && ringAttachedSince[g] < 0 {
+            ringAttachedSince[g] = now
+        } else if !waiting && ringAttachedSince[g] >= 0 {
+            ringAttachedTotal[g] += now - ringAttachedSince[g]
+            ringAttachedSince[g] = -1
+        }
+    }
+
+    /// Hands the owner a completion: a CQE now (default task-run, SQPOLL) or task work for its next
+    /// io_uring_enter (COOP/DEFER_TASKRUN); wakes the owner if it waits for it.
+    mutating func postCompletion(ring g: Int, _ r: Int32, engine: inout Engine) {
+        retain(r)
+        let spec = rings[g].spec
+        if spec.sqpoll || spec.taskRun == .interrupt {
+            rings[g].cq.append(r)
+        } else {
+            rings[g].taskWork.append(r)
+        }
+        guard rings[g].ownerWaiting else { return }
+        let owner = rings[g].owner
+        if threads[Int(owner)].spinning {
+            if !rings[g].cq.isEmpty {
+                setOwnerWaiting(g, false)
+                endSpin(owner, engine: &engine)
+            }
+        } else if threads[Int(owner)].runState == .blocked && threads[Int(owner)].waitKind == .ring {
+            setOwnerWaiting(g, false)
+            wake(owner, engine: &engine)
+        }
+    }
+
+    /// Creates a request for one SQE of `loop` on behalf of the ring's owner.
+    mutating func issueRingRequest(owner: Int32, loop: Int32) -> Int32 {
+        let saved = threads[Int(owner)].currentRequest
+        let l = uringLoops[Int(loop)]
+        let r = issue(owner, l.io)
+        threads[Int(owner)].currentRequest = saved
+        requests[Int(r)].ring = l.ring
+        requests[Int(r)].polled = rings[Int(l.ring)].spec.iopoll
+        requests[Int(r)].punted = l.async || (l.io.buffered && l.io.direction == .write)
+        return r
+    }
+
+    /// Unplugs: the driver takes every request built in this batch (after the one doorbell).
+    mutating func unplug(ring g: Int, from t: Int32, engine: inout Engine) {
+        if scenario.device.completionBatching, let leader = rings[g].plugged.first {
+            var count: Int32 = 0
+            for r in rings[g].plugged.elements where !requests[Int(r)].punted {
+                requests[Int(r)].kickLeader = leader
+                count += 1
+            }
+            requests[Int(leader)].kickRemaining = count
+            requests[Int(leader)].kickDoneHead = -1
+        }
+        while let r = rings[g].plugged.popFirst() { submitRingRequest(r, from: t, engine: &engine) }
+    }
+
+    /// The driver takes a ring request; punted ones go to an io-wq worker instead.
+    mutating func submitRingRequest(_ r: Int32, from t: Int32, engine: inout Engine) {
+        let ri = Int(r)
+        let g = Int(requests[ri].ring)
+        if requests[ri].punted {
+            requests[ri].submitted = now
+            requests[ri].submitCPU = max(threads[Int(t)].cpu, 0)
+            requests[ri].ringMark = ringAttachedClock(g)
+            retain(r)  // in flight
+            punt(r, ring: g, engine: &engine)
+        } else {
+            submit(r, from: t, engine: &engine)
+            requests[ri].ringMark = ringAttachedClock(g)
+        }
+    }
+
+    mutating func punt(_ r: Int32, ring g: Int, engine: inout Engine) {
+        if requests[Int(r)].buffered && requests[Int(r)].direction == .write {
+            rings[g].puntedHashed.append(r)
+            if rings[g].hashedBusy || rings[g].hashedSummoned { return }  // the chain's worker takes it next
+            rings[g].hashedSummoned = true
+        } else {
+            rings[g].punted.append(r)
+        }
+        if let w = rings[g].idleWorkers.popLast() {
+            wake(w, engine: &engine)
+        } else if rings[g].workers.count < rings[g].maxWorkers {
+            let w = createKernelThread(
+                name: "iou-wrk-\(rings[g].workers.count)", program: ioWorkerProgram[g], ring: g)
+            rings[g].workers.append(w)
+            makeRunnable(w, engine: &engine)
+        }
+    }
+
+    mutating func createKernelThread(name: String, program: Int32, ring g: Int) -> Int32 {
+        var thread = ThreadState(
+            spec: -1, name: name, program: program, slots: [], rng: SeededGenerator(seed: scenario.seed, streamName: name),
+            daemon: true, fileCursors: [])
+        thread.kernelRing = Int32(g)
+        thread.lastWorkAt = now
+        threads.append(thread)
+        trace(.threadCreated(thread: threads.count - 1, name: name, kernel: true, at: at))
+        alive += 1
+        threadsCreated += 1
+        kernelThreadsCreated += 1
+        if alive > maxAlive { maxAlive = alive }
+        return Int32(threads.count - 1)
+    }
+
+    mutating func startRings(engine: inout Engine) {
+        for g in 0..<rings.count where rings[g].spec.sqpoll {
+            let t = createKernelThread(name: "iou-sqp-\(g)", program: sqPollerProgram[g], ring: g)
+            rings[g].sqThread = t
+            makeRunnable(t, engine: &engine)
+        }
+    }
+
+    // MARK: - The program's loop
+
+    /// - Returns: true when the thread started a burst, a spin, or blocked.
+    mutating func stepUringLoop(_ t: Int32, _ index: Int32, engine: inout Engine) -> Bool {
+        let ti = Int(t)
+        let loop = uringLoops[Int(index)]
+        let g = Int(loop.ring)
+        let spec = rings[g].spec
+        switch threads[ti].phase {
+        case World.loopStart:
+            if rings[g].owner < 0 { rings[g].owner = t }
+            if rings[g].owner != t {
+                fail(t, "ring '\(spec.name)' is already used by thread '\(threads[Int(rings[g].owner)].name)' (SINGLE_ISSUER)")
+                return true
+            }
+            threads[ti].uringIssued = 0
+            threads[ti].uringDone = 0
+            threads[ti].uringInFlight = 0
+            threads[ti].phase = World.refill
+            return false
+        case World.refill:
+            let n = Int(min(Int64(loop.queueDepth - threads[ti].uringInFlight), loop.ios - threads[ti].uringIssued))
+            threads[ti].uringIssued += Int64(n)
+            threads[ti].uringInFlight += n
+            if spec.sqpoll {
+                rings[g].sqPending += n
+                rings[g].sqLoop = index
+                let sq = rings[g].sqThread
+                if n > 0 && rings[g].sqThreadSleeping {
+                    threads[ti].phase = World.wakeSQThread  // io_uring_enter(IORING_ENTER_SQ_WAKEUP)
+                    let cost = syscallEntry + syscallExit
+                    if cost > 0 {
+                        startBurst(t, .syscall, cost, engine: &engine)
+                        return true
+                    }
+                    return false
+                }
+                if n > 0 { endSpin(sq, engine: &engine) }
+                threads[ti].phase = World.waitForCompletions
+                return false
+            }
+            threads[ti].uringToSubmit = n
+            threads[ti].phase = World.consumeSQE
+            if syscallEntry > 0 {
+                startBurst(t, .syscall, syscallEntry, engine: &engine)
+                return true
+            }
+            return false
+        case World.wakeSQThread:
+            rings[g].sqThreadSleeping = false
+            let sq = rings[g].sqThread
+            if threads[Int(sq)].runState == .blocked { wake(sq, engine: &engine) }
+            threads[ti].phase = World.waitForCompletions
+            return false
+        case World.consumeSQE:
+            if threads[ti].uringToSubmit == 0 {
+                threads[ti].phase = World.afterSubmit
+                return false
+            }
+            threads[ti].uringToSubmit -= 1
+            let r = issueRingRequest(owner: t, loop: index)
+            rings[g].plugged.append(r)
+            let last = threads[ti].uringToSubmit == 0
+            threads[ti].phase = last ? World.handOffSQE : World.consumeSQE
+            var cost = scenario.kernel.uringSubmitPerSQE.nanoseconds
+            if !requests[Int(r)].punted { cost += requestCreate }
+            if last { cost += driverSubmit }  // one doorbell for the batch
+            if cost > 0 {
+                startBurst(t, .syscall, cost, engine: &engine)
+                return true
+            }
+            return false
+        case World.handOffSQE:
+            unplug(ring: g, from: t, engine: &engine)
+            threads[ti].phase = World.afterSubmit
+            return false
+        case World.afterSubmit:
+            // Still inside io_uring_enter: with GETEVENTS wait there; peeking leaves the kernel first.
+            if loop.peek {
+                threads[ti].phase = World.spinOnCQ
+                if syscallExit > 0 {
+                    startBurst(t, .syscall, syscallExit, engine: &engine)
+                    return true
+                }
+                return false
+            }
+            threads[ti].phase = World.inEnter
+            return false
+        case World.waitForCompletions:
+            if loop.peek {
+                threads[ti].phase = World.spinOnCQ
+                return false
+            }
+            threads[ti].phase = World.inEnter  // io_uring_enter(GETEVENTS, min_complete = 1)
+            if syscallEntry > 0 {
+                startBurst(t, .syscall, syscallEntry, engine: &engine)
+                return true
+            }
+            return false
+        case World.inEnter:
+            let pending = rings[g].taskWork.count
+            if pending > 0 {  // run the task work: post the CQEs, in this thread's context
+                while let r = rings[g].taskWork.popFirst() { rings[g].cq.append(r) }
+                let cost = Int64(pending) * uringCompletePerCQE
+                if cost > 0 {
+                    startBurst(t, .syscall, cost, engine: &engine)
+                    return true
+                }
+                return false
+            }
+            if spec.iopoll, let r = rings[g].polled.popFirst() {
+                // The poller finds a finished request and completes it itself: no interrupt, no ISR.
+                threads[ti].uringReaping = r
+                threads[ti].phase = World.completePolled
+                let cost = deferredCost + uringCompletePerCQE
+                if cost > 0 {
+                    startBurst(t, .syscall, cost, engine: &engine)
+                    return true
+                }
+                return false
+            }
+            if !rings[g].cq.isEmpty {
+                threads[ti].phase = World.leaveEnter
+                return false
+            }
+            if spec.iopoll {
+                setOwnerWaiting(g, true)
+                startSpin(t, .polling, engine: &engine)
+                return true
+            }
+            setOwnerWaiting(g, true)
+            block(t, .ring, object: Int32(g), engine: &engine)
+            return true
+        case World.completePolled:
+            let r = threads[ti].uringReaping
+            threads[ti].uringReaping = -1
+            requests[Int(r)].isrStart = now
+            completeRequest(r, cpu: Int(threads[ti].cpu), engine: &engine)
+            while let c = rings[g].taskWork.popFirst() { rings[g].cq.append(c) }  // posted by the poller itself
+            threads[ti].phase = World.inEnter
+            return false
+        case World.leaveEnter:
+            threads[ti].phase = World.reap
+            if syscallExit > 0 {
+                startBurst(t, .syscall, syscallExit, engine: &engine)
+                return true
+            }
+            return false
+        case World.spinOnCQ:
+            if !rings[g].cq.isEmpty {
+                threads[ti].phase = World.reap
+                return false
+            }
+            setOwnerWaiting(g, true)
+            startSpin(t, .polling, engine: &engine)
+            return true
+        default:  // reap: one CQE at a time, with the program's work for it
+            guard let r = rings[g].cq.popFirst() else {
+                if threads[ti].uringDone >= loop.ios {
+                    advance(ti)
+                } else {
+                    threads[ti].phase = World.refill
+                }
+                return false
+            }
+            observe(r, by: t)
+            release(r)
+            threads[ti].uringInFlight -= 1
+            threads[ti].uringDone += 1
+            let cost = scenario.kernel.uringReapPerCQE.nanoseconds + loop.compute.sample(&threads[ti].rng, distributions)
+            if cost > 0 {
+                startBurst(t, .user, cost, engine: &engine)
+                return true
+            }
+            return false
+        }
+    }
+
+    // MARK: - Kernel threads
+
+    /// The SQPOLL thread: submit what the program put in the SQ; spin for `sqThreadIdle` after the last
+    /// work; then sleep until woken with IORING_ENTER_SQ_WAKEUP.
+    mutating func stepSQPoller(_ t: Int32, ring g: Int, engine: inout Engine) -> Bool {
+        let ti = Int(t)
+        if threads[ti].phase == 1 {  // the batch's doorbell is rung
+            threads[ti].phase = 0
+            unplug(ring: g, from: t, engine: &engine)
+            threads[ti].lastWorkAt = now
+            return false
+        }
+        if rings[g].sqPending > 0 {
+            rings[g].sqPending -= 1
+            let r = issueRingRequest(owner: rings[g].owner, loop: rings[g].sqLoop)
+            rings[g].plugged.append(r)
+            let last = rings[g].sqPending == 0
+            if last { threads[ti].phase = 1 }
+            var cost = scenario.kernel.uringSubmitPerSQE.nanoseconds
+            if !requests[Int(r)].punted { cost += requestCreate }
+            if last { cost += driverSubmit }
+            if cost > 0 {
+                startBurst(t, .syscall, cost, engine: &engine)
+                return true
+            }
+            return false
+        }
+        let idleUntil = threads[ti].lastWorkAt + rings[g].spec.sqThreadIdle.nanoseconds
+        if now < idleUntil {
+            startSpin(t, .polling, until: idleUntil, engine: &engine)
+            return true
+        }
+        rings[g].sqThreadSleeping = true  // sets IORING_SQ_NEED_WAKEUP
+        block(t, .sqpollIdle, object: Int32(g), engine: &engine)
+        return true
+    }
+
+    /// An io-wq worker: take a punted request, do it as a blocking operation (there IS a thread: it runs
+    /// for the request and blocks on the device for it), post its completion, repeat; sleep when idle.
+    mutating func stepIOWorker(_ t: Int32, ring g: Int, engine: inout Engine) -> Bool {
+        let ti = Int(t)
+        switch threads[ti].phase {
+        case 0:
+            var next: Int32? = nil
+            if !rings[g].hashedBusy, let h = rings[g].puntedHashed.popFirst() {
+                rings[g].hashedBusy = true
+                rings[g].hashedSummoned = false
+                threads[ti].uringReaping = -2  // marks this worker as the one on the hashed chain
+                next = h
+            } else {
+                next = rings[g].punted.popFirst()
+            }
+            guard let r = next else {
+                rings[g].idleWorkers.append(t)
+                block(t, .workerIdle, object: Int32(g), engine: &engine)
+                return true
+            }
+            threads[ti].currentRequest = r
+            attach(r)
+            let ri = Int(r)
+            let synchronous = requests[ri].buffered && (requests[ri].direction == .write || isCached(r))
+            var cost = requestCreate
+            if synchronous {
+                cost += copyNanoseconds(requests[ri].sizeBytes)
+                threads[ti].phase = 2
+            } else {
+                cost += driverSubmit
+                threads[ti].phase = 1
+            }
+            if cost > 0 {
+                startBurst(t, .syscall, cost, engine: &engine)
+                return true
+            }
+            return false
+        case 1:  // blocking IO from the worker
+            let r = threads[ti].currentRequest
+            detach(r)
+            requests[Int(r)].waiter = t
+            requests[Int(r)].submitCPU = max(threads[ti].cpu, 0)
+            handToDriver(r, engine: &engine)
+            threads[ti].phase = 3
+            block(t, .io, object: r, engine: &engine)
+            return true
+        case 2:  // done without the device (buffered write into the page cache, or a cache hit)
+            let r = threads[ti].currentRequest
+            detach(r)
+            completeInWorker(r, engine: &engine)
+            threads[ti].phase = 3
+            return false
+        case 3:
+            threads[ti].phase = 4
+            let r = Int(threads[ti].currentRequest)
+            var cost = uringCompletePerCQE
+            if requests[r].buffered && requests[r].direction == .read && !requests[r].synchronous {
+                cost += copyNanoseconds(requests[r].sizeBytes)
+            }
+            if cost > 0 {
+                startBurst(t, .syscall, cost, engine: &engine)
+                return true
+            }
+            return false
+        default:
+            let r = threads[ti].currentRequest
+            threads[ti].currentRequest = -1
+            threads[ti].phase = 0
+            if threads[ti].uringReaping == -2 {
+                threads[ti].uringReaping = -1
+                rings[g].hashedBusy = false
+                if !rings[g].puntedHashed.isEmpty { rings[g].hashedSummoned = true }  // this worker goes on
+            }
+            postCompletion(ring: g, r, engine: &engine)
+            release(r)  // the worker's hold; the CQE holds its own
+            return false
+        }
+    }
+
+    /// A punted request finished by its worker without the device.
+    mutating func completeInWorker(_ r: Int32, engine: inout Engine) {
+        let ri = Int(r)
+        requests[ri].completed = now
+        requests[ri].isComplete = true
+        requests[ri].synchronous = true
+        trace(.ioCompleted(io: requests[ri].number, cpu: nil, at: at))
+        closeAttachment(r)
+        latency.record(now - requests[ri].issued)
+        stages[IOStage.submission.rawValue].record(requests[ri].submitted - requests[ri].issued)
+        ioCompleted &+= 1
+        bytesCompleted &+= requests[ri].sizeBytes
+        if requests[ri].buffered { markCached(r) }
+        if recordsIO(r) { updateRecord(r) }
+        if let n = scenario.stop.afterIOs, ioCompleted >= Int64(n) { stop(engine: &engine) }
+    }
+
+    /// Adds the request's attached time (threads blocked or running for it, and its ring owner's waits) to
+    /// the census at completion.
+    mutating func closeAttachment(_ r: Int32) {
+        let ri = Int(r)
+        if requests[ri].attachCount > 0 { requests[ri].attachedTotal += now - requests[ri].attachSince }
+        requests[ri].attachCount = 0
+        let g = Int(requests[ri].ring)
+        if g >= 0 { requests[ri].attachedTotal += ringAttachedClock(g) - requests[ri].ringMark }
+        let inFlight = now - requests[ri].submitted
+        if inFlight > 0 {
+            requests[ri].attachedTotal = min(requests[ri].attachedTotal, inFlight)  // threads overlap; a union
+            let share = Double(requests[ri].attachedTotal) / Double(inFlight)
+            attachedShareSum += share
+            attachedShareCount += 1
+            attachedTotal += requests[ri].attachedTotal
+            inFlightTotal += inFlight
+        }
+    }
+}
