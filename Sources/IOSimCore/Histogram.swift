@@ -6,7 +6,8 @@
 
 /// Counts of non-negative `Int64` samples in fixed memory.
 public struct Histogram: Sendable, Equatable {
-    @usableFromInline static let bucketCount = 128 + 56 * 64
+    /// The number of buckets (fixed).
+    public static let bucketCount = 128 + 56 * 64
     @usableFromInline var counts: [UInt64]
     /// Number of samples recorded. 
     public var count: UInt64 { _count }
@@ -23,7 +24,19 @@ public struct Histogram: Sendable, Equatable {
 
     public init() { counts = [UInt64](repeating: 0, count: Histogram.bucketCount) }
 
-    @inlinable static func bucketIndex(_ v: Int64) -> Int {
+    /// A histogram from counts kept elsewhere (by a recorder with its own storage).
+    /// - Precondition: `buckets.count == Histogram.bucketCount`.
+    package init(buckets: [UInt64], count: UInt64, sum: Int64, min: Int64, max: Int64) {
+        precondition(buckets.count == Histogram.bucketCount, "a histogram has \(Histogram.bucketCount) buckets")
+        counts = buckets
+        _count = count
+        _sum = sum
+        _min = min
+        _max = max
+    }
+
+    /// The bucket of a non-negative value.
+    @inlinable public static func bucketIndex(_ v: Int64) -> Int {
         if v < 128 { return Int(Swift.max(v, 0)) }
         let msb = 63 - v.leadingZeroBitCount
         let shift = msb - 6

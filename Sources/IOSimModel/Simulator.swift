@@ -131,7 +131,8 @@ extension World {
             cpuCount: cpuCount, perCPU: perCPU, totalCPU: total, iosIssued: ioIssued, iosCompleted: ioCompleted,
             iosSynchronous: ioSynchronous, bytes: bytesCompleted,
             iops: elapsed > 0 ? Double(ioCompleted) * 1e9 / Double(elapsed) : 0,
-            latency: LatencySummary(latency), stages: stages.map(LatencySummary.init),
+            latency: LatencySummary(recorder.histogram(0)),
+            stages: IOStage.allCases.map { LatencySummary(recorder.histogram(1 + $0.rawValue)) },
             interrupts: interrupts, contextSwitches: contextSwitches,
             threads: ThreadCensus(
                 maxAlive: maxAlive, created: threadsCreated,

@@ -323,12 +323,12 @@ extension World {
         requests[ri].isComplete = true
         trace(.ioCompleted(io: requests[ri].number, cpu: c, at: at))
         closeAttachment(r)
-        latency.record(now - requests[ri].issued)
-        stages[IOStage.submission.rawValue].record(requests[ri].submitted - requests[ri].issued)
-        stages[IOStage.kernelQueue.rawValue].record(requests[ri].accepted - requests[ri].submitted)
-        stages[IOStage.device.rawValue].record(requests[ri].deviceDone - requests[ri].accepted)
-        stages[IOStage.interrupt.rawValue].record(requests[ri].isrStart - requests[ri].deviceDone)
-        stages[IOStage.deferred.rawValue].record(now - requests[ri].isrStart)
+        recorder.recordLatency(now - requests[ri].issued)
+        recorder.record(.submission, requests[ri].submitted - requests[ri].issued)
+        recorder.record(.kernelQueue, requests[ri].accepted - requests[ri].submitted)
+        recorder.record(.device, requests[ri].deviceDone - requests[ri].accepted)
+        recorder.record(.interrupt, requests[ri].isrStart - requests[ri].deviceDone)
+        recorder.record(.deferred, now - requests[ri].isrStart)
         ioCompleted &+= 1
         bytesCompleted &+= requests[ri].sizeBytes
         if requests[ri].buffered { markCached(r) }
@@ -347,7 +347,7 @@ extension World {
         requests[ri].completed = now
         requests[ri].isComplete = true
         trace(.ioCompleted(io: requests[ri].number, cpu: nil, at: at))
-        latency.record(now - requests[ri].issued)
+        recorder.recordLatency(now - requests[ri].issued)
         ioCompleted &+= 1
         ioSynchronous &+= 1
         bytesCompleted &+= requests[ri].sizeBytes

@@ -487,8 +487,8 @@ extension World {
         requests[ri].synchronous = true
         trace(.ioCompleted(io: requests[ri].number, cpu: nil, at: at))
         closeAttachment(r)
-        latency.record(now - requests[ri].issued)
-        stages[IOStage.submission.rawValue].record(requests[ri].submitted - requests[ri].issued)
+        recorder.recordLatency(now - requests[ri].issued)
+        recorder.record(.submission, requests[ri].submitted - requests[ri].issued)
         ioCompleted &+= 1
         bytesCompleted &+= requests[ri].sizeBytes
         if requests[ri].buffered { markCached(r) }

@@ -90,8 +90,7 @@ struct World: EventHandler {
 
     // Results being accumulated.
     var ledger: UnsafeTable<Int64>
-    var latency = Histogram()
-    var stages = [Histogram](repeating: Histogram(), count: IOStage.allCases.count)
+    let recorder = LatencyRecorder()
     var ioIssued: Int64 = 0
     var ioCompleted: Int64 = 0
     var ioSynchronous: Int64 = 0
@@ -589,7 +588,7 @@ struct World: EventHandler {
         guard requests[ri].observed < 0, requests[ri].isComplete else { return }
         requests[ri].observed = now
         trace(.ioObserved(io: requests[ri].number, thread: Int(t), at: at))
-        stages[IOStage.delivery.rawValue].record(now - requests[ri].completed)
+        recorder.record(.delivery, now - requests[ri].completed)
         if recordsIO(r) { updateRecord(r) }
         // Dequeues and completion routines narrate themselves, with more to say.
         if requests[ri].number == narrateNumber && requests[ri].notice == .statusOnly {
