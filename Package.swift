@@ -24,7 +24,16 @@ let package = Package(
         .testTarget(name: "IOSimEngineTests", dependencies: ["IOSimEngine"]),
         .testTarget(name: "IOSimModelTests", dependencies: ["IOSimModel"]),
         .testTarget(name: "IOSimScenarioTests", dependencies: ["IOSimScenario"]),
-        .testTarget(name: "IOSimCLITests", dependencies: ["IOSimCLI"]),
+        .testTarget(name: "IOSimCLITests", dependencies: ["IOSimCLI"], exclude: ["Fixtures", "Golden"]),
+        // Real-IO backend over Linux io_uring (issue 4): C shims, rings, the workload runner, its tests.
+        .target(name: "CIOUring", cSettings: [.define("_GNU_SOURCE")]),
+        .target(name: "IOSimURing", dependencies: ["CIOUring"], swiftSettings: checks),
+        .target(name: "IOSimReal", dependencies: ["IOSimURing", "IOSimCore"], swiftSettings: checks),
+        .executableTarget(name: "iosim-real-bench", dependencies: ["IOSimReal"], swiftSettings: checks),
+        .testTarget(name: "IOSimURingTests", dependencies: ["IOSimURing", "IOSimCore"]),
+        .testTarget(name: "IOSimRealTests", dependencies: ["IOSimReal", "IOSimURing"]),
+        // Model against reality: scenario to real job, comparison, calibration.
+        .target(name: "IOSimValidation", dependencies: ["IOSimScenario", "IOSimModel", "IOSimReal"], swiftSettings: checks),
     ],
     swiftLanguageModes: [.v6]
 )

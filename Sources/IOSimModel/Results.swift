@@ -93,6 +93,9 @@ public struct ThreadCensus: Sendable, Equatable {
     public var attachedShare: Double
     /// Stack memory reserved by the most threads alive at once.
     public var stackBytesMax: Int64
+    /// Kernel threads created for io_uring (iou-sqp SQPOLL threads and iou-wrk io-wq workers), included
+    /// in `maxAlive` and `created` as they are in the process's thread list.
+    public var kernelCreated: Int = 0
 }
 
 /// The timeline of one IO (kept when `Scenario.recordIOs` is set).

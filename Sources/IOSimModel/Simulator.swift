@@ -138,7 +138,7 @@ extension World {
                 maxAlive: maxAlive, created: threadsCreated,
                 blockedOnIO: elapsed > 0 ? Double(blockedArea) / Double(elapsed) : 0,
                 attachedShare: attachedShareCount > 0 ? attachedShareSum / Double(attachedShareCount) : 0,
-                stackBytesMax: Int64(maxAlive) * scenario.machine.threadStackBytes),
+                stackBytesMax: Int64(maxAlive) * scenario.machine.threadStackBytes, kernelCreated: kernelThreadsCreated),
             progressReports: progressReports, progressMaxGap: .nanoseconds(progressMaxGap),
             narration: narration.enumerated().sorted { a, b in
                 a.element.instant == b.element.instant ? a.offset < b.offset : a.element.instant < b.element.instant

@@ -111,21 +111,32 @@ extension World {
         requests[Int(r)].ring = l.ring
         requests[Int(r)].polled = rings[Int(l.ring)].spec.iopoll
         requests[Int(r)].punted = l.async || (l.io.buffered && l.io.direction == .write)
+        // A buffered read of cached pages completes inline, during the submission (no device, no worker).
+        if !requests[Int(r)].punted && l.io.buffered && l.io.direction == .read && isCached(r) {
+            requests[Int(r)].synchronous = true
+        }
         return r
     }
 
     /// Unplugs: the driver takes every request built in this batch (after the one doorbell).
     mutating func unplug(ring g: Int, from t: Int32, engine: inout Engine) {
-        if scenario.device.completionBatching, let leader = rings[g].plugged.first {
-            var count: Int32 = 0
-            for r in rings[g].plugged.elements where !requests[Int(r)].punted {
-                requests[Int(r)].kickLeader = leader
-                count += 1
+        if scenario.device.completionBatching {
+            let toDevice = rings[g].plugged.elements.filter { !requests[Int($0)].punted && !requests[Int($0)].synchronous }
+            if let leader = toDevice.first {
+                for r in toDevice { requests[Int(r)].kickLeader = leader }
+                requests[Int(leader)].kickRemaining = Int32(toDevice.count)
+                requests[Int(leader)].kickDoneHead = -1
             }
-            requests[Int(leader)].kickRemaining = count
-            requests[Int(leader)].kickDoneHead = -1
         }
-        while let r = rings[g].plugged.popFirst() { submitRingRequest(r, from: t, engine: &engine) }
+        while let r = rings[g].plugged.popFirst() {
+            if requests[Int(r)].synchronous {
+                completeSynchronously(r, engine: &engine)
+                postCompletion(ring: g, r, engine: &engine)
+                release(r)  // the issuing hold; the CQE holds its own
+            } else {
+                submitRingRequest(r, from: t, engine: &engine)
+            }
+        }
     }
 
     /// The driver takes a ring request; punted ones go to an io-wq worker instead.
@@ -250,7 +261,11 @@ extension World {
             let last = threads[ti].uringToSubmit == 0
             threads[ti].phase = last ? World.handOffSQE : World.consumeSQE
             var cost = scenario.kernel.uringSubmitPerSQE.nanoseconds
-            if !requests[Int(r)].punted { cost += requestCreate }
+            if requests[Int(r)].synchronous {
+                cost += copyNanoseconds(requests[Int(r)].sizeBytes)  // copied from the page cache inline
+            } else if !requests[Int(r)].punted {
+                cost += requestCreate
+            }
             if last { cost += driverSubmit }  // one doorbell for the batch
             if cost > 0 {
                 startBurst(t, .syscall, cost, engine: &engine)

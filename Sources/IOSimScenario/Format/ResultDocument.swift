@@ -179,6 +179,7 @@ extension SimulationResult {
                     JSONMember("blockedOnIO", .double(threads.blockedOnIO)),
                     JSONMember("attachedShare", .double(threads.attachedShare)),
                     JSONMember("stackBytes", .int(threads.stackBytesMax)),
+                    JSONMember("kernel", .int(Int64(threads.kernelCreated))),
                 ])),
             JSONMember(
                 "progress",

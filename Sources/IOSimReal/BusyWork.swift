@@ -1,0 +1,66 @@
+//! Calibrated busy work: the `compute` steps of a workload, run as real CPU work on the job thread.
+//!
+//! A fixed number of iterations of a dependent multiply-xorshift chain (it cannot be vectorised or folded
+//! away) stands for a duration. The iteration rate is measured once per process against CLOCK_MONOTONIC:
+//! five trials of about 2 ms, keeping the fastest, since preemption or steal can only make a trial slower.
+//! So `spin(for: .microseconds(20))` costs about 20 us of CPU on an otherwise idle CPU, and more wall time
+//! (not more CPU) when the thread is preempted, which is what a real computation does.
+
+import Glibc
+import IOSimCore
+import Synchronization
+
+/// Busy CPU work calibrated in iterations per microsecond.
+public struct BusyWork: Sendable {
+    /// Iterations of the spin loop per microsecond on this machine.
+    public let iterationsPerMicrosecond: Double
+
+    /// The process-wide calibration (measured on first use, about 10 ms).
+    public static let calibrated = BusyWork.calibrate()
+
+    /// A busy-work generator with a known rate (tests).
+    public init(iterationsPerMicrosecond: Double) {
+        precondition(iterationsPerMicrosecond > 0, "the rate must be positive")
+        self.iterationsPerMicrosecond = iterationsPerMicrosecond
+    }
+
+    /// Measures the rate: five ~2 ms trials, the fastest kept.
+    public static func calibrate() -> BusyWork {
+        var iterations = 1 << 14
+        // Grow until one trial takes at least 2 ms.
+        while true {
+            let t0 = monotonicNanoseconds()
+            spinIterations(iterations)
+            if monotonicNanoseconds() - t0 >= 2_000_000 || iterations >= 1 << 30 { break }
+            iterations *= 2
+        }
+        var best = 0.0
+        for _ in 0..<5 {
+            let t0 = monotonicNanoseconds()
+            spinIterations(iterations)
+            let ns = max(1, monotonicNanoseconds() - t0)
+            best = max(best, Double(iterations) * 1000 / Double(ns))
+        }
+        return BusyWork(iterationsPerMicrosecond: best)
+    }
+
+    /// Burns about `duration` of CPU on the calling thread.
+    @inline(__always)
+    public func spin(for duration: SimDuration) {
+        guard duration.nanoseconds > 0 else { return }
+        spinIterations(Int(Double(duration.nanoseconds) * iterationsPerMicrosecond / 1000))
+    }
+}
+
+/// Where the spin result goes, so the optimizer must compute it.
+private let spinSink = Atomic<UInt64>(0)
+
+@inline(never)
+func spinIterations(_ count: Int) {
+    var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+    for _ in 0..<count {
+        x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        x ^= x >> 29
+    }
+    spinSink.store(x, ordering: .relaxed)
+}

@@ -1,0 +1,155 @@
+//! `RealMeasurement`: what one real run measured, and its JSON line.
+//!
+//! Process figures (CPU, context switches, threads) cover the whole process during the run window, so a
+//! test runner's other threads count too; system figures (/proc/stat, /proc/interrupts) cover the machine.
+//! The run window starts when every job thread is set up (ring created, buffers registered, file laid out)
+//! and ends when the last one finished.
+
+import IOSimCore
+
+/// The measurements of one run.
+public struct RealMeasurement: Sendable {
+    /// The job that ran.
+    public var job: RealJob
+    /// The file read or written.
+    public var path: String
+    /// Whether the run created (and removed) that file.
+    public var fileWasCreated: Bool
+    /// Completed IOs.
+    public var ios: Int
+    /// Bytes moved.
+    public var bytes: Int64
+    /// Run window in nanoseconds.
+    public var elapsedNanoseconds: Int64
+    /// Per-IO latency (submit to completion seen), nanoseconds.
+    public var latency: Histogram
+
+    /// Process CPU in user mode during the run (getrusage RUSAGE_SELF: all threads, io_uring's included).
+    public var processUserNanoseconds: Int64
+    /// Process CPU in kernel mode during the run.
+    public var processSystemNanoseconds: Int64
+    /// CPU of the job threads alone (sum of RUSAGE_THREAD; excludes iou-wrk/iou-sqp and pool workers).
+    public var jobThreadsCPUNanoseconds: Int64
+    /// Voluntary context switches of the process (rusage ru_nvcsw).
+    public var voluntaryContextSwitches: Int64
+    /// Involuntary context switches of the process (rusage ru_nivcsw).
+    public var involuntaryContextSwitches: Int64
+    /// Context switches of the whole machine (/proc/stat ctxt).
+    public var systemContextSwitches: UInt64
+
+    /// Machine-wide CPU time over the run, summed over CPUs (/proc/stat deltas).
+    public var systemCPU: CPUTime
+    /// The same per CPU.
+    public var perCPU: [CPUTime]
+
+    /// Interrupts of the disk's IRQ lines over the run (/proc/interrupts deltas, all CPUs).
+    public var diskInterrupts: UInt64
+    /// Which lines were counted and how they were found.
+    public var diskIRQLines: DiskIRQLines
+
+    /// The thread census (nil when disabled).
+    public var threads: ThreadCensusResult?
+
+    /// IOs per second.
+    public var iops: Double { elapsedNanoseconds > 0 ? Double(ios) * 1e9 / Double(elapsedNanoseconds) : 0 }
+    /// Bytes per second.
+    public var bandwidthBytesPerSecond: Double {
+        elapsedNanoseconds > 0 ? Double(bytes) * 1e9 / Double(elapsedNanoseconds) : 0
+    }
+    /// Process CPU (user + system) minus the census thread's, per IO, in nanoseconds: the cost the job
+    /// itself put on the CPUs, io_uring's own threads included (comparable to fio's usr+sys of its job).
+    public var cpuPerIONanoseconds: Double {
+        guard ios > 0 else { return 0 }
+        let census = threads?.samplerCPUNanoseconds ?? 0
+        return Double(max(0, processUserNanoseconds + processSystemNanoseconds - census)) / Double(ios)
+    }
+    /// Disk interrupts per IO.
+    public var interruptsPerIO: Double { ios > 0 ? Double(diskInterrupts) / Double(ios) : 0 }
+
+    /// The measurement as one JSON object on one line (keys in a fixed order, integers in ns).
+    public var jsonLine: String {
+        var f: [(String, String)] = []
+        func s(_ k: String, _ v: String) { f.append((k, "\"" + escape(v) + "\"")) }
+        func n(_ k: String, _ v: some BinaryInteger) { f.append((k, "\(v)")) }
+        func d(_ k: String, _ v: Double) { f.append((k, v.isFinite ? String(format3(v)) : "null")) }
+        s("engine", job.engine.name)
+        if case .ioUring(let o) = job.engine {
+            f.append(("uring", "{\"sqpoll\":\(o.submissionQueuePolling),\"iopoll\":\(o.ioPolling),\"async\":\(o.asyncFlag),"
+                + "\"fixed_buffers\":\(o.registeredBuffers),\"fixed_files\":\(o.registeredFiles),"
+                + "\"defer_taskrun\":\(o.deferTaskRun),\"wait\":\"\(o.waitMode.rawValue)\"}"))
+        }
+        if case .threadPool(let w) = job.engine { n("pool_workers", w) }
+        s("rw", job.direction.rawValue)
+        s("pattern", job.pattern.rawValue)
+        s("caching", job.caching.rawValue)
+        n("bs", job.blockBytes)
+        n("qd", job.queueDepth)
+        n("threads", job.threads)
+        n("compute_ns", job.computePerIO.nanoseconds)
+        s("file", path)
+        n("ios", ios)
+        n("bytes", bytes)
+        n("elapsed_ns", elapsedNanoseconds)
+        d("iops", iops)
+        d("bw_bytes_per_s", bandwidthBytesPerSecond)
+        d("lat_mean_ns", latency.mean)
+        n("lat_min_ns", latency.min)
+        n("lat_p50_ns", latency.percentile(partsPerMillion: 500_000))
+        n("lat_p99_ns", latency.percentile(partsPerMillion: 990_000))
+        n("lat_max_ns", latency.max)
+        n("cpu_user_ns", processUserNanoseconds)
+        n("cpu_sys_ns", processSystemNanoseconds)
+        n("cpu_job_threads_ns", jobThreadsCPUNanoseconds)
+        d("cpu_per_io_ns", cpuPerIONanoseconds)
+        n("ctx_voluntary", voluntaryContextSwitches)
+        n("ctx_involuntary", involuntaryContextSwitches)
+        n("ctx_system", systemContextSwitches)
+        n("sys_user_ns", systemCPU.userNanoseconds)
+        n("sys_system_ns", systemCPU.systemNanoseconds)
+        n("sys_irq_ns", systemCPU.irqNanoseconds)
+        n("sys_softirq_ns", systemCPU.softirqNanoseconds)
+        n("sys_iowait_ns", systemCPU.iowaitNanoseconds)
+        n("sys_idle_ns", systemCPU.idleNanoseconds)
+        n("sys_steal_ns", systemCPU.stealNanoseconds)
+        n("cpus", perCPU.count)
+        n("disk_irqs", diskInterrupts)
+        d("irqs_per_io", interruptsPerIO)
+        s("irq_lines", diskIRQLines.names.joined(separator: ","))
+        s("irq_method", diskIRQLines.method.rawValue)
+        if let t = threads {
+            n("census_samples", t.samples)
+            n("threads_max", t.threadsMax)
+            n("iou_wrk_max", t.ioWorkersMax)
+            n("iou_wrk_distinct", t.ioWorkersDistinct)
+            n("iou_sqp_max", t.sqPollThreadsMax)
+            n("iou_sqp_distinct", t.sqPollThreadsDistinct)
+            n("census_cpu_ns", t.samplerCPUNanoseconds)
+        }
+        return "{" + f.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+    }
+}
+
+/// Three decimals, no Foundation.
+private func format3(_ v: Double) -> String {
+    let scaled = (v * 1000).rounded()
+    guard abs(scaled) < 9e15 else { return "\(v)" }
+    let i = Int64(scaled)
+    let sign = i < 0 ? "-" : ""
+    let a = abs(i)
+    let frac = String(a % 1000)
+    return "\(sign)\(a / 1000).\(String(repeating: "0", count: 3 - frac.count))\(frac)"
+}
+
+private func escape(_ s: String) -> String {
+    var out = ""
+    for c in s.unicodeScalars {
+        switch c {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        default:
+            if c.value < 0x20 { out += "\\u" + String(repeating: "0", count: 4 - String(c.value, radix: 16).count) + String(c.value, radix: 16) } else { out.unicodeScalars.append(c) }
+        }
+    }
+    return out
+}

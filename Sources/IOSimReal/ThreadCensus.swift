@@ -1,0 +1,110 @@
+//! The thread census: who is in this process while the job runs, sampled from /proc/self/task.
+//!
+//! io_uring's helpers are threads of the process: `iou-wrk-<pid>` (io-wq workers, for IOSQE_ASYNC,
+//! buffered writes, and anything that cannot complete inline) and `iou-sqp-<pid>` (the SQPOLL poller). A
+//! sampler thread lists /proc/self/task every `intervalMicroseconds` (1 ms by default) and reads each
+//! thread's `comm`. Reported: the most threads seen at once (the sampler itself excluded), and for each
+//! helper kind the most at once and the number of distinct thread ids over the run. A worker that lives
+//! less than one interval can be missed; the sampler's own CPU time is measured so it can be subtracted.
+//!
+//! Attribution: the kernel names a helper after the thread it serves, "iou-wrk-<TID>" with the TID of the
+//! task that owns the io-wq (io_uring/io-wq.c) and "iou-sqp-<TID>" with the TID of the thread that set
+//! up the ring (io_uring/sqpoll.c). So helpers are counted only when <TID> is one of this run's job
+//! threads: another ring in the same process (a parallel test, a CLI's own) does not leak into the
+//! figures. The total thread count cannot be attributed and covers the whole process. A helper that has
+//! not run yet still carries its creator's name and is missed until it renames itself.
+
+import Glibc
+import Synchronization
+
+/// What the census saw.
+public struct ThreadCensusResult: Sendable, Hashable {
+    /// Samples taken.
+    public var samples: Int = 0
+    /// Most threads of the process at once (the census thread excluded).
+    public var threadsMax: Int = 0
+    /// Most `iou-wrk-*` threads of the job threads at once.
+    public var ioWorkersMax: Int = 0
+    /// Distinct `iou-wrk-*` thread ids of the job threads seen.
+    public var ioWorkersDistinct: Int = 0
+    /// Most `iou-sqp-*` threads of the job threads at once.
+    public var sqPollThreadsMax: Int = 0
+    /// Distinct `iou-sqp-*` thread ids of the job threads seen.
+    public var sqPollThreadsDistinct: Int = 0
+    /// CPU time the sampler thread used (included in process CPU, excluded from CPU per IO).
+    public var samplerCPUNanoseconds: Int64 = 0
+    /// Distinct thread names seen, sorted.
+    public var names: [String] = []
+
+    public init() {}
+}
+
+/// A sampler thread; `start()` then `finish()`.
+final class ThreadCensus: @unchecked Sendable {
+    private let intervalMicroseconds: Int
+    private let jobThreadIDs: Set<String>
+    private let stopFlag = Atomic<Bool>(false)
+    private var thread: JoinableThread?
+    // Written by the sampler thread only; read after join (join orders the accesses).
+    private var result = ThreadCensusResult()
+
+    /// A census counting the io_uring helpers of the threads `jobThreadIDs` (kernel TIDs as strings).
+    init(intervalMicroseconds: Int, jobThreadIDs: Set<String>) {
+        self.intervalMicroseconds = max(100, intervalMicroseconds)
+        self.jobThreadIDs = jobThreadIDs
+    }
+
+    func start() {
+        thread = JoinableThread(name: "iosim-census") { [self] in run() }
+    }
+
+    func finish() -> ThreadCensusResult {
+        stopFlag.store(true, ordering: .releasing)
+        thread?.join()
+        thread = nil
+        return result
+    }
+
+    private func run() {
+        let me = currentThreadID()
+        let before = ResourceUsage.thread()
+        var workers = Set<String>(), pollers = Set<String>(), names = Set<String>()
+        var r = ThreadCensusResult()
+        var comm = [UInt8](repeating: 0, count: 32)
+        repeat {
+            var threads = 0, workersNow = 0, pollersNow = 0
+            for tid in listDirectory("/proc/self/task") ?? [] where tid != me {
+                threads += 1
+                let fd = open("/proc/self/task/\(tid)/comm", O_RDONLY | O_CLOEXEC)
+                if fd < 0 { continue }  // the thread just exited
+                let n = comm.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                close(fd)
+                guard n > 0 else { continue }
+                let name = String(decoding: comm[0..<(comm[n - 1] == 10 ? n - 1 : n)], as: UTF8.self)
+                names.insert(name)
+                if name.hasPrefix("iou-wrk-") {
+                    if jobThreadIDs.contains(String(name.dropFirst(8))) {
+                        workersNow += 1
+                        workers.insert(tid)
+                    }
+                } else if name.hasPrefix("iou-sqp-") {
+                    if jobThreadIDs.contains(String(name.dropFirst(8))) {
+                        pollersNow += 1
+                        pollers.insert(tid)
+                    }
+                }
+            }
+            r.samples += 1
+            r.threadsMax = max(r.threadsMax, threads)
+            r.ioWorkersMax = max(r.ioWorkersMax, workersNow)
+            r.sqPollThreadsMax = max(r.sqPollThreadsMax, pollersNow)
+            usleep(UInt32(intervalMicroseconds))
+        } while !stopFlag.load(ordering: .acquiring)
+        r.ioWorkersDistinct = workers.count
+        r.sqPollThreadsDistinct = pollers.count
+        r.names = names.sorted()
+        let used = ResourceUsage.thread() - before
+        r.samplerCPUNanoseconds = used.userNanoseconds + used.systemNanoseconds
+        result = r
+    }
+}

@@ -1,0 +1,108 @@
+//! The model against reality, metric by metric, with documented tolerances.
+//!
+//! Tolerances (relative error |model - real| / real, or an absolute slack for values near zero):
+//! IOPS and mean latency 15%; CPU per IO (user, system, irq+softirq) and interrupts per IO 25%; p99 latency
+//! 50% (tails of a VM's disk vary 2x run to run, baseline.md); context switches per IO 50% or 0.2; kernel
+//! threads (iou-sqp, iou-wrk) equal within 1. The 15% and 25% are the figures the project committed to;
+//! the others are looser because the measurements themselves are that noisy here.
+
+import IOSimModel
+import IOSimReal
+
+/// One compared metric.
+public struct MetricComparison: Sendable, Equatable {
+    public var name: String
+    public var unit: String
+    public var predicted: Double
+    public var measured: Double
+    /// Allowed relative error.
+    public var tolerance: Double
+    /// Allowed absolute difference, whatever the relative error (for values near zero).
+    public var slack: Double
+
+    /// (predicted - measured) / measured; nil when measured is 0.
+    public var relativeError: Double? { measured == 0 ? nil : (predicted - measured) / measured }
+
+    public var passes: Bool {
+        if abs(predicted - measured) <= slack { return true }
+        guard let e = relativeError else { return false }
+        return abs(e) <= tolerance
+    }
+}
+
+public enum Validation {
+    /// Compares a model result with a real measurement of the same workload.
+    public static func compare(model m: SimulationResult, real r: RealMeasurement) -> [MetricComparison] {
+        let ios = Double(max(m.iosCompleted, 1))
+        let realIOs = Double(max(r.ios, 1))
+        func perIO(_ ns: Int64) -> Double { Double(ns) / ios / 1_000 }
+        func realPerIO(_ ns: Int64) -> Double { Double(ns) / realIOs / 1_000 }
+        let t = m.totalCPU
+        let modelUser = perIO(t[.user].nanoseconds)
+        let modelSystem = perIO(t[.syscall].nanoseconds + t[.contextSwitch].nanoseconds + t[.polling].nanoseconds)
+        let modelIRQ = perIO(t[.irq].nanoseconds + t[.deferred].nanoseconds)
+        let s = r.systemCPU
+        let kernelThreads = (r.threads?.ioWorkersDistinct ?? 0) + (r.threads?.sqPollThreadsDistinct ?? 0)
+        return [
+            MetricComparison(name: "IOPS", unit: "IO/s", predicted: m.iops, measured: r.iops, tolerance: 0.15, slack: 0),
+            MetricComparison(
+                name: "mean latency", unit: "us", predicted: m.latency.mean / 1_000, measured: r.latency.mean / 1_000,
+                tolerance: 0.15, slack: 0),
+            MetricComparison(
+                name: "p99 latency", unit: "us", predicted: Double(m.latency.p99) / 1_000,
+                measured: Double(r.latency.percentile(partsPerMillion: 990_000)) / 1_000, tolerance: 0.5, slack: 0),
+            MetricComparison(
+                name: "CPU user per IO", unit: "us", predicted: modelUser, measured: realPerIO(s.userNanoseconds),
+                tolerance: 0.25, slack: 1),
+            MetricComparison(
+                name: "CPU system per IO", unit: "us", predicted: modelSystem, measured: realPerIO(s.systemNanoseconds),
+                tolerance: 0.25, slack: 1),
+            MetricComparison(
+                name: "CPU irq+softirq per IO", unit: "us", predicted: modelIRQ,
+                measured: realPerIO(s.irqNanoseconds + s.softirqNanoseconds), tolerance: 0.25, slack: 1),
+            MetricComparison(
+                name: "interrupts per IO", unit: "", predicted: Double(m.interrupts) / ios,
+                measured: r.interruptsPerIO, tolerance: 0.25, slack: 0.05),
+            MetricComparison(
+                name: "context switches per IO", unit: "", predicted: Double(m.contextSwitches) / ios,
+                measured: Double(r.systemContextSwitches) / realIOs, tolerance: 0.5, slack: 0.2),
+            MetricComparison(
+                name: "kernel threads", unit: "", predicted: Double(m.threads.kernelCreated),
+                measured: Double(kernelThreads), tolerance: 0, slack: 1),
+        ]
+    }
+
+    /// The comparison as a table for people.
+    public static func table(_ rows: [MetricComparison], title: String) -> String {
+        var lines = [title]
+        lines.append(
+            pad("metric", 26, left: true) + pad("predicted", 12) + pad("measured", 12) + pad("error", 9) + pad("allowed", 9)
+                + "  verdict")
+        for row in rows {
+            let error = row.relativeError.map { fixed($0 * 100, 1) + "%" } ?? "-"
+            let unit = row.unit.isEmpty ? "" : " \(row.unit)"
+            lines.append(
+                pad(row.name + unit, 26, left: true) + pad(fixed(row.predicted, 2), 12) + pad(fixed(row.measured, 2), 12)
+                    + pad(error, 9) + pad(fixed(row.tolerance * 100, 0) + "%", 9) + "  " + (row.passes ? "ok" : "FAIL"))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func fixed(_ v: Double, _ decimals: Int) -> String {
+        guard v.isFinite else { return "-" }
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let scaled = Int64((abs(v) * scale).rounded())
+        let sign = v < 0 && scaled != 0 ? "-" : ""
+        if decimals == 0 { return sign + String(scaled) }
+        var frac = String(scaled % Int64(scale))
+        while frac.count < decimals { frac = "0" + frac }
+        return "\(sign)\(scaled / Int64(scale)).\(frac)"
+    }
+
+    static func pad(_ s: String, _ w: Int, left: Bool = false) -> String {
+        if s.count >= w { return s + " " }
+        let fill = String(repeating: " ", count: w - s.count)
+        return left ? s + fill : fill + s
+    }
+}

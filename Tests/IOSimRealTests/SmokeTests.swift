@@ -1,0 +1,159 @@
+import Glibc
+import IOSimCore
+import IOSimReal
+import IOSimURing
+import Testing
+
+@Suite("Short real runs of every engine")
+struct SmokeTests {
+    @Test func blockingPreadReadsTheRequestedNumberOfBlocks() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let m = try RealRunner().run(smallJob(.blocking, in: dir.path))
+        expectSane(m, ios: 300, in: dir)
+        #expect(m.threads?.ioWorkersDistinct == 0)
+    }
+
+    @Test func aThreadPoolOfFourWorkersReadsTheRequestedNumberOfBlocks() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let m = try RealRunner().run(smallJob(.threadPool(workers: 4), in: dir.path))
+        expectSane(m, ios: 300, in: dir)
+        #expect((m.threads?.threadsMax ?? 0) >= 5, "job thread + 4 workers (+ the test runner's)")
+    }
+
+    @Test func blockingAndPoolEnginesWriteOnlyTheirOwnFile() throws {
+        for engine in [RealJob.Engine.blocking, .threadPool(workers: 2)] {
+            let dir = TemporaryDirectory()
+            defer { dir.remove() }
+            var job = smallJob(engine, in: dir.path, count: 200)
+            job.direction = .write
+            job.pattern = .sequential
+            expectSane(try RealRunner().run(job), ios: 200, in: dir)
+        }
+    }
+
+    @Test func twoJobThreadsSplitTheIOCount() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        var job = smallJob(.blocking, in: dir.path, count: 301)
+        job.threads = 2
+        let m = try RealRunner().run(job)
+        expectSane(m, ios: 301, in: dir)
+    }
+
+    @Test func aDurationStopRunsAtLeastThatLongAndCountsEveryIO() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        var job = smallJob(.blocking, in: dir.path)
+        job.stop = .duration(.milliseconds(150))
+        let m = try RealRunner().run(job)
+        expectSane(m, in: dir)
+        #expect(m.elapsedNanoseconds >= 150_000_000)
+    }
+
+    @Test func computePerIOCostsCalibratedCPUOnTheJobThread() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        var job = smallJob(.blocking, in: dir.path, count: 40)
+        job.computePerIO = .microseconds(500)
+        job.caching = .bufferedWarm
+        let m = try RealRunner().run(job)
+        expectSane(m, ios: 40, in: dir)
+        // 40 x 500 us = 20 ms of busy work; allow for calibration error, not for skipping the work.
+        #expect(m.jobThreadsCPUNanoseconds >= 10_000_000, "busy work ran: \(m.jobThreadsCPUNanoseconds) ns of job CPU")
+    }
+
+    @Test func busyWorkCalibrationIsPositive() {
+        #expect(BusyWork.calibrated.iterationsPerMicrosecond > 0)
+    }
+
+    @Test(arguments: [RealJob.Caching.bufferedCold, .bufferedWarm])
+    func bufferedReadsRunColdAndWarm(caching: RealJob.Caching) throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        var job = smallJob(.blocking, in: dir.path)
+        job.caching = caching
+        expectSane(try RealRunner().run(job), ios: 300, in: dir)
+    }
+
+    @Test func theJSONLineCarriesTheKeyFigures() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let m = try RealRunner().run(smallJob(.blocking, in: dir.path, count: 50))
+        let line = m.jsonLine
+        for key in ["\"engine\":\"blocking\"", "\"ios\":50", "\"iops\":", "\"lat_p99_ns\":", "\"cpu_per_io_ns\":",
+                    "\"sys_softirq_ns\":", "\"disk_irqs\":", "\"ctx_system\":", "\"iou_wrk_distinct\":"] {
+            #expect(line.contains(key), "\(key) in \(line)")
+        }
+        #expect(line.hasPrefix("{") && line.hasSuffix("}") && !line.contains("\n"))
+    }
+}
+
+@Suite("Short real runs through io_uring", .enabled(if: URingAvailability.isAvailable, URingAvailability.skipReason))
+struct URingSmokeTests {
+    static let variants: [(String, RealJob.URingOptions)] = [
+        ("default (fio's flags, wait for one)", .init()),
+        ("peek and spin with DEFER_TASKRUN", .init(waitMode: .peekAndSpin)),
+        ("peek and spin without task-run flags", .init(deferTaskRun: false, waitMode: .peekAndSpin)),
+        ("registered buffers and files", .init(registeredBuffers: true, registeredFiles: true)),
+        ("no DEFER_TASKRUN", .init(deferTaskRun: false)),
+    ]
+
+    @Test(arguments: 0..<variants.count)
+    func readsCompleteWithSaneMeasurements(variant: Int) throws {
+        let (name, options) = Self.variants[variant]
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let m = try RealRunner().run(smallJob(.ioUring(options), in: dir.path))
+        expectSane(m, ios: 300, in: dir)
+        #expect(m.threads?.ioWorkersDistinct == 0, "\(name): O_DIRECT reads complete inline, no iou-wrk thread")
+    }
+
+    @Test func sqPollingShowsItsPollerThread() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let m = try RealRunner().run(smallJob(.ioUring(.init(submissionQueuePolling: true, sqThreadIdleMilliseconds: 50)), in: dir.path))
+        expectSane(m, ios: 300, in: dir)
+        #expect((m.threads?.sqPollThreadsDistinct ?? 0) == 1)
+    }
+
+    @Test func theAsyncFlagShowsIOWorkerThreads() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let m = try RealRunner().run(smallJob(.ioUring(.init(asyncFlag: true)), in: dir.path))
+        expectSane(m, ios: 300, in: dir)
+        #expect((m.threads?.ioWorkersDistinct ?? 0) >= 1)
+    }
+
+    @Test func bufferedRandomWritesWithRegisteredBuffersComplete() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        var job = smallJob(.ioUring(.init(registeredBuffers: true)), in: dir.path)
+        job.direction = .write
+        job.caching = .bufferedCold
+        expectSane(try RealRunner().run(job), ios: 300, in: dir)
+    }
+
+    @Test func sequentialReadsAtQueueDepthOneWithComputeComplete() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        var job = smallJob(.ioUring(.init()), in: dir.path, count: 100)
+        job.pattern = .sequential
+        job.queueDepth = 1
+        job.computePerIO = .microseconds(20)
+        expectSane(try RealRunner().run(job), ios: 100, in: dir)
+    }
+
+    @Test func aDefaultJobUsesANewTemporaryDirectoryAndRemovesIt() throws {
+        var job = RealJob()
+        job.fileBytes = 4 << 20
+        job.stop = .ioCount(50)
+        let m = try RealRunner().run(job)
+        #expect(m.ios == 50)
+        let directory = String(m.path[..<m.path.lastIndex(of: "/")!])
+        #expect(directory.contains("/iosim-real-"))
+        #expect(!fileExists(m.path))
+        #expect(!fileExists(directory), "the temporary directory was removed")
+    }
+}
