@@ -18,7 +18,9 @@ let package = Package(
         .target(name: "IOSimEngine", dependencies: ["IOSimCore"], swiftSettings: checks),
         .target(name: "IOSimModel", dependencies: ["IOSimCore", "IOSimEngine"], swiftSettings: checks),
         .target(name: "IOSimScenario", dependencies: ["IOSimModel"], swiftSettings: checks),
-        .target(name: "IOSimCLI", dependencies: ["IOSimScenario", "IOSimModel"], swiftSettings: checks),
+        .target(
+            name: "IOSimCLI", dependencies: ["IOSimScenario", "IOSimModel", "IOSimValidation", "IOSimReal"],
+            swiftSettings: checks),
         .executableTarget(name: "iosim", dependencies: ["IOSimCLI"], swiftSettings: checks),
         .testTarget(name: "IOSimCoreTests", dependencies: ["IOSimCore"]),
         .testTarget(name: "IOSimEngineTests", dependencies: ["IOSimEngine"]),
@@ -33,7 +35,7 @@ let package = Package(
         .testTarget(name: "IOSimURingTests", dependencies: ["IOSimURing", "IOSimCore"]),
         .testTarget(name: "IOSimRealTests", dependencies: ["IOSimReal", "IOSimURing"]),
         // Model against reality: scenario to real job, comparison, calibration.
-        .target(name: "IOSimValidation", dependencies: ["IOSimScenario", "IOSimModel", "IOSimReal"], swiftSettings: checks),
+        .target(name: "IOSimValidation", dependencies: ["IOSimScenario", "IOSimModel", "IOSimReal", "IOSimURing", "IOSimCore"], swiftSettings: checks),
     ],
     swiftLanguageModes: [.v6]
 )

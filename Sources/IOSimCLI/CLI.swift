@@ -137,7 +137,7 @@ public final class Output {
 
 public enum CLI {
     static let version = "iosim 0.1.0"
-    static let commands = ["run", "check", "explain", "sweep", "list", "profiles", "bench", "help"]
+    static let commands = ["run", "check", "explain", "sweep", "list", "profiles", "bench", "real", "validate", "help"]
 
     /// Runs a command line and writes its output to stdout and stderr.
     public static func main(_ args: [String]) -> ExitCode {
@@ -174,6 +174,8 @@ public enum CLI {
             case "list": return try Commands.list(rest, o)
             case "profiles": return try Commands.profiles(rest, o)
             case "bench": return try Commands.bench(rest, o)
+            case "real": return try Commands.real(rest, o)
+            case "validate": return try Commands.validate(rest, o)
             case "help":
                 guard let topic = rest.first else {
                     o.write(Help.general)
@@ -225,7 +227,8 @@ public enum CLI {
         for l in lines.dropFirst() { o.error(String(l)) }
         switch e.kind {
         case .deadlock: o.error("hint: a thread waits for an IO, packet or routine that nothing will produce")
-        case .invalidConfiguration, .invalidProgram: break
+        case .invalidProgram: o.error("hint: steps count from 1 in the thread's program; step 2.3 is the third step of the loop at step 2")
+        case .invalidConfiguration: break
         }
         return .dataError
     }

@@ -1,7 +1,7 @@
 //! Help texts: `iosim help`, `iosim help COMMAND`, `COMMAND --help`.
 
 public enum Help {
-    static let usageLine = "usage: iosim COMMAND [OPTIONS] (run, check, explain, sweep, list, profiles, bench, help)"
+    static let usageLine = "usage: iosim COMMAND [OPTIONS] (run, check, explain, sweep, list, profiles, bench, real, validate, help)"
 
     static let general = """
         iosim: when a program does asynchronous IO, who is doing the work?
@@ -20,6 +20,8 @@ public enum Help {
           list [DIR]         the scenarios in DIR (default Scenarios)
           profiles           the built-in device profiles
           bench              the engine benchmark (the reference closed-loop workload)
+          real FILE          run the scenario's workload for real on this machine (io_uring, pread, a pool)
+          validate FILE...   the model against a real run, metric by metric; exit 1 if one is off
           help [COMMAND]     this text, or a command's
 
         options: --version, --help
@@ -37,6 +39,9 @@ public enum Help {
         case "list": return "iosim list [DIR]..."
         case "profiles": return "iosim profiles"
         case "bench": return "iosim bench [FILE] [--ios N] [--seed S]"
+        case "real": return "iosim real FILE [--dir DIR] [--duration D] [--set KEY=VALUE]... [--seed N] [--format text|json]"
+        case "validate":
+            return "iosim validate FILE|DIR... [--profile P] [--dir DIR] [--duration D] [--set KEY=VALUE]... [--format text|json]"
         case "help": return "iosim help [COMMAND]"
         default: return nil
         }
@@ -96,6 +101,33 @@ public enum Help {
                 options:
                   --ios N           IOs to simulate (default 1,000,000)
                   --seed S          the seed (default 1)
+                """
+        case "real":
+            body = """
+                Runs the scenario's workload on this machine: the same file size, block size, queue depth,
+                threads and engine (an io_uring loop; blocking pread in one thread; a pool for several). Lays the
+                file out in a new directory inside DIR (default: a new temporary directory), never writes to a
+                file it did not create, and removes what it created on exit, Ctrl-C included. Prints the same
+                report keys as run (machine-wide CPU from /proc/stat, the disk's interrupts from
+                /proc/interrupts, latency per IO, the thread census) plus a system section.
+
+                options:
+                  --dir DIR         where to lay the file out
+                  --duration D      run for this long (such as 5s) instead of the scenario's IO count
+                Errors (io_uring unavailable, O_DIRECT refused, no space, ...) exit 74 with the likely cause.
+                """
+        case "validate":
+            body = """
+                Runs each scenario in the model and for real, and prints predicted against measured with the
+                relative error for IOPS, mean and p99 latency, CPU per IO (user, system, irq+softirq),
+                interrupts per IO, context switches per IO and kernel threads, with a verdict per metric against
+                its tolerance (IOPS and mean latency 15%, CPU and interrupts per IO 25%, p99 and switches 50%,
+                kernel threads +-1). Exits 1 if any metric is off.
+
+                options:
+                  --profile P       a calibrated profile (iosim calibrate -o P) laid over each scenario
+                  --dir DIR         where to lay files out
+                  --duration D      run each for real for this long instead of its IO count
                 """
         default:
             body = "Prints help for a command.\n"

@@ -232,10 +232,9 @@ enum Read {
     static func choice(_ v: JSON5Value, _ path: String, _ choices: [String]) throws(ScenarioError) -> String {
         let s = try string(v, path)
         guard choices.contains(s) else {
-            let guess = Fields.closest(to: s, in: choices).map { "did you mean '\($0)'? " } ?? ""
             throw fail(
                 v, path, "expected one of \(choices.map { "\"\($0)\"" }.joined(separator: ", ")), found \"\(s)\"",
-                hint: guess.isEmpty ? nil : guess)
+                hint: Fields.closest(to: s, in: choices).map { "did you mean '\($0)'?" })
         }
         return s
     }

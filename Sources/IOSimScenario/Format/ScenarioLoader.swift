@@ -46,15 +46,8 @@ public enum ScenarioLoader {
 
     /// Reads, merges, overrides and decodes the scenario at `path`.
     public static func load(path: String, overrides: [Override] = [], seed: UInt64? = nil) throws(LoadError) -> ScenarioFile {
-        var tree: JSON5Value
-        do {
-            tree = try resolve(path: path, chain: [])
-            for o in overrides { try apply(o, to: &tree) }
-        } catch let e as LoadError {
-            throw e
-        } catch {
-            throw .file(FileReadError(path: path, reason: "\(error)"))
-        }
+        var tree = try resolve(path: path, chain: [])
+        for o in overrides { try apply(o, to: &tree) }
         do {
             var file = try ScenarioDecoder.decode(tree, path: path)
             if let seed { file.scenario.seed = seed }

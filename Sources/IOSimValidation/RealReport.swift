@@ -1,0 +1,120 @@
+//! A real measurement as the same document `iosim run --format json` prints (the keys that have a real
+//! counterpart), plus a `system` section with what only a real run has.
+//!
+//! CPU categories map from /proc/stat (machine-wide, all CPUs): user -> user, system -> syscall, irq -> irq,
+//! softirq -> deferred, idle + iowait + steal -> idle; polling and switch have no counterpart (0): Linux
+//! charges both to system. Thread figures come from the /proc/self/task census.
+
+import IOSimCore
+import IOSimModel
+import IOSimReal
+import IOSimScenario
+
+extension RealMeasurement {
+    /// The result document of a real run.
+    public func document(scenario: String, seed: UInt64) -> JSONValue {
+        func fractions(_ c: IOSimReal.CPUTime) -> JSONValue {
+            let idle = c.idleNanoseconds + c.iowaitNanoseconds + c.stealNanoseconds
+            let values: [(String, Int64)] = [
+                ("user", c.userNanoseconds), ("syscall", c.systemNanoseconds), ("irq", c.irqNanoseconds),
+                ("deferred", c.softirqNanoseconds), ("polling", 0), ("switch", 0), ("idle", idle),
+            ]
+            let total = Double(max(values.reduce(0) { $0 + $1.1 }, 1))
+            var members = values.map { JSONMember($0.0, .double(Double($0.1) / total)) }
+            members.append(JSONMember("busy", .double(Double(c.busyNanoseconds) / total)))
+            return .object(members)
+        }
+        let n = Double(max(ios, 1))
+        let l = latency
+        func summary(_ h: Histogram) -> JSONValue {
+            .object([
+                JSONMember("count", .int(Int64(h.count))), JSONMember("mean", .double(h.mean)),
+                JSONMember("p50", .int(h.percentile(partsPerMillion: 500_000))),
+                JSONMember("p90", .int(h.percentile(partsPerMillion: 900_000))),
+                JSONMember("p99", .int(h.percentile(partsPerMillion: 990_000))),
+                JSONMember("p999", .int(h.percentile(partsPerMillion: 999_000))), JSONMember("max", .int(h.max)),
+            ])
+        }
+        let census = threads
+        return .object([
+            JSONMember("scenario", .string(scenario)),
+            JSONMember("seed", .int(Int64(bitPattern: seed))),
+            JSONMember("elapsedNs", .int(elapsedNanoseconds)),
+            JSONMember(
+                "cpu",
+                .object([
+                    JSONMember("count", .int(Int64(perCPU.count))),
+                    JSONMember("total", fractions(systemCPU)),
+                    JSONMember("perCPU", .array(perCPU.map(fractions))),
+                    JSONMember("perIONs", .double(Double(systemCPU.busyNanoseconds) / n)),
+                ])),
+            JSONMember(
+                "io",
+                .object([
+                    JSONMember("completed", .int(Int64(ios))), JSONMember("bytes", .int(bytes)),
+                    JSONMember("iops", .double(iops)), JSONMember("bandwidthBytesPerSecond", .double(bandwidthBytesPerSecond)),
+                    JSONMember("latencyNs", summary(l)),
+                ])),
+            JSONMember("interrupts", .int(Int64(diskInterrupts))),
+            JSONMember("interruptsPerIO", .double(interruptsPerIO)),
+            JSONMember("contextSwitches", .int(Int64(systemContextSwitches))),
+            JSONMember("contextSwitchesPerIO", .double(Double(systemContextSwitches) / n)),
+            JSONMember(
+                "threads",
+                .object([
+                    JSONMember("max", .int(Int64(census?.threadsMax ?? 0))),
+                    JSONMember("kernel", .int(Int64((census?.ioWorkersDistinct ?? 0) + (census?.sqPollThreadsDistinct ?? 0)))),
+                    JSONMember("ioWorkersMax", .int(Int64(census?.ioWorkersMax ?? 0))),
+                    JSONMember("sqPollThreadsMax", .int(Int64(census?.sqPollThreadsMax ?? 0))),
+                ])),
+            JSONMember(
+                "system",
+                .object([
+                    JSONMember("engine", .string(job.engine.name)),
+                    JSONMember("file", .string(path)),
+                    JSONMember("processUserNs", .int(processUserNanoseconds)),
+                    JSONMember("processSystemNs", .int(processSystemNanoseconds)),
+                    JSONMember("processCPUPerIONs", .double(cpuPerIONanoseconds)),
+                    JSONMember("voluntaryContextSwitches", .int(voluntaryContextSwitches)),
+                    JSONMember("involuntaryContextSwitches", .int(involuntaryContextSwitches)),
+                    JSONMember("iowaitNs", .int(systemCPU.iowaitNanoseconds)),
+                    JSONMember("stealNs", .int(systemCPU.stealNanoseconds)),
+                    JSONMember("diskIRQLines", .string(diskIRQLines.names.joined(separator: ","))),
+                ])),
+        ])
+    }
+
+    /// The report for people.
+    public func textReport(scenario: String) -> String {
+        let c = systemCPU
+        let total = Double(max(c.userNanoseconds + c.systemNanoseconds + c.irqNanoseconds + c.softirqNanoseconds
+            + c.idleNanoseconds + c.iowaitNanoseconds + c.stealNanoseconds, 1))
+        func pct(_ v: Int64) -> String { Validation.fixed(Double(v) * 100 / total, 1) + "%" }
+        let n = Double(max(ios, 1))
+        var lines = ["real run   \(scenario) (engine \(job.engine.name), \(path))"]
+        lines.append("elapsed    \(Units.formatDuration(nanoseconds: elapsedNanoseconds)) of wall time")
+        lines.append(
+            "CPU (all)  user \(pct(c.userNanoseconds))  system \(pct(c.systemNanoseconds))  irq \(pct(c.irqNanoseconds))  "
+                + "softirq \(pct(c.softirqNanoseconds))  iowait \(pct(c.iowaitNanoseconds))  steal \(pct(c.stealNanoseconds))  "
+                + "idle \(pct(c.idleNanoseconds))")
+        lines.append(
+            "           busy CPU per IO \(Units.formatDuration(nanoseconds: Int64(Double(c.busyNanoseconds) / n))), "
+                + "this process \(Units.formatDuration(nanoseconds: Int64(cpuPerIONanoseconds)))")
+        lines.append(
+            "IO         \(ios) completed, \(Units.formatSize(bytes: bytes)), \(Validation.fixed(iops, 0)) IOPS")
+        lines.append(
+            "latency    mean \(Units.formatDuration(nanoseconds: Int64(latency.mean))) p50 "
+                + "\(Units.formatDuration(nanoseconds: latency.percentile(partsPerMillion: 500_000))) p99 "
+                + "\(Units.formatDuration(nanoseconds: latency.percentile(partsPerMillion: 990_000))) max "
+                + "\(Units.formatDuration(nanoseconds: latency.max))")
+        lines.append(
+            "interrupts \(diskInterrupts) (\(Validation.fixed(interruptsPerIO, 2)) per IO) on \(diskIRQLines.names.joined(separator: ", ")); "
+                + "context switches \(systemContextSwitches) (\(Validation.fixed(Double(systemContextSwitches) / n, 2)) per IO)")
+        if let t = threads {
+            lines.append(
+                "threads    most at once \(t.threadsMax); iou-wrk \(t.ioWorkersDistinct) (most \(t.ioWorkersMax) at once), "
+                    + "iou-sqp \(t.sqPollThreadsDistinct)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
