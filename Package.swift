@@ -19,7 +19,7 @@ let package = Package(
         .target(name: "IOSimModel", dependencies: ["IOSimCore", "IOSimEngine"], swiftSettings: checks),
         .target(name: "IOSimScenario", dependencies: ["IOSimModel"], swiftSettings: checks),
         .target(
-            name: "IOSimCLI", dependencies: ["IOSimScenario", "IOSimModel", "IOSimValidation", "IOSimReal"],
+            name: "IOSimCLI", dependencies: ["IOSimScenario", "IOSimModel", "IOSimValidation", "IOSimReal", "IOSimTimeline"],
             swiftSettings: checks),
         .executableTarget(name: "iosim", dependencies: ["IOSimCLI"], swiftSettings: checks),
         .testTarget(name: "IOSimCoreTests", dependencies: ["IOSimCore"]),
@@ -34,6 +34,11 @@ let package = Package(
         .executableTarget(name: "iosim-real-bench", dependencies: ["IOSimReal"], swiftSettings: checks),
         .testTarget(name: "IOSimURingTests", dependencies: ["IOSimURing", "IOSimCore"]),
         .testTarget(name: "IOSimRealTests", dependencies: ["IOSimReal", "IOSimURing"]),
+        // Timelines (issue 5): Chrome trace, SVG pictures and charts, terminal Gantt, progress line.
+        .target(name: "IOSimTimeline", dependencies: ["IOSimModel", "IOSimCore"], swiftSettings: checks),
+        .testTarget(
+            name: "IOSimTimelineTests", dependencies: ["IOSimTimeline", "IOSimModel", "IOSimCore", "IOSimScenario"],
+            exclude: ["Golden"]),
         // Model against reality: scenario to real job, comparison, calibration.
         .target(name: "IOSimValidation", dependencies: ["IOSimScenario", "IOSimModel", "IOSimReal", "IOSimURing", "IOSimCore"], swiftSettings: checks),
     ],

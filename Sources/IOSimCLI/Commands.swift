@@ -3,6 +3,7 @@
 import Foundation
 import IOSimModel
 import IOSimScenario
+import IOSimTimeline
 
 #if canImport(Glibc)
 import Glibc
@@ -11,7 +12,7 @@ import Glibc
 public enum Commands {
     /// Loads and simulates one file; prints the error and returns its exit code on failure.
     static func simulate(
-        _ path: String, overrides: [Override], seed: UInt64?, narrate: Int? = nil, _ o: Output
+        _ path: String, overrides: [Override], seed: UInt64?, narrate: Int? = nil, visuals: Visuals? = nil, _ o: Output
     ) -> Result<(ScenarioFile, SimulationResult), ExitCode> {
         let file: ScenarioFile
         do {
@@ -22,15 +23,34 @@ public enum Commands {
         var scenario = file.scenario
         if let n = narrate { scenario.narrateIO = n }
         do {
-            let sim = try Simulator(scenario)
-            return .success((file, try sim.run()))
+            let sink = try visuals?.start(o)
+            let sim = try Simulator(scenario, trace: sink)
+            if let total = scenario.stop.afterIOs, scenario.stop.afterTime == nil, visuals?.progressEnabled ?? false {
+                let progress = ProgressLine(total: Int64(total), label: file.scenario.name, isEnabled: true, delay: 2)
+                while !sim.isFinished && sim.hasPendingEvents {
+                    sim.run(maxEvents: 500_000)
+                    progress.update(done: sim.iosCompleted)
+                }
+                progress.finish()
+            }
+            let result = try sim.run()
+            try visuals?.finish(result, o)
+            return .success((file, result))
+        } catch let e as SimulationError {
+            return .failure(CLI.report(e, file: path, o))
+        } catch let e as VisualsError {
+            o.error("error: \(e.message)")
+            return .failure(.ioError)
         } catch {
-            return .failure(CLI.report(error, file: path, o))
+            o.error("error: \(error)")
+            return .failure(.dataError)
         }
     }
 
     static func run(_ args: [String], _ o: Output) throws(UsageError) -> ExitCode {
-        let a = try Arguments(args, command: "run", valued: ["--set", "--seed", "--format"], flags: ["--help"])
+        let a = try Arguments(
+            args, command: "run", valued: ["--set", "--seed", "--format"] + Visuals.valuedOptions,
+            flags: ["--help"] + Visuals.flags)
         if a.has("--help") {
             o.write(Help.text(for: "run")!)
             return .ok
@@ -39,10 +59,14 @@ public enum Commands {
         let format = try a.format(["text", "json"])
         let overrides = try a.overrides()
         let seed = try a.seed()
+        let visuals = try Visuals(a)
+        if visuals.wantsPictures && a.positionals.count > 1 {
+            throw UsageError(message: "--trace, --svg and --timeline take one scenario file", command: "run")
+        }
         var documents: [JSONValue] = []
         var texts: [String] = []
         for path in a.positionals {
-            switch simulate(path, overrides: overrides, seed: seed, o) {
+            switch simulate(path, overrides: overrides, seed: seed, visuals: visuals, o) {
             case .failure(let code): return code
             case .success(let (file, result)):
                 if format == "json" {
@@ -56,6 +80,7 @@ public enum Commands {
             o.print(documents.count == 1 ? documents[0].rendered() : JSONValue.array(documents).rendered())
         } else {
             o.write(texts.joined(separator: "\n"))
+            if let t = visuals.timelineText { o.print(); o.write(t) }
         }
         return .ok
     }
@@ -146,14 +171,17 @@ public enum Commands {
     }
 
     static func explain(_ args: [String], _ o: Output) throws(UsageError) -> ExitCode {
-        let a = try Arguments(args, command: "explain", valued: ["--set", "--seed", "--io"], flags: ["--help"])
+        let a = try Arguments(
+            args, command: "explain", valued: ["--set", "--seed", "--io"] + Visuals.valuedOptions,
+            flags: ["--help"] + Visuals.flags)
         if a.has("--help") {
             o.write(Help.text(for: "explain")!)
             return .ok
         }
         guard a.positionals.count == 1 else { throw UsageError(message: "explain takes one scenario file", command: "explain") }
         let io = try a.int("--io", range: 1...Int(Int32.max)) ?? 1
-        switch simulate(a.positionals[0], overrides: try a.overrides(), seed: try a.seed(), narrate: io, o) {
+        let visuals = try Visuals(a)
+        switch simulate(a.positionals[0], overrides: try a.overrides(), seed: try a.seed(), narrate: io, visuals: visuals, o) {
         case .failure(let code): return code
         case .success(let (file, result)):
             o.print("The life of IO \(io) in \(file.scenario.name) (seed \(result.seed)); [n] is the step of Cleary's \"There Is No Thread\":")
@@ -163,6 +191,7 @@ public enum Commands {
             o.print(
                 "Over the whole run: attached share \(Commands.formatActual((result.threads.attachedShare * 1000).rounded() / 1000)), "
                     + "\(result.interrupts) interrupts for \(result.iosCompleted) IOs.")
+            if let t = visuals.timelineText { o.print(); o.write(t) }
             return .ok
         }
     }

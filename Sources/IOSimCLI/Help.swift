@@ -32,10 +32,12 @@ public enum Help {
 
     static func usage(_ command: String) -> String? {
         switch command {
-        case "run": return "iosim run FILE... [--set KEY=VALUE]... [--seed N] [--format text|json]"
+        case "run":
+            return "iosim run FILE... [--set KEY=VALUE]... [--seed N] [--format text|json] [--trace F] [--svg F] [--timeline]"
         case "check": return "iosim check FILE|DIR... [--set KEY=VALUE]... [--seed N]"
-        case "explain": return "iosim explain FILE [--io N] [--set KEY=VALUE]... [--seed N]"
-        case "sweep": return "iosim sweep FILE --param KEY=V1,V2,... [--param ...] [--set KEY=VALUE]... [--seed N] [--format text|json|csv]"
+        case "explain": return "iosim explain FILE [--io N] [--set KEY=VALUE]... [--seed N] [--trace F] [--svg F] [--timeline]"
+        case "sweep":
+            return "iosim sweep FILE --param KEY=V1,V2,... [--param ...] [--set KEY=VALUE]... [--seed N] [--format text|json|csv] [--svg F]"
         case "list": return "iosim list [DIR]..."
         case "profiles": return "iosim profiles"
         case "bench": return "iosim bench [FILE] [--ios N] [--seed S]"
@@ -46,6 +48,18 @@ public enum Help {
         default: return nil
         }
     }
+
+    static let pictures = """
+
+          --trace FILE      a Chrome trace / Perfetto JSON file (streamed): lanes per CPU, thread, the device
+                            and the interrupt line, counters, and flows following each IO
+          --trace-window A..B   only this span of virtual time (such as 0ms..5ms), for --trace, --svg, --timeline
+          --trace-ios N     only the first N IOs in the trace, which ends when they are done
+          --svg FILE        a timeline picture of the run
+          --timeline        a Gantt in the terminal after the report (colour on a TTY unless NO_COLOR is set)
+          --quiet           no progress line on stderr (shown for runs longer than ~2 s when stderr is a TTY)
+
+        """
 
     static func text(for command: String) -> String? {
         guard let usage = usage(command) else { return nil }
@@ -62,7 +76,7 @@ public enum Help {
                                     threads[0].count=8); the value is read as JSON5, else as a string
                   --seed N          override the scenario's seed
                   --format FORMAT   text (default) or json (the documented result keys)
-                """
+                """ + pictures
         case "check":
             body = """
                 Runs each scenario (directories are searched for *.json5; names starting with _ are partial
@@ -77,7 +91,7 @@ public enum Help {
 
                 options:
                   --io N            which IO to follow (1 is the first issued)
-                """
+                """ + pictures
         case "sweep":
             body = """
                 Runs the scenario for every combination of the --param values (independent runs on all
@@ -87,6 +101,8 @@ public enum Help {
                 options:
                   --param KEY=V1,V2,...   a scenario key and its values (repeatable: the product is swept)
                   --format FORMAT         text (default), json or csv
+                  --svg FILE              line charts of the swept values against IOPS, p50/p99 latency and CPU busy
+                  --quiet                 no progress line on stderr
                 """
         case "list":
             body = "Lists the scenario files under each DIR (default Scenarios) with their names and descriptions.\n"

@@ -3,6 +3,7 @@
 import Foundation
 import IOSimModel
 import IOSimScenario
+import IOSimTimeline
 
 /// Results written by concurrent runs, each to its own slot.
 final class SweepSlots: @unchecked Sendable {
@@ -24,7 +25,8 @@ extension Commands {
     ]
 
     static func sweep(_ args: [String], _ o: Output) throws(UsageError) -> ExitCode {
-        let a = try Arguments(args, command: "sweep", valued: ["--param", "--set", "--seed", "--format"], flags: ["--help"])
+        let a = try Arguments(
+            args, command: "sweep", valued: ["--param", "--set", "--seed", "--format", "--svg"], flags: ["--help", "--quiet"])
         if a.has("--help") {
             o.write(Help.text(for: "sweep")!)
             return .ok
@@ -57,6 +59,11 @@ extension Commands {
         let slots = SweepSlots(count: combinations.count)
         let fixedParams = params, fixedCombinations = combinations
         let lock = NSLock()
+        let progress = ProgressLine(
+            total: Int64(combinations.count), label: "sweep",
+            isEnabled: ProgressLine.shouldShow(stderrIsTTY: ProgressLine.stderrIsTTY, quiet: a.has("--quiet")),
+            unit: "runs", delay: 2)
+        nonisolated(unsafe) var finished: Int64 = 0
         DispatchQueue.concurrentPerform(iterations: combinations.count) { i in
             let overrides = base + zip(fixedParams, fixedCombinations[i]).map { Override(keyPath: $0.key, value: $1) }
             let outcome: Result<SimulationResult, SweepFailure>
@@ -71,8 +78,11 @@ extension Commands {
             }
             lock.lock()
             slots.results[i] = outcome
+            finished += 1
+            progress.update(done: finished)
             lock.unlock()
         }
+        progress.finish()
         var rows: [[String: JSONValue]] = []
         var documents: [JSONValue] = []
         for (i, r) in slots.results.enumerated() {
@@ -86,6 +96,18 @@ extension Commands {
                 var row: [String: JSONValue] = [:]
                 for c in sweepColumns { row[c.key] = d.lookup(c.key) }
                 rows.append(row)
+            }
+        }
+        if let svgPath = a.value("--svg") {
+            let labels = combinations.map { $0.joined(separator: ",") }
+            func column(_ key: String) -> [Double?] { documents.map { $0.lookup(key)?.number } }
+            let chart = SVGLineChart.sweep(
+                parameter: params.map(\.key).joined(separator: ","), xLabels: labels, iops: column("io.iops"),
+                p50Nanoseconds: column("io.latencyNs.p50"), p99Nanoseconds: column("io.latencyNs.p99"),
+                cpuBusyShare: column("cpu.total.busy"), title: path)
+            guard FileManager.default.createFile(atPath: svgPath, contents: Data(chart.render().utf8)) else {
+                o.error("error: \(svgPath): cannot be written")
+                return .ioError
             }
         }
         switch format {

@@ -32,6 +32,10 @@ public final class Simulator {
     public var now: SimInstant { engine.now }
     /// Whether the stop condition was reached (or the run failed).
     public var isFinished: Bool { world.isFinished }
+    /// IOs completed so far (for progress reports).
+    public var iosCompleted: Int64 { world.ioCompleted }
+    /// Whether events are still pending.
+    public var hasPendingEvents: Bool { engine.pendingCount > 0 }
 
     func startIfNeeded() {
         if !started {
