@@ -1,0 +1,69 @@
+import Foundation
+import IOSimCLI
+import Testing
+
+/// io_uring can be used here unless the sysctl disables it for everyone (2) or the file says so.
+let ioUringEnabled: Bool = {
+    guard let text = try? String(contentsOfFile: "/proc/sys/kernel/io_uring_disabled", encoding: .utf8) else { return true }
+    return text.trimmingCharacters(in: .whitespacesAndNewlines) != "2"
+}()
+
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+
+/// A short real run and a short validation, with small files in a temporary directory: a few seconds.
+@Suite(.enabled(if: ioUringEnabled, "io_uring is disabled on this machine (kernel.io_uring_disabled = 2)"))
+struct RealSmokeTests {
+    func scratch() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("iosim-smoke-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func validateRunsModelAndRealityAndPrintsEveryMetric() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let o = Output()
+        let code = CLI.execute(
+            [
+                "validate", "\(packageRoot)/Scenarios/validation/uring-4k-qd1.json5", "--dir", dir,
+                "--set", "files[0].size=16MiB", "--set", "threads[0].program[0].ios=300",
+            ], o)
+        // The verdict depends on this machine's load; the run itself must work.
+        #expect(code == .ok || code == .checkFailed, "stderr: \(o.err)")
+        for metric in [
+            "IOPS", "mean latency", "p99 latency", "CPU user per IO", "CPU system per IO", "CPU irq+softirq per IO",
+            "interrupts per IO", "context switches per IO", "kernel threads",
+        ] {
+            #expect(o.out.contains(metric), "missing \(metric) in:\n\(o.out)")
+        }
+        // Nothing is left behind in the directory it was given.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+    }
+
+    @Test func realRunOfABlockingReadLoopReportsTheSameKeysAsRun() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let o = Output()
+        let code = CLI.execute(
+            [
+                "real", "\(packageRoot)/Scenarios/validation/pread-4k.json5", "--dir", dir, "--format", "json",
+                "--set", "files[0].size=16MiB", "--set", "threads[0].program[0].repeat=200",
+            ], o)
+        #expect(code == .ok, "stderr: \(o.err)")
+        let json = try JSONSerialization.jsonObject(with: Data(o.out.utf8)) as? [String: Any]
+        let io = json?["io"] as? [String: Any]
+        #expect(io?["completed"] as? Int == 200)
+        let cpu = json?["cpu"] as? [String: Any]
+        #expect((cpu?["total"] as? [String: Any])?["busy"] != nil)
+        #expect(json?["interruptsPerIO"] != nil)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+    }
+
+    @Test func aScenarioWithoutARealCounterpartIsBadData() {
+        let o = Output()
+        let code = CLI.execute(["real", "\(packageRoot)/Scenarios/02-cleary-iocp-write.json5"], o)
+        #expect(code == .dataError)
+        #expect(o.err.contains("real run needs exactly one thread entry"))
+    }
+}
