@@ -319,6 +319,9 @@ struct Compiler {
                 if loop.sizeBytes <= 0 || loop.sizeBytes > fileSpec.sizeBytes {
                     throw fail("an IO of \(loop.sizeBytes) bytes does not fit in '\(fileSpec.name)' (\(fileSpec.sizeBytes) bytes)")
                 }
+                if case .fixed(let off) = loop.offset, off < 0 || off + loop.sizeBytes > fileSpec.sizeBytes {
+                    throw fail("offset \(off) + \(loop.sizeBytes) bytes lies outside '\(fileSpec.name)' (\(fileSpec.sizeBytes) bytes)")
+                }
                 if loop.queueDepth < 1 || loop.queueDepth > spec.entries {
                     throw fail("queue depth \(loop.queueDepth) must lie in 1...\(spec.entries) (the ring's entries)")
                 }
