@@ -41,6 +41,7 @@ let package = Package(
             exclude: ["Golden"]),
         // Model against reality: scenario to real job, comparison, calibration.
         .target(name: "IOSimValidation", dependencies: ["IOSimScenario", "IOSimModel", "IOSimReal", "IOSimURing", "IOSimCore"], swiftSettings: checks),
+        .testTarget(name: "IOSimValidationTests", dependencies: ["IOSimValidation", "IOSimReal", "IOSimModel", "IOSimScenario"]),
     ],
     swiftLanguageModes: [.v6]
 )

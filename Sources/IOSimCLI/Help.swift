@@ -1,7 +1,7 @@
 //! Help texts: `iosim help`, `iosim help COMMAND`, `COMMAND --help`.
 
 public enum Help {
-    static let usageLine = "usage: iosim COMMAND [OPTIONS] (run, check, explain, sweep, list, profiles, bench, real, validate, help)"
+    static let usageLine = "usage: iosim COMMAND [OPTIONS] (run, check, explain, sweep, list, profiles, bench, real, validate, calibrate, help)"
 
     static let general = """
         iosim: when a program does asynchronous IO, who is doing the work?
@@ -22,6 +22,7 @@ public enum Help {
           bench              the engine benchmark (the reference closed-loop workload)
           real FILE          run the scenario's workload for real on this machine (io_uring, pread, a pool)
           validate FILE...   the model against a real run, metric by metric; exit 1 if one is off
+          calibrate          measure this machine's costs and write a profile scenarios can use
           help [COMMAND]     this text, or a command's
 
         options: --version, --help
@@ -44,6 +45,7 @@ public enum Help {
         case "real": return "iosim real FILE [--dir DIR] [--duration D] [--set KEY=VALUE]... [--seed N] [--format text|json]"
         case "validate":
             return "iosim validate FILE|DIR... [--profile P] [--dir DIR] [--duration D] [--set KEY=VALUE]... [--format text|json]"
+        case "calibrate": return "iosim calibrate [--dir DIR] [-o PROFILE.json5] [--repeats N] [--quick]"
         case "help": return "iosim help [COMMAND]"
         default: return nil
         }
@@ -144,6 +146,20 @@ public enum Help {
                   --profile P       a calibrated profile (iosim calibrate -o P) laid over each scenario
                   --dir DIR         where to lay files out
                   --duration D      run each for real for this long instead of its IO count
+                """
+        case "calibrate":
+            body = """
+                Measures the null syscall, a context switch, a cross-CPU wake-up, an io_uring NOP round trip, a
+                page-cache copy, memcpy bandwidth, the device's latency by size at queue depth 1, its saturation
+                (IOPS and bandwidth by queue depth) and interrupts per IO by queue depth, each with its spread over
+                repeats; fits the model's parameters and prints (or writes with -o) a profile of machine, kernel,
+                device and interrupts keys that a scenario can extend and `validate --profile` can lay over.
+
+                options:
+                  --dir DIR         where to lay the test file out (default: a new temporary directory)
+                  -o FILE           write the profile there
+                  --repeats N       repeats per figure (default 5)
+                  --quick           short runs (a few seconds; for smoke tests)
                 """
         default:
             body = "Prints help for a command.\n"

@@ -1,0 +1,1168 @@
+//! `iosim calibrate`: measure this machine's costs, then fit the model's parameters to them (issue 4).
+//!
+//! What is measured, each figure `repeats` times (median, minimum and maximum over the repeats), in the same
+//! way as the C probes of shared/reference/costs/ so the two can be held side by side:
+//! - null syscall: a loop of getppid(2) (glibc never caches it), ns per call (costs/syscall_cost.c);
+//! - context switch: a 1-byte pipe ping-pong between two threads pinned to one CPU, ns per one-way hop
+//!   (round trip / 2; costs/pipe_pingpong.c, "same");
+//! - cross-CPU wake-up: the same ping-pong with the threads on two CPUs ("cross");
+//! - io_uring NOP round trip: prepare a NOP, io_uring_enter(submit 1, wait 1), reap, on a default ring
+//!   (costs/uring_nop.c);
+//! - page-cache pread: 4 KiB preads at random page offsets of a warm region of the test file into a
+//!   page-aligned buffer (costs/pread_hit.c), and the copy rate derived from it: 4 KiB / (pread - null syscall);
+//! - memcpy: 1 MiB page-aligned buffers, GB/s (costs/memcpy_bw.c);
+//! - the device, through `RealRunner` with io_uring (fio's setup flags) and O_DIRECT random reads of the test
+//!   file: mean latency at queue depth 1 for 4 KiB, 64 KiB and 1 MiB; IOPS, bandwidth and disk interrupts per IO
+//!   at 4 KiB and queue depths 1, 4, 16, 64. The device runs are interleaved (every configuration once per
+//!   round), so a slow spell of the shared host spreads over all of them instead of spoiling one.
+//!
+//! How the model's parameters are fitted from those figures: `Calibration.fit`, one comment per parameter.
+//! What cannot be measured from user space keeps the model's default, and the profile says so.
+//!
+//! Safety, as the real backend's (IOSimReal/Workspace.swift): the test file is laid out only inside a new
+//! subdirectory (mkdtemp) of the given directory or $TMPDIR, created with O_EXCL, after a free-space check;
+//! the device runs open it read-only (`RealJob.existingFile`); the file and the subdirectory are removed on
+//! every exit path, errors included, and by the SIGINT/SIGTERM handler of `SignalCleanupRegistration`.
+//! Threads are pinned only on threads this file creates; the caller's affinity is never changed.
+
+import Glibc
+import IOSimCore
+import IOSimModel
+import IOSimReal
+import IOSimScenario
+import IOSimURing
+
+// MARK: - Public API
+
+/// One measured figure with its spread over the repeats.
+public struct CalibrationFigure: Sendable, Equatable {
+    /// "null syscall", "context switch", ...
+    public var name: String
+    /// "ns", "GB/s", "IOPS", "per IO".
+    public var unit: String
+    public var median: Double
+    public var minimum: Double
+    public var maximum: Double
+    /// How many repeats the median, minimum and maximum are taken over.
+    public var repeats: Int
+
+    public init(name: String, unit: String, median: Double, minimum: Double, maximum: Double, repeats: Int) {
+        self.name = name
+        self.unit = unit
+        self.median = median
+        self.minimum = minimum
+        self.maximum = maximum
+        self.repeats = repeats
+    }
+
+    /// The figure of `samples` (one per repeat; at least one).
+    public init(name: String, unit: String, samples: [Double]) {
+        precondition(!samples.isEmpty, "a figure needs at least one sample")
+        let sorted = samples.sorted()
+        let n = sorted.count
+        self.init(
+            name: name, unit: unit, median: n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2,
+            minimum: sorted[0], maximum: sorted[n - 1], repeats: n)
+    }
+}
+
+/// What `Calibration.run` does.
+public struct CalibrationOptions: Sendable {
+    /// Where to lay out the test file (in a new subdirectory, removed after); nil: $TMPDIR or /tmp.
+    public var directory: String? = nil
+    /// Size of the test file the device runs read (at least 4 MiB; `quick` caps it at 32 MiB).
+    public var fileBytes: Int64 = 256 << 20
+    /// Repeats of every figure (`quick` caps them at 3).
+    public var repeats: Int = 5
+    /// Tiny repeat counts and short device runs (for tests / CI smoke: a few seconds).
+    public var quick: Bool = false
+    public init() {}
+}
+
+/// The measured figures and the model parameters fitted to them.
+public struct CalibrationReport: Sendable {
+    /// Every measured figure with its spread over repeats, in a fixed order.
+    public var figures: [CalibrationFigure]
+    /// Fitted model parameters (IOSimModel types).
+    public var machine: MachineConfig
+    public var kernel: KernelConfig
+    public var device: DeviceConfig
+    public var interrupts: InterruptConfig
+    /// A scenario-format JSON5 text holding only machine, kernel, device and interrupts keys, with a comment per
+    /// value giving the measured figure it came from (median and spread), usable as `extends: "profile.json5"`
+    /// and by `iosim validate --profile`. Deterministic formatting given the report.
+    public var profileText: String
+    /// The figures as a table for people.
+    public var table: String
+}
+
+public enum Calibration {
+    /// Measures this machine and fits the model to it. Blocks the calling thread for the whole measurement
+    /// (about 40 s with the defaults; a few seconds with `quick`).
+    /// - Throws: `RealError` (io_uring unavailable, O_DIRECT refused, not enough space, ...), with nothing left
+    ///   behind in the directory.
+    public static func run(_ options: CalibrationOptions) throws(RealError) -> CalibrationReport {
+        let effort = try Effort(options)
+        if case .failure(let e) = URing.probe() { throw Probes.uringUnavailable(e) }
+        var figures: [CalibrationFigure] = []
+        func add(_ name: String, _ unit: String, _ samples: [Double]) {
+            figures.append(CalibrationFigure(name: name, unit: unit, samples: samples))
+        }
+
+        // The test file first, so a directory that cannot be used or a full disk fails at once; laid out
+        // once, read buffered for the page-cache figures, then O_DIRECT by the device runs. The layout ends
+        // with fsync, so no writeback of ours runs during the probes.
+        let scratch = try ScratchFile(parent: options.directory ?? ScratchFile.defaultParent)
+        defer { scratch.remove() }
+        try scratch.layOut(bytes: effort.fileBytes)
+
+        // CPU costs, while nothing else of ours runs.
+        let syscall = Probes.nullSyscall(effort)
+        add(FigureName.nullSyscall, "ns", syscall)
+        let cpus = Affinity.allowedCPUs()
+        guard let first = cpus.first else {
+            throw RealError(
+                .systemCallFailed, description: "sched_getaffinity reported no CPU this process may run on",
+                hint: "Unexpected; check the process's CPU affinity (taskset -p PID) and cgroup cpuset.")
+        }
+        add(FigureName.contextSwitch, "ns", try Probes.pipeHops(cpuA: first, cpuB: first, effort))
+        if cpus.count >= 2 {
+            add(FigureName.crossCPUWakeup, "ns", try Probes.pipeHops(cpuA: cpus[0], cpuB: cpus[1], effort))
+        }
+        add(FigureName.uringNop, "ns", try Probes.uringNop(effort))
+        add(FigureName.memcpy, "GB/s", try Probes.memcpyBandwidth(effort))
+
+        let pread = try Probes.pageCachePread(path: scratch.path, effort)
+        add(FigureName.pageCachePread, "ns", pread)
+        let syscallMedian = CalibrationFigure(name: "", unit: "", samples: syscall).median
+        // Per repeat: the bytes over the time the copy itself took (the call minus a null syscall).
+        let copy = pread.compactMap { ns in ns > syscallMedian ? 4096 / (ns - syscallMedian) : nil }  // bytes/ns = GB/s
+        if !copy.isEmpty { add(FigureName.pageCacheCopy, "GB/s", copy) }
+
+        let device = try Probes.device(path: scratch.path, effort)
+        for size in FigureName.latencySizes {
+            add(FigureName.readLatency(bytes: size), "ns", device.latency[size] ?? [])
+        }
+        for depth in FigureName.depths { add(FigureName.iops(depth: depth), "IOPS", device.iops[depth] ?? []) }
+        for depth in FigureName.depths { add(FigureName.bandwidth(depth: depth), "GB/s", device.bandwidth[depth] ?? []) }
+        if device.interruptsCounted {
+            for depth in FigureName.depths {
+                add(FigureName.interrupts(depth: depth), "per IO", device.interruptsPerIO[depth] ?? [])
+            }
+        }
+        return fit(figures, cpuCount: Int(sysconf(CInt(_SC_NPROCESSORS_ONLN))))
+    }
+
+    /// Why io_uring cannot be used here, or nil when it can (a one-entry ring is set up and torn down).
+    static func ioUringUnavailableReason() -> String? {
+        switch URing.probe() {
+        case .success: return nil
+        case .failure(let e): return "io_uring_setup failed with \(e)"
+        }
+    }
+}
+
+// MARK: - Figure names
+
+/// The names of the figures, in report order.
+enum FigureName {
+    static let nullSyscall = "null syscall"
+    static let contextSwitch = "context switch"
+    static let crossCPUWakeup = "cross-CPU wake-up"
+    static let uringNop = "io_uring NOP round trip"
+    static let memcpy = "memcpy 1MiB"
+    static let pageCachePread = "page-cache pread 4KiB"
+    static let pageCacheCopy = "page-cache copy"
+    static let latencySizes = [4096, 65_536, 1 << 20]
+    static let depths = [1, 4, 16, 64]
+    static func readLatency(bytes: Int) -> String { "read latency \(Units.formatSize(bytes: Int64(bytes))) QD1" }
+    static func iops(depth: Int) -> String { "IOPS 4KiB QD\(depth)" }
+    static func bandwidth(depth: Int) -> String { "bandwidth 4KiB QD\(depth)" }
+    static func interrupts(depth: Int) -> String { "interrupts per IO QD\(depth)" }
+
+    /// Every name, in the order `Calibration.run` reports them (cross-CPU and interrupts may be missing: one
+    /// allowed CPU; disk IRQ lines not found).
+    static var all: [String] {
+        [nullSyscall, contextSwitch, crossCPUWakeup, uringNop, memcpy, pageCachePread, pageCacheCopy]
+            + latencySizes.map { readLatency(bytes: $0) } + depths.map { iops(depth: $0) }
+            + depths.map { bandwidth(depth: $0) } + depths.map { interrupts(depth: $0) }
+    }
+}
+
+// MARK: - Fitting
+
+extension Calibration {
+    /// The sigma of the fitted log-normal device latency. Not fitted: the mean latency is all the runs report
+    /// per configuration; 0.45 is the virtio-vm profile's shape (p99/p50 of about 2.1, baseline.md's QD1 row
+    /// of p50 ~35 us, p99 71-76 us).
+    static let deviceLatencySigma = 0.45
+    /// Interrupts per IO at queue depth 16 below which the disk is taken to batch completions as virtio does
+    /// (baseline: 1.0 at QD1, 0.2 at QD16 on virtio-blk; a device raising one interrupt per IO stays near 1).
+    static let batchingThreshold = 0.6
+
+    /// Fits the model's parameters to `figures` (looked up by name; a missing figure keeps the default of
+    /// the parameters it would set) and formats the report.
+    static func fit(_ figures: [CalibrationFigure], cpuCount: Int) -> CalibrationReport {
+        func median(_ name: String) -> Double? { figures.first { $0.name == name }?.median }
+        var machine = MachineConfig()
+        var kernel = KernelConfig()
+        var device = DeviceConfig()
+        var interrupts = InterruptConfig()
+
+        // The CPUs this machine has online; the scheduler knobs (timeSlice, threadCreate, threadStack) are not
+        // measured and keep their defaults.
+        machine.cpuCount = max(1, cpuCount)
+        kernel.personality = .linux
+
+        // syscallEntry and syscallExit: half the null syscall each (the model charges a syscall as entry + exit).
+        let syscallNs = median(FigureName.nullSyscall).map { max(0, Int64($0.rounded())) }
+        if let s = syscallNs {
+            kernel.syscallEntry = .nanoseconds((s + 1) / 2)
+            kernel.syscallExit = .nanoseconds(s - (s + 1) / 2)
+        }
+        let nullSyscall = Double(kernel.syscallEntry.nanoseconds + kernel.syscallExit.nanoseconds)
+
+        // contextSwitch: the same-CPU hop is a write (a syscall), the switch, and the peer's read returning (a
+        // syscall): minus two null syscalls, floored at 0.5 us.
+        let sameHop = median(FigureName.contextSwitch)
+        if let hop = sameHop {
+            machine.contextSwitch = .nanoseconds(max(500, Int64((hop - 2 * nullSyscall).rounded())))
+        }
+        // wakeupLatency: the cross-CPU hop is the same work plus waking a CPU (IPI, idle exit in the VM): the
+        // difference, floored at 0.
+        if let cross = median(FigureName.crossCPUWakeup), let same = sameHop {
+            machine.wakeupLatency = .nanoseconds(max(0, Int64((cross - same).rounded())))
+        }
+
+        // pageCacheCopyBytesPerSecond: 4 KiB over (warm 4 KiB pread - null syscall), the figure's median,
+        // rounded to 1 MB/s.
+        if let gbps = median(FigureName.pageCacheCopy), gbps > 0 {
+            kernel.pageCacheCopyBytesPerSecond = max(1_000_000, Int64((gbps * 1_000).rounded()) * 1_000_000)
+        }
+        // Not measured, defaults kept: requestCreate, driverSubmit (inside the device's QD1 latency, not
+        // separable from user space), pollCheck, openFile, and io_uring's per-SQE, per-CQE and reap costs (the
+        // NOP round trip is reported for comparison: about a null syscall plus one SQE and one CQE).
+
+        // bandwidthBytesPerSecond: from the slope of the QD1 mean latency between 4 KiB and 1 MiB reads (the
+        // model adds size / bandwidth to every service time), rounded to 1 MB/s; kept when the slope is not
+        // positive (noise larger than the transfer).
+        let latency4K = median(FigureName.readLatency(bytes: 4096))
+        if let small = latency4K, let large = median(FigureName.readLatency(bytes: 1 << 20)), large > small {
+            let bytesPerSecond = Double((1 << 20) - 4096) / (large - small) * 1e9
+            device.bandwidthBytesPerSecond = max(1_000_000, Int64((bytesPerSecond / 1e6).rounded()) * 1_000_000)
+        }
+        let transfer4K = device.bandwidthBytesPerSecond > 0
+            ? 4096 * 1e9 / Double(device.bandwidthBytesPerSecond) : 0
+
+        // readLatency: a log-normal (sigma 0.45, not fitted) whose mean is the 4 KiB QD1 mean latency minus what
+        // the model adds around the device's service at QD1 through io_uring: the software path (below, with
+        // the values just fitted and the defaults for the rest) and the 4 KiB transfer at the fitted bandwidth;
+        // floored at 1 us.
+        if let total = latency4K {
+            let path = Double(softwarePath(machine: machine, kernel: kernel, interrupts: interrupts).nanoseconds)
+            let mean = max(1_000, Int64((total - path - transfer4K).rounded()))
+            device.readLatency = .logNormal(mean: mean, sigma: deviceLatencySigma)
+        }
+        // writeLatency: not measured (the calibration never writes to the device): as reads.
+        // queueDepth: 256, the block layer's nr_requests on this machine class (baseline.md; not measured).
+        device.queueDepth = 256
+        // channels: Little's law at saturation: the highest IOPS over the queue depths times the 4 KiB service
+        // time (the fitted mean latency plus the transfer), rounded, in 1...64.
+        let saturated = FigureName.depths.compactMap { median(FigureName.iops(depth: $0)) }.max()
+        if let iops = saturated, latency4K != nil {
+            let service = device.readLatency.mean + transfer4K
+            device.channels = min(64, max(1, Int((iops * service / 1e9).rounded())))
+        }
+        // completionBatching and suppressWhileServicing: true when interrupts per IO at QD16 fall below 0.6, as
+        // on virtio-blk (Firecracker serves a virtqueue pass and notifies once; the driver keeps notifications
+        // off while it drains); false otherwise, and when the disk's interrupt lines could not be found.
+        if let perIO = median(FigureName.interrupts(depth: 16)) {
+            let batching = perIO < batchingThreshold
+            device.completionBatching = batching
+            interrupts.suppressWhileServicing = batching
+        }
+        // Not measured, defaults kept: pollQueues, capacity, transfer (DMA), hdd; interrupt delivery, isr,
+        // deferred (irq and softirq time cannot be told apart per IO from user space), target, coalescing.
+
+        let report = CalibrationReport(
+            figures: figures, machine: machine, kernel: kernel, device: device, interrupts: interrupts,
+            profileText: "", table: table(figures))
+        var result = report
+        result.profileText = profile(for: report)
+        return result
+    }
+
+    /// The model's CPU and interrupt path of one io_uring read at queue depth 1 around the device's service:
+    /// syscall entry, per-SQE submit, request creation, driver submit, interrupt delivery, ISR, deferred
+    /// completion, wake-up, context switch, CQE completion (task work), syscall exit. All of it, because the
+    /// real latency runs from the submit to the CQE reaped. (The model's `latency` ends when the softirq
+    /// completes the request; the wake-up, switch, task work and syscall exit are its `delivery` stage, so the
+    /// model's counterpart of the measured latency is `latency + delivery`, and its QD1 IOPS follow from both.)
+    static func softwarePath(machine: MachineConfig, kernel: KernelConfig, interrupts: InterruptConfig) -> SimDuration {
+        kernel.syscallEntry + kernel.uringSubmitPerSQE + kernel.requestCreate + kernel.driverSubmit
+            + interrupts.deliveryLatency + interrupts.isr + interrupts.deferredPerRequest + machine.wakeupLatency
+            + machine.contextSwitch + kernel.uringCompletePerCQE + kernel.syscallExit
+    }
+}
+
+// MARK: - Profile and table text
+
+extension Calibration {
+    /// The profile of `report`: every key the decoder reads for machine, kernel, device and interrupts, each
+    /// with a comment naming the figure it was fitted from (or "default, not measured").
+    static func profile(for report: CalibrationReport) -> String {
+        let figures = report.figures
+        func figure(_ name: String) -> CalibrationFigure? { figures.first { $0.name == name } }
+        func describe(_ name: String) -> String {
+            guard let f = figure(name) else { return "\(name): not measured" }
+            return "\(name) \(spread(f))"
+        }
+        let m = report.machine, k = report.kernel, d = report.device, i = report.interrupts
+        let notMeasured = "model default, not measured"
+
+        var out = """
+            // Machine profile measured by `iosim calibrate` and fitted to the model (IOSimValidation/Calibration.swift).
+            // Use it from a scenario with extends: "profile.json5", or with `iosim validate --profile profile.json5`.
+            // Figures are medians (minimum - maximum over the repeats).
+
+            """
+        let width = (figures.map(\.name.count).max() ?? 0) + 2
+        for f in figures { out += "//   " + pad(f.name, width, left: true) + spread(f) + "\n" }
+        out += "{\n"
+
+        var lines: [(String, String)] = []
+        func section(_ name: String, _ body: () -> Void) {
+            lines = []
+            body()
+            out += "  \(name): {\n"
+            let keyWidth = lines.map(\.0.count).max() ?? 0
+            for (text, comment) in lines {
+                out += "    " + pad(text, keyWidth + 1, left: true) + " // " + comment + "\n"
+            }
+            out += "  },\n"
+        }
+        func entry(_ key: String, _ value: String, _ comment: String) { lines.append(("\(key): \(value),", comment)) }
+
+        section("machine") {
+            entry("cpus", "\(m.cpuCount)", "CPUs online (sysconf _SC_NPROCESSORS_ONLN)")
+            entry(
+                "contextSwitch", quoted(duration(m.contextSwitch)),
+                figure(FigureName.contextSwitch) == nil
+                    ? notMeasured
+                    : "\(describe(FigureName.contextSwitch)), a same-CPU pipe hop, minus two null syscalls; floor 0.5us")
+            entry(
+                "wakeupLatency", quoted(duration(m.wakeupLatency)),
+                figure(FigureName.crossCPUWakeup) == nil || figure(FigureName.contextSwitch) == nil
+                    ? notMeasured + " (needs two CPUs)"
+                    : "\(describe(FigureName.crossCPUWakeup)) minus the same-CPU hop; floor 0")
+            entry("timeSlice", quoted(duration(m.timeSlice)), notMeasured)
+            entry("threadCreate", quoted(duration(m.threadCreate)), notMeasured)
+            entry("threadStack", quoted(Units.formatSize(bytes: m.threadStackBytes)), notMeasured)
+        }
+        section("kernel") {
+            entry("personality", quoted(k.personality.rawValue), k.personality == .linux ? "this machine runs Linux" : notMeasured)
+            let syscall = figure(FigureName.nullSyscall) == nil ? notMeasured : describe(FigureName.nullSyscall)
+            entry("syscallEntry", quoted(duration(k.syscallEntry)), "half the \(syscall)")
+            entry("syscallExit", quoted(duration(k.syscallExit)), "the other half of the null syscall")
+            entry("requestCreate", quoted(duration(k.requestCreate)), notMeasured + " (inside the device's QD1 latency)")
+            entry("driverSubmit", quoted(duration(k.driverSubmit)), notMeasured + " (inside the device's QD1 latency)")
+            entry(
+                "pageCacheCopy", quoted(rate(k.pageCacheCopyBytesPerSecond)),
+                figure(FigureName.pageCacheCopy) == nil
+                    ? notMeasured
+                    : "\(describe(FigureName.pageCacheCopy)): 4KiB / (\(describe(FigureName.pageCachePread)) - null syscall)")
+            entry("pollCheck", quoted(duration(k.pollCheck)), notMeasured)
+            entry("openFile", quoted(duration(k.openFile)), notMeasured)
+            let nop = figure(FigureName.uringNop).map { "; compare \(FigureName.uringNop) \(spread($0))" } ?? ""
+            entry("uringSubmitPerSQE", quoted(duration(k.uringSubmitPerSQE)), notMeasured + nop)
+            entry("uringCompletePerCQE", quoted(duration(k.uringCompletePerCQE)), notMeasured)
+            entry("uringReapPerCQE", quoted(duration(k.uringReapPerCQE)), notMeasured)
+        }
+        section("device") {
+            let latency4K = figure(FigureName.readLatency(bytes: 4096))
+            let path = softwarePath(machine: m, kernel: k, interrupts: i)
+            let transfer4K = d.bandwidthBytesPerSecond > 0
+                ? Int64((4096 * 1e9 / Double(d.bandwidthBytesPerSecond)).rounded()) : 0
+            entry(
+                "latency", distribution(d.readLatency),
+                latency4K == nil
+                    ? notMeasured
+                    : "\(describe(FigureName.readLatency(bytes: 4096))) minus the model's io_uring QD1 software path "
+                        + "\(Units.formatDuration(nanoseconds: path.nanoseconds)) and the 4KiB transfer "
+                        + "\(Units.formatDuration(nanoseconds: transfer4K)); floor 1us; sigma not fitted")
+            if let w = d.writeLatency { entry("writeLatency", distribution(w), notMeasured) }
+            let large = FigureName.readLatency(bytes: 1 << 20)
+            entry(
+                "bandwidth", quoted(rate(d.bandwidthBytesPerSecond)),
+                latency4K == nil || figure(large) == nil
+                    ? notMeasured
+                    : "slope between \(describe(FigureName.readLatency(bytes: 4096))) and \(describe(large))")
+            entry("queueDepth", "\(d.queueDepth)", "nr_requests of this machine class (baseline.md); not measured")
+            let saturated = FigureName.depths.compactMap { figure(FigureName.iops(depth: $0)) }.max { $0.median < $1.median }
+            entry(
+                "channels", "\(d.channels)",
+                saturated == nil || latency4K == nil
+                    ? notMeasured
+                    : "\(describe(saturated!.name)) x the 4KiB service time "
+                        + "\(Units.formatDuration(nanoseconds: Int64((d.readLatency.mean).rounded()) + transfer4K)), "
+                        + "rounded, 1...64")
+            entry("pollQueues", "\(d.pollQueues)", notMeasured)
+            let irq16 = FigureName.interrupts(depth: 16)
+            let batching = figure(irq16) == nil
+                ? notMeasured + " (the disk's interrupt lines were not found)"
+                : "\(describe(irq16)) \(d.completionBatching ? "<" : ">=") 0.6: "
+                    + (d.completionBatching ? "completions batched as virtio does" : "one interrupt per completion")
+            entry("completionBatching", "\(d.completionBatching)", batching)
+            entry("capacity", quoted(Units.formatSize(bytes: d.capacityBytes)), notMeasured)
+            switch d.transfer {
+            case .dma:
+                entry("transfer", quoted("dma"), notMeasured)
+            case .pio(let r):
+                entry("transfer", quoted("pio"), notMeasured)
+                entry("pioRate", quoted(rate(r)), notMeasured)
+            }
+            if let h = d.hdd {
+                entry(
+                    "hdd",
+                    "{ rpm: \(h.rpm), trackToTrackSeek: \(quoted(duration(h.trackToTrackSeek))), "
+                        + "fullStrokeSeek: \(quoted(duration(h.fullStrokeSeek))) }", notMeasured)
+            }
+        }
+        section("interrupts") {
+            entry("delivery", quoted(duration(i.deliveryLatency)), notMeasured)
+            entry("isr", quoted(duration(i.isr)), notMeasured)
+            entry("deferred", quoted(duration(i.deferredPerRequest)), notMeasured)
+            let target: String
+            switch i.target {
+            case .fixed(let cpu): target = "cpu\(cpu)"
+            case .roundRobin: target = "roundRobin"
+            case .submittingCPU: target = "submittingCPU"
+            }
+            entry("target", quoted(target), notMeasured)
+            entry("coalesceCount", "\(i.coalesceCount)", notMeasured)
+            entry("coalesceTime", quoted(duration(i.coalesceTime)), notMeasured)
+            let irq16 = FigureName.interrupts(depth: 16)
+            entry(
+                "suppressWhileServicing", "\(i.suppressWhileServicing)",
+                figure(irq16) == nil ? notMeasured : "as device.completionBatching, from \(describe(irq16))")
+        }
+        out += "}\n"
+        return out
+    }
+
+    /// The figures as an aligned table.
+    static func table(_ figures: [CalibrationFigure]) -> String {
+        let nameWidth = max(6, (figures.map(\.name.count).max() ?? 0)) + 2
+        var out = pad("figure", nameWidth, left: true) + pad("median", 12) + pad("min", 12) + pad("max", 12) + "  "
+            + pad("unit", 8, left: true) + pad("repeats", 7) + "\n"
+        for f in figures {
+            let decimals = decimalsFor(f.median)
+            out += pad(f.name, nameWidth, left: true) + pad(fixed(f.median, decimals), 12) + pad(fixed(f.minimum, decimals), 12)
+                + pad(fixed(f.maximum, decimals), 12) + "  " + pad(f.unit, 8, left: true) + pad("\(f.repeats)", 7) + "\n"
+        }
+        return out
+    }
+
+    /// "4.28us (3.72us - 4.5us, 5 repeats)", or "0.21 (0.18 - 0.25, 5 repeats)".
+    static func spread(_ f: CalibrationFigure) -> String {
+        let repeats = "\(f.repeats) repeat\(f.repeats == 1 ? "" : "s")"
+        if f.unit == "ns" {
+            func d(_ v: Double) -> String { Units.formatDuration(nanoseconds: Int64(v.rounded())) }
+            return "\(d(f.median)) (\(d(f.minimum)) - \(d(f.maximum)), \(repeats))"
+        }
+        let decimals = decimalsFor(f.median)
+        let unit = f.unit == "per IO" ? " per IO" : (f.unit.isEmpty ? "" : " " + f.unit)
+        return "\(fixed(f.median, decimals))\(unit) (\(fixed(f.minimum, decimals)) - \(fixed(f.maximum, decimals)), \(repeats))"
+    }
+
+    static func decimalsFor(_ v: Double) -> Int {
+        let a = abs(v)
+        if a >= 1_000 { return 0 }
+        if a >= 10 { return 1 }
+        if a >= 1 { return 2 }
+        return 3
+    }
+
+    /// `v` with `decimals` digits after the point, integer arithmetic (no Foundation).
+    static func fixed(_ v: Double, _ decimals: Int) -> String {
+        guard v.isFinite else { return "-" }
+        var scale: Int64 = 1
+        for _ in 0..<decimals { scale *= 10 }
+        let scaled = Int64((abs(v) * Double(scale)).rounded())
+        let sign = v < 0 && scaled != 0 ? "-" : ""
+        if decimals == 0 { return sign + String(scaled) }
+        var fraction = String(scaled % scale)
+        while fraction.count < decimals { fraction = "0" + fraction }
+        return "\(sign)\(scaled / scale).\(fraction)"
+    }
+
+    static func pad(_ s: String, _ width: Int, left: Bool = false) -> String {
+        if s.count >= width { return left ? s : " " + s }
+        let fill = String(repeating: " ", count: width - s.count)
+        return left ? s + fill : fill + s
+    }
+
+    static func quoted(_ s: String) -> String { "\"" + s + "\"" }
+
+    /// A duration the scenario reader reads back to exactly `d`: the largest unit in which it is written with
+    /// at most 9 decimals, trailing zeros trimmed ("37.213us", "150ns", "3ms", "0").
+    static func duration(_ d: SimDuration) -> String {
+        let ns = d.nanoseconds
+        if ns <= 0 { return "0" }
+        let units: [(Int64, String)] = [(1_000_000_000, "s"), (1_000_000, "ms"), (1_000, "us")]
+        for (size, name) in units where ns >= size {
+            return exactDecimal(ns, per: size) + name
+        }
+        return "\(ns)ns"
+    }
+
+    /// A rate the reader reads back to exactly `bytesPerSecond` ("4.79GB/s", "250MB/s", "512B/s").
+    static func rate(_ bytesPerSecond: Int64) -> String {
+        let units: [(Int64, String)] = [(1_000_000_000, "GB/s"), (1_000_000, "MB/s"), (1_000, "KB/s")]
+        for (size, name) in units where bytesPerSecond >= size {
+            return exactDecimal(bytesPerSecond, per: size) + name
+        }
+        return "\(max(0, bytesPerSecond))B/s"
+    }
+
+    /// `value / per` as an exact decimal (per is a power of ten).
+    static func exactDecimal(_ value: Int64, per: Int64) -> String {
+        let whole = value / per
+        var remainder = value % per
+        if remainder == 0 { return "\(whole)" }
+        var digits = String(remainder)
+        var width = 0
+        var p = per
+        while p > 1 {
+            p /= 10
+            width += 1
+        }
+        while digits.count < width { digits = "0" + digits }
+        while digits.hasSuffix("0") {
+            digits.removeLast()
+            remainder /= 10
+        }
+        return "\(whole).\(digits)"
+    }
+
+    /// A distribution in the scenario format's spelling.
+    static func distribution(_ d: Distribution) -> String {
+        switch d {
+        case .constant(let v):
+            return quoted(duration(.nanoseconds(v)))
+        case .exponential(let mean):
+            return "{ exponential: \(quoted(duration(.nanoseconds(mean)))) }"
+        case .uniform(let lo, let hi):
+            return "{ uniform: [\(quoted(duration(.nanoseconds(lo)))), \(quoted(duration(.nanoseconds(hi))))] }"
+        case .normal(let mean, let sd):
+            return "{ normal: { mean: \(quoted(duration(.nanoseconds(mean)))), sd: \(quoted(duration(.nanoseconds(sd)))) } }"
+        case .logNormal(let mean, let sigma):
+            return "{ lognormal: { mean: \(quoted(duration(.nanoseconds(mean)))), sigma: \(sigma) } }"
+        case .empirical(let points):
+            let items = points.map { "\(quoted("\($0.percentile)")): \(quoted(duration(.nanoseconds($0.value))))" }
+            return "{ percentiles: { " + items.joined(separator: ", ") + " } }"
+        }
+    }
+}
+
+// MARK: - How much to measure
+
+/// Loop counts and run lengths for one calibration.
+struct Effort {
+    var repeats: Int
+    var fileBytes: Int64
+    var syscallCalls: Int
+    var pipeRoundTrips: Int
+    var nops: Int
+    var preads: Int
+    var pageCacheBytes: Int64
+    var memcpyBytes: Int
+    var deviceRun: SimDuration
+    var deviceWarmUp: SimDuration
+
+    init(_ o: CalibrationOptions) throws(RealError) {
+        guard o.repeats >= 1 && o.repeats <= 1_000 else {
+            throw RealError(
+                .invalidJob, description: "invalid calibration: repeats \(o.repeats) must be in 1...1000",
+                hint: "Give a repeat count such as 5.")
+        }
+        guard o.fileBytes >= 4 << 20 else {
+            throw RealError(
+                .invalidJob, description: "invalid calibration: the test file of \(o.fileBytes) bytes is under 4 MiB",
+                hint: "The device runs read 1 MiB blocks at random offsets: give at least 4 MiB (default 256 MiB).")
+        }
+        // Whole MiB, so every block size divides the file.
+        let bytes = (o.quick ? min(o.fileBytes, 32 << 20) : o.fileBytes) & ~Int64((1 << 20) - 1)
+        fileBytes = bytes
+        pageCacheBytes = min(bytes, 64 << 20)
+        if o.quick {
+            repeats = min(o.repeats, 3)
+            syscallCalls = 20_000
+            pipeRoundTrips = 1_000
+            nops = 5_000
+            preads = 5_000
+            memcpyBytes = 16 << 20
+            deviceRun = .milliseconds(60)
+            deviceWarmUp = .milliseconds(30)
+        } else {
+            repeats = o.repeats
+            syscallCalls = 500_000
+            pipeRoundTrips = 20_000
+            nops = 100_000
+            preads = 100_000
+            memcpyBytes = 256 << 20
+            deviceRun = .seconds(1)
+            deviceWarmUp = .milliseconds(300)
+        }
+    }
+}
+
+// MARK: - Probes
+
+enum Probes {
+    /// ns per getppid(2), one sample per repeat, after one unmeasured batch.
+    static func nullSyscall(_ e: Effort) -> [Double] {
+        func batch() -> Int64 {
+            let t0 = now()
+            for _ in 0..<e.syscallCalls { _ = getppid() }
+            return now() - t0
+        }
+        _ = batch()
+        return (0..<e.repeats).map { _ in Double(batch()) / Double(e.syscallCalls) }
+    }
+
+    /// ns per one-way hop of a 1-byte pipe ping-pong between a thread on `cpuA` and one on `cpuB`.
+    static func pipeHops(cpuA: Int, cpuB: Int, _ e: Effort) throws(RealError) -> [Double] {
+        var ping: [CInt] = [-1, -1], pong: [CInt] = [-1, -1]
+        if pipe(&ping) != 0 { throw RealError(.systemCallFailed, errno: .current,
+            description: "pipe failed with \(Errno.current)",
+            hint: "Too many open files? Raise ulimit -n.") }
+        if pipe(&pong) != 0 {
+            let err = Errno.current
+            close(ping[0])
+            close(ping[1])
+            throw RealError(.systemCallFailed, errno: err, description: "pipe failed with \(err)",
+                hint: "Too many open files? Raise ulimit -n.")
+        }
+        let (pingRead, pingWrite, pongRead, pongWrite) = (ping[0], ping[1], pong[0], pong[1])
+        let writerOpen = Box(true)
+        func closeWriter() {
+            if writerOpen.value { close(pingWrite) }
+            writerOpen.value = false
+        }
+        defer {
+            closeWriter()
+            close(pingRead)
+            close(pongRead)
+            close(pongWrite)
+        }
+        let peerFailure = Box<String?>(nil)
+        let peer = try PThread(name: "iosim-cal-peer") {
+            if let e = Affinity.pin(to: cpuB) { peerFailure.value = "pinning to CPU \(cpuB): \(e)" }
+            var c: UInt8 = 0
+            while true {
+                if !readByte(pingRead, &c) { return }  // EOF: the measuring side is done
+                if !writeByte(pongWrite, c) {
+                    peerFailure.value = "pipe write: \(Errno.current)"
+                    return
+                }
+            }
+        }
+        let result = Box<Result<[Double], ProbeFailure>>(.failure(ProbeFailure(message: "not run")))
+        let measurer: PThread
+        do {
+            measurer = try PThread(name: "iosim-cal-ping") {
+                if let e = Affinity.pin(to: cpuA) {
+                    result.value = .failure(ProbeFailure(message: "pinning to CPU \(cpuA): \(e)"))
+                    return
+                }
+                var c: UInt8 = 0x78
+                func roundTrips(_ n: Int) -> Bool {
+                    for _ in 0..<n {
+                        if !writeByte(pingWrite, c) || !readByte(pongRead, &c) { return false }
+                    }
+                    return true
+                }
+                guard roundTrips(max(100, e.pipeRoundTrips / 10)) else {
+                    result.value = .failure(ProbeFailure(message: "pipe ping-pong: \(Errno.current)"))
+                    return
+                }
+                var samples: [Double] = []
+                for _ in 0..<e.repeats {
+                    let t0 = now()
+                    guard roundTrips(e.pipeRoundTrips) else {
+                        result.value = .failure(ProbeFailure(message: "pipe ping-pong: \(Errno.current)"))
+                        return
+                    }
+                    samples.append(Double(now() - t0) / Double(e.pipeRoundTrips) / 2)
+                }
+                result.value = .success(samples)
+            }
+        } catch {
+            closeWriter()
+            peer.join()
+            throw error
+        }
+        measurer.join()
+        closeWriter()  // the peer reads EOF and ends
+        peer.join()
+        if let failure = peerFailure.value {
+            throw RealError(.systemCallFailed, description: "context-switch probe (CPU \(cpuA) and \(cpuB)): \(failure)",
+                hint: hintAffinity)
+        }
+        switch result.value {
+        case .success(let samples): return samples
+        case .failure(let f):
+            throw RealError(.systemCallFailed,
+                description: "context-switch probe (CPU \(cpuA) and \(cpuB)): \(f.message)",
+                hint: hintAffinity)
+        }
+    }
+
+    struct ProbeFailure: Error {
+        var message: String
+    }
+
+    /// Reads one byte, retrying EINTR; false on EOF or error.
+    private static func readByte(_ fd: CInt, _ byte: inout UInt8) -> Bool {
+        while true {
+            let n = read(fd, &byte, 1)
+            if n == 1 { return true }
+            if n < 0 && errno == EINTR { continue }
+            return false
+        }
+    }
+
+    /// Writes one byte, retrying EINTR; false on error.
+    private static func writeByte(_ fd: CInt, _ byte: UInt8) -> Bool {
+        var b = byte
+        while true {
+            let n = write(fd, &b, 1)
+            if n == 1 { return true }
+            if n < 0 && errno == EINTR { continue }
+            return false
+        }
+    }
+
+    static let hintAffinity =
+        "The probe pins two threads with sched_setaffinity to CPUs this process may use; check the process's "
+        + "affinity (taskset -p PID) and its cgroup cpuset."
+
+    /// ns per NOP round trip (prepare, io_uring_enter submitting 1 and waiting for 1, reap) on a default ring.
+    static func uringNop(_ e: Effort) throws(RealError) -> [Double] {
+        let ring: URing
+        do {
+            ring = try URing(entries: 8)
+        } catch {
+            throw uringUnavailable(error)
+        }
+        var userData: UInt64 = 0
+        func batch(_ n: Int) throws(RealError) -> Int64 {
+            let t0 = now()
+            for _ in 0..<n {
+                userData &+= 1
+                ring.prepareNop(userData: userData)
+                do {
+                    try ring.submit(waitFor: 1)
+                } catch {
+                    throw RealError(.systemCallFailed, errno: error,
+                        description: "io_uring_enter (NOP) failed with \(error)",
+                        hint: "Unexpected; check the kernel log (dmesg).")
+                }
+                guard ring.popCompletion() != nil else {
+                    throw RealError(.systemCallFailed,
+                        description: "io_uring_enter returned without the NOP's completion",
+                        hint: "Unexpected; check the kernel log (dmesg).")
+                }
+            }
+            return now() - t0
+        }
+        _ = try batch(max(100, e.nops / 10))
+        var samples: [Double] = []
+        for _ in 0..<e.repeats { samples.append(Double(try batch(e.nops)) / Double(e.nops)) }
+        return samples
+    }
+
+    static func uringUnavailable(_ e: Errno) -> RealError {
+        let sysctl = readFirstLine("/proc/sys/kernel/io_uring_disabled") ?? "unreadable"
+        return RealError(
+            .ioUringUnavailable, errno: e, description: "io_uring is unavailable: io_uring_setup failed with \(e)",
+            hint: "Calibration measures the device through io_uring. ENOSYS: a kernel without io_uring or a seccomp "
+                + "filter; EPERM: kernel.io_uring_disabled (here \(sysctl)) or a seccomp filter (container runtimes "
+                + "block io_uring by default). Allow io_uring_setup, io_uring_enter and io_uring_register.")
+    }
+
+    /// GB/s of memcpy between two 1 MiB page-aligned buffers, `memcpyBytes` per repeat.
+    static func memcpyBandwidth(_ e: Effort) throws(RealError) -> [Double] {
+        let size = 1 << 20
+        let a: AlignedBuffer, b: AlignedBuffer
+        do {
+            a = try AlignedBuffer(byteCount: size)
+            b = try AlignedBuffer(byteCount: size)
+        } catch {
+            throw RealError(.systemCallFailed, errno: error, description: "posix_memalign of 1 MiB failed with \(error)",
+                hint: "Out of memory.")
+        }
+        memset(a.baseAddress, 1, size)
+        memset(b.baseAddress, 2, size)
+        // Called through a pointer found at run time, so the optimizer cannot merge or drop repeated copies.
+        let copy = Affinity.memcpyFunction
+        let reps = max(1, e.memcpyBytes / size)
+        func batch() -> Int64 {
+            let t0 = now()
+            for _ in 0..<reps { _ = copy(b.baseAddress, a.baseAddress, size) }
+            return max(1, now() - t0)
+        }
+        _ = batch()
+        return (0..<e.repeats).map { _ in Double(reps * size) / Double(batch()) }
+    }
+
+    /// ns per 4 KiB pread at random page offsets of the warm first `pageCacheBytes` of `path`.
+    static func pageCachePread(path: String, _ e: Effort) throws(RealError) -> [Double] {
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.open(path, .readOnly, options: [.noFollow])
+        } catch {
+            throw RealError(.systemCallFailed, errno: error, description: "open \(path) failed with \(error)",
+                hint: "Unexpected; the calibration created this file.")
+        }
+        defer { try? fd.close() }
+        let page: AlignedBuffer, chunk: AlignedBuffer
+        do {
+            page = try AlignedBuffer(byteCount: 4096)
+            chunk = try AlignedBuffer(byteCount: 1 << 20)
+        } catch {
+            throw RealError(.systemCallFailed, errno: error, description: "posix_memalign failed with \(error)",
+                hint: "Out of memory.")
+        }
+        func read(_ offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws(RealError) {
+            let n: Int
+            do {
+                n = try fd.read(fromAbsoluteOffset: offset, into: buffer)
+            } catch {
+                throw RealError(.ioFailed, errno: error,
+                    description: "pread of \(path) at \(offset) failed with \(error)",
+                    hint: "Check dmesg for the device's messages.")
+            }
+            if n != buffer.count {
+                throw RealError(.shortRead,
+                    description: "short read of \(path) at offset \(offset): \(n) of \(buffer.count) bytes",
+                    hint: "Something truncated the calibration's file.")
+            }
+        }
+        // Warm: read the region once, so every pread below is a page-cache hit.
+        var offset: Int64 = 0
+        while offset < e.pageCacheBytes {
+            try read(offset, into: chunk.bytes)
+            offset += Int64(chunk.byteCount)
+        }
+        var generator = SeededGenerator(seed: 1, streamName: "calibrate:pread")
+        let pages = UInt64(e.pageCacheBytes / 4096)
+        let offsets = (0..<e.preads).map { _ in Int64(generator.nextInt(below: pages)) * 4096 }
+        // The timed loop calls pread(2) itself: through FileDescriptor.read an unoptimized (debug) build adds
+        // about 1 us per call of Swift overhead, which would land in the fitted copy rate.
+        let descriptor = fd.rawValue
+        let buffer = page.baseAddress
+        func batch() throws(RealError) -> Int64 {
+            let t0 = now()
+            let short = offsets.withUnsafeBufferPointer { list -> Int? in
+                for i in 0..<list.count {
+                    if Glibc.pread(descriptor, buffer, 4096, off_t(list[i])) != 4096 { return i }
+                }
+                return nil
+            }
+            let elapsed = now() - t0
+            if let i = short { try read(offsets[i], into: page.bytes) }  // says what went wrong, or throws
+            return elapsed
+        }
+        _ = try batch()
+        var samples: [Double] = []
+        for _ in 0..<e.repeats { samples.append(Double(try batch()) / Double(e.preads)) }
+        return samples
+    }
+
+    /// Per-repeat samples of the device runs.
+    struct DeviceSamples {
+        var latency: [Int: [Double]] = [:]  // by block size, QD1, ns
+        var iops: [Int: [Double]] = [:]  // 4 KiB, by queue depth
+        var bandwidth: [Int: [Double]] = [:]  // 4 KiB, by queue depth, GB/s
+        var interruptsPerIO: [Int: [Double]] = [:]  // 4 KiB, by queue depth
+        var interruptsCounted = true
+    }
+
+    /// O_DIRECT random reads of `path` through io_uring (fio's setup flags) with `RealRunner`: 4 KiB at each
+    /// queue depth, and 64 KiB and 1 MiB at queue depth 1, each `deviceRun` long, interleaved over the repeats
+    /// after one unrecorded warm-up run.
+    static func device(path: String, _ e: Effort) throws(RealError) -> DeviceSamples {
+        let runner = RealRunner()
+        func job(blockBytes: Int, depth: Int, duration: SimDuration, seed: UInt64) -> RealJob {
+            var j = RealJob()
+            j.engine = .ioUring(RealJob.URingOptions())
+            j.direction = .read
+            j.pattern = .random
+            j.caching = .direct
+            j.blockBytes = blockBytes
+            j.queueDepth = depth
+            j.threads = 1
+            j.existingFile = path
+            j.stop = .duration(duration)
+            j.threadCensus = false
+            j.seed = seed
+            return j
+        }
+        _ = try runner.run(job(blockBytes: 4096, depth: 16, duration: e.deviceWarmUp, seed: 999))
+        let configurations = FigureName.depths.map { (4096, $0) } + [(65_536, 1), (1 << 20, 1)]
+        var s = DeviceSamples()
+        for r in 0..<e.repeats {
+            for (n, (size, depth)) in configurations.enumerated() {
+                let m = try runner.run(job(blockBytes: size, depth: depth, duration: e.deviceRun, seed: UInt64(r * 100 + n + 1)))
+                if depth == 1 { s.latency[size, default: []].append(m.latency.mean) }
+                if size == 4096 {
+                    s.iops[depth, default: []].append(m.iops)
+                    s.bandwidth[depth, default: []].append(m.bandwidthBytesPerSecond / 1e9)
+                    s.interruptsPerIO[depth, default: []].append(m.interruptsPerIO)
+                    if m.diskIRQLines.method == .none { s.interruptsCounted = false }
+                }
+            }
+        }
+        return s
+    }
+
+    static func readFirstLine(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { return nil }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: 64)
+        let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard n > 0 else { return nil }
+        return String(decoding: bytes[0..<n], as: UTF8.self).split(separator: "\n").first.map(String.init)
+    }
+}
+
+/// CLOCK_MONOTONIC in nanoseconds.
+private func now() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+}
+
+// MARK: - Threads and CPU affinity
+
+/// A value handed between threads; each thread writes it before the other reads it after join().
+private final class Box<T>: @unchecked Sendable {
+    var value: T
+    init(_ value: T) { self.value = value }
+}
+
+/// A joinable pthread running a closure (IOSimReal's is internal to that module).
+private final class PThread {
+    private var thread: pthread_t = 0
+    private var joined = false
+
+    private final class Body {
+        let name: String
+        let run: @Sendable () -> Void
+        init(_ name: String, _ run: @escaping @Sendable () -> Void) {
+            self.name = name
+            self.run = run
+        }
+    }
+
+    init(name: String, _ body: @escaping @Sendable () -> Void) throws(RealError) {
+        let context = Unmanaged.passRetained(Body(name, body)).toOpaque()
+        let r = pthread_create(&thread, nil, { raw in
+            let body = Unmanaged<Body>.fromOpaque(raw!).takeRetainedValue()
+            // The name /proc/self/task/TID/comm shows (15 bytes kept); pthread_setname_np is a GNU extension.
+            let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+            if fd >= 0 {
+                let bytes = Array(body.name.utf8.prefix(15))
+                _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                close(fd)
+            }
+            body.run()
+            return nil
+        }, context)
+        if r != 0 {
+            Unmanaged<Body>.fromOpaque(context).release()
+            joined = true
+            throw RealError(
+                .systemCallFailed, errno: Errno(rawValue: r), description: "pthread_create failed with \(Errno(rawValue: r))",
+                hint: "The process or the system is out of threads (ulimit -u, kernel.threads-max).")
+        }
+    }
+
+    func join() {
+        guard !joined else { return }
+        joined = true
+        pthread_join(thread, nil)
+    }
+
+    deinit { precondition(joined, "a PThread was dropped without join()") }
+}
+
+/// sched_setaffinity / sched_getaffinity and memcpy, found at run time. Why dlsym: glibc declares the affinity
+/// calls only under _GNU_SOURCE, which Swift's Glibc module does not set (and syscall(2) is variadic, which
+/// Swift cannot call); memcpy, so the optimizer cannot see through the copy loop.
+enum Affinity {
+    typealias AffinityCall = @convention(c) (pid_t, Int, UnsafeMutableRawPointer?) -> CInt
+    typealias CopyCall = @convention(c) (UnsafeMutableRawPointer?, UnsafeRawPointer?, Int) -> UnsafeMutableRawPointer?
+
+    private static func symbol(_ name: String) -> UnsafeMutableRawPointer? {
+        let handle = dlopen(nil, RTLD_NOW)
+        return dlsym(handle, name)
+    }
+
+    static let setAffinity: AffinityCall? = symbol("sched_setaffinity").map { unsafeBitCast($0, to: AffinityCall.self) }
+    static let getAffinity: AffinityCall? = symbol("sched_getaffinity").map { unsafeBitCast($0, to: AffinityCall.self) }
+    nonisolated(unsafe) static let memcpyFunction: CopyCall = symbol("memcpy").map { unsafeBitCast($0, to: CopyCall.self) }
+        ?? { d, s, n in memcpy(d!, s!, n) }
+
+    /// CPUs the calling thread may run on, ascending (a 1024-CPU mask, glibc's cpu_set_t).
+    static func allowedCPUs() -> [Int] {
+        guard let get = getAffinity else {
+            return Array(0..<max(1, Int(sysconf(CInt(_SC_NPROCESSORS_ONLN)))))
+        }
+        var mask = [UInt64](repeating: 0, count: 16)
+        let r = mask.withUnsafeMutableBytes { get(0, $0.count, $0.baseAddress) }
+        if r != 0 { return Array(0..<max(1, Int(sysconf(CInt(_SC_NPROCESSORS_ONLN))))) }
+        var cpus: [Int] = []
+        for (w, word) in mask.enumerated() {
+            for bit in 0..<64 where word & (1 << UInt64(bit)) != 0 { cpus.append(w * 64 + bit) }
+        }
+        return cpus
+    }
+
+    /// Pins the calling thread to `cpu`; the errno on failure.
+    static func pin(to cpu: Int) -> Errno? {
+        guard let set = setAffinity else { return .noFunction }
+        guard cpu >= 0 && cpu < 1024 else { return .invalidArgument }
+        var mask = [UInt64](repeating: 0, count: 16)
+        mask[cpu / 64] = 1 << UInt64(cpu % 64)
+        let r = mask.withUnsafeMutableBytes { set(0, $0.count, $0.baseAddress) }
+        return r == 0 ? nil : Errno.current
+    }
+}
+
+// MARK: - The test file
+
+/// The calibration's private directory and its one test file, removed by `remove()` (idempotent, called on
+/// every exit path) or, if SIGINT/SIGTERM kills the process first, by the C cleanup handler.
+final class ScratchFile {
+    let directory: String
+    let path: String
+    private var registrations: [SignalCleanupRegistration] = []
+    private var created = false
+    private var removed = false
+
+    static var defaultParent: String {
+        if let t = getenv("TMPDIR"), t.pointee != 0 { return String(cString: t) }
+        return "/tmp"
+    }
+
+    /// Makes a new subdirectory `iosim-calibrate-XXXXXX` of `parent`.
+    init(parent: String) throws(RealError) {
+        var st = stat()
+        if stat(parent, &st) != 0 || st.st_mode & S_IFMT != S_IFDIR {
+            let e = stat(parent, &st) != 0 ? Errno.current : Errno(rawValue: ENOTDIR)
+            throw RealError(
+                .directoryUnusable, errno: e, description: "cannot use the directory \(parent): \(e)",
+                hint: "Give --dir an existing, writable directory (calibration makes a subdirectory in it and removes it afterwards).")
+        }
+        var template = Array("\(parent)/iosim-calibrate-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        guard let made else {
+            let e = Errno.current
+            throw RealError(
+                .directoryUnusable, errno: e, description: "cannot create a directory in \(parent): \(e)",
+                hint: "Give --dir an existing, writable directory (calibration makes a subdirectory in it and removes it afterwards).")
+        }
+        directory = String(cString: made)
+        path = directory + "/calibration.bin"
+        do {
+            registrations.append(try SignalCleanupRegistration(path: directory, isDirectory: true))
+        } catch {
+            rmdir(directory)
+            removed = true
+            throw RealError(.systemCallFailed, errno: error,
+                description: "registering \(directory) for cleanup failed with \(error)",
+                hint: "Unexpected.")
+        }
+    }
+
+    deinit { remove() }
+
+    /// Checks free space, then creates the file exclusively and fills it with pseudo-random data (written
+    /// blocks, not a hole: ext4 answers reads of unwritten extents without the device), then fsyncs it.
+    func layOut(bytes: Int64) throws(RealError) {
+        let parent = String(directory[..<(directory.lastIndex(of: "/") ?? directory.endIndex)])
+        var fs = statvfs()
+        if statvfs(directory, &fs) == 0 {
+            let available = UInt64(fs.f_bavail) * UInt64(fs.f_frsize)
+            let needed = bytes + max(16 << 20, bytes / 100)
+            if available < UInt64(needed) {
+                throw RealError(
+                    .notEnoughSpace, errno: .noSpace,
+                    description: "not enough free space in \(parent): calibration needs \(needed) bytes "
+                        + "(the test file plus margin), \(available) are available; nothing was left behind",
+                    hint: "Free space on that file system, point --dir at a larger one, or make the test file smaller.")
+            }
+        }
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.open(path, .writeOnly, options: [.create, .exclusiveCreate, .noFollow])
+        } catch {
+            throw RealError(.systemCallFailed, errno: error,
+                description: "open(O_CREAT|O_EXCL) \(path) failed with \(error)",
+                hint: "Check the directory's permissions.")
+        }
+        created = true
+        if let r = try? SignalCleanupRegistration(path: path, isDirectory: false) { registrations.append(r) }
+        defer { try? fd.close() }
+
+        let chunkBytes = 1 << 20
+        let chunk: AlignedBuffer
+        do { chunk = try AlignedBuffer(byteCount: chunkBytes) } catch {
+            throw RealError(.systemCallFailed, errno: error, description: "posix_memalign failed with \(error)",
+                hint: "Out of memory.")
+        }
+        var generator = SeededGenerator(seed: 1, streamName: "calibrate:layout")
+        for i in stride(from: 0, to: chunkBytes, by: 8) {
+            chunk.bytes.storeBytes(of: generator.next(), toByteOffset: i, as: UInt64.self)
+        }
+        var offset: Int64 = 0
+        while offset < bytes {
+            let n = Int(min(Int64(chunkBytes), bytes - offset))
+            for block in stride(from: 0, to: n, by: 4096) {  // every block different
+                chunk.bytes.storeBytes(of: UInt64(offset) + UInt64(block), toByteOffset: block, as: UInt64.self)
+            }
+            do throws(Errno) {
+                let written = try fd.write(toAbsoluteOffset: offset, from: UnsafeRawBufferPointer(start: chunk.baseAddress, count: n))
+                if written < n { throw Errno.noSpace }
+                offset += Int64(written)
+            } catch {
+                throw layoutError(error)
+            }
+        }
+        do { try fd.synchronize() } catch { throw layoutError(error) }
+    }
+
+    private func layoutError(_ e: Errno) -> RealError {
+        if [Errno.noSpace, .diskQuotaExceeded, .fileTooLarge].contains(e) {
+            return RealError(
+                .noSpace, errno: e, description: "writing \(path) failed with \(e); the partial file is removed",
+                hint: "The file system filled up (or a quota was reached). Free space, point --dir elsewhere, or make the test file smaller.")
+        }
+        return RealError(.systemCallFailed, errno: e, description: "writing \(path) failed with \(e)",
+            hint: "Check dmesg and the file system.")
+    }
+
+    /// Removes the file and the directory, and stops watching them for signals. Idempotent.
+    func remove() {
+        guard !removed else { return }
+        removed = true
+        if created { unlink(path) }
+        rmdir(directory)
+        for r in registrations { r.forget() }
+        registrations = []
+    }
+}

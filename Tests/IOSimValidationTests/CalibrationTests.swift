@@ -1,0 +1,308 @@
+//! Calibration: the fit from figures to model parameters, the profile's round trip through the scenario
+//! loader, and one quick real run.
+
+import Glibc
+import IOSimCore
+import IOSimModel
+import IOSimReal
+import IOSimScenario
+import Testing
+
+@testable import IOSimValidation
+
+/// Figures close to shared/reference/costs/costs.txt and baseline.md (this machine class), as `run` names them.
+func referenceFigures(interruptsAtQD16: Double = 0.2) -> [CalibrationFigure] {
+    func f(_ name: String, _ unit: String, _ median: Double, _ spread: Double = 0.05) -> CalibrationFigure {
+        CalibrationFigure(name: name, unit: unit, median: median, minimum: median * (1 - spread), maximum: median * (1 + spread), repeats: 5)
+    }
+    return [
+        f(FigureName.nullSyscall, "ns", 271.6),
+        f(FigureName.contextSwitch, "ns", 4283.6),
+        f(FigureName.crossCPUWakeup, "ns", 7291.1),
+        f(FigureName.uringNop, "ns", 550.5),
+        f(FigureName.memcpy, "GB/s", 31.8),
+        f(FigureName.pageCachePread, "ns", 1126.7),
+        f(FigureName.pageCacheCopy, "GB/s", 4096 / (1126.7 - 271.6)),
+        f(FigureName.readLatency(bytes: 4096), "ns", 39_000),
+        f(FigureName.readLatency(bytes: 65_536), "ns", 80_000),
+        f(FigureName.readLatency(bytes: 1 << 20), "ns", 700_000),
+        f(FigureName.iops(depth: 1), "IOPS", 25_000),
+        f(FigureName.iops(depth: 4), "IOPS", 60_000),
+        f(FigureName.iops(depth: 16), "IOPS", 82_000),
+        f(FigureName.iops(depth: 64), "IOPS", 100_000),
+        f(FigureName.bandwidth(depth: 1), "GB/s", 0.1024),
+        f(FigureName.bandwidth(depth: 4), "GB/s", 0.2458),
+        f(FigureName.bandwidth(depth: 16), "GB/s", 0.3359),
+        f(FigureName.bandwidth(depth: 64), "GB/s", 0.4096),
+        f(FigureName.interrupts(depth: 1), "per IO", 1.0),
+        f(FigureName.interrupts(depth: 4), "per IO", 0.3),
+        f(FigureName.interrupts(depth: 16), "per IO", interruptsAtQD16),
+        f(FigureName.interrupts(depth: 64), "per IO", 0.1),
+    ]
+}
+
+/// A fresh directory under /tmp, removed with its files (one level) by `remove()`.
+struct ScratchDirectory {
+    let path: String
+    init() {
+        var template = Array("/tmp/iosim-calibration-test-XXXXXX".utf8CString)
+        let p = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        precondition(p != nil, "mkdtemp failed")
+        path = String(cString: p!)
+    }
+    var entries: [String] {
+        guard let d = opendir(path) else { return [] }
+        defer { closedir(d) }
+        var names: [String] = []
+        while let e = readdir(d) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+    func write(_ name: String, _ text: String) {
+        let fd = open("\(path)/\(name)", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        precondition(fd >= 0, "open failed")
+        let bytes = Array(text.utf8)
+        let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        precondition(n == bytes.count, "short write")
+        close(fd)
+    }
+    func remove() {
+        for name in entries { unlink("\(path)/\(name)") }
+        rmdir(path)
+    }
+}
+
+/// Writes `profile` beside a scenario that extends it, loads the scenario, returns what was decoded.
+func loadThroughExtends(_ profile: String) throws -> Scenario {
+    let dir = ScratchDirectory()
+    defer { dir.remove() }
+    dir.write("profile.json5", profile)
+    dir.write(
+        "scenario.json5",
+        """
+        { extends: "profile.json5", name: "uses the profile", threads: [{ name: "main", program: [{ compute: "1us" }] }] }
+        """)
+    return try ScenarioLoader.load(path: "\(dir.path)/scenario.json5").scenario
+}
+
+@Suite("Calibration fit and profile")
+struct CalibrationFitTests {
+    @Test("each parameter is derived from its figure as documented")
+    func fitFromReferenceFigures() {
+        let report = Calibration.fit(referenceFigures(), cpuCount: 2)
+        #expect(report.machine.cpuCount == 2)
+        #expect(report.kernel.personality == .linux)
+        // Half the null syscall each.
+        #expect(report.kernel.syscallEntry.nanoseconds + report.kernel.syscallExit.nanoseconds == 272)
+        #expect(abs(report.kernel.syscallEntry.nanoseconds - report.kernel.syscallExit.nanoseconds) <= 1)
+        // Same-CPU hop minus two null syscalls; cross minus same.
+        #expect(report.machine.contextSwitch.nanoseconds == 4284 - 2 * 272)
+        #expect(report.machine.wakeupLatency.nanoseconds == Int64((7291.1 - 4283.6).rounded()))
+        // 4 KiB / (1126.7 - 271.6) ns = 4.79 GB/s, to 1 MB/s.
+        #expect(report.kernel.pageCacheCopyBytesPerSecond == 4_790_000_000)
+        // Slope: (1 MiB - 4 KiB) over (700 - 39) us = 1.580 GB/s.
+        #expect(report.device.bandwidthBytesPerSecond == 1_580_000_000)
+        // Latency: 39 us minus the software path and the 4 KiB transfer.
+        let path = Calibration.softwarePath(machine: report.machine, kernel: report.kernel, interrupts: report.interrupts)
+        let transfer = (4096 * 1e9 / 1.58e9).rounded()
+        guard case .logNormal(let mean, let sigma) = report.device.readLatency else {
+            Issue.record("expected a log-normal, got \(report.device.readLatency)")
+            return
+        }
+        #expect(sigma == 0.45)
+        #expect(abs(Double(mean) - (39_000 - Double(path.nanoseconds) - transfer)) <= 1)
+        // Little's law at 100k IOPS.
+        #expect(report.device.channels == Int((100_000 * (Double(mean) + transfer) / 1e9).rounded()))
+        #expect(report.device.queueDepth == 256)
+        #expect(report.device.completionBatching && report.interrupts.suppressWhileServicing)
+        // Not measured: defaults.
+        #expect(report.kernel.requestCreate == KernelConfig().requestCreate)
+        #expect(report.kernel.driverSubmit == KernelConfig().driverSubmit)
+        #expect(report.interrupts.isr == InterruptConfig().isr)
+        #expect(report.interrupts.deferredPerRequest == InterruptConfig().deferredPerRequest)
+        #expect(report.interrupts.deliveryLatency == InterruptConfig().deliveryLatency)
+        #expect(report.figures == referenceFigures())
+    }
+
+    @Test("floors, one interrupt per IO, and missing figures keep the defaults")
+    func floorsAndDefaults() {
+        var figures = referenceFigures(interruptsAtQD16: 0.95)
+        func set(_ name: String, _ value: Double) {
+            let i = figures.firstIndex { $0.name == name }!
+            figures[i] = CalibrationFigure(name: name, unit: figures[i].unit, median: value, minimum: value, maximum: value, repeats: 1)
+        }
+        set(FigureName.contextSwitch, 700)  // below two syscalls + 0.5 us
+        set(FigureName.crossCPUWakeup, 600)  // faster than the same-CPU hop
+        set(FigureName.readLatency(bytes: 4096), 5_000)  // less than the software path
+        let report = Calibration.fit(figures, cpuCount: 2)
+        #expect(report.machine.contextSwitch == .nanoseconds(500))
+        #expect(report.machine.wakeupLatency == .zero)
+        #expect(report.device.readLatency == .logNormal(mean: 1_000, sigma: 0.45))
+        #expect(!report.device.completionBatching && !report.interrupts.suppressWhileServicing)
+
+        let empty = Calibration.fit([], cpuCount: 1)
+        #expect(empty.machine.contextSwitch == MachineConfig().contextSwitch)
+        #expect(empty.machine.wakeupLatency == MachineConfig().wakeupLatency)
+        #expect(empty.kernel.syscallEntry == KernelConfig().syscallEntry)
+        #expect(empty.device.readLatency == DeviceConfig().readLatency)
+        #expect(empty.device.bandwidthBytesPerSecond == DeviceConfig().bandwidthBytesPerSecond)
+        #expect(empty.device.channels == DeviceConfig().channels)
+        #expect(!empty.device.completionBatching)
+        #expect(empty.profileText.contains("not measured"))
+    }
+
+    @Test("the profile round-trips through extends and ScenarioLoader")
+    func profileRoundTrip() throws {
+        let report = Calibration.fit(referenceFigures(), cpuCount: 2)
+        let s = try loadThroughExtends(report.profileText)
+        #expect(s.machine == report.machine)
+        #expect(s.kernel == report.kernel)
+        #expect(s.device == report.device)
+        #expect(s.interrupts == report.interrupts)
+        // Deterministic: the same report formats to the same text.
+        #expect(Calibration.profile(for: report) == report.profileText)
+        #expect(Calibration.fit(referenceFigures(), cpuCount: 2).profileText == report.profileText)
+        // A comment per value, naming its figure or saying it is a default.
+        let valueLines = report.profileText.split(separator: "\n").filter { $0.hasPrefix("    ") }
+        #expect(!valueLines.isEmpty)
+        for line in valueLines { #expect(line.contains("// "), "no comment: \(line)") }
+        #expect(report.profileText.contains("null syscall 272ns"))
+        // Only machine, kernel, device and interrupts.
+        let topKeys = report.profileText.split(separator: "\n").filter { $0.hasPrefix("  ") && !$0.hasPrefix("   ") }
+            .map { $0.trimmingPrefix("  ").split(separator: ":").first.map(String.init) ?? "" }.filter { !$0.hasPrefix("}") }
+        #expect(topKeys == ["machine", "kernel", "device", "interrupts"])
+    }
+
+    @Test("every value the model has round-trips, not only the fitted ones")
+    func exoticValuesRoundTrip() throws {
+        var report = Calibration.fit(referenceFigures(), cpuCount: 2)
+        report.machine.timeSlice = .nanoseconds(1_234_567)
+        report.machine.threadStackBytes = 8 << 20
+        report.kernel.pageCacheCopyBytesPerSecond = 12_345_678_901
+        report.kernel.pollCheck = .nanoseconds(37)
+        report.device.writeLatency = .empirical([.init(percentile: 50, value: 30_000), .init(percentile: 99.9, value: 70_001)])
+        report.device.readLatency = .uniform(min: 1_001, max: 2_000_000_001)
+        report.device.transfer = .pio(bytesPerSecond: 16_700_000)
+        report.device.hdd = HDDGeometry(rpm: 7_200, trackToTrackSeek: .microseconds(800), fullStrokeSeek: .milliseconds(16))
+        report.device.bandwidthBytesPerSecond = 0
+        report.interrupts.target = .submittingCPU
+        report.interrupts.coalesceCount = 8
+        report.interrupts.coalesceTime = .microseconds(50)
+        for latency in [Distribution.constant(25_123), .exponential(mean: 80_000), .normal(mean: 80_000, standardDeviation: 10_500)] {
+            var r = report
+            r.device.readLatency = latency
+            let s = try loadThroughExtends(Calibration.profile(for: r))
+            #expect(s.device.readLatency == latency)
+        }
+        let s = try loadThroughExtends(Calibration.profile(for: report))
+        #expect(s.machine == report.machine)
+        #expect(s.kernel == report.kernel)
+        #expect(s.device == report.device)
+        #expect(s.interrupts == report.interrupts)
+    }
+
+    @Test("the fitted model reproduces the QD1 mean latencies it was fitted to", arguments: [4096, 1 << 20])
+    func modelReproducesLatency(blockBytes: Int) throws {
+        let report = Calibration.fit(referenceFigures(), cpuCount: 2)
+        let dir = ScratchDirectory()
+        defer { dir.remove() }
+        dir.write("profile.json5", report.profileText)
+        dir.write(
+            "qd1.json5",
+            """
+            {
+              extends: "profile.json5",
+              files: [{ name: "data", size: "1GiB" }],
+              rings: [{ name: "ring", entries: 128, taskRun: "defer" }],
+              threads: [{ name: "job", program: [{ uring: "ring", file: "data", size: \(blockBytes), offset: "random", queueDepth: 1, ios: 4000 }] }],
+            }
+            """)
+        let scenario = try ScenarioLoader.load(path: "\(dir.path)/qd1.json5").scenario
+        let result = try Simulator(scenario).run()
+        let measured = referenceFigures().first { $0.name == FigureName.readLatency(bytes: blockBytes) }!.median
+        // The real latency runs from the submit to the CQE reaped; the model's `latency` ends when the softirq
+        // completes the request, and its `delivery` stage (wake-up, switch, task work, syscall exit) follows.
+        let modelled = result.latency.mean + result.stage(.delivery).mean
+        #expect(abs(modelled - measured) / measured < 0.1, "model \(modelled) ns against the \(measured) ns it was fitted to")
+        // At queue depth 1 an IO's whole cycle is its latency, so the IOPS follow.
+        #expect(abs(result.iops - 1e9 / measured) / (1e9 / measured) < 0.1, "model \(result.iops) IOPS at QD1")
+    }
+
+    @Test("exact spellings of durations and rates")
+    func spellings() {
+        #expect(Calibration.duration(.nanoseconds(37_213)) == "37.213us")
+        #expect(Calibration.duration(.nanoseconds(150)) == "150ns")
+        #expect(Calibration.duration(.milliseconds(3)) == "3ms")
+        #expect(Calibration.duration(.zero) == "0")
+        #expect(Calibration.duration(.nanoseconds(1_000_000_001)) == "1.000000001s")
+        #expect(Calibration.rate(4_790_000_000) == "4.79GB/s")
+        #expect(Calibration.rate(250_000_000) == "250MB/s")
+        #expect(Calibration.rate(512) == "512B/s")
+        #expect(Calibration.rate(0) == "0B/s")
+    }
+
+    @Test("the table lists every figure with its spread")
+    func table() {
+        let report = Calibration.fit(referenceFigures(), cpuCount: 2)
+        let lines = report.table.split(separator: "\n")
+        #expect(lines.count == referenceFigures().count + 1)
+        #expect(lines[0].hasPrefix("figure"))
+        #expect(lines[1].hasPrefix("null syscall") && lines[1].contains("271.6") && lines[1].contains("ns"))
+    }
+
+    @Test("figures from samples: median, minimum, maximum")
+    func figureFromSamples() {
+        let odd = CalibrationFigure(name: "x", unit: "ns", samples: [5, 1, 3])
+        #expect(odd.median == 3 && odd.minimum == 1 && odd.maximum == 5 && odd.repeats == 3)
+        let even = CalibrationFigure(name: "x", unit: "ns", samples: [4, 1, 3, 2])
+        #expect(even.median == 2.5 && even.repeats == 4)
+    }
+
+    @Test("bad options are refused before anything is created")
+    func badOptions() {
+        var options = CalibrationOptions()
+        options.repeats = 0
+        #expect(throws: RealError.self) { try Calibration.run(options) }
+        options.repeats = 3
+        options.fileBytes = 1 << 20
+        #expect(throws: RealError.self) { try Calibration.run(options) }
+        options.fileBytes = 8 << 20
+        options.directory = "/nonexistent-iosim-calibration-dir"
+        let error = #expect(throws: RealError.self) { try Calibration.run(options) }
+        if Calibration.ioUringUnavailableReason() == nil { #expect(error?.kind == .directoryUnusable) }
+    }
+}
+
+@Suite("Calibration on this machine")
+struct CalibrationRealTests {
+    @Test(
+        "a quick run measures every figure, positive, min <= median <= max, and leaves nothing behind",
+        .enabled(if: Calibration.ioUringUnavailableReason() == nil, "io_uring is unavailable here"))
+    func quickRun() throws {
+        let dir = ScratchDirectory()
+        defer { dir.remove() }
+        var options = CalibrationOptions()
+        options.quick = true
+        options.directory = dir.path
+        options.fileBytes = 16 << 20
+        let report = try Calibration.run(options)
+        let names = report.figures.map(\.name)
+        var expected = FigureName.all
+        if Int(sysconf(CInt(_SC_NPROCESSORS_ONLN))) < 2 { expected.removeAll { $0 == FigureName.crossCPUWakeup } }
+        #expect(names == expected)
+        for f in report.figures {
+            #expect(f.median > 0, "\(f.name): median \(f.median)")
+            #expect(f.minimum > 0, "\(f.name): minimum \(f.minimum)")
+            #expect(f.minimum <= f.median && f.median <= f.maximum, "\(f.name): \(f.minimum) \(f.median) \(f.maximum)")
+            #expect(f.repeats >= 1 && f.repeats <= 3)
+            #expect(f.median.isFinite && f.maximum.isFinite)
+        }
+        #expect(dir.entries.isEmpty, "left behind: \(dir.entries)")
+        let s = try loadThroughExtends(report.profileText)
+        #expect(s.machine == report.machine && s.kernel == report.kernel)
+        #expect(s.device == report.device && s.interrupts == report.interrupts)
+        #expect(!report.table.isEmpty)
+    }
+}
