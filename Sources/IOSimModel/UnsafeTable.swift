@@ -36,7 +36,9 @@ struct UnsafeTable<Element> {
 
     init(repeating value: Element, count: Int) {
         self.init(capacity: count)
-        for _ in 0..<count { append(value) }
+        base.initialize(repeating: value, count: count)  // one pass, not `count` appends
+        self.count = count
+        storage.count = count
     }
 
     init<S: Sequence>(_ elements: S) where S.Element == Element {
