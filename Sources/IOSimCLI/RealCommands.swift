@@ -28,6 +28,24 @@ extension Commands {
         return .ioError
     }
 
+    /// Plans the scenario's real job and runs it; prints the error and returns its exit code on failure.
+    static func measure(_ file: ScenarioFile, path: String, directory: String?, duration: SimDuration?, _ o: Output)
+        -> Result<RealMeasurement, ExitCode>
+    {
+        let job: RealJob
+        do {
+            job = try RealPlan.job(for: file.scenario, directory: directory, duration: duration)
+        } catch {
+            o.error("error: \(path): \(error.message)")
+            return .failure(.dataError)
+        }
+        do {
+            return .success(try RealRunner().run(job))
+        } catch {
+            return .failure(report(error, o))
+        }
+    }
+
     static func real(_ args: [String], _ o: Output) throws(UsageError) -> ExitCode {
         let a = try Arguments(
             args, command: "real", valued: ["--dir", "--duration", "--set", "--seed", "--format"], flags: ["--help"])
@@ -47,18 +65,10 @@ extension Commands {
         } catch {
             return CLI.report(error, o)
         }
-        let job: RealJob
-        do {
-            job = try RealPlan.job(for: file.scenario, directory: a.value("--dir"), duration: runFor)
-        } catch {
-            o.error("error: \(path): \(error.message)")
-            return .dataError
-        }
         let measurement: RealMeasurement
-        do {
-            measurement = try RealRunner().run(job)
-        } catch {
-            return report(error, o)
+        switch measure(file, path: path, directory: a.value("--dir"), duration: runFor, o) {
+        case .failure(let code): return code
+        case .success(let m): measurement = m
         }
         if format == "json" {
             o.print(measurement.document(scenario: file.scenario.name, seed: file.scenario.seed).rendered())
@@ -98,18 +108,10 @@ extension Commands {
             } catch {
                 return CLI.report(error, file: path, o)
             }
-            let job: RealJob
-            do {
-                job = try RealPlan.job(for: file.scenario, directory: a.value("--dir"), duration: runFor)
-            } catch {
-                o.error("error: \(path): \(error)")
-                return .dataError
-            }
             let measurement: RealMeasurement
-            do {
-                measurement = try RealRunner().run(job)
-            } catch {
-                return report(error, o)
+            switch measure(file, path: path, directory: a.value("--dir"), duration: runFor, o) {
+            case .failure(let code): return code
+            case .success(let m): measurement = m
             }
             let rows = Validation.compare(model: modelResult, real: measurement)
             let failed = rows.contains { !$0.passes }
