@@ -52,26 +52,7 @@ enum Fmt {
     }
 
     /// A JSON string literal, quotes included.
-    static func json(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func json(_ s: String) -> String { s.jsonQuoted }
 
     /// Text safe inside an XML element or attribute value (control characters other than tab and newline
     /// are not allowed in XML 1.0 and are replaced by a space).
