@@ -68,7 +68,7 @@ public enum Distribution: Sendable, Equatable {
         case .constant(let v):
             return v
         case .exponential(let mean):
-            return Int64((-Double(mean) * log(g.nextUnitOpen())).rounded())
+            return Int64(min(-Double(mean) * log(g.nextUnitOpen()), Distribution.longestDraw).rounded())
         default:
             return sampleSlow(&g)
         }
@@ -79,7 +79,7 @@ public enum Distribution: Sendable, Equatable {
         case .constant(let v):
             return v
         case .exponential(let mean):
-            return Int64((-Double(mean) * log(g.nextUnitOpen())).rounded())
+            return Int64(min(-Double(mean) * log(g.nextUnitOpen()), Distribution.longestDraw).rounded())
         case .uniform(let a, let b):
             if b <= a { return a }
             return a + Int64(g.nextInt(below: UInt64(b - a) + 1))
@@ -112,7 +112,9 @@ public enum Distribution: Sendable, Equatable {
 
     static func clampToNanoseconds(_ x: Double) -> Int64 {
         if !(x > 0) { return 0 }
-        if x >= 9.0e18 { return 9_000_000_000_000_000_000 }
-        return Int64(x.rounded())
+        return Int64(min(x, longestDraw).rounded())
     }
+
+    /// Draws are clamped to `SimDuration.longest` (a tail that far out is a configuration that cannot run).
+    @usableFromInline static let longestDraw = Double(SimDuration.longest.nanoseconds)
 }

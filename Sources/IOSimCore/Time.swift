@@ -37,6 +37,13 @@ public struct SimDuration: Hashable, Comparable, Sendable, CustomStringConvertib
     public var description: String { "\(nanoseconds)ns" }
 }
 
+extension SimDuration {
+    /// The longest interval a scenario may configure or a distribution may draw: 2^50 ns, about 13 days.
+    /// Runs end by `SimInstant.horizon`, so sums of a few such intervals, and CPU time added over up to
+    /// 4,096 CPUs, stay far inside Int64: no input can overflow virtual time.
+    public static let longest = SimDuration(nanoseconds: 1 << 50)
+}
+
 /// A point in virtual time, in integer nanoseconds since the start of the run.
 public struct SimInstant: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Nanoseconds since the start of the run.
@@ -46,6 +53,9 @@ public struct SimInstant: Hashable, Comparable, Sendable, CustomStringConvertibl
 
     /// The start of every run.
     public static let zero = SimInstant(nanosecondsSinceStart: 0)
+    /// The latest instant a run may reach: 2^50 ns, about 13 days. A run whose next event lies beyond it
+    /// stops with an error instead of overflowing.
+    public static let horizon = SimInstant(nanosecondsSinceStart: 1 << 50)
     /// Later than any instant a run can reach; used as "never".
     public static let distantFuture = SimInstant(nanosecondsSinceStart: Int64.max)
 

@@ -82,10 +82,31 @@ struct Compiler {
         if !condition { throw SimulationError(.invalidConfiguration, subject: subject, message: message) }
     }
 
+    /// A configured duration lies in 0...`SimDuration.longest`.
+    func checkDuration(_ value: SimDuration, _ key: String) throws(SimulationError) {
+        try check(value.nanoseconds >= 0, key, "a duration cannot be negative (found \(value.nanoseconds)ns)")
+        try check(
+            value <= .longest, key,
+            "\(value.nanoseconds)ns is beyond the longest duration the model takes, \(SimDuration.longest.nanoseconds)ns (about 13 days)")
+    }
+
     func checkDistribution(_ d: Distribution, _ subject: String, kind: SimulationError.Kind = .invalidConfiguration)
         throws(SimulationError)
     {
         func fail(_ m: String) -> SimulationError { SimulationError(kind, subject: subject, message: m) }
+        let longest = SimDuration.longest.nanoseconds
+        let largest: Int64
+        switch d {
+        case .constant(let v): largest = v
+        case .uniform(_, let b): largest = b
+        case .exponential(let m): largest = m
+        case .normal(let m, let sd): largest = max(m, sd)
+        case .logNormal(let m, _): largest = m
+        case .empirical(let points): largest = points.map(\.value).max() ?? 0
+        }
+        if largest > longest {
+            throw fail("\(largest)ns is beyond the longest duration the model takes, \(longest)ns (about 13 days)")
+        }
         switch d {
         case .constant(let v): if v < 0 { throw fail("a duration cannot be negative (found \(v)ns)") }
         case .uniform(let a, let b):
@@ -118,9 +139,13 @@ struct Compiler {
             (k.pollCheck, "kernel.pollCheck"), (k.openFile, "kernel.openFile"),
             (i.deliveryLatency, "interrupts.delivery"), (i.isr, "interrupts.isr"),
             (i.deferredPerRequest, "interrupts.deferred"), (i.coalesceTime, "interrupts.coalesceTime"),
+            (d.passDispatch, "device.passDispatch"),
         ] {
-            try check(value.nanoseconds >= 0, key, "a duration cannot be negative (found \(value.nanoseconds)ns)")
+            try checkDuration(value, key)
         }
+        try check(
+            m.timeSlice == .zero || m.timeSlice >= .microseconds(1), "machine.timeSlice",
+            "a time slice is 0 (none) or at least 1us (found \(m.timeSlice.nanoseconds)ns)")
         try check(m.threadStackBytes >= 0, "machine.threadStack", "cannot be negative")
         try check(k.pageCacheCopyBytesPerSecond > 0, "kernel.pageCacheCopy", "the copy bandwidth must be positive")
         try checkDistribution(d.readLatency, "device.latency")
@@ -137,6 +162,7 @@ struct Compiler {
             try check(
                 h.trackToTrackSeek.nanoseconds >= 0 && h.fullStrokeSeek >= h.trackToTrackSeek, "device.hdd",
                 "needs 0 <= trackToTrackSeek <= fullStrokeSeek")
+            try checkDuration(h.fullStrokeSeek, "device.hdd.fullStrokeSeek")
         }
         if case .fixed(let cpu) = i.target {
             try check(
@@ -151,7 +177,7 @@ struct Compiler {
         }
         for (n, r) in scenario.rings.enumerated() {
             try check(r.entries >= 1 && r.entries <= 32_768, "rings[\(n)].entries", "must lie in 1...32768")
-            try check(r.sqThreadIdle.nanoseconds >= 0, "rings[\(n)].sqThreadIdle", "cannot be negative")
+            try checkDuration(r.sqThreadIdle, "rings[\(n)].sqThreadIdle")
             if let w = r.maxWorkers { try check(w >= 1, "rings[\(n)].maxWorkers", "must be at least 1") }
             try check(
                 !scenario.rings[..<n].contains { $0.name == r.name }, "rings[\(n)].name", "a second ring named '\(r.name)'")
@@ -169,7 +195,10 @@ struct Compiler {
                 "a second thread named '\(t.name)'")
         }
         if let s = scenario.stop.afterIOs { try check(s >= 1, "stop.ios", "must be at least 1") }
-        if let s = scenario.stop.afterTime { try check(s.nanoseconds > 0, "stop.time", "must be positive") }
+        if let s = scenario.stop.afterTime {
+            try check(s.nanoseconds > 0, "stop.time", "must be positive")
+            try checkDuration(s, "stop.time")
+        }
     }
 
     mutating func compile(_ spec: ThreadSpec) throws(SimulationError) -> CompiledProgram {
@@ -238,7 +267,7 @@ struct Compiler {
                 if io.sizeBytes > spec.sizeBytes {
                     throw fail("an IO of \(io.sizeBytes) bytes does not fit in '\(spec.name)' (\(spec.sizeBytes) bytes)")
                 }
-                if case .fixed(let off) = io.offset, off < 0 || off + io.sizeBytes > spec.sizeBytes {
+                if case .fixed(let off) = io.offset, off < 0 || off > spec.sizeBytes - io.sizeBytes {
                     throw fail("offset \(off) + \(io.sizeBytes) bytes lies outside '\(spec.name)' (\(spec.sizeBytes) bytes)")
                 }
                 var notice = NoticeKind.statusOnly
@@ -276,6 +305,9 @@ struct Compiler {
                 add(.waitEvent(slot: try requestSlot(name)), "waitEvent")
             case .alertableWait(let timeout):
                 if let t = timeout, t.nanoseconds < 0 { throw fail("a timeout cannot be negative") }
+                if let t = timeout, t > .longest {
+                    throw fail("a timeout of \(t.nanoseconds)ns is beyond the longest duration the model takes (about 13 days)")
+                }
                 add(.alertableWait(timeoutNanoseconds: timeout?.nanoseconds ?? -1), "alertableWait")
             case .dequeue(let port):
                 add(.dequeue(port: try portIndex(port)), "dequeue")

@@ -122,14 +122,32 @@ public struct DeviceConfig: Sendable, Equatable {
     /// Whether the driver has polled queues (IORING_SETUP_IOPOLL needs them: nvme.poll_queues > 0). The
     /// virtio-blk disk here has none: fio's --hipri fails with EOPNOTSUPP (baseline).
     public var pollQueues: Bool = false
-    /// The device signals the requests of one submission batch (one doorbell / virtio kick) together, when
-    /// the last of them is done, as a VMM thread that serves a virtqueue pass and notifies the guest once
-    /// (Firecracker's block device). With `InterruptConfig.suppressWhileServicing`, this is what makes
-    /// interrupts per IO fall with the queue depth on this machine (baseline: 1.0 at QD1, 0.3 at 4, 0.2 at 16,
-    /// 0.1 at 64).
-    public var completionBatching: Bool = false
+    /// How the device groups the completions it signals (see `CompletionBatching`). With
+    /// `InterruptConfig.suppressWhileServicing`, batching is what makes interrupts per IO fall with the queue
+    /// depth on this machine (baseline: 1.0 at QD1, 0.3 at 4, 0.2 at 16, 0.1 at 64).
+    public var completionBatching: CompletionBatching = .none
+    /// With `CompletionBatching.pass`: the time the device takes to take each request of a pass before it can
+    /// be served (a VMM thread popping the descriptor and issuing it to the host, one after another), so the
+    /// k-th request of a pass starts no earlier than k of these after the pass began. Default 0; `iosim
+    /// calibrate` fits it with `channels` to the IOPS measured at each queue depth.
+    public var passDispatch: SimDuration = .zero
 
     public init() {}
+}
+
+/// How a device groups completions before it signals them.
+public enum CompletionBatching: String, Sendable, Equatable, CaseIterable {
+    /// Each request signals its own completion when it is done (NVMe with one interrupt per completion).
+    case none
+    /// The requests of one submission batch (one doorbell / virtio kick) are signalled together, when the
+    /// last of them is done.
+    case submission
+    /// The device works in passes, as a VMM thread serving a virtqueue does (Firecracker's block device):
+    /// a pass takes every request waiting when it starts, serves them (`channels` at a time) and signals
+    /// them together when the last is done; requests that arrive during a pass wait for the next one, which
+    /// starts as soon as this one ends. In a closed loop at depth q the requests settle into a few groups
+    /// that take turns, so interrupts per IO fall roughly as 1/q to 2/q.
+    case pass
 }
 
 /// Where an interrupt is handled.

@@ -120,7 +120,7 @@ extension World {
 
     func makeResult(end: Int64, engine: Engine) -> SimulationResult {
         let ledger = closedLedger(at: end)
-        let blockedArea = blockedOnIOArea + Int64(blockedOnIO) * (end - blockedOnIOSince)
+        let blockedArea = blockedOnIOArea + Double(blockedOnIO) * Double(end - blockedOnIOSince)
         var perCPU: [CPUTime] = []
         var total = CPUTime()
         let n = CPUCategory.allCases.count

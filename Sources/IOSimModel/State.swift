@@ -168,6 +168,8 @@ struct RequestState {
     var kickLeader: Int32 = -1
     var kickRemaining: Int32 = 0
     var kickDoneHead: Int32 = -1
+    /// With pass batching: when the device's pass has taken the request (its dispatch done), in ns.
+    var passTaken: Int64 = 0
     var next: Int32 = -1
     var inUse = false
 }
@@ -206,6 +208,12 @@ struct DeviceState {
     var deviceQueue = RingBuffer(capacity: 16)
     var accepted = 0
     var inService = 0
+    /// `CompletionBatching.pass`: members of the current pass not yet in service, members still in service,
+    /// the finished ones (linked through `RequestState.next`, newest first), and whether a pass is open.
+    var passWaiting = RingBuffer(capacity: 16)
+    var passUnfinished = 0
+    var passDoneHead: Int32 = -1
+    var passOpen = false
     var headPosition: Int64 = 0
     var rng: SeededGenerator
     var roundRobin = 0

@@ -29,6 +29,17 @@ extension World {
     mutating func accept(_ r: Int32, engine: inout Engine) {
         device.accepted += 1
         requests[Int(r)].accepted = now
+        if scenario.device.completionBatching == .pass {
+            // Waits for the next pass. An idle device starts one after the submitting code's other work at
+            // this instant (threads' bursts come before timers), so one doorbell's requests share a pass.
+            device.deviceQueue.append(r)
+            if !device.passOpen {
+                device.passOpen = true
+                engine.schedule(
+                    after: .zero, priority: Priority.timer, kind: EventKind.passStart.rawValue, target: 0)
+            }
+            return
+        }
         if device.inService < scenario.device.channels {
             startService(r, engine: &engine)
         } else {
@@ -43,6 +54,8 @@ extension World {
         let d = scenario.device
         device.inService += 1
         let size = requests[ri].sizeBytes
+        // With pass batching, the channel waits until the pass has taken the request.
+        let dispatchWait = max(0, requests[ri].passTaken - now)
         var service: Int64
         if requests[ri].direction == .write {
             service = writeLatency.sample(&device.rng, distributions)
@@ -82,12 +95,29 @@ extension World {
             narrate(r, step: 5, cpu: -1, actor: "device", text)
         }
         if tracer != nil {
-            trace(.deviceService(io: requests[ri].number, start: at, end: at + .nanoseconds(service)))
+            let start = at + .nanoseconds(dispatchWait)
+            trace(.deviceService(io: requests[ri].number, start: start, end: start + .nanoseconds(service)))
             trace(.counter(name: "deviceQueue", value: device.accepted, at: at))
         }
         engine.schedule(
-            after: .nanoseconds(service), priority: Priority.hardware, kind: EventKind.deviceDone.rawValue,
+            after: .nanoseconds(dispatchWait + service), priority: Priority.hardware, kind: EventKind.deviceDone.rawValue,
             target: UInt32(r))
+    }
+
+    /// A pass starts: it takes every request waiting in the device and serves `channels` of them at a time.
+    mutating func startPass(engine: inout Engine) {
+        device.passOpen = true
+        var taken = now
+        while let r = device.deviceQueue.popFirst() {
+            taken += passDispatch
+            requests[Int(r)].passTaken = taken
+            device.passUnfinished += 1
+            if device.inService < scenario.device.channels {
+                startService(r, engine: &engine)
+            } else {
+                device.passWaiting.append(r)
+            }
+        }
     }
 
     mutating func deviceFinished(_ r: Int32, engine: inout Engine) {
@@ -96,17 +126,52 @@ extension World {
         device.accepted -= 1
         requests[ri].deviceDone = now
         trace(.counter(name: "deviceQueue", value: device.accepted, at: at))
+        if scenario.device.completionBatching == .pass {
+            passMemberFinished(r, engine: &engine)
+            return
+        }
         if let next = device.deviceQueue.popFirst() { startService(next, engine: &engine) }
         if device.accepted < scenario.device.queueDepth, let next = device.driverQueue.popFirst() {
             accept(next, engine: &engine)
         }
-        if requests[ri].polled {  // IOPOLL: no interrupt; it waits in the poll queue for a poller
-            let g = Int(requests[ri].ring)
-            rings[g].polled.append(r)
-            if rings[g].ownerWaiting && threads[Int(rings[g].owner)].spinning {
-                setOwnerWaiting(g, false)
-                endSpin(rings[g].owner, engine: &engine)
-            }
+        signalDone(r, engine: &engine)
+    }
+
+    /// `CompletionBatching.pass`: the request joins its pass's finished ones; the last one ends the pass,
+    /// which signals them all and starts the next pass if requests arrived meanwhile.
+    mutating func passMemberFinished(_ r: Int32, engine: inout Engine) {
+        if let next = device.passWaiting.popFirst() { startService(next, engine: &engine) }
+        if device.accepted < scenario.device.queueDepth, let next = device.driverQueue.popFirst() {
+            accept(next, engine: &engine)
+        }
+        requests[Int(r)].next = device.passDoneHead
+        device.passDoneHead = r
+        device.passUnfinished -= 1
+        if device.passUnfinished > 0 { return }
+        let members = finishedInOrder(newestFirst: device.passDoneHead)
+        device.passDoneHead = -1
+        device.passOpen = false
+        signalDone(together: members, "with its pass", engine: &engine)
+        if !device.deviceQueue.isEmpty { startPass(engine: &engine) }
+    }
+
+    /// The requests of a list linked through `RequestState.next`, newest first, in the order they finished.
+    func finishedInOrder(newestFirst head: Int32) -> [Int32] {
+        var members: [Int32] = []
+        var m = head
+        while m >= 0 {
+            members.append(m)
+            m = requests[Int(m)].next
+        }
+        return members.reversed()
+    }
+
+    /// The device is done with `r`: IOPOLL requests wait for a poller; others are signalled (held until the
+    /// whole submission batch is done with `CompletionBatching.submission`).
+    mutating func signalDone(_ r: Int32, engine: inout Engine) {
+        let ri = Int(r)
+        if requests[ri].polled {
+            waitForPoller(r, engine: &engine)
             return
         }
         let leader = requests[ri].kickLeader
@@ -116,19 +181,9 @@ extension World {
             requests[li].kickDoneHead = r
             requests[li].kickRemaining -= 1
             if requests[li].kickRemaining > 0 { return }
-            var members: [Int32] = []
-            var m = requests[li].kickDoneHead
-            while m >= 0 {
-                members.append(m)
-                m = requests[Int(m)].next
-            }
-            for (k, member) in members.reversed().enumerated() {
-                requests[Int(member)].kickLeader = -1
-                if requests[Int(member)].number == narrateNumber {
-                    narrate(member, step: 6, cpu: -1, actor: "device", "finishes IO \(narrateNumber) with its batch and signals completion")
-                }
-                signalCompletion(member, raiseNow: k == members.count - 1, engine: &engine)
-            }
+            let members = finishedInOrder(newestFirst: requests[li].kickDoneHead)
+            for member in members { requests[Int(member)].kickLeader = -1 }
+            signalDone(together: members, "with its batch", engine: &engine)
             return
         }
         if requests[ri].number == narrateNumber {
@@ -137,10 +192,53 @@ extension World {
         signalCompletion(r, engine: &engine)
     }
 
+    /// Requests the device finished as a group: polled ones wait for a poller, the others are signalled together.
+    mutating func signalDone(together members: [Int32], _ how: String, engine: inout Engine) {
+        var signalled: [Int32] = []
+        signalled.reserveCapacity(members.count)
+        for member in members {
+            if requests[Int(member)].number == narrateNumber {
+                narrate(member, step: 6, cpu: -1, actor: "device", "finishes IO \(narrateNumber) \(how) and signals completion")
+            }
+            if requests[Int(member)].polled {
+                waitForPoller(member, engine: &engine)
+            } else {
+                signalled.append(member)
+            }
+        }
+        signalCompletions(together: signalled, engine: &engine)
+    }
+
+    /// IOPOLL: no interrupt; the request waits in its ring's poll queue for a poller.
+    mutating func waitForPoller(_ r: Int32, engine: inout Engine) {
+        let g = Int(requests[Int(r)].ring)
+        rings[g].polled.append(r)
+        if rings[g].ownerWaiting && threads[Int(rings[g].owner)].spinning {
+            setOwnerWaiting(g, false)
+            endSpin(rings[g].owner, engine: &engine)
+        }
+    }
+
     // MARK: - Interrupt controller
 
     /// Queues the completion on its vector; raises the interrupt now, or when coalescing says so.
-    mutating func signalCompletion(_ r: Int32, raiseNow: Bool = true, engine: inout Engine) {
+    mutating func signalCompletion(_ r: Int32, engine: inout Engine) {
+        if let v = queueCompletion(r) { vectorHasCompletions(v, engine: &engine) }
+    }
+
+    /// Signals requests that complete together (a submission batch or a pass): each vector they reach raises
+    /// at most one interrupt for them, after all are queued.
+    mutating func signalCompletions(together members: [Int32], engine: inout Engine) {
+        var vectorsReached: [Int] = []
+        for r in members {
+            if let v = queueCompletion(r), !vectorsReached.contains(v) { vectorsReached.append(v) }
+        }
+        for v in vectorsReached { vectorHasCompletions(v, engine: &engine) }
+    }
+
+    /// Puts the completion on the queue of its vector and returns the vector, or nil when it joined a batch
+    /// the driver is already draining.
+    mutating func queueCompletion(_ r: Int32) -> Int? {
         let v: Int
         switch scenario.interrupts.target {
         case .fixed(let cpu): v = cpu
@@ -156,12 +254,16 @@ extension World {
             cpus[v].batchTail = r
             requests[Int(r)].isrStart = now
             trace(.ioInterrupt(io: requests[Int(r)].number, cpu: v, at: at))
-            return
+            return nil
         }
         if vectors[v].tail >= 0 { requests[Int(vectors[v].tail)].next = r } else { vectors[v].head = r }
         vectors[v].tail = r
         vectors[v].count += 1
-        if !raiseNow { return }  // more of its batch follow at this instant
+        return v
+    }
+
+    /// Raises vector `v`'s interrupt now, or arms the coalescing timer.
+    mutating func vectorHasCompletions(_ v: Int, engine: inout Engine) {
         // NVMe feature 08h: coalesce only when both the count threshold and the time are set.
         let coalescing = coalesceCount > 1 && coalesceTime > 0
         if !coalescing || vectors[v].count >= coalesceCount {

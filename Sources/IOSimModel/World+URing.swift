@@ -120,7 +120,7 @@ extension World {
 
     /// Unplugs: the driver takes every request built in this batch (after the one doorbell).
     mutating func unplug(ring g: Int, from t: Int32, engine: inout Engine) {
-        if scenario.device.completionBatching {
+        if scenario.device.completionBatching == .submission {
             let toDevice = rings[g].plugged.elements.filter { !requests[Int($0)].punted && !requests[Int($0)].synchronous }
             if let leader = toDevice.first {
                 for r in toDevice { requests[Int(r)].kickLeader = leader }

@@ -25,6 +25,7 @@ import IOSimEngine
 
 enum EventKind: UInt32 {
     case burstEnd, threadReady, timer, deviceDone, interruptArrive, isrDone, deferredDone, coalesceTimer, sliceEnd
+    case passStart
 }
 
 /// Tie rule among events at the same nanosecond (lower first): hardware (a device finishing) before the
@@ -74,6 +75,7 @@ struct World: EventHandler {
     let deliveryLatency: Int64
     let coalesceCount: Int
     let coalesceTime: Int64
+    let passDispatch: Int64
     let narrateNumber: Int64
 
     var threads = UnsafeTable<ThreadState>()
@@ -106,7 +108,11 @@ struct World: EventHandler {
     /// guard could trip.
     var instancesPerSpec: [Int] = []
     var blockedOnIO = 0
-    var blockedOnIOArea: Int64 = 0
+    /// Threads blocked on IO, integrated over time (thread-ns); a Double so a million threads over the
+    /// longest run cannot overflow (exact below 2^53, beyond any ordinary run).
+    var blockedOnIOArea: Double = 0
+    /// `runOn` calls in progress on the stack (see there).
+    var nestedDispatches = 0
     var blockedOnIOSince: Int64 = 0
     var attachedShareSum = 0.0
     var attachedShareCount: Int64 = 0
@@ -189,6 +195,7 @@ struct World: EventHandler {
         deliveryLatency = i.deliveryLatency.nanoseconds
         coalesceCount = i.coalesceCount
         coalesceTime = i.coalesceTime.nanoseconds
+        passDispatch = scenario.device.passDispatch.nanoseconds
         narrateNumber = Int64(scenario.narrateIO ?? -1)
         cpus = UnsafeTable(repeating: CPUState(), count: m.cpuCount)
         vectors = UnsafeTable(repeating: VectorState(), count: m.cpuCount)
@@ -243,6 +250,10 @@ struct World: EventHandler {
     // MARK: - Event dispatch
 
     mutating func handle(_ event: Event, engine: inout Engine) {
+        if event.time > World.horizon {
+            passedHorizon()
+            return
+        }
         now = event.time
         switch EventKind(rawValue: event.kind)! {
         case .burstEnd:
@@ -270,11 +281,26 @@ struct World: EventHandler {
             }
         case .sliceEnd:
             sliceEnded(cpu: Int(event.target), generation: event.generation, engine: &engine)
+        case .passStart:
+            startPass(engine: &engine)
         }
     }
 
     mutating func stop(engine: inout Engine) {
         stopReached = true
+        finishedAt = now
+    }
+
+    static let horizon = SimInstant.horizon.nanosecondsSinceStart
+
+    /// The next event lies beyond the longest run the model takes; every duration is at most
+    /// `SimDuration.longest`, so computing that instant did not overflow.
+    mutating func passedHorizon() {
+        failure = SimulationError(
+            .invalidConfiguration, subject: "at \(World.formatNs(now))",
+            message: "the run would go past \(World.horizon)ns of virtual time (about 13 days), the longest the model "
+                + "takes; shorten it (stop.time, fewer repeats, shorter durations or larger bandwidths)")
+        failed = true
         finishedAt = now
     }
 
@@ -343,12 +369,17 @@ struct World: EventHandler {
             trace(.counter(name: "runnable", value: runQueue.count, at: at))
         }
         if runQueue.count > 0 && timeSlice > 0 { armSlice(cpu: c, engine: &engine) }
-        if contextSwitchCost > 0 {
+        // A free switch resumes the thread at once, unless dispatches already nest here: threads that hand
+        // work to each other on one CPU with nothing costing time would recurse without bound, so past a few
+        // levels the switch becomes a zero-length event.
+        if contextSwitchCost > 0 || nestedDispatches >= 16 {
             threads[ti].burstIsSwitch = true
             startBurst(t, .contextSwitch, contextSwitchCost, engine: &engine)
             return
         }
+        nestedDispatches += 1
         resumeAfterSwitch(t, engine: &engine)
+        nestedDispatches -= 1
     }
 
     mutating func resumeAfterSwitch(_ t: Int32, engine: inout Engine) {
@@ -509,7 +540,7 @@ struct World: EventHandler {
     }
 
     @inline(__always) mutating func noteBlockedOnIO(_ delta: Int) {
-        blockedOnIOArea &+= Int64(blockedOnIO) &* (now &- blockedOnIOSince)
+        blockedOnIOArea += Double(blockedOnIO) * Double(now &- blockedOnIOSince)
         blockedOnIOSince = now
         blockedOnIO += delta
     }

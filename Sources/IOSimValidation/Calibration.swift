@@ -278,7 +278,7 @@ extension Calibration {
         // off while it drains); false otherwise, and when the disk's interrupt lines could not be found.
         if let perIO = median(FigureName.interrupts(depth: 16)) {
             let batching = perIO < batchingThreshold
-            device.completionBatching = batching
+            device.completionBatching = batching ? .pass : .none
             interrupts.suppressWhileServicing = batching
         }
         // Not measured, defaults kept: pollQueues, capacity, transfer (DMA), hdd; interrupt delivery, isr,
@@ -410,9 +410,10 @@ extension Calibration {
             let irq16 = FigureName.interrupts(depth: 16)
             let batching = figure(irq16) == nil
                 ? notMeasured + " (the disk's interrupt lines were not found)"
-                : "\(describe(irq16)) \(d.completionBatching ? "<" : ">=") 0.6: "
-                    + (d.completionBatching ? "completions batched as virtio does" : "one interrupt per completion")
-            entry("completionBatching", "\(d.completionBatching)", batching)
+                : "\(describe(irq16)) \(d.completionBatching != .none ? "<" : ">=") 0.6: "
+                    + (d.completionBatching != .none
+                        ? "completions signalled per pass as virtio's VMM does" : "one interrupt per completion")
+            entry("completionBatching", quoted(d.completionBatching.rawValue), batching)
             entry("capacity", quoted(Units.formatSize(bytes: d.capacityBytes)), notMeasured)
             switch d.transfer {
             case .dma:

@@ -19,11 +19,6 @@
 // - a scenario this shard already ran (the same `Scenario` after the guards, its name aside) is not run again:
 //   the simulator is deterministic, and most mutations that still load change only a comment, a name or an
 //   expect key;
-// - scenarios the model is known to trap on are loaded but not run (`Fuzz.knownTrap`): a duration parameter
-//   above `maxDuration` (virtual-time overflow near Int64.max, exponential draws that do not fit an Int64), a
-//   fixed offset whose offset + size overflows an Int64 (the compiler's range check), and threads handing
-//   packets to each other on one CPU with free switches, wake-ups and syscalls (unbounded recursion). These
-//   are reported to the model's owners; `knownModelTraps` below holds the reproducers, disabled until fixed.
 // Every `runEvery`-th (8th) iteration, a scenario that ran within the budget is run again with
 // `Simulator.run()`, the path `iosim run` takes.
 // `IOSIM_FUZZ_ITERATIONS=N` and `IOSIM_FUZZ_US=MICROSECONDS` change the count and the virtual-time cap for a
@@ -48,7 +43,6 @@ private enum Fuzz {
     static let maxCPUs = 8
     static let maxRepeat = 16
     static let maxEvents = 4_000
-    static let maxDuration: Int64 = 1_000_000_000_000_000  // 10^15 ns, 11.6 days
     /// Every this many iterations, a scenario that ran is also run with `Simulator.run()`.
     static let runEvery = 8
 
@@ -61,13 +55,14 @@ private enum Fuzz {
     /// The real scenario files (partials included), as (absolute path, bytes, bytes without comments and
     /// indentation), sorted by path. Most iterations mutate the compact text: the same scenario in about a third
     /// of the bytes, so the reader's time goes to more scenarios (the reader's own fuzz test covers comments).
-    static let corpus: [(path: String, bytes: [UInt8], stripped: [UInt8])] = {
+    static let corpus: [(path: String, bytes: [UInt8], stripped: [UInt8], literals: Literals, strippedLiterals: Literals)] = {
         let dir = root + "/Scenarios"
         let names = ((FileManager.default.enumerator(atPath: dir)?.allObjects as? [String]) ?? [])
             .filter { $0.hasSuffix(".json5") }.sorted()
         return names.compactMap { name in
             FileManager.default.contents(atPath: dir + "/" + name).map {
-                (dir + "/" + name, [UInt8]($0), withoutComments([UInt8]($0)))
+                let bytes = [UInt8]($0), stripped = withoutComments(bytes)
+                return (dir + "/" + name, bytes, stripped, literals(bytes), literals(stripped))
             }
         }
     }()
@@ -172,16 +167,23 @@ private enum Fuzz {
         let source = corpus[Int(g.nextInt(below: UInt64(corpus.count)))]
         let withComments = g.nextInt(below: 8) == 0
         var bytes = withComments ? source.bytes : source.stripped
+        // The literals of the unchanged text are known; after the first mutation they are found again.
+        var known: Literals? = withComments ? source.literals : source.strippedLiterals
         var log: [String] = [withComments ? "with comments" : "without comments"]
         let count = 1 + Int(g.nextInt(below: 4))
-        for _ in 0..<count { log.append(mutate(&bytes, &g)) }
+        for _ in 0..<count {
+            log.append(mutate(&bytes, &g, known: known))
+            known = nil
+        }
         return (source.path, bytes, log)
     }
 
     static func below(_ n: Int, _ g: inout SeededGenerator) -> Int { n <= 0 ? 0 : Int(g.nextInt(below: UInt64(n))) }
 
     /// Ranges of number literals and of string literals (with their quotes) in `bytes`, found by a rough scan.
-    static func literals(_ bytes: [UInt8]) -> (numbers: [Range<Int>], strings: [Range<Int>]) {
+    typealias Literals = (numbers: [Range<Int>], strings: [Range<Int>])
+
+    static func literals(_ bytes: [UInt8]) -> Literals {
         var numbers: [Range<Int>] = [], strings: [Range<Int>] = []
         var i = 0
         while i < bytes.count {
@@ -213,7 +215,7 @@ private enum Fuzz {
     }
 
     /// One mutation of `bytes`; returns what it did (for the failure message).
-    static func mutate(_ bytes: inout [UInt8], _ g: inout SeededGenerator) -> String {
+    static func mutate(_ bytes: inout [UInt8], _ g: inout SeededGenerator, known: Literals? = nil) -> String {
         let n = bytes.count
         let at = below(n + 1, &g)
         switch below(14, &g) {
@@ -233,19 +235,19 @@ private enum Fuzz {
             bytes.removeSubrange(at..<n)
             return "truncate at \(at)"
         case 4:  // deep nesting at a random place
-            let depth = [8, 17, 30, 63, 64, 65, 200, 5000][below(8, &g)]
+            let depth = [8, 17, 30, 63, 64, 65, 200, 1000][below(8, &g)]
             let kind = below(3, &g)
             bytes.insert(contentsOf: Array(nesting(depth, kind: kind).utf8), at: at)
             return "nesting kind \(kind) depth \(depth) at \(at)"
         case 5, 6:  // replace a number literal
-            let ranges = literals(bytes).numbers
+            let ranges = (known ?? literals(bytes)).numbers
             guard !ranges.isEmpty else { return "no number" }
             let r = ranges[below(ranges.count, &g)]
             let s = numbers[below(numbers.count, &g)]
             bytes.replaceSubrange(r, with: Array(s.utf8))
             return "number at \(r.lowerBound) -> \(s)"
         case 7, 8:  // replace a string literal
-            let ranges = literals(bytes).strings
+            let ranges = (known ?? literals(bytes)).strings
             guard !ranges.isEmpty else { return "no string" }
             let r = ranges[below(ranges.count, &g)]
             let s = strings[below(strings.count, &g)]
@@ -291,75 +293,6 @@ private enum Fuzz {
         }
     }
 
-    /// The largest value a distribution can draw (roughly: 40 means for an exponential, 10 sd above a normal).
-    static func largest(_ d: Distribution) -> Double {
-        switch d {
-        case .constant(let v): return Double(v)
-        case .uniform(_, let b): return Double(b)
-        case .exponential(let m): return Double(m) * 40
-        case .normal(let m, let sd): return Double(m) + 10 * Double(sd)
-        case .logNormal(let m, _): return Double(m)  // clamped by the sampler
-        case .empirical(let points): return Double(points.map(\.value).max() ?? 0)
-        }
-    }
-
-    static func largest(_ ops: [IOSimModel.Operation]) -> Double {
-        var top = 0.0
-        for op in ops {
-            switch op {
-            case .compute(let d), .sleep(let d): top = max(top, largest(d))
-            case .alertableWait(let t): top = max(top, Double(t?.nanoseconds ?? 0))
-            case .io(let io):
-                if case .completionRoutine(let cost) = io.notice { top = max(top, largest(cost)) }
-            case .repeatCount(_, let body), .repeatForever(let body), .untilComplete(_, let body): top = max(top, largest(body))
-            default: break
-            }
-        }
-        return top
-    }
-
-    /// The largest duration parameter anywhere in the scenario, in nanoseconds.
-    static func largestDuration(_ s: Scenario) -> Double {
-        var values: [Double] = [
-            s.machine.contextSwitch, s.machine.wakeupLatency, s.machine.timeSlice, s.machine.threadCreate,
-            s.kernel.syscallEntry, s.kernel.syscallExit, s.kernel.requestCreate, s.kernel.driverSubmit, s.kernel.pollCheck,
-            s.kernel.openFile, s.interrupts.deliveryLatency, s.interrupts.isr, s.interrupts.deferredPerRequest,
-            s.interrupts.coalesceTime,
-        ].map { Double($0.nanoseconds) }
-        values.append(largest(s.device.readLatency))
-        if let w = s.device.writeLatency { values.append(largest(w)) }
-        if let h = s.device.hdd { values += [Double(h.fullStrokeSeek.nanoseconds), Double(h.trackToTrackSeek.nanoseconds)] }
-        for t in s.threads { values.append(largest(t.program)) }
-        return values.max() ?? 0
-    }
-
-    /// The largest fixed offset plus size of an IO in `ops`, as a Double (no overflow).
-    static func largestOffsetEnd(_ ops: [IOSimModel.Operation]) -> Double {
-        var top = 0.0
-        for op in ops {
-            switch op {
-            case .io(let io): if case .fixed(let off) = io.offset { top = max(top, Double(off) + Double(io.sizeBytes)) }
-            case .repeatCount(_, let body), .repeatForever(let body), .untilComplete(_, let body): top = max(top, largestOffsetEnd(body))
-            default: break
-            }
-        }
-        return top
-    }
-
-    /// Whether the scenario holds an input the model is known to trap on (reported; see `knownModelTraps`).
-    static func knownTrap(_ s: Scenario) -> Bool {
-        if largestDuration(s) > Double(maxDuration) { return true }
-        if s.threads.contains(where: { largestOffsetEnd($0.program) > 9.2e18 }) { return true }
-        // One CPU, and a thread switch, a wake-up and a syscall that all cost nothing: threads handing packets
-        // to each other recurse in the model without an event between them, until the stack overflows.
-        if s.machine.cpuCount == 1 && s.machine.contextSwitch == .zero && s.machine.wakeupLatency == .zero
-            && s.kernel.syscallEntry == .zero && s.kernel.syscallExit == .zero && !s.ports.isEmpty
-        {
-            return true
-        }
-        return false
-    }
-
     /// The scenario with the guards applied.
     static func guarded(_ scenario: Scenario) -> Scenario {
         var s = scenario
@@ -375,7 +308,7 @@ private enum Fuzz {
     // MARK: One iteration
 
     enum Outcome: String, CaseIterable {
-        case loadError, simulationError, result, denseRun, skippedKnownTrap, alreadyRun
+        case loadError, simulationError, result, denseRun, alreadyRun
     }
 
     /// Runs one text through the loader and the runner; returns the outcome, or a problem (a failed assertion).
@@ -408,7 +341,6 @@ private enum Fuzz {
             if e.message.isEmpty { return (nil, "an error without a message at \(location)") }
             return (.loadError, nil)
         }
-        if knownTrap(file.scenario) { return (.skippedKnownTrap, nil) }
         let scenario = guarded(file.scenario)
         let simStart = threadCPUSeconds()
         defer { simSeconds += threadCPUSeconds() - simStart }
@@ -496,7 +428,7 @@ private func installCrashReporter() {
     /// The corpus is there, and loads and runs unmutated (with the guards).
     @Test func corpusRuns() {
         #expect(Fuzz.corpus.count >= 20)
-        for (path, bytes, _) in Fuzz.corpus where !(path as NSString).lastPathComponent.hasPrefix("_") {
+        for (path, bytes, _, _, _) in Fuzz.corpus where !(path as NSString).lastPathComponent.hasPrefix("_") {
             var seen = Set<String>()
             var seconds = 0.0
             let (outcome, problem) = Fuzz.check(path: path, bytes: bytes, seen: &seen, simSeconds: &seconds)
@@ -566,30 +498,53 @@ private func installCrashReporter() {
         #expect(problem == nil)
     }
 
-    /// Inputs the model traps on (reported; not fixed here, as Sources/IOSimModel belongs to others): each must
-    /// give a result or a `SimulationError`. Enable once the model checks virtual-time overflow.
-    @Test(.disabled("the model traps on these (arithmetic overflow / Double to Int64); see the report"))
-    func knownModelTraps() throws {
+    /// Inputs the model once trapped on (virtual-time overflow, an unclamped draw, an offset overflow, unbounded
+    /// recursion): each now ends in a typed error that says why, run the way `iosim run` runs them.
+    @Test func extremeInputsEndInErrorsNotTraps() throws {
         let texts = [
-            // Virtual time past 2^62 ns: overflow in the result's time-weighted census (Simulator.makeResult).
+            // A sleep past 2^62 ns (it overflowed the time-weighted census).
             #"{ threads: [{ name: "m", program: [{ sleep: "4611686019s" }] }] }"#,
-            // elapsed x 2 CPUs past Int64.max: overflow in CPUTime.total.
+            // A compute whose elapsed x 2 CPUs passes Int64.max (it overflowed the CPU total).
             #"{ threads: [{ name: "m", program: [{ compute: "9000000000s" }] }] }"#,
-            // An exponential draw beyond Int64.max ns (seed 5): Distribution.sample converts without clamping.
+            // An exponential whose draws pass Int64.max ns (seed 5; the conversion trapped).
             #"{ seed: 5, threads: [{ name: "m", program: [{ compute: { exponential: "9000000000s" } }] }], stop: { time: "1ms" } }"#,
-            // A transfer of 16 GiB at 1 B/s: 1.7e19 ns.
+            // A transfer of 16 GiB at 1 B/s: 1.7e19 ns, past the horizon.
             #"{ files: [{ name: "d", size: "16GiB" }], device: { bandwidth: "1B/s" }, threads: [{ name: "m", program: [{ read: "d", size: "16GiB" }] }] }"#,
-            // Coalescing timer near Int64.max.
+            // A coalescing timer near Int64.max.
             #"{ interrupts: { coalesceCount: 8, coalesceTime: "5000000000s" }, files: [{ name: "d", size: 4096 }], threads: [{ name: "m", program: [{ read: "d", size: 512 }] }] }"#,
-            // offset + size overflows in the compiler's check that the IO lies inside the file (Compiler.swift).
+            // offset + size past Int64.max (the compiler's range check overflowed).
             #"{ files: [{ name: "d", size: "64KiB" }], threads: [{ name: "m", program: [{ read: "d", size: 4096, offset: 0x7FFFFFFFFFFFFFFF }] }] }"#,
-            // One CPU, free switches, wake-ups and syscalls: two threads handing packets back and forth recurse
-            // (World.block -> leaveCPU -> runOn -> runThread -> postPacket -> wake -> ...) until the stack overflows.
+            // One CPU, free switches, wake-ups and syscalls: two threads handing packets back and forth recursed
+            // (block -> leaveCPU -> runOn -> runThread -> post -> wake -> ...) until the stack overflowed.
             #"{ machine: { cpus: 1, contextSwitch: 0, wakeupLatency: 0 }, kernel: { syscallEntry: 0, syscallExit: 0 }, ports: [{ name: "a" }, { name: "b" }], threads: [{ name: "x", program: [{ repeat: 100000, do: [{ post: "b" }, { dequeue: "a" }] }] }, { name: "y", program: [{ repeat: 100000, do: [{ dequeue: "b" }, { post: "a" }] }] }] }"#,
+            // Durations each allowed, whose sum passes the horizon.
+            #"{ threads: [{ name: "m", program: [{ repeat: 100, do: [{ sleep: "1000000s" }] }] }] }"#,
         ]
+        var messages: [String] = []
         for text in texts {
             let scenario = try ScenarioLoader.load(text: text, path: "trap.json5").scenario
-            do { _ = try Simulator(scenario).run() } catch { _ = error.description }
+            let error = #expect(throws: SimulationError.self, "\(text)") { try Simulator(scenario).run() }
+            messages.append(error?.description ?? "")
+        }
+        try #require(messages.count == 8)
+        #expect(messages[0].contains("beyond the longest duration"))  // sleep
+        #expect(messages[1].contains("beyond the longest duration"))  // compute
+        #expect(messages[2].contains("beyond the longest duration"))  // exponential mean
+        #expect(messages[3].contains("would go past"))  // 16 GiB at 1 B/s
+        #expect(messages[4].contains("interrupts.coalesceTime") && messages[4].contains("beyond the longest duration"))
+        #expect(messages[5].contains("lies outside"))  // offset + size past Int64
+        #expect(messages[6].contains("loops without taking any virtual time"))  // ping-pong at zero cost
+        #expect(messages[7].contains("would go past"))
+    }
+
+    /// An exponential whose mean is allowed but whose tail reaches past the longest duration: draws are
+    /// clamped to it, and a run that would then pass the horizon stops with an error.
+    @Test func drawsBeyondTheLongestDurationAreClamped() throws {
+        var g = SeededGenerator(seed: 5)
+        let longest = SimDuration.longest.nanoseconds
+        for _ in 0..<10_000 {
+            let x = Distribution.exponential(mean: longest).sample(&g)
+            #expect(x >= 0 && x <= longest)
         }
     }
 }

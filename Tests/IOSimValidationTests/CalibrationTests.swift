@@ -116,7 +116,7 @@ struct CalibrationFitTests {
         // Little's law at 100k IOPS.
         #expect(report.device.channels == Int((100_000 * (Double(mean) + transfer) / 1e9).rounded()))
         #expect(report.device.queueDepth == 256)
-        #expect(report.device.completionBatching && report.interrupts.suppressWhileServicing)
+        #expect(report.device.completionBatching == .pass && report.interrupts.suppressWhileServicing)
         // Not measured: defaults.
         #expect(report.kernel.requestCreate == KernelConfig().requestCreate)
         #expect(report.kernel.driverSubmit == KernelConfig().driverSubmit)
@@ -140,7 +140,7 @@ struct CalibrationFitTests {
         #expect(report.machine.contextSwitch == .nanoseconds(500))
         #expect(report.machine.wakeupLatency == .zero)
         #expect(report.device.readLatency == .logNormal(mean: 1_000, sigma: 0.45))
-        #expect(!report.device.completionBatching && !report.interrupts.suppressWhileServicing)
+        #expect(report.device.completionBatching == .none && !report.interrupts.suppressWhileServicing)
 
         let empty = Calibration.fit([], cpuCount: 1)
         #expect(empty.machine.contextSwitch == MachineConfig().contextSwitch)
@@ -149,7 +149,7 @@ struct CalibrationFitTests {
         #expect(empty.device.readLatency == DeviceConfig().readLatency)
         #expect(empty.device.bandwidthBytesPerSecond == DeviceConfig().bandwidthBytesPerSecond)
         #expect(empty.device.channels == DeviceConfig().channels)
-        #expect(!empty.device.completionBatching)
+        #expect(empty.device.completionBatching == .none)
         #expect(empty.profileText.contains("not measured"))
     }
 

@@ -94,7 +94,17 @@ enum ScenarioDecoder {
         if let x = f.take("queueDepth") { d.queueDepth = try Read.int(x, f.child("queueDepth"), 1...65_536) }
         if let x = f.take("channels") { d.channels = try Read.int(x, f.child("channels"), 1...65_536) }
         if let x = f.take("pollQueues") { d.pollQueues = try Read.bool(x, f.child("pollQueues")) }
-        if let x = f.take("completionBatching") { d.completionBatching = try Read.bool(x, f.child("completionBatching")) }
+        if let x = f.take("completionBatching") {
+            // true and false stay accepted: they were the key's first values (true meant "submission").
+            if case .bool(let b) = x.kind {
+                d.completionBatching = b ? .submission : .none
+            } else {
+                let names = CompletionBatching.allCases.map(\.rawValue)
+                d.completionBatching = CompletionBatching(
+                    rawValue: try Read.choice(x, f.child("completionBatching"), names))!
+            }
+        }
+        if let x = f.take("passDispatch") { d.passDispatch = try Read.duration(x, f.child("passDispatch")) }
         if let x = f.take("capacity") {
             d.capacityBytes = try Read.size(x, f.child("capacity"))
             if d.capacityBytes <= 0 { throw Read.fail(x, f.child("capacity"), "expected a positive size such as \"1TiB\"") }
