@@ -88,12 +88,30 @@ public struct CalibrationReport: Sendable {
     public var kernel: KernelConfig
     public var device: DeviceConfig
     public var interrupts: InterruptConfig
+    /// How `channels` (and `passDispatch`) were chosen by simulation, when they were (`iosim calibrate` does;
+    /// `Calibration.fit` alone uses Little's law).
+    public var parallelismFit: ParallelismFit? = nil
     /// A scenario-format JSON5 text holding only machine, kernel, device and interrupts keys, with a comment per
     /// value giving the measured figure it came from (median and spread), usable as `extends: "profile.json5"`
     /// and by `iosim validate --profile`. Deterministic formatting given the report.
     public var profileText: String
     /// The figures as a table for people.
     public var table: String
+}
+
+/// The device parallelism chosen by running the model on the calibration's own workload.
+public struct ParallelismFit: Sendable, Equatable {
+    public var channels: Int
+    public var passDispatch: SimDuration
+    /// Per measured queue depth: the measured and the model's IOPS with the chosen values.
+    public var rows: [(depth: Int, measured: Double, modelled: Double)]
+    /// The largest |modelled - measured| / measured over the depths.
+    public var worstError: Double
+
+    public static func == (a: ParallelismFit, b: ParallelismFit) -> Bool {
+        a.channels == b.channels && a.passDispatch == b.passDispatch && a.worstError == b.worstError
+            && a.rows.elementsEqual(b.rows) { $0.depth == $1.depth && $0.measured == $1.measured && $0.modelled == $1.modelled }
+    }
 }
 
 public enum Calibration {
@@ -150,7 +168,10 @@ public enum Calibration {
                 add(FigureName.interrupts(depth: depth), "per IO", device.interruptsPerIO[depth] ?? [])
             }
         }
-        return fit(figures, cpuCount: Int(sysconf(CInt(_SC_NPROCESSORS_ONLN))))
+        // A quick run (tests) searches a small grid: the search runs the model about 500 times on the full one.
+        let grid = options.quick
+            ? ParallelismGrid(channels: [1, 2, 4], dispatches: [.zero, .microseconds(4)]) : ParallelismGrid()
+        return fit(figures, cpuCount: Int(sysconf(CInt(_SC_NPROCESSORS_ONLN))), parallelism: grid)
     }
 
     /// Why io_uring cannot be used here, or nil when it can (a one-entry ring is set up and torn down).
@@ -202,7 +223,7 @@ extension Calibration {
 
     /// Fits the model's parameters to `figures` (looked up by name; a missing figure keeps the default of
     /// the parameters it would set) and formats the report.
-    static func fit(_ figures: [CalibrationFigure], cpuCount: Int) -> CalibrationReport {
+    static func fit(_ figures: [CalibrationFigure], cpuCount: Int, parallelism grid: ParallelismGrid? = nil) -> CalibrationReport {
         func median(_ name: String) -> Double? { figures.first { $0.name == name }?.median }
         var machine = MachineConfig()
         var kernel = KernelConfig()
@@ -284,12 +305,78 @@ extension Calibration {
         // Not measured, defaults kept: pollQueues, capacity, transfer (DMA), hdd; interrupt delivery, isr,
         // deferred (irq and softirq time cannot be told apart per IO from user space), target, coalescing.
 
-        let report = CalibrationReport(
+        // channels and passDispatch, by simulation (`iosim calibrate`): Little's law above ignores how passes
+        // group requests, so the model is run on the measured workload over a grid and the closest is kept.
+        var parallelism: ParallelismFit? = nil
+        let measuredIOPS = FigureName.depths.compactMap { d in median(FigureName.iops(depth: d)).map { (d, $0) } }
+        if let grid, measuredIOPS.count >= 2, latency4K != nil {
+            parallelism = fitParallelism(
+                machine: machine, kernel: kernel, device: device, interrupts: interrupts, measured: measuredIOPS,
+                channels: grid.channels, dispatches: grid.dispatches)
+            if let p = parallelism { device = withParallelism(device, p.channels, p.passDispatch) }
+        }
+
+        var report = CalibrationReport(
             figures: figures, machine: machine, kernel: kernel, device: device, interrupts: interrupts,
             profileText: "", table: table(figures))
+        report.parallelismFit = parallelism
         var result = report
         result.profileText = profile(for: report)
         return result
+    }
+
+    /// The channel counts and pass dispatch times `fitParallelism` tries.
+    struct ParallelismGrid {
+        var channels = Array(1...12)
+        var dispatches: [SimDuration] = [0, 1, 2, 3, 4, 6, 8, 10, 12, 16].map { .microseconds($0) }
+    }
+
+    /// `device` with `channels` and `dispatch`; the read latency's mean gives up the dispatch time, so the
+    /// queue-depth-1 latency the mean was fitted to stays the same (a lone request waits one dispatch).
+    static func withParallelism(_ device: DeviceConfig, _ channels: Int, _ dispatch: SimDuration) -> DeviceConfig {
+        var d = device
+        d.channels = channels
+        d.passDispatch = dispatch
+        if dispatch > .zero, case .logNormal(let mean, let sigma) = device.readLatency {
+            d.readLatency = .logNormal(mean: max(1_000, mean - dispatch.nanoseconds), sigma: sigma)
+        }
+        return d
+    }
+
+    /// Runs the model on the calibration's device workload (4 KiB random O_DIRECT reads through an io_uring set
+    /// up as fio does, at each measured queue depth) for every channel count of `channels` and, when the device
+    /// works in passes, every dispatch time of `dispatches`; keeps the pair whose largest relative IOPS error
+    /// over the depths is smallest (ties: fewer channels, then a shorter dispatch). Deterministic (seed 1).
+    static func fitParallelism(
+        machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig,
+        measured: [(Int, Double)], channels: [Int], dispatches: [SimDuration]
+    ) -> ParallelismFit? {
+        var best: ParallelismFit? = nil
+        let tried = device.completionBatching == .pass ? dispatches : [.zero]
+        for c in channels {
+            for dispatch in tried {
+                var rows: [(depth: Int, measured: Double, modelled: Double)] = []
+                var worst = 0.0
+                for (depth, iops) in measured {
+                    var s = Scenario(name: "calibration QD\(depth)")
+                    s.machine = machine
+                    s.kernel = kernel
+                    s.device = withParallelism(device, c, dispatch)
+                    s.interrupts = interrupts
+                    s.files = [FileSpec(name: "data", sizeBytes: 1 << 30)]
+                    s.rings = [RingSpec(name: "ring", entries: 128, taskRun: .deferred)]
+                    let loop = UringLoop(ring: "ring", file: "data", sizeBytes: 4096, queueDepth: depth, ios: 1_000 + 40 * depth)
+                    s.threads = [ThreadSpec(name: "job", program: [.uring(loop)])]
+                    guard let result = try? Simulator(s).run(), result.iops > 0 else { worst = .infinity; break }
+                    rows.append((depth, iops, result.iops))
+                    worst = max(worst, abs(result.iops - iops) / iops)
+                }
+                if worst < (best?.worstError ?? .infinity) {
+                    best = ParallelismFit(channels: c, passDispatch: dispatch, rows: rows, worstError: worst)
+                }
+            }
+        }
+        return best
     }
 
     /// The model's CPU and interrupt path of one io_uring read at queue depth 1 around the device's service:
@@ -399,13 +486,22 @@ extension Calibration {
                     : "slope between \(describe(FigureName.readLatency(bytes: 4096))) and \(describe(large))")
             entry("queueDepth", "\(d.queueDepth)", "nr_requests of this machine class (baseline.md); not measured")
             let saturated = FigureName.depths.compactMap { figure(FigureName.iops(depth: $0)) }.max { $0.median < $1.median }
-            entry(
-                "channels", "\(d.channels)",
-                saturated == nil || latency4K == nil
-                    ? notMeasured
-                    : "\(describe(saturated!.name)) x the 4KiB service time "
-                        + "\(Units.formatDuration(nanoseconds: Int64((d.readLatency.mean).rounded()) + transfer4K)), "
-                        + "rounded, 1...64")
+            if let p = report.parallelismFit {
+                let rows = p.rows.map { "QD\($0.depth) \(Int($0.modelled.rounded())) vs \(Int($0.measured.rounded()))" }
+                let why = "with passDispatch, the model's closest IOPS over the depths (simulated: "
+                    + rows.joined(separator: ", ") + "; worst \(fixed(p.worstError * 100, 1))%)"
+                entry("channels", "\(d.channels)", why)
+                entry("passDispatch", quoted(duration(d.passDispatch)), "fitted with channels; the latency mean gives it up")
+            } else {
+                entry(
+                    "channels", "\(d.channels)",
+                    saturated == nil || latency4K == nil
+                        ? notMeasured
+                        : "\(describe(saturated!.name)) x the 4KiB service time "
+                            + "\(Units.formatDuration(nanoseconds: Int64((d.readLatency.mean).rounded()) + transfer4K)), "
+                            + "rounded, 1...64")
+                entry("passDispatch", quoted(duration(d.passDispatch)), notMeasured)
+            }
             entry("pollQueues", "\(d.pollQueues)", notMeasured)
             let irq16 = FigureName.interrupts(depth: 16)
             let batching = figure(irq16) == nil

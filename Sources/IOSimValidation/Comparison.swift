@@ -28,6 +28,14 @@ public struct MetricComparison: Sendable, Equatable {
         guard let e = relativeError else { return false }
         return abs(e) <= tolerance
     }
+
+    /// The tolerance as the table shows it: "25%", or "25% or 1" with an absolute slack (in the metric's unit).
+    var allowed: String {
+        let relative = Validation.fixed(tolerance * 100, 0) + "%"
+        if slack == 0 { return relative }
+        let absolute = slack == slack.rounded() ? Validation.fixed(slack, 0) : Validation.fixed(slack, 2)
+        return tolerance == 0 ? "±" + absolute : relative + " or ±" + absolute
+    }
 }
 
 public enum Validation {
@@ -78,14 +86,14 @@ public enum Validation {
     public static func table(_ rows: [MetricComparison], title: String) -> String {
         var lines = [title]
         lines.append(
-            pad("metric", 26, left: true) + pad("predicted", 12) + pad("measured", 12) + pad("error", 9) + pad("allowed", 9)
+            pad("metric", 26, left: true) + pad("predicted", 12) + pad("measured", 12) + pad("error", 9) + pad("allowed", 14)
                 + "  verdict")
         for row in rows {
             let error = row.relativeError.map { fixed($0 * 100, 1) + "%" } ?? "-"
             let unit = row.unit.isEmpty ? "" : " \(row.unit)"
             lines.append(
                 pad(row.name + unit, 26, left: true) + pad(fixed(row.predicted, 2), 12) + pad(fixed(row.measured, 2), 12)
-                    + pad(error, 9) + pad(fixed(row.tolerance * 100, 0) + "%", 9) + "  " + (row.passes ? "ok" : "FAIL"))
+                    + pad(error, 9) + pad(row.allowed, 14) + "  " + (row.passes ? "ok" : "FAIL"))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -306,3 +306,49 @@ struct CalibrationRealTests {
         #expect(!report.table.isEmpty)
     }
 }
+
+@Suite("Device parallelism fitted by simulation")
+struct ParallelismFitTests {
+    /// IOPS made by the model itself with 3 channels and a 4 us pass dispatch: the search over a grid that
+    /// holds them finds them again, with no error at any depth.
+    @Test("the search recovers the channels and dispatch that made the IOPS")
+    func recoversKnownParameters() throws {
+        let base = Calibration.fit(referenceFigures(), cpuCount: 2)
+        #expect(base.device.completionBatching == .pass)
+        var measured: [(Int, Double)] = []
+        for depth in [1, 4, 16] {
+            var s = Scenario(name: "truth")
+            s.machine = base.machine
+            s.kernel = base.kernel
+            s.device = Calibration.withParallelism(base.device, 3, .microseconds(4))
+            s.interrupts = base.interrupts
+            s.files = [FileSpec(name: "data", sizeBytes: 1 << 30)]
+            s.rings = [RingSpec(name: "ring", entries: 128, taskRun: .deferred)]
+            s.threads = [
+                ThreadSpec(
+                    name: "job",
+                    program: [.uring(UringLoop(ring: "ring", file: "data", sizeBytes: 4096, queueDepth: depth, ios: 1_000 + 40 * depth))])
+            ]
+            measured.append((depth, try Simulator(s).run().iops))
+        }
+        let fit = try #require(
+            Calibration.fitParallelism(
+                machine: base.machine, kernel: base.kernel, device: base.device, interrupts: base.interrupts,
+                measured: measured, channels: [2, 3, 4], dispatches: [.zero, .microseconds(4), .microseconds(8)]))
+        #expect(fit.channels == 3)
+        #expect(fit.passDispatch == .microseconds(4))
+        #expect(fit.worstError == 0)
+        #expect(fit.rows.map(\.depth) == [1, 4, 16])
+    }
+
+    /// The dispatch is taken out of the latency mean, so a lone request's time in the device is unchanged.
+    @Test("the latency mean gives up the dispatch")
+    func latencyGivesUpTheDispatch() {
+        var d = DeviceConfig()
+        d.readLatency = .logNormal(mean: 30_000, sigma: 0.45)
+        let with = Calibration.withParallelism(d, 4, .microseconds(6))
+        #expect(with.readLatency == .logNormal(mean: 24_000, sigma: 0.45))
+        #expect(with.channels == 4 && with.passDispatch == .microseconds(6))
+        #expect(Calibration.withParallelism(d, 2, .microseconds(40)).readLatency == .logNormal(mean: 1_000, sigma: 0.45))
+    }
+}
