@@ -126,7 +126,7 @@ public enum Help {
                 Runs the scenario's workload on this machine: the same file size, block size, queue depth,
                 threads and engine (an io_uring loop; blocking pread in one thread; a pool for several). Lays the
                 file out in a new directory inside DIR (default: a new temporary directory), never writes to a
-                file it did not create, and removes what it created on exit, Ctrl-C included. Prints the same
+                file it did not create (the --trace file aside), and removes what it created on exit, Ctrl-C included. Prints the same
                 report keys as run (machine-wide CPU from /proc/stat, the disk's interrupts from
                 /proc/interrupts, latency per IO, the thread census) plus a system section.
 
@@ -136,8 +136,8 @@ public enum Help {
                   --trace FILE      a Chrome trace / Perfetto JSON file of the run: each recorded IO from submission
                                     to completion on a lane per job thread and in-flight slot, IOs in flight, and
                                     the thread census (process, iou-wrk and iou-sqp threads); real microseconds
-                  --trace-ios N     record the first N IOs (default 10,000, at most 1,000,000; about 380 bytes of
-                                    trace and 32 bytes of memory, allocated before the run, per IO)
+                  --trace-ios N     record the first N IOs (default 10,000, at most 1,000,000; per IO 240 to 320
+                                    bytes of trace and 32 bytes of memory allocated before the run)
                   --trace-window A..B   record only IOs issued in this span after the run's start (such as 1s..2s)
                   --quiet           no progress line on stderr (shown for runs longer than ~2 s when stderr is a TTY)
                 Errors (io_uring unavailable, O_DIRECT refused, no space, ...) exit 74 with the likely cause; so

@@ -31,8 +31,10 @@ import IOSimReal
 ///   thread. (Complete events on slot lanes rather than async `b`/`e` pairs: Perfetto draws both, but the
 ///   lanes show the queue depth as rows and keep each IO's slot.)
 ///
-/// **Size.** About 380 bytes per recorded IO (the event, and two changes of the in-flight counter), plus
-/// about 100 bytes per census change; `--trace-ios 10000` (the default) gives about 4 MB.
+/// **Size.** 240 to 320 bytes per recorded IO (its event, about 150 bytes, and up to two changes of the
+/// in-flight counter; completions reaped together change it once), plus about 100 bytes per census change.
+/// Measured with `--trace-ios 10000` (the default) on 4 KiB O_DIRECT reads: 3.18 MB through io_uring at queue
+/// depth 1, 2.40 MB at queue depth 16.
 public enum RealTraceWriter {
     static let runPid = 1
     static let runTid = 9_000
