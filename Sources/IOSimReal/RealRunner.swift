@@ -153,7 +153,8 @@ public struct RealRunner: Sendable {
             case .duration(let d): duration = d.nanoseconds
             }
             func report(final: Bool, at t: Int64) {
-                let done = plan.progress.reduce(0) { $0 + $1.completed.load(ordering: .relaxed) }
+                // At `start` (before the release) nothing was done yet, whatever the threads did since.
+                let done = t == start ? 0 : plan.progress.reduce(0) { $0 + $1.completed.load(ordering: .relaxed) }
                 progress(RealProgress(
                     completedIOs: done, elapsedNanoseconds: t - start, totalIOs: total, durationNanoseconds: duration,
                     isFinal: final))
