@@ -144,41 +144,38 @@ public struct RealRunner: Sendable {
             b.from = start + trace.fromNanoseconds
             b.to = trace.toNanoseconds == .max ? .max : start + trace.toNanoseconds
         }
-        plan.barrier.wait()  // go
-        if let progress {
-            var total: Int? = nil
-            var duration: Int64? = nil
-            switch job.stop {
-            case .ioCount(let n): total = n
-            case .duration(let d): duration = d.nanoseconds
-            }
-            func report(final: Bool, at t: Int64) {
-                // At `start` (before the release) nothing was done yet, whatever the threads did since.
-                let done = t == start ? 0 : plan.progress.reduce(0) { $0 + $1.completed.load(ordering: .relaxed) }
-                progress(RealProgress(
-                    completedIOs: done, elapsedNanoseconds: t - start, totalIOs: total, durationNanoseconds: duration,
-                    isFinal: final))
-            }
-            if setupFailure == nil {
-                report(final: false, at: start)
-                let step = max(1_000_000, progressInterval.nanoseconds)
-                var next = start + step
-                while !latch.wait(until: next) {
-                    let now = monotonicNanoseconds()
-                    report(final: false, at: now)
-                    next = max(next + step, now + step / 2)
-                }
-            }
-            for t in threads { t.join() }
-            report(final: true, at: monotonicNanoseconds())
-        } else {
-            for t in threads { t.join() }
+        var total: Int? = nil
+        var duration: Int64? = nil
+        switch job.stop {
+        case .ioCount(let n): total = n
+        case .duration(let d): duration = d.nanoseconds
         }
+        func report(final: Bool, at t: Int64) {
+            // At `start` (before the release) nothing was done yet, whatever the threads did since.
+            let done = t == start ? 0 : plan.progress.reduce(0) { $0 + $1.completed.load(ordering: .relaxed) }
+            progress?(RealProgress(
+                completedIOs: done, elapsedNanoseconds: t - start, totalIOs: total, durationNanoseconds: duration,
+                isFinal: final))
+        }
+        plan.barrier.wait()  // go
+        if progress != nil && setupFailure == nil {
+            report(final: false, at: start)
+            let step = max(1_000_000, progressInterval.nanoseconds)
+            var next = start + step
+            while !latch.wait(until: next) {
+                let now = monotonicNanoseconds()
+                report(final: false, at: now)
+                next = max(next + step, now + step / 2)
+            }
+        }
+        for t in threads { t.join() }
         let end = monotonicNanoseconds()
         let usageAfter = ResourceUsage.process()
         let interruptsAfter = readSmallFile("/proc/interrupts")
         let statAfter = ProcStat.read()
         let censusResult = census?.finish()
+        // After the measurement window closed, so the observer's work is not measured.
+        report(final: true, at: end)
         let recorded = traceBuffer.map { b in
             let refused = b.exhaustedAt.load(ordering: .relaxed)
             let samples = (census?.samples ?? []).map {
