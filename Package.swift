@@ -35,9 +35,9 @@ let package = Package(
         .testTarget(name: "IOSimURingTests", dependencies: ["IOSimURing", "IOSimCore"]),
         .testTarget(name: "IOSimRealTests", dependencies: ["IOSimReal", "IOSimURing"]),
         // Timelines (issue 5): Chrome trace, SVG pictures and charts, terminal Gantt, progress line.
-        .target(name: "IOSimTimeline", dependencies: ["IOSimModel", "IOSimCore"], swiftSettings: checks),
+        .target(name: "IOSimTimeline", dependencies: ["IOSimModel", "IOSimCore", "IOSimReal"], swiftSettings: checks),
         .testTarget(
-            name: "IOSimTimelineTests", dependencies: ["IOSimTimeline", "IOSimModel", "IOSimCore", "IOSimScenario"],
+            name: "IOSimTimelineTests", dependencies: ["IOSimTimeline", "IOSimModel", "IOSimCore", "IOSimScenario", "IOSimReal"],
             exclude: ["Golden"]),
         // Model against reality: scenario to real job, comparison, calibration.
         .target(name: "IOSimValidation", dependencies: ["IOSimScenario", "IOSimModel", "IOSimReal", "IOSimURing", "IOSimCore"], swiftSettings: checks),

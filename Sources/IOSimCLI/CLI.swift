@@ -129,7 +129,15 @@ public final class Output {
     public var out = ""
     /// What the command wrote to standard error.
     public var err = ""
-    public init() {}
+    /// Whether standard error is a terminal: progress lines of `real`, `validate` and `calibrate` are drawn
+    /// only then (and without `--quiet`). Tests set it.
+    public var stderrIsTTY: Bool
+    /// Where those progress lines go (nil: straight to standard error, as they are drawn while the command
+    /// runs, never into `err`). Tests set it.
+    public var progressOutput: (@Sendable (String) -> Void)? = nil
+    /// Seconds of work before a progress line appears (2: only work longer than about two seconds).
+    public var progressDelay: Double = 2
+    public init() { stderrIsTTY = isatty(STDERR_FILENO) == 1 }
     func print(_ s: String = "") { out += s + "\n" }
     func write(_ s: String) { out += s }
     func error(_ s: String) { err += s + "\n" }

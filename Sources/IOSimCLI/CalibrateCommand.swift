@@ -2,11 +2,13 @@
 
 import Foundation
 import IOSimReal
+import IOSimTimeline
 import IOSimValidation
 
 extension Commands {
     static func calibrate(_ args: [String], _ o: Output) throws(UsageError) -> ExitCode {
-        let a = try Arguments(args, command: "calibrate", valued: ["--dir", "-o", "--repeats"], flags: ["--help", "--quick"])
+        let a = try Arguments(
+            args, command: "calibrate", valued: ["--dir", "-o", "--repeats"], flags: ["--help", "--quick", "--quiet"])
         if a.has("--help") {
             o.write(Help.text(for: "calibrate")!)
             return .ok
@@ -16,8 +18,12 @@ extension Commands {
         options.directory = a.value("--dir")
         options.quick = a.has("--quick")
         if let r = try a.int("--repeats", range: 1...100) { options.repeats = r }
+        // The step count is known once the calibration starts: the line is made at its first report.
+        let steps = StepProgress { total in progressLine(label: "calibrate", total: Int64(total), unit: "steps", quiet: a.has("--quiet"), o) }
+        options.progress = { done, total in steps.update(done: done, total: total) }
         let report: CalibrationReport
         do {
+            defer { steps.finish() }
             report = try Calibration.run(options)
         } catch {
             return Commands.report(error, o)
@@ -35,4 +41,23 @@ extension Commands {
         }
         return .ok
     }
+}
+
+/// A progress line made when the total is first known.
+/// Safety: `Calibration.run` reports on its calling thread only; the lock makes that not matter.
+final class StepProgress: @unchecked Sendable {
+    private let make: (Int) -> ProgressLine
+    private let lock = NSLock()
+    private var line: ProgressLine? = nil
+
+    init(_ make: @escaping (Int) -> ProgressLine) { self.make = make }
+
+    func update(done: Int, total: Int) {
+        lock.withLock {
+            if line == nil { line = make(total) }
+            line?.update(done: Int64(done))
+        }
+    }
+
+    func finish() { lock.withLock { line?.finish() } }
 }

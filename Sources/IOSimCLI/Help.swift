@@ -42,10 +42,11 @@ public enum Help {
         case "list": return "iosim list [DIR]..."
         case "profiles": return "iosim profiles"
         case "bench": return "iosim bench [FILE] [--ios N] [--seed S]"
-        case "real": return "iosim real FILE [--dir DIR] [--duration D] [--set KEY=VALUE]... [--seed N] [--format text|json]"
+        case "real":
+            return "iosim real FILE [--dir DIR] [--duration D] [--set KEY=VALUE]... [--seed N] [--format text|json] [--trace F] [--quiet]"
         case "validate":
-            return "iosim validate FILE|DIR... [--profile P] [--dir DIR] [--duration D] [--set KEY=VALUE]... [--format text|json]"
-        case "calibrate": return "iosim calibrate [--dir DIR] [-o PROFILE.json5] [--repeats N] [--quick]"
+            return "iosim validate FILE|DIR... [--profile P] [--dir DIR] [--duration D] [--set KEY=VALUE]... [--format text|json] [--quiet]"
+        case "calibrate": return "iosim calibrate [--dir DIR] [-o PROFILE.json5] [--repeats N] [--quick] [--quiet]"
         case "help": return "iosim help [COMMAND]"
         default: return nil
         }
@@ -125,14 +126,22 @@ public enum Help {
                 Runs the scenario's workload on this machine: the same file size, block size, queue depth,
                 threads and engine (an io_uring loop; blocking pread in one thread; a pool for several). Lays the
                 file out in a new directory inside DIR (default: a new temporary directory), never writes to a
-                file it did not create, and removes what it created on exit, Ctrl-C included. Prints the same
+                file it did not create (the --trace file aside), and removes what it created on exit, Ctrl-C included. Prints the same
                 report keys as run (machine-wide CPU from /proc/stat, the disk's interrupts from
                 /proc/interrupts, latency per IO, the thread census) plus a system section.
 
                 options:
                   --dir DIR         where to lay the file out
                   --duration D      run for this long (such as 5s) instead of the scenario's IO count
-                Errors (io_uring unavailable, O_DIRECT refused, no space, ...) exit 74 with the likely cause.
+                  --trace FILE      a Chrome trace / Perfetto JSON file of the run: each recorded IO from submission
+                                    to completion on a lane per job thread and in-flight slot, IOs in flight, and
+                                    the thread census (process, iou-wrk and iou-sqp threads); real microseconds
+                  --trace-ios N     record the first N IOs (default 10,000, at most 1,000,000; per IO 240 to 320
+                                    bytes of trace and 32 bytes of memory allocated before the run)
+                  --trace-window A..B   record only IOs issued in this span after the run's start (such as 1s..2s)
+                  --quiet           no progress line on stderr (shown for runs longer than ~2 s when stderr is a TTY)
+                Errors (io_uring unavailable, O_DIRECT refused, no space, ...) exit 74 with the likely cause; so
+                does a trace file that cannot be written.
                 """
         case "validate":
             body = """
@@ -146,6 +155,7 @@ public enum Help {
                   --profile P       a calibrated profile (iosim calibrate -o P) laid over each scenario
                   --dir DIR         where to lay files out
                   --duration D      run each for real for this long instead of its IO count
+                  --quiet           no progress line on stderr (shown for runs longer than ~2 s when stderr is a TTY)
                 """
         case "calibrate":
             body = """
@@ -160,6 +170,7 @@ public enum Help {
                   -o FILE           write the profile there
                   --repeats N       repeats per figure (default 5)
                   --quick           short runs (a few seconds; for smoke tests)
+                  --quiet           no progress line on stderr (shown after ~2 s when stderr is a TTY)
                 """
         default:
             body = "Prints help for a command.\n"

@@ -6,6 +6,7 @@ import IOSimCore
 import IOSimModel
 import IOSimReal
 import IOSimScenario
+import IOSimTimeline
 import IOSimValidation
 
 extension Commands {
@@ -28,10 +29,19 @@ extension Commands {
         return .ioError
     }
 
-    /// Plans the scenario's real job and runs it; prints the error and returns its exit code on failure.
-    static func measure(_ file: ScenarioFile, path: String, directory: String?, duration: SimDuration?, _ o: Output)
-        -> Result<RealMeasurement, ExitCode>
-    {
+    /// A progress line on stderr, drawn only when stderr is a terminal and `--quiet` was not given.
+    static func progressLine(label: String, total: Int64, unit: String = "IOs", quiet: Bool, _ o: Output) -> ProgressLine {
+        ProgressLine(
+            total: total, label: label, isEnabled: ProgressLine.shouldShow(stderrIsTTY: o.stderrIsTTY, quiet: quiet),
+            unit: unit, delay: o.progressDelay, output: o.progressOutput)
+    }
+
+    /// Plans the scenario's real job and runs it, with a progress line unless `quiet` (or stderr is not a
+    /// terminal); prints the error and returns its exit code on failure.
+    static func measure(
+        _ file: ScenarioFile, path: String, directory: String?, duration: SimDuration?, trace: RealTraceOptions? = nil,
+        quiet: Bool, _ o: Output
+    ) -> Result<RealMeasurement, ExitCode> {
         let job: RealJob
         do {
             job = try RealPlan.job(for: file.scenario, directory: directory, duration: duration)
@@ -39,16 +49,68 @@ extension Commands {
             o.error("error: \(path): \(error.message)")
             return .failure(.dataError)
         }
+        var total: Int64 = 0
+        if case .ioCount(let n) = job.stop { total = Int64(n) }
+        let line = progressLine(label: file.scenario.name, total: total, quiet: quiet, o)
+        defer { line.finish() }
+        // Without a line the runner just joins its threads (no reports, no wake-ups during the run).
+        let observer: ((RealProgress) -> Void)? =
+            line.isEnabled ? { p in line.update(done: Int64(p.completedIOs), fraction: p.fraction) } : nil
         do {
-            return .success(try RealRunner().run(job))
+            return .success(try RealRunner().run(job, trace: trace, progress: observer))
         } catch {
+            line.finish()
             return .failure(report(error, o))
         }
     }
 
+    /// `--trace-ios N` and `--trace-window A..B` of `real`, when `--trace` is given.
+    static func realTraceOptions(_ a: Arguments) throws(UsageError) -> RealTraceOptions? {
+        let ios = try a.int("--trace-ios", range: 1...RealTraceOptions.maxIOs)
+        var options = RealTraceOptions(ios: ios ?? RealTraceOptions.defaultIOs)
+        if let w = a.value("--trace-window") {
+            let parts = w.components(separatedBy: "..")
+            guard parts.count == 2, case .success(let from) = Units.parseDuration(parts[0]),
+                case .success(let to) = Units.parseDuration(parts[1]), from >= 0, to > from
+            else {
+                throw UsageError(message: "--trace-window expects FROM..TO such as 0ms..5ms, found '\(w)'", command: a.command)
+            }
+            options.fromNanoseconds = from
+            options.toNanoseconds = to
+        }
+        guard a.value("--trace") != nil else {
+            if ios != nil || a.value("--trace-window") != nil {
+                throw UsageError(message: "--trace-ios and --trace-window need --trace FILE.json", command: a.command)
+            }
+            return nil
+        }
+        return options
+    }
+
+    /// Writes the real run's trace to `path`; prints the error and returns false on failure.
+    static func writeRealTrace(_ m: RealMeasurement, title: String, to path: String, _ o: Output) -> Bool {
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            o.error("error: \(path): cannot be created for the trace")
+            return false
+        }
+        var failure: Error? = nil
+        RealTraceWriter.write(m, title: title) { text in
+            guard failure == nil else { return }
+            do { try handle.write(contentsOf: Data(text.utf8)) } catch { failure = error }
+        }
+        do { try handle.close() } catch { failure = failure ?? error }
+        if let failure {
+            o.error("error: \(path): the trace could not be written (\(failure.localizedDescription))")
+            return false
+        }
+        return true
+    }
+
     static func real(_ args: [String], _ o: Output) throws(UsageError) -> ExitCode {
         let a = try Arguments(
-            args, command: "real", valued: ["--dir", "--duration", "--set", "--seed", "--format"], flags: ["--help"])
+            args, command: "real",
+            valued: ["--dir", "--duration", "--set", "--seed", "--format", "--trace", "--trace-ios", "--trace-window"],
+            flags: ["--help", "--quiet"])
         if a.has("--help") {
             o.write(Help.text(for: "real")!)
             return .ok
@@ -59,16 +121,35 @@ extension Commands {
         let overrides = try a.overrides()
         let seed = try a.seed()
         let runFor = try duration(a)
+        let traceOptions = try realTraceOptions(a)
         let file: ScenarioFile
         do {
             file = try load(path, profile: nil, overrides: overrides, seed: seed)
         } catch {
             return CLI.report(error, o)
         }
+        // The trace file is created before the run, so a path that cannot be written fails at once (and is
+        // removed again if the run fails and the file was new).
+        let tracePath = a.value("--trace")
+        var traceIsNew = false
+        if let tracePath {
+            traceIsNew = !FileManager.default.fileExists(atPath: tracePath)
+            guard FileManager.default.createFile(atPath: tracePath, contents: nil) else {
+                o.error("error: \(tracePath): cannot be created for the trace")
+                return .ioError
+            }
+        }
         let measurement: RealMeasurement
-        switch measure(file, path: path, directory: a.value("--dir"), duration: runFor, o) {
-        case .failure(let code): return code
+        switch measure(
+            file, path: path, directory: a.value("--dir"), duration: runFor, trace: traceOptions, quiet: a.has("--quiet"), o)
+        {
+        case .failure(let code):
+            if let tracePath, traceIsNew { try? FileManager.default.removeItem(atPath: tracePath) }
+            return code
         case .success(let m): measurement = m
+        }
+        if let tracePath {
+            guard writeRealTrace(measurement, title: file.scenario.name, to: tracePath, o) else { return .ioError }
         }
         if format == "json" {
             o.print(measurement.document(scenario: file.scenario.name, seed: file.scenario.seed).rendered())
@@ -81,7 +162,7 @@ extension Commands {
     static func validate(_ args: [String], _ o: Output) throws(UsageError) -> ExitCode {
         let a = try Arguments(
             args, command: "validate", valued: ["--profile", "--dir", "--duration", "--set", "--seed", "--format"],
-            flags: ["--help"])
+            flags: ["--help", "--quiet"])
         if a.has("--help") {
             o.write(Help.text(for: "validate")!)
             return .ok
@@ -109,7 +190,7 @@ extension Commands {
                 return CLI.report(error, file: path, o)
             }
             let measurement: RealMeasurement
-            switch measure(file, path: path, directory: a.value("--dir"), duration: runFor, o) {
+            switch measure(file, path: path, directory: a.value("--dir"), duration: runFor, quiet: a.has("--quiet"), o) {
             case .failure(let code): return code
             case .success(let m): measurement = m
             }

@@ -26,8 +26,15 @@ final class JobPlan: @unchecked Sendable {
     var deadlineNanoseconds: Int64 = .max
     /// The device holding the file, for messages.
     let deviceNote: String?
+    /// Each job thread's completed-IO count, for progress reports.
+    let progress: [ProgressCounter]
+    /// Where the first IOs are recorded, when a trace was asked for.
+    let trace: IOTraceBuffer?
 
-    init(job: RealJob, descriptor: FileDescriptor, path: String, blockCount: Int64, busyWork: BusyWork, deviceNote: String?) {
+    init(
+        job: RealJob, descriptor: FileDescriptor, path: String, blockCount: Int64, busyWork: BusyWork, deviceNote: String?,
+        trace: IOTraceBuffer? = nil
+    ) {
         self.job = job
         self.descriptor = descriptor
         self.path = path
@@ -35,6 +42,8 @@ final class JobPlan: @unchecked Sendable {
         self.busyWork = busyWork
         self.barrier = Barrier(count: job.threads + 1)
         self.deviceNote = deviceNote
+        self.progress = (0..<job.threads).map { _ in ProgressCounter() }
+        self.trace = trace
     }
 
     /// IOs thread `index` must complete for an `.ioCount` job; nil for a `.duration` job.
@@ -166,10 +175,13 @@ func runBlocking(plan: JobPlan, thread index: Int) -> ThreadOutcome {
     let deadline = plan.deadlineNanoseconds
     let bytes = buffer.bytes
     let fd = plan.descriptor
+    let progress = plan.progress[index]
+    var tap = TraceTap(plan: plan, thread: index, slots: 1)
     var now = monotonicNanoseconds()
     while quota.map({ out.ios < $0 }) ?? (now < deadline) {
         let offset = offsets.next()
         let start = monotonicNanoseconds()
+        tap.issued(slot: 0, at: start, offset: offset)
         var result: Int
         do throws(Errno) {
             result = job.direction == .read
@@ -179,6 +191,7 @@ func runBlocking(plan: JobPlan, thread index: Int) -> ThreadOutcome {
             result = -Int(error.rawValue)
         }
         now = monotonicNanoseconds()
+        tap.completed(slot: 0, at: now)
         result = plan.injected(result, completionIndex: out.ios)
         if let e = plan.check(result: result, offset: offset) {
             out.error = e
@@ -186,6 +199,7 @@ func runBlocking(plan: JobPlan, thread index: Int) -> ThreadOutcome {
         }
         out.latency.record(now - start)
         out.ios += 1
+        progress.completed.store(out.ios, ordering: .relaxed)
         out.bytes += Int64(result)
         if job.computePerIO.nanoseconds > 0 {
             plan.busyWork.spin(for: job.computePerIO)
@@ -326,12 +340,15 @@ func runThreadPool(plan: JobPlan, thread index: Int, workers: Int) -> ThreadOutc
     var done: [PoolQueues.Completion] = []
     batch.reserveCapacity(depth)
     done.reserveCapacity(depth)
+    let progress = plan.progress[index]
+    var tap = TraceTap(plan: plan, thread: index, slots: depth)
 
     func canIssue(_ now: Int64) -> Bool { out.error == nil && (quota.map { issued < $0 } ?? (now < deadline)) }
     func issue(_ slot: Int) {
         let offset = offsets.next()
         slotOffsets[slot] = offset
         starts[slot] = monotonicNanoseconds()
+        tap.issued(slot: slot, at: starts[slot], offset: offset)
         batch.append(.init(slot: slot, offset: offset))
         issued += 1
         inflight += 1
@@ -347,6 +364,7 @@ func runThreadPool(plan: JobPlan, thread index: Int, workers: Int) -> ThreadOutc
         now = monotonicNanoseconds()
         for c in done {
             inflight -= 1
+            tap.completed(slot: c.slot, at: now)
             let result = plan.injected(c.result, completionIndex: completedCount)
             completedCount += 1
             if out.error != nil { continue }  // draining after a failure
@@ -356,6 +374,7 @@ func runThreadPool(plan: JobPlan, thread index: Int, workers: Int) -> ThreadOutc
             }
             out.latency.record(now - starts[c.slot])
             out.ios += 1
+            progress.completed.store(out.ios, ordering: .relaxed)
             out.bytes += Int64(result)
             if job.computePerIO.nanoseconds > 0 {
                 plan.busyWork.spin(for: job.computePerIO)
@@ -410,6 +429,8 @@ func runURing(plan: JobPlan, thread index: Int, options: RealJob.URingOptions) -
     var starts = [Int64](repeating: 0, count: depth)
     var slotOffsets = [Int64](repeating: 0, count: depth)
     var issued = 0, inflight = 0, completedCount = 0
+    let progress = plan.progress[index]
+    var tap = TraceTap(plan: plan, thread: index, slots: depth)
 
     func canIssue(_ now: Int64) -> Bool { out.error == nil && (quota.map { issued < $0 } ?? (now < deadline)) }
     func issue(_ slot: Int) {
@@ -417,6 +438,7 @@ func runURing(plan: JobPlan, thread index: Int, options: RealJob.URingOptions) -
         slotOffsets[slot] = offset
         let address = base + slot * blockBytes
         starts[slot] = monotonicNanoseconds()
+        tap.issued(slot: slot, at: starts[slot], offset: offset)
         let queued: Bool
         switch (reading, fixed) {
         case (true, false):
@@ -453,6 +475,7 @@ func runURing(plan: JobPlan, thread index: Int, options: RealJob.URingOptions) -
             ring.reapCompletions { c in
                 let slot = Int(truncatingIfNeeded: c.userData)
                 inflight -= 1
+                tap.completed(slot: slot, at: now)
                 let result = plan.injected(Int(c.result), completionIndex: completedCount)
                 completedCount += 1
                 if out.error != nil { return }  // draining after a failure
@@ -462,6 +485,7 @@ func runURing(plan: JobPlan, thread index: Int, options: RealJob.URingOptions) -
                 }
                 out.latency.record(now - starts[slot])
                 out.ios += 1
+                progress.completed.store(out.ios, ordering: .relaxed)
                 out.bytes += Int64(result)
                 if compute.nanoseconds > 0 {
                     plan.busyWork.spin(for: compute)

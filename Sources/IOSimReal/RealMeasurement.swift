@@ -50,6 +50,9 @@ public struct RealMeasurement: Sendable {
     /// The thread census (nil when disabled).
     public var threads: ThreadCensusResult?
 
+    /// The recorded timeline of the first IOs (nil unless a trace was asked for).
+    public var trace: RealTrace? = nil
+
     /// IOs per second.
     public var iops: Double { elapsedNanoseconds > 0 ? Double(ios) * 1e9 / Double(elapsedNanoseconds) : 0 }
     /// Bytes per second.

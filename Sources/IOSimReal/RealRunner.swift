@@ -20,11 +20,36 @@ public struct RealRunner: Sendable {
     /// asked); start the census and the job threads; when all are set up, snapshot /proc/stat,
     /// /proc/interrupts and getrusage, release the threads, wait for them, snapshot again; remove what was
     /// created.
-    /// - Parameter job: the workload.
+    ///
+    /// ```swift
+    /// let m = try RealRunner().run(job, trace: RealTraceOptions(ios: 1_000)) { p in
+    ///     print(p.completedIOs, p.elapsedNanoseconds)   // on the calling thread, about every 100 ms
+    /// }
+    /// m.trace?.ios.first?.submitNanoseconds
+    /// ```
+    /// - Parameters:
+    ///   - job: the workload.
+    ///   - trace: record the first IOs (and the census samples) into `RealMeasurement.trace`; nil: nothing.
+    ///   - progressInterval: how often `progress` is called while the job runs.
+    ///   - progress: called on the calling thread while it waits for the job: once when the run starts (0
+    ///     IOs), every `progressInterval`, and once after the job threads finished (`isFinal`, the final
+    ///     count, also when the run then throws). Counts never decrease. Without it the calling thread just
+    ///     joins the job threads.
     /// - Returns: the measurements.
     /// - Throws: `RealError`, with `description` and `hint`.
-    public func run(_ job: RealJob) throws(RealError) -> RealMeasurement {
+    public func run(
+        _ job: RealJob, trace: RealTraceOptions? = nil, progressInterval: SimDuration = .milliseconds(100),
+        progress: ((RealProgress) -> Void)? = nil
+    ) throws(RealError) -> RealMeasurement {
         try validate(job)
+        if let trace {
+            if trace.ios < 1 || trace.ios > RealTraceOptions.maxIOs {
+                throw .invalidJob("trace IOs \(trace.ios) must be in 1...\(RealTraceOptions.maxIOs)")
+            }
+            if trace.fromNanoseconds < 0 || trace.toNanoseconds <= trace.fromNanoseconds {
+                throw .invalidJob("trace window \(trace.fromNanoseconds)..\(trace.toNanoseconds) ns must be non-negative and not empty")
+            }
+        }
         var workspace: Workspace? = nil
         defer { workspace?.remove() }
 
@@ -80,10 +105,12 @@ public struct RealRunner: Sendable {
         // 4. Threads and measurement.
         let irqLines = DiskIRQLines.find(major: status.deviceMajor, minor: status.deviceMinor)
         let busy = job.computePerIO.nanoseconds > 0 ? BusyWork.calibrated : BusyWork(iterationsPerMicrosecond: 1)
+        let traceBuffer = trace.map { IOTraceBuffer(capacity: $0.ios) }
         let plan = JobPlan(
             job: job, descriptor: descriptor, path: path, blockCount: status.sizeBytes / Int64(job.blockBytes),
-            busyWork: busy, deviceNote: irqLines.method == .deviceMSI ? irqLines.note : nil)
+            busyWork: busy, deviceNote: irqLines.method == .deviceMSI ? irqLines.note : nil, trace: traceBuffer)
         let boxes = (0..<job.threads).map { _ in OutcomeBox() }
+        let latch = FinishLatch(count: job.threads)
         var threads: [JoinableThread] = []
         for i in 0..<job.threads {
             let box = boxes[i]
@@ -94,6 +121,7 @@ public struct RealRunner: Sendable {
                 case .threadPool(let workers): box.outcome = runThreadPool(plan: plan, thread: i, workers: workers)
                 case .ioUring(let options): box.outcome = runURing(plan: plan, thread: i, options: options)
                 }
+                latch.arrive()
             })
         }
         plan.barrier.wait()  // every thread is set up (or failed to)
@@ -102,7 +130,9 @@ public struct RealRunner: Sendable {
         // Started now, when the job threads' TIDs are known (helpers are attributed by them) and their
         // rings exist; it covers the whole timed run.
         let census = job.threadCensus && setupFailure == nil
-            ? ThreadCensus(intervalMicroseconds: job.censusIntervalMicroseconds, jobThreadIDs: Set(boxes.map(\.threadID)))
+            ? ThreadCensus(
+                intervalMicroseconds: job.censusIntervalMicroseconds, jobThreadIDs: Set(boxes.map(\.threadID)),
+                keepSamples: trace == nil ? 0 : RealTrace.maxCensusSamples)
             : nil
         census?.start()
         let statBefore = ProcStat.read()
@@ -110,13 +140,55 @@ public struct RealRunner: Sendable {
         let usageBefore = ResourceUsage.process()
         let start = monotonicNanoseconds()
         if case .duration(let d) = job.stop { plan.deadlineNanoseconds = start + d.nanoseconds }
+        if let trace, let b = traceBuffer {
+            b.from = start + trace.fromNanoseconds
+            b.to = trace.toNanoseconds == .max ? .max : start + trace.toNanoseconds
+        }
+        var total: Int? = nil
+        var duration: Int64? = nil
+        switch job.stop {
+        case .ioCount(let n): total = n
+        case .duration(let d): duration = d.nanoseconds
+        }
+        func report(final: Bool, at t: Int64) {
+            // At `start` (before the release) nothing was done yet, whatever the threads did since.
+            let done = t == start ? 0 : plan.progress.reduce(0) { $0 + $1.completed.load(ordering: .relaxed) }
+            progress?(RealProgress(
+                completedIOs: done, elapsedNanoseconds: t - start, totalIOs: total, durationNanoseconds: duration,
+                isFinal: final))
+        }
         plan.barrier.wait()  // go
+        if progress != nil && setupFailure == nil {
+            report(final: false, at: start)
+            let step = max(1_000_000, progressInterval.nanoseconds)
+            var next = start + step
+            while !latch.wait(until: next) {
+                let now = monotonicNanoseconds()
+                report(final: false, at: now)
+                next = max(next + step, now + step / 2)
+            }
+        }
         for t in threads { t.join() }
         let end = monotonicNanoseconds()
         let usageAfter = ResourceUsage.process()
         let interruptsAfter = readSmallFile("/proc/interrupts")
         let statAfter = ProcStat.read()
         let censusResult = census?.finish()
+        // After the measurement window closed, so the observer's work is not measured.
+        report(final: true, at: end)
+        let recorded = traceBuffer.map { b in
+            let refused = b.exhaustedAt.load(ordering: .relaxed)
+            let samples = (census?.samples ?? []).map {
+                RealTrace.CensusSample(
+                    atNanoseconds: $0.atNanoseconds - start, threads: $0.threads, ioWorkers: $0.ioWorkers,
+                    sqPollThreads: $0.sqPollThreads)
+            }
+            return RealTrace(
+                options: trace!, ios: b.ios(start: start), budgetExhaustedAtNanoseconds: refused == .max ? nil : refused - start,
+                runNanoseconds: end - start, threads: job.threads,
+                slotsPerThread: job.engine == .blocking ? 1 : job.queueDepth, jobThreadIDs: boxes.map(\.threadID),
+                processID: getpid(), census: samples)
+        }
 
         if let setupFailure { throw setupFailure }
         if let failure = boxes.lazy.compactMap(\.outcome.error).first { throw failure }
@@ -142,7 +214,7 @@ public struct RealRunner: Sendable {
             systemCPU: statAfter.total - statBefore.total,
             perCPU: (0..<cpuCount).map { statAfter.perCPU[$0] - statBefore.perCPU[$0] },
             diskInterrupts: irqLines.count(in: interruptsAfter) &- irqLines.count(in: interruptsBefore),
-            diskIRQLines: irqLines, threads: censusResult)
+            diskIRQLines: irqLines, threads: censusResult, trace: recorded)
     }
 
     private func validate(_ job: RealJob) throws(RealError) {

@@ -44,14 +44,18 @@ final class ThreadCensus: @unchecked Sendable {
     private let intervalMicroseconds: Int
     private let jobThreadIDs: Set<String>
     private let stopFlag = Atomic<Bool>(false)
+    private let keepSamples: Int
     private var thread: JoinableThread?
     // Written by the sampler thread only; read after join (join orders the accesses).
     private var result = ThreadCensusResult()
+    private var timeline: [RealTrace.CensusSample] = []
 
-    /// A census counting the io_uring helpers of the threads `jobThreadIDs` (kernel TIDs as strings).
-    init(intervalMicroseconds: Int, jobThreadIDs: Set<String>) {
+    /// A census counting the io_uring helpers of the threads `jobThreadIDs` (kernel TIDs as strings), keeping
+    /// its first `keepSamples` samples with their CLOCK_MONOTONIC instants (for a trace).
+    init(intervalMicroseconds: Int, jobThreadIDs: Set<String>, keepSamples: Int = 0) {
         self.intervalMicroseconds = max(100, intervalMicroseconds)
         self.jobThreadIDs = jobThreadIDs
+        self.keepSamples = max(0, keepSamples)
     }
 
     func start() {
@@ -65,13 +69,19 @@ final class ThreadCensus: @unchecked Sendable {
         return result
     }
 
+    /// The kept samples, instants in CLOCK_MONOTONIC nanoseconds (after `finish`).
+    var samples: [RealTrace.CensusSample] { thread == nil ? timeline : [] }
+
     private func run() {
         let me = currentThreadID()
         let before = ResourceUsage.thread()
         var workers = Set<String>(), pollers = Set<String>(), names = Set<String>()
         var r = ThreadCensusResult()
         var comm = [UInt8](repeating: 0, count: 32)
+        var kept: [RealTrace.CensusSample] = []
+        if keepSamples > 0 { kept.reserveCapacity(min(keepSamples, 4096)) }
         repeat {
+            let at = monotonicNanoseconds()
             var threads = 0, workersNow = 0, pollersNow = 0
             for tid in listDirectory("/proc/self/task") ?? [] where tid != me {
                 threads += 1
@@ -98,6 +108,9 @@ final class ThreadCensus: @unchecked Sendable {
             r.threadsMax = max(r.threadsMax, threads)
             r.ioWorkersMax = max(r.ioWorkersMax, workersNow)
             r.sqPollThreadsMax = max(r.sqPollThreadsMax, pollersNow)
+            if kept.count < keepSamples {
+                kept.append(.init(atNanoseconds: at, threads: threads, ioWorkers: workersNow, sqPollThreads: pollersNow))
+            }
             usleep(UInt32(intervalMicroseconds))
         } while !stopFlag.load(ordering: .acquiring)
         r.ioWorkersDistinct = workers.count
@@ -106,5 +119,6 @@ final class ThreadCensus: @unchecked Sendable {
         let used = ResourceUsage.thread() - before
         r.samplerCPUNanoseconds = used.userNanoseconds + used.systemNanoseconds
         result = r
+        timeline = kept
     }
 }

@@ -95,7 +95,6 @@ public final class ChromeTraceWriter: TraceSink {
     static let firstThreadTid = 10_000
     /// Most unfinished IOs followed for flows.
     static let maxFollowedIOs = 1 << 16
-    static let flushBytes = 64 << 10
 
     struct Slice {
         var start: Int64
@@ -154,9 +153,9 @@ public final class ChromeTraceWriter: TraceSink {
     let from: Int64
     let to: Int64
     let firstIOs: Int64
-    let output: (String) -> Void
-    var buffer = ""
-    var firstEvent = true
+    static let flushBytes = ChromeTraceStream.flushBytes
+
+    let stream: ChromeTraceStream
     var ended = false
     var closed = false
     var now: Int64 = 0
@@ -181,22 +180,20 @@ public final class ChromeTraceWriter: TraceSink {
     var observedFirst: Int64 = 0
 
     /// Bytes handed to the output so far (UTF-8).
-    public private(set) var bytesWritten = 0
+    public var bytesWritten: Int { stream.bytesWritten }
     /// Trace events written so far.
-    public private(set) var eventsWritten = 0
+    public var eventsWritten: Int { stream.eventsWritten }
 
     /// A writer that hands the JSON text to `output` in chunks of about 64 KiB as the run goes (and the rest
     /// at `finish`). The header is written at once.
     public init(options: Options = Options(), output: @escaping (String) -> Void) {
         self.options = options
-        self.output = output
+        stream = ChromeTraceStream(output: output)
         from = max(0, options.from?.nanosecondsSinceStart ?? 0)
         to = options.to?.nanosecondsSinceStart ?? Int64.max
         firstIOs = options.firstIOs ?? Int64.max
-        buffer = "{\"traceEvents\":[\n"
         for (pid, name) in [(Self.cpuPid, "CPUs"), (Self.threadPid, "Threads"), (Self.devicePid, "Device")] {
-            meta("process_name", pid: pid, tid: pid, args: "{\"name\":\(Fmt.json(name))}")
-            meta("process_sort_index", pid: pid, tid: pid, args: "{\"sort_index\":\(pid)}")
+            stream.process(pid: pid, name: name, sortIndex: pid)
         }
     }
 
@@ -280,17 +277,11 @@ public final class ChromeTraceWriter: TraceSink {
             cut(at: min(e, to))
         }
         closed = true
-        buffer += "\n],\"displayTimeUnit\":\"ns\"}\n"
-        flush()
+        stream.close()
     }
 
     /// Hands the buffered text to the output now.
-    public func flush() {
-        if buffer.isEmpty { return }
-        bytesWritten += buffer.utf8.count
-        output(buffer)
-        buffer = ""
-    }
+    public func flush() { stream.flush() }
 
     // MARK: Events
 
@@ -449,9 +440,7 @@ public final class ChromeTraceWriter: TraceSink {
             (pid, tid, series) = (Self.devicePid, Self.interruptTid, c.name == "deviceQueue" ? "requests" : "value")
             nameInterruptLine()
         }
-        write(
-            "{\"name\":\(Fmt.json(c.name)),\"cat\":\"counter\",\"ph\":\"C\",\"ts\":\(Fmt.micros(t)),"
-                + "\"pid\":\(pid),\"tid\":\(tid),\"args\":{\"\(series)\":\(c.value)}}")
+        stream.counter(pid: pid, tid: tid, name: c.name, series: series, value: c.value, at: t)
     }
 
     /// Time moves on to `t`: request slots whose service ended close; flow points placed before `t` on
@@ -532,10 +521,7 @@ public final class ChromeTraceWriter: TraceSink {
         let s = max(start, from)
         let e = min(end, to)
         guard e > s else { return }
-        var line = "{\"name\":\(Fmt.json(name)),\"cat\":\(Fmt.json(cat)),\"ph\":\"X\",\"ts\":\(Fmt.micros(s)),"
-        line += "\"dur\":\(Fmt.micros(e - s)),\"pid\":\(pid),\"tid\":\(tid)"
-        if let args { line += ",\"args\":\(args)" }
-        write(line + "}")
+        stream.complete(pid: pid, tid: tid, name: name, cat: cat, start: s, end: e, args: args)
     }
 
     /// The next milestone of `io` is on `lane` at `t`: it binds to the lane's open slice.
@@ -621,27 +607,14 @@ public final class ChromeTraceWriter: TraceSink {
     func nameLane(_ lane: inout Lane) {
         if lane.named { return }
         lane.named = true
-        meta("thread_name", pid: lane.pid, tid: lane.tid, args: "{\"name\":\(Fmt.json(lane.label))}")
-        meta("thread_sort_index", pid: lane.pid, tid: lane.tid, args: "{\"sort_index\":\(lane.sortIndex)}")
+        stream.lane(pid: lane.pid, tid: lane.tid, name: lane.label, sortIndex: lane.sortIndex)
     }
 
     func nameInterruptLine() {
         if interruptNamed { return }
         interruptNamed = true
-        meta("thread_name", pid: Self.devicePid, tid: Self.interruptTid, args: "{\"name\":\"Interrupt line\"}")
-        meta("thread_sort_index", pid: Self.devicePid, tid: Self.interruptTid, args: "{\"sort_index\":0}")
+        stream.lane(pid: Self.devicePid, tid: Self.interruptTid, name: "Interrupt line", sortIndex: 0)
     }
 
-    func meta(_ name: String, pid: Int, tid: Int, args: String) {
-        write(
-            "{\"name\":\"\(name)\",\"cat\":\"__metadata\",\"ph\":\"M\",\"ts\":0.000,"
-                + "\"pid\":\(pid),\"tid\":\(tid),\"args\":\(args)}")
-    }
-
-    func write(_ line: String) {
-        if firstEvent { firstEvent = false } else { buffer += ",\n" }
-        buffer += line
-        eventsWritten += 1
-        if buffer.utf8.count >= Self.flushBytes { flush() }
-    }
+    func write(_ line: String) { stream.write(line) }
 }

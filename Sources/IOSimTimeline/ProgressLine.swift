@@ -66,7 +66,12 @@ public final class ProgressLine: @unchecked Sendable {
 
     /// `done` units are done: rewrites the line unless it was written less than `minimumInterval` ago (the
     /// last unit, `done >= total`, is always shown) or the work started less than `delay` ago.
-    public func update(done: Int64) {
+    public func update(done: Int64) { update(done: done, fraction: nil) }
+
+    /// `done` units are done and `fraction` (0...1) of the work, for work whose length is not a count of
+    /// units (a real run of a fixed duration: IOs done, time elapsed): the percentage and the ETA follow
+    /// `fraction` when `total` is unknown (0 or less).
+    public func update(done: Int64, fraction: Double?) {
         guard isEnabled else { return }
         lock.lock()
         defer { lock.unlock() }
@@ -76,14 +81,15 @@ public final class ProgressLine: @unchecked Sendable {
             started = now
             if delay <= 0 {
                 lastWrite = now
-                emit(Self.text(label: label, done: done, total: total, unit: unit, seconds: 0))
+                emit(Self.text(label: label, done: done, total: total, unit: unit, seconds: 0, fraction: fraction))
             }
             return
         }
         if now - start < delay { return }
-        if let last = lastWrite, now - last < minimumInterval, total <= 0 || done < total { return }
+        let last = total > 0 ? done >= total : (fraction ?? 0) >= 1
+        if let previous = lastWrite, now - previous < minimumInterval, !last { return }
         lastWrite = now
-        emit(Self.text(label: label, done: done, total: total, unit: unit, seconds: now - start))
+        emit(Self.text(label: label, done: done, total: total, unit: unit, seconds: now - start, fraction: fraction))
     }
 
     /// Clears the line (once it was shown); later updates write nothing.
@@ -105,12 +111,18 @@ public final class ProgressLine: @unchecked Sendable {
         output("\r" + line + padding)
     }
 
-    /// The line's text (without the leading carriage return), `seconds` after the start.
-    public static func text(label: String, done: Int64, total: Int64, unit: String, seconds: Double) -> String {
+    /// The line's text (without the leading carriage return), `seconds` after the start; `fraction` (the
+    /// share of the work done) gives the percentage and the ETA when `total` is unknown (0 or less).
+    public static func text(
+        label: String, done: Int64, total: Int64, unit: String, seconds: Double, fraction: Double? = nil
+    ) -> String {
         var s = label
+        let share = fraction.map { $0.isFinite ? min(1, max(0, $0)) : 0 }
         if total > 0 {
             let percent = min(100, max(0, done * 100 / total))
             s += " \(percent)% \(Fmt.grouped(done))/\(Fmt.grouped(total)) \(unit)"
+        } else if let share {
+            s += " \(Int(share * 100))% \(Fmt.grouped(done)) \(unit)"
         } else {
             s += " \(Fmt.grouped(done)) \(unit)"
         }
@@ -119,6 +131,8 @@ public final class ProgressLine: @unchecked Sendable {
             s += ", \(rateText(rate))/s"
             if total > 0 && done < total {
                 s += ", ETA \(durationText(Double(total - done) / rate))"
+            } else if total <= 0, let share, share > 0, share < 1 {
+                s += ", ETA \(durationText(seconds * (1 - share) / share))"
             }
         }
         return s

@@ -76,6 +76,9 @@ public struct CalibrationOptions: Sendable {
     public var repeats: Int = 5
     /// Tiny repeat counts and short device runs (for tests / CI smoke: a few seconds).
     public var quick: Bool = false
+    /// Called on the calling thread after each step with the steps done and the steps in all (the layout,
+    /// each CPU probe, each device run); the last call has done == total.
+    public var progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
     public init() {}
 }
 
@@ -123,8 +126,17 @@ public enum Calibration {
         let effort = try Effort(options)
         if case .failure(let e) = URing.probe() { throw Probes.uringUnavailable(e) }
         var figures: [CalibrationFigure] = []
+        // The layout, six CPU probes (five on one CPU), the device's warm-up and runs.
+        let cpuProbes = Affinity.allowedCPUs().count >= 2 ? 6 : 5
+        let totalSteps = 1 + cpuProbes + 1 + effort.repeats * Probes.deviceConfigurations.count
+        var stepsDone = 0
+        func step() {
+            stepsDone = min(stepsDone + 1, totalSteps)
+            options.progress?(stepsDone, totalSteps)
+        }
         func add(_ name: String, _ unit: String, _ samples: [Double]) {
             figures.append(CalibrationFigure(name: name, unit: unit, samples: samples))
+            step()
         }
 
         // The test file first, so a directory that cannot be used or a full disk fails at once; laid out
@@ -133,6 +145,7 @@ public enum Calibration {
         let scratch = try ScratchFile(parent: options.directory ?? ScratchFile.defaultParent)
         defer { scratch.remove() }
         try scratch.layOut(bytes: effort.fileBytes)
+        step()
 
         // CPU costs, while nothing else of ours runs.
         let syscall = Probes.nullSyscall(effort)
@@ -155,17 +168,24 @@ public enum Calibration {
         let syscallMedian = CalibrationFigure(name: "", unit: "", samples: syscall).median
         // Per repeat: the bytes over the time the copy itself took (the call minus a null syscall).
         let copy = pread.compactMap { ns in ns > syscallMedian ? 4096 / (ns - syscallMedian) : nil }  // bytes/ns = GB/s
-        if !copy.isEmpty { add(FigureName.pageCacheCopy, "GB/s", copy) }
+        if !copy.isEmpty { figures.append(CalibrationFigure(name: FigureName.pageCacheCopy, unit: "GB/s", samples: copy)) }
 
-        let device = try Probes.device(path: scratch.path, effort)
+        let device = try Probes.device(path: scratch.path, effort, step: step)
         for size in FigureName.latencySizes {
-            add(FigureName.readLatency(bytes: size), "ns", device.latency[size] ?? [])
+            figures.append(CalibrationFigure(name: FigureName.readLatency(bytes: size), unit: "ns", samples: device.latency[size] ?? []))
         }
-        for depth in FigureName.depths { add(FigureName.iops(depth: depth), "IOPS", device.iops[depth] ?? []) }
-        for depth in FigureName.depths { add(FigureName.bandwidth(depth: depth), "GB/s", device.bandwidth[depth] ?? []) }
+        for depth in FigureName.depths {
+            figures.append(CalibrationFigure(name: FigureName.iops(depth: depth), unit: "IOPS", samples: device.iops[depth] ?? []))
+        }
+        for depth in FigureName.depths {
+            figures.append(
+                CalibrationFigure(name: FigureName.bandwidth(depth: depth), unit: "GB/s", samples: device.bandwidth[depth] ?? []))
+        }
         if device.interruptsCounted {
             for depth in FigureName.depths {
-                add(FigureName.interrupts(depth: depth), "per IO", device.interruptsPerIO[depth] ?? [])
+                figures.append(
+                    CalibrationFigure(
+                        name: FigureName.interrupts(depth: depth), unit: "per IO", samples: device.interruptsPerIO[depth] ?? []))
             }
         }
         // A quick run (tests) searches a small grid: the search runs the model about 500 times on the full one.
@@ -990,7 +1010,10 @@ enum Probes {
     /// O_DIRECT random reads of `path` through io_uring (fio's setup flags) with `RealRunner`: 4 KiB at each
     /// queue depth, and 64 KiB and 1 MiB at queue depth 1, each `deviceRun` long, interleaved over the repeats
     /// after one unrecorded warm-up run.
-    static func device(path: String, _ e: Effort) throws(RealError) -> DeviceSamples {
+    /// The device runs of one repeat: 4 KiB at each queue depth, then 64 KiB and 1 MiB at queue depth 1.
+    static let deviceConfigurations = FigureName.depths.map { (4096, $0) } + [(65_536, 1), (1 << 20, 1)]
+
+    static func device(path: String, _ e: Effort, step: () -> Void = {}) throws(RealError) -> DeviceSamples {
         let runner = RealRunner()
         func job(blockBytes: Int, depth: Int, duration: SimDuration, seed: UInt64) -> RealJob {
             var j = RealJob()
@@ -1008,11 +1031,12 @@ enum Probes {
             return j
         }
         _ = try runner.run(job(blockBytes: 4096, depth: 16, duration: e.deviceWarmUp, seed: 999))
-        let configurations = FigureName.depths.map { (4096, $0) } + [(65_536, 1), (1 << 20, 1)]
+        step()
         var s = DeviceSamples()
         for r in 0..<e.repeats {
-            for (n, (size, depth)) in configurations.enumerated() {
+            for (n, (size, depth)) in deviceConfigurations.enumerated() {
                 let m = try runner.run(job(blockBytes: size, depth: depth, duration: e.deviceRun, seed: UInt64(r * 100 + n + 1)))
+                step()
                 if depth == 1 { s.latency[size, default: []].append(m.latency.mean) }
                 if size == 4096 {
                     s.iops[depth, default: []].append(m.iops)

@@ -93,6 +93,22 @@ final class FakeTerminal: @unchecked Sendable {
         #expect(t.writes == ["\rrun 50% 50/100 IOs, 20/s, ETA 3s"])
     }
 
+    /// A line driven by a share of the work always shows its end, however soon after the last line.
+    @Test func fractionUpdates() {
+        let t = FakeTerminal()
+        let p = t.line(total: 0, enabled: true)
+        p.update(done: 0, fraction: 0)
+        t.now += 1
+        p.update(done: 100, fraction: 0.5)
+        t.now += 0.01
+        p.update(done: 101, fraction: 0.6)
+        t.now += 0.01
+        p.update(done: 200, fraction: 1)
+        #expect(t.writes.map { $0.trimmingCharacters(in: .whitespaces) } == [
+            "\rrun 0% 0 IOs", "\rrun 50% 100 IOs, 100/s, ETA 1s", "\rrun 100% 200 IOs, 196/s",
+        ])
+    }
+
     @Test func texts() {
         #expect(
             ProgressLine.text(label: "sweep", done: 3, total: 10, unit: "runs", seconds: 1)
@@ -100,6 +116,13 @@ final class FakeTerminal: @unchecked Sendable {
         #expect(
             ProgressLine.text(label: "run", done: 1_200_000, total: 0, unit: "IOs", seconds: 1)
                 == "run 1,200,000 IOs, 1.2M/s")
+        // A run of a fixed duration: IOs done, the share from the time.
+        #expect(
+            ProgressLine.text(label: "real", done: 50_000, total: 0, unit: "IOs", seconds: 2, fraction: 0.4)
+                == "real 40% 50,000 IOs, 25.0k/s, ETA 3s")
+        #expect(
+            ProgressLine.text(label: "real", done: 9, total: 0, unit: "IOs", seconds: 1, fraction: .nan)
+                == "real 0% 9 IOs, 9/s")
         #expect(ProgressLine.durationText(65) == "1m05s")
         #expect(ProgressLine.durationText(3_725) == "1h02m")
         #expect(ProgressLine.rateText(999) == "999")
