@@ -1,7 +1,7 @@
 //! The Chrome Trace Event Format file itself: the JSON object, one event per line, written in chunks. Shared
 //! by the simulated trace (`ChromeTraceWriter`) and the real run's (`RealTraceWriter`).
 
-/// `{"traceEvents":[...],"displayTimeUnit":"ns"}` written to `output` in chunks of about 64 KiB.
+/// `{"traceEvents":[...]}` written to `output` in chunks of about 64 KiB.
 ///
 /// Times are nanoseconds, written as microseconds with exactly three decimals (no locale, so the same
 /// events give the same bytes). Metadata (`M`) events carry `"ts":0.000`.
@@ -66,7 +66,9 @@ final class ChromeTraceStream {
     func close() {
         if closed { return }
         closed = true
-        buffer += "\n],\"displayTimeUnit\":\"ns\"}\n"
+        // No displayTimeUnit: Perfetto ignores it and records a stat, and some of its older versions read
+        // "ns" there as the unit of ts.
+        buffer += "\n]}\n"
         flush()
     }
 

@@ -14,10 +14,10 @@ import IOSimModel
 /// writer.finish(at: SimInstant.zero + result.elapsed)
 /// ```
 ///
-/// **The file.** `{"traceEvents":[...],"displayTimeUnit":"ns"}`, one event per line. Times are microseconds
-/// with exactly three decimals (virtual nanoseconds / 1000, formatted without a locale, so the same run gives
-/// the same bytes); `displayTimeUnit` only asks viewers to show nanoseconds (Perfetto since 2022 and
-/// chrome://tracing read `ts` and `dur` as microseconds whatever it says). Three processes:
+/// **The file.** `{"traceEvents":[...]}`, one event per line. Times are microseconds with exactly three
+/// decimals (virtual nanoseconds / 1000, formatted without a locale, so the same run gives the same bytes).
+/// There is no `displayTimeUnit`: Perfetto ignores it (recording a stat), and older versions of it read
+/// "ns" there as the unit of `ts`. Three processes:
 /// - pid 1 "CPUs": one lane per CPU (tid = 100 + CPU). Complete (`X`) slices named by what runs:
 ///   `"<thread>: user"`, `": syscall"`, `": polling"`, `": switch"`, `"ISR"`, and the deferred routine
 ///   (`"DPC"`, or `Options.deferredName` such as "softirq"); idle time has no slice. The `runnable` counter

@@ -13,7 +13,7 @@ import IOSimReal
 /// RealTraceWriter.write(m, title: "uring-4k-qd1") { json += $0 }
 /// ```
 ///
-/// **The file.** `{"traceEvents":[...],"displayTimeUnit":"ns"}`, one event per line, in time order (metadata
+/// **The file.** `{"traceEvents":[...]}`, one event per line, in time order (metadata
 /// first). Times are microseconds with three decimals since the run's start (CLOCK_MONOTONIC, the instant the
 /// job threads were released), so they are real nanoseconds, not virtual ones.
 /// - pid 1 "<title> (PID n)": the "run" lane (tid 9,000) with one slice over the whole run (args: engine,
