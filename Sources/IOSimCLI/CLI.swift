@@ -2,6 +2,7 @@
 //! Exit codes: 0 ok, 1 an expectation failed, 64 usage error, 65 bad scenario data, 74 a file could not be read.
 
 import Foundation
+import IOSimCore
 import IOSimModel
 import IOSimScenario
 
@@ -107,20 +108,6 @@ struct Arguments {
         }
         return result
     }
-}
-
-func editDistance(_ a: String, _ b: String) -> Int {
-    let x = Array(a), y = Array(b)
-    if x.isEmpty || y.isEmpty { return max(x.count, y.count) }
-    var previous = Array(0...y.count)
-    for i in 1...x.count {
-        var current = [i] + [Int](repeating: 0, count: y.count)
-        for j in 1...y.count {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
-        }
-        previous = current
-    }
-    return previous[y.count]
 }
 
 /// Output streams, collected so tests can run commands in-process.

@@ -1,6 +1,7 @@
 //! The commands: run, check, explain, sweep, list, profiles, bench.
 
 import Foundation
+import IOSimCore
 import IOSimModel
 import IOSimScenario
 import IOSimTimeline

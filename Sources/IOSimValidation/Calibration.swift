@@ -600,18 +600,7 @@ extension Calibration {
         return 3
     }
 
-    /// `v` with `decimals` digits after the point, integer arithmetic (no Foundation).
-    static func fixed(_ v: Double, _ decimals: Int) -> String {
-        guard v.isFinite else { return "-" }
-        var scale: Int64 = 1
-        for _ in 0..<decimals { scale *= 10 }
-        let scaled = Int64((abs(v) * Double(scale)).rounded())
-        let sign = v < 0 && scaled != 0 ? "-" : ""
-        if decimals == 0 { return sign + String(scaled) }
-        var fraction = String(scaled % scale)
-        while fraction.count < decimals { fraction = "0" + fraction }
-        return "\(sign)\(scaled / scale).\(fraction)"
-    }
+    static func fixed(_ v: Double, _ decimals: Int) -> String { Validation.fixed(v, decimals) }
 
     static func pad(_ s: String, _ width: Int, left: Bool = false) -> String {
         if s.count >= width { return left ? s : " " + s }
