@@ -45,7 +45,7 @@ public enum Help {
         case "real":
             return "iosim real FILE [--dir DIR] [--duration D] [--set KEY=VALUE]... [--seed N] [--format text|json] [--trace F] [--quiet]"
         case "validate":
-            return "iosim validate FILE|DIR... [--profile P] [--dir DIR] [--duration D] [--set KEY=VALUE]... [--format text|json] [--quiet]"
+            return "iosim validate FILE|DIR... [--profile P] [--repeats N] [--dir DIR] [--duration D] [--set KEY=VALUE]... [--format text|json] [--quiet]"
         case "calibrate": return "iosim calibrate [--dir DIR] [-o PROFILE.json5] [--repeats N] [--quick] [--quiet]"
         case "help": return "iosim help [COMMAND]"
         default: return nil
@@ -153,6 +153,8 @@ public enum Help {
 
                 options:
                   --profile P       a calibrated profile (iosim calibrate -o P) laid over each scenario
+                  --repeats N       run each scenario N times for real, interleaved (every scenario once per
+                                    round), and compare the median of each metric (default 1)
                   --dir DIR         where to lay files out
                   --duration D      run each for real for this long instead of its IO count
                   --quiet           no progress line on stderr (shown for runs longer than ~2 s when stderr is a TTY)
@@ -161,7 +163,7 @@ public enum Help {
             body = """
                 Measures the null syscall, a context switch, a cross-CPU wake-up, an io_uring NOP round trip, a
                 page-cache copy, memcpy bandwidth, the device's latency by size at queue depth 1, its saturation
-                (IOPS and bandwidth by queue depth) and interrupts per IO by queue depth, each with its spread over
+                (IOPS and bandwidth by queue depth), interrupts and irq+softirq time per IO by queue depth, each with its spread over
                 repeats; fits the model's parameters and prints (or writes with -o) a profile of machine, kernel,
                 device and interrupts keys that a scenario can extend and `validate --profile` can lay over.
 

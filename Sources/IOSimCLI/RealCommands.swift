@@ -161,7 +161,8 @@ extension Commands {
 
     static func validate(_ args: [String], _ o: Output) throws(UsageError) -> ExitCode {
         let a = try Arguments(
-            args, command: "validate", valued: ["--profile", "--dir", "--duration", "--set", "--seed", "--format"],
+            args, command: "validate",
+            valued: ["--profile", "--dir", "--duration", "--set", "--seed", "--format", "--repeats"],
             flags: ["--help", "--quiet"])
         if a.has("--help") {
             o.write(Help.text(for: "validate")!)
@@ -172,8 +173,9 @@ extension Commands {
         let overrides = try a.overrides()
         let seed = try a.seed()
         let runFor = try duration(a)
-        var worst = ExitCode.ok
-        var documents: [JSONValue] = []
+        let repeats = try a.int("--repeats", range: 1...50) ?? 1
+        // Every file loaded and modelled first, so a bad file stops the command before anything runs for real.
+        var cases: [(path: String, file: ScenarioFile, model: SimulationResult)] = []
         for path in expand(a.positionals) {
             let file: ScenarioFile
             do {
@@ -181,20 +183,30 @@ extension Commands {
             } catch {
                 return CLI.report(error, o)
             }
-            let modelResult: SimulationResult
             do {
                 var scenario = file.scenario
                 scenario.narrateIO = nil
-                modelResult = try Simulator(scenario).run()
+                cases.append((path, file, try Simulator(scenario).run()))
             } catch {
                 return CLI.report(error, file: path, o)
             }
-            let measurement: RealMeasurement
-            switch measure(file, path: path, directory: a.value("--dir"), duration: runFor, quiet: a.has("--quiet"), o) {
-            case .failure(let code): return code
-            case .success(let m): measurement = m
+        }
+        // The real runs, interleaved over the repeats (every scenario once per round), so a slow spell of a
+        // shared host spreads over all of them; each metric's measured value is its median over the rounds.
+        var measured: [[[MetricComparison]]] = Array(repeating: [], count: cases.count)
+        for _ in 0..<repeats {
+            for (n, c) in cases.enumerated() {
+                switch measure(c.file, path: c.path, directory: a.value("--dir"), duration: runFor, quiet: a.has("--quiet"), o) {
+                case .failure(let code): return code
+                case .success(let m): measured[n].append(Validation.compare(model: c.model, real: m))
+                }
             }
-            let rows = Validation.compare(model: modelResult, real: measurement)
+        }
+        var worst = ExitCode.ok
+        var documents: [JSONValue] = []
+        for (n, c) in cases.enumerated() {
+            let path = c.path, file = c.file
+            let rows = Validation.medianRows(measured[n])
             let failed = rows.contains { !$0.passes }
             if failed && worst == .ok { worst = .checkFailed }
             if format == "json" {
@@ -202,6 +214,7 @@ extension Commands {
                     .object([
                         JSONMember("file", .string(path)),
                         JSONMember("scenario", .string(file.scenario.name)),
+                        JSONMember("repeats", .int(Int64(repeats))),
                         JSONMember("verdict", .string(failed ? "fail" : "ok")),
                         JSONMember(
                             "metrics",
@@ -216,7 +229,8 @@ extension Commands {
                             })),
                     ]))
             } else {
-                o.write(Validation.table(rows, title: "\(path): \(file.scenario.name) (\(failed ? "FAIL" : "ok"))"))
+                let rounds = repeats > 1 ? ", medians of \(repeats) runs" : ""
+                o.write(Validation.table(rows, title: "\(path): \(file.scenario.name) (\(failed ? "FAIL" : "ok")\(rounds))"))
                 o.print()
             }
         }

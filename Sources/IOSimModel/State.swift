@@ -125,6 +125,8 @@ struct RingState {
     /// Requests built in this io_uring_enter (or SQPOLL pass) and held by the block layer's plug until the
     /// doorbell at the end of the batch: blk-mq plugging, one virtio kick / NVMe doorbell per batch.
     var plugged = RingBuffer(capacity: 16)
+    /// Whether a request of the plugged batch goes to the driver (so the batch ends with a doorbell).
+    var pluggedForDriver = false
 }
 
 struct RequestState {

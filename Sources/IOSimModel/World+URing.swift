@@ -118,6 +118,15 @@ extension World {
         return r
     }
 
+    /// Adds `r` to the ring's plugged batch; returns the cost of building its block request (none for a
+    /// page-cache hit completed inline or a request punted to io-wq, whose worker builds it).
+    mutating func plug(_ r: Int32, ring g: Int) -> Int64 {
+        rings[g].plugged.append(r)
+        if requests[Int(r)].synchronous || requests[Int(r)].punted { return 0 }
+        rings[g].pluggedForDriver = true
+        return requestCreate
+    }
+
     /// Unplugs: the driver takes every request built in this batch (after the one doorbell).
     mutating func unplug(ring g: Int, from t: Int32, engine: inout Engine) {
         if scenario.device.completionBatching == .submission {
@@ -128,6 +137,7 @@ extension World {
                 requests[Int(leader)].kickDoneHead = -1
             }
         }
+        rings[g].pluggedForDriver = false
         while let r = rings[g].plugged.popFirst() {
             if requests[Int(r)].synchronous {
                 completeSynchronously(r, engine: &engine)
@@ -257,16 +267,13 @@ extension World {
             }
             threads[ti].uringToSubmit -= 1
             let r = issueRingRequest(owner: t, loop: index)
-            rings[g].plugged.append(r)
             let last = threads[ti].uringToSubmit == 0
             threads[ti].phase = last ? World.handOffSQE : World.consumeSQE
-            var cost = scenario.kernel.uringSubmitPerSQE.nanoseconds
+            var cost = scenario.kernel.uringSubmitPerSQE.nanoseconds + plug(r, ring: g)
             if requests[Int(r)].synchronous {
                 cost += copyNanoseconds(requests[Int(r)].sizeBytes)  // copied from the page cache inline
-            } else if !requests[Int(r)].punted {
-                cost += requestCreate
             }
-            if last { cost += driverSubmit }  // one doorbell for the batch
+            if last && rings[g].pluggedForDriver { cost += driverSubmit }  // one doorbell for the batch
             if cost > 0 {
                 startBurst(t, .syscall, cost, engine: &engine)
                 return true
@@ -393,12 +400,11 @@ extension World {
         if rings[g].sqPending > 0 {
             rings[g].sqPending -= 1
             let r = issueRingRequest(owner: rings[g].owner, loop: rings[g].sqLoop)
-            rings[g].plugged.append(r)
             let last = rings[g].sqPending == 0
             if last { threads[ti].phase = 1 }
-            var cost = scenario.kernel.uringSubmitPerSQE.nanoseconds
-            if !requests[Int(r)].punted { cost += requestCreate }
-            if last { cost += driverSubmit }
+            var cost = scenario.kernel.uringSubmitPerSQE.nanoseconds + plug(r, ring: g)
+            if requests[Int(r)].synchronous { cost += copyNanoseconds(requests[Int(r)].sizeBytes) }
+            if last && rings[g].pluggedForDriver { cost += driverSubmit }
             if cost > 0 {
                 startBurst(t, .syscall, cost, engine: &engine)
                 return true

@@ -189,8 +189,11 @@ public enum Calibration {
             }
         }
         // Zero where the kernel does not account IRQ time (no CONFIG_IRQ_TIME_ACCOUNTING): then not reported.
-        if !device.irqSoftirqPerIO.isEmpty && device.irqSoftirqPerIO.allSatisfy({ $0 > 0 }) {
-            figures.append(CalibrationFigure(name: FigureName.irqSoftirq, unit: "ns", samples: device.irqSoftirqPerIO))
+        let irqSamples = FigureName.depths.map { device.irqSoftirqPerIO[$0] ?? [] }
+        if irqSamples.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0 > 0 } }) {
+            for (depth, samples) in zip(FigureName.depths, irqSamples) {
+                figures.append(CalibrationFigure(name: FigureName.irqSoftirq(depth: depth), unit: "ns", samples: samples))
+            }
         }
         // A quick run (tests) searches a small grid: the search runs the model about 500 times on the full one.
         let grid = options.quick
@@ -224,14 +227,15 @@ enum FigureName {
     static func iops(depth: Int) -> String { "IOPS 4KiB QD\(depth)" }
     static func bandwidth(depth: Int) -> String { "bandwidth 4KiB QD\(depth)" }
     static func interrupts(depth: Int) -> String { "interrupts per IO QD\(depth)" }
-    static let irqSoftirq = "irq+softirq per IO QD1"
+    static func irqSoftirq(depth: Int) -> String { "irq+softirq per IO QD\(depth)" }
 
     /// Every name, in the order `Calibration.run` reports them (cross-CPU and interrupts may be missing: one
     /// allowed CPU; disk IRQ lines not found).
     static var all: [String] {
         [nullSyscall, contextSwitch, crossCPUWakeup, uringNop, memcpy, pageCachePread, pageCacheCopy]
             + latencySizes.map { readLatency(bytes: $0) } + depths.map { iops(depth: $0) }
-            + depths.map { bandwidth(depth: $0) } + depths.map { interrupts(depth: $0) } + [irqSoftirq]
+            + depths.map { bandwidth(depth: $0) } + depths.map { interrupts(depth: $0) }
+            + depths.map { irqSoftirq(depth: $0) }
     }
 }
 
@@ -300,11 +304,13 @@ extension Calibration {
         let transfer4K = device.bandwidthBytesPerSecond > 0
             ? 4096 * 1e9 / Double(device.bandwidthBytesPerSecond) : 0
 
-        // deferredPerRequest: the machine-wide irq + softirq time per IO at queue depth 1 (one interrupt per IO
-        // there) minus the ISR, which keeps its default (the two cannot be told apart from /proc/stat's IRQ
-        // accounting as the model splits them); floored at 0.5 us, rounded to 10 ns.
-        if let perIO = median(FigureName.irqSoftirq) {
-            let deferred = max(500, Int64(((perIO - Double(interrupts.isr.nanoseconds)) / 10).rounded()) * 10)
+        // isr and deferredPerRequest: the model charges isr per interrupt and deferredPerRequest per request, so
+        // the machine-wide irq + softirq time per IO at depth d is isr x (interrupts per IO at d) + deferred; a
+        // least-squares line through the depths gives both (interrupts per IO fall from 1 to ~0.03 on a
+        // batching disk). With one depth, or interrupts per IO that hardly vary, only deferredPerRequest is
+        // fitted (the QD1 figure minus the default ISR). Floors 0.5 us each, rounded to 10 ns.
+        if let (isr, deferred) = interruptCosts(figures) {
+            if let isr { interrupts.isr = .nanoseconds(isr) }
             interrupts.deferredPerRequest = .nanoseconds(deferred)
         }
 
@@ -356,6 +362,29 @@ extension Calibration {
         var result = report
         result.profileText = profile(for: report)
         return result
+    }
+
+    /// (isr, deferredPerRequest) in ns from the irq + softirq and interrupts-per-IO figures (see `fit`); isr is
+    /// nil when the line cannot be fitted; nil when no irq + softirq figure was measured.
+    static func interruptCosts(_ figures: [CalibrationFigure]) -> (isr: Int64?, deferred: Int64)? {
+        func median(_ name: String) -> Double? { figures.first { $0.name == name }?.median }
+        func tens(_ ns: Double) -> Int64 { max(500, Int64((ns / 10).rounded()) * 10) }
+        let points = FigureName.depths.compactMap { d -> (x: Double, y: Double)? in
+            guard let y = median(FigureName.irqSoftirq(depth: d)), let x = median(FigureName.interrupts(depth: d))
+            else { return nil }
+            return (x, y)
+        }
+        let xs = points.map(\.x)
+        if points.count >= 2, let lo = xs.min(), let hi = xs.max(), hi - lo >= 0.3 {
+            let n = Double(points.count)
+            let mx = xs.reduce(0, +) / n, my = points.map(\.y).reduce(0, +) / n
+            let sxy = points.reduce(0) { $0 + ($1.x - mx) * ($1.y - my) }
+            let sxx = points.reduce(0) { $0 + ($1.x - mx) * ($1.x - mx) }
+            let slope = sxy / sxx
+            return (tens(slope), tens(my - slope * mx))
+        }
+        guard let qd1 = median(FigureName.irqSoftirq(depth: 1)) else { return nil }
+        return (nil, tens(qd1 - Double(InterruptConfig().isr.nanoseconds)))
     }
 
     /// The channel counts and pass dispatch times `fitParallelism` tries.
@@ -560,12 +589,15 @@ extension Calibration {
         }
         section("interrupts") {
             entry("delivery", quoted(duration(i.deliveryLatency)), notMeasured)
-            entry("isr", quoted(duration(i.isr)), notMeasured)
+            let costs = interruptCosts(figures)
+            let line = "the line through irq+softirq per IO against interrupts per IO over the queue depths"
+            entry("isr", quoted(duration(i.isr)), costs?.isr == nil ? notMeasured : "slope of " + line)
             entry(
                 "deferred", quoted(duration(i.deferredPerRequest)),
-                figure(FigureName.irqSoftirq) == nil
+                costs == nil
                     ? notMeasured + " (IRQ time not accounted here)"
-                    : "\(describe(FigureName.irqSoftirq)) minus the isr; floor 0.5us")
+                    : costs?.isr == nil ? "\(describe(FigureName.irqSoftirq(depth: 1))) minus the isr; floor 0.5us"
+                    : "intercept of " + line)
             let target: String
             switch i.target {
             case .fixed(let cpu): target = "cpu\(cpu)"
@@ -1011,7 +1043,7 @@ enum Probes {
         var bandwidth: [Int: [Double]] = [:]  // 4 KiB, by queue depth, GB/s
         var interruptsPerIO: [Int: [Double]] = [:]  // 4 KiB, by queue depth
         var interruptsCounted = true
-        var irqSoftirqPerIO: [Double] = []  // 4 KiB QD1, machine-wide irq + softirq ns over the IOs
+        var irqSoftirqPerIO: [Int: [Double]] = [:]  // 4 KiB, by queue depth: machine-wide irq + softirq ns per IO
     }
 
     /// O_DIRECT random reads of `path` through io_uring (fio's setup flags) with `RealRunner`: 4 KiB at each
@@ -1045,8 +1077,8 @@ enum Probes {
                 let m = try runner.run(job(blockBytes: size, depth: depth, duration: e.deviceRun, seed: UInt64(r * 100 + n + 1)))
                 step()
                 if depth == 1 { s.latency[size, default: []].append(m.latency.mean) }
-                if depth == 1 && size == 4096 && m.ios > 0 {
-                    s.irqSoftirqPerIO.append(
+                if size == 4096 && m.ios > 0 {
+                    s.irqSoftirqPerIO[depth, default: []].append(
                         Double(m.systemCPU.irqNanoseconds + m.systemCPU.softirqNanoseconds) / Double(m.ios))
                 }
                 if size == 4096 {

@@ -82,6 +82,18 @@ public enum Validation {
         ]
     }
 
+    /// One comparison from several of the same scenario (the same metrics in the same order): each metric's
+    /// measured value is the median over them (the mean of the middle two for an even count).
+    public static func medianRows(_ runs: [[MetricComparison]]) -> [MetricComparison] {
+        guard var rows = runs.first else { return [] }
+        for i in rows.indices {
+            let values = runs.map { $0[i].measured }.sorted()
+            let n = values.count
+            rows[i].measured = n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2
+        }
+        return rows
+    }
+
     /// The comparison as a table for people.
     public static func table(_ rows: [MetricComparison], title: String) -> String {
         var lines = [title]

@@ -41,6 +41,26 @@ struct RealSmokeTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
     }
 
+    /// With --repeats, every scenario runs once per round and the table says it shows medians.
+    @Test func validateRepeatsInterleavedAndTakesMedians() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let o = Output()
+        let code = CLI.execute(
+            [
+                "validate", "\(packageRoot)/Scenarios/validation/uring-4k-qd1.json5",
+                "\(packageRoot)/Scenarios/validation/pread-4k.json5", "--repeats", "3", "--dir", dir, "--format", "json",
+                "--set", "files[0].size=16MiB", "--duration", "50ms",
+            ], o)
+        #expect(code == .ok || code == .checkFailed, "stderr: \(o.err)")
+        let documents = try #require(try JSONSerialization.jsonObject(with: Data(o.out.utf8)) as? [[String: Any]])
+        #expect(documents.count == 2)
+        #expect(documents.allSatisfy { $0["repeats"] as? Int == 3 })
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+        let bad = Output()
+        #expect(CLI.execute(["validate", "x.json5", "--repeats", "0"], bad) == .usage)
+    }
+
     @Test func realRunOfABlockingReadLoopReportsTheSameKeysAsRun() throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -38,7 +38,11 @@ func referenceFigures(interruptsAtQD16: Double = 0.2) -> [CalibrationFigure] {
         f(FigureName.interrupts(depth: 4), "per IO", 0.3),
         f(FigureName.interrupts(depth: 16), "per IO", interruptsAtQD16),
         f(FigureName.interrupts(depth: 64), "per IO", 0.1),
-        f(FigureName.irqSoftirq, "ns", 4_234),
+        // On the line 5,000 ns per interrupt + 1,200 ns per request.
+        f(FigureName.irqSoftirq(depth: 1), "ns", 6_200),
+        f(FigureName.irqSoftirq(depth: 4), "ns", 2_700),
+        f(FigureName.irqSoftirq(depth: 16), "ns", 1_000 + interruptsAtQD16 * 5_000 + 200),
+        f(FigureName.irqSoftirq(depth: 64), "ns", 1_700),
     ]
 }
 
@@ -118,12 +122,12 @@ struct CalibrationFitTests {
         #expect(report.device.channels == Int((100_000 * (Double(mean) + transfer) / 1e9).rounded()))
         #expect(report.device.queueDepth == 256)
         #expect(report.device.completionBatching == .pass && report.interrupts.suppressWhileServicing)
-        // irq + softirq per IO at QD1 minus the default ISR, to 10 ns: 4,234 - 1,500.
-        #expect(report.interrupts.deferredPerRequest == .nanoseconds(2_730))
+        // The line through irq + softirq per IO against interrupts per IO: 5,000 per interrupt, 1,200 per IO.
+        #expect(report.interrupts.isr == .nanoseconds(5_000))
+        #expect(report.interrupts.deferredPerRequest == .nanoseconds(1_200))
         // Not measured: defaults.
         #expect(report.kernel.requestCreate == KernelConfig().requestCreate)
         #expect(report.kernel.driverSubmit == KernelConfig().driverSubmit)
-        #expect(report.interrupts.isr == InterruptConfig().isr)
         #expect(report.interrupts.deliveryLatency == InterruptConfig().deliveryLatency)
         #expect(report.figures == referenceFigures())
     }
@@ -294,7 +298,9 @@ struct CalibrationRealTests {
         var expected = FigureName.all
         if Int(sysconf(CInt(_SC_NPROCESSORS_ONLN))) < 2 { expected.removeAll { $0 == FigureName.crossCPUWakeup } }
         // Reported only where the kernel accounts IRQ time (CONFIG_IRQ_TIME_ACCOUNTING; this machine does).
-        if !names.contains(FigureName.irqSoftirq) { expected.removeAll { $0 == FigureName.irqSoftirq } }
+        if !names.contains(FigureName.irqSoftirq(depth: 1)) {
+            expected.removeAll { $0.hasPrefix("irq+softirq") }
+        }
         #expect(names == expected)
         for f in report.figures {
             #expect(f.median > 0, "\(f.name): median \(f.median)")
@@ -345,6 +351,17 @@ struct ParallelismFitTests {
         #expect(fit.rows.map(\.depth) == [1, 4, 16])
     }
 
+    /// With only the QD1 figure (or depths whose interrupts per IO hardly differ), only the deferred routine is
+    /// fitted: the QD1 time minus the default ISR.
+    @Test("one depth fits the deferred routine only")
+    func oneDepthFitsDeferredOnly() throws {
+        let figures = referenceFigures().filter { !$0.name.hasPrefix("irq+softirq") || $0.name.hasSuffix("QD1") }
+        let costs = try #require(Calibration.interruptCosts(figures))
+        #expect(costs.isr == nil)
+        #expect(costs.deferred == 6_200 - InterruptConfig().isr.nanoseconds)
+        #expect(Calibration.interruptCosts(figures.filter { !$0.name.hasPrefix("irq+softirq") }) == nil)
+    }
+
     /// The dispatch is taken out of the latency mean, so a lone request's time in the device is unchanged.
     @Test("the latency mean gives up the dispatch")
     func latencyGivesUpTheDispatch() {
@@ -354,5 +371,22 @@ struct ParallelismFitTests {
         #expect(with.readLatency == .logNormal(mean: 24_000, sigma: 0.45))
         #expect(with.channels == 4 && with.passDispatch == .microseconds(6))
         #expect(Calibration.withParallelism(d, 2, .microseconds(40)).readLatency == .logNormal(mean: 1_000, sigma: 0.45))
+    }
+}
+
+@Suite("Validation medians")
+struct ValidationMedianTests {
+    /// Each metric's measured value becomes its median over the runs; the prediction and tolerances stay.
+    @Test func medianPerMetric() {
+        func row(_ name: String, _ measured: Double) -> MetricComparison {
+            MetricComparison(name: name, unit: "", predicted: 10, measured: measured, tolerance: 0.15, slack: 0)
+        }
+        let runs = [[row("a", 9), row("b", 1)], [row("a", 30), row("b", 3)], [row("a", 10), row("b", 2)]]
+        let rows = Validation.medianRows(runs)
+        #expect(rows.map(\.measured) == [10, 2])
+        #expect(rows.map(\.name) == ["a", "b"])
+        #expect(rows.map(\.predicted) == [10, 10])
+        #expect(Validation.medianRows(Array(runs.prefix(2))).map(\.measured) == [19.5, 2])
+        #expect(Validation.medianRows([]).isEmpty)
     }
 }
