@@ -15,8 +15,8 @@ public protocol EventHandler {
     var isFinished: Bool { get }
 }
 
-/// The clock, the event queue and the event counters of one run.
-public struct Engine: Sendable {
+/// The clock, the event queue and the event counters of one run. Noncopyable: it owns its queue's buffer.
+public struct Engine: ~Copyable {
     /// The current virtual instant.
     @inlinable public var now: SimInstant { _now }
     @usableFromInline var _now: SimInstant = .zero

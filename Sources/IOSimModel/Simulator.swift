@@ -118,7 +118,7 @@ extension World {
         return lines
     }
 
-    func makeResult(end: Int64, engine: Engine) -> SimulationResult {
+    func makeResult(end: Int64, engine: borrowing Engine) -> SimulationResult {
         let ledger = closedLedger(at: end)
         let blockedArea = blockedOnIOArea + Int64(blockedOnIO) * (end - blockedOnIOSince)
         var perCPU: [CPUTime] = []
