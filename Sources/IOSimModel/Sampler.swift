@@ -40,8 +40,21 @@ struct Sampler: Sendable {
     func sample(_ g: inout SeededGenerator, _ table: [Distribution]) -> Int64 {
         switch kind {
         case .constant: return value
-        case .exponential: return Int64((-Double(value) * log(g.nextUnitOpen())).rounded())
+        case .exponential: return Sampler.roundedToInt64(-Double(value) * log(g.nextUnitOpen()))
         case .other: return table[Int(self.table)].sample(&g)
         }
+    }
+
+    /// `Int64(x.rounded())` (half away from zero) without a call to libm's `round`: truncate, then step
+    /// away from zero if the fraction is at least one half. `x - Double(t)` is exact (below 2^52 it is the
+    /// fraction bits of `x`; above, `x` is an integer), so every `x` gives the same result and the same
+    /// trap on values outside `Int64` as before.
+    @inline(__always)
+    static func roundedToInt64(_ x: Double) -> Int64 {
+        let t = Int64(x)
+        let fraction = x - Double(t)
+        if fraction >= 0.5 { return t + 1 }
+        if fraction <= -0.5 { return t - 1 }
+        return t
     }
 }
