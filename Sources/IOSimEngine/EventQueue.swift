@@ -75,7 +75,7 @@ public struct EventQueue: ~Copyable {
     @inlinable public var first: Event? { _count > 0 ? base[0] : nil }
 
     /// Adds an event. - Complexity: O(log n), amortized.
-    @inlinable public mutating func push(_ event: Event) {
+    @inlinable @inline(__always) public mutating func push(_ event: Event) {
         if _count == capacity { grow() }
         var i = _count
         _count = i &+ 1
@@ -93,7 +93,7 @@ public struct EventQueue: ~Copyable {
     }
 
     /// Removes and returns the first event. - Complexity: O(log n).
-    @inlinable public mutating func pop() -> Event? {
+    @inlinable @inline(__always) public mutating func pop() -> Event? {
         if _count == 0 { return nil }
         let top = base[0]
         let n = _count &- 1

@@ -18,6 +18,7 @@ extension World {
     }
 
     /// The device accepts the request if it has a free queue slot, else it waits in the driver queue.
+    @inline(__always)
     mutating func handToDriver(_ r: Int32, engine: inout Engine) {
         if device.accepted < scenario.device.queueDepth {
             accept(r, engine: &engine)
@@ -26,6 +27,7 @@ extension World {
         }
     }
 
+    @inline(__always)
     mutating func accept(_ r: Int32, engine: inout Engine) {
         device.accepted += 1
         requests[Int(r)].accepted = now
@@ -90,6 +92,7 @@ extension World {
             target: UInt32(r))
     }
 
+    @inline(__always)
     mutating func deviceFinished(_ r: Int32, engine: inout Engine) {
         let ri = Int(r)
         device.inService -= 1
@@ -174,6 +177,7 @@ extension World {
         }
     }
 
+    @inline(__always)
     mutating func raiseInterrupt(vector v: Int, engine: inout Engine) {
         let head = vectors[v].head
         vectors[v].head = -1
@@ -191,6 +195,7 @@ extension World {
 
     /// The interrupt reaches its CPU: whatever runs there is suspended (its remaining time kept) and the
     /// ISR runs beneath it. Interrupt context is not re-entrant: a CPU already in it queues the batch.
+    @inline(__always)
     mutating func interruptArrived(cpu c: Int, batch: Int32, engine: inout Engine) {
         if cpus[c].inInterrupt {
             cpus[c].pendingBatches.append(batch)
@@ -206,6 +211,7 @@ extension World {
         startISR(cpu: c, batch: batch, engine: &engine)
     }
 
+    @inline(__always)
     mutating func startISR(cpu c: Int, batch: Int32, engine: inout Engine) {
         cpus[c].batchHead = batch
         interrupts &+= 1
@@ -234,6 +240,7 @@ extension World {
         }
     }
 
+    @inline(__always)
     mutating func isrFinished(cpu c: Int, engine: inout Engine) {
         cpus[c].batchCursor = cpus[c].batchHead
         startDeferred(cpu: c, engine: &engine)
@@ -269,6 +276,7 @@ extension World {
         }
     }
 
+    @inline(__always)
     mutating func deferredFinished(cpu c: Int, engine: inout Engine) {
         let r = cpus[c].batchCursor
         cpus[c].batchCursor = requests[Int(r)].next
@@ -276,6 +284,7 @@ extension World {
         startDeferred(cpu: c, engine: &engine)
     }
 
+    @inline(__always)
     mutating func batchDone(cpu c: Int, engine: inout Engine) {
         cpus[c].batchHead = -1
         cpus[c].batchTail = -1
@@ -288,6 +297,7 @@ extension World {
 
     /// The CPU leaves interrupt context: the interrupted burst resumes with its remaining time, or the CPU
     /// takes the run-queue head, or idles.
+    @inline(__always)
     mutating func leaveInterrupt(cpu c: Int, engine: inout Engine) {
         cpus[c].inInterrupt = false
         let t = cpus[c].occupant
@@ -365,6 +375,7 @@ extension World {
     }
 
     /// Wakes the waiter, queues the APC, or posts the packet.
+    @inline(__always)
     mutating func deliver(_ r: Int32, engine: inout Engine) {
         let ri = Int(r)
         let waiter = requests[ri].waiter

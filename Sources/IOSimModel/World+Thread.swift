@@ -155,6 +155,7 @@ extension World {
 
     /// Issue (phase 0), hand to the driver (1), wake (2), return (3); synchronous completion (10).
     /// - Returns: true when the thread started a burst or blocked.
+    @inline(__always)
     mutating func stepIO(_ t: Int32, _ io: CompiledIO, engine: inout Engine) -> Bool {
         let ti = Int(t)
         switch threads[ti].phase {
@@ -235,6 +236,7 @@ extension World {
     }
 
     /// Creates the request for an IO instruction (its offset drawn or advanced), numbered in issue order.
+    @inline(__always)
     mutating func issue(_ t: Int32, _ io: CompiledIO) -> Int32 {
         let ti = Int(t)
         let r = newRequest()

@@ -351,6 +351,7 @@ struct World: EventHandler {
         resumeAfterSwitch(t, engine: &engine)
     }
 
+    @inline(__always)
     mutating func resumeAfterSwitch(_ t: Int32, engine: inout Engine) {
         let ti = Int(t)
         threads[ti].burstIsSwitch = false
@@ -556,6 +557,7 @@ struct World: EventHandler {
 
     // MARK: - Requests
 
+    @inline(__always)
     mutating func newRequest() -> Int32 {
         let r = freeRequest
         if r >= 0 {
