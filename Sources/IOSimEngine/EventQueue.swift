@@ -47,15 +47,24 @@ public struct Event: Sendable, Equatable {
     }
 }
 
-/// A binary min-heap of `Event` keyed by `(time, priority, sequence)`.
+/// A binary min-heap of `Event` keyed by `(time, priority, sequence)`, with the earliest event held in
+/// a slot in front of it when it was scheduled ahead of every other one.
+///
+/// The front slot: in an IO model most new events are the very next to happen (an ISR of 2 us, a deferred
+/// routine of 1 us, while the device and the threads' bursts are tens of microseconds away): on the
+/// reference workload six pushes in ten went all the way up to the root and were popped right after. Such
+/// an event now waits in `front` and costs neither the climb nor the sift-down. Invariant: when
+/// `hasFront`, `front` precedes every event in the heap.
 ///
 /// Noncopyable, so it owns its buffer outright: mutations need no copy-on-write uniqueness check and no
 /// bounds check of an array, which together cost about a third of every push and pop on the reference
-/// workload (callgrind). Indices stay within `0..<count` by construction of the heap.
+/// workload (callgrind). Indices stay within `0..<heapCount` by construction of the heap.
 public struct EventQueue: ~Copyable {
     @usableFromInline var base: UnsafeMutablePointer<Event>
     @usableFromInline var capacity: Int
-    @usableFromInline var _count = 0
+    @usableFromInline var heapCount = 0
+    @usableFromInline var front = Event(time: 0, order: 0, kind: 0, target: 0, generation: 0)
+    @usableFromInline var hasFront = false
     /// Debug builds check the whole heap on every 256th mutation: a full check on each one is O(n) per
     /// operation and made long simulations in the test suite many times slower.
     @usableFromInline var mutations: UInt64 = 0
@@ -68,36 +77,43 @@ public struct EventQueue: ~Copyable {
     deinit { base.deallocate() }  // `Event` is a trivial type: nothing to deinitialize
 
     /// Number of pending events.
-    @inlinable public var count: Int { _count }
+    @inlinable public var count: Int { hasFront ? heapCount &+ 1 : heapCount }
     /// Whether no event is pending.
-    @inlinable public var isEmpty: Bool { _count == 0 }
+    @inlinable public var isEmpty: Bool { !hasFront && heapCount == 0 }
     /// The first event, without removing it.
-    @inlinable public var first: Event? { _count > 0 ? base[0] : nil }
+    @inlinable public var first: Event? { hasFront ? front : heapCount > 0 ? base[0] : nil }
 
-    /// Adds an event. - Complexity: O(log n), amortized.
+    /// Adds an event. - Complexity: O(log n), amortized; O(1) for an event ahead of all others.
     @inlinable @inline(__always) public mutating func push(_ event: Event) {
-        if _count == capacity { grow() }
-        var i = _count
-        _count = i &+ 1
-        while i > 0 {
-            let parent = (i &- 1) >> 1
-            if !event.precedes(base[parent]) { break }
-            base[i] = base[parent]
-            i = parent
+        if hasFront {
+            if event.precedes(front) {
+                heapPush(front)
+                front = event
+            } else {
+                heapPush(event)
+            }
+        } else if heapCount == 0 || event.precedes(base[0]) {
+            front = event
+            hasFront = true
+        } else {
+            heapPush(event)
         }
-        base[i] = event
         #if IOSIM_INTERNAL_CHECKS
         mutations &+= 1
-        if mutations & 255 == 0 || _count <= 16 { checkInvariants() }
+        if mutations & 255 == 0 || heapCount <= 16 { checkInvariants() }
         #endif
     }
 
-    /// Removes and returns the first event. - Complexity: O(log n).
+    /// Removes and returns the first event. - Complexity: O(log n); O(1) for the front event.
     @inlinable @inline(__always) public mutating func pop() -> Event? {
-        if _count == 0 { return nil }
+        if hasFront {
+            hasFront = false
+            return front
+        }
+        if heapCount == 0 { return nil }
         let top = base[0]
-        let n = _count &- 1
-        _count = n
+        let n = heapCount &- 1
+        heapCount = n
         if n > 0 {
             let last = base[n]
             var i = 0
@@ -113,22 +129,40 @@ public struct EventQueue: ~Copyable {
         }
         #if IOSIM_INTERNAL_CHECKS
         mutations &+= 1
-        if mutations & 255 == 0 || _count <= 16 { checkInvariants() }
+        if mutations & 255 == 0 || heapCount <= 16 { checkInvariants() }
         #endif
         return top
     }
 
+    /// Adds an event to the heap proper.
+    @inlinable @inline(__always) mutating func heapPush(_ event: Event) {
+        if heapCount == capacity { grow() }
+        var i = heapCount
+        heapCount = i &+ 1
+        while i > 0 {
+            let parent = (i &- 1) >> 1
+            if !event.precedes(base[parent]) { break }
+            base[i] = base[parent]
+            i = parent
+        }
+        base[i] = event
+    }
+
     @usableFromInline mutating func grow() {
         let bigger = UnsafeMutablePointer<Event>.allocate(capacity: capacity * 2)
-        bigger.moveInitialize(from: base, count: _count)
+        bigger.moveInitialize(from: base, count: heapCount)
         base.deallocate()
         base = bigger
         capacity *= 2
     }
 
-    /// Traps, naming the offending events, if a parent does not precede its children.
+    /// Traps, naming the offending events, if a parent does not precede its children or the front event
+    /// does not precede the heap.
     public func checkInvariants() {
-        for i in 1..<max(_count, 1) {
+        if hasFront && heapCount > 0 {
+            precondition(front.precedes(base[0]), "event queue out of order: front \(front) does not precede \(base[0])")
+        }
+        for i in 1..<max(heapCount, 1) {
             let parent = (i - 1) >> 1
             precondition(
                 base[parent].precedes(base[i]),
