@@ -39,7 +39,7 @@ public struct Engine: ~Copyable {
 
     /// Schedules a message for `target` at `instant`.
     /// - Precondition: `instant >= now`.
-    @inlinable public mutating func schedule(
+    @inlinable @inline(__always) public mutating func schedule(
         at instant: SimInstant, priority: EventPriority, kind: UInt32, target: UInt32, generation: UInt32 = 0
     ) {
         precondition(instant >= now, "scheduled in the past: \(instant) < \(now), kind \(kind)")
@@ -54,7 +54,7 @@ public struct Engine: ~Copyable {
 
     /// Schedules a message for `target` after `delay` from now.
     /// - Precondition: `delay >= 0`.
-    @inlinable public mutating func schedule(
+    @inlinable @inline(__always) public mutating func schedule(
         after delay: SimDuration, priority: EventPriority, kind: UInt32, target: UInt32, generation: UInt32 = 0
     ) {
         schedule(at: now + delay, priority: priority, kind: kind, target: target, generation: generation)

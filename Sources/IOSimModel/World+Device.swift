@@ -8,6 +8,7 @@ extension World {
 
     /// The driver takes the request (it is now pending; Cleary's step 3): the device accepts it if it has
     /// a free queue slot, else it waits in the kernel's driver queue.
+    @inline(__always)
     mutating func submit(_ r: Int32, from t: Int32, engine: inout Engine) {
         let ri = Int(r)
         requests[ri].submitted = now
@@ -40,6 +41,7 @@ extension World {
 
     /// Service time: the latency draw, plus the DMA transfer at the device bandwidth, plus seek and rotation
     /// on a hard disk. Under PIO the transfer is done later by a CPU in the ISR instead.
+    @inline(__always)
     mutating func startService(_ r: Int32, engine: inout Engine) {
         let ri = Int(r)
         let d = scenario.device
@@ -143,6 +145,7 @@ extension World {
     // MARK: - Interrupt controller
 
     /// Queues the completion on its vector; raises the interrupt now, or when coalescing says so.
+    @inline(__always)
     mutating func signalCompletion(_ r: Int32, raiseNow: Bool = true, engine: inout Engine) {
         let v: Int
         switch scenario.interrupts.target {
@@ -248,6 +251,7 @@ extension World {
 
     /// Runs the deferred routine for each request of the batch in turn (a loop, not recursion: batches can
     /// be long when every cost is zero).
+    @inline(__always)
     mutating func startDeferred(cpu c: Int, engine: inout Engine) {
         while !isFinished {
             let r = cpus[c].batchCursor
@@ -326,6 +330,7 @@ extension World {
     // MARK: - Completion
 
     /// The deferred routine completes the request (Cleary's step 8) and delivers it (step 9).
+    @inline(__always)
     mutating func completeRequest(_ r: Int32, cpu c: Int, engine: inout Engine) {
         let ri = Int(r)
         precondition(!requests[ri].isComplete, "IO \(requests[ri].number) completed twice at \(now)ns")

@@ -329,6 +329,7 @@ struct World: EventHandler {
         if timeSlice > 0 { armSlices(engine: &engine) }
     }
 
+    @inline(__always)
     mutating func runOn(_ t: Int32, cpu c: Int, engine: inout Engine) {
         let ti = Int(t)
         cpus[c].occupant = t
@@ -372,6 +373,7 @@ struct World: EventHandler {
     }
 
     /// The thread leaves its CPU (it blocked or finished); the CPU takes the run-queue head or idles.
+    @inline(__always)
     mutating func leaveCPU(_ t: Int32, engine: inout Engine) {
         let c = Int(threads[Int(t)].cpu)
         threads[Int(t)].cpu = -1
@@ -399,6 +401,7 @@ struct World: EventHandler {
             kind: EventKind.burstEnd.rawValue, target: UInt32(t), generation: threads[ti].generation)
     }
 
+    @inline(__always)
     mutating func burstEnded(_ t: Int32, engine: inout Engine) {
         if threads[Int(t)].burstIsSwitch {
             resumeAfterSwitch(t, engine: &engine)
