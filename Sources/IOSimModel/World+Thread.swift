@@ -63,7 +63,19 @@ extension World {
                 }
                 advance(ti)
             case .io(let index):
-                if stepIO(t, ioOperations[Int(index)], engine: &engine) { return }
+                // The phases of one IO run back to back here instead of through a new fetch of the same
+                // instruction; between two phases, the checks this loop makes before every step.
+                let io = ioOperations[Int(index)]
+                while true {
+                    if stepIO(t, io, engine: &engine) { return }
+                    if threads[ti].phase == 0 { break }  // the IO is over: on to the next instruction
+                    if failed || stopReached { return }
+                    steps += 1
+                    if steps > 1_000_000 {
+                        fail(t, "the program loops without taking any virtual time (a repeat whose body costs nothing)")
+                        return
+                    }
+                }
             case .getResult(let slot, let wait):
                 if stepWait(t, slot: slot, poll: true, wait: wait, exit: -1, engine: &engine) { return }
             case .waitEvent(let slot):
