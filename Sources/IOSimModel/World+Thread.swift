@@ -253,18 +253,17 @@ extension World {
         let ti = Int(t)
         let r = newRequest()
         let ri = Int(r)
-        let fileSize = scenario.files[Int(io.file)].sizeBytes
         var offset: Int64
         switch io.offset {
         case .fixed(let o):
             offset = o
         case .sequential:
+            let fileSize = scenario.files[Int(io.file)].sizeBytes
             offset = threads[ti].fileCursors[Int(io.file)]
             if offset + io.sizeBytes > fileSize { offset = 0 }
             threads[ti].fileCursors[Int(io.file)] = offset + io.sizeBytes
         case .random:
-            let slots = UInt64(fileSize / io.sizeBytes)
-            offset = Int64(threads[ti].rng.nextInt(below: max(slots, 1))) * io.sizeBytes
+            offset = Int64(threads[ti].rng.nextInt(below: io.randomOffsetSlots)) * io.sizeBytes
         }
         ioIssued += 1
         requests[ri].number = ioIssued
