@@ -49,12 +49,17 @@ struct Sampler: Sendable {
     /// away from zero if the fraction is at least one half. `x - Double(t)` is exact (below 2^52 it is the
     /// fraction bits of `x`; above, `x` is an integer), so every `x` gives the same result and the same
     /// trap on values outside `Int64` as before.
+    ///
+    /// The steps come from sign bits, not branches: whether a random draw rounds up is a coin toss that
+    /// no branch predictor guesses (a compare-and-branch here cost more than the libm call it replaced).
+    /// A difference of doubles is zero only when they are equal, and otherwise has the sign of the exact
+    /// difference, so `fraction - 0.5` is non-negative exactly when `fraction >= 0.5`.
     @inline(__always)
     static func roundedToInt64(_ x: Double) -> Int64 {
         let t = Int64(x)
         let fraction = x - Double(t)
-        if fraction >= 0.5 { return t + 1 }
-        if fraction <= -0.5 { return t - 1 }
-        return t
+        let up = 1 &- Int64((fraction - 0.5).sign.rawValue)  // 1 when fraction >= 0.5
+        let down = 1 &- Int64((-0.5 - fraction).sign.rawValue)  // 1 when fraction <= -0.5
+        return t &+ up &- down
     }
 }
