@@ -15,8 +15,8 @@ public protocol EventHandler {
     var isFinished: Bool { get }
 }
 
-/// The clock, the event queue and the event counters of one run.
-public struct Engine: Sendable {
+/// The clock, the event queue and the event counters of one run. Noncopyable: it owns its queue's buffer.
+public struct Engine: ~Copyable {
     /// The current virtual instant.
     @inlinable public var now: SimInstant { _now }
     @usableFromInline var _now: SimInstant = .zero
@@ -39,7 +39,7 @@ public struct Engine: Sendable {
 
     /// Schedules a message for `target` at `instant`.
     /// - Precondition: `instant >= now`.
-    @inlinable public mutating func schedule(
+    @inlinable @inline(__always) public mutating func schedule(
         at instant: SimInstant, priority: EventPriority, kind: UInt32, target: UInt32, generation: UInt32 = 0
     ) {
         precondition(instant >= now, "scheduled in the past: \(instant) < \(now), kind \(kind)")
@@ -54,7 +54,7 @@ public struct Engine: Sendable {
 
     /// Schedules a message for `target` after `delay` from now.
     /// - Precondition: `delay >= 0`.
-    @inlinable public mutating func schedule(
+    @inlinable @inline(__always) public mutating func schedule(
         after delay: SimDuration, priority: EventPriority, kind: UInt32, target: UInt32, generation: UInt32 = 0
     ) {
         schedule(at: now + delay, priority: priority, kind: kind, target: target, generation: generation)

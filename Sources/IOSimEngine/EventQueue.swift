@@ -47,73 +47,126 @@ public struct Event: Sendable, Equatable {
     }
 }
 
-/// A binary min-heap of `Event` keyed by `(time, priority, sequence)`.
-public struct EventQueue: Sendable {
-    @usableFromInline var heap: ContiguousArray<Event> = []
+/// A binary min-heap of `Event` keyed by `(time, priority, sequence)`, with the earliest event held in
+/// a slot in front of it when it was scheduled ahead of every other one.
+///
+/// The front slot: in an IO model most new events are the very next to happen (an ISR of 2 us, a deferred
+/// routine of 1 us, while the device and the threads' bursts are tens of microseconds away): on the
+/// reference workload six pushes in ten went all the way up to the root and were popped right after. Such
+/// an event now waits in `front` and costs neither the climb nor the sift-down. Invariant: when
+/// `hasFront`, `front` precedes every event in the heap.
+///
+/// Noncopyable, so it owns its buffer outright: mutations need no copy-on-write uniqueness check and no
+/// bounds check of an array, which together cost about a third of every push and pop on the reference
+/// workload (callgrind). Indices stay within `0..<heapCount` by construction of the heap.
+public struct EventQueue: ~Copyable {
+    @usableFromInline var base: UnsafeMutablePointer<Event>
+    @usableFromInline var capacity: Int
+    @usableFromInline var heapCount = 0
+    @usableFromInline var front = Event(time: 0, order: 0, kind: 0, target: 0, generation: 0)
+    @usableFromInline var hasFront = false
     /// Debug builds check the whole heap on every 256th mutation: a full check on each one is O(n) per
     /// operation and made long simulations in the test suite many times slower.
     @usableFromInline var mutations: UInt64 = 0
 
-    public init() { heap.reserveCapacity(64) }
+    public init() {
+        capacity = 64
+        base = UnsafeMutablePointer<Event>.allocate(capacity: capacity)
+    }
+
+    deinit { base.deallocate() }  // `Event` is a trivial type: nothing to deinitialize
 
     /// Number of pending events.
-    @inlinable public var count: Int { heap.count }
+    @inlinable public var count: Int { hasFront ? heapCount &+ 1 : heapCount }
     /// Whether no event is pending.
-    @inlinable public var isEmpty: Bool { heap.isEmpty }
+    @inlinable public var isEmpty: Bool { !hasFront && heapCount == 0 }
     /// The first event, without removing it.
-    @inlinable public var first: Event? { heap.first }
+    @inlinable public var first: Event? { hasFront ? front : heapCount > 0 ? base[0] : nil }
 
-    /// Adds an event. - Complexity: O(log n).
-    @inlinable public mutating func push(_ event: Event) {
-        heap.append(event)
-        heap.withUnsafeMutableBufferPointer { h in
-            var i = h.count - 1
-            while i > 0 {
-                let parent = (i - 1) >> 1
-                if !event.precedes(h[parent]) { break }
-                h[i] = h[parent]
-                i = parent
+    /// Adds an event. - Complexity: O(log n), amortized; O(1) for an event ahead of all others.
+    @inlinable @inline(__always) public mutating func push(_ event: Event) {
+        if hasFront {
+            if event.precedes(front) {
+                heapPush(front)
+                front = event
+            } else {
+                heapPush(event)
             }
-            h[i] = event
+        } else if heapCount == 0 || event.precedes(base[0]) {
+            front = event
+            hasFront = true
+        } else {
+            heapPush(event)
         }
         #if IOSIM_INTERNAL_CHECKS
         mutations &+= 1
-        if mutations & 255 == 0 || heap.count <= 16 { checkInvariants() }
+        if mutations & 255 == 0 || heapCount <= 16 { checkInvariants() }
         #endif
     }
 
-    /// Removes and returns the first event. - Complexity: O(log n).
-    @inlinable public mutating func pop() -> Event? {
-        guard let last = heap.popLast() else { return nil }
-        if heap.isEmpty { return last }
-        let top = heap[0]
-        heap.withUnsafeMutableBufferPointer { h in
-            let n = h.count
+    /// Removes and returns the first event. - Complexity: O(log n); O(1) for the front event.
+    @inlinable @inline(__always) public mutating func pop() -> Event? {
+        if hasFront {
+            hasFront = false
+            return front
+        }
+        if heapCount == 0 { return nil }
+        let top = base[0]
+        let n = heapCount &- 1
+        heapCount = n
+        if n > 0 {
+            let last = base[n]
             var i = 0
             while true {
-                var child = 2 * i + 1
+                var child = 2 &* i &+ 1
                 if child >= n { break }
-                if child + 1 < n && h[child + 1].precedes(h[child]) { child += 1 }
-                if !h[child].precedes(last) { break }
-                h[i] = h[child]
+                if child &+ 1 < n && base[child &+ 1].precedes(base[child]) { child &+= 1 }
+                if !base[child].precedes(last) { break }
+                base[i] = base[child]
                 i = child
             }
-            h[i] = last
+            base[i] = last
         }
         #if IOSIM_INTERNAL_CHECKS
         mutations &+= 1
-        if mutations & 255 == 0 || heap.count <= 16 { checkInvariants() }
+        if mutations & 255 == 0 || heapCount <= 16 { checkInvariants() }
         #endif
         return top
     }
 
-    /// Traps, naming the offending events, if a parent does not precede its children.
+    /// Adds an event to the heap proper.
+    @inlinable @inline(__always) mutating func heapPush(_ event: Event) {
+        if heapCount == capacity { grow() }
+        var i = heapCount
+        heapCount = i &+ 1
+        while i > 0 {
+            let parent = (i &- 1) >> 1
+            if !event.precedes(base[parent]) { break }
+            base[i] = base[parent]
+            i = parent
+        }
+        base[i] = event
+    }
+
+    @usableFromInline mutating func grow() {
+        let bigger = UnsafeMutablePointer<Event>.allocate(capacity: capacity * 2)
+        bigger.moveInitialize(from: base, count: heapCount)
+        base.deallocate()
+        base = bigger
+        capacity *= 2
+    }
+
+    /// Traps, naming the offending events, if a parent does not precede its children or the front event
+    /// does not precede the heap.
     public func checkInvariants() {
-        for i in 1..<max(heap.count, 1) {
+        if hasFront && heapCount > 0 {
+            precondition(front.precedes(base[0]), "event queue out of order: front \(front) does not precede \(base[0])")
+        }
+        for i in 1..<max(heapCount, 1) {
             let parent = (i - 1) >> 1
             precondition(
-                heap[parent].precedes(heap[i]),
-                "event queue out of order: \(heap[parent]) at \(parent) does not precede \(heap[i]) at \(i)")
+                base[parent].precedes(base[i]),
+                "event queue out of order: \(base[parent]) at \(parent) does not precede \(base[i]) at \(i)")
         }
     }
 }

@@ -17,6 +17,9 @@ struct CompiledIO: Sendable {
     var buffered: Bool
     var slot: Int32
     var skipPortOnSynchronousSuccess: Bool
+    /// How many whole IOs of `sizeBytes` fit in the file (at least 1): a random offset is one of them.
+    /// Computed once here, because a 64-bit division on every issue was a measurable share of it.
+    var randomOffsetSlots: UInt64
 }
 
 enum NoticeKind: UInt8, Sendable {
@@ -296,7 +299,8 @@ struct Compiler {
                             index: ioCount, direction: io.direction, file: file, sizeBytes: io.sizeBytes, offset: io.offset,
                             blocking: io.style == .blocking, notice: notice, port: port, routineCost: routine,
                             buffered: io.buffered ?? spec.buffered, slot: s,
-                            skipPortOnSynchronousSuccess: io.skipPortOnSynchronousSuccess))
+                            skipPortOnSynchronousSuccess: io.skipPortOnSynchronousSuccess,
+                            randomOffsetSlots: max(UInt64(spec.sizeBytes / io.sizeBytes), 1)))
                 add(.io(ioCount), io.direction.rawValue)
                 ioCount += 1
             case .getResult(let name, let wait):
@@ -376,7 +380,8 @@ struct Compiler {
                 let io = CompiledIO(
                     index: -1, direction: loop.direction, file: file, sizeBytes: loop.sizeBytes, offset: loop.offset,
                     blocking: false, notice: .ring, port: Int32(ring), routineCost: Sampler(.constant(0), table: &distributions),
-                    buffered: buffered, slot: -1, skipPortOnSynchronousSuccess: false)
+                    buffered: buffered, slot: -1, skipPortOnSynchronousSuccess: false,
+                    randomOffsetSlots: max(UInt64(fileSpec.sizeBytes / loop.sizeBytes), 1))
                 program.uringLoops.append(
                     CompiledUring(
                         ring: Int32(ring), io: io, queueDepth: loop.queueDepth, ios: Int64(loop.ios), async: loop.async,

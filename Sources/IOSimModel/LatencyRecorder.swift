@@ -8,22 +8,23 @@ struct LatencyRecorder {
     /// Series 0 is the whole latency; series 1 + `IOStage.rawValue` are the stages.
     static let seriesCount = 1 + IOStage.allCases.count
     let buckets: UnsafeTable<UInt64>
-    /// Per series: count, sum, min, max.
+    /// Per series: count, sum, min, max. The min starts at `Int64.max`, so recording needs no test for
+    /// a first sample; an empty series reports 0.
     let totals: UnsafeTable<Int64>
 
     init() {
         buckets = UnsafeTable(repeating: 0, count: LatencyRecorder.seriesCount * Histogram.bucketCount)
         totals = UnsafeTable(repeating: 0, count: LatencyRecorder.seriesCount * 4)
+        for series in 0..<LatencyRecorder.seriesCount { totals[series * 4 + 2] = .max }
     }
 
     @inline(__always) func record(_ series: Int, _ value: Int64) {
         let v = max(value, 0)
         buckets[series &* Histogram.bucketCount &+ Histogram.bucketIndex(v)] &+= 1
         let t = series &* 4
-        let n = totals[t]
-        totals[t] = n &+ 1
+        totals[t] &+= 1
         totals[t &+ 1] &+= v
-        if n == 0 || v < totals[t &+ 2] { totals[t &+ 2] = v }
+        if v < totals[t &+ 2] { totals[t &+ 2] = v }
         if v > totals[t &+ 3] { totals[t &+ 3] = v }
     }
 
@@ -35,6 +36,6 @@ struct LatencyRecorder {
         let t = series * 4
         return Histogram(
             buckets: (start..<(start + Histogram.bucketCount)).map { buckets[$0] }, count: UInt64(totals[t]),
-            sum: totals[t + 1], min: totals[t + 2], max: totals[t + 3])
+            sum: totals[t + 1], min: totals[t] == 0 ? 0 : totals[t + 2], max: totals[t + 3])
     }
 }

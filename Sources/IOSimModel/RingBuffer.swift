@@ -10,7 +10,7 @@ struct RingBuffer: Sendable {
     var isEmpty: Bool { count == 0 }
     var first: Int32? { count == 0 ? nil : storage[head] }
 
-    mutating func append(_ value: Int32) {
+    @inline(__always) mutating func append(_ value: Int32) {
         if count == storage.count { grow() }
         var i = head + count
         if i >= storage.count { i -= storage.count }
@@ -18,7 +18,7 @@ struct RingBuffer: Sendable {
         count += 1
     }
 
-    mutating func popFirst() -> Int32? {
+    @inline(__always) mutating func popFirst() -> Int32? {
         guard count > 0 else { return nil }
         let v = storage[head]
         head += 1

@@ -118,7 +118,7 @@ extension World {
         return lines
     }
 
-    func makeResult(end: Int64, engine: Engine) -> SimulationResult {
+    func makeResult(end: Int64, engine: borrowing Engine) -> SimulationResult {
         let ledger = closedLedger(at: end)
         let blockedArea = blockedOnIOArea + Double(blockedOnIO) * Double(end - blockedOnIOSince)
         var perCPU: [CPUTime] = []

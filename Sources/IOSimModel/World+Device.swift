@@ -8,6 +8,7 @@ extension World {
 
     /// The driver takes the request (it is now pending; Cleary's step 3): the device accepts it if it has
     /// a free queue slot, else it waits in the kernel's driver queue.
+    @inline(__always)
     mutating func submit(_ r: Int32, from t: Int32, engine: inout Engine) {
         let ri = Int(r)
         requests[ri].submitted = now
@@ -18,6 +19,7 @@ extension World {
     }
 
     /// The device accepts the request if it has a free queue slot, else it waits in the driver queue.
+    @inline(__always)
     mutating func handToDriver(_ r: Int32, engine: inout Engine) {
         if device.accepted < scenario.device.queueDepth {
             accept(r, engine: &engine)
@@ -26,6 +28,7 @@ extension World {
         }
     }
 
+    @inline(__always)
     mutating func accept(_ r: Int32, engine: inout Engine) {
         device.accepted += 1
         requests[Int(r)].accepted = now
@@ -49,6 +52,7 @@ extension World {
 
     /// Service time: the latency draw, plus the DMA transfer at the device bandwidth, plus seek and rotation
     /// on a hard disk. Under PIO the transfer is done later by a CPU in the ISR instead.
+    @inline(__always)
     mutating func startService(_ r: Int32, engine: inout Engine) {
         let ri = Int(r)
         let d = scenario.device
@@ -120,6 +124,7 @@ extension World {
         }
     }
 
+    @inline(__always)
     mutating func deviceFinished(_ r: Int32, engine: inout Engine) {
         let ri = Int(r)
         device.inService -= 1
@@ -222,6 +227,7 @@ extension World {
     // MARK: - Interrupt controller
 
     /// Queues the completion on its vector; raises the interrupt now, or when coalescing says so.
+    @inline(__always)
     mutating func signalCompletion(_ r: Int32, engine: inout Engine) {
         if let v = queueCompletion(r) { vectorHasCompletions(v, engine: &engine) }
     }
@@ -276,6 +282,7 @@ extension World {
         }
     }
 
+    @inline(__always)
     mutating func raiseInterrupt(vector v: Int, engine: inout Engine) {
         let head = vectors[v].head
         vectors[v].head = -1
@@ -293,6 +300,7 @@ extension World {
 
     /// The interrupt reaches its CPU: whatever runs there is suspended (its remaining time kept) and the
     /// ISR runs beneath it. Interrupt context is not re-entrant: a CPU already in it queues the batch.
+    @inline(__always)
     mutating func interruptArrived(cpu c: Int, batch: Int32, engine: inout Engine) {
         if cpus[c].inInterrupt {
             cpus[c].pendingBatches.append(batch)
@@ -308,6 +316,7 @@ extension World {
         startISR(cpu: c, batch: batch, engine: &engine)
     }
 
+    @inline(__always)
     mutating func startISR(cpu c: Int, batch: Int32, engine: inout Engine) {
         cpus[c].batchHead = batch
         interrupts &+= 1
@@ -336,6 +345,7 @@ extension World {
         }
     }
 
+    @inline(__always)
     mutating func isrFinished(cpu c: Int, engine: inout Engine) {
         cpus[c].batchCursor = cpus[c].batchHead
         startDeferred(cpu: c, engine: &engine)
@@ -343,6 +353,7 @@ extension World {
 
     /// Runs the deferred routine for each request of the batch in turn (a loop, not recursion: batches can
     /// be long when every cost is zero).
+    @inline(__always)
     mutating func startDeferred(cpu c: Int, engine: inout Engine) {
         while !isFinished {
             let r = cpus[c].batchCursor
@@ -371,6 +382,7 @@ extension World {
         }
     }
 
+    @inline(__always)
     mutating func deferredFinished(cpu c: Int, engine: inout Engine) {
         let r = cpus[c].batchCursor
         cpus[c].batchCursor = requests[Int(r)].next
@@ -378,6 +390,7 @@ extension World {
         startDeferred(cpu: c, engine: &engine)
     }
 
+    @inline(__always)
     mutating func batchDone(cpu c: Int, engine: inout Engine) {
         cpus[c].batchHead = -1
         cpus[c].batchTail = -1
@@ -390,6 +403,7 @@ extension World {
 
     /// The CPU leaves interrupt context: the interrupted burst resumes with its remaining time, or the CPU
     /// takes the run-queue head, or idles.
+    @inline(__always)
     mutating func leaveInterrupt(cpu c: Int, engine: inout Engine) {
         cpus[c].inInterrupt = false
         let t = cpus[c].occupant
@@ -418,6 +432,7 @@ extension World {
     // MARK: - Completion
 
     /// The deferred routine completes the request (Cleary's step 8) and delivers it (step 9).
+    @inline(__always)
     mutating func completeRequest(_ r: Int32, cpu c: Int, engine: inout Engine) {
         let ri = Int(r)
         precondition(!requests[ri].isComplete, "IO \(requests[ri].number) completed twice at \(now)ns")
@@ -467,6 +482,7 @@ extension World {
     }
 
     /// Wakes the waiter, queues the APC, or posts the packet.
+    @inline(__always)
     mutating func deliver(_ r: Int32, engine: inout Engine) {
         let ri = Int(r)
         let waiter = requests[ri].waiter

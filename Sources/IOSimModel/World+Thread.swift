@@ -63,7 +63,19 @@ extension World {
                 }
                 advance(ti)
             case .io(let index):
-                if stepIO(t, ioOperations[Int(index)], engine: &engine) { return }
+                // The phases of one IO run back to back here instead of through a new fetch of the same
+                // instruction; between two phases, the checks this loop makes before every step.
+                let io = ioOperations[Int(index)]
+                while true {
+                    if stepIO(t, io, engine: &engine) { return }
+                    if threads[ti].phase == 0 { break }  // the IO is over: on to the next instruction
+                    if failed || stopReached { return }
+                    steps += 1
+                    if steps > 1_000_000 {
+                        fail(t, "the program loops without taking any virtual time (a repeat whose body costs nothing)")
+                        return
+                    }
+                }
             case .getResult(let slot, let wait):
                 if stepWait(t, slot: slot, poll: true, wait: wait, exit: -1, engine: &engine) { return }
             case .waitEvent(let slot):
@@ -155,6 +167,7 @@ extension World {
 
     /// Issue (phase 0), hand to the driver (1), wake (2), return (3); synchronous completion (10).
     /// - Returns: true when the thread started a burst or blocked.
+    @inline(__always)
     mutating func stepIO(_ t: Int32, _ io: CompiledIO, engine: inout Engine) -> Bool {
         let ti = Int(t)
         switch threads[ti].phase {
@@ -235,22 +248,22 @@ extension World {
     }
 
     /// Creates the request for an IO instruction (its offset drawn or advanced), numbered in issue order.
+    @inline(__always)
     mutating func issue(_ t: Int32, _ io: CompiledIO) -> Int32 {
         let ti = Int(t)
         let r = newRequest()
         let ri = Int(r)
-        let fileSize = scenario.files[Int(io.file)].sizeBytes
         var offset: Int64
         switch io.offset {
         case .fixed(let o):
             offset = o
         case .sequential:
+            let fileSize = scenario.files[Int(io.file)].sizeBytes
             offset = threads[ti].fileCursors[Int(io.file)]
             if offset + io.sizeBytes > fileSize { offset = 0 }
             threads[ti].fileCursors[Int(io.file)] = offset + io.sizeBytes
         case .random:
-            let slots = UInt64(fileSize / io.sizeBytes)
-            offset = Int64(threads[ti].rng.nextInt(below: max(slots, 1))) * io.sizeBytes
+            offset = Int64(threads[ti].rng.nextInt(below: io.randomOffsetSlots)) * io.sizeBytes
         }
         ioIssued += 1
         requests[ri].number = ioIssued

@@ -545,6 +545,7 @@ extension World {
 
     /// Adds the request's attached time (threads blocked or running for it, and its ring owner's waits) to
     /// the census at completion.
+    @inline(__always)
     mutating func closeAttachment(_ r: Int32) {
         let ri = Int(r)
         if requests[ri].attachCount > 0 { requests[ri].attachedTotal += now - requests[ri].attachSince }

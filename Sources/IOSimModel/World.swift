@@ -355,6 +355,7 @@ struct World: EventHandler {
         if timeSlice > 0 { armSlices(engine: &engine) }
     }
 
+    @inline(__always)
     mutating func runOn(_ t: Int32, cpu c: Int, engine: inout Engine) {
         let ti = Int(t)
         cpus[c].occupant = t
@@ -382,6 +383,7 @@ struct World: EventHandler {
         nestedDispatches -= 1
     }
 
+    @inline(__always)
     mutating func resumeAfterSwitch(_ t: Int32, engine: inout Engine) {
         let ti = Int(t)
         threads[ti].burstIsSwitch = false
@@ -402,6 +404,7 @@ struct World: EventHandler {
     }
 
     /// The thread leaves its CPU (it blocked or finished); the CPU takes the run-queue head or idles.
+    @inline(__always)
     mutating func leaveCPU(_ t: Int32, engine: inout Engine) {
         let c = Int(threads[Int(t)].cpu)
         threads[Int(t)].cpu = -1
@@ -429,6 +432,7 @@ struct World: EventHandler {
             kind: EventKind.burstEnd.rawValue, target: UInt32(t), generation: threads[ti].generation)
     }
 
+    @inline(__always)
     mutating func burstEnded(_ t: Int32, engine: inout Engine) {
         if threads[Int(t)].burstIsSwitch {
             resumeAfterSwitch(t, engine: &engine)
@@ -587,6 +591,7 @@ struct World: EventHandler {
 
     // MARK: - Requests
 
+    @inline(__always)
     mutating func newRequest() -> Int32 {
         let r = freeRequest
         if r >= 0 {

@@ -62,16 +62,17 @@ struct Recorder: EventHandler {
 }
 
 @Suite struct RunBounds {
-    func chain() -> (Engine, Recorder) {
-        var engine = Engine()
+    /// Schedules the first event of a chain on `engine` (noncopyable, so not returned in a tuple).
+    func chain(_ engine: inout Engine) -> Recorder {
         engine.schedule(at: .zero, priority: EventPriority(rawValue: 1), kind: 1, target: 0)
         var r = Recorder()
         r.followUps = [1: (10, 1)]  // every event schedules the next 10 ns later
-        return (engine, r)
+        return r
     }
 
     @Test func runUntilHandlesEventsAtTheLimitAndStops() {
-        var (engine, r) = chain()
+        var engine = Engine()
+        var r = chain(&engine)
         let handled = engine.run(until: SimInstant(nanosecondsSinceStart: 50), &r)
         #expect(handled == 6)  // 0, 10, ..., 50
         #expect(engine.now == SimInstant(nanosecondsSinceStart: 50))
@@ -79,20 +80,23 @@ struct Recorder: EventHandler {
     }
 
     @Test func runMaxEventsStopsAfterThatMany() {
-        var (engine, r) = chain()
+        var engine = Engine()
+        var r = chain(&engine)
         #expect(engine.run(maxEvents: 7, &r) == 7)
         #expect(r.log.last?.time == 60)
     }
 
     @Test func aFinishedHandlerStopsTheRun() {
-        var (engine, r) = chain()
+        var engine = Engine()
+        var r = chain(&engine)
         r.stopAfter = 3
         engine.run(maxEvents: 100, &r)
         #expect(r.log.count == 3)
     }
 
     @Test func theClockNeverGoesBackwards() {
-        var (engine, r) = chain()
+        var engine = Engine()
+        var r = chain(&engine)
         var last = engine.now
         for _ in 0..<20 {
             engine.step(&r)
