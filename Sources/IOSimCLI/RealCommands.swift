@@ -128,23 +128,18 @@ extension Commands {
         } catch {
             return CLI.report(error, o)
         }
-        // The trace file is created before the run, so a path that cannot be written fails at once (and is
-        // removed again if the run fails and the file was new).
+        // A trace path that cannot be written fails before the run; nothing is written to it until the run
+        // has succeeded, so a failed run leaves an existing file as it was.
         let tracePath = a.value("--trace")
-        var traceIsNew = false
-        if let tracePath {
-            traceIsNew = !FileManager.default.fileExists(atPath: tracePath)
-            guard FileManager.default.createFile(atPath: tracePath, contents: nil) else {
-                o.error("error: \(tracePath): cannot be created for the trace")
-                return .ioError
-            }
+        if let tracePath, !canWrite(tracePath) {
+            o.error("error: \(tracePath): cannot be written for the trace (no such directory, or no permission)")
+            return .ioError
         }
         let measurement: RealMeasurement
         switch measure(
             file, path: path, directory: a.value("--dir"), duration: runFor, trace: traceOptions, quiet: a.has("--quiet"), o)
         {
         case .failure(let code):
-            if let tracePath, traceIsNew { try? FileManager.default.removeItem(atPath: tracePath) }
             return code
         case .success(let m): measurement = m
         }
@@ -157,6 +152,13 @@ extension Commands {
             o.write(measurement.textReport(scenario: file.scenario.name))
         }
         return .ok
+    }
+
+    /// Whether `path` can be written: an existing file writable by us, or a new name in a writable directory.
+    static func canWrite(_ path: String) -> Bool {
+        if FileManager.default.fileExists(atPath: path) { return access(path, W_OK) == 0 }
+        let directory = (path as NSString).deletingLastPathComponent
+        return access(directory.isEmpty ? "." : directory, W_OK) == 0
     }
 
     static func validate(_ args: [String], _ o: Output) throws(UsageError) -> ExitCode {

@@ -175,6 +175,9 @@ struct Compiler {
         for (n, f) in scenario.files.enumerated() {
             try check(f.sizeBytes > 0, "files[\(n)].size", "a file needs a positive size")
             try check(
+                f.sizeBytes <= 1 << 50, "files[\(n)].size",
+                "\(f.sizeBytes) bytes is beyond the largest file the model takes, 1PiB (2^50 bytes)")
+            try check(
                 !scenario.files[..<n].contains { $0.name == f.name }, "files[\(n)].name",
                 "a second file named '\(f.name)'")
         }
@@ -355,7 +358,7 @@ struct Compiler {
                 if loop.sizeBytes <= 0 || loop.sizeBytes > fileSpec.sizeBytes {
                     throw fail("an IO of \(loop.sizeBytes) bytes does not fit in '\(fileSpec.name)' (\(fileSpec.sizeBytes) bytes)")
                 }
-                if case .fixed(let off) = loop.offset, off < 0 || off + loop.sizeBytes > fileSpec.sizeBytes {
+                if case .fixed(let off) = loop.offset, off < 0 || off > fileSpec.sizeBytes - loop.sizeBytes {
                     throw fail("offset \(off) + \(loop.sizeBytes) bytes lies outside '\(fileSpec.name)' (\(fileSpec.sizeBytes) bytes)")
                 }
                 if loop.queueDepth < 1 || loop.queueDepth > spec.entries {

@@ -196,6 +196,8 @@ struct VectorState {
     var tail: Int32 = -1
     var count = 0
     var timerGeneration: UInt32 = 0
+    /// The coalescing timer runs for the completions queued here.
+    var timerArmed = false
 }
 
 struct PortState {

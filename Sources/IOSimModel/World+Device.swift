@@ -110,6 +110,10 @@ extension World {
 
     /// A pass starts: it takes every request waiting in the device and serves `channels` of them at a time.
     mutating func startPass(engine: inout Engine) {
+        if device.deviceQueue.isEmpty && device.passUnfinished == 0 {  // nothing to take (never expected)
+            device.passOpen = false
+            return
+        }
         device.passOpen = true
         var taken = now
         while let r = device.deviceQueue.popFirst() {
@@ -155,8 +159,10 @@ extension World {
         if device.passUnfinished > 0 { return }
         let members = finishedInOrder(newestFirst: device.passDoneHead)
         device.passDoneHead = -1
-        device.passOpen = false
+        // The pass stays open while it signals: with nothing costing time, the completion can run through to
+        // a thread that submits again at this instant, and that request waits for the next pass, below.
         signalDone(together: members, "with its pass", engine: &engine)
+        device.passOpen = false
         if !device.deviceQueue.isEmpty { startPass(engine: &engine) }
     }
 
@@ -274,7 +280,8 @@ extension World {
         let coalescing = coalesceCount > 1 && coalesceTime > 0
         if !coalescing || vectors[v].count >= coalesceCount {
             raiseInterrupt(vector: v, engine: &engine)
-        } else if vectors[v].count == 1 {
+        } else if !vectors[v].timerArmed {  // the first completions since the last interrupt
+            vectors[v].timerArmed = true
             vectors[v].timerGeneration &+= 1
             engine.schedule(
                 after: .nanoseconds(coalesceTime), priority: Priority.interruptArrival,
@@ -288,6 +295,7 @@ extension World {
         vectors[v].head = -1
         vectors[v].tail = -1
         vectors[v].count = 0
+        vectors[v].timerArmed = false
         vectors[v].timerGeneration &+= 1
         if deliveryLatency > 0 {
             engine.schedule(

@@ -162,6 +162,7 @@ extension World {
         } else {
             submit(r, from: t, engine: &engine)
             requests[ri].ringMark = ringAttachedClock(g)
+            release(r)  // the issuing hold; in flight now, and its CQE will hold its own
         }
     }
 
@@ -480,6 +481,7 @@ extension World {
             requests[Int(r)].punted = false  // from here on the interrupt path completes it and posts its CQE
             requests[Int(r)].submitCPU = max(threads[ti].cpu, 0)
             handToDriver(r, engine: &engine)
+            release(r)  // the issuing hold the worker carried; it stays in flight
             threads[ti].currentRequest = -1
             threads[ti].phase = 0
             return false
@@ -491,7 +493,8 @@ extension World {
             handToDriver(r, engine: &engine)
             threads[ti].phase = 3
             block(t, .io, object: r, engine: &engine)
-            if !rings[g].punted.isEmpty { activateWorker(ring: g, engine: &engine) }  // it sleeps with work queued
+            let hashedWaiting = !rings[g].puntedHashed.isEmpty && !rings[g].hashedBusy
+            if !rings[g].punted.isEmpty || hashedWaiting { activateWorker(ring: g, engine: &engine) }  // it sleeps with work queued
             return true
         case 2:  // done without the device (buffered write into the page cache, or a cache hit)
             let r = threads[ti].currentRequest
@@ -541,6 +544,7 @@ extension World {
         if requests[ri].buffered { markCached(r) }
         if recordsIO(r) { updateRecord(r) }
         if let n = scenario.stop.afterIOs, ioCompleted >= Int64(n) { stop(engine: &engine) }
+        release(r)  // no longer in flight (taken when it was punted); the worker still holds it
     }
 
     /// Adds the request's attached time (threads blocked or running for it, and its ring owner's waits) to

@@ -141,7 +141,7 @@ func checkedTraceEvents(_ path: String, sourceLocation: SourceLocation = #_sourc
         #expect(!FileManager.default.fileExists(atPath: trace))
         let r = iosim(preadArguments(dir) + ["--trace", dir + "/no/such/dir/t.json"])
         #expect(r.code == .ioError)
-        #expect(r.err.contains("cannot be created for the trace"))
+        #expect(r.err.contains("cannot be written for the trace"))
         #expect(r.out.isEmpty, "nothing ran")
     }
 
@@ -149,10 +149,15 @@ func checkedTraceEvents(_ path: String, sourceLocation: SourceLocation = #_sourc
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let trace = dir + "/t.json"
-        // The directory to lay the file out in does not exist: the run fails (74) after the trace was created.
+        // The directory to lay the file out in does not exist: the run fails (74) and writes no trace.
         let r = iosim(preadArguments(dir) + ["--trace", trace])
         #expect(r.code == .ioError, "stderr: \(r.err)")
         #expect(!FileManager.default.fileExists(atPath: trace))
+        // An existing file named as the trace is left as it was when the run fails.
+        try Data("earlier".utf8).write(to: URL(fileURLWithPath: trace))
+        let again = iosim(preadArguments(dir) + ["--trace", trace])
+        #expect(again.code == .ioError, "stderr: \(again.err)")
+        #expect(try String(contentsOfFile: trace, encoding: .utf8) == "earlier")
     }
 
     @Test func theProgressLineIsDrawnOnlyOnATerminalAndNeverIntoTheOutput() throws {
