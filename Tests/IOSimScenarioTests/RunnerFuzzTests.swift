@@ -519,6 +519,10 @@ private func installCrashReporter() {
             #"{ machine: { cpus: 1, contextSwitch: 0, wakeupLatency: 0 }, kernel: { syscallEntry: 0, syscallExit: 0 }, ports: [{ name: "a" }, { name: "b" }], threads: [{ name: "x", program: [{ repeat: 100000, do: [{ post: "b" }, { dequeue: "a" }] }] }, { name: "y", program: [{ repeat: 100000, do: [{ dequeue: "b" }, { post: "a" }] }] }] }"#,
             // Durations each allowed, whose sum passes the horizon.
             #"{ threads: [{ name: "m", program: [{ repeat: 100, do: [{ sleep: "1000000s" }] }] }] }"#,
+            // An io_uring loop's fixed offset + size past Int64.max (that range check overflowed too).
+            #"{ files: [{ name: "d", size: "64KiB" }], rings: [{ name: "r" }], threads: [{ name: "m", program: [{ uring: "r", file: "d", size: 4096, offset: 9223372036854775000, ios: 1 }] }] }"#,
+            // A file of 2^62 bytes (its page count and positions overflowed).
+            #"{ files: [{ name: "d", size: 4611686018427387904 }], threads: [{ name: "m", program: [{ read: "d", size: 4096 }] }] }"#,
         ]
         var messages: [String] = []
         for text in texts {
@@ -526,7 +530,7 @@ private func installCrashReporter() {
             let error = #expect(throws: SimulationError.self, "\(text)") { try Simulator(scenario).run() }
             messages.append(error?.description ?? "")
         }
-        try #require(messages.count == 8)
+        try #require(messages.count == 10)
         #expect(messages[0].contains("beyond the longest duration"))  // sleep
         #expect(messages[1].contains("beyond the longest duration"))  // compute
         #expect(messages[2].contains("beyond the longest duration"))  // exponential mean
@@ -535,6 +539,8 @@ private func installCrashReporter() {
         #expect(messages[5].contains("lies outside"))  // offset + size past Int64
         #expect(messages[6].contains("loops without taking any virtual time"))  // ping-pong at zero cost
         #expect(messages[7].contains("would go past"))
+        #expect(messages[8].contains("lies outside"))
+        #expect(messages[9].contains("files[0].size") && messages[9].contains("largest file"))
     }
 
     /// An exponential whose mean is allowed but whose tail reaches past the longest duration: draws are
