@@ -135,24 +135,24 @@ extension World {
         device.accepted -= 1
         requests[ri].deviceDone = now
         trace(.counter(name: "deviceQueue", value: device.accepted, at: at))
-        if scenario.device.completionBatching == .pass {
-            passMemberFinished(r, engine: &engine)
-            return
+        // The freed channel takes the next request of its pass, or without passes the next one waiting.
+        let passes = scenario.device.completionBatching == .pass
+        if let next = passes ? device.passWaiting.popFirst() : device.deviceQueue.popFirst() {
+            startService(next, engine: &engine)
         }
-        if let next = device.deviceQueue.popFirst() { startService(next, engine: &engine) }
         if device.accepted < scenario.device.queueDepth, let next = device.driverQueue.popFirst() {
             accept(next, engine: &engine)
         }
-        signalDone(r, engine: &engine)
+        if passes {
+            passMemberFinished(r, engine: &engine)
+        } else {
+            signalDone(r, engine: &engine)
+        }
     }
 
     /// `CompletionBatching.pass`: the request joins its pass's finished ones; the last one ends the pass,
     /// which signals them all and starts the next pass if requests arrived meanwhile.
     mutating func passMemberFinished(_ r: Int32, engine: inout Engine) {
-        if let next = device.passWaiting.popFirst() { startService(next, engine: &engine) }
-        if device.accepted < scenario.device.queueDepth, let next = device.driverQueue.popFirst() {
-            accept(next, engine: &engine)
-        }
         requests[Int(r)].next = device.passDoneHead
         device.passDoneHead = r
         device.passUnfinished -= 1
