@@ -88,16 +88,18 @@ struct Compiler {
     /// A configured duration lies in 0...`SimDuration.longest`.
     func checkDuration(_ value: SimDuration, _ key: String) throws(SimulationError) {
         try check(value.nanoseconds >= 0, key, "a duration cannot be negative (found \(value.nanoseconds)ns)")
-        try check(
-            value <= .longest, key,
-            "\(value.nanoseconds)ns is beyond the longest duration the model takes, \(SimDuration.longest.nanoseconds)ns (about 13 days)")
+        try check(value <= .longest, key, Compiler.beyondLongest(value.nanoseconds))
+    }
+
+    /// Why a duration of `ns` is refused (see `SimDuration.longest`).
+    static func beyondLongest(_ ns: Int64) -> String {
+        "\(ns)ns is beyond the longest duration the model takes, \(SimDuration.longest.nanoseconds)ns (about 13 days)"
     }
 
     func checkDistribution(_ d: Distribution, _ subject: String, kind: SimulationError.Kind = .invalidConfiguration)
         throws(SimulationError)
     {
         func fail(_ m: String) -> SimulationError { SimulationError(kind, subject: subject, message: m) }
-        let longest = SimDuration.longest.nanoseconds
         let largest: Int64
         switch d {
         case .constant(let v): largest = v
@@ -107,9 +109,7 @@ struct Compiler {
         case .logNormal(let m, _): largest = m
         case .empirical(let points): largest = points.map(\.value).max() ?? 0
         }
-        if largest > longest {
-            throw fail("\(largest)ns is beyond the longest duration the model takes, \(longest)ns (about 13 days)")
-        }
+        if largest > SimDuration.longest.nanoseconds { throw fail(Compiler.beyondLongest(largest)) }
         switch d {
         case .constant(let v): if v < 0 { throw fail("a duration cannot be negative (found \(v)ns)") }
         case .uniform(let a, let b):
@@ -312,9 +312,7 @@ struct Compiler {
                 add(.waitEvent(slot: try requestSlot(name)), "waitEvent")
             case .alertableWait(let timeout):
                 if let t = timeout, t.nanoseconds < 0 { throw fail("a timeout cannot be negative") }
-                if let t = timeout, t > .longest {
-                    throw fail("a timeout of \(t.nanoseconds)ns is beyond the longest duration the model takes (about 13 days)")
-                }
+                if let t = timeout, t > .longest { throw fail("a timeout of " + Compiler.beyondLongest(t.nanoseconds)) }
                 add(.alertableWait(timeoutNanoseconds: timeout?.nanoseconds ?? -1), "alertableWait")
             case .dequeue(let port):
                 add(.dequeue(port: try portIndex(port)), "dequeue")
