@@ -102,6 +102,11 @@ public struct CalibrationReport: Sendable {
     public var table: String
 }
 
+extension [CalibrationFigure] {
+    /// The median of the figure named `name`, if it was measured.
+    func median(_ name: String) -> Double? { first { $0.name == name }?.median }
+}
+
 /// The device parallelism chosen by running the model on the calibration's own workload.
 public struct ParallelismFit: Sendable, Equatable {
     public var channels: Int
@@ -253,7 +258,7 @@ extension Calibration {
     /// Fits the model's parameters to `figures` (looked up by name; a missing figure keeps the default of
     /// the parameters it would set) and formats the report.
     static func fit(_ figures: [CalibrationFigure], cpuCount: Int, parallelism grid: ParallelismGrid? = nil) -> CalibrationReport {
-        func median(_ name: String) -> Double? { figures.first { $0.name == name }?.median }
+        func median(_ name: String) -> Double? { figures.median(name) }
         var machine = MachineConfig()
         var kernel = KernelConfig()
         var device = DeviceConfig()
@@ -371,7 +376,7 @@ extension Calibration {
     /// (isr, deferredPerRequest) in ns from the irq + softirq and interrupts-per-IO figures (see `fit`); isr is
     /// nil when the line cannot be fitted; nil when no irq + softirq figure was measured.
     static func interruptCosts(_ figures: [CalibrationFigure]) -> (isr: Int64?, deferred: Int64)? {
-        func median(_ name: String) -> Double? { figures.first { $0.name == name }?.median }
+        func median(_ name: String) -> Double? { figures.median(name) }
         func tens(_ ns: Double) -> Int64 { max(500, Int64((ns / 10).rounded()) * 10) }
         let points = FigureName.depths.compactMap { d -> (x: Double, y: Double)? in
             guard let y = median(FigureName.irqSoftirq(depth: d)), let x = median(FigureName.interrupts(depth: d))
@@ -409,6 +414,23 @@ extension Calibration {
         return d
     }
 
+    /// The calibration's device workload as a model scenario: 4 KiB random O_DIRECT reads through an io_uring
+    /// set up as fio does, at queue depth `depth`, long enough for that depth to settle.
+    static func deviceWorkload(
+        depth: Int, machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig
+    ) -> Scenario {
+        var s = Scenario(name: "calibration QD\(depth)")
+        s.machine = machine
+        s.kernel = kernel
+        s.device = device
+        s.interrupts = interrupts
+        s.files = [FileSpec(name: "data", sizeBytes: 1 << 30)]
+        s.rings = [RingSpec(name: "ring", entries: 128, taskRun: .deferred)]
+        let loop = UringLoop(ring: "ring", file: "data", sizeBytes: 4096, queueDepth: depth, ios: 1_000 + 40 * depth)
+        s.threads = [ThreadSpec(name: "job", program: [.uring(loop)])]
+        return s
+    }
+
     /// Runs the model on the calibration's device workload (4 KiB random O_DIRECT reads through an io_uring set
     /// up as fio does, at each measured queue depth) for every channel count of `channels` and, when the device
     /// works in passes, every dispatch time of `dispatches`; keeps the pair whose largest error over the depths
@@ -427,15 +449,9 @@ extension Calibration {
                 var rows: [(depth: Int, measured: Double, modelled: Double)] = []
                 var worst = 0.0, score = 0.0
                 for (depth, iops) in measured {
-                    var s = Scenario(name: "calibration QD\(depth)")
-                    s.machine = machine
-                    s.kernel = kernel
-                    s.device = withParallelism(device, c, dispatch)
-                    s.interrupts = interrupts
-                    s.files = [FileSpec(name: "data", sizeBytes: 1 << 30)]
-                    s.rings = [RingSpec(name: "ring", entries: 128, taskRun: .deferred)]
-                    let loop = UringLoop(ring: "ring", file: "data", sizeBytes: 4096, queueDepth: depth, ios: 1_000 + 40 * depth)
-                    s.threads = [ThreadSpec(name: "job", program: [.uring(loop)])]
+                    let s = deviceWorkload(
+                        depth: depth, machine: machine, kernel: kernel, device: withParallelism(device, c, dispatch),
+                        interrupts: interrupts)
                     guard let result = try? Simulator(s).run(), result.iops > 0 else {
                         score = .infinity
                         break
@@ -567,7 +583,7 @@ extension Calibration {
             if let p = report.parallelismFit {
                 let rows = p.rows.map { "QD\($0.depth) \(Int($0.modelled.rounded())) vs \(Int($0.measured.rounded()))" }
                 let why = "with passDispatch, the model's closest IOPS and interrupts per IO over the depths (IOPS simulated: "
-                    + rows.joined(separator: ", ") + "; worst \(fixed(p.worstError * 100, 1))%)"
+                    + rows.joined(separator: ", ") + "; worst \(Validation.fixed(p.worstError * 100, 1))%)"
                 entry("channels", "\(d.channels)", why)
                 entry("passDispatch", quoted(duration(d.passDispatch)), "fitted with channels; the latency mean gives it up")
             } else {
@@ -639,8 +655,9 @@ extension Calibration {
             + pad("unit", 8, left: true) + pad("repeats", 7) + "\n"
         for f in figures {
             let decimals = decimalsFor(f.median)
-            out += pad(f.name, nameWidth, left: true) + pad(fixed(f.median, decimals), 12) + pad(fixed(f.minimum, decimals), 12)
-                + pad(fixed(f.maximum, decimals), 12) + "  " + pad(f.unit, 8, left: true) + pad("\(f.repeats)", 7) + "\n"
+            out += pad(f.name, nameWidth, left: true) + pad(Validation.fixed(f.median, decimals), 12)
+                + pad(Validation.fixed(f.minimum, decimals), 12) + pad(Validation.fixed(f.maximum, decimals), 12) + "  "
+                + pad(f.unit, 8, left: true) + pad("\(f.repeats)", 7) + "\n"
         }
         return out
     }
@@ -654,7 +671,7 @@ extension Calibration {
         }
         let decimals = decimalsFor(f.median)
         let unit = f.unit == "per IO" ? " per IO" : (f.unit.isEmpty ? "" : " " + f.unit)
-        return "\(fixed(f.median, decimals))\(unit) (\(fixed(f.minimum, decimals)) - \(fixed(f.maximum, decimals)), \(repeats))"
+        return "\(Validation.fixed(f.median, decimals))\(unit) (\(Validation.fixed(f.minimum, decimals)) - \(Validation.fixed(f.maximum, decimals)), \(repeats))"
     }
 
     static func decimalsFor(_ v: Double) -> Int {
@@ -665,7 +682,6 @@ extension Calibration {
         return 3
     }
 
-    static func fixed(_ v: Double, _ decimals: Int) -> String { Validation.fixed(v, decimals) }
 
     static func pad(_ s: String, _ width: Int, left: Bool = false) -> String {
         if s.count >= width { return left ? s : " " + s }

@@ -327,18 +327,9 @@ struct ParallelismFitTests {
         #expect(base.device.completionBatching == .pass)
         var measured: [(Int, Double)] = []
         for depth in [1, 4, 16] {
-            var s = Scenario(name: "truth")
-            s.machine = base.machine
-            s.kernel = base.kernel
-            s.device = Calibration.withParallelism(base.device, 3, .microseconds(4))
-            s.interrupts = base.interrupts
-            s.files = [FileSpec(name: "data", sizeBytes: 1 << 30)]
-            s.rings = [RingSpec(name: "ring", entries: 128, taskRun: .deferred)]
-            s.threads = [
-                ThreadSpec(
-                    name: "job",
-                    program: [.uring(UringLoop(ring: "ring", file: "data", sizeBytes: 4096, queueDepth: depth, ios: 1_000 + 40 * depth))])
-            ]
+            let s = Calibration.deviceWorkload(
+                depth: depth, machine: base.machine, kernel: base.kernel,
+                device: Calibration.withParallelism(base.device, 3, .microseconds(4)), interrupts: base.interrupts)
             measured.append((depth, try Simulator(s).run().iops))
         }
         let fit = try #require(
