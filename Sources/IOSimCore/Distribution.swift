@@ -116,5 +116,5 @@ public enum Distribution: Sendable, Equatable {
     }
 
     /// Draws are clamped to `SimDuration.longest` (a tail that far out is a configuration that cannot run).
-    public static let longestDraw = Double(SimDuration.longest.nanoseconds)
+    @inlinable public static var longestDraw: Double { Double(SimDuration.longest.nanoseconds) }
 }

@@ -7,7 +7,7 @@
 /// Counts of non-negative `Int64` samples in fixed memory.
 public struct Histogram: Sendable, Equatable {
     /// The number of buckets (fixed).
-    public static let bucketCount = 128 + 56 * 64
+    @inlinable public static var bucketCount: Int { 128 + 56 * 64 }
     @usableFromInline var counts: [UInt64]
     /// Number of samples recorded. 
     public var count: UInt64 { _count }

@@ -22,7 +22,7 @@ public struct SimDuration: Hashable, Comparable, Sendable, CustomStringConvertib
     /// An interval of `n` seconds.
     @inlinable public static func seconds(_ n: Int64) -> SimDuration { SimDuration(nanoseconds: n * 1_000_000_000) }
     /// The empty interval.
-    public static let zero = SimDuration(nanoseconds: 0)
+    @inlinable public static var zero: SimDuration { SimDuration(nanoseconds: 0) }
 
     @inlinable public static func < (a: SimDuration, b: SimDuration) -> Bool { a.nanoseconds < b.nanoseconds }
     @inlinable public static func + (a: SimDuration, b: SimDuration) -> SimDuration {
@@ -41,7 +41,7 @@ extension SimDuration {
     /// The longest interval a scenario may configure or a distribution may draw: 2^50 ns, about 13 days.
     /// Runs end by `SimInstant.horizon`, so sums of a few such intervals, and CPU time added over up to
     /// 4,096 CPUs, stay far inside Int64: no input can overflow virtual time.
-    public static let longest = SimDuration(nanoseconds: 1 << 50)
+    @inlinable public static var longest: SimDuration { SimDuration(nanoseconds: 1 << 50) }
 }
 
 /// A point in virtual time, in integer nanoseconds since the start of the run.
@@ -52,12 +52,12 @@ public struct SimInstant: Hashable, Comparable, Sendable, CustomStringConvertibl
     @inlinable public init(nanosecondsSinceStart: Int64) { self.nanosecondsSinceStart = nanosecondsSinceStart }
 
     /// The start of every run.
-    public static let zero = SimInstant(nanosecondsSinceStart: 0)
+    @inlinable public static var zero: SimInstant { SimInstant(nanosecondsSinceStart: 0) }
     /// The latest instant a run may reach: 2^50 ns, about 13 days. A run whose next event lies beyond it
     /// stops with an error instead of overflowing.
-    public static let horizon = SimInstant(nanosecondsSinceStart: 1 << 50)
+    @inlinable public static var horizon: SimInstant { SimInstant(nanosecondsSinceStart: 1 << 50) }
     /// Later than any instant a run can reach; used as "never".
-    public static let distantFuture = SimInstant(nanosecondsSinceStart: Int64.max)
+    @inlinable public static var distantFuture: SimInstant { SimInstant(nanosecondsSinceStart: Int64.max) }
 
     @inlinable public static func < (a: SimInstant, b: SimInstant) -> Bool {
         a.nanosecondsSinceStart < b.nanosecondsSinceStart

@@ -6,7 +6,7 @@ import IOSimCore
 
 struct LatencyRecorder {
     /// Series 0 is the whole latency; series 1 + `IOStage.rawValue` are the stages.
-    static let seriesCount = 1 + IOStage.allCases.count
+    static var seriesCount: Int { 1 + IOStage.allCases.count }
     let buckets: UnsafeTable<UInt64>
     /// Per series: count, sum, min, max. The min starts at `Int64.max`, so recording needs no test for
     /// a first sample; an empty series reports 0.

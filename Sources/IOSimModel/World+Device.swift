@@ -98,14 +98,16 @@ extension World {
             text += "No thread runs for this IO: " + whoIsAttached(r)
             narrate(r, step: 5, cpu: -1, actor: "device", text)
         }
-        if tracer != nil {
-            let start = at + .nanoseconds(dispatchWait)
-            trace(.deviceService(io: requests[ri].number, start: start, end: start + .nanoseconds(service)))
-            trace(.counter(name: "deviceQueue", value: device.accepted, at: at))
-        }
+        if _slowPath(tracer != nil) { traceService(ri, after: dispatchWait, for: service) }
         engine.schedule(
             after: .nanoseconds(dispatchWait + service), priority: Priority.hardware, kind: EventKind.deviceDone.rawValue,
             target: UInt32(r))
+    }
+
+    @inline(never) mutating func traceService(_ ri: Int, after dispatchWait: Int64, for service: Int64) {
+        let start = at + .nanoseconds(dispatchWait)
+        trace(.deviceService(io: requests[ri].number, start: start, end: start + .nanoseconds(service)))
+        trace(.counter(name: "deviceQueue", value: device.accepted, at: at))
     }
 
     /// A pass starts: it takes every request waiting in the device and serves `channels` of them at a time.

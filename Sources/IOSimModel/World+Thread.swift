@@ -65,9 +65,8 @@ extension World {
             case .io(let index):
                 // The phases of one IO run back to back here instead of through a new fetch of the same
                 // instruction; between two phases, the checks this loop makes before every step.
-                let io = ioOperations[Int(index)]
                 while true {
-                    if stepIO(t, io, engine: &engine) { return }
+                    if stepIO(t, index, engine: &engine) { return }
                     if threads[ti].phase == 0 { break }  // the IO is over: on to the next instruction
                     if failed || stopReached { return }
                     steps += 1
@@ -168,17 +167,19 @@ extension World {
     /// Issue (phase 0), hand to the driver (1), wake (2), return (3); synchronous completion (10).
     /// - Returns: true when the thread started a burst or blocked.
     @inline(__always)
-    mutating func stepIO(_ t: Int32, _ io: CompiledIO, engine: inout Engine) -> Bool {
+    mutating func stepIO(_ t: Int32, _ index: Int32, engine: inout Engine) -> Bool {
         let ti = Int(t)
+        // Read in place: a copy of the operation on every phase was a measurable share of the hot loop.
+        let io = ioOperations.base + Int(index)
         switch threads[ti].phase {
         case 0:
-            let r = issue(t, io)
+            let r = issue(t, io.pointee)
             let ri = Int(r)
-            let synchronous = io.buffered && (io.direction == .write || isCached(r))
+            let synchronous = io.pointee.buffered && (io.pointee.direction == .write || isCached(r))
             if synchronous {
                 requests[ri].synchronous = true
                 threads[ti].phase = 10
-                let cost = syscallEntry + copyNanoseconds(io.sizeBytes) + syscallExit
+                let cost = syscallEntry + copyNanoseconds(io.pointee.sizeBytes) + syscallExit
                 if requests[ri].number == narrateNumber { narrateSynchronousIssue(r, t) }
                 if cost > 0 {
                     startBurst(t, .syscall, cost, engine: &engine)
@@ -197,7 +198,7 @@ extension World {
         case 1:
             let r = threads[ti].currentRequest
             let traced = requests[Int(r)].number == narrateNumber
-            if io.blocking {
+            if io.pointee.blocking {
                 threads[ti].phase = 2
                 requests[Int(r)].waiter = t
                 if traced {
@@ -225,7 +226,7 @@ extension World {
         case 2:
             threads[ti].phase = 3
             let r = Int(threads[ti].currentRequest)
-            let copy = requests[r].buffered && io.direction == .read ? copyNanoseconds(io.sizeBytes) : 0
+            let copy = requests[r].buffered && io.pointee.direction == .read ? copyNanoseconds(io.pointee.sizeBytes) : 0
             if syscallExit + copy > 0 {
                 startBurst(t, .syscall, syscallExit + copy, engine: &engine)
                 return true
@@ -234,12 +235,12 @@ extension World {
         case 10:
             let r = threads[ti].currentRequest
             completeSynchronously(r, engine: &engine)
-            if !io.blocking { observe(r, by: t) }
+            if !io.pointee.blocking { observe(r, by: t) }
             threads[ti].phase = 3
             return false
         default:  // 3: back in user mode
             let r = threads[ti].currentRequest
-            if io.blocking { observe(r, by: t) }
+            if io.pointee.blocking { observe(r, by: t) }
             threads[ti].currentRequest = -1
             release(r)
             advance(ti)

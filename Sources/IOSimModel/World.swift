@@ -32,11 +32,11 @@ enum EventKind: UInt32 {
 /// interrupt it raises, interrupt arrival before work finishing in interrupt context, that before CPU bursts
 /// of threads, and timers (wake-ups, time slices, coalescing timeouts) last. Within a class: scheduling order.
 enum Priority {
-    static let hardware = EventPriority(rawValue: 0)
-    static let interruptArrival = EventPriority(rawValue: 1)
-    static let interruptContext = EventPriority(rawValue: 2)
-    static let threadBurst = EventPriority(rawValue: 3)
-    static let timer = EventPriority(rawValue: 4)
+    static var hardware: EventPriority { EventPriority(rawValue: 0) }
+    static var interruptArrival: EventPriority { EventPriority(rawValue: 1) }
+    static var interruptContext: EventPriority { EventPriority(rawValue: 2) }
+    static var threadBurst: EventPriority { EventPriority(rawValue: 3) }
+    static var timer: EventPriority { EventPriority(rawValue: 4) }
 }
 
 struct World: EventHandler {
@@ -45,7 +45,7 @@ struct World: EventHandler {
     /// Every program's instructions in one array (program p starts at `programBase[p]`).
     let instructions: [Instruction]
     /// The IO operations of every program (an `.io` instruction holds an index here).
-    let ioOperations: [CompiledIO]
+    let ioOperations: UnsafeTable<CompiledIO>
     /// The io_uring loops of every program (a `.uringLoop` instruction holds an index here).
     let uringLoops: [CompiledUring]
     /// Start of the body of ring g's SQPOLL thread and io-wq workers in `instructions`.
@@ -168,7 +168,7 @@ struct World: EventHandler {
             ios += p.ioOperations
             loops += p.uringLoops
         }
-        ioOperations = ios
+        ioOperations = UnsafeTable(ios)
         uringLoops = loops
         rings = UnsafeTable(scenario.rings.map { spec in
             RingState(spec: spec, maxWorkers: spec.maxWorkers ?? min(spec.entries, 4 * scenario.machine.cpuCount))
@@ -291,7 +291,7 @@ struct World: EventHandler {
         finishedAt = now
     }
 
-    static let horizon = SimInstant.horizon.nanosecondsSinceStart
+    static var horizon: Int64 { SimInstant.horizon.nanosecondsSinceStart }
 
     /// The next event lies beyond the longest run the model takes; every duration is at most
     /// `SimDuration.longest`, so computing that instant did not overflow.
@@ -321,11 +321,13 @@ struct World: EventHandler {
             cpus[c].since = now
         }
         cpus[c].category = category
-        if tracer != nil {
-            let t = cpus[c].occupant
-            let byThread = t >= 0 && !cpus[c].inInterrupt && category != .idle
-            trace(.cpu(cpu: c, category: category, thread: byThread ? Int(t) : nil, at: at))
-        }
+        if _slowPath(tracer != nil) { traceCategory(c, category) }
+    }
+
+    @inline(never) mutating func traceCategory(_ c: Int, _ category: CPUCategory) {
+        let t = cpus[c].occupant
+        let byThread = t >= 0 && !cpus[c].inInterrupt && category != .idle
+        trace(.cpu(cpu: c, category: category, thread: byThread ? Int(t) : nil, at: at))
     }
 
     /// The ledger with the time since each CPU's last change added, up to `instant` (nothing is mutated).
@@ -365,10 +367,7 @@ struct World: EventHandler {
         threads[ti].cpu = Int32(c)
         threads[ti].runState = .running
         contextSwitches &+= 1
-        if tracer != nil {
-            trace(.thread(thread: ti, state: .running(cpu: c), at: at))
-            trace(.counter(name: "runnable", value: runQueue.count, at: at))
-        }
+        if _slowPath(tracer != nil) { traceRunning(ti, cpu: c) }
         if runQueue.count > 0 && timeSlice > 0 { armSlice(cpu: c, engine: &engine) }
         // A free switch resumes the thread at once, unless dispatches already nest here: threads that hand
         // work to each other on one CPU with nothing costing time would recurse without bound, so past a few
@@ -381,6 +380,11 @@ struct World: EventHandler {
         nestedDispatches += 1
         resumeAfterSwitch(t, engine: &engine)
         nestedDispatches -= 1
+    }
+
+    @inline(never) mutating func traceRunning(_ ti: Int, cpu c: Int) {
+        trace(.thread(thread: ti, state: .running(cpu: c), at: at))
+        trace(.counter(name: "runnable", value: runQueue.count, at: at))
     }
 
     @inline(__always)
@@ -490,19 +494,7 @@ struct World: EventHandler {
         threads[ti].waitKind = kind
         threads[ti].waitObject = object
         threads[ti].wokenByAPC = false
-        if tracer != nil {
-            let state: ThreadTraceState
-            switch kind {
-            case .io: state = .blocked(reason: "io")
-            case .port: state = .blocked(reason: "port")
-            case .alertable: state = .alertable
-            case .sleep: state = .blocked(reason: "sleep")
-            case .none: state = .blocked(reason: "wait")
-            case .ring: state = .blocked(reason: "io_uring_enter")
-            case .sqpollIdle, .workerIdle: state = .blocked(reason: "idle")
-            }
-            trace(.thread(thread: ti, state: state, at: at))
-        }
+        if _slowPath(tracer != nil) { traceBlocked(ti, kind) }
         if kind == .io {
             noteBlockedOnIO(+1)
             attach(object)
@@ -515,6 +507,20 @@ struct World: EventHandler {
             releasePortWaiters(Int(p), engine: &engine)
         }
         leaveCPU(t, engine: &engine)
+    }
+
+    @inline(never) mutating func traceBlocked(_ ti: Int, _ kind: WaitKind) {
+        let state: ThreadTraceState
+        switch kind {
+        case .io: state = .blocked(reason: "io")
+        case .port: state = .blocked(reason: "port")
+        case .alertable: state = .alertable
+        case .sleep: state = .blocked(reason: "sleep")
+        case .none: state = .blocked(reason: "wait")
+        case .ring: state = .blocked(reason: "io_uring_enter")
+        case .sqpollIdle, .workerIdle: state = .blocked(reason: "idle")
+        }
+        trace(.thread(thread: ti, state: state, at: at))
     }
 
     /// Ends a wait: the thread becomes runnable after the wake-up latency.
