@@ -142,7 +142,7 @@ struct Compiler {
             (k.pollCheck, "kernel.pollCheck"), (k.openFile, "kernel.openFile"),
             (i.deliveryLatency, "interrupts.delivery"), (i.isr, "interrupts.isr"),
             (i.deferredPerRequest, "interrupts.deferred"), (i.coalesceTime, "interrupts.coalesceTime"),
-            (d.passDispatch, "device.passDispatch"),
+            (d.passDispatch, "device.passDispatch"), (d.passWakeup, "device.passWakeup"),
         ] {
             try checkDuration(value, key)
         }

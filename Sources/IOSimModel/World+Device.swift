@@ -33,13 +33,15 @@ extension World {
         device.accepted += 1
         requests[Int(r)].accepted = now
         if scenario.device.completionBatching == .pass {
-            // Waits for the next pass. An idle device starts one after the submitting code's other work at
-            // this instant (threads' bursts come before timers), so one doorbell's requests share a pass.
+            // Waits for the next pass. An idle device starts one `passWakeup` later, after the submitting code's
+            // other work at that instant (threads' bursts come before timers), so one doorbell's requests, and
+            // those of other submitters arriving while the device wakes, share a pass.
             device.deviceQueue.append(r)
             if !device.passOpen {
                 device.passOpen = true
                 engine.schedule(
-                    after: .zero, priority: Priority.timer, kind: EventKind.passStart.rawValue, target: 0)
+                    after: scenario.device.passWakeup, priority: Priority.timer, kind: EventKind.passStart.rawValue,
+                    target: 0)
             }
             return
         }

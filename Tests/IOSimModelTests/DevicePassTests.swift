@@ -30,11 +30,14 @@ import Testing
     }
 
     /// Three overlapped reads issued back to back by one thread, then waited for; two channels, passes.
-    func threeOverlappedReadsWithPasses(dispatch: SimDuration = .zero) throws -> SimulationResult {
+    func threeOverlappedReadsWithPasses(dispatch: SimDuration = .zero, wakeup: SimDuration = .zero) throws
+        -> SimulationResult
+    {
         var s = constantCostScenario()
         s.device.channels = 2
         s.device.completionBatching = .pass
         s.device.passDispatch = dispatch
+        s.device.passWakeup = wakeup
         s.threads = [
             ThreadSpec(
                 name: "main",
@@ -43,6 +46,58 @@ import Testing
                     .getResult(request: "a", wait: true), .getResult(request: "b", wait: true),
                     .getResult(request: "c", wait: true),
                 ])
+        ]
+        return try Simulator(s).run()
+    }
+
+    /// Two threads on two CPUs each make one blocking read, the second 3,000 ns after the first (it computes
+    /// first). Without a wake-up time, IO 1 (submitted at 2,300) starts a pass alone and IO 2 (5,300) waits for
+    /// the next one: two interrupts. With `passWakeup` 5,000 the idle device starts its pass at 7,300, IO 2 has
+    /// joined it, the one channel serves them one after the other (24,096 each: done at 31,396 and 55,492) and
+    /// both are signalled together with one interrupt.
+    @Test func passWakeupGroupsSeparateSubmitters() throws {
+        let apart = try twoThreadsReadingApart(wakeup: .zero)
+        #expect(inOrder(apart).map(\.submitted) == [ns(2_300), ns(5_300)])
+        expectPasses(apart, deviceDone: [26_396, 50_492], interrupts: 2)
+        let grouped = try twoThreadsReadingApart(wakeup: .nanoseconds(5_000))
+        #expect(inOrder(grouped).map(\.submitted) == [ns(2_300), ns(5_300)])
+        expectPasses(grouped, deviceDone: [31_396, 55_492], interrupts: 1)
+    }
+
+    /// A pass that follows another starts at once: the wake-up is paid only by an idle device. Three reads
+    /// from one thread (as `requestsArrivingDuringAPassWaitForTheNext`) with `passWakeup` 1,000: pass 1 starts
+    /// at 3,300 with IO 1 alone (IO 2 comes at 3,800) and ends at 27,396; pass 2 takes IOs 2 and 3 at 27,396,
+    /// not 1,000 later, and ends at 51,492. With `passWakeup` 5,000 all three arrive before the pass starts
+    /// at 7,300: one pass, two channels (IOs 1 and 2 done at 31,396, IO 3 at 55,492), one interrupt.
+    @Test func passWakeupIsPaidOnlyByAnIdleDevice() throws {
+        expectPasses(
+            try threeOverlappedReadsWithPasses(wakeup: .nanoseconds(1_000)), deviceDone: [27_396, 51_492, 51_492],
+            interrupts: 2)
+        expectPasses(
+            try threeOverlappedReadsWithPasses(wakeup: .nanoseconds(5_000)), deviceDone: [31_396, 31_396, 55_492],
+            interrupts: 1)
+    }
+
+    /// The IO records in issue order.
+    func inOrder(_ r: SimulationResult) -> [IORecord] { r.ioRecords.sorted { $0.number < $1.number } }
+
+    /// The instants the device finished each IO (in issue order) and the interrupts raised.
+    func expectPasses(
+        _ r: SimulationResult, deviceDone: [Int64], interrupts: Int64, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        #expect(inOrder(r).map(\.deviceDone) == deviceDone.map { ns($0) }, sourceLocation: sourceLocation)
+        #expect(r.interrupts == interrupts, sourceLocation: sourceLocation)
+    }
+
+    /// Threads "a" and "b" on two CPUs each make one blocking read; "b" computes 3,000 ns first. One channel,
+    /// passes.
+    func twoThreadsReadingApart(wakeup: SimDuration) throws -> SimulationResult {
+        var s = constantCostScenario(cpus: 2)
+        s.device.completionBatching = .pass
+        s.device.passWakeup = wakeup
+        s.threads = [
+            ThreadSpec(name: "a", program: [read4k(.blocking)]),
+            ThreadSpec(name: "b", program: [.compute(.constant(3_000)), read4k(.blocking)]),
         ]
         return try Simulator(s).run()
     }

@@ -140,6 +140,7 @@ func randomScenario(seed: UInt64) -> (scenario: Scenario, summary: String) {
     s.device.completionBatching = d.pick([.none, .none, .pass])
     if s.device.completionBatching == .pass && d.bool() { s.device.passDispatch = .nanoseconds(d.int64(0...5_000)) }
     s.interrupts.suppressWhileServicing = d.int(0...3) == 0
+    if s.device.completionBatching == .pass && d.bool() { s.device.passWakeup = .nanoseconds(d.int64(0...20_000)) }
     let summary =
         "\(cpus) CPUs, slice \(s.machine.timeSlice.nanoseconds)ns, target \(target), coalescing \(coalescing), "
         + "batching \(s.device.completionBatching.rawValue), suppress \(s.interrupts.suppressWhileServicing), "

@@ -105,6 +105,7 @@ enum ScenarioDecoder {
             }
         }
         if let x = f.take("passDispatch") { d.passDispatch = try Read.duration(x, f.child("passDispatch")) }
+        if let x = f.take("passWakeup") { d.passWakeup = try Read.duration(x, f.child("passWakeup")) }
         if let x = f.take("capacity") {
             d.capacityBytes = try Read.size(x, f.child("capacity"))
             if d.capacityBytes <= 0 { throw Read.fail(x, f.child("capacity"), "expected a positive size such as \"1TiB\"") }
