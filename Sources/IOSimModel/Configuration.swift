@@ -137,8 +137,9 @@ public struct DeviceConfig: Sendable, Equatable {
     /// submitters: measured on this machine class, four threads each blocking in its own `pread` raise 0.34
     /// interrupts per IO, as io_uring at queue depth 4 with one kick per batch does (0.32), where requests that
     /// each started a pass would raise about one. A pass that follows another starts at once (the VMM thread
-    /// is awake and finds them when it checks the ring again). Default 0; `iosim calibrate` fits it to the
-    /// IOPS and interrupts per IO of four threads doing blocking reads.
+    /// is awake and finds them when it checks the ring again). Default 0, and `iosim calibrate` does not fit it:
+    /// on this machine class it adds to the queue-depth-1 latency, whose budget the model's software path already
+    /// takes (README, "Validation on this machine"), so the measured profile leaves it at 0.
     public var passWakeup: SimDuration = .zero
 
     public init() {}
