@@ -36,7 +36,7 @@ public struct Histogram: Sendable, Equatable {
     }
 
     /// The bucket of a non-negative value.
-    @inlinable public static func bucketIndex(_ v: Int64) -> Int {
+    @inlinable @inline(__always) public static func bucketIndex(_ v: Int64) -> Int {
         if v < 128 { return Int(Swift.max(v, 0)) }
         let msb = 63 - v.leadingZeroBitCount
         let shift = msb - 6

@@ -183,6 +183,7 @@ extension World {
 
     /// The device is done with `r`: IOPOLL requests wait for a poller; others are signalled (held until the
     /// whole submission batch is done with `CompletionBatching.submission`).
+    @inline(__always)
     mutating func signalDone(_ r: Int32, engine: inout Engine) {
         let ri = Int(r)
         if requests[ri].polled {
@@ -254,6 +255,7 @@ extension World {
 
     /// Puts the completion on the queue of its vector and returns the vector, or nil when it joined a batch
     /// the driver is already draining.
+    @inline(__always)
     mutating func queueCompletion(_ r: Int32) -> Int? {
         let v: Int
         switch scenario.interrupts.target {
@@ -279,6 +281,7 @@ extension World {
     }
 
     /// Raises vector `v`'s interrupt now, or arms the coalescing timer.
+    @inline(__always)
     mutating func vectorHasCompletions(_ v: Int, engine: inout Engine) {
         // NVMe feature 08h: coalesce only when both the count threshold and the time are set.
         let coalescing = coalesceCount > 1 && coalesceTime > 0

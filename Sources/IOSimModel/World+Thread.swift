@@ -7,6 +7,7 @@ import IOSimEngine
 extension World {
     /// Runs the thread's program from where it stands until it starts a burst, blocks or finishes.
     /// Called only while the thread is on a CPU with no burst in progress.
+    @inline(never)
     mutating func runThread(_ t: Int32, engine: inout Engine) {
         let ti = Int(t)
         let base = Int(programBase[Int(threads[ti].program)])
@@ -24,7 +25,7 @@ extension World {
             fail(t, "the program loops without taking any virtual time (every pass waits for something that takes none)")
             return
         }
-        while !failed && !stopReached {
+        while !isFinished {
             steps += 1
             if steps > 1_000_000 {
                 fail(t, "the program loops without taking any virtual time (a repeat whose body costs nothing)")
@@ -63,18 +64,7 @@ extension World {
                 }
                 advance(ti)
             case .io(let index):
-                // The phases of one IO run back to back here instead of through a new fetch of the same
-                // instruction; between two phases, the checks this loop makes before every step.
-                while true {
-                    if stepIO(t, index, engine: &engine) { return }
-                    if threads[ti].phase == 0 { break }  // the IO is over: on to the next instruction
-                    if failed || stopReached { return }
-                    steps += 1
-                    if steps > 1_000_000 {
-                        fail(t, "the program loops without taking any virtual time (a repeat whose body costs nothing)")
-                        return
-                    }
-                }
+                if runIO(t, index, steps: &steps, engine: &engine) { return }
             case .getResult(let slot, let wait):
                 if stepWait(t, slot: slot, poll: true, wait: wait, exit: -1, engine: &engine) { return }
             case .waitEvent(let slot):
@@ -162,6 +152,23 @@ extension World {
     @inline(__always) mutating func advance(_ ti: Int) {
         threads[ti].phase = 0
         threads[ti].pc += 1
+    }
+
+    /// Runs the phases of one IO back to back (one call, not one per phase), with the checks `runThread` makes
+    /// before every step between two phases. - Returns: true when the thread started a burst, blocked, or the
+    /// run ended; false when the IO is over and the program goes on with its next instruction.
+    @inline(never)
+    mutating func runIO(_ t: Int32, _ index: Int32, steps: inout Int, engine: inout Engine) -> Bool {
+        while true {
+            if stepIO(t, index, engine: &engine) { return true }
+            if threads[Int(t)].phase == 0 { return false }  // the IO is over: on to the next instruction
+            if isFinished { return true }
+            steps += 1
+            if steps > 1_000_000 {
+                fail(t, "the program loops without taking any virtual time (a repeat whose body costs nothing)")
+                return true
+            }
+        }
     }
 
     /// Issue (phase 0), hand to the driver (1), wake (2), return (3); synchronous completion (10).

@@ -124,8 +124,8 @@ struct World: EventHandler {
     var ioRecords: [IORecord] = []
     var failure: SimulationError? = nil
     /// `failure != nil`, kept as a flag because the hot loop tests it.
-    var failed = false
-    var stopReached = false
+    var failed = false { didSet { isFinished = stopReached || failed } }
+    var stopReached = false { didSet { isFinished = stopReached || failed } }
     var finishedAt: Int64 = 0
     var now: Int64 = 0
     /// Where trace events go; nil when not tracing (the common case: one branch per emission point).
@@ -137,7 +137,8 @@ struct World: EventHandler {
 
     var at: SimInstant { SimInstant(nanosecondsSinceStart: now) }
 
-    var isFinished: Bool { stopReached || failed }
+    /// `stopReached || failed`, kept stored because the engine tests it after every event.
+    private(set) var isFinished = false
 
     init(scenario: Scenario, programs: [CompiledProgram], distributions: [Distribution], tracer: TraceSink? = nil) {
         self.scenario = scenario
@@ -255,34 +256,58 @@ struct World: EventHandler {
             return
         }
         now = event.time
+        // Every case is a call out of line, so that this dispatch needs no stack frame of its own: inlined
+        // handlers made every event pay for saving and restoring the registers of the largest one.
         switch EventKind(rawValue: event.kind)! {
-        case .burstEnd:
-            let t = Int(event.target)
-            if threads[t].generation != event.generation { return }  // stale: the burst was suspended
-            burstEnded(Int32(t), engine: &engine)
-        case .threadReady:
-            makeRunnable(Int32(event.target), engine: &engine)
-        case .timer:
-            let t = Int(event.target)
-            if threads[t].waitGeneration != event.generation || threads[t].runState != .blocked { return }
-            wake(Int32(t), engine: &engine)
-        case .deviceDone:
-            deviceFinished(Int32(event.target), engine: &engine)
-        case .interruptArrive:
-            interruptArrived(cpu: Int(event.target), batch: Int32(bitPattern: event.generation), engine: &engine)
-        case .isrDone:
-            isrFinished(cpu: Int(event.target), engine: &engine)
-        case .deferredDone:
-            deferredFinished(cpu: Int(event.target), engine: &engine)
-        case .coalesceTimer:
-            let v = Int(event.target)
-            if vectors[v].timerGeneration == event.generation && vectors[v].count > 0 {
-                raiseInterrupt(vector: v, engine: &engine)
-            }
-        case .sliceEnd:
-            sliceEnded(cpu: Int(event.target), generation: event.generation, engine: &engine)
-        case .passStart:
-            startPass(engine: &engine)
+        case .burstEnd: onBurstEnd(event, engine: &engine)
+        case .threadReady: onThreadReady(event, engine: &engine)
+        case .timer: onTimer(event, engine: &engine)
+        case .deviceDone: onDeviceDone(event, engine: &engine)
+        case .interruptArrive: onInterruptArrive(event, engine: &engine)
+        case .isrDone: onISRDone(event, engine: &engine)
+        case .deferredDone: onDeferredDone(event, engine: &engine)
+        case .coalesceTimer: onCoalesceTimer(event, engine: &engine)
+        case .sliceEnd: sliceEnded(cpu: Int(event.target), generation: event.generation, engine: &engine)
+        case .passStart: startPass(engine: &engine)
+        }
+    }
+
+    @inline(never) mutating func onBurstEnd(_ event: Event, engine: inout Engine) {
+        let t = Int(event.target)
+        if threads[t].generation != event.generation { return }  // stale: the burst was suspended
+        burstEnded(Int32(t), engine: &engine)
+    }
+
+    @inline(never) mutating func onThreadReady(_ event: Event, engine: inout Engine) {
+        makeRunnable(Int32(event.target), engine: &engine)
+    }
+
+    @inline(never) mutating func onTimer(_ event: Event, engine: inout Engine) {
+        let t = Int(event.target)
+        if threads[t].waitGeneration != event.generation || threads[t].runState != .blocked { return }
+        wake(Int32(t), engine: &engine)
+    }
+
+    @inline(never) mutating func onDeviceDone(_ event: Event, engine: inout Engine) {
+        deviceFinished(Int32(event.target), engine: &engine)
+    }
+
+    @inline(never) mutating func onInterruptArrive(_ event: Event, engine: inout Engine) {
+        interruptArrived(cpu: Int(event.target), batch: Int32(bitPattern: event.generation), engine: &engine)
+    }
+
+    @inline(never) mutating func onDeferredDone(_ event: Event, engine: inout Engine) {
+        deferredFinished(cpu: Int(event.target), engine: &engine)
+    }
+
+    @inline(never) mutating func onISRDone(_ event: Event, engine: inout Engine) {
+        isrFinished(cpu: Int(event.target), engine: &engine)
+    }
+
+    @inline(never) mutating func onCoalesceTimer(_ event: Event, engine: inout Engine) {
+        let v = Int(event.target)
+        if vectors[v].timerGeneration == event.generation && vectors[v].count > 0 {
+            raiseInterrupt(vector: v, engine: &engine)
         }
     }
 
@@ -341,6 +366,7 @@ struct World: EventHandler {
 
     /// A thread becomes runnable: the highest-numbered CPU that is idle and not in interrupt context takes
     /// it, else it joins the FIFO run queue.
+    @inline(__always)
     mutating func makeRunnable(_ t: Int32, engine: inout Engine) {
         var c = cpuCount - 1
         while c >= 0 {
@@ -488,6 +514,7 @@ struct World: EventHandler {
 
     // MARK: - Blocking and waking
 
+    @inline(__always)
     mutating func block(_ t: Int32, _ kind: WaitKind, object: Int32, engine: inout Engine) {
         let ti = Int(t)
         threads[ti].runState = .blocked
@@ -524,6 +551,7 @@ struct World: EventHandler {
     }
 
     /// Ends a wait: the thread becomes runnable after the wake-up latency.
+    @inline(__always)
     mutating func wake(_ t: Int32, engine: inout Engine) {
         let ti = Int(t)
         let kind = threads[ti].waitKind
@@ -625,6 +653,7 @@ struct World: EventHandler {
 
     /// The program learns that its request is done (returns from a wait, sees it on a poll, dequeues the
     /// packet, runs the routine). Only the first observation is recorded.
+    @inline(__always)
     mutating func observe(_ r: Int32, by t: Int32) {
         let ri = Int(r)
         guard requests[ri].observed < 0, requests[ri].isComplete else { return }
