@@ -65,6 +65,22 @@ extension World {
                 + "drivers never block on a request")
     }
 
+    /// Step 4: the issuing thread blocks in the kernel, or returns pending and goes on.
+    @inline(never)
+    mutating func narrateHandOff(_ r: Int32, _ t: Int32, blocking: Bool) {
+        let ti = Int(t)
+        if blocking {
+            narrate(
+                r, step: 4, cpu: threads[ti].cpu, actor: "thread \(threads[ti].name)",
+                "blocks in the kernel until IO \(narrateNumber) completes; its CPU is free for others")
+        } else {
+            narrate(
+                r, step: 4, cpu: threads[ti].cpu, actor: "thread \(threads[ti].name)",
+                "returns from \(scenario.kernel.personality == .windows ? "the call with ERROR_IO_PENDING" : "the submit call")"
+                    + " at \(Self.formatNs(now + syscallExit)) and goes on with its own work")
+        }
+    }
+
     mutating func narrateSynchronousIssue(_ r: Int32, _ t: Int32) {
         let ti = Int(t)
         let ri = Int(r)
@@ -152,6 +168,7 @@ extension World {
 
     func recordsIO(_ r: Int32) -> Bool { scenario.recordIOs }
 
+    @inline(never)
     mutating func updateRecord(_ r: Int32) {
         let ri = Int(r)
         let q = requests[ri]

@@ -88,22 +88,26 @@ extension World {
             device.headPosition = position + size
             service += mechanics
         }
-        if requests[ri].number == narrateNumber {
-            var text = "starts serving IO \(narrateNumber) (\(requests[ri].direction.rawValue) of \(size) bytes)"
-            if mechanics > 0 { text += "; seek and rotation \(Self.formatNs(mechanics))" }
-            if case .dma = d.transfer {
-                let direction = requests[ri].direction == .read ? "into memory" : "out of memory"
-                text += "; its DMA engine moves the data \(direction) (\(Self.formatNs(transfer))) with no CPU. "
-            } else {
-                text += "; under PIO a CPU will have to copy every byte. "
-            }
-            text += "No thread runs for this IO: " + whoIsAttached(r)
-            narrate(r, step: 5, cpu: -1, actor: "device", text)
-        }
+        if _slowPath(requests[ri].number == narrateNumber) { narrateService(r, mechanics: mechanics, transfer: transfer) }
         if _slowPath(tracer != nil) { traceService(ri, after: dispatchWait, for: service) }
         engine.schedule(
-            after: .nanoseconds(dispatchWait + service), priority: Priority.hardware, kind: EventKind.deviceDone.rawValue,
+            at: SimInstant(nanosecondsSinceStart: now &+ dispatchWait + service), priority: Priority.hardware, kind: EventKind.deviceDone.rawValue,
             target: UInt32(r))
+    }
+
+    @inline(never)
+    mutating func narrateService(_ r: Int32, mechanics: Int64, transfer: Int64) {
+        let ri = Int(r)
+        var text = "starts serving IO \(narrateNumber) (\(requests[ri].direction.rawValue) of \(requests[ri].sizeBytes) bytes)"
+        if mechanics > 0 { text += "; seek and rotation \(Self.formatNs(mechanics))" }
+        if case .dma = scenario.device.transfer {
+            let direction = requests[ri].direction == .read ? "into memory" : "out of memory"
+            text += "; its DMA engine moves the data \(direction) (\(Self.formatNs(transfer))) with no CPU. "
+        } else {
+            text += "; under PIO a CPU will have to copy every byte. "
+        }
+        text += "No thread runs for this IO: " + whoIsAttached(r)
+        narrate(r, step: 5, cpu: -1, actor: "device", text)
     }
 
     @inline(never) mutating func traceService(_ ri: Int, after dispatchWait: Int64, for service: Int64) {
@@ -202,10 +206,13 @@ extension World {
             signalDone(together: members, "with its batch", engine: &engine)
             return
         }
-        if requests[ri].number == narrateNumber {
-            narrate(r, step: 6, cpu: -1, actor: "device", "finishes IO \(narrateNumber) and signals completion (MSI)")
-        }
+        if _slowPath(requests[ri].number == narrateNumber) { narrateDeviceSignal(r) }
         signalCompletion(r, engine: &engine)
+    }
+
+    @inline(never)
+    mutating func narrateDeviceSignal(_ r: Int32) {
+        narrate(r, step: 6, cpu: -1, actor: "device", "finishes IO \(narrateNumber) and signals completion (MSI)")
     }
 
     /// Requests the device finished as a group: polled ones wait for a poller, the others are signalled together.
@@ -353,7 +360,7 @@ extension World {
         }
         if cost > 0 {
             engine.schedule(
-                after: .nanoseconds(cost), priority: Priority.interruptContext, kind: EventKind.isrDone.rawValue,
+                at: SimInstant(nanosecondsSinceStart: now &+ cost), priority: Priority.interruptContext, kind: EventKind.isrDone.rawValue,
                 target: UInt32(c))
         } else {
             isrFinished(cpu: c, engine: &engine)
@@ -388,7 +395,7 @@ extension World {
             }
             if cost > 0 {
                 engine.schedule(
-                    after: .nanoseconds(cost), priority: Priority.interruptContext,
+                    at: SimInstant(nanosecondsSinceStart: now &+ cost), priority: Priority.interruptContext,
                     kind: EventKind.deferredDone.rawValue, target: UInt32(c))
                 return
             }
@@ -432,7 +439,7 @@ extension World {
             } else if remaining > 0 {
                 threads[ti].burstEnd = now + remaining
                 engine.schedule(
-                    after: .nanoseconds(remaining), priority: Priority.threadBurst, kind: EventKind.burstEnd.rawValue,
+                    at: SimInstant(nanosecondsSinceStart: now &+ remaining), priority: Priority.threadBurst, kind: EventKind.burstEnd.rawValue,
                     target: UInt32(t), generation: threads[ti].generation)
             } else {
                 burstEnded(t, engine: &engine)
@@ -450,7 +457,7 @@ extension World {
     @inline(__always)
     mutating func completeRequest(_ r: Int32, cpu c: Int, engine: inout Engine) {
         let ri = Int(r)
-        precondition(!requests[ri].isComplete, "IO \(requests[ri].number) completed twice at \(now)ns")
+        if _slowPath(requests[ri].isComplete) { completedTwice(r) }
         requests[ri].completed = now
         requests[ri].isComplete = true
         trace(.ioCompleted(io: requests[ri].number, cpu: c, at: at))
@@ -469,6 +476,11 @@ extension World {
         if recordsIO(r) { updateRecord(r) }
         release(r)  // no longer in flight
         if let n = scenario.stop.afterIOs, ioCompleted >= Int64(n) { stop(engine: &engine) }
+    }
+
+    /// A model bug, never an input error: out of line so that the completion path stays small.
+    @inline(never) func completedTwice(_ r: Int32) -> Never {
+        preconditionFailure("IO \(requests[Int(r)].number) completed twice at \(now)ns")
     }
 
     /// A request that never went to the device (a cache hit, a buffered write): ReadFile returned TRUE.

@@ -208,22 +208,13 @@ extension World {
             if io.pointee.blocking {
                 threads[ti].phase = 2
                 requests[Int(r)].waiter = t
-                if traced {
-                    narrate(
-                        r, step: 4, cpu: threads[ti].cpu, actor: "thread \(threads[ti].name)",
-                        "blocks in the kernel until IO \(narrateNumber) completes; its CPU is free for others")
-                }
+                if _slowPath(traced) { narrateHandOff(r, t, blocking: true) }
                 submit(r, from: t, engine: &engine)
                 block(t, .io, object: r, engine: &engine)
                 return true
             }
             threads[ti].phase = 3
-            if traced {
-                narrate(
-                    r, step: 4, cpu: threads[ti].cpu, actor: "thread \(threads[ti].name)",
-                    "returns from \(scenario.kernel.personality == .windows ? "the call with ERROR_IO_PENDING" : "the submit call")"
-                        + " at \(Self.formatNs(now + syscallExit)) and goes on with its own work")
-            }
+            if _slowPath(traced) { narrateHandOff(r, t, blocking: false) }
             submit(r, from: t, engine: &engine)
             if syscallExit > 0 {
                 startBurst(t, .syscall, syscallExit, engine: &engine)
@@ -294,10 +285,14 @@ extension World {
             threads[ti].slots[Int(io.slot)] = r
             retain(r)
         }
-        if scenario.recordIOs { ioRecords.append(IORecord(number: Int(ioIssued), thread: threads[ti].name)) }
+        if _slowPath(scenario.recordIOs) { openRecord(thread: ti) }
         trace(.ioIssued(io: ioIssued, thread: ti, cpu: threads[ti].cpu >= 0 ? Int(threads[ti].cpu) : nil,
                         direction: io.direction, bytes: io.sizeBytes, at: at))
         return r
+    }
+
+    @inline(never) mutating func openRecord(thread ti: Int) {
+        ioRecords.append(IORecord(number: Int(ioIssued), thread: threads[ti].name))
     }
 
     /// GetOverlappedResult / WaitForSingleObject / the poll of an `untilComplete` loop.

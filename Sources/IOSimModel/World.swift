@@ -662,11 +662,17 @@ struct World: EventHandler {
         recorder.record(.delivery, now - requests[ri].completed)
         if recordsIO(r) { updateRecord(r) }
         // Dequeues and completion routines narrate themselves, with more to say.
-        if requests[ri].number == narrateNumber && requests[ri].notice == .statusOnly {
-            narrate(
-                r, step: requests[ri].blocking ? 11 : 10, cpu: threads[Int(t)].cpu, actor: "thread \(threads[Int(t)].name)",
-                "learns that IO \(requests[ri].number) is done: \(observationPhrase(r, t)); "
-                    + "\(Self.formatNs(now - requests[ri].completed)) after completion")
+        if _slowPath(requests[ri].number == narrateNumber) && requests[ri].notice == .statusOnly {
+            narrateObservation(r, by: t)
         }
+    }
+
+    @inline(never)
+    mutating func narrateObservation(_ r: Int32, by t: Int32) {
+        let ri = Int(r)
+        narrate(
+            r, step: requests[ri].blocking ? 11 : 10, cpu: threads[Int(t)].cpu, actor: "thread \(threads[Int(t)].name)",
+            "learns that IO \(requests[ri].number) is done: \(observationPhrase(r, t)); "
+                + "\(Self.formatNs(now - requests[ri].completed)) after completion")
     }
 }
