@@ -114,7 +114,9 @@ struct RingState {
     var sqThread: Int32 = -1
     var sqThreadSleeping = false
     var workers: [Int32] = []
-    var idleWorkers: [Int32] = []
+    /// io-wq's free list: workers that have no work in hand, newest last. A worker is on it from its creation
+    /// until it takes work, and again when it finds none; waking it does not take it off (io_wq_activate_free_worker).
+    var freeWorkers: [Int32] = []
     var punted = RingBuffer(capacity: 16)
     /// Hashed work (buffered writes to a regular file): io-wq runs it serially, one worker at a time,
     /// because such writes serialize on the inode anyway (io_wq_hash_work); hence one iou-wrk thread.
@@ -163,6 +165,8 @@ struct RequestState {
     var polled = false
     /// Handed to an io-wq worker.
     var punted = false
+    /// Punted because of IOSQE_ASYNC (REQ_F_FORCE_ASYNC): io-wq may create a worker for it even while others run.
+    var forcedAsync = false
     /// The ring owner's cumulative waiting time when the request was submitted (for the attached share).
     var ringMark: Int64 = 0
     /// With completion batching: the first request of its submission batch (-1: none), and on that first

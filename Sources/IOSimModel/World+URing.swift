@@ -111,6 +111,7 @@ extension World {
         requests[Int(r)].ring = l.ring
         requests[Int(r)].polled = rings[Int(l.ring)].spec.iopoll
         requests[Int(r)].punted = l.async || (l.io.buffered && l.io.direction == .write)
+        requests[Int(r)].forcedAsync = l.async
         // A buffered read of cached pages completes inline, during the submission (no device, no worker).
         if !requests[Int(r)].punted && l.io.buffered && l.io.direction == .read && isCached(r) {
             requests[Int(r)].synchronous = true
@@ -118,11 +119,14 @@ extension World {
         return r
     }
 
-    /// Adds `r` to the ring's plugged batch; returns the cost of building its block request (none for a
-    /// page-cache hit completed inline or a request punted to io-wq, whose worker builds it).
-    mutating func plug(_ r: Int32, ring g: Int) -> Int64 {
+    /// Takes one consumed SQE's request: a request for io-wq is handed over at once (io_queue_sqe ->
+    /// io_queue_iowq, as its SQE is consumed), anything else joins the ring's plugged batch. Returns the
+    /// submitter's cost: building the block request (none for a page-cache hit completed inline), or for
+    /// io-wq, creating a worker when one had to be created (see `activateWorker`).
+    mutating func plug(_ r: Int32, ring g: Int, from t: Int32, engine: inout Engine) -> Int64 {
+        if requests[Int(r)].punted { return puntRingRequest(r, ring: g, from: t, engine: &engine) }
         rings[g].plugged.append(r)
-        if requests[Int(r)].synchronous || requests[Int(r)].punted { return 0 }
+        if requests[Int(r)].synchronous { return 0 }
         rings[g].pluggedForDriver = true
         return requestCreate
     }
@@ -149,51 +153,60 @@ extension World {
         }
     }
 
-    /// The driver takes a ring request; punted ones go to an io-wq worker instead.
+    /// The driver takes a ring request of the plugged batch.
     mutating func submitRingRequest(_ r: Int32, from t: Int32, engine: inout Engine) {
         let ri = Int(r)
         let g = Int(requests[ri].ring)
-        if requests[ri].punted {
-            requests[ri].submitted = now
-            requests[ri].submitCPU = max(threads[Int(t)].cpu, 0)
-            requests[ri].ringMark = ringAttachedClock(g)
-            retain(r)  // in flight
-            punt(r, ring: g, engine: &engine)
-        } else {
-            submit(r, from: t, engine: &engine)
-            requests[ri].ringMark = ringAttachedClock(g)
-            release(r)  // the issuing hold; in flight now, and its CQE will hold its own
-        }
+        submit(r, from: t, engine: &engine)
+        requests[ri].ringMark = ringAttachedClock(g)
+        release(r)  // the issuing hold; in flight now, and its CQE will hold its own
     }
 
-    mutating func punt(_ r: Int32, ring g: Int, engine: inout Engine) {
-        if requests[Int(r)].buffered && requests[Int(r)].direction == .write {
+    /// Hands a request to io-wq. - Returns: the cost to `t` of creating a worker for it, if one was created.
+    mutating func puntRingRequest(_ r: Int32, ring g: Int, from t: Int32, engine: inout Engine) -> Int64 {
+        let ri = Int(r)
+        requests[ri].submitted = now
+        requests[ri].submitCPU = max(threads[Int(t)].cpu, 0)
+        requests[ri].ringMark = ringAttachedClock(g)
+        retain(r)  // in flight
+        if requests[ri].buffered && requests[ri].direction == .write {
             rings[g].puntedHashed.append(r)
-            if rings[g].hashedBusy || rings[g].hashedSummoned { return }  // the chain's worker takes it next
+            if rings[g].hashedBusy || rings[g].hashedSummoned { return 0 }  // the chain's worker takes it next
             rings[g].hashedSummoned = true
-        } else {
-            rings[g].punted.append(r)
+            return activateWorker(ring: g, concurrent: false, engine: &engine)
         }
-        activateWorker(ring: g, engine: &engine)
+        rings[g].punted.append(r)
+        return activateWorker(ring: g, concurrent: requests[ri].forcedAsync, engine: &engine)
     }
 
-    /// io-wq's concurrency management: an idle worker is woken; else a new one is created only when none of
-    /// the ring's workers is running (all blocked), up to the limit. A running worker takes queued work when
-    /// it is done, and a worker about to block with work queued calls this again (io_wq_worker_sleeping).
-    mutating func activateWorker(ring g: Int, engine: inout Engine) {
-        if let w = rings[g].idleWorkers.popLast() {
-            wake(w, engine: &engine)
-            return
+    /// io-wq's concurrency management (io_wq_enqueue): an idle worker is woken; else a new one is created, up
+    /// to the ring's bound limit, when the work is IO_WQ_WORK_CONCURRENT (io_prep_async_work marks every
+    /// IOSQE_ASYNC request so) or none of the ring's workers is running (all blocked). A buffered write is not
+    /// concurrent: it waits for the running worker, hence one iou-wrk thread for buffered writes, as measured.
+    /// A running worker takes queued work when it is done, and a worker about to block with work queued calls
+    /// this again (io_wq_worker_sleeping). - Returns: the cost of the creation, `machine.threadCreate`:
+    /// io_wq_create_worker makes the thread (create_io_thread, a copy_process) in the caller's context, so a
+    /// submitter creating workers is slower to reach its next SQE, and the first workers are often free again
+    /// by then (measured here: 3 to 5 iou-wrk threads at queue depth 16 with IOSQE_ASYNC, not 16).
+    mutating func activateWorker(ring g: Int, concurrent: Bool, engine: inout Engine) -> Int64 {
+        if let w = rings[g].freeWorkers.last {
+            // A free worker is woken (if it sleeps); it stays free until it takes work, so requests enqueued
+            // before it runs all count on it, as io_wq_activate_free_worker does.
+            if threads[Int(w)].runState == .blocked { wake(w, engine: &engine) }
+            return 0
         }
-        let running = rings[g].workers.contains {
-            threads[Int($0)].runState != .blocked && threads[Int($0)].runState != .finished
+        guard rings[g].workers.count < rings[g].maxWorkers else { return 0 }
+        if !concurrent {
+            let running = rings[g].workers.contains {
+                threads[Int($0)].runState != .blocked && threads[Int($0)].runState != .finished
+            }
+            if running { return 0 }
         }
-        if !running && rings[g].workers.count < rings[g].maxWorkers {
-            let w = createKernelThread(
-                name: "iou-wrk-\(rings[g].workers.count)", program: ioWorkerProgram[g], ring: g)
-            rings[g].workers.append(w)
-            makeRunnable(w, engine: &engine)
-        }
+        let w = createKernelThread(name: "iou-wrk-\(rings[g].workers.count)", program: ioWorkerProgram[g], ring: g)
+        rings[g].workers.append(w)
+        rings[g].freeWorkers.append(w)  // a new worker starts on the free list (io_init_new_worker)
+        makeRunnable(w, engine: &engine)
+        return scenario.machine.threadCreate.nanoseconds
     }
 
     mutating func createKernelThread(name: String, program: Int32, ring g: Int) -> Int32 {
@@ -282,7 +295,7 @@ extension World {
             let r = issueRingRequest(owner: t, loop: index)
             let last = threads[ti].uringToSubmit == 0
             threads[ti].phase = last ? World.handOffSQE : World.consumeSQE
-            var cost = scenario.kernel.uringSubmitPerSQE.nanoseconds + plug(r, ring: g)
+            var cost = scenario.kernel.uringSubmitPerSQE.nanoseconds + plug(r, ring: g, from: t, engine: &engine)
             if requests[Int(r)].synchronous {
                 cost += copyNanoseconds(requests[Int(r)].sizeBytes)  // copied from the page cache inline
             }
@@ -415,7 +428,7 @@ extension World {
             let r = issueRingRequest(owner: rings[g].owner, loop: rings[g].sqLoop)
             let last = rings[g].sqPending == 0
             if last { threads[ti].phase = 1 }
-            var cost = scenario.kernel.uringSubmitPerSQE.nanoseconds + plug(r, ring: g)
+            var cost = scenario.kernel.uringSubmitPerSQE.nanoseconds + plug(r, ring: g, from: t, engine: &engine)
             if requests[Int(r)].synchronous { cost += copyNanoseconds(requests[Int(r)].sizeBytes) }
             if last && rings[g].pluggedForDriver { cost += driverSubmit }
             if cost > 0 {
@@ -454,10 +467,11 @@ extension World {
                 next = rings[g].punted.popFirst()
             }
             guard let r = next else {
-                rings[g].idleWorkers.append(t)
+                if !rings[g].freeWorkers.contains(t) { rings[g].freeWorkers.append(t) }
                 block(t, .workerIdle, object: Int32(g), engine: &engine)
                 return true
             }
+            rings[g].freeWorkers.removeAll { $0 == t }  // busy with work (__io_worker_busy)
             threads[ti].currentRequest = r
             attach(r)
             let ri = Int(r)
@@ -494,7 +508,9 @@ extension World {
             threads[ti].phase = 3
             block(t, .io, object: r, engine: &engine)
             let hashedWaiting = !rings[g].puntedHashed.isEmpty && !rings[g].hashedBusy
-            if !rings[g].punted.isEmpty || hashedWaiting { activateWorker(ring: g, engine: &engine) }  // it sleeps with work queued
+            // It sleeps with work queued: io_wq_worker_sleeping may create a worker (by task work on the ring's
+            // task, later; its cost is not charged here).
+            if !rings[g].punted.isEmpty || hashedWaiting { _ = activateWorker(ring: g, concurrent: false, engine: &engine) }
             return true
         case 2:  // done without the device (buffered write into the page cache, or a cache hit)
             let r = threads[ti].currentRequest
