@@ -124,7 +124,7 @@ extension World {
         rings[g].plugged.append(r)
         if requests[Int(r)].synchronous || requests[Int(r)].punted { return 0 }
         rings[g].pluggedForDriver = true
-        return requestCreate
+        return requestCreate + directIOSubmitCost(bytes: requests[Int(r)].sizeBytes, buffered: requests[Int(r)].buffered)
     }
 
     /// Unplugs: the driver takes every request built in this batch (after the one doorbell).
@@ -334,7 +334,7 @@ extension World {
                 // The poller finds a finished request and completes it itself: no interrupt, no ISR.
                 threads[ti].uringReaping = r
                 threads[ti].phase = World.completePolled
-                let cost = deferredCost + uringCompletePerCQE
+                let cost = deferredCost + directIOCompleteCost(r) + uringCompletePerCQE
                 if cost > 0 {
                     startBurst(t, .syscall, cost, engine: &engine)
                     return true
@@ -462,7 +462,7 @@ extension World {
             attach(r)
             let ri = Int(r)
             let synchronous = requests[ri].buffered && (requests[ri].direction == .write || isCached(r))
-            var cost = requestCreate
+            var cost = requestCreate + directIOSubmitCost(bytes: requests[ri].sizeBytes, buffered: requests[ri].buffered)
             if synchronous {
                 cost += copyNanoseconds(requests[ri].sizeBytes)
                 threads[ti].phase = 2

@@ -200,6 +200,19 @@ public enum Calibration {
                 figures.append(CalibrationFigure(name: FigureName.irqSoftirq(depth: depth), unit: "ns", samples: samples))
             }
         }
+        // System and irq + softirq CPU per IO of the QD1 runs by size, for the per-page costs of O_DIRECT; a figure
+        // with a repeat of zero is left out (/proc/stat counts in ticks of 10 ms: a short run can see none).
+        for size in FigureName.latencySizes {
+            if let samples = device.systemPerIO[size], !samples.isEmpty, samples.allSatisfy({ $0 > 0 }) {
+                figures.append(CalibrationFigure(name: FigureName.systemPerIO(bytes: size), unit: "ns", samples: samples))
+            }
+        }
+        let irqBySize = FigureName.latencySizes.filter { $0 != 4096 }.map { device.irqSoftirqPerIOBySize[$0] ?? [] }
+        if irqSamples.allSatisfy({ !$0.isEmpty }), irqBySize.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0 > 0 } }) {
+            for (size, samples) in zip(FigureName.latencySizes.filter { $0 != 4096 }, irqBySize) {
+                figures.append(CalibrationFigure(name: FigureName.irqSoftirqPerIO(bytes: size), unit: "ns", samples: samples))
+            }
+        }
         // A quick run (tests) searches a small grid: the search runs the model about 500 times on the full one.
         let grid = options.quick
             ? ParallelismGrid(channels: [1, 2, 4], dispatches: [.zero, .microseconds(4)]) : ParallelismGrid()
@@ -233,6 +246,12 @@ enum FigureName {
     static func bandwidth(depth: Int) -> String { "bandwidth 4KiB QD\(depth)" }
     static func interrupts(depth: Int) -> String { "interrupts per IO QD\(depth)" }
     static func irqSoftirq(depth: Int) -> String { "irq+softirq per IO QD\(depth)" }
+    /// Machine-wide system CPU per IO of the QD1 latency run of `bytes`.
+    static func systemPerIO(bytes: Int) -> String { "system per IO \(Units.formatSize(bytes: Int64(bytes))) QD1" }
+    /// Machine-wide irq + softirq per IO of the QD1 latency run of `bytes` (at 4 KiB, the QD1 figure above).
+    static func irqSoftirqPerIO(bytes: Int) -> String {
+        bytes == 4096 ? irqSoftirq(depth: 1) : "irq+softirq per IO \(Units.formatSize(bytes: Int64(bytes))) QD1"
+    }
 
     /// Every name, in the order `Calibration.run` reports them (cross-CPU and interrupts may be missing: one
     /// allowed CPU; disk IRQ lines not found).
@@ -240,7 +259,8 @@ enum FigureName {
         [nullSyscall, contextSwitch, crossCPUWakeup, uringNop, memcpy, pageCachePread, pageCacheCopy]
             + latencySizes.map { readLatency(bytes: $0) } + depths.map { iops(depth: $0) }
             + depths.map { bandwidth(depth: $0) } + depths.map { interrupts(depth: $0) }
-            + depths.map { irqSoftirq(depth: $0) }
+            + depths.map { irqSoftirq(depth: $0) } + latencySizes.map { systemPerIO(bytes: $0) }
+            + latencySizes.filter { $0 != 4096 }.map { irqSoftirqPerIO(bytes: $0) }
     }
 }
 
@@ -298,13 +318,26 @@ extension Calibration {
         // separable from user space), pollCheck, openFile, and io_uring's per-SQE, per-CQE and reap costs (the
         // NOP round trip is reported for comparison: about a null syscall plus one SQE and one CQE).
 
+        // directIOPerPage and deferredPerPage: the model charges an O_DIRECT request of n 4 KiB pages (n - 1) x
+        // directIOPerPage of syscall time at submission (pinning and mapping the user pages) and (n - 1) x
+        // deferredPerPage in its deferred routine (releasing them), so the machine-wide system time per IO, and
+        // the irq + softirq time per IO, of the QD1 runs of 4 KiB, 64 KiB and 1 MiB lie on lines against n - 1
+        // whose slopes are those costs: least squares over the sizes, floor 0, rounded to 10 ns.
+        let pageCosts = perPageCosts(figures)
+        if let s = pageCosts.submit { kernel.directIOPerPage = .nanoseconds(s) }
+        if let c = pageCosts.complete { interrupts.deferredPerPage = .nanoseconds(c) }
+
         // bandwidthBytesPerSecond: from the slope of the QD1 mean latency between 4 KiB and 1 MiB reads (the
-        // model adds size / bandwidth to every service time), rounded to 1 MB/s; kept when the slope is not
-        // positive (noise larger than the transfer).
+        // model adds size / bandwidth to every service time) less the per-page CPU on that path (a 1 MiB read's
+        // 255 further pages, pinned at submission and released in the deferred routine, both before the
+        // completion), rounded to 1 MB/s; kept when what remains is not positive (noise larger than the transfer).
         let latency4K = median(FigureName.readLatency(bytes: 4096))
-        if let small = latency4K, let large = median(FigureName.readLatency(bytes: 1 << 20)), large > small {
-            let bytesPerSecond = Double((1 << 20) - 4096) / (large - small) * 1e9
-            device.bandwidthBytesPerSecond = max(1_000_000, Int64((bytesPerSecond / 1e6).rounded()) * 1_000_000)
+        if let small = latency4K, let large = median(FigureName.readLatency(bytes: 1 << 20)) {
+            let transfer = large - small - perPageLatency(bytes: 1 << 20, kernel: kernel, interrupts: interrupts)
+            if transfer > 0 {
+                let bytesPerSecond = Double((1 << 20) - 4096) / transfer * 1e9
+                device.bandwidthBytesPerSecond = max(1_000_000, Int64((bytesPerSecond / 1e6).rounded()) * 1_000_000)
+            }
         }
         let transfer4K = device.bandwidthBytesPerSecond > 0
             ? 4096 * 1e9 / Double(device.bandwidthBytesPerSecond) : 0
@@ -384,16 +417,43 @@ extension Calibration {
             return (x, y)
         }
         let xs = points.map(\.x)
-        if points.count >= 2, let lo = xs.min(), let hi = xs.max(), hi - lo >= 0.3 {
-            let n = Double(points.count)
-            let mx = xs.reduce(0, +) / n, my = points.map(\.y).reduce(0, +) / n
-            let sxy = points.reduce(0) { $0 + ($1.x - mx) * ($1.y - my) }
-            let sxx = points.reduce(0) { $0 + ($1.x - mx) * ($1.x - mx) }
-            let slope = sxy / sxx
-            return (tens(slope), tens(my - slope * mx))
+        if let lo = xs.min(), let hi = xs.max(), hi - lo >= 0.3, let line = leastSquares(points) {
+            return (tens(line.slope), tens(line.intercept))
         }
         guard let qd1 = median(FigureName.irqSoftirq(depth: 1)) else { return nil }
         return (nil, tens(qd1 - Double(InterruptConfig().isr.nanoseconds)))
+    }
+
+    /// The least-squares line through `points`; nil with fewer than two points or all at one x.
+    static func leastSquares(_ points: [(x: Double, y: Double)]) -> (slope: Double, intercept: Double)? {
+        guard points.count >= 2 else { return nil }
+        let n = Double(points.count)
+        let mx = points.map(\.x).reduce(0, +) / n, my = points.map(\.y).reduce(0, +) / n
+        let sxy = points.reduce(0) { $0 + ($1.x - mx) * ($1.y - my) }
+        let sxx = points.reduce(0) { $0 + ($1.x - mx) * ($1.x - mx) }
+        guard sxx > 0 else { return nil }
+        let slope = sxy / sxx
+        return (slope, my - slope * mx)
+    }
+
+    /// The 4 KiB pages of a request of `bytes` beyond the first: what the per-page costs are charged for.
+    static func furtherPages(bytes: Int) -> Int { max(0, (bytes + 4095) / 4096 - 1) }
+
+    /// (directIOPerPage, deferredPerPage) in ns: the slopes of system, and of irq + softirq, per IO of the QD1
+    /// runs against the further pages per IO (see `fit`); each nil when fewer than two sizes were measured.
+    static func perPageCosts(_ figures: [CalibrationFigure]) -> (submit: Int64?, complete: Int64?) {
+        func slope(_ name: (Int) -> String) -> Int64? {
+            let points = FigureName.latencySizes.compactMap { size -> (x: Double, y: Double)? in
+                figures.median(name(size)).map { (Double(furtherPages(bytes: size)), $0) }
+            }
+            return leastSquares(points).map { max(0, Int64(($0.slope / 10).rounded()) * 10) }
+        }
+        return (slope(FigureName.systemPerIO), slope(FigureName.irqSoftirqPerIO))
+    }
+
+    /// The per-page CPU the model puts on the QD1 latency path of an O_DIRECT read of `bytes`, in ns.
+    static func perPageLatency(bytes: Int, kernel: KernelConfig, interrupts: InterruptConfig) -> Double {
+        Double(furtherPages(bytes: bytes)) * Double(kernel.directIOPerPage.nanoseconds + interrupts.deferredPerPage.nanoseconds)
     }
 
     /// The channel counts and pass dispatch times `fitParallelism` tries.
@@ -498,6 +558,11 @@ extension Calibration {
             guard let f = figure(name) else { return "\(name): not measured" }
             return "\(name) \(spread(f))"
         }
+        /// The figures of the QD1 runs by size, for the per-page costs.
+        func bySize(_ name: (Int) -> String) -> String {
+            FigureName.latencySizes.map { describe(name($0)) }.joined(separator: ", ")
+        }
+        let pageCosts = perPageCosts(figures)
         let m = report.machine, k = report.kernel, d = report.device, i = report.interrupts
         let notMeasured = "model default, not measured"
 
@@ -548,6 +613,11 @@ extension Calibration {
             entry("requestCreate", quoted(duration(k.requestCreate)), notMeasured + " (inside the device's QD1 latency)")
             entry("driverSubmit", quoted(duration(k.driverSubmit)), notMeasured + " (inside the device's QD1 latency)")
             entry(
+                "directIOPerPage", quoted(duration(k.directIOPerPage)),
+                pageCosts.submit == nil
+                    ? notMeasured
+                    : "slope of system per IO against 4KiB pages per IO beyond the first (\(bySize(FigureName.systemPerIO))); floor 0")
+            entry(
                 "pageCacheCopy", quoted(rate(k.pageCacheCopyBytesPerSecond)),
                 figure(FigureName.pageCacheCopy) == nil
                     ? notMeasured
@@ -577,7 +647,8 @@ extension Calibration {
                 "bandwidth", quoted(rate(d.bandwidthBytesPerSecond)),
                 latency4K == nil || figure(large) == nil
                     ? notMeasured
-                    : "slope between \(describe(FigureName.readLatency(bytes: 4096))) and \(describe(large))")
+                    : "slope between \(describe(FigureName.readLatency(bytes: 4096))) and \(describe(large)), less "
+                        + "the further pages' directIOPerPage and deferredPerPage")
             entry("queueDepth", "\(d.queueDepth)", "nr_requests of this machine class (baseline.md); not measured")
             let saturated = FigureName.depths.compactMap { figure(FigureName.iops(depth: $0)) }.max { $0.median < $1.median }
             if let p = report.parallelismFit {
@@ -630,6 +701,11 @@ extension Calibration {
                     ? notMeasured + " (IRQ time not accounted here)"
                     : costs?.isr == nil ? "\(describe(FigureName.irqSoftirq(depth: 1))) minus the isr; floor 0.5us"
                     : "intercept of " + line)
+            entry(
+                "deferredPerPage", quoted(duration(i.deferredPerPage)),
+                pageCosts.complete == nil
+                    ? notMeasured
+                    : "slope of irq+softirq per IO against 4KiB pages per IO beyond the first (\(bySize(FigureName.irqSoftirqPerIO))); floor 0")
             let target: String
             switch i.target {
             case .fixed(let cpu): target = "cpu\(cpu)"
@@ -1076,6 +1152,8 @@ enum Probes {
         var interruptsPerIO: [Int: [Double]] = [:]  // 4 KiB, by queue depth
         var interruptsCounted = true
         var irqSoftirqPerIO: [Int: [Double]] = [:]  // 4 KiB, by queue depth: machine-wide irq + softirq ns per IO
+        var systemPerIO: [Int: [Double]] = [:]  // QD1, by block size: machine-wide system ns per IO
+        var irqSoftirqPerIOBySize: [Int: [Double]] = [:]  // QD1, by block size: machine-wide irq + softirq ns per IO
     }
 
     /// O_DIRECT random reads of `path` through io_uring (fio's setup flags) with `RealRunner`: 4 KiB at each
@@ -1109,6 +1187,11 @@ enum Probes {
                 let m = try runner.run(job(blockBytes: size, depth: depth, duration: e.deviceRun, seed: UInt64(r * 100 + n + 1)))
                 step()
                 if depth == 1 { s.latency[size, default: []].append(m.latency.mean) }
+                if depth == 1 && m.ios > 0 {
+                    s.systemPerIO[size, default: []].append(Double(m.systemCPU.systemNanoseconds) / Double(m.ios))
+                    s.irqSoftirqPerIOBySize[size, default: []].append(
+                        Double(m.systemCPU.irqNanoseconds + m.systemCPU.softirqNanoseconds) / Double(m.ios))
+                }
                 if size == 4096 && m.ios > 0 {
                     s.irqSoftirqPerIO[depth, default: []].append(
                         Double(m.systemCPU.irqNanoseconds + m.systemCPU.softirqNanoseconds) / Double(m.ios))
