@@ -133,7 +133,7 @@ public enum Calibration {
         var figures: [CalibrationFigure] = []
         // The layout, six CPU probes (five on one CPU), the device's warm-up and runs.
         let cpuProbes = Affinity.allowedCPUs().count >= 2 ? 6 : 5
-        let totalSteps = 1 + cpuProbes + 1 + effort.repeats * Probes.deviceConfigurations.count
+        let totalSteps = 1 + cpuProbes + 1 + effort.repeats * (Probes.deviceConfigurations.count + 1)
         var stepsDone = 0
         func step() {
             stepsDone = min(stepsDone + 1, totalSteps)
@@ -168,14 +168,16 @@ public enum Calibration {
         add(FigureName.uringNop, "ns", try Probes.uringNop(effort))
         add(FigureName.memcpy, "GB/s", try Probes.memcpyBandwidth(effort))
 
-        let pread = try Probes.pageCachePread(path: scratch.path, effort)
+        let (pread, uringRead) = try Probes.pageCachePread(path: scratch.path, effort)
         add(FigureName.pageCachePread, "ns", pread)
+        figures.append(CalibrationFigure(name: FigureName.uringPageCacheRead, unit: "ns", samples: uringRead))
         let syscallMedian = CalibrationFigure(name: "", unit: "", samples: syscall).median
         // Per repeat: the bytes over the time the copy itself took (the call minus a null syscall).
         let copy = pread.compactMap { ns in ns > syscallMedian ? 4096 / (ns - syscallMedian) : nil }  // bytes/ns = GB/s
         if !copy.isEmpty { figures.append(CalibrationFigure(name: FigureName.pageCacheCopy, unit: "GB/s", samples: copy)) }
 
         let device = try Probes.device(path: scratch.path, effort, step: step)
+        let loop = try Probes.uringLoopOverCache(path: scratch.path, effort, step: step)
         for size in FigureName.latencySizes {
             figures.append(CalibrationFigure(name: FigureName.readLatency(bytes: size), unit: "ns", samples: device.latency[size] ?? []))
         }
@@ -213,6 +215,7 @@ public enum Calibration {
                 figures.append(CalibrationFigure(name: FigureName.irqSoftirqPerIO(bytes: size), unit: "ns", samples: samples))
             }
         }
+        figures.append(CalibrationFigure(name: FigureName.uringLoopOverCache, unit: "ns", samples: loop))
         // A quick run (tests) searches a small grid: the search runs the model about 500 times on the full one.
         let grid = options.quick
             ? ParallelismGrid(channels: [1, 2, 4], dispatches: [.zero, .microseconds(4)]) : ParallelismGrid()
@@ -238,6 +241,9 @@ enum FigureName {
     static let uringNop = "io_uring NOP round trip"
     static let memcpy = "memcpy 1MiB"
     static let pageCachePread = "page-cache pread 4KiB"
+    static let uringPageCacheRead = "page-cache io_uring read 4KiB"
+    /// Wall time per IO of the real backend's io_uring loop reading cached 4 KiB pages at queue depth 1.
+    static let uringLoopOverCache = "io_uring loop 4KiB page-cache QD1"
     static let pageCacheCopy = "page-cache copy"
     static let latencySizes = [4096, 65_536, 1 << 20]
     static let depths = [1, 4, 16, 64]
@@ -256,11 +262,11 @@ enum FigureName {
     /// Every name, in the order `Calibration.run` reports them (cross-CPU and interrupts may be missing: one
     /// allowed CPU; disk IRQ lines not found).
     static var all: [String] {
-        [nullSyscall, contextSwitch, crossCPUWakeup, uringNop, memcpy, pageCachePread, pageCacheCopy]
+        [nullSyscall, contextSwitch, crossCPUWakeup, uringNop, memcpy, pageCachePread, uringPageCacheRead, pageCacheCopy]
             + latencySizes.map { readLatency(bytes: $0) } + depths.map { iops(depth: $0) }
             + depths.map { bandwidth(depth: $0) } + depths.map { interrupts(depth: $0) }
             + depths.map { irqSoftirq(depth: $0) } + latencySizes.map { systemPerIO(bytes: $0) }
-            + latencySizes.filter { $0 != 4096 }.map { irqSoftirqPerIO(bytes: $0) }
+            + latencySizes.filter { $0 != 4096 }.map { irqSoftirqPerIO(bytes: $0) } + [uringLoopOverCache]
     }
 }
 
@@ -314,9 +320,29 @@ extension Calibration {
         if let gbps = median(FigureName.pageCacheCopy), gbps > 0 {
             kernel.pageCacheCopyBytesPerSecond = max(1_000_000, Int64((gbps * 1_000).rounded()) * 1_000_000)
         }
-        // Not measured, defaults kept: requestCreate, driverSubmit (inside the device's QD1 latency, not
-        // separable from user space), pollCheck, openFile, and io_uring's per-SQE, per-CQE and reap costs (the
-        // NOP round trip is reported for comparison: about a null syscall plus one SQE and one CQE).
+        // uringSubmitPerSQE: the model's io_uring read of a cached page completes inline (syscall entry, the SQE,
+        // the copy, the CQE, syscall exit, the reap) where its pread is the syscall and the copy, so the SQE's cost
+        // is the io_uring read minus the pread of the same pages, less the default CQE and reap costs; floor 0,
+        // rounded to 10 ns. It is a read's issue in io_uring (io_read's prep, buffer import, kiocb set-up),
+        // which a NOP does not pay. requestCreate gives up what the SQE gained over its default: the O_DIRECT
+        // submission the default split (baseline: 13 us of slat) stays the same.
+        if let sqe = uringSubmitCost(figures, kernel: kernel) {
+            let gained = sqe - kernel.uringSubmitPerSQE.nanoseconds
+            kernel.uringSubmitPerSQE = .nanoseconds(sqe)
+            kernel.requestCreate = .nanoseconds(max(0, kernel.requestCreate.nanoseconds - gained))
+        }
+        // uringReapPerCQE: the program's user-mode work per IO in its io_uring loop (read the CQE, time the IO,
+        // record it, prepare the next SQE): the real backend's loop over cached pages at queue depth 1 takes, per
+        // IO, the io_uring read round trip of the probe (whose own loop does almost nothing: the default 20 ns)
+        // plus that work; so it is the loop's time per IO minus the probe's, plus 20 ns; floor 0, to 10 ns. After
+        // the SQE fit, which keeps the default.
+        if let loop = median(FigureName.uringLoopOverCache), let probe = median(FigureName.uringPageCacheRead) {
+            let work = loop - probe + Double(KernelConfig().uringReapPerCQE.nanoseconds)
+            kernel.uringReapPerCQE = .nanoseconds(max(0, Int64((work / 10).rounded()) * 10))
+        }
+        // Not measured, defaults kept: driverSubmit (inside the device's QD1 latency, not separable from user
+        // space), pollCheck, openFile, and io_uring's per-CQE cost (the NOP round trip is reported for
+        // comparison: about a null syscall plus one SQE and one CQE).
 
         // directIOPerPage and deferredPerPage: the model charges an O_DIRECT request of n 4 KiB pages (n - 1) x
         // directIOPerPage of syscall time at submission (pinning and mapping the user pages) and (n - 1) x
@@ -422,6 +448,14 @@ extension Calibration {
         }
         guard let qd1 = median(FigureName.irqSoftirq(depth: 1)) else { return nil }
         return (nil, tens(qd1 - Double(InterruptConfig().isr.nanoseconds)))
+    }
+
+    /// uringSubmitPerSQE in ns from the io_uring and pread page-cache reads (see `fit`); nil when either is missing.
+    static func uringSubmitCost(_ figures: [CalibrationFigure], kernel: KernelConfig) -> Int64? {
+        guard let uring = figures.median(FigureName.uringPageCacheRead), let pread = figures.median(FigureName.pageCachePread)
+        else { return nil }
+        let rest = Double(kernel.uringCompletePerCQE.nanoseconds + kernel.uringReapPerCQE.nanoseconds)
+        return max(0, Int64(((uring - pread - rest) / 10).rounded()) * 10)
     }
 
     /// The least-squares line through `points`; nil with fewer than two points or all at one x.
@@ -610,7 +644,13 @@ extension Calibration {
             let syscall = figure(FigureName.nullSyscall) == nil ? notMeasured : describe(FigureName.nullSyscall)
             entry("syscallEntry", quoted(duration(k.syscallEntry)), "half the \(syscall)")
             entry("syscallExit", quoted(duration(k.syscallExit)), "the other half of the null syscall")
-            entry("requestCreate", quoted(duration(k.requestCreate)), notMeasured + " (inside the device's QD1 latency)")
+            let sqeFitted = uringSubmitCost(figures, kernel: KernelConfig()) != nil
+            entry(
+                "requestCreate", quoted(duration(k.requestCreate)),
+                sqeFitted
+                    ? "model default \(duration(KernelConfig().requestCreate)) less what uringSubmitPerSQE gained over its default "
+                        + "\(duration(KernelConfig().uringSubmitPerSQE)) (an O_DIRECT submission keeps its total); floor 0"
+                    : notMeasured + " (inside the device's QD1 latency)")
             entry("driverSubmit", quoted(duration(k.driverSubmit)), notMeasured + " (inside the device's QD1 latency)")
             entry(
                 "directIOPerPage", quoted(duration(k.directIOPerPage)),
@@ -625,9 +665,19 @@ extension Calibration {
             entry("pollCheck", quoted(duration(k.pollCheck)), notMeasured)
             entry("openFile", quoted(duration(k.openFile)), notMeasured)
             let nop = figure(FigureName.uringNop).map { "; compare \(FigureName.uringNop) \(spread($0))" } ?? ""
-            entry("uringSubmitPerSQE", quoted(duration(k.uringSubmitPerSQE)), notMeasured + nop)
+            entry(
+                "uringSubmitPerSQE", quoted(duration(k.uringSubmitPerSQE)),
+                sqeFitted
+                    ? "\(describe(FigureName.uringPageCacheRead)) - \(describe(FigureName.pageCachePread)) - the default "
+                        + "uringCompletePerCQE and uringReapPerCQE; floor 0\(nop)"
+                    : notMeasured + nop)
             entry("uringCompletePerCQE", quoted(duration(k.uringCompletePerCQE)), notMeasured)
-            entry("uringReapPerCQE", quoted(duration(k.uringReapPerCQE)), notMeasured)
+            entry(
+                "uringReapPerCQE", quoted(duration(k.uringReapPerCQE)),
+                figure(FigureName.uringLoopOverCache) == nil || figure(FigureName.uringPageCacheRead) == nil
+                    ? notMeasured
+                    : "\(describe(FigureName.uringLoopOverCache)) - \(describe(FigureName.uringPageCacheRead)) + 20ns: "
+                        + "the program's loop per IO, reap to next SQE; floor 0")
         }
         section("device") {
             let latency4K = figure(FigureName.readLatency(bytes: 4096))
@@ -1080,8 +1130,10 @@ enum Probes {
         return (0..<e.repeats).map { _ in Double(reps * size) / Double(batch()) }
     }
 
-    /// ns per 4 KiB pread at random page offsets of the warm first `pageCacheBytes` of `path`.
-    static func pageCachePread(path: String, _ e: Effort) throws(RealError) -> [Double] {
+    /// ns per 4 KiB pread at random page offsets of the warm first `pageCacheBytes` of `path`, and ns per io_uring
+    /// READ of the same pages (prepare, io_uring_enter submitting 1 and waiting for 1, reap) on a ring set up as
+    /// fio's (costs/uring_nop.c, uring_read_4k_pagecache_hit): a cached read completes inline in the submit.
+    static func pageCachePread(path: String, _ e: Effort) throws(RealError) -> (pread: [Double], uringRead: [Double]) {
         let fd: FileDescriptor
         do {
             fd = try FileDescriptor.open(path, .readOnly, options: [.noFollow])
@@ -1138,10 +1190,40 @@ enum Probes {
             if let i = short { try read(offsets[i], into: page.bytes) }  // says what went wrong, or throws
             return elapsed
         }
+        let ring: URing
+        do {
+            ring = try URing(entries: 8, flags: RealJob.URingOptions().setupFlags)
+        } catch {
+            throw uringUnavailable(error)
+        }
+        let target = URing.FileTarget.descriptor(fd)
+        func uringBatch() throws(RealError) -> Int64 {
+            let t0 = now()
+            for (i, offset) in offsets.enumerated() {
+                ring.prepareRead(target, into: buffer, count: 4096, offset: UInt64(offset), userData: UInt64(i))
+                do {
+                    try ring.submit(waitFor: 1)
+                } catch {
+                    throw RealError(.systemCallFailed, errno: error, description: "io_uring_enter (READ) failed with \(error)",
+                        hint: "Unexpected; check the kernel log (dmesg).")
+                }
+                guard let c = ring.popCompletion(), c.result == 4096 else {
+                    throw RealError(.shortRead,
+                        description: "an io_uring read of \(path) at offset \(offset) did not return 4096 bytes",
+                        hint: "Something truncated the calibration's file.")
+                }
+            }
+            return now() - t0
+        }
         _ = try batch()
-        var samples: [Double] = []
-        for _ in 0..<e.repeats { samples.append(Double(try batch()) / Double(e.preads)) }
-        return samples
+        _ = try uringBatch()
+        // Interleaved, so a slow spell of the shared host spreads over both.
+        var samples: [Double] = [], uringSamples: [Double] = []
+        for _ in 0..<e.repeats {
+            samples.append(Double(try batch()) / Double(e.preads))
+            uringSamples.append(Double(try uringBatch()) / Double(e.preads))
+        }
+        return (samples, uringSamples)
     }
 
     /// Per-repeat samples of the device runs.
@@ -1205,6 +1287,35 @@ enum Probes {
             }
         }
         return s
+    }
+
+    /// ns per IO of the real backend's io_uring loop (fio's setup flags) reading 4 KiB pages of `path` at random
+    /// offsets at queue depth 1 after the runner has read the file once (every read a page-cache hit, completed
+    /// inline), `deviceRun` long per repeat.
+    static func uringLoopOverCache(path: String, _ e: Effort, step: () -> Void = {}) throws(RealError) -> [Double] {
+        var j = RealJob()
+        j.engine = .ioUring(RealJob.URingOptions())
+        j.direction = .read
+        j.pattern = .random
+        j.caching = .bufferedWarm
+        j.blockBytes = 4096
+        j.queueDepth = 1
+        j.threads = 1
+        j.existingFile = path
+        j.stop = .duration(e.deviceRun)
+        j.threadCensus = false
+        var samples: [Double] = []
+        for r in 0..<e.repeats {
+            j.seed = UInt64(7_000 + r)
+            let m = try RealRunner().run(j)
+            step()
+            if m.ios > 0 { samples.append(Double(m.elapsedNanoseconds) / Double(m.ios)) }
+        }
+        if samples.isEmpty {
+            throw RealError(.ioFailed, description: "the io_uring loop over cached pages completed no IO",
+                hint: "Unexpected; check the kernel log (dmesg).")
+        }
+        return samples
     }
 
     static func readFirstLine(_ path: String) -> String? {

@@ -165,6 +165,36 @@ struct CalibrationFitTests {
         #expect(Calibration.fit(noisy, cpuCount: 2).kernel.directIOPerPage == .zero)
     }
 
+    @Test("the per-SQE cost is the io_uring page-cache read less the pread, the CQE and the reap")
+    func uringSubmitCostRecovered() throws {
+        // costs.txt: an io_uring READ of a cached 4 KiB page 2,146 ns, a pread of one 1,126.7 ns; CQE 500, reap 20.
+        var figures = referenceFigures()
+        figures.append(CalibrationFigure(name: FigureName.uringPageCacheRead, unit: "ns", median: 2_146, minimum: 2_100, maximum: 2_200, repeats: 5))
+        let report = Calibration.fit(figures, cpuCount: 2)
+        #expect(report.kernel.uringSubmitPerSQE == .nanoseconds(500))
+        // requestCreate gives up the 440 ns the SQE gained: an O_DIRECT submission costs what it did.
+        #expect(report.kernel.requestCreate == .nanoseconds(4_000 - 440))
+        let plain = Calibration.fit(referenceFigures(), cpuCount: 2)
+        #expect(
+            Calibration.softwarePath(machine: report.machine, kernel: report.kernel, interrupts: report.interrupts)
+                == Calibration.softwarePath(machine: plain.machine, kernel: plain.kernel, interrupts: plain.interrupts))
+        #expect(report.profileText.contains("uringSubmitPerSQE: \"500ns\""))
+        // The model's inline io_uring read of a cached page then takes what was measured, less the syscall
+        // and the copy fitted from the pread: entry, SQE, copy, CQE, exit and reap.
+        let k = report.kernel
+        let copy = (4096 * 1e9 / Double(k.pageCacheCopyBytesPerSecond)).rounded(.up)
+        let modelled = Double((k.syscallEntry + k.uringSubmitPerSQE + k.uringCompletePerCQE + k.syscallExit + k.uringReapPerCQE).nanoseconds) + copy
+        #expect(abs(modelled - 2_146) < 20, "model \(modelled) ns")
+        let s = try loadThroughExtends(report.profileText)
+        #expect(s.kernel == report.kernel)
+        // The program's loop per IO: the backend's loop over cached pages (2,580 ns per IO) less the probe's
+        // round trip (2,146), plus the probe's own 20; the SQE fit keeps the default reap of its probe.
+        figures.append(CalibrationFigure(name: FigureName.uringLoopOverCache, unit: "ns", median: 2_580, minimum: 2_500, maximum: 2_700, repeats: 5))
+        let withLoop = Calibration.fit(figures, cpuCount: 2)
+        #expect(withLoop.kernel.uringReapPerCQE == .nanoseconds(450))
+        #expect(withLoop.kernel.uringSubmitPerSQE == .nanoseconds(500))
+    }
+
     @Test("floors, one interrupt per IO, and missing figures keep the defaults")
     func floorsAndDefaults() {
         var figures = referenceFigures(interruptsAtQD16: 0.95)
