@@ -171,27 +171,33 @@ extension World {
             rings[g].puntedHashed.append(r)
             if rings[g].hashedBusy || rings[g].hashedSummoned { return }  // the chain's worker takes it next
             rings[g].hashedSummoned = true
+            activateWorker(ring: g, concurrent: false, engine: &engine)
         } else {
+            // Only IOSQE_ASYNC puts a read here; io_prep_async_work marks such work IO_WQ_WORK_CONCURRENT.
             rings[g].punted.append(r)
+            activateWorker(ring: g, concurrent: true, engine: &engine)
         }
-        activateWorker(ring: g, engine: &engine)
     }
 
-    /// io-wq's concurrency management: an idle worker is woken; else a new one is created only when none of
-    /// the ring's workers is running (all blocked), up to the limit. A running worker takes queued work when
-    /// it is done, and a worker about to block with work queued calls this again (io_wq_worker_sleeping).
-    mutating func activateWorker(ring g: Int, engine: inout Engine) {
-        if let w = rings[g].idleWorkers.popLast() {
-            wake(w, engine: &engine)
+    /// io-wq's concurrency management, as io_wq_enqueue does it: the worker at the head of the free list (the
+    /// one that went idle last) is woken, and stays on the list until it runs, so enqueues meanwhile find it
+    /// too (io_acct_activate_free_worker); with no free worker, a new one is created (io_wq_create_worker) when
+    /// the work is IO_WQ_WORK_CONCURRENT (IOSQE_ASYNC) or none of the ring's workers is running, up to the
+    /// limit. A running worker takes queued work when it is done, and a worker about to block with work
+    /// queued calls this again (io_wq_worker_sleeping).
+    mutating func activateWorker(ring g: Int, concurrent: Bool, engine: inout Engine) {
+        if let w = rings[g].idleWorkers.last {
+            if threads[Int(w)].runState == .blocked { wake(w, engine: &engine) }
             return
         }
         let running = rings[g].workers.contains {
             threads[Int($0)].runState != .blocked && threads[Int($0)].runState != .finished
         }
-        if !running && rings[g].workers.count < rings[g].maxWorkers {
+        if (concurrent || !running) && rings[g].workers.count < rings[g].maxWorkers {
             let w = createKernelThread(
                 name: "iou-wrk-\(rings[g].workers.count)", program: ioWorkerProgram[g], ring: g)
             rings[g].workers.append(w)
+            rings[g].idleWorkers.append(w)  // io_init_new_worker puts it on the free list: enqueues find it
             makeRunnable(w, engine: &engine)
         }
     }
@@ -286,7 +292,7 @@ extension World {
             if requests[Int(r)].synchronous {
                 cost += copyNanoseconds(requests[Int(r)].sizeBytes)  // copied from the page cache inline
             }
-            if last && rings[g].pluggedForDriver { cost += driverSubmit }  // one doorbell for the batch
+            if last && rings[g].pluggedForDriver { cost += doorbellCost() }  // one doorbell for the batch
             if cost > 0 {
                 startBurst(t, .syscall, cost, engine: &engine)
                 return true
@@ -417,7 +423,7 @@ extension World {
             if last { threads[ti].phase = 1 }
             var cost = scenario.kernel.uringSubmitPerSQE.nanoseconds + plug(r, ring: g)
             if requests[Int(r)].synchronous { cost += copyNanoseconds(requests[Int(r)].sizeBytes) }
-            if last && rings[g].pluggedForDriver { cost += driverSubmit }
+            if last && rings[g].pluggedForDriver { cost += doorbellCost() }
             if cost > 0 {
                 startBurst(t, .syscall, cost, engine: &engine)
                 return true
@@ -444,6 +450,7 @@ extension World {
         let ti = Int(t)
         switch threads[ti].phase {
         case 0:
+            if let i = rings[g].idleWorkers.lastIndex(of: t) { rings[g].idleWorkers.remove(at: i) }  // busy now
             var next: Int32? = nil
             if !rings[g].hashedBusy, let h = rings[g].puntedHashed.popFirst() {
                 rings[g].hashedBusy = true
@@ -467,7 +474,7 @@ extension World {
                 cost += copyNanoseconds(requests[ri].sizeBytes)
                 threads[ti].phase = 2
             } else {
-                cost += driverSubmit
+                cost += doorbellCost()
                 threads[ti].phase = requests[ri].buffered ? 1 : 5
             }
             if cost > 0 {
@@ -494,7 +501,7 @@ extension World {
             threads[ti].phase = 3
             block(t, .io, object: r, engine: &engine)
             let hashedWaiting = !rings[g].puntedHashed.isEmpty && !rings[g].hashedBusy
-            if !rings[g].punted.isEmpty || hashedWaiting { activateWorker(ring: g, engine: &engine) }  // it sleeps with work queued
+            if !rings[g].punted.isEmpty || hashedWaiting { activateWorker(ring: g, concurrent: false, engine: &engine) }  // it sleeps with work queued
             return true
         case 2:  // done without the device (buffered write into the page cache, or a cache hit)
             let r = threads[ti].currentRequest
