@@ -162,9 +162,10 @@ public enum Help {
         case "calibrate":
             body = """
                 Measures the null syscall, a context switch, a cross-CPU wake-up, an io_uring NOP round trip, a
-                page-cache copy, memcpy bandwidth, the device's latency by size at queue depth 1, its saturation
-                (IOPS and bandwidth by queue depth), interrupts and irq+softirq time per IO by queue depth, each with its spread over
-                repeats; fits the model's parameters and prints (or writes with -o) a profile of machine, kernel,
+                page-cache read through pread and through io_uring (and the copy rate), memcpy bandwidth, the
+                device's latency by size at queue depth 1 with system and irq+softirq time per IO by size, its
+                saturation (IOPS and bandwidth by queue depth), interrupts and irq+softirq time per IO by queue
+                depth, and the real io_uring loop over cached pages, each with its spread over repeats; fits the model's parameters and prints (or writes with -o) a profile of machine, kernel,
                 device and interrupts keys that a scenario can extend and `validate --profile` can lay over.
 
                 options:

@@ -50,6 +50,13 @@ public struct KernelConfig: Sendable, Equatable {
     public var requestCreate: SimDuration = .microseconds(4)
     /// The driver programming the device: DMA descriptors, the doorbell / virtio kick (a VM exit here).
     public var driverSubmit: SimDuration = .microseconds(8)
+    /// An unbuffered (O_DIRECT / FILE_FLAG_NO_BUFFERING) request's cost per 4 KiB page of its buffer beyond the
+    /// first (`requestCreate` and `driverSubmit` are a one-page request's), charged to the submitting syscall:
+    /// Linux's direct IO pins every user page (iov_iter_extract_pages -> pin_user_pages_fast), adds it to the
+    /// bio (bio_add_page) and maps it into a virtio descriptor (blk_rq_map_sg). Default 420 ns: fio's io_uring
+    /// submission latency (slat) at queue depth 1 is 12.9 us at 4 KiB and 19.2 us at 64 KiB (baseline.csv),
+    /// 6.3 us over 15 further pages; `iosim calibrate` fits it from system CPU per IO by size.
+    public var directIOPerPage: SimDuration = .nanoseconds(420)
     /// Page-cache copy bandwidth for buffered IO (a hit is a copy at this rate; a miss reads the device and
     /// then copies). Default 10 GB/s: warm pread of 64 KiB-4 MiB, 384-417 ns per 4 KiB page (costs.txt).
     public var pageCacheCopyBytesPerSecond: Int64 = 10_000_000_000
@@ -181,6 +188,13 @@ public struct InterruptConfig: Sendable, Equatable {
     /// The deferred routine (DPC / block softirq) per completed request: complete the IRP / bio, wake or
     /// post. 2 us (baseline: irq+softirq is 0.13-0.2 CPU at 25k-100k IOPS, i.e. 2-5 us per IO with the ISR).
     public var deferredPerRequest: SimDuration = .microseconds(2)
+    /// The deferred routine's further cost per 4 KiB page beyond the first of an unbuffered request
+    /// (`deferredPerRequest` is a one-page request's): Linux's direct-IO completion releases every pinned user
+    /// page (bio_release_pages: mark dirty and unpin, folio by folio) and the driver unmaps its scatterlist.
+    /// Default 370 ns: machine-wide irq+softirq per IO at queue depth 1 is 7.1 us at 4 KiB and 12.6 us at
+    /// 64 KiB with fio's io_uring engine (baseline.csv), 5.6 us over 15 further pages; `iosim calibrate` fits it
+    /// from irq+softirq per IO by size.
+    public var deferredPerPage: SimDuration = .nanoseconds(370)
     public var target: InterruptTarget = .fixed(cpu: 0)
     /// Interrupt coalescing as NVMe feature 08h: raise when `coalesceCount` completions are pending or when
     /// `coalesceTime` has passed since the first; a count of 0 or 1 disables coalescing.

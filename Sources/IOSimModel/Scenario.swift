@@ -33,8 +33,8 @@ public struct Scenario: Sendable, Equatable {
 
     public init(name: String = "scenario") { self.name = name }
 
-    /// Makes every software cost zero (switches, wake-ups, time slices, syscalls, request building, driver,
-    /// polls, interrupt delivery, ISR, deferred routine), leaving only the device's time: for checks against
+    /// Makes every software cost zero (switches, wake-ups, time slices, syscalls, request building and page pinning,
+    /// driver, polls, interrupt delivery, ISR, deferred routine), leaving only the device's time: for checks against
     /// queueing theory and for workloads that set their own costs.
     public mutating func removeSoftwareCosts() {
         machine.contextSwitch = .zero
@@ -44,9 +44,11 @@ public struct Scenario: Sendable, Equatable {
         kernel.syscallExit = .zero
         kernel.requestCreate = .zero
         kernel.driverSubmit = .zero
+        kernel.directIOPerPage = .zero
         kernel.pollCheck = .zero
         interrupts.deliveryLatency = .zero
         interrupts.isr = .zero
         interrupts.deferredPerRequest = .zero
+        interrupts.deferredPerPage = .zero
     }
 }

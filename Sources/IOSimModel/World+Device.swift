@@ -385,7 +385,7 @@ extension World {
             }
             let ri = Int(r)
             setCategory(c, .deferred)
-            var cost = deferredCost
+            var cost = deferredCost + directIOCompleteCost(r)
             if requests[ri].buffered && requests[ri].direction == .read && !requests[ri].blocking {
                 cost += copyNanoseconds(requests[ri].sizeBytes)  // the overlapped miss is copied here
             }

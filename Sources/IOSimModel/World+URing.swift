@@ -128,7 +128,7 @@ extension World {
         rings[g].plugged.append(r)
         if requests[Int(r)].synchronous { return 0 }
         rings[g].pluggedForDriver = true
-        return requestCreate
+        return requestCreate + directIOSubmitCost(bytes: requests[Int(r)].sizeBytes, buffered: requests[Int(r)].buffered)
     }
 
     /// Unplugs: the driver takes every request built in this batch (after the one doorbell).
@@ -299,7 +299,7 @@ extension World {
             if requests[Int(r)].synchronous {
                 cost += copyNanoseconds(requests[Int(r)].sizeBytes)  // copied from the page cache inline
             }
-            if last && rings[g].pluggedForDriver { cost += driverSubmit }  // one doorbell for the batch
+            if last && rings[g].pluggedForDriver { cost += doorbellCost() }  // one doorbell for the batch
             if cost > 0 {
                 startBurst(t, .syscall, cost, engine: &engine)
                 return true
@@ -347,7 +347,7 @@ extension World {
                 // The poller finds a finished request and completes it itself: no interrupt, no ISR.
                 threads[ti].uringReaping = r
                 threads[ti].phase = World.completePolled
-                let cost = deferredCost + uringCompletePerCQE
+                let cost = deferredCost + directIOCompleteCost(r) + uringCompletePerCQE
                 if cost > 0 {
                     startBurst(t, .syscall, cost, engine: &engine)
                     return true
@@ -430,7 +430,7 @@ extension World {
             if last { threads[ti].phase = 1 }
             var cost = scenario.kernel.uringSubmitPerSQE.nanoseconds + plug(r, ring: g, from: t, engine: &engine)
             if requests[Int(r)].synchronous { cost += copyNanoseconds(requests[Int(r)].sizeBytes) }
-            if last && rings[g].pluggedForDriver { cost += driverSubmit }
+            if last && rings[g].pluggedForDriver { cost += doorbellCost() }
             if cost > 0 {
                 startBurst(t, .syscall, cost, engine: &engine)
                 return true
@@ -476,12 +476,12 @@ extension World {
             attach(r)
             let ri = Int(r)
             let synchronous = requests[ri].buffered && (requests[ri].direction == .write || isCached(r))
-            var cost = requestCreate
+            var cost = requestCreate + directIOSubmitCost(bytes: requests[ri].sizeBytes, buffered: requests[ri].buffered)
             if synchronous {
                 cost += copyNanoseconds(requests[ri].sizeBytes)
                 threads[ti].phase = 2
             } else {
-                cost += driverSubmit
+                cost += doorbellCost()
                 threads[ti].phase = requests[ri].buffered ? 1 : 5
             }
             if cost > 0 {

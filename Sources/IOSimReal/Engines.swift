@@ -425,6 +425,7 @@ func runURing(plan: JobPlan, thread index: Int, options: RealJob.URingOptions) -
     let reading = job.direction == .read
     let fixed = options.registeredBuffers
     let sqeFlags: URing.SQEFlags = options.asyncFlag ? .async : []
+    let sqPolling = ring.setupFlags.contains(.submissionQueuePolling)
     let compute = job.computePerIO
     var starts = [Int64](repeating: 0, count: depth)
     var slotOffsets = [Int64](repeating: 0, count: depth)
@@ -439,6 +440,19 @@ func runURing(plan: JobPlan, thread index: Int, options: RealJob.URingOptions) -
         let address = base + slot * blockBytes
         starts[slot] = monotonicNanoseconds()
         tap.issued(slot: slot, at: starts[slot], offset: offset)
+        var queued = prepare(address: address, offset: offset, slot: slot)
+        if !queued && sqPolling {
+            // The SQPOLL thread commits the SQ head after the batch it submitted, and a request of that batch
+            // can complete (and be reaped here) first: with a ring of queue-depth entries the SQ is then full
+            // for a moment. Wait for the poller to commit it.
+            while ring.submissionQueueSpaceLeft == 0 { sched_yield() }
+            queued = prepare(address: address, offset: offset, slot: slot)
+        }
+        precondition(queued, "SQ full with \(inflight) IOs in flight and \(ring.submissionQueueEntries) entries")
+        issued += 1
+        inflight += 1
+    }
+    func prepare(address: UnsafeMutableRawPointer, offset: Int64, slot: Int) -> Bool {
         let queued: Bool
         switch (reading, fixed) {
         case (true, false):
@@ -452,9 +466,7 @@ func runURing(plan: JobPlan, thread index: Int, options: RealJob.URingOptions) -
             queued = ring.prepareWriteFixed(target, from: address, count: count, offset: UInt64(offset), bufferIndex: 0,
                                             userData: UInt64(slot), flags: sqeFlags)
         }
-        precondition(queued, "SQ full with \(inflight) IOs in flight and \(ring.submissionQueueEntries) entries")
-        issued += 1
-        inflight += 1
+        return queued
     }
 
     var now = monotonicNanoseconds()

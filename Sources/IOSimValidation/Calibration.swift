@@ -133,7 +133,7 @@ public enum Calibration {
         var figures: [CalibrationFigure] = []
         // The layout, six CPU probes (five on one CPU), the device's warm-up and runs.
         let cpuProbes = Affinity.allowedCPUs().count >= 2 ? 6 : 5
-        let totalSteps = 1 + cpuProbes + 1 + effort.repeats * Probes.deviceConfigurations.count
+        let totalSteps = 1 + cpuProbes + 1 + effort.repeats * (Probes.deviceConfigurations.count + 1)
         var stepsDone = 0
         func step() {
             stepsDone = min(stepsDone + 1, totalSteps)
@@ -168,14 +168,16 @@ public enum Calibration {
         add(FigureName.uringNop, "ns", try Probes.uringNop(effort))
         add(FigureName.memcpy, "GB/s", try Probes.memcpyBandwidth(effort))
 
-        let pread = try Probes.pageCachePread(path: scratch.path, effort)
+        let (pread, uringRead) = try Probes.pageCachePread(path: scratch.path, effort)
         add(FigureName.pageCachePread, "ns", pread)
+        figures.append(CalibrationFigure(name: FigureName.uringPageCacheRead, unit: "ns", samples: uringRead))
         let syscallMedian = CalibrationFigure(name: "", unit: "", samples: syscall).median
         // Per repeat: the bytes over the time the copy itself took (the call minus a null syscall).
         let copy = pread.compactMap { ns in ns > syscallMedian ? 4096 / (ns - syscallMedian) : nil }  // bytes/ns = GB/s
         if !copy.isEmpty { figures.append(CalibrationFigure(name: FigureName.pageCacheCopy, unit: "GB/s", samples: copy)) }
 
         let device = try Probes.device(path: scratch.path, effort, step: step)
+        let loop = try Probes.uringLoopOverCache(path: scratch.path, effort, step: step)
         for size in FigureName.latencySizes {
             figures.append(CalibrationFigure(name: FigureName.readLatency(bytes: size), unit: "ns", samples: device.latency[size] ?? []))
         }
@@ -200,6 +202,20 @@ public enum Calibration {
                 figures.append(CalibrationFigure(name: FigureName.irqSoftirq(depth: depth), unit: "ns", samples: samples))
             }
         }
+        // System and irq + softirq CPU per IO of the QD1 runs by size, for the per-page costs of O_DIRECT; a figure
+        // with a repeat of zero is left out (/proc/stat counts in ticks of 10 ms: a short run can see none).
+        for size in FigureName.latencySizes {
+            if let samples = device.systemPerIO[size], !samples.isEmpty, samples.allSatisfy({ $0 > 0 }) {
+                figures.append(CalibrationFigure(name: FigureName.systemPerIO(bytes: size), unit: "ns", samples: samples))
+            }
+        }
+        let irqBySize = FigureName.latencySizes.filter { $0 != 4096 }.map { device.irqSoftirqPerIOBySize[$0] ?? [] }
+        if irqSamples.allSatisfy({ !$0.isEmpty }), irqBySize.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0 > 0 } }) {
+            for (size, samples) in zip(FigureName.latencySizes.filter { $0 != 4096 }, irqBySize) {
+                figures.append(CalibrationFigure(name: FigureName.irqSoftirqPerIO(bytes: size), unit: "ns", samples: samples))
+            }
+        }
+        figures.append(CalibrationFigure(name: FigureName.uringLoopOverCache, unit: "ns", samples: loop))
         // A quick run (tests) searches a small grid: the search runs the model about 500 times on the full one.
         let grid = options.quick
             ? ParallelismGrid(channels: [1, 2, 4], dispatches: [.zero, .microseconds(4)]) : ParallelismGrid()
@@ -225,6 +241,9 @@ enum FigureName {
     static let uringNop = "io_uring NOP round trip"
     static let memcpy = "memcpy 1MiB"
     static let pageCachePread = "page-cache pread 4KiB"
+    static let uringPageCacheRead = "page-cache io_uring read 4KiB"
+    /// Wall time per IO of the real backend's io_uring loop reading cached 4 KiB pages at queue depth 1.
+    static let uringLoopOverCache = "io_uring loop 4KiB page-cache QD1"
     static let pageCacheCopy = "page-cache copy"
     static let latencySizes = [4096, 65_536, 1 << 20]
     static let depths = [1, 4, 16, 64]
@@ -233,14 +252,21 @@ enum FigureName {
     static func bandwidth(depth: Int) -> String { "bandwidth 4KiB QD\(depth)" }
     static func interrupts(depth: Int) -> String { "interrupts per IO QD\(depth)" }
     static func irqSoftirq(depth: Int) -> String { "irq+softirq per IO QD\(depth)" }
+    /// Machine-wide system CPU per IO of the QD1 latency run of `bytes`.
+    static func systemPerIO(bytes: Int) -> String { "system per IO \(Units.formatSize(bytes: Int64(bytes))) QD1" }
+    /// Machine-wide irq + softirq per IO of the QD1 latency run of `bytes` (at 4 KiB, the QD1 figure above).
+    static func irqSoftirqPerIO(bytes: Int) -> String {
+        bytes == 4096 ? irqSoftirq(depth: 1) : "irq+softirq per IO \(Units.formatSize(bytes: Int64(bytes))) QD1"
+    }
 
     /// Every name, in the order `Calibration.run` reports them (cross-CPU and interrupts may be missing: one
     /// allowed CPU; disk IRQ lines not found).
     static var all: [String] {
-        [nullSyscall, contextSwitch, crossCPUWakeup, uringNop, memcpy, pageCachePread, pageCacheCopy]
+        [nullSyscall, contextSwitch, crossCPUWakeup, uringNop, memcpy, pageCachePread, uringPageCacheRead, pageCacheCopy]
             + latencySizes.map { readLatency(bytes: $0) } + depths.map { iops(depth: $0) }
             + depths.map { bandwidth(depth: $0) } + depths.map { interrupts(depth: $0) }
-            + depths.map { irqSoftirq(depth: $0) }
+            + depths.map { irqSoftirq(depth: $0) } + latencySizes.map { systemPerIO(bytes: $0) }
+            + latencySizes.filter { $0 != 4096 }.map { irqSoftirqPerIO(bytes: $0) } + [uringLoopOverCache]
     }
 }
 
@@ -294,17 +320,50 @@ extension Calibration {
         if let gbps = median(FigureName.pageCacheCopy), gbps > 0 {
             kernel.pageCacheCopyBytesPerSecond = max(1_000_000, Int64((gbps * 1_000).rounded()) * 1_000_000)
         }
-        // Not measured, defaults kept: requestCreate, driverSubmit (inside the device's QD1 latency, not
-        // separable from user space), pollCheck, openFile, and io_uring's per-SQE, per-CQE and reap costs (the
-        // NOP round trip is reported for comparison: about a null syscall plus one SQE and one CQE).
+        // uringSubmitPerSQE: the model's io_uring read of a cached page completes inline (syscall entry, the SQE,
+        // the copy, the CQE, syscall exit, the reap) where its pread is the syscall and the copy, so the SQE's cost
+        // is the io_uring read minus the pread of the same pages, less the default CQE and reap costs; floor 0,
+        // rounded to 10 ns. It is a read's issue in io_uring (io_read's prep, buffer import, kiocb set-up),
+        // which a NOP does not pay. requestCreate gives up what the SQE gained over its default: the O_DIRECT
+        // submission the default split (baseline: 13 us of slat) stays the same.
+        if let sqe = uringSubmitCost(figures, kernel: kernel) {
+            let gained = sqe - kernel.uringSubmitPerSQE.nanoseconds
+            kernel.uringSubmitPerSQE = .nanoseconds(sqe)
+            kernel.requestCreate = .nanoseconds(max(0, kernel.requestCreate.nanoseconds - gained))
+        }
+        // uringReapPerCQE: the program's user-mode work per IO in its io_uring loop (read the CQE, time the IO,
+        // record it, prepare the next SQE): the real backend's loop over cached pages at queue depth 1 takes, per
+        // IO, the io_uring read round trip of the probe (whose own loop does almost nothing: the default 20 ns)
+        // plus that work; so it is the loop's time per IO minus the probe's, plus 20 ns; floor 0, to 10 ns. After
+        // the SQE fit, which keeps the default.
+        if let loop = median(FigureName.uringLoopOverCache), let probe = median(FigureName.uringPageCacheRead) {
+            let work = loop - probe + Double(KernelConfig().uringReapPerCQE.nanoseconds)
+            kernel.uringReapPerCQE = .nanoseconds(max(0, Int64((work / 10).rounded()) * 10))
+        }
+        // Not measured, defaults kept: driverSubmit (inside the device's QD1 latency, not separable from user
+        // space), pollCheck, openFile, and io_uring's per-CQE cost (the NOP round trip is reported for
+        // comparison: about a null syscall plus one SQE and one CQE).
+
+        // directIOPerPage and deferredPerPage: the model charges an O_DIRECT request of n 4 KiB pages (n - 1) x
+        // directIOPerPage of syscall time at submission (pinning and mapping the user pages) and (n - 1) x
+        // deferredPerPage in its deferred routine (releasing them), so the machine-wide system time per IO, and
+        // the irq + softirq time per IO, of the QD1 runs of 4 KiB, 64 KiB and 1 MiB lie on lines against n - 1
+        // whose slopes are those costs: least squares over the sizes, floor 0, rounded to 10 ns.
+        let pageCosts = perPageCosts(figures)
+        if let s = pageCosts.submit { kernel.directIOPerPage = .nanoseconds(s) }
+        if let c = pageCosts.complete { interrupts.deferredPerPage = .nanoseconds(c) }
 
         // bandwidthBytesPerSecond: from the slope of the QD1 mean latency between 4 KiB and 1 MiB reads (the
-        // model adds size / bandwidth to every service time), rounded to 1 MB/s; kept when the slope is not
-        // positive (noise larger than the transfer).
+        // model adds size / bandwidth to every service time) less the per-page CPU on that path (a 1 MiB read's
+        // 255 further pages, pinned at submission and released in the deferred routine, both before the
+        // completion), rounded to 1 MB/s; kept when what remains is not positive (noise larger than the transfer).
         let latency4K = median(FigureName.readLatency(bytes: 4096))
-        if let small = latency4K, let large = median(FigureName.readLatency(bytes: 1 << 20)), large > small {
-            let bytesPerSecond = Double((1 << 20) - 4096) / (large - small) * 1e9
-            device.bandwidthBytesPerSecond = max(1_000_000, Int64((bytesPerSecond / 1e6).rounded()) * 1_000_000)
+        if let small = latency4K, let large = median(FigureName.readLatency(bytes: 1 << 20)) {
+            let transfer = large - small - perPageLatency(bytes: 1 << 20, kernel: kernel, interrupts: interrupts)
+            if transfer > 0 {
+                let bytesPerSecond = Double((1 << 20) - 4096) / transfer * 1e9
+                device.bandwidthBytesPerSecond = max(1_000_000, Int64((bytesPerSecond / 1e6).rounded()) * 1_000_000)
+            }
         }
         let transfer4K = device.bandwidthBytesPerSecond > 0
             ? 4096 * 1e9 / Double(device.bandwidthBytesPerSecond) : 0
@@ -384,16 +443,51 @@ extension Calibration {
             return (x, y)
         }
         let xs = points.map(\.x)
-        if points.count >= 2, let lo = xs.min(), let hi = xs.max(), hi - lo >= 0.3 {
-            let n = Double(points.count)
-            let mx = xs.reduce(0, +) / n, my = points.map(\.y).reduce(0, +) / n
-            let sxy = points.reduce(0) { $0 + ($1.x - mx) * ($1.y - my) }
-            let sxx = points.reduce(0) { $0 + ($1.x - mx) * ($1.x - mx) }
-            let slope = sxy / sxx
-            return (tens(slope), tens(my - slope * mx))
+        if let lo = xs.min(), let hi = xs.max(), hi - lo >= 0.3, let line = leastSquares(points) {
+            return (tens(line.slope), tens(line.intercept))
         }
         guard let qd1 = median(FigureName.irqSoftirq(depth: 1)) else { return nil }
         return (nil, tens(qd1 - Double(InterruptConfig().isr.nanoseconds)))
+    }
+
+    /// uringSubmitPerSQE in ns from the io_uring and pread page-cache reads (see `fit`); nil when either is missing.
+    static func uringSubmitCost(_ figures: [CalibrationFigure], kernel: KernelConfig) -> Int64? {
+        guard let uring = figures.median(FigureName.uringPageCacheRead), let pread = figures.median(FigureName.pageCachePread)
+        else { return nil }
+        let rest = Double(kernel.uringCompletePerCQE.nanoseconds + kernel.uringReapPerCQE.nanoseconds)
+        return max(0, Int64(((uring - pread - rest) / 10).rounded()) * 10)
+    }
+
+    /// The least-squares line through `points`; nil with fewer than two points or all at one x.
+    static func leastSquares(_ points: [(x: Double, y: Double)]) -> (slope: Double, intercept: Double)? {
+        guard points.count >= 2 else { return nil }
+        let n = Double(points.count)
+        let mx = points.map(\.x).reduce(0, +) / n, my = points.map(\.y).reduce(0, +) / n
+        let sxy = points.reduce(0) { $0 + ($1.x - mx) * ($1.y - my) }
+        let sxx = points.reduce(0) { $0 + ($1.x - mx) * ($1.x - mx) }
+        guard sxx > 0 else { return nil }
+        let slope = sxy / sxx
+        return (slope, my - slope * mx)
+    }
+
+    /// The 4 KiB pages of a request of `bytes` beyond the first: what the per-page costs are charged for.
+    static func furtherPages(bytes: Int) -> Int { max(0, (bytes + 4095) / 4096 - 1) }
+
+    /// (directIOPerPage, deferredPerPage) in ns: the slopes of system, and of irq + softirq, per IO of the QD1
+    /// runs against the further pages per IO (see `fit`); each nil when fewer than two sizes were measured.
+    static func perPageCosts(_ figures: [CalibrationFigure]) -> (submit: Int64?, complete: Int64?) {
+        func slope(_ name: (Int) -> String) -> Int64? {
+            let points = FigureName.latencySizes.compactMap { size -> (x: Double, y: Double)? in
+                figures.median(name(size)).map { (Double(furtherPages(bytes: size)), $0) }
+            }
+            return leastSquares(points).map { max(0, Int64(($0.slope / 10).rounded()) * 10) }
+        }
+        return (slope(FigureName.systemPerIO), slope(FigureName.irqSoftirqPerIO))
+    }
+
+    /// The per-page CPU the model puts on the QD1 latency path of an O_DIRECT read of `bytes`, in ns.
+    static func perPageLatency(bytes: Int, kernel: KernelConfig, interrupts: InterruptConfig) -> Double {
+        Double(furtherPages(bytes: bytes)) * Double(kernel.directIOPerPage.nanoseconds + interrupts.deferredPerPage.nanoseconds)
     }
 
     /// The channel counts and pass dispatch times `fitParallelism` tries.
@@ -498,6 +592,11 @@ extension Calibration {
             guard let f = figure(name) else { return "\(name): not measured" }
             return "\(name) \(spread(f))"
         }
+        /// The figures of the QD1 runs by size, for the per-page costs.
+        func bySize(_ name: (Int) -> String) -> String {
+            FigureName.latencySizes.map { describe(name($0)) }.joined(separator: ", ")
+        }
+        let pageCosts = perPageCosts(figures)
         let m = report.machine, k = report.kernel, d = report.device, i = report.interrupts
         let notMeasured = "model default, not measured"
 
@@ -545,8 +644,19 @@ extension Calibration {
             let syscall = figure(FigureName.nullSyscall) == nil ? notMeasured : describe(FigureName.nullSyscall)
             entry("syscallEntry", quoted(duration(k.syscallEntry)), "half the \(syscall)")
             entry("syscallExit", quoted(duration(k.syscallExit)), "the other half of the null syscall")
-            entry("requestCreate", quoted(duration(k.requestCreate)), notMeasured + " (inside the device's QD1 latency)")
+            let sqeFitted = uringSubmitCost(figures, kernel: KernelConfig()) != nil
+            entry(
+                "requestCreate", quoted(duration(k.requestCreate)),
+                sqeFitted
+                    ? "model default \(duration(KernelConfig().requestCreate)) less what uringSubmitPerSQE gained over its default "
+                        + "\(duration(KernelConfig().uringSubmitPerSQE)) (an O_DIRECT submission keeps its total); floor 0"
+                    : notMeasured + " (inside the device's QD1 latency)")
             entry("driverSubmit", quoted(duration(k.driverSubmit)), notMeasured + " (inside the device's QD1 latency)")
+            entry(
+                "directIOPerPage", quoted(duration(k.directIOPerPage)),
+                pageCosts.submit == nil
+                    ? notMeasured
+                    : "slope of system per IO against 4KiB pages per IO beyond the first (\(bySize(FigureName.systemPerIO))); floor 0")
             entry(
                 "pageCacheCopy", quoted(rate(k.pageCacheCopyBytesPerSecond)),
                 figure(FigureName.pageCacheCopy) == nil
@@ -555,9 +665,19 @@ extension Calibration {
             entry("pollCheck", quoted(duration(k.pollCheck)), notMeasured)
             entry("openFile", quoted(duration(k.openFile)), notMeasured)
             let nop = figure(FigureName.uringNop).map { "; compare \(FigureName.uringNop) \(spread($0))" } ?? ""
-            entry("uringSubmitPerSQE", quoted(duration(k.uringSubmitPerSQE)), notMeasured + nop)
+            entry(
+                "uringSubmitPerSQE", quoted(duration(k.uringSubmitPerSQE)),
+                sqeFitted
+                    ? "\(describe(FigureName.uringPageCacheRead)) - \(describe(FigureName.pageCachePread)) - the default "
+                        + "uringCompletePerCQE and uringReapPerCQE; floor 0\(nop)"
+                    : notMeasured + nop)
             entry("uringCompletePerCQE", quoted(duration(k.uringCompletePerCQE)), notMeasured)
-            entry("uringReapPerCQE", quoted(duration(k.uringReapPerCQE)), notMeasured)
+            entry(
+                "uringReapPerCQE", quoted(duration(k.uringReapPerCQE)),
+                figure(FigureName.uringLoopOverCache) == nil || figure(FigureName.uringPageCacheRead) == nil
+                    ? notMeasured
+                    : "\(describe(FigureName.uringLoopOverCache)) - \(describe(FigureName.uringPageCacheRead)) + 20ns: "
+                        + "the program's loop per IO, reap to next SQE; floor 0")
         }
         section("device") {
             let latency4K = figure(FigureName.readLatency(bytes: 4096))
@@ -577,7 +697,8 @@ extension Calibration {
                 "bandwidth", quoted(rate(d.bandwidthBytesPerSecond)),
                 latency4K == nil || figure(large) == nil
                     ? notMeasured
-                    : "slope between \(describe(FigureName.readLatency(bytes: 4096))) and \(describe(large))")
+                    : "slope between \(describe(FigureName.readLatency(bytes: 4096))) and \(describe(large)), less "
+                        + "the further pages' directIOPerPage and deferredPerPage")
             entry("queueDepth", "\(d.queueDepth)", "nr_requests of this machine class (baseline.md); not measured")
             let saturated = FigureName.depths.compactMap { figure(FigureName.iops(depth: $0)) }.max { $0.median < $1.median }
             if let p = report.parallelismFit {
@@ -630,6 +751,11 @@ extension Calibration {
                     ? notMeasured + " (IRQ time not accounted here)"
                     : costs?.isr == nil ? "\(describe(FigureName.irqSoftirq(depth: 1))) minus the isr; floor 0.5us"
                     : "intercept of " + line)
+            entry(
+                "deferredPerPage", quoted(duration(i.deferredPerPage)),
+                pageCosts.complete == nil
+                    ? notMeasured
+                    : "slope of irq+softirq per IO against 4KiB pages per IO beyond the first (\(bySize(FigureName.irqSoftirqPerIO))); floor 0")
             let target: String
             switch i.target {
             case .fixed(let cpu): target = "cpu\(cpu)"
@@ -781,7 +907,9 @@ struct Effort {
         // Whole MiB, so every block size divides the file.
         let bytes = (o.quick ? min(o.fileBytes, 32 << 20) : o.fileBytes) & ~Int64((1 << 20) - 1)
         fileBytes = bytes
-        pageCacheBytes = min(bytes, 64 << 20)
+        // The whole file: the page-cache probes then read the region the io_uring loop over cached pages reads
+        // (and the suite's buffered-warm scenario, 256 MiB), so what the loop adds is its own work, not misses.
+        pageCacheBytes = bytes
         if o.quick {
             repeats = min(o.repeats, 3)
             syscallCalls = 20_000
@@ -1004,8 +1132,10 @@ enum Probes {
         return (0..<e.repeats).map { _ in Double(reps * size) / Double(batch()) }
     }
 
-    /// ns per 4 KiB pread at random page offsets of the warm first `pageCacheBytes` of `path`.
-    static func pageCachePread(path: String, _ e: Effort) throws(RealError) -> [Double] {
+    /// ns per 4 KiB pread at random page offsets of the warm first `pageCacheBytes` of `path`, and ns per io_uring
+    /// READ of the same pages (prepare, io_uring_enter submitting 1 and waiting for 1, reap) on a ring set up as
+    /// fio's (costs/uring_nop.c, uring_read_4k_pagecache_hit): a cached read completes inline in the submit.
+    static func pageCachePread(path: String, _ e: Effort) throws(RealError) -> (pread: [Double], uringRead: [Double]) {
         let fd: FileDescriptor
         do {
             fd = try FileDescriptor.open(path, .readOnly, options: [.noFollow])
@@ -1062,10 +1192,40 @@ enum Probes {
             if let i = short { try read(offsets[i], into: page.bytes) }  // says what went wrong, or throws
             return elapsed
         }
+        let ring: URing
+        do {
+            ring = try URing(entries: 8, flags: RealJob.URingOptions().setupFlags)
+        } catch {
+            throw uringUnavailable(error)
+        }
+        let target = URing.FileTarget.descriptor(fd)
+        func uringBatch() throws(RealError) -> Int64 {
+            let t0 = now()
+            for (i, offset) in offsets.enumerated() {
+                ring.prepareRead(target, into: buffer, count: 4096, offset: UInt64(offset), userData: UInt64(i))
+                do {
+                    try ring.submit(waitFor: 1)
+                } catch {
+                    throw RealError(.systemCallFailed, errno: error, description: "io_uring_enter (READ) failed with \(error)",
+                        hint: "Unexpected; check the kernel log (dmesg).")
+                }
+                guard let c = ring.popCompletion(), c.result == 4096 else {
+                    throw RealError(.shortRead,
+                        description: "an io_uring read of \(path) at offset \(offset) did not return 4096 bytes",
+                        hint: "Something truncated the calibration's file.")
+                }
+            }
+            return now() - t0
+        }
         _ = try batch()
-        var samples: [Double] = []
-        for _ in 0..<e.repeats { samples.append(Double(try batch()) / Double(e.preads)) }
-        return samples
+        _ = try uringBatch()
+        // Interleaved, so a slow spell of the shared host spreads over both.
+        var samples: [Double] = [], uringSamples: [Double] = []
+        for _ in 0..<e.repeats {
+            samples.append(Double(try batch()) / Double(e.preads))
+            uringSamples.append(Double(try uringBatch()) / Double(e.preads))
+        }
+        return (samples, uringSamples)
     }
 
     /// Per-repeat samples of the device runs.
@@ -1076,6 +1236,8 @@ enum Probes {
         var interruptsPerIO: [Int: [Double]] = [:]  // 4 KiB, by queue depth
         var interruptsCounted = true
         var irqSoftirqPerIO: [Int: [Double]] = [:]  // 4 KiB, by queue depth: machine-wide irq + softirq ns per IO
+        var systemPerIO: [Int: [Double]] = [:]  // QD1, by block size: machine-wide system ns per IO
+        var irqSoftirqPerIOBySize: [Int: [Double]] = [:]  // QD1, by block size: machine-wide irq + softirq ns per IO
     }
 
     /// O_DIRECT random reads of `path` through io_uring (fio's setup flags) with `RealRunner`: 4 KiB at each
@@ -1109,6 +1271,11 @@ enum Probes {
                 let m = try runner.run(job(blockBytes: size, depth: depth, duration: e.deviceRun, seed: UInt64(r * 100 + n + 1)))
                 step()
                 if depth == 1 { s.latency[size, default: []].append(m.latency.mean) }
+                if depth == 1 && m.ios > 0 {
+                    s.systemPerIO[size, default: []].append(Double(m.systemCPU.systemNanoseconds) / Double(m.ios))
+                    s.irqSoftirqPerIOBySize[size, default: []].append(
+                        Double(m.systemCPU.irqNanoseconds + m.systemCPU.softirqNanoseconds) / Double(m.ios))
+                }
                 if size == 4096 && m.ios > 0 {
                     s.irqSoftirqPerIO[depth, default: []].append(
                         Double(m.systemCPU.irqNanoseconds + m.systemCPU.softirqNanoseconds) / Double(m.ios))
@@ -1122,6 +1289,35 @@ enum Probes {
             }
         }
         return s
+    }
+
+    /// ns per IO of the real backend's io_uring loop (fio's setup flags) reading 4 KiB pages of `path` at random
+    /// offsets at queue depth 1 after the runner has read the file once (every read a page-cache hit, completed
+    /// inline), `deviceRun` long per repeat.
+    static func uringLoopOverCache(path: String, _ e: Effort, step: () -> Void = {}) throws(RealError) -> [Double] {
+        var j = RealJob()
+        j.engine = .ioUring(RealJob.URingOptions())
+        j.direction = .read
+        j.pattern = .random
+        j.caching = .bufferedWarm
+        j.blockBytes = 4096
+        j.queueDepth = 1
+        j.threads = 1
+        j.existingFile = path
+        j.stop = .duration(e.deviceRun)
+        j.threadCensus = false
+        var samples: [Double] = []
+        for r in 0..<e.repeats {
+            j.seed = UInt64(7_000 + r)
+            let m = try RealRunner().run(j)
+            step()
+            if m.ios > 0 { samples.append(Double(m.elapsedNanoseconds) / Double(m.ios)) }
+        }
+        if samples.isEmpty {
+            throw RealError(.ioFailed, description: "the io_uring loop over cached pages completed no IO",
+                hint: "Unexpected; check the kernel log (dmesg).")
+        }
+        return samples
     }
 
     static func readFirstLine(_ path: String) -> String? {

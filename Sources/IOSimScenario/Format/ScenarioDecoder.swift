@@ -68,6 +68,7 @@ enum ScenarioDecoder {
         if let x = f.take("syscallExit") { k.syscallExit = try Read.duration(x, f.child("syscallExit")) }
         if let x = f.take("requestCreate") { k.requestCreate = try Read.duration(x, f.child("requestCreate")) }
         if let x = f.take("driverSubmit") { k.driverSubmit = try Read.duration(x, f.child("driverSubmit")) }
+        if let x = f.take("directIOPerPage") { k.directIOPerPage = try Read.duration(x, f.child("directIOPerPage")) }
         if let x = f.take("pageCacheCopy") {
             k.pageCacheCopyBytesPerSecond = try Read.rate(x, f.child("pageCacheCopy"))
             if k.pageCacheCopyBytesPerSecond <= 0 {
@@ -144,6 +145,7 @@ enum ScenarioDecoder {
         if let x = f.take("delivery") { i.deliveryLatency = try Read.duration(x, f.child("delivery")) }
         if let x = f.take("isr") { i.isr = try Read.duration(x, f.child("isr")) }
         if let x = f.take("deferred") { i.deferredPerRequest = try Read.duration(x, f.child("deferred")) }
+        if let x = f.take("deferredPerPage") { i.deferredPerPage = try Read.duration(x, f.child("deferredPerPage")) }
         if let x = f.take("target") {
             switch x.kind {
             case .number: i.target = .fixed(cpu: try Read.int(x, f.child("target"), 0...1023))

@@ -1,0 +1,27 @@
+//! Per-page costs of unbuffered (O_DIRECT) IO. The request's other costs (`requestCreate`, `driverSubmit`,
+//! `deferredPerRequest`) are those of a one-page (4 KiB) request; each further 4 KiB page of the user buffer
+//! adds `kernel.directIOPerPage` to the submitting syscall (Linux pins the page, adds it to the bio and maps
+//! it into a descriptor) and `interrupts.deferredPerPage` to the deferred routine (bio_release_pages marks it
+//! dirty and unpins it). A buffered request moves page-cache pages, which are never pinned: none of this.
+
+extension World {
+    /// The 4 KiB pages of an unbuffered request of `bytes` beyond the first; 0 for a buffered one.
+    @inline(__always)
+    static func furtherDirectPages(bytes: Int64, buffered: Bool) -> Int64 {
+        buffered ? 0 : max(0, (bytes + 4095) / 4096 - 1)
+    }
+
+    /// Pinning and mapping the user buffer of an unbuffered request at submission (syscall time).
+    @inline(__always)
+    func directIOSubmitCost(bytes: Int64, buffered: Bool) -> Int64 {
+        Self.furtherDirectPages(bytes: bytes, buffered: buffered) &* scenario.kernel.directIOPerPage.nanoseconds
+    }
+
+    /// Releasing the pinned pages of request `r` in its deferred routine (or by an IOPOLL poller completing it).
+    @inline(__always)
+    func directIOCompleteCost(_ r: Int32) -> Int64 {
+        let ri = Int(r)
+        return Self.furtherDirectPages(bytes: requests[ri].sizeBytes, buffered: requests[ri].buffered)
+            &* scenario.interrupts.deferredPerPage.nanoseconds
+    }
+}
