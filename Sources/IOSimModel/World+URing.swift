@@ -299,7 +299,7 @@ extension World {
             if requests[Int(r)].synchronous {
                 cost += copyNanoseconds(requests[Int(r)].sizeBytes)  // copied from the page cache inline
             }
-            if last && rings[g].pluggedForDriver { cost += doorbellCost() }  // one doorbell for the batch
+            if last && rings[g].pluggedForDriver { cost += driverSubmit }  // one doorbell for the batch
             if cost > 0 {
                 startBurst(t, .syscall, cost, engine: &engine)
                 return true
@@ -430,7 +430,7 @@ extension World {
             if last { threads[ti].phase = 1 }
             var cost = scenario.kernel.uringSubmitPerSQE.nanoseconds + plug(r, ring: g, from: t, engine: &engine)
             if requests[Int(r)].synchronous { cost += copyNanoseconds(requests[Int(r)].sizeBytes) }
-            if last && rings[g].pluggedForDriver { cost += doorbellCost() }
+            if last && rings[g].pluggedForDriver { cost += driverSubmit }
             if cost > 0 {
                 startBurst(t, .syscall, cost, engine: &engine)
                 return true
@@ -481,7 +481,7 @@ extension World {
                 cost += copyNanoseconds(requests[ri].sizeBytes)
                 threads[ti].phase = 2
             } else {
-                cost += doorbellCost()
+                cost += driverSubmit
                 threads[ti].phase = requests[ri].buffered ? 1 : 5
             }
             if cost > 0 {
