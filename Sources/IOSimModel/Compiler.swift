@@ -234,6 +234,14 @@ struct Compiler {
             func fail(_ message: String) -> SimulationError {
                 SimulationError(.invalidProgram, subject: subject, message: message)
             }
+            // The page cache is a bitmap of the file's pages (2 MiB for 64 GiB); larger files take only O_DIRECT.
+            func checkPageCache(buffered: Bool, _ file: FileSpec) throws(SimulationError) {
+                if buffered && file.sizeBytes > World.pageCacheFileLimit {
+                    throw fail(
+                        "buffered IO on '\(file.name)' (\(file.sizeBytes) bytes): the page cache is modelled for files of "
+                            + "up to 64GiB; make the file smaller or the IO O_DIRECT (buffered: false)")
+                }
+            }
             func add(_ instruction: Instruction, _ label: String) {
                 program.instructions.append(instruction)
                 program.stepNames.append("step \(step) (\(label))")
@@ -298,6 +306,7 @@ struct Compiler {
                     s = slot(name, &program, &issued)
                     issued[Int(s)] = true
                 }
+                try checkPageCache(buffered: io.buffered ?? spec.buffered, spec)
                 program.ioOperations.append(
                         CompiledIO(
                             index: ioCount, direction: io.direction, file: file, sizeBytes: io.sizeBytes, offset: io.offset,
@@ -365,6 +374,7 @@ struct Compiler {
                 }
                 if loop.ios < 1 { throw fail("an io_uring loop needs at least one IO") }
                 let buffered = loop.buffered ?? fileSpec.buffered
+                try checkPageCache(buffered: buffered, fileSpec)
                 if spec.iopoll {
                     if !scenario.device.pollQueues {
                         throw fail(

@@ -4,6 +4,8 @@
 //! it into a descriptor) and `interrupts.deferredPerPage` to the deferred routine (bio_release_pages marks it
 //! dirty and unpins it). A buffered request moves page-cache pages, which are never pinned: none of this.
 
+import IOSimCore
+
 extension World {
     /// The 4 KiB pages of an unbuffered request of `bytes` beyond the first; 0 for a buffered one.
     @inline(__always)
@@ -11,17 +13,27 @@ extension World {
         buffered ? 0 : max(0, (bytes + 4095) / 4096 - 1)
     }
 
+    /// `pages` times `perPage` ns, at most `SimDuration.longest`: a 1 PiB request at a large per-page cost ends
+    /// the run with the model's "past the longest run" error instead of wrapping around.
+    @inline(__always)
+    static func pagesCost(_ pages: Int64, _ perPage: Int64) -> Int64 {
+        let (product, overflow) = pages.multipliedReportingOverflow(by: perPage)
+        let longest = SimDuration.longest.nanoseconds
+        return overflow || product > longest ? longest : product
+    }
+
     /// Pinning and mapping the user buffer of an unbuffered request at submission (syscall time).
     @inline(__always)
     func directIOSubmitCost(bytes: Int64, buffered: Bool) -> Int64 {
-        Self.furtherDirectPages(bytes: bytes, buffered: buffered) &* scenario.kernel.directIOPerPage.nanoseconds
+        Self.pagesCost(Self.furtherDirectPages(bytes: bytes, buffered: buffered), scenario.kernel.directIOPerPage.nanoseconds)
     }
 
     /// Releasing the pinned pages of request `r` in its deferred routine (or by an IOPOLL poller completing it).
     @inline(__always)
     func directIOCompleteCost(_ r: Int32) -> Int64 {
         let ri = Int(r)
-        return Self.furtherDirectPages(bytes: requests[ri].sizeBytes, buffered: requests[ri].buffered)
-            &* scenario.interrupts.deferredPerPage.nanoseconds
+        return Self.pagesCost(
+            Self.furtherDirectPages(bytes: requests[ri].sizeBytes, buffered: requests[ri].buffered),
+            scenario.interrupts.deferredPerPage.nanoseconds)
     }
 }

@@ -204,6 +204,8 @@ struct World: EventHandler {
         device = DeviceState(rng: SeededGenerator(seed: scenario.seed, streamName: "device"))
         interruptRNG = SeededGenerator(seed: scenario.seed, streamName: "interrupts")
         pageCache = scenario.files.map { f in
+            // A bitmap of the file's pages; none for a file too large for buffered IO (the compiler refuses it).
+            if f.sizeBytes > World.pageCacheFileLimit { return [] }
             let pages = Int((f.sizeBytes + 4095) / 4096)
             return [UInt64](repeating: f.cached ? ~0 : 0, count: (pages + 63) / 64)
         }
@@ -317,6 +319,10 @@ struct World: EventHandler {
     }
 
     static var horizon: Int64 { SimInstant.horizon.nanosecondsSinceStart }
+
+    /// The largest file buffered IO may use: its page-cache bitmap takes 2 MiB. (A bitmap for every file of up to
+    /// 1 PiB, as files may be, took up to 32 GiB and ended the process.)
+    static var pageCacheFileLimit: Int64 { 64 << 30 }
 
     /// The next event lies beyond the longest run the model takes; every duration is at most
     /// `SimDuration.longest`, so computing that instant did not overflow.

@@ -95,4 +95,48 @@ import Testing
         s.stop = StopCondition(afterIOs: 1)
         return try Simulator(s).run()
     }
+
+    /// A 1 PiB O_DIRECT read at the largest per-page costs: the costs saturate at the longest duration and the
+    /// run ends in the typed "past the longest run" error; the product of pages and cost never wraps around.
+    @Test func hugeRequestsAtHugePerPageCostsEndInAnError() throws {
+        var s = constantCostScenario()
+        s.files = [FileSpec(name: "data", sizeBytes: 1 << 50)]
+        s.kernel.directIOPerPage = .longest
+        s.interrupts.deferredPerPage = .longest
+        s.threads = [ThreadSpec(name: "main", program: [read4k(.blocking).resized(1 << 50)])]
+        #expect(throws: SimulationError.self) { try Simulator(s).run() }
+    }
+}
+
+/// Buffered IO is refused on a file too large for the page-cache bitmap, with a message that says what to do;
+/// O_DIRECT IO on the same file runs.
+@Test func bufferedIOOnAFileBeyond64GiBIsRefused() throws {
+    var s = constantCostScenario()
+    s.files = [FileSpec(name: "data", sizeBytes: (64 << 30) + 4096)]
+    for buffered in [true, false] {
+        s.threads = [
+            ThreadSpec(
+                name: "main",
+                program: [.io(IOOperation(.read, file: "data", sizeBytes: 4096, offset: .fixed(0), buffered: buffered))])
+        ]
+        if buffered {
+            do {
+                _ = try Simulator(s).run()
+                Issue.record("buffered IO on a file beyond 64 GiB ran")
+            } catch {
+                #expect(error.message.contains("up to 64GiB"), "\(error.message)")
+            }
+        } else {
+            #expect(try Simulator(s).run().iosCompleted == 1)
+        }
+    }
+}
+
+extension Operation {
+    /// The same IO operation with another size.
+    func resized(_ bytes: Int64) -> Operation {
+        guard case .io(var io) = self else { return self }
+        io.sizeBytes = bytes
+        return .io(io)
+    }
 }
