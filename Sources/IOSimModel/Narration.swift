@@ -60,7 +60,8 @@ extension World {
             r, step: 2, cpu: cpu, actor: "kernel", at: now + syscallEntry,
             "builds \(requestWord) for IO \(requests[ri].number) and passes it to the driver")
         narrate(
-            r, step: 3, cpu: cpu, actor: "driver", at: now + syscallEntry + requestCreate,
+            r, step: 3, cpu: cpu, actor: "driver",
+            at: now + syscallEntry + requestCreate + directIOSubmitCost(bytes: requests[ri].sizeBytes, buffered: requests[ri].buffered),
             "programs the device (DMA descriptors, doorbell), marks the request pending and returns; "
                 + "drivers never block on a request")
     }
@@ -104,7 +105,7 @@ extension World {
         let ri = Int(r)
         narrate(
             r, step: 8, cpu: Int32(c), actor: deferredWord,
-            "completes IO \(requests[ri].number) (\(Self.formatNs(deferredCost)) charged to deferred); "
+            "completes IO \(requests[ri].number) (\(Self.formatNs(deferredCost + directIOCompleteCost(r))) charged to deferred); "
                 + "it was in flight \(Self.formatNs(now - requests[ri].submitted)), during which "
                 + attachedPhrase(r))
         let what: String

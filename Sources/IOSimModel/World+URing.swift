@@ -205,8 +205,16 @@ extension World {
         let w = createKernelThread(name: "iou-wrk-\(rings[g].workers.count)", program: ioWorkerProgram[g], ring: g)
         rings[g].workers.append(w)
         rings[g].freeWorkers.append(w)  // a new worker starts on the free list (io_init_new_worker)
-        makeRunnable(w, engine: &engine)
-        return scenario.machine.threadCreate.nanoseconds
+        // It exists, and runs, once the caller has made it (wake_up_new_task at the end of copy_process).
+        let create = scenario.machine.threadCreate.nanoseconds
+        if create > 0 {
+            engine.schedule(
+                at: SimInstant(nanosecondsSinceStart: now &+ create), priority: Priority.timer,
+                kind: EventKind.threadReady.rawValue, target: UInt32(w))
+        } else {
+            makeRunnable(w, engine: &engine)
+        }
+        return create
     }
 
     mutating func createKernelThread(name: String, program: Int32, ring g: Int) -> Int32 {

@@ -210,7 +210,10 @@ public enum Calibration {
             }
         }
         let irqBySize = FigureName.latencySizes.filter { $0 != 4096 }.map { device.irqSoftirqPerIOBySize[$0] ?? [] }
-        if irqSamples.allSatisfy({ !$0.isEmpty }), irqBySize.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0 > 0 } }) {
+        // Only with the queue-depth figures above, whose QD1 figure is the 4 KiB point of the same line.
+        if irqSamples.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0 > 0 } }),
+            irqBySize.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0 > 0 } })
+        {
             for (size, samples) in zip(FigureName.latencySizes.filter { $0 != 4096 }, irqBySize) {
                 figures.append(CalibrationFigure(name: FigureName.irqSoftirqPerIO(bytes: size), unit: "ns", samples: samples))
             }
@@ -717,6 +720,9 @@ extension Calibration {
                             + "rounded, 1...64")
                 entry("passDispatch", quoted(duration(d.passDispatch)), notMeasured)
             }
+            entry(
+                "passWakeup", quoted(duration(d.passWakeup)),
+                "not fitted: it would add to the QD1 latency, whose budget the model's software path fills (README)")
             entry("pollQueues", "\(d.pollQueues)", notMeasured)
             let irq16 = FigureName.interrupts(depth: 16)
             let batching = figure(irq16) == nil

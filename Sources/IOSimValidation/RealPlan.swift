@@ -99,6 +99,11 @@ public enum RealPlan {
             // for four threads, measured here in interleaved runs, it took 2.8-3.3 context switches and 26-40 us
             // of process CPU per IO and raised 0.48-0.60 interrupts per IO, where four independent threads took
             // 1.3-1.6 and 13-17 us and raised 0.27-0.35.)
+            if spec.count > 256 {
+                throw PlanError(
+                    message: "thread entry '\(spec.name)' has count \(spec.count): a real run takes at most 256 threads of "
+                        + "blocking reads (the model takes more; lower count to run it for real)")
+            }
             job.engine = .blocking
             job.threads = spec.count
             job.queueDepth = 1
@@ -111,7 +116,8 @@ public enum RealPlan {
             ios = count
         }
         if let n = scenario.stop.afterIOs { ios = min(ios, n) }
-        job.stop = duration.map { .duration($0) } ?? .ioCount(max(ios, 1))
+        // Every job thread does at least one IO (the runner's rule), so a stop before that many IOs is raised to it.
+        job.stop = duration.map { .duration($0) } ?? .ioCount(max(ios, job.threads, 1))
         return job
     }
 

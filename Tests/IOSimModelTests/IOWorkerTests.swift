@@ -48,10 +48,16 @@ struct IOWorkerTests {
         #expect(r.threads.kernelCreated == 1)
     }
 
-    @Test func creatingAWorkerDelaysTheSubmitterSoTheFirstWorkerIsFreeAgain() throws {
-        // Creating worker 0 costs the owner 20 us; by then worker 0 has submitted SQE 1's request (10 us) and
-        // sleeps on the free list, so SQE 2 wakes it instead of creating another: one worker.
-        let r = try Simulator(scenario(async: true, buffered: false, ios: 2, threadCreate: 20_000)).run()
+    @Test func aWorkerExistsOnlyOnceItsCreatorHasMadeIt() throws {
+        // Creating worker 0 costs the owner 20 us, and the worker runs from then: at 20 us it takes SQE 1's
+        // request (busy until 30 us). With 1 us per SQE, SQE 2 comes at 21 us, finds it busy and creates another;
+        // with 15 us per SQE, SQE 2 comes at 35 us, when worker 0 sleeps on the free list again: it is woken.
+        var s = scenario(async: true, buffered: false, ios: 2, threadCreate: 20_000)
+        var r = try Simulator(s).run()
+        #expect(r.iosCompleted == 2)
+        #expect(r.threads.kernelCreated == 2)
+        s.kernel.uringSubmitPerSQE = .nanoseconds(15_000)
+        r = try Simulator(s).run()
         #expect(r.iosCompleted == 2)
         #expect(r.threads.kernelCreated == 1)
     }
