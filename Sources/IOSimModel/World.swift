@@ -122,10 +122,8 @@ struct World: EventHandler {
     var progressMaxGap: Int64 = 0
     var narration: [NarrationStep] = []
     var ioRecords: [IORecord] = []
-    var failure: SimulationError? = nil
-    /// `failure != nil`, kept as a flag because the hot loop tests it.
-    var failed = false { didSet { isFinished = stopReached || failed } }
-    var stopReached = false { didSet { isFinished = stopReached || failed } }
+    var failure: SimulationError? = nil { didSet { isFinished = stopReached || failure != nil } }
+    var stopReached = false { didSet { isFinished = stopReached || failure != nil } }
     var finishedAt: Int64 = 0
     var now: Int64 = 0
     /// Where trace events go; nil when not tracing (the common case: one branch per emission point).
@@ -137,7 +135,7 @@ struct World: EventHandler {
 
     var at: SimInstant { SimInstant(nanosecondsSinceStart: now) }
 
-    /// `stopReached || failed`, kept stored because the engine tests it after every event.
+    /// `stopReached || failure != nil`, kept stored because the engine tests it after every event.
     private(set) var isFinished = false
 
     init(scenario: Scenario, programs: [CompiledProgram], distributions: [Distribution], tracer: TraceSink? = nil) {
@@ -331,7 +329,6 @@ struct World: EventHandler {
             .invalidConfiguration, subject: "at \(World.formatNs(now))",
             message: "the run would go past \(World.horizon)ns of virtual time (about 13 days), the longest the model "
                 + "takes; shorten it (stop.time, fewer repeats, shorter durations or larger bandwidths)")
-        failed = true
         finishedAt = now
     }
 
@@ -339,7 +336,6 @@ struct World: EventHandler {
         let th = threads[Int(t)]
         let step = stepName(th)
         failure = SimulationError(.invalidProgram, subject: "thread '\(th.name)' \(step)", message: message)
-        failed = true
         finishedAt = now
     }
 
