@@ -119,6 +119,16 @@ extension World {
         return r
     }
 
+    /// The kernel's work for one consumed SQE, by the ring's owner in io_uring_enter or by the SQPOLL thread:
+    /// the SQE, its request (`plug`), a cached page's copy, and after the batch's last SQE the one doorbell,
+    /// if any request of the batch went to the driver. - Returns: its cost to `t`.
+    mutating func takeSQE(_ r: Int32, ring g: Int, from t: Int32, last: Bool, engine: inout Engine) -> Int64 {
+        var cost = scenario.kernel.uringSubmitPerSQE.nanoseconds + plug(r, ring: g, from: t, engine: &engine)
+        if requests[Int(r)].synchronous { cost += copyNanoseconds(requests[Int(r)].sizeBytes) }  // copied inline
+        if last && rings[g].pluggedForDriver { cost += driverSubmit }
+        return cost
+    }
+
     /// Takes one consumed SQE's request: a request for io-wq is handed over at once (io_queue_sqe ->
     /// io_queue_iowq, as its SQE is consumed), anything else joins the ring's plugged batch. Returns the
     /// submitter's cost: building the block request (none for a page-cache hit completed inline), or for
@@ -179,7 +189,7 @@ extension World {
         return activateWorker(ring: g, concurrent: requests[ri].forcedAsync, engine: &engine)
     }
 
-    /// io-wq's concurrency management (io_wq_enqueue): an idle worker is woken; else a new one is created, up
+    /// io-wq's concurrency management (io_wq_enqueue): a free worker is counted on; else a new one is created, up
     /// to the ring's bound limit, when the work is IO_WQ_WORK_CONCURRENT (io_prep_async_work marks every
     /// IOSQE_ASYNC request so) or none of the ring's workers is running (all blocked). A buffered write is not
     /// concurrent: it waits for the running worker, hence one iou-wrk thread for buffered writes, as measured.
@@ -303,11 +313,7 @@ extension World {
             let r = issueRingRequest(owner: t, loop: index)
             let last = threads[ti].uringToSubmit == 0
             threads[ti].phase = last ? World.handOffSQE : World.consumeSQE
-            var cost = scenario.kernel.uringSubmitPerSQE.nanoseconds + plug(r, ring: g, from: t, engine: &engine)
-            if requests[Int(r)].synchronous {
-                cost += copyNanoseconds(requests[Int(r)].sizeBytes)  // copied from the page cache inline
-            }
-            if last && rings[g].pluggedForDriver { cost += driverSubmit }  // one doorbell for the batch
+            let cost = takeSQE(r, ring: g, from: t, last: last, engine: &engine)
             if cost > 0 {
                 startBurst(t, .syscall, cost, engine: &engine)
                 return true
@@ -436,9 +442,7 @@ extension World {
             let r = issueRingRequest(owner: rings[g].owner, loop: rings[g].sqLoop)
             let last = rings[g].sqPending == 0
             if last { threads[ti].phase = 1 }
-            var cost = scenario.kernel.uringSubmitPerSQE.nanoseconds + plug(r, ring: g, from: t, engine: &engine)
-            if requests[Int(r)].synchronous { cost += copyNanoseconds(requests[Int(r)].sizeBytes) }
-            if last && rings[g].pluggedForDriver { cost += driverSubmit }
+            let cost = takeSQE(r, ring: g, from: t, last: last, engine: &engine)
             if cost > 0 {
                 startBurst(t, .syscall, cost, engine: &engine)
                 return true
