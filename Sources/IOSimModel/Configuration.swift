@@ -57,6 +57,10 @@ public struct KernelConfig: Sendable, Equatable {
     /// submission latency (slat) at queue depth 1 is 12.9 us at 4 KiB and 19.2 us at 64 KiB (baseline.csv),
     /// 6.3 us over 15 further pages; `iosim calibrate` fits it from system CPU per IO by size.
     public var directIOPerPage: SimDuration = .nanoseconds(420)
+
+    /// The 4 KiB pages of an unbuffered request of `bytes` beyond the first: what `directIOPerPage` and
+    /// `InterruptConfig.deferredPerPage` are charged for (the model's rule; calibrate fits against it).
+    public static func furtherDirectPages(bytes: Int64) -> Int64 { max(0, (bytes + 4095) / 4096 - 1) }
     /// Page-cache copy bandwidth for buffered IO (a hit is a copy at this rate; a miss reads the device and
     /// then copies). Default 10 GB/s: warm pread of 64 KiB-4 MiB, 384-417 ns per 4 KiB page (costs.txt).
     public var pageCacheCopyBytesPerSecond: Int64 = 10_000_000_000

@@ -10,7 +10,7 @@ extension World {
     /// The 4 KiB pages of an unbuffered request of `bytes` beyond the first; 0 for a buffered one.
     @inline(__always)
     static func furtherDirectPages(bytes: Int64, buffered: Bool) -> Int64 {
-        buffered ? 0 : max(0, (bytes + 4095) / 4096 - 1)
+        buffered ? 0 : KernelConfig.furtherDirectPages(bytes: bytes)
     }
 
     /// `pages` times `perPage` ns, at most `SimDuration.longest`: a 1 PiB request at a large per-page cost ends

@@ -196,8 +196,11 @@ public enum Calibration {
             }
         }
         // Zero where the kernel does not account IRQ time (no CONFIG_IRQ_TIME_ACCOUNTING): then not reported.
+        // A figure needs every repeat above zero.
+        func counted(_ samples: [Double]) -> Bool { !samples.isEmpty && samples.allSatisfy { $0 > 0 } }
         let irqSamples = FigureName.depths.map { device.irqSoftirqPerIO[$0] ?? [] }
-        if irqSamples.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0 > 0 } }) {
+        let irqCounted = irqSamples.allSatisfy(counted)
+        if irqCounted {
             for (depth, samples) in zip(FigureName.depths, irqSamples) {
                 figures.append(CalibrationFigure(name: FigureName.irqSoftirq(depth: depth), unit: "ns", samples: samples))
             }
@@ -205,15 +208,13 @@ public enum Calibration {
         // System and irq + softirq CPU per IO of the QD1 runs by size, for the per-page costs of O_DIRECT; a figure
         // with a repeat of zero is left out (/proc/stat counts in ticks of 10 ms: a short run can see none).
         for size in FigureName.latencySizes {
-            if let samples = device.systemPerIO[size], !samples.isEmpty, samples.allSatisfy({ $0 > 0 }) {
+            if let samples = device.systemPerIO[size], counted(samples) {
                 figures.append(CalibrationFigure(name: FigureName.systemPerIO(bytes: size), unit: "ns", samples: samples))
             }
         }
         let irqBySize = FigureName.latencySizes.filter { $0 != 4096 }.map { device.irqSoftirqPerIOBySize[$0] ?? [] }
         // Only with the queue-depth figures above, whose QD1 figure is the 4 KiB point of the same line.
-        if irqSamples.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0 > 0 } }),
-            irqBySize.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0 > 0 } })
-        {
+        if irqCounted && irqBySize.allSatisfy(counted) {
             for (size, samples) in zip(FigureName.latencySizes.filter { $0 != 4096 }, irqBySize) {
                 figures.append(CalibrationFigure(name: FigureName.irqSoftirqPerIO(bytes: size), unit: "ns", samples: samples))
             }
@@ -473,15 +474,13 @@ extension Calibration {
         return (slope, my - slope * mx)
     }
 
-    /// The 4 KiB pages of a request of `bytes` beyond the first: what the per-page costs are charged for.
-    static func furtherPages(bytes: Int) -> Int { max(0, (bytes + 4095) / 4096 - 1) }
 
     /// (directIOPerPage, deferredPerPage) in ns: the slopes of system, and of irq + softirq, per IO of the QD1
     /// runs against the further pages per IO (see `fit`); each nil when fewer than two sizes were measured.
     static func perPageCosts(_ figures: [CalibrationFigure]) -> (submit: Int64?, complete: Int64?) {
         func slope(_ name: (Int) -> String) -> Int64? {
             let points = FigureName.latencySizes.compactMap { size -> (x: Double, y: Double)? in
-                figures.median(name(size)).map { (Double(furtherPages(bytes: size)), $0) }
+                figures.median(name(size)).map { (Double(KernelConfig.furtherDirectPages(bytes: Int64(size))), $0) }
             }
             return leastSquares(points).map { max(0, Int64(($0.slope / 10).rounded()) * 10) }
         }
@@ -490,7 +489,7 @@ extension Calibration {
 
     /// The per-page CPU the model puts on the QD1 latency path of an O_DIRECT read of `bytes`, in ns.
     static func perPageLatency(bytes: Int, kernel: KernelConfig, interrupts: InterruptConfig) -> Double {
-        Double(furtherPages(bytes: bytes)) * Double(kernel.directIOPerPage.nanoseconds + interrupts.deferredPerPage.nanoseconds)
+        Double(KernelConfig.furtherDirectPages(bytes: Int64(bytes))) * Double(kernel.directIOPerPage.nanoseconds + interrupts.deferredPerPage.nanoseconds)
     }
 
     /// The channel counts and pass dispatch times `fitParallelism` tries.
@@ -813,7 +812,6 @@ extension Calibration {
         if a >= 1 { return 2 }
         return 3
     }
-
 
     static func pad(_ s: String, _ width: Int, left: Bool = false) -> String {
         if s.count >= width { return left ? s : " " + s }
