@@ -49,7 +49,7 @@ enum Instruction: Sendable {
     case alertableWait(timeoutNanoseconds: Int64)  // -1: no timeout
     case dequeue(port: Int32)
     case post(port: Int32)
-    case loopStart(count: Int64, end: Int32)  // count -1: forever
+    case loopStart(count: Int64, end: Int32)
     case loopEnd(start: Int32)
     case pollUntil(slot: Int32, exit: Int32)
     case jump(to: Int32)
@@ -337,10 +337,10 @@ struct Compiler {
                 program.instructions[start] = .loopStart(count: Int64(count), end: Int32(program.instructions.count - 1))
             case .repeatForever(let body):
                 let start = program.instructions.count
-                add(.loopStart(count: -1, end: -1), "repeat forever")
+                // A forever loop keeps no count on the loop stack: its end jumps back to the body's start.
+                add(.jump(to: Int32(start + 1)), "repeat forever")
                 try emit(body, path: step, thread: thread, into: &program, issued: &issued)
-                add(.loopEnd(start: Int32(start)), "end of repeat")
-                program.instructions[start] = .loopStart(count: -1, end: Int32(program.instructions.count - 1))
+                add(.jump(to: Int32(start + 1)), "end of repeat")
             case .untilComplete(let name, let body):
                 let s = try requestSlot(name)
                 let start = program.instructions.count

@@ -104,9 +104,7 @@ extension World {
                 }
             case .loopEnd(let start):
                 let top = threads[ti].loops[threads[ti].loops.count - 1]
-                if top < 0 {
-                    threads[ti].pc = start + 1
-                } else if top > 1 {
+                if top > 1 {
                     threads[ti].loops[threads[ti].loops.count - 1] = top - 1
                     threads[ti].pc = start + 1
                 } else {
@@ -251,8 +249,6 @@ extension World {
     @inline(__always)
     mutating func issue(_ t: Int32, _ io: CompiledIO) -> Int32 {
         let ti = Int(t)
-        let r = newRequest()
-        let ri = Int(r)
         var offset: Int64
         switch io.offset {
         case .fixed(let o):
@@ -266,19 +262,11 @@ extension World {
             offset = Int64(threads[ti].rng.nextInt(below: io.randomOffsetSlots)) * io.sizeBytes
         }
         ioIssued += 1
-        requests[ri].number = ioIssued
-        requests[ri].thread = t
-        requests[ri].direction = io.direction
-        requests[ri].file = io.file
-        requests[ri].offsetBytes = offset
-        requests[ri].sizeBytes = io.sizeBytes
-        requests[ri].buffered = io.buffered
-        requests[ri].blocking = io.blocking
-        requests[ri].notice = io.notice
-        requests[ri].port = io.port
-        requests[ri].operation = io.index
-        requests[ri].issued = now
-        requests[ri].references = 1  // the issuing operation
+        let r = newRequest(RequestState(
+            number: ioIssued, thread: t, direction: io.direction, file: io.file, offsetBytes: offset,
+            sizeBytes: io.sizeBytes, buffered: io.buffered, blocking: io.blocking, notice: io.notice, port: io.port,
+            operation: io.index, issued: now,
+            references: 1))  // the issuing operation
         threads[ti].currentRequest = r
         if io.slot >= 0 {
             let old = threads[ti].slots[Int(io.slot)]

@@ -42,8 +42,8 @@ enum Priority {
 struct World: EventHandler {
     let scenario: Scenario
     let programs: [CompiledProgram]
-    /// Every program's instructions in one array (program p starts at `programBase[p]`).
-    let instructions: [Instruction]
+    /// Every program's instructions in one table (program p starts at `programBase[p]`).
+    let instructions: UnsafeTable<Instruction>
     /// The IO operations of every program (an `.io` instruction holds an index here).
     let ioOperations: UnsafeTable<CompiledIO>
     /// The io_uring loops of every program (a `.uringLoop` instruction holds an index here).
@@ -57,7 +57,7 @@ struct World: EventHandler {
     var ringAttachedSince: [Int64]
     var kernelThreadsCreated = 0
     var uringCompletePerCQE: Int64 { scenario.kernel.uringCompletePerCQE.nanoseconds }
-    let programBase: [Int32]
+    let programBase: UnsafeTable<Int32>
     let distributions: [Distribution]
     let readLatency: Sampler
     let writeLatency: Sampler
@@ -160,7 +160,7 @@ struct World: EventHandler {
         }
         sqPollerProgram = sqp
         ioWorkerProgram = wrk
-        instructions = flat
+        instructions = UnsafeTable(flat)
         var ios: [CompiledIO] = []
         var loops: [CompiledUring] = []
         for p in programs {
@@ -174,7 +174,7 @@ struct World: EventHandler {
         })
         ringAttachedTotal = [Int64](repeating: 0, count: scenario.rings.count)
         ringAttachedSince = [Int64](repeating: -1, count: scenario.rings.count)
-        programBase = bases
+        programBase = UnsafeTable(bases)
         var table = distributions
         readLatency = Sampler(scenario.device.readLatency, table: &table)
         writeLatency = Sampler(scenario.device.writeLatency ?? scenario.device.readLatency, table: &table)
@@ -627,17 +627,18 @@ struct World: EventHandler {
 
     // MARK: - Requests
 
+    /// Stores `request` (marked in use) in a free slot and returns the slot.
     @inline(__always)
-    mutating func newRequest() -> Int32 {
+    mutating func newRequest(_ request: RequestState) -> Int32 {
+        var request = request
+        request.inUse = true
         let r = freeRequest
         if r >= 0 {
             freeRequest = requests[Int(r)].next
-            requests[Int(r)] = RequestState()
-            requests[Int(r)].inUse = true
+            requests[Int(r)] = request
             return r
         }
-        requests.append(RequestState())
-        requests[requests.count - 1].inUse = true
+        requests.append(request)
         return Int32(requests.count - 1)
     }
 
