@@ -239,7 +239,7 @@ struct Compiler {
                 if buffered && file.sizeBytes > World.pageCacheFileLimit {
                     throw fail(
                         "buffered IO on '\(file.name)' (\(file.sizeBytes) bytes): the page cache is modelled for files of "
-                            + "up to 64GiB; make the file smaller or the IO O_DIRECT (buffered: false)")
+                            + "up to \(World.pageCacheFileLimit >> 30)GiB; make the file smaller or the IO O_DIRECT (buffered: false)")
                 }
             }
             func add(_ instruction: Instruction, _ label: String) {

@@ -61,7 +61,7 @@ extension World {
             "builds \(requestWord) for IO \(requests[ri].number) and passes it to the driver")
         narrate(
             r, step: 3, cpu: cpu, actor: "driver",
-            at: now + syscallEntry + requestCreate + directIOSubmitCost(bytes: requests[ri].sizeBytes, buffered: requests[ri].buffered),
+            at: now + syscallEntry + requestBuildCost(r),
             "programs the device (DMA descriptors, doorbell), marks the request pending and returns; "
                 + "drivers never block on a request")
     }

@@ -22,10 +22,15 @@ extension World {
         return overflow || product > longest ? longest : product
     }
 
-    /// Pinning and mapping the user buffer of an unbuffered request at submission (syscall time).
+    /// The kernel building request `r`'s block request (bio / IRP), wherever it is built (the issuing syscall,
+    /// io_uring's SQE consumption, an io-wq worker): `requestCreate`, plus pinning and mapping the user buffer's
+    /// further pages when it is unbuffered.
     @inline(__always)
-    func directIOSubmitCost(bytes: Int64, buffered: Bool) -> Int64 {
-        Self.pagesCost(Self.furtherDirectPages(bytes: bytes, buffered: buffered), scenario.kernel.directIOPerPage.nanoseconds)
+    func requestBuildCost(_ r: Int32) -> Int64 {
+        let ri = Int(r)
+        return requestCreate + Self.pagesCost(
+            Self.furtherDirectPages(bytes: requests[ri].sizeBytes, buffered: requests[ri].buffered),
+            scenario.kernel.directIOPerPage.nanoseconds)
     }
 
     /// Releasing the pinned pages of request `r` in its deferred routine (or by an IOPOLL poller completing it).

@@ -194,8 +194,7 @@ extension World {
             }
             threads[ti].phase = 1
             if requests[ri].number == narrateNumber { narrateIssue(r, t) }
-            let cost = syscallEntry + requestCreate + driverSubmit
-                + directIOSubmitCost(bytes: io.pointee.sizeBytes, buffered: io.pointee.buffered)
+            let cost = syscallEntry + requestBuildCost(r) + driverSubmit
             if cost > 0 {
                 startBurst(t, .syscall, cost, engine: &engine)
                 return true

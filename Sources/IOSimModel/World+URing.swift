@@ -138,7 +138,7 @@ extension World {
         rings[g].plugged.append(r)
         if requests[Int(r)].synchronous { return 0 }
         rings[g].pluggedForDriver = true
-        return requestCreate + directIOSubmitCost(bytes: requests[Int(r)].sizeBytes, buffered: requests[Int(r)].buffered)
+        return requestBuildCost(r)
     }
 
     /// Unplugs: the driver takes every request built in this batch (after the one doorbell).
@@ -488,7 +488,7 @@ extension World {
             attach(r)
             let ri = Int(r)
             let synchronous = requests[ri].buffered && (requests[ri].direction == .write || isCached(r))
-            var cost = requestCreate + directIOSubmitCost(bytes: requests[ri].sizeBytes, buffered: requests[ri].buffered)
+            var cost = requestBuildCost(r)
             if synchronous {
                 cost += copyNanoseconds(requests[ri].sizeBytes)
                 threads[ti].phase = 2
