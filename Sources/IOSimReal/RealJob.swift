@@ -130,8 +130,10 @@ public struct RealJob: Sendable, Hashable {
     public var blockBytes: Int = 4096
     /// IOs in flight per job thread (io_uring, thread pool).
     public var queueDepth: Int = 1
-    /// Job threads, each with its own IO loop (and its own ring).
+    /// Job threads, each with its own IO loop (and its own ring); 1 to `maxThreads`.
     public var threads: Int = 1
+    /// The most job threads a run takes.
+    public static let maxThreads = 256
     /// O_DIRECT or buffered, cold or warm.
     public var caching: Caching = .direct
     /// Busy CPU work on the job thread after each completion, calibrated (see `BusyWork`).

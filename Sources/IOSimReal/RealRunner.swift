@@ -223,7 +223,9 @@ public struct RealRunner: Sendable {
         }
         if job.blockBytes > 1 << 30 { throw .invalidJob("blockBytes \(job.blockBytes) exceeds 1 GiB") }
         if job.queueDepth < 1 || job.queueDepth > 4096 { throw .invalidJob("queueDepth \(job.queueDepth) must be in 1...4096") }
-        if job.threads < 1 || job.threads > 256 { throw .invalidJob("threads \(job.threads) must be in 1...256") }
+        if job.threads < 1 || job.threads > RealJob.maxThreads {
+            throw .invalidJob("threads \(job.threads) must be in 1...\(RealJob.maxThreads)")
+        }
         if case .threadPool(let w) = job.engine, w < 1 || w > 1024 {
             throw .invalidJob("thread pool workers \(w) must be in 1...1024")
         }

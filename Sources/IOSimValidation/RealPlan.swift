@@ -99,9 +99,9 @@ public enum RealPlan {
             // for four threads, measured here in interleaved runs, it took 2.8-3.3 context switches and 26-40 us
             // of process CPU per IO and raised 0.48-0.60 interrupts per IO, where four independent threads took
             // 1.3-1.6 and 13-17 us and raised 0.27-0.35.)
-            if spec.count > 256 {
+            if spec.count > RealJob.maxThreads {
                 throw PlanError(
-                    message: "thread entry '\(spec.name)' has count \(spec.count): a real run takes at most 256 threads of "
+                    message: "thread entry '\(spec.name)' has count \(spec.count): a real run takes at most \(RealJob.maxThreads) threads of "
                         + "blocking reads (the model takes more; lower count to run it for real)")
             }
             job.engine = .blocking
