@@ -212,10 +212,10 @@ public enum Calibration {
                 figures.append(CalibrationFigure(name: FigureName.systemPerIO(bytes: size), unit: "ns", samples: samples))
             }
         }
-        let irqBySize = FigureName.latencySizes.filter { $0 != 4096 }.map { device.irqSoftirqPerIOBySize[$0] ?? [] }
+        let irqBySize = FigureName.largerSizes.map { device.irqSoftirqPerIOBySize[$0] ?? [] }
         // Only with the queue-depth figures above, whose QD1 figure is the 4 KiB point of the same line.
         if irqCounted && irqBySize.allSatisfy(counted) {
-            for (size, samples) in zip(FigureName.latencySizes.filter { $0 != 4096 }, irqBySize) {
+            for (size, samples) in zip(FigureName.largerSizes, irqBySize) {
                 figures.append(CalibrationFigure(name: FigureName.irqSoftirqPerIO(bytes: size), unit: "ns", samples: samples))
             }
         }
@@ -250,6 +250,8 @@ enum FigureName {
     static let uringLoopOverCache = "io_uring loop 4KiB page-cache QD1"
     static let pageCacheCopy = "page-cache copy"
     static let latencySizes = [4096, 65_536, 1 << 20]
+    /// The sizes beyond 4 KiB, whose QD1 irq + softirq figures are their own (at 4 KiB it is the QD1 figure).
+    static var largerSizes: [Int] { latencySizes.filter { $0 != 4096 } }
     static let depths = [1, 4, 16, 64]
     static func readLatency(bytes: Int) -> String { "read latency \(Units.formatSize(bytes: Int64(bytes))) QD1" }
     static func iops(depth: Int) -> String { "IOPS 4KiB QD\(depth)" }
@@ -270,7 +272,7 @@ enum FigureName {
             + latencySizes.map { readLatency(bytes: $0) } + depths.map { iops(depth: $0) }
             + depths.map { bandwidth(depth: $0) } + depths.map { interrupts(depth: $0) }
             + depths.map { irqSoftirq(depth: $0) } + latencySizes.map { systemPerIO(bytes: $0) }
-            + latencySizes.filter { $0 != 4096 }.map { irqSoftirqPerIO(bytes: $0) } + [uringLoopOverCache]
+            + largerSizes.map { irqSoftirqPerIO(bytes: $0) } + [uringLoopOverCache]
     }
 }
 
@@ -473,7 +475,6 @@ extension Calibration {
         let slope = sxy / sxx
         return (slope, my - slope * mx)
     }
-
 
     /// (directIOPerPage, deferredPerPage) in ns: the slopes of system, and of irq + softirq, per IO of the QD1
     /// runs against the further pages per IO (see `fit`); each nil when fewer than two sizes were measured.
