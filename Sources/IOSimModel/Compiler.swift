@@ -139,6 +139,7 @@ struct Compiler {
             (m.timeSlice, "machine.timeSlice"), (m.threadCreate, "machine.threadCreate"),
             (k.syscallEntry, "kernel.syscallEntry"), (k.syscallExit, "kernel.syscallExit"),
             (k.requestCreate, "kernel.requestCreate"), (k.driverSubmit, "kernel.driverSubmit"),
+            (k.doorbell, "kernel.doorbell"),
             (k.directIOPerPage, "kernel.directIOPerPage"), (i.deferredPerPage, "interrupts.deferredPerPage"),
             (k.pollCheck, "kernel.pollCheck"), (k.openFile, "kernel.openFile"),
             (i.deliveryLatency, "interrupts.delivery"), (i.isr, "interrupts.isr"),

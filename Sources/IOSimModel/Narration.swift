@@ -68,17 +68,18 @@ extension World {
 
     /// Step 4: the issuing thread blocks in the kernel, or returns pending and goes on.
     @inline(never)
-    mutating func narrateHandOff(_ r: Int32, _ t: Int32, blocking: Bool) {
+    mutating func narrateHandOff(_ r: Int32, _ t: Int32, blocking: Bool, doorbell: Int64) {
         let ti = Int(t)
+        let bell = doorbell > 0 ? "rings the doorbell (\(Self.formatNs(doorbell))), then " : ""
         if blocking {
             narrate(
                 r, step: 4, cpu: threads[ti].cpu, actor: "thread \(threads[ti].name)",
-                "blocks in the kernel until IO \(narrateNumber) completes; its CPU is free for others")
+                bell + "blocks in the kernel until IO \(narrateNumber) completes; its CPU is free for others")
         } else {
             narrate(
                 r, step: 4, cpu: threads[ti].cpu, actor: "thread \(threads[ti].name)",
-                "returns from \(scenario.kernel.personality == .windows ? "the call with ERROR_IO_PENDING" : "the submit call")"
-                    + " at \(Self.formatNs(now + syscallExit)) and goes on with its own work")
+                bell + "returns from \(scenario.kernel.personality == .windows ? "the call with ERROR_IO_PENDING" : "the submit call")"
+                    + " at \(Self.formatNs(now + doorbell + syscallExit)) and goes on with its own work")
         }
     }
 

@@ -90,6 +90,8 @@ struct ThreadState {
     var uringDone: Int64 = 0
     var uringInFlight = 0
     var uringToSubmit = 0
+    /// The ring's owner slept in io_uring_enter's wait and was woken (DEFER_TASKRUN then runs only the awaited items).
+    var uringWokeInWait = false
     var uringReaping: Int32 = -1
     /// For a kernel thread (SQPOLL, io-wq): its ring, else -1.
     var kernelRing: Int32 = -1
@@ -222,6 +224,10 @@ struct DeviceState {
     var passUnfinished = 0
     var passDoneHead: Int32 = -1
     var passOpen = false
+    /// The pass has started taking requests (after its wake-up) and not yet signalled them.
+    var passRunning = false
+    /// When the running pass has taken (dispatched) its latest request, in ns.
+    var passLastTaken: Int64 = 0
     var headPosition: Int64 = 0
     var rng: SeededGenerator
     var roundRobin = 0

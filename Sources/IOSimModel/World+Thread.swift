@@ -169,7 +169,8 @@ extension World {
         }
     }
 
-    /// Issue (phase 0), hand to the driver (1), wake (2), return (3); synchronous completion (10).
+    /// Issue (phase 0), hand to the driver (1), ring the doorbell and block (4), wake (2), return (3);
+    /// synchronous completion (10).
     /// - Returns: true when the thread started a burst or blocked.
     @inline(__always)
     mutating func stepIO(_ t: Int32, _ index: Int32, engine: inout Engine) -> Bool {
@@ -203,22 +204,32 @@ extension World {
         case 1:
             let r = threads[ti].currentRequest
             let traced = requests[Int(r)].number == narrateNumber
+            let bell = doorbellCost()
             if io.pointee.blocking {
+                if _slowPath(traced) { narrateHandOff(r, t, blocking: true, doorbell: bell) }
+                submit(r, from: t, engine: &engine)
+                if bell > 0 {  // the thread rings it, running for its request, then blocks (phase 4)
+                    threads[ti].phase = 4
+                    attach(r)
+                    startBurst(t, .syscall, bell, engine: &engine)
+                    return true
+                }
                 threads[ti].phase = 2
                 requests[Int(r)].waiter = t
-                if _slowPath(traced) { narrateHandOff(r, t, blocking: true) }
-                submit(r, from: t, engine: &engine)
                 block(t, .io, object: r, engine: &engine)
                 return true
             }
             threads[ti].phase = 3
-            if _slowPath(traced) { narrateHandOff(r, t, blocking: false) }
+            if _slowPath(traced) { narrateHandOff(r, t, blocking: false, doorbell: bell) }
             submit(r, from: t, engine: &engine)
-            if syscallExit > 0 {
-                startBurst(t, .syscall, syscallExit, engine: &engine)
+            if syscallExit + bell > 0 {
+                startBurst(t, .syscall, syscallExit + bell, engine: &engine)
                 return true
             }
             return false
+        case 4:  // a blocking read after its doorbell
+            threads[ti].phase = 2
+            return blockUnlessDone(t, threads[ti].currentRequest, engine: &engine)
         case 2:
             threads[ti].phase = 3
             let r = Int(threads[ti].currentRequest)

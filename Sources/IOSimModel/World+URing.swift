@@ -320,8 +320,13 @@ extension World {
             }
             return false
         case World.handOffSQE:
+            let bell = rings[g].pluggedForDriver ? doorbellCost() : 0
             unplug(ring: g, from: t, engine: &engine)
             threads[ti].phase = World.afterSubmit
+            if bell > 0 {
+                startBurst(t, .syscall, bell, engine: &engine)
+                return true
+            }
             return false
         case World.afterSubmit:
             // Still inside io_uring_enter: with GETEVENTS wait there; peeking leaves the kernel first.
@@ -347,9 +352,17 @@ extension World {
             }
             return false
         case World.inEnter:
-            let pending = rings[g].taskWork.count
+            var pending = rings[g].taskWork.count
+            if spec.taskRun == .deferred {
+                // io_cqring_wait: on entry it runs at most max(IO_LOCAL_TW_DEFAULT_MAX = 20, min_complete) items;
+                // woken from its sleep, only the ones still awaited (min_complete less the CQEs already there).
+                let woke = threads[ti].uringWokeInWait
+                threads[ti].uringWokeInWait = false
+                pending = min(pending, woke ? max(0, 1 - rings[g].cq.count) : 20)
+            }
             if pending > 0 {  // run the task work: post the CQEs, in this thread's context
-                while let r = rings[g].taskWork.popFirst() { rings[g].cq.append(r) }
+                for _ in 0..<pending { rings[g].cq.append(rings[g].taskWork.popFirst()!) }
+                if spec.taskRun == .deferred { threads[ti].phase = World.leaveEnter }  // min_complete is met: return
                 let cost = Int64(pending) * uringCompletePerCQE
                 if cost > 0 {
                     startBurst(t, .syscall, cost, engine: &engine)
@@ -378,6 +391,7 @@ extension World {
                 return true
             }
             setOwnerWaiting(g, true)
+            threads[ti].uringWokeInWait = true
             block(t, .ring, object: Int32(g), engine: &engine)
             return true
         case World.completePolled:
@@ -431,10 +445,15 @@ extension World {
     /// work; then sleep until woken with IORING_ENTER_SQ_WAKEUP.
     mutating func stepSQPoller(_ t: Int32, ring g: Int, engine: inout Engine) -> Bool {
         let ti = Int(t)
-        if threads[ti].phase == 1 {  // the batch's doorbell is rung
+        if threads[ti].phase == 1 {  // the batch goes to the driver and the doorbell is rung
             threads[ti].phase = 0
+            let bell = rings[g].pluggedForDriver ? doorbellCost() : 0
             unplug(ring: g, from: t, engine: &engine)
             threads[ti].lastWorkAt = now
+            if bell > 0 {
+                startBurst(t, .syscall, bell, engine: &engine)
+                return true
+            }
             return false
         }
         if rings[g].sqPending > 0 {
@@ -506,19 +525,30 @@ extension World {
             detach(r)
             requests[Int(r)].punted = false  // from here on the interrupt path completes it and posts its CQE
             requests[Int(r)].submitCPU = max(threads[ti].cpu, 0)
+            let bell = doorbellCost()
             handToDriver(r, engine: &engine)
             release(r)  // the issuing hold the worker carried; it stays in flight
             threads[ti].currentRequest = -1
             threads[ti].phase = 0
+            if bell > 0 {
+                startBurst(t, .syscall, bell, engine: &engine)
+                return true
+            }
             return false
         case 1:  // blocking IO from the worker
             let r = threads[ti].currentRequest
-            detach(r)
-            requests[Int(r)].waiter = t
             requests[Int(r)].submitCPU = max(threads[ti].cpu, 0)
+            let bell = doorbellCost()
             handToDriver(r, engine: &engine)
+            threads[ti].phase = 6
+            if bell > 0 {  // still running for the request (attached)
+                startBurst(t, .syscall, bell, engine: &engine)
+                return true
+            }
+            return false
+        case 6:  // the worker blocks until its request is done
             threads[ti].phase = 3
-            block(t, .io, object: r, engine: &engine)
+            if !blockUnlessDone(t, threads[ti].currentRequest, engine: &engine) { return false }
             let hashedWaiting = !rings[g].puntedHashed.isEmpty && !rings[g].hashedBusy
             // It sleeps with work queued: io_wq_worker_sleeping may create a worker (by task work on the ring's
             // task, later; its cost is not charged here).

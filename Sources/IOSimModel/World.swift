@@ -69,6 +69,7 @@ struct World: EventHandler {
     let syscallExit: Int64
     let requestCreate: Int64
     let driverSubmit: Int64
+    let doorbell: Int64
     let pollCheck: Int64
     let isrCost: Int64
     let deferredCost: Int64
@@ -188,6 +189,7 @@ struct World: EventHandler {
         syscallExit = k.syscallExit.nanoseconds
         requestCreate = k.requestCreate.nanoseconds
         driverSubmit = k.driverSubmit.nanoseconds
+        doorbell = k.doorbell.nanoseconds
         pollCheck = k.pollCheck.nanoseconds
         isrCost = i.isr.nanoseconds
         deferredCost = i.deferredPerRequest.nanoseconds
@@ -536,6 +538,16 @@ struct World: EventHandler {
             releasePortWaiters(Int(p), engine: &engine)
         }
         leaveCPU(t, engine: &engine)
+    }
+
+    /// After ringing the doorbell for request `r` (running for it, attached): blocks `t` on `r` unless the device
+    /// finished it meanwhile. - Returns: true when it blocked.
+    mutating func blockUnlessDone(_ t: Int32, _ r: Int32, engine: inout Engine) -> Bool {
+        detach(r)
+        if requests[Int(r)].isComplete { return false }
+        requests[Int(r)].waiter = t
+        block(t, .io, object: r, engine: &engine)
+        return true
     }
 
     @inline(never) mutating func traceBlocked(_ ti: Int, _ kind: WaitKind) {

@@ -2,31 +2,33 @@ import IOSimCore
 import IOSimModel
 import Testing
 
-/// `CompletionBatching.pass`: the device serves the requests waiting when a pass starts and signals them
-/// together when the last is done; what arrives during a pass waits for the next one.
+/// `CompletionBatching.pass`: the device serves the requests waiting when a pass starts, and those arriving
+/// while it runs (Firecracker's process_queue pops its ring until it is empty), and signals them together
+/// when the last is done.
 @Suite struct DevicePassTimeline {
-    /// Three overlapped reads from one thread on one CPU, constant costs (see `constantCostScenario`):
-    /// IO 1 is submitted at 2,300 and starts a pass alone; IO 2 (3,800) and IO 3 (5,300) arrive during it.
-    /// Pass 1 ends at 2,300 + 24,096 = 26,396 and raises one interrupt; pass 2 takes IOs 2 and 3 at once
-    /// (two channels) and ends at 26,396 + 24,096 = 50,492 with one interrupt for both.
-    @Test func requestsArrivingDuringAPassWaitForTheNext() throws {
+    /// Three overlapped reads from one thread on one CPU, constant costs (see `constantCostScenario`), two
+    /// channels: IO 1 is submitted at 2,300 and starts a pass; IO 2 (3,800) joins it on the free channel and
+    /// IO 3 (5,300) joins it waiting for a channel, which IO 1 frees at 2,300 + 24,096 = 26,396. IO 2 is
+    /// done at 3,800 + 24,096 = 27,896, IO 3 at 26,396 + 24,096 = 50,492, and the pass raises one interrupt.
+    @Test func requestsArrivingDuringAPassJoinIt() throws {
         let r = try threeOverlappedReadsWithPasses()
         let ios = r.ioRecords.sorted { $0.number < $1.number }
         try #require(ios.count == 3)
         #expect(ios.map(\.submitted) == [ns(2_300), ns(3_800), ns(5_300)])
-        #expect(ios.map(\.deviceStart) == ios.map(\.submitted))  // accepted at once; waiting for a pass is device time
-        #expect(ios.map(\.deviceDone) == [ns(26_396), ns(50_492), ns(50_492)])
-        #expect(r.interrupts == 2)
+        #expect(ios.map(\.deviceStart) == ios.map(\.submitted))  // accepted at once; waiting in a pass is device time
+        #expect(ios.map(\.deviceDone) == [ns(26_396), ns(27_896), ns(50_492)])
+        #expect(r.interrupts == 1)
     }
 
-    /// The same reads with the device taking 1,000 ns to dispatch each request of a pass: IO 1 starts at
-    /// 3,300 and is done at 27,396; pass 2 takes IO 2 at 28,396 and IO 3 at 29,396.
+    /// The same reads with the device taking 1,000 ns to dispatch each request, one after another: IO 1 is
+    /// taken at 3,300 and done at 27,396; IO 2 is taken at 4,800 (1,000 after it came) and done at 28,896;
+    /// IO 3 is taken at 6,300, waits for IO 1's channel and is done at 27,396 + 24,096 = 51,492.
     @Test func passDispatchStaggersTheStarts() throws {
         let r = try threeOverlappedReadsWithPasses(dispatch: .nanoseconds(1_000))
         let ios = r.ioRecords.sorted { $0.number < $1.number }
         try #require(ios.count == 3)
-        #expect(ios.map(\.deviceDone) == [ns(27_396), ns(52_492), ns(53_492)])
-        #expect(r.interrupts == 2)
+        #expect(ios.map(\.deviceDone) == [ns(27_396), ns(28_896), ns(51_492)])
+        #expect(r.interrupts == 1)
     }
 
     /// Three overlapped reads issued back to back by one thread, then waited for; two channels, passes.
@@ -40,31 +42,65 @@ import Testing
     }
 
     /// Two threads on two CPUs each make one blocking read, the second 3,000 ns after the first (it computes
-    /// first). Without a wake-up time, IO 1 (submitted at 2,300) starts a pass alone and IO 2 (5,300) waits for
-    /// the next one: two interrupts. With `passWakeup` 5,000 the idle device starts its pass at 7,300, IO 2 has
-    /// joined it, the one channel serves them one after the other (24,096 each: done at 31,396 and 55,492) and
-    /// both are signalled together with one interrupt.
-    @Test func passWakeupGroupsSeparateSubmitters() throws {
+    /// first); one channel. IO 1 (submitted at 2,300) starts a pass and IO 2 (5,300) joins it: the channel
+    /// serves them one after the other (24,096 each: done at 26,396 and 50,492), signalled together with one
+    /// interrupt. With `passWakeup` 5,000 the idle device starts its pass at 7,300, with both (done at 31,396
+    /// and 55,492).
+    @Test func separateSubmittersShareAPass() throws {
         let apart = try twoThreadsReadingApart(wakeup: .zero)
         #expect(inOrder(apart).map(\.submitted) == [ns(2_300), ns(5_300)])
-        expectPasses(apart, deviceDone: [26_396, 50_492], interrupts: 2)
+        expectPasses(apart, deviceDone: [26_396, 50_492], interrupts: 1)
         let grouped = try twoThreadsReadingApart(wakeup: .nanoseconds(5_000))
         #expect(inOrder(grouped).map(\.submitted) == [ns(2_300), ns(5_300)])
         expectPasses(grouped, deviceDone: [31_396, 55_492], interrupts: 1)
     }
 
-    /// A pass that follows another starts at once: the wake-up is paid only by an idle device. Three reads
-    /// from one thread (as `requestsArrivingDuringAPassWaitForTheNext`) with `passWakeup` 1,000: pass 1 starts
-    /// at 3,300 with IO 1 alone (IO 2 comes at 3,800) and ends at 27,396; pass 2 takes IOs 2 and 3 at 27,396,
-    /// not 1,000 later, and ends at 51,492. With `passWakeup` 5,000 all three arrive before the pass
-    /// starts at 7,300: one pass, two channels (IOs 1 and 2 done at 31,396, IO 3 at 55,492), one interrupt.
+    /// The wake-up is paid only by an idle device: a request arriving after the pass started joins it at
+    /// once. Three reads from one thread (as `requestsArrivingDuringAPassJoinIt`) with `passWakeup` 1,000: the
+    /// pass starts at 3,300 with IO 1 (done at 27,396); IO 2 (3,800) starts on the free channel at once (done
+    /// at 27,896) and IO 3 (5,300) when IO 1 frees its channel (done at 51,492); one interrupt. With
+    /// `passWakeup` 5,000 all three arrive before the pass starts at 7,300 (IOs 1 and 2 done at 31,396, IO 3 at
+    /// 55,492).
     @Test func passWakeupIsPaidOnlyByAnIdleDevice() throws {
         expectPasses(
-            try threeOverlappedReadsWithPasses(wakeup: .nanoseconds(1_000)), deviceDone: [27_396, 51_492, 51_492],
-            interrupts: 2)
+            try threeOverlappedReadsWithPasses(wakeup: .nanoseconds(1_000)), deviceDone: [27_396, 27_896, 51_492],
+            interrupts: 1)
         expectPasses(
             try threeOverlappedReadsWithPasses(wakeup: .nanoseconds(5_000)), deviceDone: [31_396, 31_396, 55_492],
             interrupts: 1)
+    }
+
+    /// The doorbell (`kernel.doorbell`, 700 ns here) is rung after the hand-off, and only when the device's
+    /// pass is closed. In `twoThreadsReadingApart` thread "a" submits IO 1 at 2,300 to an idle device and
+    /// rings (its syscall time grows by 700); "b" submits IO 2 at 5,300 into the open pass and does not. The
+    /// hand-offs keep their instants, and IO 1's completion still reaches "a", which blocked at 3,000.
+    @Test func theDoorbellIsRungOnlyForAClosedPass() throws {
+        let silent = try twoThreadsReadingApart(wakeup: .zero)
+        let rung = try twoThreadsReadingApart(wakeup: .zero, doorbell: .nanoseconds(700))
+        #expect(inOrder(rung).map(\.submitted) == [ns(2_300), ns(5_300)])
+        expectPasses(rung, deviceDone: [26_396, 50_492], interrupts: 1)
+        #expect(rung.totalCPU[.syscall] == silent.totalCPU[.syscall] + .nanoseconds(700))
+        #expect(rung.iosCompleted == 2)
+        // Without passes every hand-off rings: both threads pay.
+        let always = try twoThreadsReadingApart(wakeup: .zero, doorbell: .nanoseconds(700), batching: .none)
+        let never = try twoThreadsReadingApart(wakeup: .zero, batching: .none)
+        #expect(always.totalCPU[.syscall] == never.totalCPU[.syscall] + .nanoseconds(1_400))
+    }
+
+    /// A blocking read whose device finishes while its thread is still ringing the doorbell does not block:
+    /// a 1,000 ns device, a 30,000 ns doorbell, one CPU. IO 1 is handed over at 2,300 and done at 2,300 +
+    /// 1,000 + 4,096 = 7,396; its ISR and deferred routine (3,500 from 7,896) interrupt the doorbell, which
+    /// ends at 32,300 + 3,500 = 35,800; the thread leaves the kernel at 36,000 with no wake-up.
+    @Test func aReadDoneDuringItsDoorbellDoesNotBlock() throws {
+        var s = constantCostScenario()
+        s.device.completionBatching = .pass
+        s.device.readLatency = .constant(1_000)
+        s.kernel.doorbell = .nanoseconds(30_000)
+        s.threads = [ThreadSpec(name: "a", program: [read4k(.blocking)])]
+        let r = try Simulator(s).run()
+        #expect(inOrder(r).map(\.deviceDone) == [ns(7_396)])
+        #expect(r.contextSwitches == 2)  // onto the CPU at the start, and to idle at the end
+        #expect(r.elapsed == .nanoseconds(36_000))
     }
 
     /// The IO records in issue order.
@@ -79,11 +115,14 @@ import Testing
     }
 
     /// Threads "a" and "b" on two CPUs each make one blocking read; "b" computes 3,000 ns first. One channel,
-    /// passes.
-    func twoThreadsReadingApart(wakeup: SimDuration) throws -> SimulationResult {
+    /// passes unless told otherwise.
+    func twoThreadsReadingApart(
+        wakeup: SimDuration, doorbell: SimDuration = .zero, batching: CompletionBatching = .pass
+    ) throws -> SimulationResult {
         var s = constantCostScenario(cpus: 2)
-        s.device.completionBatching = .pass
+        s.device.completionBatching = batching
         s.device.passWakeup = wakeup
+        s.kernel.doorbell = doorbell
         s.threads = [
             ThreadSpec(name: "a", program: [read4k(.blocking)]),
             ThreadSpec(name: "b", program: [.compute(.constant(3_000)), read4k(.blocking)]),

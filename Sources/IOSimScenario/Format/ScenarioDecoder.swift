@@ -68,6 +68,7 @@ enum ScenarioDecoder {
         if let x = f.take("syscallExit") { k.syscallExit = try Read.duration(x, f.child("syscallExit")) }
         if let x = f.take("requestCreate") { k.requestCreate = try Read.duration(x, f.child("requestCreate")) }
         if let x = f.take("driverSubmit") { k.driverSubmit = try Read.duration(x, f.child("driverSubmit")) }
+        if let x = f.take("doorbell") { k.doorbell = try Read.duration(x, f.child("doorbell")) }
         if let x = f.take("directIOPerPage") { k.directIOPerPage = try Read.duration(x, f.child("directIOPerPage")) }
         if let x = f.take("pageCacheCopy") {
             k.pageCacheCopyBytesPerSecond = try Read.rate(x, f.child("pageCacheCopy"))
