@@ -1,14 +1,16 @@
 //! `iosim calibrate`: measure this machine's costs and write a profile that scenarios can extend.
 
 import Foundation
+import IOSimCore
 import IOSimReal
+import IOSimScenario
 import IOSimTimeline
 import IOSimValidation
 
 extension Commands {
     static func calibrate(_ args: [String], _ o: Output) throws(UsageError) -> ExitCode {
         let a = try Arguments(
-            args, command: "calibrate", valued: ["--dir", "-o", "--repeats"], flags: ["--help", "--quick", "--quiet"])
+            args, command: "calibrate", valued: ["--dir", "-o", "--repeats", "--given"], flags: ["--help", "--quick", "--quiet"])
         if a.has("--help") {
             o.write(Help.text(for: "calibrate")!)
             return .ok
@@ -18,6 +20,7 @@ extension Commands {
         options.directory = a.value("--dir")
         options.quick = a.has("--quick")
         if let r = try a.int("--repeats", range: 1...100) { options.repeats = r }
+        options.given = try givenCosts(a.values("--given"))
         // The step count is known once the calibration starts: the line is made at its first report.
         let steps = StepProgress { total in progressLine(label: "calibrate", total: Int64(total), unit: "steps", quiet: a.has("--quiet"), o) }
         options.progress = { done, total in steps.update(done: done, total: total) }
@@ -40,6 +43,34 @@ extension Commands {
             o.write(report.profileText)
         }
         return .ok
+    }
+}
+
+extension Commands {
+    /// `--given KEY=DURATION` values: a known key and a duration of at most `SimDuration.longest`, each once.
+    static func givenCosts(_ values: [String]) throws(UsageError) -> [GivenCost] {
+        let keys = GivenCost.Key.allCases.map(\.rawValue).joined(separator: ", ")
+        var result: [GivenCost] = []
+        for v in values {
+            guard let o = Override(argument: v) else {
+                throw UsageError(message: "--given expects KEY=DURATION (such as kernel.doorbell=4us), found '\(v)'", command: "calibrate")
+            }
+            guard let key = GivenCost.Key(rawValue: o.keyPath) else {
+                throw UsageError(message: "--given: '\(o.keyPath)' cannot be given; expected one of \(keys)", command: "calibrate")
+            }
+            if result.contains(where: { $0.key == key }) {
+                throw UsageError(message: "--given: \(key.rawValue) is given twice", command: "calibrate")
+            }
+            switch Units.parseDuration(o.value) {
+            case .success(let ns) where ns <= SimDuration.longest.nanoseconds:
+                result.append(GivenCost(key: key, value: .nanoseconds(ns)))
+            case .success:
+                throw UsageError(message: "--given \(key.rawValue): \(o.value) is longer than the model's longest duration (2^50 ns)", command: "calibrate")
+            case .failure(let e):
+                throw UsageError(message: "--given \(key.rawValue): \(e.message)", command: "calibrate")
+            }
+        }
+        return result
     }
 }
 

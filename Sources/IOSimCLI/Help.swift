@@ -46,7 +46,7 @@ public enum Help {
             return "iosim real FILE [--dir DIR] [--duration D] [--set KEY=VALUE]... [--seed N] [--format text|json] [--trace F] [--quiet]"
         case "validate":
             return "iosim validate FILE|DIR... [--profile P] [--repeats N] [--dir DIR] [--duration D] [--set KEY=VALUE]... [--format text|json] [--quiet]"
-        case "calibrate": return "iosim calibrate [--dir DIR] [-o PROFILE.json5] [--repeats N] [--quick] [--quiet]"
+        case "calibrate": return "iosim calibrate [--dir DIR] [-o PROFILE.json5] [--repeats N] [--given KEY=DURATION]... [--quick] [--quiet]"
         case "help": return "iosim help [COMMAND]"
         default: return nil
         }
@@ -172,6 +172,9 @@ public enum Help {
                   --dir DIR         where to lay the test file out (default: a new temporary directory)
                   -o FILE           write the profile there
                   --repeats N       repeats per figure (default 5)
+                  --given KEY=D     take a cost user space cannot measure as known (from a kernel trace) and fit
+                                    the device around it; KEY is kernel.requestCreate, kernel.driverSubmit,
+                                    kernel.doorbell or device.passWakeup (repeatable)
                   --quick           short runs (a few seconds; for smoke tests)
                   --quiet           no progress line on stderr (shown after ~2 s when stderr is a TTY)
                 """

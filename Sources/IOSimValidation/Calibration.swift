@@ -79,7 +79,27 @@ public struct CalibrationOptions: Sendable {
     /// Called on the calling thread after each step with the steps done and the steps in all (the layout,
     /// each CPU probe, each device run); the last call has done == total.
     public var progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
+    /// Costs to take as known instead of keeping the model's defaults (`iosim calibrate --given`).
+    public var given: [GivenCost] = []
     public init() {}
+}
+
+/// A cost the calibration cannot measure from user space, taken as given (from a kernel trace, say): the fit
+/// keeps it and fits the device around it.
+public struct GivenCost: Sendable, Equatable {
+    /// The profile keys that can be given.
+    public enum Key: String, Sendable, CaseIterable {
+        case requestCreate = "kernel.requestCreate"
+        case driverSubmit = "kernel.driverSubmit"
+        case doorbell = "kernel.doorbell"
+        case passWakeup = "device.passWakeup"
+    }
+    public var key: Key
+    public var value: SimDuration
+    public init(key: Key, value: SimDuration) {
+        self.key = key
+        self.value = value
+    }
 }
 
 /// The measured figures and the model parameters fitted to them.
@@ -94,6 +114,8 @@ public struct CalibrationReport: Sendable {
     /// How `channels` (and `passDispatch`) were chosen by simulation, when they were (`iosim calibrate` does;
     /// `Calibration.fit` alone uses Little's law).
     public var parallelismFit: ParallelismFit? = nil
+    /// The costs taken as given (`CalibrationOptions.given`).
+    public var given: [GivenCost] = []
     /// A scenario-format JSON5 text holding only machine, kernel, device and interrupts keys, with a comment per
     /// value giving the measured figure it came from (median and spread), usable as `extends: "profile.json5"`
     /// and by `iosim validate --profile`. Deterministic formatting given the report.
@@ -111,13 +133,15 @@ extension [CalibrationFigure] {
 public struct ParallelismFit: Sendable, Equatable {
     public var channels: Int
     public var passDispatch: SimDuration
+    public var passWakeup: SimDuration = .zero
     /// Per measured queue depth: the measured and the model's IOPS with the chosen values.
     public var rows: [(depth: Int, measured: Double, modelled: Double)]
     /// The largest |modelled - measured| / measured over the depths.
     public var worstError: Double
 
     public static func == (a: ParallelismFit, b: ParallelismFit) -> Bool {
-        a.channels == b.channels && a.passDispatch == b.passDispatch && a.worstError == b.worstError
+        a.channels == b.channels && a.passDispatch == b.passDispatch && a.passWakeup == b.passWakeup
+            && a.worstError == b.worstError
             && a.rows.elementsEqual(b.rows) { $0.depth == $1.depth && $0.measured == $1.measured && $0.modelled == $1.modelled }
     }
 }
@@ -222,8 +246,9 @@ public enum Calibration {
         figures.append(CalibrationFigure(name: FigureName.uringLoopOverCache, unit: "ns", samples: loop))
         // A quick run (tests) searches a small grid: the search runs the model about 500 times on the full one.
         let grid = options.quick
-            ? ParallelismGrid(channels: [1, 2, 4], dispatches: [.zero, .microseconds(4)]) : ParallelismGrid()
-        return fit(figures, cpuCount: Int(sysconf(CInt(_SC_NPROCESSORS_ONLN))), parallelism: grid)
+            ? ParallelismGrid(channels: [1, 2, 4], dispatches: [.zero, .microseconds(4)], wakeups: [.zero, .microseconds(8)])
+            : ParallelismGrid()
+        return fit(figures, cpuCount: Int(sysconf(CInt(_SC_NPROCESSORS_ONLN))), parallelism: grid, given: options.given)
     }
 
     /// Why io_uring cannot be used here, or nil when it can (a one-entry ring is set up and torn down).
@@ -289,7 +314,9 @@ extension Calibration {
 
     /// Fits the model's parameters to `figures` (looked up by name; a missing figure keeps the default of
     /// the parameters it would set) and formats the report.
-    static func fit(_ figures: [CalibrationFigure], cpuCount: Int, parallelism grid: ParallelismGrid? = nil) -> CalibrationReport {
+    static func fit(
+        _ figures: [CalibrationFigure], cpuCount: Int, parallelism grid: ParallelismGrid? = nil, given: [GivenCost] = []
+    ) -> CalibrationReport {
         func median(_ name: String) -> Double? { figures.median(name) }
         var machine = MachineConfig()
         var kernel = KernelConfig()
@@ -346,9 +373,26 @@ extension Calibration {
             let work = loop - probe + Double(KernelConfig().uringReapPerCQE.nanoseconds)
             kernel.uringReapPerCQE = .nanoseconds(max(0, Int64((work / 10).rounded()) * 10))
         }
-        // Not measured, defaults kept: driverSubmit (inside the device's QD1 latency, not separable from user
-        // space), pollCheck, openFile, and io_uring's per-CQE cost (the NOP round trip is reported for
-        // comparison: about a null syscall plus one SQE and one CQE).
+        // completionBatching and suppressWhileServicing: true when interrupts per IO at QD16 fall below 0.6, as
+        // on virtio-blk (Firecracker serves a virtqueue pass and notifies once; the driver keeps notifications
+        // off while it drains); false otherwise, and when the disk's interrupt lines could not be found.
+        if let perIO = median(FigureName.interrupts(depth: 16)) {
+            let batching = perIO < batchingThreshold
+            device.completionBatching = batching ? .pass : .none
+            interrupts.suppressWhileServicing = batching
+        }
+        // Given (`--given`): costs user space cannot tell apart, measured elsewhere (a kernel trace); they replace
+        // the defaults before the device is fitted around them.
+        for g in given {
+            switch g.key {
+            case .requestCreate: kernel.requestCreate = g.value
+            case .driverSubmit: kernel.driverSubmit = g.value
+            case .doorbell: kernel.doorbell = g.value
+            case .passWakeup: device.passWakeup = g.value
+            }
+        }
+        // Not measured, defaults kept: pollCheck, openFile, and io_uring's per-CQE cost (the NOP round trip is
+        // reported for comparison: about a null syscall plus one SQE and one CQE).
 
         // directIOPerPage and deferredPerPage: the model charges an O_DIRECT request of n 4 KiB pages (n - 1) x
         // directIOPerPage of syscall time at submission (pinning and mapping the user pages) and (n - 1) x
@@ -403,14 +447,6 @@ extension Calibration {
             let service = device.readLatency.mean + transfer4K
             device.channels = min(64, max(1, Int((iops * service / 1e9).rounded())))
         }
-        // completionBatching and suppressWhileServicing: true when interrupts per IO at QD16 fall below 0.6, as
-        // on virtio-blk (Firecracker serves a virtqueue pass and notifies once; the driver keeps notifications
-        // off while it drains); false otherwise, and when the disk's interrupt lines could not be found.
-        if let perIO = median(FigureName.interrupts(depth: 16)) {
-            let batching = perIO < batchingThreshold
-            device.completionBatching = batching ? .pass : .none
-            interrupts.suppressWhileServicing = batching
-        }
         // Not measured, defaults kept: pollQueues, capacity, transfer (DMA), hdd; interrupt delivery, isr,
         // deferred (irq and softirq time cannot be told apart per IO from user space), target, coalescing.
 
@@ -425,14 +461,16 @@ extension Calibration {
             parallelism = fitParallelism(
                 machine: machine, kernel: kernel, device: device, interrupts: interrupts, measured: measuredIOPS,
                 interruptsPerIO: measuredInterrupts,
-                channels: grid.channels, dispatches: grid.dispatches)
-            if let p = parallelism { device = withParallelism(device, p.channels, p.passDispatch) }
+                channels: grid.channels, dispatches: grid.dispatches,
+                wakeups: given.contains { $0.key == .passWakeup } ? [device.passWakeup] : grid.wakeups)
+            if let p = parallelism { device = withParallelism(device, p.channels, p.passDispatch, p.passWakeup) }
         }
 
         var report = CalibrationReport(
             figures: figures, machine: machine, kernel: kernel, device: device, interrupts: interrupts,
             profileText: "", table: table(figures))
         report.parallelismFit = parallelism
+        report.given = given
         var result = report
         result.profileText = profile(for: report)
         return result
@@ -497,16 +535,22 @@ extension Calibration {
     struct ParallelismGrid {
         var channels = Array(1...12)
         var dispatches: [SimDuration] = [0, 1, 2, 3, 4, 6, 8, 10, 12, 16].map { .microseconds($0) }
+        var wakeups: [SimDuration] = [0, 4, 8, 12, 16].map { .microseconds($0) }
     }
 
-    /// `device` with `channels` and `dispatch`; the read latency's mean gives up the dispatch time, so the
-    /// queue-depth-1 latency the mean was fitted to stays the same (a lone request waits one dispatch).
-    static func withParallelism(_ device: DeviceConfig, _ channels: Int, _ dispatch: SimDuration) -> DeviceConfig {
+    /// `device` with `channels`, `dispatch` and `wakeup`; the read latency's mean gives up the dispatch and
+    /// wake-up times, so the queue-depth-1 latency the mean was fitted to stays the same (a lone request waits
+    /// for the device to wake and one dispatch).
+    static func withParallelism(
+        _ device: DeviceConfig, _ channels: Int, _ dispatch: SimDuration, _ wakeup: SimDuration = .zero
+    ) -> DeviceConfig {
         var d = device
         d.channels = channels
         d.passDispatch = dispatch
-        if dispatch > .zero, case .logNormal(let mean, let sigma) = device.readLatency {
-            d.readLatency = .logNormal(mean: max(1_000, mean - dispatch.nanoseconds), sigma: sigma)
+        d.passWakeup = wakeup
+        let given = dispatch.nanoseconds + wakeup.nanoseconds
+        if given > 0, case .logNormal(let mean, let sigma) = device.readLatency {
+            d.readLatency = .logNormal(mean: max(1_000, mean - given), sigma: sigma)
         }
         return d
     }
@@ -530,24 +574,27 @@ extension Calibration {
 
     /// Runs the model on the calibration's device workload (4 KiB random O_DIRECT reads through an io_uring set
     /// up as fio does, at each measured queue depth) for every channel count of `channels` and, when the device
-    /// works in passes, every dispatch time of `dispatches`; keeps the pair whose largest error over the depths
-    /// is smallest, each error in units of the tolerance `validate` holds it to: relative IOPS error / 15%
-    /// and, where measured, relative interrupts-per-IO error / 25% (ties: fewer channels, then a shorter
-    /// dispatch). Deterministic (seed 1). `worstError` reports the largest relative IOPS error.
+    /// works in passes, every dispatch time of `dispatches` and wake-up time of `wakeups`; keeps the values whose
+    /// largest error over the depths is smallest, each error in units of the tolerance `validate` holds it to:
+    /// relative IOPS error / 15% and, where measured, relative interrupts-per-IO error / 25% (ties: fewer
+    /// channels, then a shorter dispatch, then a shorter wake-up). Deterministic (seed 1). `worstError` reports
+    /// the largest relative IOPS error.
     static func fitParallelism(
         machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig,
-        measured: [(Int, Double)], interruptsPerIO: [(Int, Double)] = [], channels: [Int], dispatches: [SimDuration]
+        measured: [(Int, Double)], interruptsPerIO: [(Int, Double)] = [], channels: [Int], dispatches: [SimDuration],
+        wakeups: [SimDuration] = [.zero]
     ) -> ParallelismFit? {
         var bestScore = Double.infinity
         var best: ParallelismFit? = nil
-        let tried = device.completionBatching == .pass ? dispatches : [.zero]
+        let passes = device.completionBatching == .pass
+        let tried = passes ? dispatches.flatMap { d in wakeups.map { (d, $0) } } : [(SimDuration.zero, SimDuration.zero)]
         for c in channels {
-            for dispatch in tried {
+            for (dispatch, wakeup) in tried {
                 var rows: [(depth: Int, measured: Double, modelled: Double)] = []
                 var worst = 0.0, score = 0.0
                 for (depth, iops) in measured {
                     let s = deviceWorkload(
-                        depth: depth, machine: machine, kernel: kernel, device: withParallelism(device, c, dispatch),
+                        depth: depth, machine: machine, kernel: kernel, device: withParallelism(device, c, dispatch, wakeup),
                         interrupts: interrupts)
                     guard let result = try? Simulator(s).run(), result.iops > 0 else {
                         score = .infinity
@@ -563,7 +610,7 @@ extension Calibration {
                 }
                 if score < bestScore {
                     bestScore = score
-                    best = ParallelismFit(channels: c, passDispatch: dispatch, rows: rows, worstError: worst)
+                    best = ParallelismFit(channels: c, passDispatch: dispatch, passWakeup: wakeup, rows: rows, worstError: worst)
                 }
             }
         }
@@ -571,13 +618,13 @@ extension Calibration {
     }
 
     /// The model's CPU and interrupt path of one io_uring read at queue depth 1 around the device's service:
-    /// syscall entry, per-SQE submit, request creation, driver submit, interrupt delivery, ISR, deferred
+    /// syscall entry, per-SQE submit, request creation, driver submit, doorbell, interrupt delivery, ISR, deferred
     /// completion, wake-up, context switch, CQE completion (task work), syscall exit. All of it, because the
     /// real latency runs from the submit to the CQE reaped. (The model's `latency` ends when the softirq
     /// completes the request; the wake-up, switch, task work and syscall exit are its `delivery` stage, so the
     /// model's counterpart of the measured latency is `latency + delivery`, and its QD1 IOPS follow from both.)
     static func softwarePath(machine: MachineConfig, kernel: KernelConfig, interrupts: InterruptConfig) -> SimDuration {
-        kernel.syscallEntry + kernel.uringSubmitPerSQE + kernel.requestCreate + kernel.driverSubmit
+        kernel.syscallEntry + kernel.uringSubmitPerSQE + kernel.requestCreate + kernel.driverSubmit + kernel.doorbell
             + interrupts.deliveryLatency + interrupts.isr + interrupts.deferredPerRequest + machine.wakeupLatency
             + machine.contextSwitch + kernel.uringCompletePerCQE + kernel.syscallExit
     }
@@ -648,13 +695,18 @@ extension Calibration {
             entry("syscallEntry", quoted(duration(k.syscallEntry)), "half the \(syscall)")
             entry("syscallExit", quoted(duration(k.syscallExit)), "the other half of the null syscall")
             let sqeFitted = uringSubmitCost(figures, kernel: KernelConfig()) != nil
+            func given(_ key: GivenCost.Key) -> String? {
+                report.given.contains { $0.key == key } ? "given (--given \(key.rawValue))" : nil
+            }
             entry(
                 "requestCreate", quoted(duration(k.requestCreate)),
-                sqeFitted
-                    ? "model default \(duration(KernelConfig().requestCreate)) less what uringSubmitPerSQE gained over its default "
-                        + "\(duration(KernelConfig().uringSubmitPerSQE)) (an O_DIRECT submission keeps its total); floor 0"
-                    : notMeasured + " (inside the device's QD1 latency)")
-            entry("driverSubmit", quoted(duration(k.driverSubmit)), notMeasured + " (inside the device's QD1 latency)")
+                given(.requestCreate)
+                    ?? (sqeFitted
+                        ? "model default \(duration(KernelConfig().requestCreate)) less what uringSubmitPerSQE gained over its default "
+                            + "\(duration(KernelConfig().uringSubmitPerSQE)) (an O_DIRECT submission keeps its total); floor 0"
+                        : notMeasured + " (inside the device's QD1 latency)"))
+            entry("driverSubmit", quoted(duration(k.driverSubmit)), given(.driverSubmit) ?? notMeasured + " (inside the device's QD1 latency)")
+            entry("doorbell", quoted(duration(k.doorbell)), given(.doorbell) ?? notMeasured + " (inside driverSubmit)")
             entry(
                 "directIOPerPage", quoted(duration(k.directIOPerPage)),
                 pageCosts.submit == nil
@@ -710,6 +762,11 @@ extension Calibration {
                     + rows.joined(separator: ", ") + "; worst \(Validation.fixed(p.worstError * 100, 1))%)"
                 entry("channels", "\(d.channels)", why)
                 entry("passDispatch", quoted(duration(d.passDispatch)), "fitted with channels; the latency mean gives it up")
+                entry(
+                    "passWakeup", quoted(duration(d.passWakeup)),
+                    report.given.contains { $0.key == .passWakeup }
+                        ? "given (--given device.passWakeup); the latency mean gives it up"
+                        : "fitted with channels; the latency mean gives it up")
             } else {
                 entry(
                     "channels", "\(d.channels)",
@@ -719,10 +776,10 @@ extension Calibration {
                             + "\(Units.formatDuration(nanoseconds: Int64((d.readLatency.mean).rounded()) + transfer4K)), "
                             + "rounded, 1...64")
                 entry("passDispatch", quoted(duration(d.passDispatch)), notMeasured)
+                entry(
+                    "passWakeup", quoted(duration(d.passWakeup)),
+                    report.given.contains { $0.key == .passWakeup } ? "given (--given device.passWakeup)" : notMeasured)
             }
-            entry(
-                "passWakeup", quoted(duration(d.passWakeup)),
-                "not fitted: it would add to the QD1 latency, whose budget the model's software path fills (README)")
             entry("pollQueues", "\(d.pollQueues)", notMeasured)
             let irq16 = FigureName.interrupts(depth: 16)
             let batching = figure(irq16) == nil

@@ -16,3 +16,24 @@ import Testing
         #expect(o.out.isEmpty)
     }
 }
+
+/// `calibrate --given` is checked before anything is measured.
+@Suite struct CalibrateGivenArguments {
+    @Test(arguments: [
+        ("kernel.doorbell", "--given expects KEY=DURATION"),
+        ("machine.cpus=2", "'machine.cpus' cannot be given; expected one of kernel.requestCreate, kernel.driverSubmit, kernel.doorbell, device.passWakeup"),
+        ("kernel.doorbell=4", "--given kernel.doorbell: expected a duration such as \"80us\", found \"4\""),
+        ("kernel.doorbell=3000000s", "longer than the model's longest duration"),
+    ])
+    func badGivenIsAUsageError(argument: String, message: String) {
+        let r = iosim(["calibrate", "--given", argument])
+        #expect(r.code == .usage)
+        #expect(r.err.contains(message), "\(r.err)")
+    }
+
+    @Test func aKeyGivenTwiceIsAUsageError() {
+        let r = iosim(["calibrate", "--given", "kernel.doorbell=4us", "--given", "kernel.doorbell=5us"])
+        #expect(r.code == .usage)
+        #expect(r.err.contains("kernel.doorbell is given twice"))
+    }
+}

@@ -410,6 +410,28 @@ struct ParallelismFitTests {
         #expect(fit.rows.map(\.depth) == [1, 4, 16])
     }
 
+    /// The same with a device that takes 8 us to wake for a kick: the search over wake-ups finds it too.
+    @Test("the search recovers the device's wake-up")
+    func recoversKnownWakeup() throws {
+        let base = Calibration.fit(referenceFigures(), cpuCount: 2)
+        var measured: [(Int, Double)] = []
+        for depth in [1, 4, 16] {
+            let s = Calibration.deviceWorkload(
+                depth: depth, machine: base.machine, kernel: base.kernel,
+                device: Calibration.withParallelism(base.device, 2, .microseconds(4), .microseconds(8)), interrupts: base.interrupts)
+            measured.append((depth, try Simulator(s).run().iops))
+        }
+        let fit = try #require(
+            Calibration.fitParallelism(
+                machine: base.machine, kernel: base.kernel, device: base.device, interrupts: base.interrupts,
+                measured: measured, channels: [1, 2], dispatches: [.zero, .microseconds(4)],
+                wakeups: [.zero, .microseconds(8), .microseconds(16)]))
+        #expect(fit.channels == 2)
+        #expect(fit.passDispatch == .microseconds(4))
+        #expect(fit.passWakeup == .microseconds(8))
+        #expect(fit.worstError == 0)
+    }
+
     /// With only the QD1 figure (or depths whose interrupts per IO hardly differ), only the deferred routine is
     /// fitted: the QD1 time minus the default ISR.
     @Test("one depth fits the deferred routine only")
@@ -447,5 +469,43 @@ struct ValidationMedianTests {
         #expect(rows.map(\.predicted) == [10, 10])
         #expect(Validation.medianRows(Array(runs.prefix(2))).map(\.measured) == [19.5, 2])
         #expect(Validation.medianRows([]).isEmpty)
+    }
+}
+
+/// Costs given to the calibration (`iosim calibrate --given`) are kept, named in the profile, and the device is
+/// fitted around them.
+@Suite("Calibration with given costs")
+struct GivenCostTests {
+    @Test func givenKernelCostsAreKeptAndNamed() throws {
+        let given = [
+            GivenCost(key: .requestCreate, value: .nanoseconds(3_100)), GivenCost(key: .driverSubmit, value: .nanoseconds(4_400)),
+            GivenCost(key: .doorbell, value: .nanoseconds(4_000)),
+        ]
+        let plain = Calibration.fit(referenceFigures(), cpuCount: 2)
+        let report = Calibration.fit(referenceFigures(), cpuCount: 2, given: given)
+        #expect(report.kernel.requestCreate == .nanoseconds(3_100))
+        #expect(report.kernel.driverSubmit == .nanoseconds(4_400))
+        #expect(report.kernel.doorbell == .nanoseconds(4_000))
+        #expect(report.profileText.contains("doorbell: \"4us\","))
+        #expect(report.profileText.contains("given (--given kernel.doorbell)"))
+        // The device's latency gives up what the software path gained: QD1 stays the measured figure.
+        let path = Calibration.softwarePath(machine: report.machine, kernel: report.kernel, interrupts: report.interrupts)
+        let plainPath = Calibration.softwarePath(machine: plain.machine, kernel: plain.kernel, interrupts: plain.interrupts)
+        #expect(path != plainPath)
+        #expect(
+            (report.device.readLatency.mean + Double(path.nanoseconds)).rounded()
+                == (plain.device.readLatency.mean + Double(plainPath.nanoseconds)).rounded())
+        let s = try loadThroughExtends(report.profileText)
+        #expect(s.kernel == report.kernel)
+    }
+
+    /// A given wake-up is the only one the device search tries, and the profile names it as given.
+    @Test func aGivenWakeupIsNotSearched() {
+        let grid = Calibration.ParallelismGrid(channels: [1, 2], dispatches: [.zero], wakeups: [.zero, .microseconds(8)])
+        let report = Calibration.fit(
+            referenceFigures(), cpuCount: 2, parallelism: grid, given: [GivenCost(key: .passWakeup, value: .microseconds(3))])
+        #expect(report.parallelismFit?.passWakeup == .microseconds(3))
+        #expect(report.device.passWakeup == .microseconds(3))
+        #expect(report.profileText.contains("given (--given device.passWakeup)"))
     }
 }

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The submission costs user space cannot tell apart, read from the kernel's own tracepoints (block, irq,
+# sched, syscalls, io_uring) while `iosim real` runs the validation suite's workloads: the doorbell (the gap
+# from block_rq_issue to the submitter's next event with no request outstanding, against one or more: a busy
+# virtio device wants no kick), a request's cost inside a batch (io_uring_submit_req to the next, at queue
+# depth 16), the whole submission at queue depth 1 (sys_enter to block_rq_issue), and how the interrupts
+# group the requests. Give the results to `iosim calibrate --given` (README, "Validation on this machine").
+#
+# Needs root (it enables tracepoints in /sys/kernel/tracing and turns them off again) and python3. Tracing
+# slows every event a little: the script also runs queue depth 1 untraced and prints the ratio, by which the
+# traced durations are long. Usage: .bench/trace-costs.sh [DURATION] (default 300ms per run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-300ms}
+T=/sys/kernel/tracing
+[ -w "$T/tracing_on" ] || mount -t tracefs nodev "$T" 2>/dev/null || true
+if [ ! -w "$T/tracing_on" ]; then echo "needs root and tracefs at $T" >&2; exit 1; fi
+swift build -c release --product iosim >/dev/null
+iosim=$PWD/.build/release/iosim
+out=$(mktemp -d)
+events="block/block_rq_issue block/block_rq_complete block/block_unplug irq/irq_handler_entry irq/irq_handler_exit
+  irq/softirq_entry irq/softirq_exit raw_syscalls/sys_enter raw_syscalls/sys_exit io_uring/io_uring_submit_req
+  io_uring/io_uring_complete sched/sched_switch sched/sched_wakeup"
+restore() {
+  echo 0 > $T/tracing_on; echo 0 > $T/events/enable; echo > $T/trace; echo 1408 > $T/buffer_size_kb
+}
+trap restore EXIT
+traced() {  # scenario name -> trace file
+  echo 0 > $T/tracing_on; echo > $T/trace; echo 65536 > $T/buffer_size_kb
+  for e in $events; do echo 1 > "$T/events/$e/enable"; done
+  echo 1 > $T/tracing_on
+  "$iosim" real "Scenarios/validation/$1.json5" --duration "$duration" --quiet > "$out/$1.report"
+  echo 0 > $T/tracing_on
+  cat $T/trace > "$out/$1.trace"
+  echo 0 > $T/events/enable
+}
+for s in uring-4k-qd1 uring-4k-qd16 pool-4k; do traced "$s"; done
+"$iosim" real Scenarios/validation/uring-4k-qd1.json5 --duration "$duration" --quiet > "$out/untraced.report"
+python3 - "$out" <<'EOF'
+import re, sys, collections, statistics
+out = sys.argv[1]
+pat = re.compile(r'^\s*(.+?)-(\d+)\s+\[(\d+)\]\s+\S+\s+([\d.]+):\s+(\w+):(.*)$')
+def events(name):
+    evs = []
+    for line in open(f"{out}/{name}.trace"):
+        m = pat.match(line)
+        if m:
+            comm, pid, cpu, ts, ev, rest = m.groups()
+            evs.append((float(ts) * 1e6, int(cpu), ev, rest, int(pid)))
+    evs.sort(key=lambda e: e[0])
+    return evs
+def med(v): return statistics.median(v) if v else float('nan')
+def iops(name):
+    m = re.search(r'([\d]+) IOPS', open(f"{out}/{name}.report").read())
+    return float(m.group(1)) if m else float('nan')
+ratio = iops("uring-4k-qd1") / iops("untraced")
+print(f"queue depth 1: {iops('untraced'):.0f} IOPS untraced, {iops('uring-4k-qd1'):.0f} traced: traced durations are long by 1/{ratio:.2f}")
+for name in ["uring-4k-qd1", "uring-4k-qd16", "pool-4k"]:
+    evs = events(name)
+    # The doorbell: block_rq_issue to the next event on its CPU, by requests outstanding at the issue.
+    nxt = {}
+    last = {}
+    for i, e in enumerate(evs):
+        if e[1] in last: nxt[last[e[1]]] = i
+        last[e[1]] = i
+    outstanding, gaps = 0, collections.defaultdict(list)
+    for i, e in enumerate(evs):
+        if e[2] == 'block_rq_issue':
+            if i in nxt: gaps[min(outstanding, 1)].append(evs[nxt[i]][0] - e[0])
+            outstanding += 1
+        elif e[2] == 'block_rq_complete':
+            outstanding = max(0, outstanding - 1)
+    # Interrupt groups: requests completed per interrupt of the disk.
+    groups, current = [], None
+    for e in evs:
+        if e[2] == 'irq_handler_entry' and 'virtio' in e[3]: current = [0]; groups.append(current)
+        elif e[2] == 'block_rq_complete' and current is not None: current[0] += 1
+    sizes = collections.Counter(g[0] for g in groups)
+    print(f"{name}: block_rq_issue to the next event, no request outstanding {med(gaps[0]):.1f} us (n={len(gaps[0])}), "
+          f"some outstanding {med(gaps[1]):.1f} us (n={len(gaps[1])}); requests per interrupt {sizes.most_common(4)}")
+    if name == "uring-4k-qd1":
+        enter, spans = None, []
+        for e in evs:
+            if e[2] == 'sys_enter' and e[3].strip().startswith('NR 426'): enter = e[0]
+            elif e[2] == 'block_rq_issue' and enter is not None: spans.append(e[0] - enter); enter = None
+        print(f"  io_uring_enter to block_rq_issue (one read): {med(spans):.1f} us (n={len(spans)})")
+    if name == "uring-4k-qd16":
+        spacing, prev = [], None
+        for e in evs:
+            if e[2] == 'io_uring_submit_req':
+                if prev is not None and e[0] - prev < 20: spacing.append(e[0] - prev)
+                prev = e[0]
+            elif e[2] in ('sys_exit', 'block_unplug'): prev = None
+        print(f"  io_uring_submit_req to the next in one batch: {med(spacing):.1f} us (n={len(spacing)})")
+EOF
+rm -rf "$out"
