@@ -63,13 +63,16 @@ for name in ["uring-4k-qd1", "uring-4k-qd16", "pool-4k"]:
     for i, e in enumerate(evs):
         if e[1] in last: nxt[last[e[1]]] = i
         last[e[1]] = i
-    outstanding, gaps = 0, collections.defaultdict(list)
+    # Requests outstanding: issued and not completed, by sector (the line's "SECTOR + COUNT").
+    sector = re.compile(r'(\d+) \+ \d+')
+    outstanding, gaps = set(), collections.defaultdict(list)
     for i, e in enumerate(evs):
+        s = sector.search(e[3])
         if e[2] == 'block_rq_issue':
-            if i in nxt: gaps[min(outstanding, 1)].append(evs[nxt[i]][0] - e[0])
-            outstanding += 1
-        elif e[2] == 'block_rq_complete':
-            outstanding = max(0, outstanding - 1)
+            if i in nxt: gaps[min(len(outstanding), 1)].append(evs[nxt[i]][0] - e[0])
+            if s: outstanding.add(s.group(1))
+        elif e[2] == 'block_rq_complete' and s:
+            outstanding.discard(s.group(1))
     # Interrupt groups: requests completed per interrupt of the disk.
     groups, current = [], None
     for e in evs:

@@ -141,6 +141,7 @@ struct Compiler {
             (k.requestCreate, "kernel.requestCreate"), (k.driverSubmit, "kernel.driverSubmit"),
             (k.doorbell, "kernel.doorbell"),
             (k.directIOPerPage, "kernel.directIOPerPage"), (i.deferredPerPage, "interrupts.deferredPerPage"),
+            (i.deferredWake, "interrupts.deferredWake"),
             (k.pollCheck, "kernel.pollCheck"), (k.openFile, "kernel.openFile"),
             (i.deliveryLatency, "interrupts.delivery"), (i.isr, "interrupts.isr"),
             (i.deferredPerRequest, "interrupts.deferred"), (i.coalesceTime, "interrupts.coalesceTime"),

@@ -204,6 +204,12 @@ public struct InterruptConfig: Sendable, Equatable {
     /// 64 KiB with fio's io_uring engine (baseline.csv), 5.6 us over 15 further pages; `iosim calibrate` fits it
     /// from irq+softirq per IO by size.
     public var deferredPerPage: SimDuration = .nanoseconds(370)
+    /// The deferred routine's further cost when its completion wakes a thread: one blocked on the request, or
+    /// a ring's owner waiting in io_uring_enter (try_to_wake_up, and the IPI to the CPU it wakes on; a VM exit
+    /// in a guest). Port packets and APCs do not pay it. Default 0 (inside the ISR's cost, which a workload
+    /// waking one thread per interrupt cannot tell apart); `iosim calibrate` fits it from four blocking threads,
+    /// which wake a thread per request.
+    public var deferredWake: SimDuration = .zero
     public var target: InterruptTarget = .fixed(cpu: 0)
     /// Interrupt coalescing as NVMe feature 08h: raise when `coalesceCount` completions are pending or when
     /// `coalesceTime` has passed since the first; a count of 0 or 1 disables coalescing.

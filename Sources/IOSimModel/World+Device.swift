@@ -417,6 +417,7 @@ extension World {
                 let spec = rings[Int(requests[ri].ring)].spec
                 if spec.sqpoll || spec.taskRun == .interrupt { cost += uringCompletePerCQE }  // the CQE is posted here
             }
+            if deferredWake > 0 && completionWakesAThread(r) { cost += deferredWake }
             if cost > 0 {
                 engine.schedule(
                     at: SimInstant(nanosecondsSinceStart: now &+ cost), priority: Priority.interruptContext,
@@ -426,6 +427,19 @@ extension World {
             cpus[c].batchCursor = requests[ri].next
             completeRequest(r, cpu: c, engine: &engine)
         }
+    }
+
+    /// Whether completing `r` will wake a thread: one blocked on it, or its ring's owner waiting for completions
+    /// (only the batch's first completion wakes it).
+    func completionWakesAThread(_ r: Int32) -> Bool {
+        let ri = Int(r)
+        let waiter = requests[ri].waiter
+        if waiter >= 0 && threads[Int(waiter)].runState == .blocked { return true }
+        guard requests[ri].notice == .ring && !requests[ri].punted else { return false }
+        let g = Int(requests[ri].ring)
+        let owner = rings[g].owner
+        return rings[g].ownerWaiting && owner >= 0 && threads[Int(owner)].runState == .blocked
+            && threads[Int(owner)].waitKind == .ring
     }
 
     @inline(__always)

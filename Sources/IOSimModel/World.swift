@@ -73,6 +73,7 @@ struct World: EventHandler {
     let pollCheck: Int64
     let isrCost: Int64
     let deferredCost: Int64
+    let deferredWake: Int64
     let deliveryLatency: Int64
     let coalesceCount: Int
     let coalesceTime: Int64
@@ -193,6 +194,7 @@ struct World: EventHandler {
         pollCheck = k.pollCheck.nanoseconds
         isrCost = i.isr.nanoseconds
         deferredCost = i.deferredPerRequest.nanoseconds
+        deferredWake = i.deferredWake.nanoseconds
         deliveryLatency = i.deliveryLatency.nanoseconds
         coalesceCount = i.coalesceCount
         coalesceTime = i.coalesceTime.nanoseconds

@@ -157,7 +157,7 @@ public enum Calibration {
         var figures: [CalibrationFigure] = []
         // The layout, six CPU probes (five on one CPU), the device's warm-up and runs.
         let cpuProbes = Affinity.allowedCPUs().count >= 2 ? 6 : 5
-        let totalSteps = 1 + cpuProbes + 1 + effort.repeats * (Probes.deviceConfigurations.count + 1)
+        let totalSteps = 1 + cpuProbes + 1 + effort.repeats * (Probes.deviceConfigurations.count + 2)
         var stepsDone = 0
         func step() {
             stepsDone = min(stepsDone + 1, totalSteps)
@@ -236,6 +236,10 @@ public enum Calibration {
                 figures.append(CalibrationFigure(name: FigureName.systemPerIO(bytes: size), unit: "ns", samples: samples))
             }
         }
+        if irqCounted && device.interruptsCounted && counted(device.poolIrqSoftirqPerIO) {
+            figures.append(CalibrationFigure(name: FigureName.poolIrqSoftirq, unit: "ns", samples: device.poolIrqSoftirqPerIO))
+            figures.append(CalibrationFigure(name: FigureName.poolInterrupts, unit: "per IO", samples: device.poolInterruptsPerIO))
+        }
         let irqBySize = FigureName.largerSizes.map { device.irqSoftirqPerIOBySize[$0] ?? [] }
         // Only with the queue-depth figures above, whose QD1 figure is the 4 KiB point of the same line.
         if irqCounted && irqBySize.allSatisfy(counted) {
@@ -274,6 +278,9 @@ enum FigureName {
     /// Wall time per IO of the real backend's io_uring loop reading cached 4 KiB pages at queue depth 1.
     static let uringLoopOverCache = "io_uring loop 4KiB page-cache QD1"
     static let pageCacheCopy = "page-cache copy"
+    /// Four threads each making blocking 4 KiB O_DIRECT preads: each completion wakes a thread.
+    static let poolIrqSoftirq = "irq+softirq per IO 4 blocking threads"
+    static let poolInterrupts = "interrupts per IO 4 blocking threads"
     static let latencySizes = [4096, 65_536, 1 << 20]
     /// The sizes beyond 4 KiB, whose QD1 irq + softirq figures are their own (at 4 KiB it is the QD1 figure).
     static var largerSizes: [Int] { latencySizes.filter { $0 != 4096 } }
@@ -427,6 +434,15 @@ extension Calibration {
             if let isr { interrupts.isr = .nanoseconds(isr) }
             interrupts.deferredPerRequest = .nanoseconds(deferred)
         }
+        // deferredWake: io_uring's owner is woken once per interrupt, so the line's slope holds one wake-up;
+        // four blocking threads wake one per request. Their irq + softirq per IO is (isr - wake) x interrupts
+        // per IO + wake + deferred, so wake = (figure - slope x interrupts per IO - deferred) / (1 - interrupts
+        // per IO), and the isr gives it up. Only when the threads' requests share interrupts (under 0.9 per IO);
+        // floor 0, to 10 ns; the isr keeps its floor of 0.5 us.
+        if let wake = deferredWakeCost(figures, isr: interrupts.isr, deferred: interrupts.deferredPerRequest) {
+            interrupts.deferredWake = .nanoseconds(wake)
+            interrupts.isr = .nanoseconds(max(500, interrupts.isr.nanoseconds - wake))
+        }
 
         // readLatency: a log-normal (sigma 0.45, not fitted) whose mean is the 4 KiB QD1 mean latency minus what
         // the model adds around the device's service at QD1 through io_uring: the software path (below, with
@@ -474,6 +490,17 @@ extension Calibration {
         var result = report
         result.profileText = profile(for: report)
         return result
+    }
+
+    /// The deferred routine's wake-up cost in ns from the four blocking threads' figures (see `fit`), given the
+    /// line's slope `isr` and intercept `deferred`; nil without those figures or when every request raised its
+    /// own interrupt.
+    static func deferredWakeCost(_ figures: [CalibrationFigure], isr: SimDuration, deferred: SimDuration) -> Int64? {
+        guard interruptCosts(figures)?.isr != nil, let irq = figures.median(FigureName.poolIrqSoftirq),
+            let perIO = figures.median(FigureName.poolInterrupts), perIO < 0.9
+        else { return nil }
+        let wake = (irq - Double(isr.nanoseconds) * perIO - Double(deferred.nanoseconds)) / (1 - perIO)
+        return max(0, Int64((wake / 10).rounded()) * 10)
     }
 
     /// (isr, deferredPerRequest) in ns from the irq + softirq and interrupts-per-IO figures (see `fit`); isr is
@@ -619,13 +646,14 @@ extension Calibration {
 
     /// The model's CPU and interrupt path of one io_uring read at queue depth 1 around the device's service:
     /// syscall entry, per-SQE submit, request creation, driver submit, doorbell, interrupt delivery, ISR, deferred
-    /// completion, wake-up, context switch, CQE completion (task work), syscall exit. All of it, because the
+    /// completion and its waking of the thread, wake-up, context switch, CQE completion (task work), syscall exit. All of it, because the
     /// real latency runs from the submit to the CQE reaped. (The model's `latency` ends when the softirq
     /// completes the request; the wake-up, switch, task work and syscall exit are its `delivery` stage, so the
     /// model's counterpart of the measured latency is `latency + delivery`, and its QD1 IOPS follow from both.)
     static func softwarePath(machine: MachineConfig, kernel: KernelConfig, interrupts: InterruptConfig) -> SimDuration {
         kernel.syscallEntry + kernel.uringSubmitPerSQE + kernel.requestCreate + kernel.driverSubmit + kernel.doorbell
-            + interrupts.deliveryLatency + interrupts.isr + interrupts.deferredPerRequest + machine.wakeupLatency
+            + interrupts.deliveryLatency + interrupts.isr + interrupts.deferredPerRequest + interrupts.deferredWake
+            + machine.wakeupLatency
             + machine.contextSwitch + kernel.uringCompletePerCQE + kernel.syscallExit
     }
 }
@@ -807,13 +835,22 @@ extension Calibration {
             entry("delivery", quoted(duration(i.deliveryLatency)), notMeasured)
             let costs = interruptCosts(figures)
             let line = "the line through irq+softirq per IO against interrupts per IO over the queue depths"
-            entry("isr", quoted(duration(i.isr)), costs?.isr == nil ? notMeasured : "slope of " + line)
+            let woken = figure(FigureName.poolIrqSoftirq) != nil && i.deferredWake > .zero
+            entry(
+                "isr", quoted(duration(i.isr)),
+                costs?.isr == nil ? notMeasured : "slope of " + line + (woken ? ", less deferredWake" : ""))
             entry(
                 "deferred", quoted(duration(i.deferredPerRequest)),
                 costs == nil
                     ? notMeasured + " (IRQ time not accounted here)"
                     : costs?.isr == nil ? "\(describe(FigureName.irqSoftirq(depth: 1))) minus the isr; floor 0.5us"
                     : "intercept of " + line)
+            entry(
+                "deferredWake", quoted(duration(i.deferredWake)),
+                figure(FigureName.poolIrqSoftirq) == nil
+                    ? notMeasured + " (inside the isr)"
+                    : "(\(describe(FigureName.poolIrqSoftirq)) - the line's slope x \(describe(FigureName.poolInterrupts)) "
+                        + "- deferred) / (1 - those interrupts per IO): a wake-up per request against one per interrupt; floor 0")
             entry(
                 "deferredPerPage", quoted(duration(i.deferredPerPage)),
                 pageCosts.complete == nil
@@ -1300,6 +1337,8 @@ enum Probes {
         var irqSoftirqPerIO: [Int: [Double]] = [:]  // 4 KiB, by queue depth: machine-wide irq + softirq ns per IO
         var systemPerIO: [Int: [Double]] = [:]  // QD1, by block size: machine-wide system ns per IO
         var irqSoftirqPerIOBySize: [Int: [Double]] = [:]  // QD1, by block size: machine-wide irq + softirq ns per IO
+        var poolIrqSoftirqPerIO: [Double] = []  // 4 KiB, four blocking threads: machine-wide irq + softirq ns per IO
+        var poolInterruptsPerIO: [Double] = []
     }
 
     /// O_DIRECT random reads of `path` through io_uring (fio's setup flags) with `RealRunner`: 4 KiB at each
@@ -1348,6 +1387,16 @@ enum Probes {
                     s.interruptsPerIO[depth, default: []].append(m.interruptsPerIO)
                     if m.diskIRQLines.method == .none { s.interruptsCounted = false }
                 }
+            }
+            // Four threads of blocking reads: every completion wakes one (for deferredWake).
+            var pool = job(blockBytes: 4096, depth: 1, duration: e.deviceRun, seed: UInt64(r * 100 + 99))
+            pool.engine = .blocking
+            pool.threads = 4
+            let m = try runner.run(pool)
+            step()
+            if m.ios > 0 {
+                s.poolIrqSoftirqPerIO.append(Double(m.systemCPU.irqNanoseconds + m.systemCPU.softirqNanoseconds) / Double(m.ios))
+                s.poolInterruptsPerIO.append(m.interruptsPerIO)
             }
         }
         return s

@@ -509,3 +509,27 @@ struct GivenCostTests {
         #expect(report.profileText.contains("given (--given device.passWakeup)"))
     }
 }
+
+/// The deferred routine's wake-up cost, from four blocking threads that wake one thread per request against
+/// io_uring's one per interrupt.
+@Suite("Calibration of the wake-up in the deferred routine")
+struct DeferredWakeFitTests {
+    /// The reference line is 5,000 ns per interrupt + 1,200 per request; four threads at 0.3 interrupts per IO
+    /// with a 2,000 ns wake-up spend (5,000 - 2,000) x 0.3 + 2,000 + 1,200 = 4,100 ns per IO.
+    @Test func theWakeIsSplitFromTheISR() {
+        func f(_ name: String, _ median: Double) -> CalibrationFigure {
+            CalibrationFigure(name: name, unit: "", median: median, minimum: median, maximum: median, repeats: 5)
+        }
+        let figures = referenceFigures() + [f(FigureName.poolIrqSoftirq, 4_100), f(FigureName.poolInterrupts, 0.3)]
+        let report = Calibration.fit(figures, cpuCount: 2)
+        #expect(report.interrupts.deferredWake == .nanoseconds(2_000))
+        #expect(report.interrupts.isr == .nanoseconds(3_000))
+        #expect(report.interrupts.deferredPerRequest == .nanoseconds(1_200))
+        #expect(report.profileText.contains("deferredWake: \"2us\","))
+        // Without the threads' figures nothing is split off.
+        #expect(Calibration.fit(referenceFigures(), cpuCount: 2).interrupts.deferredWake == .zero)
+        // Threads whose every request raised its own interrupt cannot tell the two apart.
+        let alone = referenceFigures() + [f(FigureName.poolIrqSoftirq, 6_200), f(FigureName.poolInterrupts, 1.0)]
+        #expect(Calibration.fit(alone, cpuCount: 2).interrupts.deferredWake == .zero)
+    }
+}
