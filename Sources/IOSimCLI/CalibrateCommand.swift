@@ -67,7 +67,7 @@ extension Commands {
             case .success:
                 throw UsageError(message: "--given \(key.rawValue): \(o.value) is longer than the model's longest duration (2^50 ns)", command: "calibrate")
             case .failure(let e):
-                throw UsageError(message: "--given \(key.rawValue): \(e.message)", command: "calibrate")
+                throw UsageError(message: "--given \(key.rawValue): \(e.message)\(e.hint.map { " (\($0))" } ?? "")", command: "calibrate")
             }
         }
         return result

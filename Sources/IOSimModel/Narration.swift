@@ -62,7 +62,8 @@ extension World {
         narrate(
             r, step: 3, cpu: cpu, actor: "driver",
             at: now + syscallEntry + requestBuildCost(r),
-            "programs the device (DMA descriptors, doorbell), marks the request pending and returns; "
+            "programs the device (DMA descriptors\(doorbell > 0 ? "; the doorbell follows the hand-off" : ", doorbell")), "
+                + "marks the request pending and returns; "
                 + "drivers never block on a request")
     }
 
@@ -141,6 +142,9 @@ extension World {
     func whoIsAttached(_ r: Int32) -> String {
         let ri = Int(r)
         let w = requests[ri].waiter
+        if w >= 0 && threads[Int(w)].runState != .blocked {
+            return "but thread \(threads[Int(w)].name) rings the doorbell for it and then blocks waiting for it"
+        }
         if w >= 0 { return "but thread \(threads[Int(w)].name) is blocked waiting for it (a thread, doing nothing)" }
         return "there is no thread"
     }

@@ -34,7 +34,7 @@ public struct Scenario: Sendable, Equatable {
     public init(name: String = "scenario") { self.name = name }
 
     /// Makes every software cost zero (switches, wake-ups, time slices, syscalls, request building and page pinning,
-    /// driver, polls, interrupt delivery, ISR, deferred routine), leaving only the device's time: for checks against
+    /// driver and doorbell, polls, interrupt delivery, ISR, deferred routine and its wake-ups), leaving only the device's time: for checks against
     /// queueing theory and for workloads that set their own costs.
     public mutating func removeSoftwareCosts() {
         machine.contextSwitch = .zero
@@ -44,11 +44,13 @@ public struct Scenario: Sendable, Equatable {
         kernel.syscallExit = .zero
         kernel.requestCreate = .zero
         kernel.driverSubmit = .zero
+        kernel.doorbell = .zero
         kernel.directIOPerPage = .zero
         kernel.pollCheck = .zero
         interrupts.deliveryLatency = .zero
         interrupts.isr = .zero
         interrupts.deferredPerRequest = .zero
         interrupts.deferredPerPage = .zero
+        interrupts.deferredWake = .zero
     }
 }

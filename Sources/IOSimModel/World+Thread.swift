@@ -206,6 +206,9 @@ extension World {
             let traced = requests[Int(r)].number == narrateNumber
             let bell = doorbellCost()
             if io.pointee.blocking {
+                // The waiter is named before the hand-off (the device's narration names it); the completion
+                // wakes it only once it has blocked (see `deliver`).
+                requests[Int(r)].waiter = t
                 if _slowPath(traced) { narrateHandOff(r, t, blocking: true, doorbell: bell) }
                 submit(r, from: t, engine: &engine)
                 if bell > 0 {  // the thread rings it, running for its request, then blocks (phase 4)
@@ -215,7 +218,6 @@ extension World {
                     return true
                 }
                 threads[ti].phase = 2
-                requests[Int(r)].waiter = t
                 block(t, .io, object: r, engine: &engine)
                 return true
             }

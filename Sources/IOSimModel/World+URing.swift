@@ -268,6 +268,7 @@ extension World {
             threads[ti].uringIssued = 0
             threads[ti].uringDone = 0
             threads[ti].uringInFlight = 0
+            threads[ti].uringWokeInWait = false
             threads[ti].phase = World.refill
             return false
         case World.refill:
@@ -287,7 +288,9 @@ extension World {
                     }
                     return false
                 }
-                if n > 0 { endSpin(sq, engine: &engine) }
+                // The SQ thread may not exist yet (the program's thread ran first, at the start): when it
+                // starts it finds the pending SQEs.
+                if n > 0 && sq >= 0 { endSpin(sq, engine: &engine) }
                 threads[ti].phase = World.waitForCompletions
                 return false
             }
@@ -449,7 +452,7 @@ extension World {
             threads[ti].phase = 0
             let bell = rings[g].pluggedForDriver ? doorbellCost() : 0
             unplug(ring: g, from: t, engine: &engine)
-            threads[ti].lastWorkAt = now
+            threads[ti].lastWorkAt = now + bell  // its idle spin counts from the doorbell's end
             if bell > 0 {
                 startBurst(t, .syscall, bell, engine: &engine)
                 return true

@@ -438,10 +438,11 @@ extension Calibration {
         // four blocking threads wake one per request. Their irq + softirq per IO is (isr - wake) x interrupts
         // per IO + wake + deferred, so wake = (figure - slope x interrupts per IO - deferred) / (1 - interrupts
         // per IO), and the isr gives it up. Only when the threads' requests share interrupts (under 0.9 per IO);
-        // floor 0, to 10 ns; the isr keeps its floor of 0.5 us.
-        if let wake = deferredWakeCost(figures, isr: interrupts.isr, deferred: interrupts.deferredPerRequest) {
+        // floor 0, to 10 ns, and at most what leaves the isr its floor of 0.5 us.
+        if let fitted = deferredWakeCost(figures, isr: interrupts.isr, deferred: interrupts.deferredPerRequest) {
+            let wake = min(fitted, max(0, interrupts.isr.nanoseconds - 500))  // the two keep the slope's sum
             interrupts.deferredWake = .nanoseconds(wake)
-            interrupts.isr = .nanoseconds(max(500, interrupts.isr.nanoseconds - wake))
+            interrupts.isr = .nanoseconds(interrupts.isr.nanoseconds - wake)
         }
 
         // readLatency: a log-normal (sigma 0.45, not fitted) whose mean is the 4 KiB QD1 mean latency minus what
@@ -480,6 +481,10 @@ extension Calibration {
                 channels: grid.channels, dispatches: grid.dispatches,
                 wakeups: given.contains { $0.key == .passWakeup } ? [device.passWakeup] : grid.wakeups)
             if let p = parallelism { device = withParallelism(device, p.channels, p.passDispatch, p.passWakeup) }
+        }
+        // A given wake-up with passes but no search: the latency mean gives it up here.
+        if parallelism == nil, device.completionBatching == .pass, device.passWakeup > .zero {
+            device = withParallelism(device, device.channels, device.passDispatch, device.passWakeup)
         }
 
         var report = CalibrationReport(
@@ -575,7 +580,8 @@ extension Calibration {
         d.channels = channels
         d.passDispatch = dispatch
         d.passWakeup = wakeup
-        let given = dispatch.nanoseconds + wakeup.nanoseconds
+        // Without passes the wake-up takes no time (a device's passWakeup is used only with passes).
+        let given = dispatch.nanoseconds + (device.completionBatching == .pass ? wakeup.nanoseconds : 0)
         if given > 0, case .logNormal(let mean, let sigma) = device.readLatency {
             d.readLatency = .logNormal(mean: max(1_000, mean - given), sigma: sigma)
         }
@@ -614,7 +620,7 @@ extension Calibration {
         var bestScore = Double.infinity
         var best: ParallelismFit? = nil
         let passes = device.completionBatching == .pass
-        let tried = passes ? dispatches.flatMap { d in wakeups.map { (d, $0) } } : [(SimDuration.zero, SimDuration.zero)]
+        let tried = passes ? dispatches.flatMap { d in wakeups.map { (d, $0) } } : [(SimDuration.zero, device.passWakeup)]
         for c in channels {
             for (dispatch, wakeup) in tried {
                 var rows: [(depth: Int, measured: Double, modelled: Double)] = []
@@ -645,13 +651,14 @@ extension Calibration {
     }
 
     /// The model's CPU and interrupt path of one io_uring read at queue depth 1 around the device's service:
-    /// syscall entry, per-SQE submit, request creation, driver submit, doorbell, interrupt delivery, ISR, deferred
+    /// syscall entry, per-SQE submit, request creation, driver submit, interrupt delivery, ISR, deferred
     /// completion and its waking of the thread, wake-up, context switch, CQE completion (task work), syscall exit. All of it, because the
     /// real latency runs from the submit to the CQE reaped. (The model's `latency` ends when the softirq
     /// completes the request; the wake-up, switch, task work and syscall exit are its `delivery` stage, so the
     /// model's counterpart of the measured latency is `latency + delivery`, and its QD1 IOPS follow from both.)
+    /// Not the doorbell: it is rung after the hand-off, while the device already works.
     static func softwarePath(machine: MachineConfig, kernel: KernelConfig, interrupts: InterruptConfig) -> SimDuration {
-        kernel.syscallEntry + kernel.uringSubmitPerSQE + kernel.requestCreate + kernel.driverSubmit + kernel.doorbell
+        kernel.syscallEntry + kernel.uringSubmitPerSQE + kernel.requestCreate + kernel.driverSubmit
             + interrupts.deliveryLatency + interrupts.isr + interrupts.deferredPerRequest + interrupts.deferredWake
             + machine.wakeupLatency
             + machine.contextSwitch + kernel.uringCompletePerCQE + kernel.syscallExit

@@ -141,6 +141,11 @@ func randomScenario(seed: UInt64) -> (scenario: Scenario, summary: String) {
     if s.device.completionBatching == .pass && d.bool() { s.device.passDispatch = .nanoseconds(d.int64(0...5_000)) }
     s.interrupts.suppressWhileServicing = d.int(0...3) == 0
     if s.device.completionBatching == .pass && d.bool() { s.device.passWakeup = .nanoseconds(d.int64(0...20_000)) }
+    // Drawn last, so that the draws above stay those of the seeds' earlier scenarios.
+    if d.bool() {  // rung after the hand-off (and not while a pass is open); paid when a completion wakes a thread
+        s.kernel.doorbell = .nanoseconds(d.pick([700, 4_000, 30_000]))
+        s.interrupts.deferredWake = .nanoseconds(d.pick([0, 300, 4_000]))
+    }
     let summary =
         "\(cpus) CPUs, slice \(s.machine.timeSlice.nanoseconds)ns, target \(target), coalescing \(coalescing), "
         + "batching \(s.device.completionBatching.rawValue), suppress \(s.interrupts.suppressWhileServicing), "
@@ -276,5 +281,72 @@ func randomScenario(seed: UInt64) -> (scenario: Scenario, summary: String) {
         }
         let replay = try Simulator(s).run() == r
         #expect(replay, "\(why): a second run differs")
+    }
+}
+
+/// The same invariants over random io_uring loops: every batching and task-run mode, SQPOLL (with nothing
+/// costing time too: its thread is made after the program's, which runs first), IOSQE_ASYNC, page-cache misses,
+/// the doorbell and the deferred routine's wake-up.
+@Suite struct UringInvariantTests {
+    func randomUringScenario(seed: UInt64) -> (scenario: Scenario, summary: String) {
+        var d = ScenarioDraw(seed: seed)
+        var s = Scenario(name: "uring \(seed)")
+        s.seed = seed
+        s.recordIOs = true
+        s.stop.afterTime = .milliseconds(500)
+        s.machine.cpuCount = d.int(1...3)
+        s.machine.wakeupLatency = .nanoseconds(d.pick([0, 1_000, 5_000]))
+        s.device.completionBatching = d.pick([.none, .submission, .pass, .pass])
+        s.device.passWakeup = .nanoseconds(d.pick([0, 0, 3_000, 10_000]))
+        s.device.passDispatch = .nanoseconds(d.pick([0, 0, 1_000]))
+        s.device.channels = d.int(1...4)
+        s.device.queueDepth = d.int(1...16)
+        s.device.readLatency = d.pick([.constant(d.int64(0...30_000)), .exponential(mean: d.int64(1_000...50_000))])
+        s.interrupts.suppressWhileServicing = d.bool()
+        s.kernel.doorbell = .nanoseconds(d.pick([0, 700, 4_000, 40_000]))
+        s.interrupts.deferredWake = .nanoseconds(d.pick([0, 300, 4_000]))
+        if d.int(0...4) == 0 { s.removeSoftwareCosts() }
+        s.files = [
+            FileSpec(name: "direct", sizeBytes: 16 << 20), FileSpec(name: "cold", sizeBytes: 1 << 20, cached: false, buffered: true),
+        ]
+        let sqpoll = d.int(0...3) == 0
+        let taskRun: TaskRunMode = d.pick([.interrupt, .cooperative, .deferred, .deferred])
+        s.rings = [
+            RingSpec(name: "ring", entries: 64, sqpoll: sqpoll, sqThreadIdle: .microseconds(d.int64(0...50)), taskRun: taskRun)
+        ]
+        let async = d.int(0...3) == 0
+        let file = d.pick(["direct", "direct", "cold"])
+        let depth = d.pick([1, 2, 4, 16, 32])
+        s.threads = [
+            ThreadSpec(
+                name: "job",
+                program: [.uring(UringLoop(ring: "ring", file: file, sizeBytes: 4096, queueDepth: depth, ios: d.int(10...200), async: async))])
+        ]
+        let summary = "batching \(s.device.completionBatching.rawValue), task run \(taskRun), sqpoll \(sqpoll), async \(async), "
+            + "file \(file), depth \(depth), doorbell \(s.kernel.doorbell.nanoseconds)ns, \(s.machine.cpuCount) CPUs"
+        return (s, summary)
+    }
+
+    @Test(arguments: Array(UInt64(1)...UInt64(150)))
+    func everyIOCompletesAndTheLedgerAddsUp(seed: UInt64) throws {
+        let (s, summary) = randomUringScenario(seed: seed)
+        let r = try Simulator(s).run()
+        #expect(r.iosCompleted == r.iosIssued, "seed \(seed): \(summary)")
+        #expect(r.ioRecords.allSatisfy { $0.observed != nil }, "seed \(seed): \(summary)")
+        #expect(r.totalCPU.total.nanoseconds == r.elapsed.nanoseconds * Int64(r.cpuCount), "seed \(seed): \(summary)")
+        #expect(r.threads.attachedShare >= 0 && r.threads.attachedShare <= 1, "seed \(seed): \(summary)")
+    }
+
+    /// Regression: with nothing costing time, the program's thread ran before its ring's SQPOLL thread existed and
+    /// trapped waking it.
+    @Test func sqpollWithNothingCostingTimeOnTwoCPUs() throws {
+        var s = Scenario(name: "sqpoll, no costs")
+        s.machine.cpuCount = 2
+        s.removeSoftwareCosts()
+        s.files = [FileSpec(name: "data", sizeBytes: 16 << 20)]
+        s.rings = [RingSpec(name: "ring", sqpoll: true)]
+        s.threads = [ThreadSpec(name: "job", program: [.uring(UringLoop(ring: "ring", file: "data", sizeBytes: 4096, queueDepth: 4, ios: 50))])]
+        let r = try Simulator(s).run()
+        #expect(r.iosCompleted == 50)
     }
 }
