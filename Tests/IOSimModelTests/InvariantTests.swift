@@ -26,14 +26,20 @@ enum Role: String, CaseIterable {
 /// every interrupt target, small device queues (so the driver queue is used), direct, buffered-cold and
 /// buffered-hot files, reads and writes, and one to four roles, each with its own IO style. Every thread
 /// observes every IO it issues, so the run ends when all non-daemon threads finish, with no IO in flight.
-func randomScenario(seed: UInt64) -> (scenario: Scenario, summary: String) {
-    var d = ScenarioDraw(seed: seed)
-    var s = Scenario(name: "random \(seed)")
+/// A scenario named `name` with `seed`, every IO recorded, stopped after `bound` of virtual time at the latest.
+func boundedScenario(_ name: String, seed: UInt64, bound: SimDuration) -> Scenario {
+    var s = Scenario(name: name)
     s.seed = seed
     s.recordIOs = true
+    s.stop.afterTime = bound
+    return s
+}
+
+func randomScenario(seed: UInt64) -> (scenario: Scenario, summary: String) {
+    var d = ScenarioDraw(seed: seed)
     // Every drawn program ends within a few virtual milliseconds; the bound (200 ms) turns a model bug that leaves an
     // IO pending under a spinning poll loop into a failed check ("never observed") instead of a hang.
-    s.stop.afterTime = .milliseconds(200)
+    var s = boundedScenario("random \(seed)", seed: seed, bound: .milliseconds(200))
     let cpus = d.int(1...4)
     s.machine.cpuCount = cpus
     s.machine.timeSlice = d.bool() ? .nanoseconds(d.int64(5_000...100_000)) : .zero
@@ -290,10 +296,7 @@ func randomScenario(seed: UInt64) -> (scenario: Scenario, summary: String) {
 @Suite struct UringInvariantTests {
     func randomUringScenario(seed: UInt64) -> (scenario: Scenario, summary: String) {
         var d = ScenarioDraw(seed: seed)
-        var s = Scenario(name: "uring \(seed)")
-        s.seed = seed
-        s.recordIOs = true
-        s.stop.afterTime = .milliseconds(500)
+        var s = boundedScenario("uring \(seed)", seed: seed, bound: .milliseconds(500))
         s.machine.cpuCount = d.int(1...3)
         s.machine.wakeupLatency = .nanoseconds(d.pick([0, 1_000, 5_000]))
         s.device.completionBatching = d.pick([.none, .submission, .pass, .pass])
