@@ -607,7 +607,8 @@ extension Calibration {
 
     /// Runs the model on the calibration's device workload (4 KiB random O_DIRECT reads through an io_uring set
     /// up as fio does, at each measured queue depth) for every channel count of `channels` and, when the device
-    /// works in passes, every dispatch time of `dispatches` and wake-up time of `wakeups`; keeps the values whose
+    /// works in passes, every dispatch time of `dispatches` and wake-up time of `wakeups` that the latency mean can
+    /// give up (keeping at least its 1 us floor, so queue depth 1 keeps its fitted latency); keeps the values whose
     /// largest error over the depths is smallest, each error in units of the tolerance `validate` holds it to:
     /// relative IOPS error / 15% and, where measured, relative interrupts-per-IO error / 25% (ties: fewer
     /// channels, then a shorter dispatch, then a shorter wake-up). Deterministic (seed 1). `worstError` reports
@@ -621,8 +622,13 @@ extension Calibration {
         var best: ParallelismFit? = nil
         let passes = device.completionBatching == .pass
         let tried = passes ? dispatches.flatMap { d in wakeups.map { (d, $0) } } : [(SimDuration.zero, device.passWakeup)]
+        // Only what the device's latency mean can give up: beyond it the mean would stop at its floor and the
+        // queue-depth-1 latency it was fitted to would grow.
+        var budget = Int64.max
+        if passes, case .logNormal(let mean, _) = device.readLatency { budget = mean - 1_000 }
+        let affordable = tried.filter { $0.0.nanoseconds + $0.1.nanoseconds <= budget }
         for c in channels {
-            for (dispatch, wakeup) in tried {
+            for (dispatch, wakeup) in affordable.isEmpty ? [tried[0]] : affordable {
                 var rows: [(depth: Int, measured: Double, modelled: Double)] = []
                 var worst = 0.0, score = 0.0
                 for (depth, iops) in measured {

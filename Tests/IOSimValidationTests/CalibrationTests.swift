@@ -413,7 +413,8 @@ struct ParallelismFitTests {
     /// The same with a device that takes 8 us to wake for a kick: the search over wake-ups finds it too.
     @Test("the search recovers the device's wake-up")
     func recoversKnownWakeup() throws {
-        let base = Calibration.fit(referenceFigures(), cpuCount: 2)
+        var base = Calibration.fit(referenceFigures(), cpuCount: 2)
+        base.device.readLatency = .logNormal(mean: 30_000, sigma: 0.45)  // room for 4 us of dispatch and 8 of wake-up
         var measured: [(Int, Double)] = []
         for depth in [1, 4, 16] {
             let s = Calibration.deviceWorkload(
@@ -430,6 +431,14 @@ struct ParallelismFitTests {
         #expect(fit.passDispatch == .microseconds(4))
         #expect(fit.passWakeup == .microseconds(8))
         #expect(fit.worstError == 0)
+        // With a mean that cannot give up 4 + 8 us, that pair is not tried (queue depth 1 would lose its latency).
+        base.device.readLatency = .logNormal(mean: 10_000, sigma: 0.45)
+        let tight = try #require(
+            Calibration.fitParallelism(
+                machine: base.machine, kernel: base.kernel, device: base.device, interrupts: base.interrupts,
+                measured: measured, channels: [1, 2], dispatches: [.zero, .microseconds(4)],
+                wakeups: [.zero, .microseconds(8), .microseconds(16)]))
+        #expect(tight.passDispatch.nanoseconds + tight.passWakeup.nanoseconds <= 9_000)
     }
 
     /// With only the QD1 figure (or depths whose interrupts per IO hardly differ), only the deferred routine is
