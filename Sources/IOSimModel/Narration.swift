@@ -107,12 +107,17 @@ extension World {
         let ri = Int(r)
         narrate(
             r, step: 8, cpu: Int32(c), actor: deferredWord,
-            "completes IO \(requests[ri].number) (\(Self.formatNs(deferredCost + directIOCompleteCost(r))) charged to deferred); "
+            "completes IO \(requests[ri].number) (\(Self.formatNs(deferredCost + directIOCompleteCost(r))) charged to deferred"
+                + (deferredWake > 0 && completionWakesAThread(r) ? ", and \(Self.formatNs(deferredWake)) to wake its thread" : "")
+                + "); "
                 + "it was in flight \(Self.formatNs(now - requests[ri].submitted)), during which "
                 + attachedPhrase(r))
         let what: String
-        if requests[ri].waiter >= 0 {
-            what = "wakes thread \(threads[Int(requests[ri].waiter)].name), blocked on it"
+        let waiter = requests[ri].waiter
+        if waiter >= 0 && threads[Int(waiter)].runState == .blocked {
+            what = "wakes thread \(threads[Int(waiter)].name), blocked on it"
+        } else if waiter >= 0 {
+            what = "marks it done; thread \(threads[Int(waiter)].name), still ringing the doorbell, finds it so and does not block"
         } else {
             switch requests[ri].notice {
             case .statusOnly: what = "sets the status block (Internal = STATUS_SUCCESS) and signals the event; nobody is woken"
@@ -142,7 +147,9 @@ extension World {
     func whoIsAttached(_ r: Int32) -> String {
         let ri = Int(r)
         let w = requests[ri].waiter
-        if w >= 0 && threads[Int(w)].runState != .blocked {
+        // A blocking read's thread still ringing its doorbell (phase 4 of the IO; see `stepIO`); otherwise it blocks
+        // at this very instant, once its hand-off returns.
+        if w >= 0 && threads[Int(w)].runState != .blocked && threads[Int(w)].phase == 4 {
             return "but thread \(threads[Int(w)].name) rings the doorbell for it and then blocks waiting for it"
         }
         if w >= 0 { return "but thread \(threads[Int(w)].name) is blocked waiting for it (a thread, doing nothing)" }

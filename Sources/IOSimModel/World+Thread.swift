@@ -209,15 +209,14 @@ extension World {
                 // The waiter is named before the hand-off (the device's narration names it); the completion
                 // wakes it only once it has blocked (see `deliver`).
                 requests[Int(r)].waiter = t
+                threads[ti].phase = bell > 0 ? 4 : 2  // set first: the device's narration reads it
                 if _slowPath(traced) { narrateHandOff(r, t, blocking: true, doorbell: bell) }
                 submit(r, from: t, engine: &engine)
                 if bell > 0 {  // the thread rings it, running for its request, then blocks (phase 4)
-                    threads[ti].phase = 4
                     attach(r)
                     startBurst(t, .syscall, bell, engine: &engine)
                     return true
                 }
-                threads[ti].phase = 2
                 block(t, .io, object: r, engine: &engine)
                 return true
             }

@@ -103,6 +103,25 @@ import Testing
         #expect(r.elapsed == .nanoseconds(36_000))
     }
 
+    /// The narration of a blocking read names its thread as the device starts: blocked, or still ringing the
+    /// doorbell (which then finds the request done and does not block).
+    @Test func theNarrationNamesTheWaitingThread() throws {
+        func steps(doorbell: Int64) throws -> [NarrationStep] {
+            var s = constantCostScenario()
+            s.device.readLatency = .constant(1_000)
+            s.kernel.doorbell = .nanoseconds(doorbell)
+            s.narrateIO = 1
+            s.threads = [ThreadSpec(name: "a", program: [read4k(.blocking)])]
+            return try Simulator(s).run().narration
+        }
+        let plain = try steps(doorbell: 0)
+        #expect(plain.contains { $0.clearyStep == 5 && $0.text.contains("but thread a is blocked waiting for it") })
+        #expect(plain.contains { $0.clearyStep == 9 && $0.text.contains("wakes thread a, blocked on it") })
+        let ringing = try steps(doorbell: 30_000)
+        #expect(ringing.contains { $0.clearyStep == 5 && $0.text.contains("but thread a rings the doorbell for it") })
+        #expect(ringing.contains { $0.clearyStep == 9 && $0.text.contains("thread a, still ringing the doorbell") })
+    }
+
     /// The IO records in issue order.
     func inOrder(_ r: SimulationResult) -> [IORecord] { r.ioRecords.sorted { $0.number < $1.number } }
 
