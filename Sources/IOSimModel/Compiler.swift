@@ -20,6 +20,9 @@ struct CompiledIO: Sendable {
     /// How many whole IOs of `sizeBytes` fit in the file (at least 1): a random offset is one of them.
     /// Computed once here, because a 64-bit division on every issue was a measurable share of it.
     var randomOffsetSlots: UInt64
+
+    /// The whole IOs of `ioBytes` in a file of `fileBytes`, at least 1 (for `randomOffsetSlots`).
+    static func randomOffsetSlots(fileBytes: Int64, ioBytes: Int64) -> UInt64 { max(UInt64(fileBytes / ioBytes), 1) }
 }
 
 enum NoticeKind: UInt8, Sendable {
@@ -315,7 +318,7 @@ struct Compiler {
                             blocking: io.style == .blocking, notice: notice, port: port, routineCost: routine,
                             buffered: io.buffered ?? spec.buffered, slot: s,
                             skipPortOnSynchronousSuccess: io.skipPortOnSynchronousSuccess,
-                            randomOffsetSlots: max(UInt64(spec.sizeBytes / io.sizeBytes), 1)))
+                            randomOffsetSlots: CompiledIO.randomOffsetSlots(fileBytes: spec.sizeBytes, ioBytes: io.sizeBytes)))
                 add(.io(ioCount), io.direction.rawValue)
                 ioCount += 1
             case .getResult(let name, let wait):
@@ -395,7 +398,7 @@ struct Compiler {
                     index: -1, direction: loop.direction, file: file, sizeBytes: loop.sizeBytes, offset: loop.offset,
                     blocking: false, notice: .ring, port: Int32(ring), routineCost: Sampler(.constant(0), table: &distributions),
                     buffered: buffered, slot: -1, skipPortOnSynchronousSuccess: false,
-                    randomOffsetSlots: max(UInt64(fileSpec.sizeBytes / loop.sizeBytes), 1))
+                    randomOffsetSlots: CompiledIO.randomOffsetSlots(fileBytes: fileSpec.sizeBytes, ioBytes: loop.sizeBytes))
                 program.uringLoops.append(
                     CompiledUring(
                         ring: Int32(ring), io: io, queueDepth: loop.queueDepth, ios: Int64(loop.ios), async: loop.async,

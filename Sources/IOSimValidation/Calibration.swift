@@ -1380,6 +1380,10 @@ enum Probes {
         _ = try runner.run(job(blockBytes: 4096, depth: 16, duration: e.deviceWarmUp, seed: 999))
         step()
         var s = DeviceSamples()
+        /// Machine-wide irq + softirq time per IO of a run (call only with IOs done).
+        func irqPerIO(_ m: RealMeasurement) -> Double {
+            Double(m.systemCPU.irqNanoseconds + m.systemCPU.softirqNanoseconds) / Double(m.ios)
+        }
         for r in 0..<e.repeats {
             for (n, (size, depth)) in deviceConfigurations.enumerated() {
                 let m = try runner.run(job(blockBytes: size, depth: depth, duration: e.deviceRun, seed: UInt64(r * 100 + n + 1)))
@@ -1387,13 +1391,9 @@ enum Probes {
                 if depth == 1 { s.latency[size, default: []].append(m.latency.mean) }
                 if depth == 1 && m.ios > 0 {
                     s.systemPerIO[size, default: []].append(Double(m.systemCPU.systemNanoseconds) / Double(m.ios))
-                    s.irqSoftirqPerIOBySize[size, default: []].append(
-                        Double(m.systemCPU.irqNanoseconds + m.systemCPU.softirqNanoseconds) / Double(m.ios))
+                    s.irqSoftirqPerIOBySize[size, default: []].append(irqPerIO(m))
                 }
-                if size == 4096 && m.ios > 0 {
-                    s.irqSoftirqPerIO[depth, default: []].append(
-                        Double(m.systemCPU.irqNanoseconds + m.systemCPU.softirqNanoseconds) / Double(m.ios))
-                }
+                if size == 4096 && m.ios > 0 { s.irqSoftirqPerIO[depth, default: []].append(irqPerIO(m)) }
                 if size == 4096 {
                     s.iops[depth, default: []].append(m.iops)
                     s.bandwidth[depth, default: []].append(m.bandwidthBytesPerSecond / 1e9)
@@ -1408,7 +1408,7 @@ enum Probes {
             let m = try runner.run(pool)
             step()
             if m.ios > 0 {
-                s.poolIrqSoftirqPerIO.append(Double(m.systemCPU.irqNanoseconds + m.systemCPU.softirqNanoseconds) / Double(m.ios))
+                s.poolIrqSoftirqPerIO.append(irqPerIO(m))
                 s.poolInterruptsPerIO.append(m.interruptsPerIO)
             }
         }
