@@ -187,20 +187,12 @@ extension World {
                 threads[ti].phase = 10
                 let cost = syscallEntry + copyNanoseconds(io.pointee.sizeBytes) + syscallExit
                 if requests[ri].number == narrateNumber { narrateSynchronousIssue(r, t) }
-                if cost > 0 {
-                    startBurst(t, .syscall, cost, engine: &engine)
-                    return true
-                }
-                return false
+                return burstIfAny(t, .syscall, cost, engine: &engine)
             }
             threads[ti].phase = 1
             if requests[ri].number == narrateNumber { narrateIssue(r, t) }
             let cost = syscallEntry + requestBuildCost(r) + driverSubmit
-            if cost > 0 {
-                startBurst(t, .syscall, cost, engine: &engine)
-                return true
-            }
-            return false
+            return burstIfAny(t, .syscall, cost, engine: &engine)
         case 1:
             let r = threads[ti].currentRequest
             let traced = requests[Int(r)].number == narrateNumber
@@ -223,11 +215,7 @@ extension World {
             threads[ti].phase = 3
             if _slowPath(traced) { narrateHandOff(r, t, blocking: false, doorbell: bell) }
             submit(r, from: t, engine: &engine)
-            if syscallExit + bell > 0 {
-                startBurst(t, .syscall, syscallExit + bell, engine: &engine)
-                return true
-            }
-            return false
+            return burstIfAny(t, .syscall, syscallExit + bell, engine: &engine)
         case 4:  // a blocking read after its doorbell
             threads[ti].phase = 2
             return blockUnlessDone(t, threads[ti].currentRequest, engine: &engine)
@@ -235,11 +223,7 @@ extension World {
             threads[ti].phase = 3
             let r = Int(threads[ti].currentRequest)
             let copy = requests[r].buffered && io.pointee.direction == .read ? copyNanoseconds(io.pointee.sizeBytes) : 0
-            if syscallExit + copy > 0 {
-                startBurst(t, .syscall, syscallExit + copy, engine: &engine)
-                return true
-            }
-            return false
+            return burstIfAny(t, .syscall, syscallExit + copy, engine: &engine)
         case 10:
             let r = threads[ti].currentRequest
             completeSynchronously(r, engine: &engine)
@@ -311,19 +295,11 @@ extension World {
         case 0:
             if !poll {
                 threads[ti].phase = 2
-                if syscallEntry > 0 {
-                    startBurst(t, .syscall, syscallEntry, engine: &engine)
-                    return true
-                }
-                return false
+                return burstIfAny(t, .syscall, syscallEntry, engine: &engine)
             }
             threads[ti].phase = 1
             attach(r)
-            if pollCheck > 0 {
-                startBurst(t, .polling, pollCheck, engine: &engine)
-                return true
-            }
-            return false
+            return burstIfAny(t, .polling, pollCheck, engine: &engine)
         case 1:
             detach(r)
             if requests[ri].isComplete {
@@ -339,11 +315,7 @@ extension World {
                 return false
             }
             threads[ti].phase = 2
-            if syscallEntry > 0 {
-                startBurst(t, .syscall, syscallEntry, engine: &engine)
-                return true
-            }
-            return false
+            return burstIfAny(t, .syscall, syscallEntry, engine: &engine)
         case 2:
             threads[ti].phase = 3
             if !requests[ri].isComplete {
@@ -359,11 +331,7 @@ extension World {
             return false
         case 3:
             threads[ti].phase = 4
-            if syscallExit > 0 {
-                startBurst(t, .syscall, syscallExit, engine: &engine)
-                return true
-            }
-            return false
+            return burstIfAny(t, .syscall, syscallExit, engine: &engine)
         default:
             observe(r, by: t)
             advance(ti)
@@ -378,11 +346,7 @@ extension World {
         switch threads[ti].phase {
         case 0:
             threads[ti].phase = 1
-            if syscallEntry > 0 {
-                startBurst(t, .syscall, syscallEntry, engine: &engine)
-                return true
-            }
-            return false
+            return burstIfAny(t, .syscall, syscallEntry, engine: &engine)
         case 1:
             if !threads[ti].apcs.isEmpty {
                 threads[ti].phase = 2
@@ -417,18 +381,10 @@ extension World {
                 cost = ioOperations[Int(requests[ri].operation)].routineCost.sample(&threads[ti].rng, distributions)
             }
             release(r)
-            if cost > 0 {
-                startBurst(t, .user, cost, engine: &engine)
-                return true
-            }
-            return false
+            return burstIfAny(t, .user, cost, engine: &engine)
         case 3:
             threads[ti].phase = 4
-            if syscallExit > 0 {
-                startBurst(t, .syscall, syscallExit, engine: &engine)
-                return true
-            }
-            return false
+            return burstIfAny(t, .syscall, syscallExit, engine: &engine)
         default:
             advance(ti)
             return false
@@ -442,11 +398,7 @@ extension World {
         switch threads[ti].phase {
         case 0:
             threads[ti].phase = 1
-            if syscallEntry > 0 {
-                startBurst(t, .syscall, syscallEntry, engine: &engine)
-                return true
-            }
-            return false
+            return burstIfAny(t, .syscall, syscallEntry, engine: &engine)
         case 1:
             let old = threads[ti].port
             if old != port {  // a thread is associated with at most one port: the newest
@@ -469,11 +421,7 @@ extension World {
             return true
         case 2:
             threads[ti].phase = 3
-            if syscallExit > 0 {
-                startBurst(t, .syscall, syscallExit, engine: &engine)
-                return true
-            }
-            return false
+            return burstIfAny(t, .syscall, syscallExit, engine: &engine)
         default:
             let r = threads[ti].contextRequest
             if r >= 0 {

@@ -282,11 +282,7 @@ extension World {
                 if n > 0 && rings[g].sqThreadSleeping {
                     threads[ti].phase = World.wakeSQThread  // io_uring_enter(IORING_ENTER_SQ_WAKEUP)
                     let cost = syscallEntry + syscallExit
-                    if cost > 0 {
-                        startBurst(t, .syscall, cost, engine: &engine)
-                        return true
-                    }
-                    return false
+                    return burstIfAny(t, .syscall, cost, engine: &engine)
                 }
                 // The SQ thread may not exist yet (the program's thread ran first, at the start): when it
                 // starts it finds the pending SQEs.
@@ -296,11 +292,7 @@ extension World {
             }
             threads[ti].uringToSubmit = n
             threads[ti].phase = World.consumeSQE
-            if syscallEntry > 0 {
-                startBurst(t, .syscall, syscallEntry, engine: &engine)
-                return true
-            }
-            return false
+            return burstIfAny(t, .syscall, syscallEntry, engine: &engine)
         case World.wakeSQThread:
             rings[g].sqThreadSleeping = false
             let sq = rings[g].sqThread
@@ -317,29 +309,17 @@ extension World {
             let last = threads[ti].uringToSubmit == 0
             threads[ti].phase = last ? World.handOffSQE : World.consumeSQE
             let cost = takeSQE(r, ring: g, from: t, last: last, engine: &engine)
-            if cost > 0 {
-                startBurst(t, .syscall, cost, engine: &engine)
-                return true
-            }
-            return false
+            return burstIfAny(t, .syscall, cost, engine: &engine)
         case World.handOffSQE:
             let bell = rings[g].pluggedForDriver ? doorbellCost() : 0
             unplug(ring: g, from: t, engine: &engine)
             threads[ti].phase = World.afterSubmit
-            if bell > 0 {
-                startBurst(t, .syscall, bell, engine: &engine)
-                return true
-            }
-            return false
+            return burstIfAny(t, .syscall, bell, engine: &engine)
         case World.afterSubmit:
             // Still inside io_uring_enter: with GETEVENTS wait there; peeking leaves the kernel first.
             if loop.peek {
                 threads[ti].phase = World.spinOnCQ
-                if syscallExit > 0 {
-                    startBurst(t, .syscall, syscallExit, engine: &engine)
-                    return true
-                }
-                return false
+                return burstIfAny(t, .syscall, syscallExit, engine: &engine)
             }
             threads[ti].phase = World.inEnter
             return false
@@ -349,11 +329,7 @@ extension World {
                 return false
             }
             threads[ti].phase = World.inEnter  // io_uring_enter(GETEVENTS, min_complete = 1)
-            if syscallEntry > 0 {
-                startBurst(t, .syscall, syscallEntry, engine: &engine)
-                return true
-            }
-            return false
+            return burstIfAny(t, .syscall, syscallEntry, engine: &engine)
         case World.inEnter:
             var pending = rings[g].taskWork.count
             if spec.taskRun == .deferred {
@@ -367,22 +343,14 @@ extension World {
                 for _ in 0..<pending { rings[g].cq.append(rings[g].taskWork.popFirst()!) }
                 if spec.taskRun == .deferred { threads[ti].phase = World.leaveEnter }  // min_complete is met: return
                 let cost = Int64(pending) * uringCompletePerCQE
-                if cost > 0 {
-                    startBurst(t, .syscall, cost, engine: &engine)
-                    return true
-                }
-                return false
+                return burstIfAny(t, .syscall, cost, engine: &engine)
             }
             if spec.iopoll, let r = rings[g].polled.popFirst() {
                 // The poller finds a finished request and completes it itself: no interrupt, no ISR.
                 threads[ti].uringReaping = r
                 threads[ti].phase = World.completePolled
                 let cost = deferredCost + directIOCompleteCost(r) + uringCompletePerCQE
-                if cost > 0 {
-                    startBurst(t, .syscall, cost, engine: &engine)
-                    return true
-                }
-                return false
+                return burstIfAny(t, .syscall, cost, engine: &engine)
             }
             if !rings[g].cq.isEmpty {
                 threads[ti].phase = World.leaveEnter
@@ -407,11 +375,7 @@ extension World {
             return false
         case World.leaveEnter:
             threads[ti].phase = World.reap
-            if syscallExit > 0 {
-                startBurst(t, .syscall, syscallExit, engine: &engine)
-                return true
-            }
-            return false
+            return burstIfAny(t, .syscall, syscallExit, engine: &engine)
         case World.spinOnCQ:
             if !rings[g].cq.isEmpty {
                 threads[ti].phase = World.reap
@@ -434,11 +398,7 @@ extension World {
             threads[ti].uringInFlight -= 1
             threads[ti].uringDone += 1
             let cost = scenario.kernel.uringReapPerCQE.nanoseconds + loop.compute.sample(&threads[ti].rng, distributions)
-            if cost > 0 {
-                startBurst(t, .user, cost, engine: &engine)
-                return true
-            }
-            return false
+            return burstIfAny(t, .user, cost, engine: &engine)
         }
     }
 
@@ -453,11 +413,7 @@ extension World {
             let bell = rings[g].pluggedForDriver ? doorbellCost() : 0
             unplug(ring: g, from: t, engine: &engine)
             threads[ti].lastWorkAt = now + bell  // its idle spin counts from the doorbell's end
-            if bell > 0 {
-                startBurst(t, .syscall, bell, engine: &engine)
-                return true
-            }
-            return false
+            return burstIfAny(t, .syscall, bell, engine: &engine)
         }
         if rings[g].sqPending > 0 {
             rings[g].sqPending -= 1
@@ -465,11 +421,7 @@ extension World {
             let last = rings[g].sqPending == 0
             if last { threads[ti].phase = 1 }
             let cost = takeSQE(r, ring: g, from: t, last: last, engine: &engine)
-            if cost > 0 {
-                startBurst(t, .syscall, cost, engine: &engine)
-                return true
-            }
-            return false
+            return burstIfAny(t, .syscall, cost, engine: &engine)
         }
         let idleUntil = threads[ti].lastWorkAt + rings[g].spec.sqThreadIdle.nanoseconds
         if now < idleUntil {
@@ -518,11 +470,7 @@ extension World {
                 cost += driverSubmit
                 threads[ti].phase = requests[ri].buffered ? 1 : 5
             }
-            if cost > 0 {
-                startBurst(t, .syscall, cost, engine: &engine)
-                return true
-            }
-            return false
+            return burstIfAny(t, .syscall, cost, engine: &engine)
         case 5:  // O_DIRECT: the worker issues the bio and moves on; it completes as any ring request does
             let r = threads[ti].currentRequest
             detach(r)
@@ -533,11 +481,7 @@ extension World {
             release(r)  // the issuing hold the worker carried; it stays in flight
             threads[ti].currentRequest = -1
             threads[ti].phase = 0
-            if bell > 0 {
-                startBurst(t, .syscall, bell, engine: &engine)
-                return true
-            }
-            return false
+            return burstIfAny(t, .syscall, bell, engine: &engine)
         case 1:  // blocking IO from the worker
             let r = threads[ti].currentRequest
             requests[Int(r)].submitCPU = max(threads[ti].cpu, 0)
@@ -570,11 +514,7 @@ extension World {
             if requests[r].buffered && requests[r].direction == .read && !requests[r].synchronous {
                 cost += copyNanoseconds(requests[r].sizeBytes)
             }
-            if cost > 0 {
-                startBurst(t, .syscall, cost, engine: &engine)
-                return true
-            }
-            return false
+            return burstIfAny(t, .syscall, cost, engine: &engine)
         default:
             let r = threads[ti].currentRequest
             threads[ti].currentRequest = -1

@@ -468,6 +468,15 @@ struct World: EventHandler {
             kind: EventKind.burstEnd.rawValue, target: UInt32(t), generation: threads[ti].generation)
     }
 
+    /// Starts a burst of `duration` when it is positive (a step that costs nothing goes straight on).
+    /// - Returns: whether a burst started, as the program steps return it.
+    @inline(__always)
+    mutating func burstIfAny(_ t: Int32, _ category: CPUCategory, _ duration: Int64, engine: inout Engine) -> Bool {
+        if duration <= 0 { return false }
+        startBurst(t, category, duration, engine: &engine)
+        return true
+    }
+
     @inline(__always)
     mutating func burstEnded(_ t: Int32, engine: inout Engine) {
         if threads[Int(t)].burstIsSwitch {
