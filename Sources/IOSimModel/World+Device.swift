@@ -26,7 +26,7 @@ extension World {
     /// request outstanding, 5 us with one or more (README "Validation on this machine").
     @inline(__always)
     func doorbellCost() -> Int64 {
-        scenario.device.completionBatching == .pass && device.passOpen ? 0 : doorbell
+        doorbell == 0 || (scenario.device.completionBatching == .pass && device.passOpen) ? 0 : doorbell
     }
 
     /// The device accepts the request if it has a free queue slot, else it waits in the driver queue.
@@ -553,7 +553,8 @@ extension World {
         let waiter = requests[ri].waiter
         if waiter >= 0 {
             requests[ri].waiter = -1
-            wake(waiter, engine: &engine)
+            // A thread still ringing the doorbell for it has not blocked: it finds the request done.
+            if threads[Int(waiter)].runState == .blocked { wake(waiter, engine: &engine) }
         }
         switch requests[ri].notice {
         case .statusOnly: break

@@ -484,6 +484,7 @@ extension World {
             return burstIfAny(t, .syscall, bell, engine: &engine)
         case 1:  // blocking IO from the worker
             let r = threads[ti].currentRequest
+            requests[Int(r)].waiter = t  // woken only once it has blocked (see `deliver`)
             requests[Int(r)].submitCPU = max(threads[ti].cpu, 0)
             let bell = doorbellCost()
             handToDriver(r, engine: &engine)

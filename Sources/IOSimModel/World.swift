@@ -551,12 +551,11 @@ struct World: EventHandler {
         leaveCPU(t, engine: &engine)
     }
 
-    /// After ringing the doorbell for request `r` (running for it, attached): blocks `t` on `r` unless the device
-    /// finished it meanwhile. - Returns: true when it blocked.
+    /// After ringing the doorbell for request `r`, whose waiter it already is (running for it, attached): blocks
+    /// `t` on `r` unless the device finished it meanwhile. - Returns: true when it blocked.
     mutating func blockUnlessDone(_ t: Int32, _ r: Int32, engine: inout Engine) -> Bool {
         detach(r)
         if requests[Int(r)].isComplete { return false }
-        requests[Int(r)].waiter = t
         block(t, .io, object: r, engine: &engine)
         return true
     }

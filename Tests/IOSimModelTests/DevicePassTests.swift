@@ -101,6 +101,13 @@ import Testing
         #expect(inOrder(r).map(\.deviceDone) == [ns(7_396)])
         #expect(r.contextSwitches == 2)  // onto the CPU at the start, and to idle at the end
         #expect(r.elapsed == .nanoseconds(36_000))
+        // On two CPUs the thread rings on CPU 1 while CPU 0 takes the interrupt: the doorbell ends at 32,300 and the
+        // completion, which must not wake a thread that never blocked, leaves it to return at 32,500.
+        s.machine.cpuCount = 2
+        let two = try Simulator(s).run()
+        #expect(two.contextSwitches == 2)
+        #expect(two.elapsed == .nanoseconds(32_500))
+        #expect(two.totalCPU.total.nanoseconds == two.elapsed.nanoseconds * 2)
     }
 
     /// The narration of a blocking read names its thread as the device starts: blocked, or still ringing the
