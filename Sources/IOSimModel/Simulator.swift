@@ -20,13 +20,26 @@ public final class Simulator {
     /// Checks the scenario and compiles its programs.
     /// - Throws: `SimulationError` naming the key or the thread and step that cannot work.
     /// - Parameter trace: where to send trace events as they happen (nil: no tracing, no cost).
-    public init(_ scenario: Scenario, trace: TraceSink? = nil) throws(SimulationError) {
+    /// - Parameter fastPath: run a scenario of the closed-loop shape (threads computing and issuing blocking
+    ///   direct IO) on the handlers written for it; false runs every scenario on the general ones. The result
+    ///   is the same either way.
+    public init(_ scenario: Scenario, trace: TraceSink? = nil, fastPath: Bool = true) throws(SimulationError) {
         var compiler = Compiler(scenario: scenario)
         try compiler.validateConfiguration()
         var programs: [CompiledProgram] = []
         for spec in scenario.threads { programs.append(try compiler.compile(spec)) }
-        world = World(scenario: scenario, programs: programs, distributions: compiler.distributions, tracer: trace)
+        fastPathUnavailable = fastPath
+            ? World.closedLoopShape(scenario, programs, tracing: trace != nil) : "the general path was asked for"
+        world = World(
+            scenario: scenario, programs: programs, distributions: compiler.distributions, tracer: trace,
+            fastPath: fastPath)
     }
+
+    /// Why the run does not use the closed-loop fast path (nil when it does).
+    public let fastPathUnavailable: String?
+
+    /// Whether this run uses the closed-loop fast path (see `init`).
+    public var usesFastPath: Bool { world.closedLoop }
 
     /// The current virtual instant.
     public var now: SimInstant { engine.now }

@@ -499,6 +499,19 @@ extension World {
         requests[ri].completed = now
         requests[ri].isComplete = true
         trace(.ioCompleted(io: requests[ri].number, cpu: c, at: at))
+        recordCompletion(r)
+        if requests[ri].buffered { markCached(r) }
+        if requests[ri].number == narrateNumber { narrateCompletion(r, cpu: c) }
+        deliver(r, engine: &engine)
+        if recordsIO(r) { updateRecord(r) }
+        release(r)  // no longer in flight
+        if let n = scenario.stop.afterIOs, ioCompleted >= Int64(n) { stop(engine: &engine) }
+    }
+
+    /// The completed request's attachment, latency and stages, and the run's counts.
+    @inline(__always)
+    mutating func recordCompletion(_ r: Int32) {
+        let ri = Int(r)
         closeAttachment(r)
         recorder.recordLatency(now - requests[ri].issued)
         recorder.record(.submission, requests[ri].submitted - requests[ri].issued)
@@ -508,12 +521,6 @@ extension World {
         recorder.record(.deferred, now - requests[ri].isrStart)
         ioCompleted &+= 1
         bytesCompleted &+= requests[ri].sizeBytes
-        if requests[ri].buffered { markCached(r) }
-        if requests[ri].number == narrateNumber { narrateCompletion(r, cpu: c) }
-        deliver(r, engine: &engine)
-        if recordsIO(r) { updateRecord(r) }
-        release(r)  // no longer in flight
-        if let n = scenario.stop.afterIOs, ioCompleted >= Int64(n) { stop(engine: &engine) }
     }
 
     /// A model bug, never an input error: out of line so that the completion path stays small.

@@ -12,19 +12,7 @@ extension World {
         let ti = Int(t)
         let base = Int(programBase[Int(threads[ti].program)])
         var steps = 0
-        // The guard below counts steps within one call. A loop whose every pass waits for something that
-        // takes no virtual time (a blocking read from a zero-latency device on a machine with no costs)
-        // re-enters here through events at one instant and never trips it: the run hung. Count the
-        // entries at one instant too; a real program is resumed a handful of times per instant.
-        if threads[ti].zeroTimeInstant != now {
-            threads[ti].zeroTimeInstant = now
-            threads[ti].zeroTimeEntries = 0
-        }
-        threads[ti].zeroTimeEntries += 1
-        if threads[ti].zeroTimeEntries > 100_000 {
-            fail(t, "the program loops without taking any virtual time (every pass waits for something that takes none)")
-            return
-        }
+        if enteredTooOftenAtThisInstant(t) { return }
         while !isFinished {
             steps += 1
             if steps > 1_000_000 {
@@ -96,21 +84,9 @@ extension World {
                 postPacket(Int(port), packet, engine: &engine)
                 advance(ti)
             case .loopStart(let count, let end):
-                if count == 0 {
-                    threads[ti].pc = end + 1
-                } else {
-                    threads[ti].loops.append(count)
-                    threads[ti].pc += 1
-                }
+                loopStart(ti, count: count, end: end)
             case .loopEnd(let start):
-                let top = threads[ti].loops[threads[ti].loops.count - 1]
-                if top > 1 {
-                    threads[ti].loops[threads[ti].loops.count - 1] = top - 1
-                    threads[ti].pc = start + 1
-                } else {
-                    threads[ti].loops.removeLast()
-                    threads[ti].pc += 1
-                }
+                loopEnd(ti, start: start)
             case .jump(let to):
                 threads[ti].pc = to
             case .spawn(let template):
@@ -144,6 +120,47 @@ extension World {
                 finishThread(t, engine: &engine)
                 return
             }
+        }
+    }
+
+    /// The zero-time guard across events: `runThread`'s step count trips within one call, but a loop whose
+    /// every pass waits for something that takes no virtual time (a blocking read from a zero-latency device on
+    /// a machine with no costs) re-enters through events at one instant and never trips it: the run hung.
+    /// Count the entries at one instant too; a real program is resumed a handful of times per instant.
+    /// - Returns: true when the run failed.
+    @inline(__always) mutating func enteredTooOftenAtThisInstant(_ t: Int32) -> Bool {
+        let ti = Int(t)
+        if threads[ti].zeroTimeInstant != now {
+            threads[ti].zeroTimeInstant = now
+            threads[ti].zeroTimeEntries = 0
+        }
+        threads[ti].zeroTimeEntries += 1
+        if threads[ti].zeroTimeEntries > 100_000 {
+            fail(t, "the program loops without taking any virtual time (every pass waits for something that takes none)")
+            return true
+        }
+        return false
+    }
+
+    /// A counted repeat begins: skipped when its count is 0, else the count goes on the loop stack.
+    @inline(__always) mutating func loopStart(_ ti: Int, count: Int64, end: Int32) {
+        if count == 0 {
+            threads[ti].pc = end + 1
+        } else {
+            threads[ti].loops.append(count)
+            threads[ti].pc += 1
+        }
+    }
+
+    /// The end of a counted repeat: back to the body's start while passes remain.
+    @inline(__always) mutating func loopEnd(_ ti: Int, start: Int32) {
+        let top = threads[ti].loops[threads[ti].loops.count - 1]
+        if top > 1 {
+            threads[ti].loops[threads[ti].loops.count - 1] = top - 1
+            threads[ti].pc = start + 1
+        } else {
+            threads[ti].loops.removeLast()
+            threads[ti].pc += 1
         }
     }
 

@@ -128,6 +128,13 @@ struct World: EventHandler {
     var stopReached = false { didSet { isFinished = stopReached || failure != nil } }
     var finishedAt: Int64 = 0
     var now: Int64 = 0
+    /// The scenario has the closed-loop shape and runs on its fast path (World+ClosedLoop.swift).
+    let closedLoop: Bool
+    /// For the fast path: the device's DMA bandwidth (0: none, or PIO), whether it is a hard disk, the
+    /// stop's IO count (Int64.max: none).
+    let dmaBytesPerSecond: Int64
+    let deviceIsHDD: Bool
+    let stopAfterIOs: Int64
     /// Where trace events go; nil when not tracing (the common case: one branch per emission point).
     let tracer: TraceSink?
 
@@ -140,8 +147,19 @@ struct World: EventHandler {
     /// `stopReached || failure != nil`, kept stored because the engine tests it after every event.
     private(set) var isFinished = false
 
-    init(scenario: Scenario, programs: [CompiledProgram], distributions: [Distribution], tracer: TraceSink? = nil) {
+    init(
+        scenario: Scenario, programs: [CompiledProgram], distributions: [Distribution], tracer: TraceSink? = nil,
+        fastPath: Bool = true
+    ) {
         self.scenario = scenario
+        closedLoop = fastPath && World.closedLoopShape(scenario, programs, tracing: tracer != nil) == nil
+        if case .dma = scenario.device.transfer {
+            dmaBytesPerSecond = max(scenario.device.bandwidthBytesPerSecond, 0)
+        } else {
+            dmaBytesPerSecond = 0
+        }
+        deviceIsHDD = scenario.device.hdd != nil
+        stopAfterIOs = scenario.stop.afterIOs.map { Int64($0) } ?? .max
         self.tracer = tracer
         self.programs = programs
         var flat: [Instruction] = []
@@ -218,6 +236,10 @@ struct World: EventHandler {
     // MARK: - Start
 
     mutating func start(engine: inout Engine) {
+        if closedLoop {
+            closedLoopStart(engine: &engine)
+            return
+        }
         for (index, spec) in scenario.threads.enumerated() where !spec.template {
             for instance in 0..<spec.count {
                 let t = createThread(spec: Int32(index), instance: instance)
@@ -260,6 +282,10 @@ struct World: EventHandler {
             return
         }
         now = event.time
+        if closedLoop {
+            closedLoopHandle(event, engine: &engine)
+            return
+        }
         // Every case is a call out of line, so that this dispatch needs no stack frame of its own: inlined
         // handlers made every event pay for saving and restoring the registers of the largest one.
         switch EventKind(rawValue: event.kind)! {

@@ -17,6 +17,26 @@ struct ScenarioDraw {
     mutating func pick<T>(_ items: [T]) -> T { items[int(0...(items.count - 1))] }
 }
 
+/// A random device: exponential, constant (ties at one instant) or uniform latencies, small queues (so the
+/// driver and device queues are used), DMA at three bandwidths, PIO, or a hard disk.
+func drawDevice(_ d: inout ScenarioDraw, into s: inout Scenario) {
+    s.device.readLatency = d.pick([
+        .exponential(mean: d.int64(5_000...100_000)), .constant(d.int64(0...50_000)),
+        .uniform(min: 1_000, max: d.int64(2_000...80_000)),
+    ])
+    if d.bool() { s.device.writeLatency = .exponential(mean: d.int64(5_000...50_000)) }
+    s.device.channels = d.int(1...4)
+    s.device.queueDepth = d.int(1...8)
+    s.device.bandwidthBytesPerSecond = d.pick([0, 1_000_000_000, 200_000_000])
+    switch d.int(0...5) {
+    case 0: s.device.transfer = .pio(bytesPerSecond: 100_000_000)
+    case 1:
+        s.device.hdd = HDDGeometry(
+            rpm: 7_200, trackToTrackSeek: .microseconds(500), fullStrokeSeek: .milliseconds(8))
+    default: break
+    }
+}
+
 /// How the threads of one role do their IO.
 enum Role: String, CaseIterable {
     case blocking, pollLoop, getResultWait, waitEvent, completionRoutine, completionPort, threadPerRequest
@@ -54,21 +74,7 @@ func randomScenario(seed: UInt64) -> (scenario: Scenario, summary: String) {
         s.interrupts.coalesceCount = d.int(2...8)
         s.interrupts.coalesceTime = .nanoseconds(d.int64(10_000...200_000))
     }
-    s.device.readLatency = d.pick([
-        .exponential(mean: d.int64(5_000...100_000)), .constant(d.int64(0...50_000)),
-        .uniform(min: 1_000, max: d.int64(2_000...80_000)),
-    ])
-    if d.bool() { s.device.writeLatency = .exponential(mean: d.int64(5_000...50_000)) }
-    s.device.channels = d.int(1...4)
-    s.device.queueDepth = d.int(1...8)
-    s.device.bandwidthBytesPerSecond = d.pick([0, 1_000_000_000, 200_000_000])
-    switch d.int(0...5) {
-    case 0: s.device.transfer = .pio(bytesPerSecond: 100_000_000)
-    case 1:
-        s.device.hdd = HDDGeometry(
-            rpm: 7_200, trackToTrackSeek: .microseconds(500), fullStrokeSeek: .milliseconds(8))
-    default: break
-    }
+    drawDevice(&d, into: &s)
     s.files = [
         FileSpec(name: "direct", sizeBytes: 16 << 20),
         FileSpec(name: "cold", sizeBytes: 1 << 20, cached: false, buffered: true),

@@ -1,0 +1,503 @@
+//! The closed-loop fast path: the same model, written for the commonest shape of scenario.
+//!
+//! Threads that compute and issue blocking direct reads and writes in loops (the blocking read of Cleary's
+//! argument, the background thread, a thread pool of blocking readers, the engine benchmark) use a small
+//! part of the model: no rings, ports, events, routines, page cache, coalescing, passes or time slices. For
+//! such a scenario the handlers below replace the general ones. They are the general handlers with every
+//! branch this shape cannot take removed, and one request slot per thread (a blocking thread has one request
+//! in flight at most) instead of the reference-counted request table. They schedule the same events in the
+//! same order and touch the ledger, histograms and census in the same way, so a run gives the same result,
+//! field for field, as the general path (ClosedLoopFastPathTests compares both on random scenarios of this
+//! shape); `Simulator(_:fastPath: false)` and `iosim bench --general` run the general path.
+
+import IOSimCore
+import IOSimEngine
+
+extension World {
+    /// Whether the scenario has the closed-loop shape, or why not (for tests and `bench`).
+    static func closedLoopShape(_ scenario: Scenario, _ programs: [CompiledProgram], tracing: Bool) -> String? {
+        if tracing { return "tracing" }
+        if !scenario.rings.isEmpty { return "io_uring rings" }
+        if !scenario.ports.isEmpty { return "completion ports" }
+        let m = scenario.machine, i = scenario.interrupts, d = scenario.device
+        if m.contextSwitch.nanoseconds != 0 { return "a context-switch cost" }
+        if m.wakeupLatency.nanoseconds != 0 { return "a wake-up latency" }
+        if m.timeSlice.nanoseconds != 0 { return "time slices" }
+        if i.deliveryLatency.nanoseconds != 0 { return "an interrupt delivery latency" }
+        if i.coalesceCount > 1 && i.coalesceTime.nanoseconds > 0 { return "interrupt coalescing" }
+        if i.suppressWhileServicing { return "interrupt suppression" }
+        if d.completionBatching != .none { return "completion batching" }
+        for spec in scenario.threads where spec.template { return "thread templates" }
+        for p in programs {
+            for instruction in p.instructions {
+                switch instruction {
+                case .compute, .loopStart, .loopEnd, .jump, .end: continue
+                case .io(let index):
+                    let io = p.ioOperations.first { $0.index == index }!
+                    if !io.blocking || io.buffered || io.slot >= 0 || io.notice != .statusOnly {
+                        return "an IO that is not a blocking direct one"
+                    }
+                default: return "an operation other than compute, blocking direct IO and repeat"
+                }
+            }
+        }
+        return nil
+    }
+
+    // MARK: - Start and dispatch
+
+    /// One request slot per thread (slot t belongs to thread t), then `start`: each thread is created and
+    /// made runnable in turn (it may run, and even finish, before the next is created).
+    mutating func closedLoopStart(engine: inout Engine) {
+        for spec in scenario.threads {
+            for _ in 0..<spec.count {
+                var slot = RequestState()
+                slot.inUse = true
+                slot.references = 1
+                requests.append(slot)
+            }
+        }
+        for (index, spec) in scenario.threads.enumerated() {
+            for instance in 0..<spec.count {
+                closedLoopMakeRunnable(createThread(spec: Int32(index), instance: instance), engine: &engine)
+            }
+        }
+        if nonDaemonAlive == 0 && scenario.stop.afterIOs == nil && scenario.stop.afterTime == nil {
+            stop(engine: &engine)
+        }
+    }
+
+    @inline(__always)
+    mutating func closedLoopHandle(_ event: Event, engine: inout Engine) {
+        switch EventKind(rawValue: event.kind)! {
+        case .burstEnd: closedLoopBurstEnd(event, engine: &engine)
+        case .deviceDone: closedLoopDeviceDone(event, engine: &engine)
+        case .isrDone: closedLoopISRDone(event, engine: &engine)
+        case .deferredDone: closedLoopDeferredDone(event, engine: &engine)
+        default: preconditionFailure("event kind \(event.kind) outside the closed-loop shape")
+        }
+    }
+
+    @inline(never) mutating func closedLoopBurstEnd(_ event: Event, engine: inout Engine) {
+        let t = Int(event.target)
+        if threads[t].generation != event.generation { return }  // stale: the burst was suspended
+        threads[t].burstIsSwitch = false  // a zero-length switch burst (deep nesting) ends like any other
+        closedLoopRunThread(Int32(t), engine: &engine)
+    }
+
+    @inline(never) mutating func closedLoopISRDone(_ event: Event, engine: inout Engine) {
+        let c = Int(event.target)
+        cpus[c].batchCursor = cpus[c].batchHead
+        closedLoopStartDeferred(cpu: c, engine: &engine)
+    }
+
+    @inline(never) mutating func closedLoopDeferredDone(_ event: Event, engine: inout Engine) {
+        let c = Int(event.target)
+        let r = cpus[c].batchCursor
+        cpus[c].batchCursor = requests[Int(r)].next
+        closedLoopComplete(r, cpu: c, engine: &engine)
+        closedLoopStartDeferred(cpu: c, engine: &engine)
+    }
+
+    // MARK: - Scheduler
+
+    @inline(__always)
+    mutating func closedLoopMakeRunnable(_ t: Int32, engine: inout Engine) {
+        var c = cpuCount - 1
+        while c >= 0 {
+            if cpus[c].occupant < 0 && !cpus[c].inInterrupt {
+                closedLoopRunOn(t, cpu: c, engine: &engine)
+                return
+            }
+            c -= 1
+        }
+        threads[Int(t)].runState = .runnable
+        runQueue.append(t)
+    }
+
+    /// `runOn` with free switches: the thread resumes at once, nesting at most 16 deep (see there).
+    @inline(__always)
+    mutating func closedLoopRunOn(_ t: Int32, cpu c: Int, engine: inout Engine) {
+        let ti = Int(t)
+        cpus[c].occupant = t
+        threads[ti].cpu = Int32(c)
+        threads[ti].runState = .running
+        contextSwitches &+= 1
+        if nestedDispatches >= 16 {
+            threads[ti].burstIsSwitch = true
+            startBurst(t, .contextSwitch, 0, engine: &engine)
+            return
+        }
+        nestedDispatches += 1
+        closedLoopRunThread(t, engine: &engine)
+        nestedDispatches -= 1
+    }
+
+    @inline(__always)
+    mutating func closedLoopLeaveCPU(_ t: Int32, engine: inout Engine) {
+        let c = Int(threads[Int(t)].cpu)
+        threads[Int(t)].cpu = -1
+        cpus[c].occupant = -1
+        if let next = runQueue.popFirst() {
+            closedLoopRunOn(next, cpu: c, engine: &engine)
+        } else {
+            contextSwitches &+= 1  // to the idle task
+            setCategory(c, .idle)
+        }
+    }
+
+    @inline(__always)
+    mutating func closedLoopBlock(_ t: Int32, on r: Int32, engine: inout Engine) {
+        let ti = Int(t)
+        threads[ti].runState = .blocked
+        threads[ti].waitKind = .io
+        threads[ti].waitObject = r
+        noteBlockedOnIO(+1)
+        attach(r)
+        closedLoopLeaveCPU(t, engine: &engine)
+    }
+
+    mutating func closedLoopFinish(_ t: Int32, engine: inout Engine) {
+        let ti = Int(t)
+        threads[ti].runState = .finished
+        alive -= 1
+        if !threads[ti].daemon {
+            nonDaemonAlive -= 1
+            if nonDaemonAlive == 0 && scenario.stop.afterIOs == nil && scenario.stop.afterTime == nil {
+                closedLoopLeaveCPU(t, engine: &engine)
+                stop(engine: &engine)
+                return
+            }
+        }
+        closedLoopLeaveCPU(t, engine: &engine)
+    }
+
+    // MARK: - The program
+
+    /// `runThread` for compute, blocking direct IO and loops.
+    @inline(never)
+    mutating func closedLoopRunThread(_ t: Int32, engine: inout Engine) {
+        let ti = Int(t)
+        let base = Int(programBase[Int(threads[ti].program)])
+        var steps = 0
+        if enteredTooOftenAtThisInstant(t) { return }
+        while !isFinished {
+            steps += 1
+            if steps > 1_000_000 {
+                fail(t, "the program loops without taking any virtual time (a repeat whose body costs nothing)")
+                return
+            }
+            let pc = Int(threads[ti].pc)
+            switch instructions[base &+ pc] {
+            case .compute(let d):
+                let ns = d.sample(&threads[ti].rng, distributions)
+                threads[ti].pc += 1
+                if ns > 0 {
+                    startBurst(t, .user, ns, engine: &engine)
+                    return
+                }
+            case .io(let index):
+                if closedLoopStepIO(t, index, steps: &steps, engine: &engine) { return }
+            case .loopStart(let count, let end):
+                loopStart(ti, count: count, end: end)
+            case .loopEnd(let start):
+                loopEnd(ti, start: start)
+            case .jump(let to):
+                threads[ti].pc = to
+            case .end:
+                closedLoopFinish(t, engine: &engine)
+                return
+            default:
+                preconditionFailure("instruction outside the closed-loop shape")
+            }
+        }
+    }
+
+    /// `stepIO` for a blocking direct IO, every phase in one call as `runIO` runs them: issue (0), hand to
+    /// the driver and block (1), after the doorbell (4), woken (2), back in user mode (3).
+    /// - Returns: true when the thread started a burst, blocked, or the run ended.
+    @inline(__always)
+    mutating func closedLoopStepIO(_ t: Int32, _ index: Int32, steps: inout Int, engine: inout Engine) -> Bool {
+        let ti = Int(t)
+        let ri = ti  // the thread's request slot
+        let r = t
+        while true {
+            switch threads[ti].phase {
+            case 0:
+                let io = ioOperations.base + Int(index)
+                var offset: Int64
+                switch io.pointee.offset {
+                case .fixed(let o):
+                    offset = o
+                case .sequential:
+                    let fileSize = scenario.files[Int(io.pointee.file)].sizeBytes
+                    offset = threads[ti].fileCursors[Int(io.pointee.file)]
+                    if offset + io.pointee.sizeBytes > fileSize { offset = 0 }
+                    threads[ti].fileCursors[Int(io.pointee.file)] = offset + io.pointee.sizeBytes
+                case .random:
+                    offset = Int64(threads[ti].rng.nextInt(below: io.pointee.randomOffsetSlots)) * io.pointee.sizeBytes
+                }
+                ioIssued &+= 1
+                let q = requests.base + ri
+                q.pointee.number = ioIssued
+                q.pointee.thread = t
+                q.pointee.direction = io.pointee.direction
+                q.pointee.file = io.pointee.file
+                q.pointee.offsetBytes = offset
+                q.pointee.sizeBytes = io.pointee.sizeBytes
+                q.pointee.operation = index
+                q.pointee.issued = now
+                q.pointee.submitted = -1
+                q.pointee.completed = -1
+                q.pointee.observed = -1
+                q.pointee.isComplete = false
+                q.pointee.attachCount = 0
+                q.pointee.attachedTotal = 0
+                threads[ti].currentRequest = r
+                if _slowPath(scenario.recordIOs) { openRecord(thread: ti) }
+                threads[ti].phase = 1
+                if _slowPath(ioIssued == narrateNumber) { narrateIssue(r, t) }
+                let cost = syscallEntry + requestBuildCost(r) + driverSubmit
+                if cost > 0 {
+                    startBurst(t, .syscall, cost, engine: &engine)
+                    return true
+                }
+            case 1:
+                let bell = doorbell
+                requests[ri].waiter = t
+                threads[ti].phase = bell > 0 ? 4 : 2
+                if _slowPath(requests[ri].number == narrateNumber) { narrateHandOff(r, t, blocking: true, doorbell: bell) }
+                closedLoopSubmit(r, from: t, engine: &engine)
+                if bell > 0 {
+                    attach(r)
+                    startBurst(t, .syscall, bell, engine: &engine)
+                    return true
+                }
+                closedLoopBlock(t, on: r, engine: &engine)
+                return true
+            case 4:
+                threads[ti].phase = 2
+                detach(r)
+                if !requests[ri].isComplete {
+                    closedLoopBlock(t, on: r, engine: &engine)
+                    return true
+                }
+            case 2:
+                threads[ti].phase = 3
+                if syscallExit > 0 {
+                    startBurst(t, .syscall, syscallExit, engine: &engine)
+                    return true
+                }
+            default:  // 3
+                if requests[ri].observed < 0 {  // observe
+                    requests[ri].observed = now
+                    recorder.record(.delivery, now - requests[ri].completed)
+                    if _slowPath(scenario.recordIOs) { updateRecord(r) }
+                    if _slowPath(requests[ri].number == narrateNumber) { narrateObservation(r, by: t) }
+                }
+                threads[ti].currentRequest = -1
+                threads[ti].phase = 0
+                threads[ti].pc += 1
+                return false
+            }
+            if isFinished { return true }
+            steps += 1
+            if steps > 1_000_000 {
+                fail(t, "the program loops without taking any virtual time (a repeat whose body costs nothing)")
+                return true
+            }
+        }
+    }
+
+    // MARK: - Driver, device, interrupt, completion
+
+    @inline(__always)
+    mutating func closedLoopSubmit(_ r: Int32, from t: Int32, engine: inout Engine) {
+        let ri = Int(r)
+        requests[ri].submitted = now
+        requests[ri].submitCPU = max(threads[Int(t)].cpu, 0)
+        if device.accepted < scenario.device.queueDepth {
+            closedLoopAccept(r, engine: &engine)
+        } else {
+            device.driverQueue.append(r)
+        }
+    }
+
+    @inline(__always)
+    mutating func closedLoopAccept(_ r: Int32, engine: inout Engine) {
+        device.accepted += 1
+        requests[Int(r)].accepted = now
+        if device.inService < scenario.device.channels {
+            closedLoopStartService(r, engine: &engine)
+        } else {
+            device.deviceQueue.append(r)
+        }
+    }
+
+    /// `startService` with no pass (so no dispatch wait), no narration and no tracing.
+    @inline(__always)
+    mutating func closedLoopStartService(_ r: Int32, engine: inout Engine) {
+        if deviceIsHDD {
+            startService(r, engine: &engine)
+            return
+        }
+        let ri = Int(r)
+        device.inService += 1
+        var service: Int64
+        if requests[ri].direction == .write {
+            service = writeLatency.sample(&device.rng, distributions)
+        } else {
+            service = readLatency.sample(&device.rng, distributions)
+        }
+        var transfer: Int64 = 0
+        if dmaBytesPerSecond > 0 {
+            transfer = Self.nanoseconds(bytes: requests[ri].sizeBytes, atBytesPerSecond: dmaBytesPerSecond)
+            service += transfer
+        }
+        if _slowPath(requests[ri].number == narrateNumber) { narrateService(r, mechanics: 0, transfer: transfer) }
+        engine.schedule(
+            at: SimInstant(nanosecondsSinceStart: now &+ service), priority: Priority.hardware,
+            kind: EventKind.deviceDone.rawValue, target: UInt32(r))
+    }
+
+    /// `deviceFinished`, `signalDone` and the interrupt controller with no coalescing, no delivery latency and
+    /// no suppression: the completion interrupts its CPU at once.
+    @inline(never) mutating func closedLoopDeviceDone(_ event: Event, engine: inout Engine) {
+        let r = Int32(event.target)
+        let ri = Int(r)
+        device.inService -= 1
+        device.accepted -= 1
+        requests[ri].deviceDone = now
+        if let next = device.deviceQueue.popFirst() { closedLoopStartService(next, engine: &engine) }
+        if device.accepted < scenario.device.queueDepth, let next = device.driverQueue.popFirst() {
+            closedLoopAccept(next, engine: &engine)
+        }
+        if _slowPath(requests[ri].number == narrateNumber) { narrateDeviceSignal(r) }
+        let c: Int
+        switch scenario.interrupts.target {
+        case .fixed(let cpu): c = cpu
+        case .roundRobin:
+            c = device.roundRobin
+            device.roundRobin = (device.roundRobin + 1) % cpuCount
+        case .submittingCPU: c = Int(requests[ri].submitCPU)
+        }
+        requests[ri].next = -1
+        if cpus[c].inInterrupt {
+            cpus[c].pendingBatches.append(r)
+            return
+        }
+        cpus[c].inInterrupt = true
+        let t = cpus[c].occupant
+        if t >= 0 {
+            let ti = Int(t)
+            threads[ti].interruptedRemaining = threads[ti].burstEnd - now
+            threads[ti].generation &+= 1
+        }
+        closedLoopStartISR(cpu: c, request: r, engine: &engine)
+    }
+
+    @inline(__always)
+    mutating func closedLoopStartISR(cpu c: Int, request r: Int32, engine: inout Engine) {
+        cpus[c].batchHead = r
+        cpus[c].batchTail = r
+        interrupts &+= 1
+        setCategory(c, .irq)
+        requests[Int(r)].isrStart = now
+        if _slowPath(requests[Int(r)].number == narrateNumber) { narrateISR(r, cpu: c) }
+        var cost = isrCost
+        if case .pio(let rate) = scenario.device.transfer {
+            cost += Self.nanoseconds(bytes: requests[Int(r)].sizeBytes, atBytesPerSecond: rate)
+        }
+        if cost > 0 {
+            engine.schedule(
+                at: SimInstant(nanosecondsSinceStart: now &+ cost), priority: Priority.interruptContext,
+                kind: EventKind.isrDone.rawValue, target: UInt32(c))
+        } else {
+            cpus[c].batchCursor = r
+            closedLoopStartDeferred(cpu: c, engine: &engine)
+        }
+    }
+
+    @inline(__always)
+    mutating func closedLoopStartDeferred(cpu c: Int, engine: inout Engine) {
+        while !isFinished {
+            let r = cpus[c].batchCursor
+            if r < 0 {
+                cpus[c].batchHead = -1
+                cpus[c].batchTail = -1
+                if let next = cpus[c].pendingBatches.popFirst() {
+                    closedLoopStartISR(cpu: c, request: next, engine: &engine)
+                } else {
+                    closedLoopLeaveInterrupt(cpu: c, engine: &engine)
+                }
+                return
+            }
+            let ri = Int(r)
+            setCategory(c, .deferred)
+            var cost = deferredCost + directIOCompleteCost(r)
+            if deferredWake > 0 {
+                let waiter = requests[ri].waiter
+                if waiter >= 0 && threads[Int(waiter)].runState == .blocked { cost += deferredWake }
+            }
+            if cost > 0 {
+                engine.schedule(
+                    at: SimInstant(nanosecondsSinceStart: now &+ cost), priority: Priority.interruptContext,
+                    kind: EventKind.deferredDone.rawValue, target: UInt32(c))
+                return
+            }
+            cpus[c].batchCursor = requests[ri].next
+            closedLoopComplete(r, cpu: c, engine: &engine)
+        }
+    }
+
+    @inline(__always)
+    mutating func closedLoopLeaveInterrupt(cpu c: Int, engine: inout Engine) {
+        cpus[c].inInterrupt = false
+        let t = cpus[c].occupant
+        if t >= 0 {
+            let ti = Int(t)
+            let remaining = threads[ti].interruptedRemaining
+            threads[ti].interruptedRemaining = -1
+            setCategory(c, threads[ti].burstCategory)
+            if remaining > 0 {
+                threads[ti].burstEnd = now + remaining
+                engine.schedule(
+                    at: SimInstant(nanosecondsSinceStart: now &+ remaining), priority: Priority.threadBurst,
+                    kind: EventKind.burstEnd.rawValue, target: UInt32(t), generation: threads[ti].generation)
+            } else {
+                threads[ti].burstIsSwitch = false
+                closedLoopRunThread(t, engine: &engine)
+            }
+        } else if let next = runQueue.popFirst() {
+            closedLoopRunOn(next, cpu: c, engine: &engine)
+        } else {
+            setCategory(c, .idle)
+        }
+    }
+
+    /// `completeRequest` and `deliver` for a blocking direct IO: wake its thread if it has blocked.
+    @inline(__always)
+    mutating func closedLoopComplete(_ r: Int32, cpu c: Int, engine: inout Engine) {
+        let ri = Int(r)
+        if _slowPath(requests[ri].isComplete) { completedTwice(r) }
+        requests[ri].completed = now
+        requests[ri].isComplete = true
+        recordCompletion(r)
+        if _slowPath(requests[ri].number == narrateNumber) { narrateCompletion(r, cpu: c) }
+        // Before the wake-up: the woken thread may run at once and reuse the slot for its next IO.
+        if _slowPath(scenario.recordIOs) { updateRecord(r) }
+        let waiter = requests[ri].waiter
+        if waiter >= 0 {
+            requests[ri].waiter = -1
+            if threads[Int(waiter)].runState == .blocked {  // one still ringing the doorbell finds it done
+                let wi = Int(waiter)
+                noteBlockedOnIO(-1)
+                threads[wi].waitKind = .none
+                threads[wi].waitObject = -1
+                threads[wi].waitGeneration &+= 1
+                closedLoopMakeRunnable(waiter, engine: &engine)
+            }
+        }
+        if ioCompleted >= stopAfterIOs { stop(engine: &engine) }
+    }
+}
