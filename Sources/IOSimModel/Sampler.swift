@@ -18,6 +18,15 @@ struct Sampler: Sendable {
     /// Index into the world's distribution table, for anything but constant and exponential.
     var table: Int32
 
+    /// Always 0.
+    static var zero: Sampler { Sampler(kind: .constant, value: 0, table: -1) }
+
+    private init(kind: Kind, value: Int64, table: Int32) {
+        self.kind = kind
+        self.value = value
+        self.table = table
+    }
+
     init(_ d: Distribution, table: inout [Distribution]) {
         switch d {
         case .constant(let v):

@@ -130,6 +130,9 @@ struct World: EventHandler {
     var now: Int64 = 0
     /// The scenario has the closed-loop shape and runs on its fast path (World+ClosedLoop.swift).
     let closedLoop: Bool
+    /// `instructions` decoded for the fast path's dispatch, and the event kinds it compares with (see there).
+    let closedLoopSteps: UnsafeTable<ClosedLoopStep>
+    let eventKindCodes: EventKindCodes
     /// For the fast path: the device's DMA bandwidth (0: none, or PIO), whether it is a hard disk, the
     /// stop's IO count (Int64.max: none).
     let dmaBytesPerSecond: Int64
@@ -181,6 +184,8 @@ struct World: EventHandler {
         sqPollerProgram = sqp
         ioWorkerProgram = wrk
         instructions = UnsafeTable(flat)
+        closedLoopSteps = UnsafeTable(flat.map(ClosedLoopStep.init))
+        eventKindCodes = EventKindCodes()
         var ios: [CompiledIO] = []
         var loops: [CompiledUring] = []
         for p in programs {
