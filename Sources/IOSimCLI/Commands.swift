@@ -230,7 +230,7 @@ public enum Commands {
     }
 
     static func bench(_ args: [String], _ o: Output) throws(UsageError) -> ExitCode {
-        let a = try Arguments(args, command: "bench", valued: ["--ios", "--seed"], flags: ["--help"])
+        let a = try Arguments(args, command: "bench", valued: ["--ios", "--seed"], flags: ["--help", "--general"])
         if a.has("--help") {
             o.write(Help.text(for: "bench")!)
             return .ok
@@ -250,8 +250,10 @@ public enum Commands {
         scenario.narrateIO = nil
         let result: SimulationResult
         let wall: Double
+        let path: String
         do {
-            let sim = try Simulator(scenario)
+            let sim = try Simulator(scenario, fastPath: !a.has("--general"))
+            path = sim.usesFastPath ? "closed-loop" : "general"
             let start = DispatchTime.now().uptimeNanoseconds
             result = try sim.run()
             wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -270,6 +272,7 @@ public enum Commands {
             JSONMember("meanLatencyNs", .double(result.latency.mean)),
             JSONMember("cpuUtilization", .double(result.totalCPU.busyFraction)),
             JSONMember("seed", .int(Int64(bitPattern: result.seed))),
+            JSONMember("path", .string(path)),
         ])
         o.print(document.rendered())
         return .ok

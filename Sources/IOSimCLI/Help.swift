@@ -41,7 +41,7 @@ public enum Help {
             return "iosim sweep FILE --param KEY=V1,V2,... [--param ...] [--set KEY=VALUE]... [--seed N] [--format text|json|csv] [--svg F]"
         case "list": return "iosim list [DIR]..."
         case "profiles": return "iosim profiles"
-        case "bench": return "iosim bench [FILE] [--ios N] [--seed S]"
+        case "bench": return "iosim bench [FILE] [--ios N] [--seed S] [--general]"
         case "real":
             return "iosim real FILE [--dir DIR] [--duration D] [--set KEY=VALUE]... [--seed N] [--format text|json] [--trace F] [--quiet]"
         case "validate":
@@ -114,12 +114,15 @@ public enum Help {
         case "bench":
             body = """
                 Runs the reference closed-loop workload of shared/bench (or FILE) and prints JSON: ios, events,
-                wallSeconds, iosPerSecond, eventsPerSecond, peakMemoryBytes, meanLatencyNs, cpuUtilization.
-                Build with -c release for meaningful figures.
+                wallSeconds, iosPerSecond, eventsPerSecond, peakMemoryBytes, meanLatencyNs, cpuUtilization, seed,
+                and path: "closed-loop" when the scenario ran on the fast path for threads that compute and issue
+                blocking direct IO, "general" otherwise (both give the same result). Build with -c release for
+                meaningful figures.
 
                 options:
                   --ios N           IOs to simulate (default 1,000,000)
                   --seed S          the seed (default 1)
+                  --general         run on the general path even when the fast path applies
                 """
         case "real":
             body = """

@@ -37,3 +37,22 @@ import Testing
         #expect(r.err.contains("kernel.doorbell is given twice"))
     }
 }
+
+/// `bench` says which path ran, and both paths give the same simulated figures.
+@Suite struct BenchPaths {
+    func field(_ name: String, _ json: String) -> String? {
+        json.split(separator: "\n").first { $0.contains("\"\(name)\":") }.map { String($0.split(separator: ":")[1]) }
+    }
+
+    @Test func theReferenceWorkloadRunsOnTheFastPathWithTheGeneralPathsFigures() {
+        let fast = iosim(["bench", "--ios", "3000"])
+        let general = iosim(["bench", "--ios", "3000", "--general"])
+        #expect(fast.code == .ok && general.code == .ok)
+        #expect(field("path", fast.out) == " \"closed-loop\"")
+        #expect(field("path", general.out) == " \"general\"")
+        for key in ["ios", "events", "meanLatencyNs", "cpuUtilization", "seed"] {
+            #expect(field(key, fast.out) != nil)
+            #expect(field(key, fast.out) == field(key, general.out), "\(key)")
+        }
+    }
+}
