@@ -39,7 +39,7 @@ public struct Engine: ~Copyable {
 
     /// Schedules a message for `target` at `instant`.
     /// - Precondition: `instant >= now`.
-    @inlinable @inline(__always) public mutating func schedule(
+    @_transparent public mutating func schedule(
         at instant: SimInstant, priority: EventPriority, kind: UInt32, target: UInt32, generation: UInt32 = 0
     ) {
         if _slowPath(instant < now) { Engine.scheduledInPast(instant, now: now, kind: kind) }

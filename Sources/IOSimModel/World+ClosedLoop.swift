@@ -146,7 +146,7 @@ extension World {
 
     // MARK: - Scheduler
 
-    @inline(__always)
+    @_transparent
     mutating func closedLoopMakeRunnable(_ t: Int32, engine: inout Engine) {
         var c = cpuCount - 1
         while c >= 0 {
@@ -161,7 +161,7 @@ extension World {
     }
 
     /// `runOn` with free switches: the thread resumes at once, nesting at most 16 deep (see there).
-    @inline(__always)
+    @_transparent
     mutating func closedLoopRunOn(_ t: Int32, cpu c: Int, engine: inout Engine) {
         let ti = Int(t)
         cpus[c].occupant = t
@@ -178,7 +178,7 @@ extension World {
         nestedDispatches -= 1
     }
 
-    @inline(__always)
+    @_transparent
     mutating func closedLoopLeaveCPU(_ t: Int32, engine: inout Engine) {
         let c = Int(threads[Int(t)].cpu)
         threads[Int(t)].cpu = -1
@@ -191,7 +191,7 @@ extension World {
         }
     }
 
-    @inline(__always)
+    @_transparent
     mutating func closedLoopBlock(_ t: Int32, on r: Int32, engine: inout Engine) {
         let ti = Int(t)
         threads[ti].runState = .blocked
@@ -368,7 +368,7 @@ extension World {
 
     // MARK: - Driver, device, interrupt, completion
 
-    @inline(__always)
+    @_transparent
     mutating func closedLoopSubmit(_ r: Int32, from t: Int32, engine: inout Engine) {
         let ri = Int(r)
         requests[ri].submitted = now
@@ -380,7 +380,7 @@ extension World {
         }
     }
 
-    @inline(__always)
+    @_transparent
     mutating func closedLoopAccept(_ r: Int32, engine: inout Engine) {
         device.accepted += 1
         requests[Int(r)].accepted = now
@@ -392,7 +392,7 @@ extension World {
     }
 
     /// `startService` with no pass (so no dispatch wait), no narration and no tracing.
-    @inline(__always)
+    @_transparent
     mutating func closedLoopStartService(_ r: Int32, engine: inout Engine) {
         if deviceIsHDD {
             startService(r, engine: &engine)
@@ -453,7 +453,7 @@ extension World {
         closedLoopStartISR(cpu: c, request: r, engine: &engine)
     }
 
-    @inline(__always)
+    @_transparent
     mutating func closedLoopStartISR(cpu c: Int, request r: Int32, engine: inout Engine) {
         cpus[c].batchHead = r
         cpus[c].batchTail = r
@@ -475,7 +475,7 @@ extension World {
         }
     }
 
-    @inline(__always)
+    @inline(never)
     mutating func closedLoopStartDeferred(cpu c: Int, engine: inout Engine) {
         while !isFinished {
             let r = cpus[c].batchCursor
@@ -507,7 +507,7 @@ extension World {
         }
     }
 
-    @inline(__always)
+    @_transparent
     mutating func closedLoopLeaveInterrupt(cpu c: Int, engine: inout Engine) {
         cpus[c].inInterrupt = false
         let t = cpus[c].occupant
@@ -533,7 +533,7 @@ extension World {
     }
 
     /// `completeRequest` and `deliver` for a blocking direct IO: wake its thread if it has blocked.
-    @inline(__always)
+    @_transparent
     mutating func closedLoopComplete(_ r: Int32, cpu c: Int, engine: inout Engine) {
         let ri = Int(r)
         if _slowPath(requests[ri].isComplete) { completedTwice(r) }
