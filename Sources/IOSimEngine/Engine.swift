@@ -23,8 +23,7 @@ public struct Engine: ~Copyable {
     @usableFromInline var queue = EventQueue()
     @usableFromInline var nextSequence: UInt64 = 0
     /// Events scheduled so far.
-    @inlinable public var eventsScheduled: UInt64 { _eventsScheduled }
-    @usableFromInline var _eventsScheduled: UInt64 = 0
+    @inlinable public var eventsScheduled: UInt64 { nextSequence }
     /// Events popped and handed to the handler so far (stale ones included).
     @inlinable public var eventsProcessed: UInt64 { _eventsProcessed }
     @usableFromInline var _eventsProcessed: UInt64 = 0
@@ -47,7 +46,6 @@ public struct Engine: ~Copyable {
             time: instant.nanosecondsSinceStart, order: UInt64(priority.rawValue) << 56 | nextSequence,
             kind: kind, target: target, generation: generation)
         nextSequence &+= 1
-        _eventsScheduled &+= 1
         queue.push(event)
         if queue.count > _pendingMax { _pendingMax = queue.count }
     }

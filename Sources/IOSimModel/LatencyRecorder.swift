@@ -8,8 +8,8 @@ struct LatencyRecorder {
     /// Series 0 is the whole latency; series 1 + `IOStage.rawValue` are the stages.
     static var seriesCount: Int { 1 + IOStage.allCases.count }
     let buckets: UnsafeTable<UInt64>
-    /// Per series: count, sum, min, max. The min starts at `Int64.max`, so recording needs no test for
-    /// a first sample; an empty series reports 0.
+    /// Per series: sum, min, max (and a spare slot). The min starts at `Int64.max`, so recording needs no test
+    /// for a first sample; an empty series reports 0. The count is not kept: it is the sum of the buckets.
     let totals: UnsafeTable<Int64>
 
     init() {
@@ -22,7 +22,6 @@ struct LatencyRecorder {
         let v = max(value, 0)
         buckets[series &* Histogram.bucketCount &+ Histogram.bucketIndex(v)] &+= 1
         let t = series &* 4
-        totals[t] &+= 1
         totals[t &+ 1] &+= v
         if v < totals[t &+ 2] { totals[t &+ 2] = v }
         if v > totals[t &+ 3] { totals[t &+ 3] = v }
@@ -34,8 +33,9 @@ struct LatencyRecorder {
     func histogram(_ series: Int) -> Histogram {
         let start = series * Histogram.bucketCount
         let t = series * 4
+        let counts = (start..<(start + Histogram.bucketCount)).map { buckets[$0] }
+        let count = counts.reduce(0, +)
         return Histogram(
-            buckets: (start..<(start + Histogram.bucketCount)).map { buckets[$0] }, count: UInt64(totals[t]),
-            sum: totals[t + 1], min: totals[t] == 0 ? 0 : totals[t + 2], max: totals[t + 3])
+            buckets: counts, count: count, sum: totals[t + 1], min: count == 0 ? 0 : totals[t + 2], max: totals[t + 3])
     }
 }

@@ -303,7 +303,7 @@ extension World {
             if _slowPath(scenario.recordIOs) { openRecord(thread: ti) }
             threads[ti].phase = 1
             if _slowPath(ioIssued == narrateNumber) { narrateIssue(r, t) }
-            let cost = syscallEntry + requestBuildCost(r) + driverSubmit
+            let cost = issueCost[Int(index)]  // syscallEntry + requestBuildCost(r) + driverSubmit
             if cost > 0 {
                 startBurst(t, .syscall, cost, engine: &engine)
                 return true
@@ -430,13 +430,15 @@ extension World {
             closedLoopAccept(next, engine: &engine)
         }
         if _slowPath(requests[ri].number == narrateNumber) { narrateDeviceSignal(r) }
-        let c: Int
-        switch scenario.interrupts.target {
-        case .fixed(let cpu): c = cpu
-        case .roundRobin:
-            c = device.roundRobin
-            device.roundRobin = (device.roundRobin + 1) % cpuCount
-        case .submittingCPU: c = Int(requests[ri].submitCPU)
+        var c = interruptCPU
+        if c < 0 {
+            switch scenario.interrupts.target {
+            case .fixed(let cpu): c = cpu
+            case .roundRobin:
+                c = device.roundRobin
+                device.roundRobin = (device.roundRobin + 1) % cpuCount
+            case .submittingCPU: c = Int(requests[ri].submitCPU)
+            }
         }
         requests[ri].next = -1
         if cpus[c].inInterrupt {
@@ -461,21 +463,25 @@ extension World {
         setCategory(c, .irq)
         requests[Int(r)].isrStart = now
         if _slowPath(requests[Int(r)].number == narrateNumber) { narrateISR(r, cpu: c) }
-        var cost = isrCost
-        if case .pio(let rate) = scenario.device.transfer {
-            cost += Self.nanoseconds(bytes: requests[Int(r)].sizeBytes, atBytesPerSecond: rate)
-        }
+        let cost = isrCostPerIO[Int(requests[Int(r)].operation)]  // with PIO, the copy too
         if cost > 0 {
             engine.schedule(
                 at: SimInstant(nanosecondsSinceStart: now &+ cost), priority: Priority.interruptContext,
                 kind: EventKind.isrDone.rawValue, target: UInt32(c))
         } else {
             cpus[c].batchCursor = r
-            closedLoopStartDeferred(cpu: c, engine: &engine)
+            closedLoopStartDeferredOutOfLine(cpu: c, engine: &engine)
         }
     }
 
+    /// A call, not an inlined copy: the ISR and the deferred routine start each other (a queued interrupt after
+    /// a deferred routine, a deferred routine after an ISR that costs nothing).
     @inline(never)
+    mutating func closedLoopStartDeferredOutOfLine(cpu c: Int, engine: inout Engine) {
+        closedLoopStartDeferred(cpu: c, engine: &engine)
+    }
+
+    @_transparent
     mutating func closedLoopStartDeferred(cpu c: Int, engine: inout Engine) {
         while !isFinished {
             let r = cpus[c].batchCursor
@@ -491,7 +497,7 @@ extension World {
             }
             let ri = Int(r)
             setCategory(c, .deferred)
-            var cost = deferredCost + directIOCompleteCost(r)
+            var cost = deferredCostPerIO[Int(requests[ri].operation)]  // deferredCost + directIOCompleteCost(r)
             if deferredWake > 0 {
                 let waiter = requests[ri].waiter
                 if waiter >= 0 && threads[Int(waiter)].runState == .blocked { cost += deferredWake }

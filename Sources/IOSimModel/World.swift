@@ -138,6 +138,13 @@ struct World: EventHandler {
     let dmaBytesPerSecond: Int64
     let deviceIsHDD: Bool
     let stopAfterIOs: Int64
+    /// For the fast path: the CPU every interrupt goes to (-1: round robin or the submitting CPU's), and per IO
+    /// operation the CPU costs that depend only on its size: issue (syscall entry, building the request,
+    /// submitting it), ISR (with PIO, the copy) and deferred routine (with the pinned pages released).
+    let interruptCPU: Int
+    let issueCost: UnsafeTable<Int64>
+    let isrCostPerIO: UnsafeTable<Int64>
+    let deferredCostPerIO: UnsafeTable<Int64>
     /// Where trace events go; nil when not tracing (the common case: one branch per emission point).
     let tracer: TraceSink?
 
@@ -193,6 +200,21 @@ struct World: EventHandler {
             loops += p.uringLoops
         }
         ioOperations = UnsafeTable(ios)
+        if case .fixed(let cpu) = scenario.interrupts.target { interruptCPU = cpu } else { interruptCPU = -1 }
+        let kernel = scenario.kernel, ints = scenario.interrupts
+        issueCost = UnsafeTable(ios.map { io in
+            kernel.syscallEntry.nanoseconds + kernel.requestCreate.nanoseconds
+                + World.pagesCost(World.furtherDirectPages(bytes: io.sizeBytes, buffered: io.buffered), kernel.directIOPerPage.nanoseconds)
+                + kernel.driverSubmit.nanoseconds
+        })
+        isrCostPerIO = UnsafeTable(ios.map { io in
+            guard case .pio(let rate) = scenario.device.transfer else { return ints.isr.nanoseconds }
+            return ints.isr.nanoseconds + World.nanoseconds(bytes: io.sizeBytes, atBytesPerSecond: rate)
+        })
+        deferredCostPerIO = UnsafeTable(ios.map { io in
+            ints.deferredPerRequest.nanoseconds
+                + World.pagesCost(World.furtherDirectPages(bytes: io.sizeBytes, buffered: io.buffered), ints.deferredPerPage.nanoseconds)
+        })
         uringLoops = loops
         rings = UnsafeTable(scenario.rings.map { spec in
             RingState(spec: spec, maxWorkers: spec.maxWorkers ?? min(spec.entries, 4 * scenario.machine.cpuCount))
