@@ -146,6 +146,7 @@ extension World {
 
     // MARK: - Scheduler
 
+
     @_transparent
     mutating func closedLoopMakeRunnable(_ t: Int32, engine: inout Engine) {
         var c = cpuCount - 1
@@ -187,7 +188,7 @@ extension World {
             closedLoopRunOn(next, cpu: c, engine: &engine)
         } else {
             contextSwitches &+= 1  // to the idle task
-            setCategory(c, .idle)
+            chargeLedger(c, .idle)
         }
     }
 
@@ -263,7 +264,7 @@ extension World {
     /// straight-line code in their order, each entered from the one before it when that one took no time,
     /// with `runIO`'s checks between two phases.
     /// - Returns: true when the thread started a burst, blocked, or the run ended.
-    @inline(__always)
+    @_transparent
     mutating func closedLoopStepIO(_ t: Int32, _ index: Int32, steps: inout Int, engine: inout Engine) -> Bool {
         let ti = Int(t)
         let ri = ti  // the thread's request slot
@@ -460,7 +461,7 @@ extension World {
         cpus[c].batchHead = r
         cpus[c].batchTail = r
         interrupts &+= 1
-        setCategory(c, .irq)
+        chargeLedger(c, .irq)
         requests[Int(r)].isrStart = now
         if _slowPath(requests[Int(r)].number == narrateNumber) { narrateISR(r, cpu: c) }
         let cost = isrCostPerIO[Int(requests[Int(r)].operation)]  // with PIO, the copy too
@@ -496,7 +497,7 @@ extension World {
                 return
             }
             let ri = Int(r)
-            setCategory(c, .deferred)
+            chargeLedger(c, .deferred)
             var cost = deferredCostPerIO[Int(requests[ri].operation)]  // deferredCost + directIOCompleteCost(r)
             if deferredWake > 0 {
                 let waiter = requests[ri].waiter
@@ -521,7 +522,7 @@ extension World {
             let ti = Int(t)
             let remaining = threads[ti].interruptedRemaining
             threads[ti].interruptedRemaining = -1
-            setCategory(c, threads[ti].burstCategory)
+            chargeLedger(c, threads[ti].burstCategory)
             if remaining > 0 {
                 threads[ti].burstEnd = now + remaining
                 engine.schedule(
@@ -534,7 +535,7 @@ extension World {
         } else if let next = runQueue.popFirst() {
             closedLoopRunOn(next, cpu: c, engine: &engine)
         } else {
-            setCategory(c, .idle)
+            chargeLedger(c, .idle)
         }
     }
 

@@ -130,9 +130,10 @@ extension World {
     /// - Returns: true when the run failed.
     @inline(__always) mutating func enteredTooOftenAtThisInstant(_ t: Int32) -> Bool {
         let ti = Int(t)
-        if threads[ti].zeroTimeInstant != now {
+        if threads[ti].zeroTimeInstant != now {  // the first entry at this instant (the common case)
             threads[ti].zeroTimeInstant = now
-            threads[ti].zeroTimeEntries = 0
+            threads[ti].zeroTimeEntries = 1
+            return false
         }
         threads[ti].zeroTimeEntries += 1
         if threads[ti].zeroTimeEntries > 100_000 {

@@ -399,13 +399,19 @@ struct World: EventHandler {
     // MARK: - CPU ledger
 
     @inline(__always) mutating func setCategory(_ c: Int, _ category: CPUCategory) {
+        chargeLedger(c, category)
+        if _slowPath(tracer != nil) { traceCategory(c, category) }
+    }
+
+    /// CPU `c`'s time since its last change goes to the ledger under its category, and it now does `category`
+    /// (`setCategory` without telling the tracer: the fast path never traces).
+    @inline(__always) mutating func chargeLedger(_ c: Int, _ category: CPUCategory) {
         let since = cpus[c].since
         if since != now {
             ledger[c &* 7 &+ cpus[c].category.rawValue] &+= now &- since
             cpus[c].since = now
         }
         cpus[c].category = category
-        if _slowPath(tracer != nil) { traceCategory(c, category) }
     }
 
     @inline(never) mutating func traceCategory(_ c: Int, _ category: CPUCategory) {
