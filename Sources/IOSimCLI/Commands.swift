@@ -251,9 +251,11 @@ public enum Commands {
         let result: SimulationResult
         let wall: Double
         let path: String
+        let generalBecause: String?
         do {
             let sim = try Simulator(scenario, fastPath: !a.has("--general"))
             path = sim.usesFastPath ? "closed-loop" : "general"
+            generalBecause = sim.fastPathUnavailable
             let start = DispatchTime.now().uptimeNanoseconds
             result = try sim.run()
             wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -272,6 +274,7 @@ public enum Commands {
             JSONMember("meanLatencyNs", .double(result.latency.mean)),
             JSONMember("cpuUtilization", .double(result.totalCPU.busyFraction)),
             JSONMember("seed", .int(Int64(bitPattern: result.seed))),
+        ] + (generalBecause.map { [JSONMember("generalBecause", .string($0))] } ?? []) + [
             JSONMember("path", .string(path)),
         ])
         o.print(document.rendered())

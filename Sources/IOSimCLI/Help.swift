@@ -116,7 +116,7 @@ public enum Help {
                 Runs the reference closed-loop workload of shared/bench (or FILE) and prints JSON: ios, events,
                 wallSeconds, iosPerSecond, eventsPerSecond, peakMemoryBytes, meanLatencyNs, cpuUtilization, seed,
                 and path: "closed-loop" when the scenario ran on the fast path for threads that compute and issue
-                blocking direct IO, "general" otherwise (both give the same result). Build with -c release for
+                blocking direct IO, "general" otherwise (both give the same result), with generalBecause saying why. Build with -c release for
                 meaningful figures.
 
                 options:

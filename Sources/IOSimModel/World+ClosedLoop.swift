@@ -2,7 +2,7 @@
 //!
 //! Threads that compute and issue blocking direct reads and writes in loops (the blocking read of Cleary's
 //! argument, the background thread, a thread pool of blocking readers, the engine benchmark) use a small
-//! part of the model: no rings, ports, events, routines, page cache, coalescing, passes or time slices. For
+//! part of the model: no rings, ports, events, routines, page cache, coalescing or passes. For
 //! such a scenario the handlers below replace the general ones. They are the general handlers with every
 //! branch this shape cannot take removed, and one request slot per thread (a blocking thread has one request
 //! in flight at most) instead of the reference-counted request table. They schedule the same events in the
@@ -50,6 +50,9 @@ struct EventKindCodes {
     var deviceDone = EventKind.deviceDone.rawValue
     var isrDone = EventKind.isrDone.rawValue
     var deferredDone = EventKind.deferredDone.rawValue
+    var threadReady = EventKind.threadReady.rawValue
+    var interruptArrive = EventKind.interruptArrive.rawValue
+    var sliceEnd = EventKind.sliceEnd.rawValue
 }
 
 extension World {
@@ -58,11 +61,7 @@ extension World {
         if tracing { return "tracing" }
         if !scenario.rings.isEmpty { return "io_uring rings" }
         if !scenario.ports.isEmpty { return "completion ports" }
-        let m = scenario.machine, i = scenario.interrupts, d = scenario.device
-        if m.contextSwitch.nanoseconds != 0 { return "a context-switch cost" }
-        if m.wakeupLatency.nanoseconds != 0 { return "a wake-up latency" }
-        if m.timeSlice.nanoseconds != 0 { return "time slices" }
-        if i.deliveryLatency.nanoseconds != 0 { return "an interrupt delivery latency" }
+        let i = scenario.interrupts, d = scenario.device
         if i.coalesceCount > 1 && i.coalesceTime.nanoseconds > 0 { return "interrupt coalescing" }
         if i.suppressWhileServicing { return "interrupt suppression" }
         if d.completionBatching != .none { return "completion batching" }
@@ -118,6 +117,12 @@ extension World {
             closedLoopDeferredDone(event, engine: &engine)
         } else if kind == eventKindCodes.isrDone {
             closedLoopISRDone(event, engine: &engine)
+        } else if kind == eventKindCodes.interruptArrive {
+            closedLoopInterruptArrive(event, engine: &engine)
+        } else if kind == eventKindCodes.threadReady {
+            closedLoopThreadReady(event, engine: &engine)
+        } else if kind == eventKindCodes.sliceEnd {
+            closedLoopSliceEnded(cpu: Int(event.target), generation: event.generation, engine: &engine)
         } else {
             preconditionFailure("event kind \(event.kind) outside the closed-loop shape")
         }
@@ -126,8 +131,64 @@ extension World {
     @inline(never) mutating func closedLoopBurstEnd(_ event: Event, engine: inout Engine) {
         let t = Int(event.target)
         if threads[t].generation != event.generation { return }  // stale: the burst was suspended
-        threads[t].burstIsSwitch = false  // a zero-length switch burst (deep nesting) ends like any other
-        closedLoopRunThread(Int32(t), engine: &engine)
+        closedLoopBurstEnded(Int32(t), engine: &engine)
+    }
+
+    /// `burstEnded`: after a context switch the thread resumes what a time slice took from it, if anything.
+    @_transparent
+    mutating func closedLoopBurstEnded(_ t: Int32, engine: inout Engine) {
+        if threads[Int(t)].burstIsSwitch {
+            closedLoopResumeAfterSwitch(t, engine: &engine)
+        } else {
+            closedLoopRunThread(t, engine: &engine)
+        }
+    }
+
+    /// `resumeAfterSwitch` (no thread of this shape spins).
+    @_transparent
+    mutating func closedLoopResumeAfterSwitch(_ t: Int32, engine: inout Engine) {
+        let ti = Int(t)
+        threads[ti].burstIsSwitch = false
+        let remaining = threads[ti].preemptedRemaining
+        if remaining >= 0 {
+            threads[ti].preemptedRemaining = -1
+            if remaining > 0 {
+                startBurst(t, threads[ti].preemptedCategory, remaining, engine: &engine)
+                return
+            }
+        }
+        closedLoopRunThread(t, engine: &engine)
+    }
+
+    /// A thread woken after the wake-up latency becomes runnable.
+    @inline(never) mutating func closedLoopThreadReady(_ event: Event, engine: inout Engine) {
+        closedLoopMakeRunnable(Int32(event.target), engine: &engine)
+    }
+
+    /// `sliceEnded`: at the end of a slice, if threads wait, the running thread goes to the back of the queue.
+    @inline(never) mutating func closedLoopSliceEnded(cpu c: Int, generation: UInt32, engine: inout Engine) {
+        guard cpus[c].sliceGeneration == generation, cpus[c].sliceArmed else { return }
+        cpus[c].sliceArmed = false
+        let t = cpus[c].occupant
+        guard t >= 0, !runQueue.isEmpty else { return }
+        if cpus[c].inInterrupt {  // try again when the interrupt work is over
+            cpus[c].dispatchedAt = now
+            armSlice(cpu: c, engine: &engine)
+            return
+        }
+        let ti = Int(t)
+        threads[ti].generation &+= 1
+        if !threads[ti].burstIsSwitch {
+            threads[ti].preemptedRemaining = threads[ti].burstEnd - now
+            threads[ti].preemptedCategory = threads[ti].burstCategory
+        }
+        threads[ti].burstIsSwitch = false
+        threads[ti].cpu = -1
+        threads[ti].runState = .runnable
+        cpus[c].occupant = -1
+        runQueue.append(t)
+        let next = runQueue.popFirst()!
+        closedLoopRunOn(next, cpu: c, engine: &engine)
     }
 
     @inline(never) mutating func closedLoopISRDone(_ event: Event, engine: inout Engine) {
@@ -159,23 +220,28 @@ extension World {
         }
         threads[Int(t)].runState = .runnable
         runQueue.append(t)
+        if timeSlice > 0 { armSlices(engine: &engine) }
     }
 
-    /// `runOn` with free switches: the thread resumes at once, nesting at most 16 deep (see there).
+    /// `runOn`: a free switch resumes the thread at once, nesting at most 16 deep (see there).
     @_transparent
     mutating func closedLoopRunOn(_ t: Int32, cpu c: Int, engine: inout Engine) {
         let ti = Int(t)
         cpus[c].occupant = t
+        cpus[c].dispatchedAt = now
+        cpus[c].sliceArmed = false
+        cpus[c].sliceGeneration &+= 1
         threads[ti].cpu = Int32(c)
         threads[ti].runState = .running
         contextSwitches &+= 1
-        if nestedDispatches >= 16 {
+        if timeSlice > 0 && runQueue.count > 0 { armSlice(cpu: c, engine: &engine) }
+        if contextSwitchCost > 0 || nestedDispatches >= 16 {
             threads[ti].burstIsSwitch = true
-            startBurst(t, .contextSwitch, 0, engine: &engine)
+            startBurst(t, .contextSwitch, contextSwitchCost, engine: &engine)
             return
         }
         nestedDispatches += 1
-        closedLoopRunThread(t, engine: &engine)
+        closedLoopResumeAfterSwitch(t, engine: &engine)
         nestedDispatches -= 1
     }
 
@@ -184,6 +250,8 @@ extension World {
         let c = Int(threads[Int(t)].cpu)
         threads[Int(t)].cpu = -1
         cpus[c].occupant = -1
+        cpus[c].sliceArmed = false
+        cpus[c].sliceGeneration &+= 1
         if let next = runQueue.popFirst() {
             closedLoopRunOn(next, cpu: c, engine: &engine)
         } else {
@@ -442,6 +510,23 @@ extension World {
             }
         }
         requests[ri].next = -1
+        if deliveryLatency > 0 {
+            engine.schedule(
+                after: .nanoseconds(deliveryLatency), priority: Priority.interruptArrival,
+                kind: EventKind.interruptArrive.rawValue, target: UInt32(c), generation: UInt32(bitPattern: r))
+        } else {
+            closedLoopInterruptArrived(cpu: c, request: r, engine: &engine)
+        }
+    }
+
+    @inline(never) mutating func closedLoopInterruptArrive(_ event: Event, engine: inout Engine) {
+        closedLoopInterruptArrived(cpu: Int(event.target), request: Int32(bitPattern: event.generation), engine: &engine)
+    }
+
+    /// `interruptArrived`: the ISR runs beneath whatever runs on the CPU, or waits while the CPU is in
+    /// interrupt context.
+    @_transparent
+    mutating func closedLoopInterruptArrived(cpu c: Int, request r: Int32, engine: inout Engine) {
         if cpus[c].inInterrupt {
             cpus[c].pendingBatches.append(r)
             return
@@ -529,8 +614,7 @@ extension World {
                     at: SimInstant(nanosecondsSinceStart: now &+ remaining), priority: Priority.threadBurst,
                     kind: EventKind.burstEnd.rawValue, target: UInt32(t), generation: threads[ti].generation)
             } else {
-                threads[ti].burstIsSwitch = false
-                closedLoopRunThread(t, engine: &engine)
+                closedLoopBurstEnded(t, engine: &engine)
             }
         } else if let next = runQueue.popFirst() {
             closedLoopRunOn(next, cpu: c, engine: &engine)
@@ -559,7 +643,14 @@ extension World {
                 threads[wi].waitKind = .none
                 threads[wi].waitObject = -1
                 threads[wi].waitGeneration &+= 1
-                closedLoopMakeRunnable(waiter, engine: &engine)
+                if wakeupLatency > 0 {
+                    threads[wi].runState = .waking
+                    engine.schedule(
+                        after: .nanoseconds(wakeupLatency), priority: Priority.timer,
+                        kind: EventKind.threadReady.rawValue, target: UInt32(waiter))
+                } else {
+                    closedLoopMakeRunnable(waiter, engine: &engine)
+                }
             }
         }
         if ioCompleted >= stopAfterIOs { stop(engine: &engine) }

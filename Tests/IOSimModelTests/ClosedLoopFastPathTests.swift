@@ -5,7 +5,8 @@ import Testing
 /// The closed-loop fast path (World+ClosedLoop.swift) must give the general path's result, field for field,
 /// events processed included, for every scenario of its shape.
 @Suite struct ClosedLoopFastPathTests {
-    /// A random scenario of the closed-loop shape: 1-4 CPUs, every interrupt target, small device queues (so
+    /// A random scenario of the closed-loop shape: 1-4 CPUs, context-switch costs, wake-up latencies and time
+    /// slices or none, interrupt delivery latencies or none, every interrupt target, small device queues (so
     /// the driver and device queues are used), DMA, PIO and a hard disk, every kernel and interrupt cost zero
     /// or not (so bursts, doorbells, zero-cost hand-offs and interrupt-context queues all occur), constant
     /// latencies (ties at one instant) and random ones, reads and writes, fixed, sequential and random offsets,
@@ -17,10 +18,9 @@ import Testing
         s.seed = seed
         let cpus = d.int(1...4)
         s.machine.cpuCount = cpus
-        s.machine.contextSwitch = .zero
-        s.machine.wakeupLatency = .zero
-        s.machine.timeSlice = .zero
-        s.interrupts.deliveryLatency = .zero
+        s.machine.contextSwitch = .nanoseconds(d.pick([0, 0, 500, 2_000]))
+        s.machine.wakeupLatency = .nanoseconds(d.pick([0, 0, 1_000, 5_000]))
+        s.machine.timeSlice = d.bool() ? .nanoseconds(d.int64(5_000...100_000)) : .zero
         s.kernel.syscallEntry = .nanoseconds(d.pick([0, 150]))
         s.kernel.syscallExit = .nanoseconds(d.pick([0, 120]))
         s.kernel.requestCreate = .nanoseconds(d.pick([0, 4_000]))
@@ -28,6 +28,7 @@ import Testing
         s.kernel.doorbell = .nanoseconds(d.pick([0, 0, 4_000, 30_000]))
         s.kernel.directIOPerPage = .nanoseconds(d.pick([0, 420]))
         s.interrupts.isr = .nanoseconds(d.pick([0, 1_500, 2_000]))
+        s.interrupts.deliveryLatency = .nanoseconds(d.pick([0, 0, 500, 2_000]))
         s.interrupts.deferredPerRequest = .nanoseconds(d.pick([0, 1_000]))
         s.interrupts.deferredPerPage = .nanoseconds(d.pick([0, 370]))
         s.interrupts.deferredWake = .nanoseconds(d.pick([0, 0, 500]))
@@ -142,9 +143,15 @@ import Testing
         s.recordIOs = true  // records and narration are kept on the fast path too
         s.narrateIO = 3
         #expect(try Simulator(s).usesFastPath)
-        s.machine.contextSwitch = .nanoseconds(1)
+        s.machine.contextSwitch = .nanoseconds(1)  // so are switch costs, wake-up latencies and time slices
+        s.machine.wakeupLatency = .nanoseconds(1)
+        s.machine.timeSlice = .milliseconds(1)
+        s.interrupts.deliveryLatency = .nanoseconds(1)  // and an interrupt delivery latency
+        #expect(try Simulator(s).usesFastPath)
+        s.interrupts.coalesceCount = 4
+        s.interrupts.coalesceTime = .microseconds(10)
         #expect(try !Simulator(s).usesFastPath)
-        s.machine.contextSwitch = .zero
+        s.interrupts.coalesceCount = 1
         s.threads[0].program = [.repeatForever([read4k(.overlapped, name: "r"), .getResult(request: "r", wait: true)])]
         #expect(try !Simulator(s).usesFastPath)
         s.threads[0].program = [.repeatForever([read4k(.blocking), .sleep(.constant(1_000))])]
