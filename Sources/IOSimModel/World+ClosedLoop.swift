@@ -122,7 +122,7 @@ extension World {
         } else if kind == eventKindCodes.threadReady {
             closedLoopThreadReady(event, engine: &engine)
         } else if kind == eventKindCodes.sliceEnd {
-            closedLoopSliceEnded(cpu: Int(event.target), generation: event.generation, engine: &engine)
+            sliceEnded(cpu: Int(event.target), generation: event.generation, engine: &engine)
         } else {
             preconditionFailure("event kind \(event.kind) outside the closed-loop shape")
         }
@@ -163,32 +163,6 @@ extension World {
     /// A thread woken after the wake-up latency becomes runnable.
     @inline(never) mutating func closedLoopThreadReady(_ event: Event, engine: inout Engine) {
         closedLoopMakeRunnable(Int32(event.target), engine: &engine)
-    }
-
-    /// `sliceEnded`: at the end of a slice, if threads wait, the running thread goes to the back of the queue.
-    @inline(never) mutating func closedLoopSliceEnded(cpu c: Int, generation: UInt32, engine: inout Engine) {
-        guard cpus[c].sliceGeneration == generation, cpus[c].sliceArmed else { return }
-        cpus[c].sliceArmed = false
-        let t = cpus[c].occupant
-        guard t >= 0, !runQueue.isEmpty else { return }
-        if cpus[c].inInterrupt {  // try again when the interrupt work is over
-            cpus[c].dispatchedAt = now
-            armSlice(cpu: c, engine: &engine)
-            return
-        }
-        let ti = Int(t)
-        threads[ti].generation &+= 1
-        if !threads[ti].burstIsSwitch {
-            threads[ti].preemptedRemaining = threads[ti].burstEnd - now
-            threads[ti].preemptedCategory = threads[ti].burstCategory
-        }
-        threads[ti].burstIsSwitch = false
-        threads[ti].cpu = -1
-        threads[ti].runState = .runnable
-        cpus[c].occupant = -1
-        runQueue.append(t)
-        let next = runQueue.popFirst()!
-        closedLoopRunOn(next, cpu: c, engine: &engine)
     }
 
     @inline(never) mutating func closedLoopISRDone(_ event: Event, engine: inout Engine) {

@@ -560,7 +560,8 @@ struct World: EventHandler {
     }
 
     /// Round-robin: at the end of a slice, if threads wait, the running thread goes to the back of the queue.
-    mutating func sliceEnded(cpu c: Int, generation: UInt32, engine: inout Engine) {
+    /// (The fast path shares it.)
+    @inline(never) mutating func sliceEnded(cpu c: Int, generation: UInt32, engine: inout Engine) {
         guard cpus[c].sliceGeneration == generation, cpus[c].sliceArmed else { return }
         cpus[c].sliceArmed = false
         let t = cpus[c].occupant
@@ -583,7 +584,11 @@ struct World: EventHandler {
         runQueue.append(t)
         trace(.thread(thread: ti, state: .runnable, at: at))
         let next = runQueue.popFirst()!
-        runOn(next, cpu: c, engine: &engine)
+        if closedLoop {
+            closedLoopRunOn(next, cpu: c, engine: &engine)
+        } else {
+            runOn(next, cpu: c, engine: &engine)
+        }
     }
 
     // MARK: - Blocking and waking
