@@ -245,21 +245,6 @@ extension World {
         closedLoopLeaveCPU(t, engine: &engine)
     }
 
-    mutating func closedLoopFinish(_ t: Int32, engine: inout Engine) {
-        let ti = Int(t)
-        threads[ti].runState = .finished
-        alive -= 1
-        if !threads[ti].daemon {
-            nonDaemonAlive -= 1
-            if nonDaemonAlive == 0 && scenario.stop.afterIOs == nil && scenario.stop.afterTime == nil {
-                closedLoopLeaveCPU(t, engine: &engine)
-                stop(engine: &engine)
-                return
-            }
-        }
-        closedLoopLeaveCPU(t, engine: &engine)
-    }
-
     // MARK: - The program
 
     /// `runThread` for compute, blocking direct IO and loops.
@@ -293,7 +278,7 @@ extension World {
                 case .loopStart(let count, let end): loopStart(ti, count: count, end: end)
                 case .loopEnd(let start): loopEnd(ti, start: start)
                 case .end:
-                    closedLoopFinish(t, engine: &engine)
+                    finishThread(t, engine: &engine)
                     return
                 default: preconditionFailure("instruction outside the closed-loop shape")
                 }

@@ -703,12 +703,21 @@ struct World: EventHandler {
         if !threads[ti].daemon {
             nonDaemonAlive -= 1
             if nonDaemonAlive == 0 && scenario.stop.afterIOs == nil && scenario.stop.afterTime == nil {
-                leaveCPU(t, engine: &engine)
+                leaveCPUOnPath(t, engine: &engine)
                 stop(engine: &engine)
                 return
             }
         }
-        leaveCPU(t, engine: &engine)
+        leaveCPUOnPath(t, engine: &engine)
+    }
+
+    /// The thread leaves its CPU on the path in use (`finishThread` serves both).
+    mutating func leaveCPUOnPath(_ t: Int32, engine: inout Engine) {
+        if closedLoop {
+            closedLoopLeaveCPU(t, engine: &engine)
+        } else {
+            leaveCPU(t, engine: &engine)
+        }
     }
 
     // MARK: - Requests
