@@ -122,7 +122,9 @@ public struct DeviceConfig: Sendable, Equatable {
     /// Service time of a write; nil means the same as reads.
     public var writeLatency: Distribution? = nil
     /// Transfer rate of the data, added to the service time; 0 means instantaneous. Default 1 GB/s
-    /// (baseline: 0.5-1.5 ms per MiB).
+    /// (baseline: 0.5-1.5 ms per MiB). It is the device's rate, not a channel's: the channels share one data
+    /// link (a SATA or PCIe link, a VM's host disk), so with several channels a transfer waits while another
+    /// holds the link, and the device as a whole moves at most this many bytes per second.
     public var bandwidthBytesPerSecond: Int64 = 1_000_000_000
     /// Requests the device accepts at once (more wait in the kernel's driver queue).
     /// Default 256 (baseline: nr_requests 256).

@@ -229,6 +229,9 @@ struct DeviceState {
     /// When the running pass has taken (dispatched) its latest request, in ns.
     var passLastTaken: Int64 = 0
     var headPosition: Int64 = 0
+    /// With more than one channel: the transfers booked on the device's one data link, as (start, end) in ns
+    /// sorted by start; those ended are dropped as new ones are booked (see `World.linkTransferEnd`).
+    var linkBookings: [(start: Int64, end: Int64)] = []
     var rng: SeededGenerator
     var roundRobin = 0
 }

@@ -437,7 +437,7 @@ extension World {
         var transfer: Int64 = 0
         if dmaBytesPerSecond > 0 {
             transfer = Self.nanoseconds(bytes: requests[ri].sizeBytes, atBytesPerSecond: dmaBytesPerSecond)
-            service += transfer
+            service = linkTransferEnd(accessDone: now + service, transfer: transfer) - now
         }
         if _slowPath(requests[ri].number == narrateNumber) { narrateService(r, mechanics: 0, transfer: transfer) }
         engine.schedule(

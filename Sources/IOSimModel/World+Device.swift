@@ -88,7 +88,6 @@ extension World {
         var transfer: Int64 = 0
         if case .dma = d.transfer, d.bandwidthBytesPerSecond > 0 {
             transfer = Self.nanoseconds(bytes: size, atBytesPerSecond: d.bandwidthBytesPerSecond)
-            service += transfer
         }
         var mechanics: Int64 = 0
         if let hdd = d.hdd {
@@ -105,11 +104,39 @@ extension World {
             device.headPosition = position + size
             service += mechanics
         }
+        // The data moves after the access (latency, seek and rotation), on the link the channels share.
+        service = linkTransferEnd(accessDone: now + dispatchWait + service, transfer: transfer) - now - dispatchWait
         if _slowPath(requests[ri].number == narrateNumber) { narrateService(r, mechanics: mechanics, transfer: transfer) }
         if _slowPath(tracer != nil) { traceService(ri, after: dispatchWait, for: service) }
         engine.schedule(
             at: SimInstant(nanosecondsSinceStart: now &+ dispatchWait + service), priority: Priority.hardware, kind: EventKind.deviceDone.rawValue,
             target: UInt32(r))
+    }
+
+    /// When a transfer of `transfer` ns that can start at `accessDone` ends. With one channel the link is free
+    /// whenever a request is served, so it ends at `accessDone + transfer`. With more, the channels share the
+    /// device's one data link: the transfer takes the first gap of the link's bookings at or after `accessDone`
+    /// long enough for it (a transfer booked earlier keeps its place: the link is not preempted, and one that
+    /// is ready first but was booked later can still take a gap before it).
+    @inline(__always)
+    mutating func linkTransferEnd(accessDone: Int64, transfer: Int64) -> Int64 {
+        if scenario.device.channels == 1 || transfer == 0 { return accessDone + transfer }
+        return bookLink(accessDone: accessDone, transfer: transfer)
+    }
+
+    @inline(never)
+    mutating func bookLink(accessDone: Int64, transfer: Int64) -> Int64 {
+        device.linkBookings.removeAll { $0.end <= now }
+        var start = accessDone
+        var index = 0
+        while index < device.linkBookings.count {
+            let booking = device.linkBookings[index]
+            if start + transfer <= booking.start { break }
+            start = max(start, booking.end)
+            index += 1
+        }
+        device.linkBookings.insert((start, start + transfer), at: index)
+        return start + transfer
     }
 
     @inline(never)

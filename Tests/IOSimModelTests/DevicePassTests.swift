@@ -6,28 +6,31 @@ import Testing
 /// while it runs (Firecracker's process_queue pops its ring until it is empty), and signals them together
 /// when the last is done.
 @Suite struct DevicePassTimeline {
-    /// Three overlapped reads from one thread on one CPU, constant costs (see `constantCostScenario`), two
-    /// channels: IO 1 is submitted at 2,300 and starts a pass; IO 2 (3,800) joins it on the free channel and
-    /// IO 3 (5,300) joins it waiting for a channel, which IO 1 frees at 2,300 + 24,096 = 26,396. IO 2 is
-    /// done at 3,800 + 24,096 = 27,896, IO 3 at 26,396 + 24,096 = 50,492, and the pass raises one interrupt.
+    /// Three overlapped reads from one thread on one CPU, constant costs (see `constantCostScenario`: 20,000 ns
+    /// of access, then 4,096 ns of transfer on the link the channels share), two channels: IO 1 is submitted
+    /// at 2,300 and starts a pass; IO 2 (3,800) joins it on the free channel and IO 3 (5,300) joins it waiting
+    /// for a channel, which IO 1 frees at 2,300 + 24,096 = 26,396. IO 2's access ends at 23,800, but IO 1
+    /// holds the link until 26,396, so IO 2 is done at 30,492; IO 3 at 26,396 + 24,096 = 50,492, and the pass
+    /// raises one interrupt.
     @Test func requestsArrivingDuringAPassJoinIt() throws {
         let r = try threeOverlappedReadsWithPasses()
         let ios = r.ioRecords.sorted { $0.number < $1.number }
         try #require(ios.count == 3)
         #expect(ios.map(\.submitted) == [ns(2_300), ns(3_800), ns(5_300)])
         #expect(ios.map(\.deviceStart) == ios.map(\.submitted))  // accepted at once; waiting in a pass is device time
-        #expect(ios.map(\.deviceDone) == [ns(26_396), ns(27_896), ns(50_492)])
+        #expect(ios.map(\.deviceDone) == [ns(26_396), ns(30_492), ns(50_492)])
         #expect(r.interrupts == 1)
     }
 
     /// The same reads with the device taking 1,000 ns to dispatch each request, one after another: IO 1 is
-    /// taken at 3,300 and done at 27,396; IO 2 is taken at 4,800 (1,000 after it came) and done at 28,896;
-    /// IO 3 is taken at 6,300, waits for IO 1's channel and is done at 27,396 + 24,096 = 51,492.
+    /// taken at 3,300 and done at 27,396; IO 2 is taken at 4,800 (1,000 after it came), its access ends at
+    /// 24,800 and its transfer waits for IO 1's (done at 31,492); IO 3 is taken at 6,300, waits for IO 1's
+    /// channel and is done at 27,396 + 24,096 = 51,492.
     @Test func passDispatchStaggersTheStarts() throws {
         let r = try threeOverlappedReadsWithPasses(dispatch: .nanoseconds(1_000))
         let ios = r.ioRecords.sorted { $0.number < $1.number }
         try #require(ios.count == 3)
-        #expect(ios.map(\.deviceDone) == [ns(27_396), ns(28_896), ns(51_492)])
+        #expect(ios.map(\.deviceDone) == [ns(27_396), ns(31_492), ns(51_492)])
         #expect(r.interrupts == 1)
     }
 
@@ -57,16 +60,16 @@ import Testing
 
     /// The wake-up is paid only by an idle device: a request arriving after the pass started joins it at
     /// once. Three reads from one thread (as `requestsArrivingDuringAPassJoinIt`) with `passWakeup` 1,000: the
-    /// pass starts at 3,300 with IO 1 (done at 27,396); IO 2 (3,800) starts on the free channel at once (done
-    /// at 27,896) and IO 3 (5,300) when IO 1 frees its channel (done at 51,492); one interrupt. With
-    /// `passWakeup` 5,000 all three arrive before the pass starts at 7,300 (IOs 1 and 2 done at 31,396, IO 3 at
-    /// 55,492).
+    /// pass starts at 3,300 with IO 1 (done at 27,396); IO 2 (3,800) starts on the free channel at once (its
+    /// transfer after IO 1's: done at 31,492) and IO 3 (5,300) when IO 1 frees its channel (done at 51,492);
+    /// one interrupt. With `passWakeup` 5,000 all three arrive before the pass starts at 7,300 (IOs 1 and 2
+    /// end their access at 27,300 and take the link in turn: done at 31,396 and 35,492; IO 3 at 55,492).
     @Test func passWakeupIsPaidOnlyByAnIdleDevice() throws {
         expectPasses(
-            try threeOverlappedReadsWithPasses(wakeup: .nanoseconds(1_000)), deviceDone: [27_396, 27_896, 51_492],
+            try threeOverlappedReadsWithPasses(wakeup: .nanoseconds(1_000)), deviceDone: [27_396, 31_492, 51_492],
             interrupts: 1)
         expectPasses(
-            try threeOverlappedReadsWithPasses(wakeup: .nanoseconds(5_000)), deviceDone: [31_396, 31_396, 55_492],
+            try threeOverlappedReadsWithPasses(wakeup: .nanoseconds(5_000)), deviceDone: [31_396, 35_492, 55_492],
             interrupts: 1)
     }
 
@@ -156,11 +159,12 @@ import Testing
         return try Simulator(s).run()
     }
 
-    /// Without passes the device starts each request on a free channel at once and signals each alone.
+    /// Without passes the device starts each request on a free channel at once and signals each alone (IO 2's
+    /// transfer waits for IO 1's on the shared link: done at 26,396 + 4,096).
     @Test func withoutPassesEachRequestIsSignalledAlone() throws {
         let r = try overlappedReads(["a", "b"], channels: 2, batching: .none)
         let ios = r.ioRecords.sorted { $0.number < $1.number }
-        #expect(ios.map(\.deviceDone) == [ns(26_396), ns(27_896)])
+        #expect(ios.map(\.deviceDone) == [ns(26_396), ns(30_492)])
         #expect(r.interrupts == 2)
     }
 }

@@ -17,10 +17,11 @@ import Testing
         let r = try Simulator(s).run()
         #expect(r.iosCompleted == 2)
         #expect(r.interrupts == 1)
-        // Both were submitted at 2,300 on their CPUs, served together, done at 26,396; the timer raised the
-        // interrupt 100 us after they were queued, and its delivery took 500 ns.
+        // Both were submitted at 2,300 on their CPUs and served together on the two channels; their transfers
+        // (4,096 ns each) take the one link in turn, so the pass ends at 22,300 + 2 x 4,096 = 30,492; the timer
+        // raised the interrupt 100 us after they were queued, and its delivery took 500 ns.
         let starts = r.ioRecords.compactMap(\.interruptStart)
-        #expect(starts == [ns(126_896), ns(126_896)])
+        #expect(starts == [ns(130_992), ns(130_992)])
     }
 
     /// With nothing costing time the completion of a pass runs straight through to the thread, which

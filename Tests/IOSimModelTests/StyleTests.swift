@@ -137,15 +137,18 @@ import Testing
     }
 
     /// Packets queue FIFO: one busy worker finds three completed packets and takes them in completion
-    /// order (the 4 KiB read, then the 16 KiB, then the 64 KiB one, issued in another order), one per
-    /// 10 us compute.
+    /// order (the 4 KiB read, then the 16 KiB one, then the 64 KiB write, whose device time is 100 us longer,
+    /// issued first), one per 10 us compute.
     @Test func portQueuesPacketsFirstInFirstOut() throws {
+        let write = Operation.io(
+            IOOperation(.write, file: "data", sizeBytes: 65_536, offset: .fixed(0), style: .overlapped, notice: .port("port")))
         var s = Self.portScenario(
             workers: 1, concurrency: 0, workerCompute: 10_000,
             main: [
-                Self.portRead(65_536, offset: 0), Self.portRead(4_096, offset: 1 << 20), Self.portRead(16_384, offset: 2 << 20),
+                write, Self.portRead(4_096, offset: 1 << 20), Self.portRead(16_384, offset: 2 << 20),
                 .sleep(.constant(2_000_000)),
             ])
+        s.device.writeLatency = .constant(120_000)
         s.threads[0].program = [.compute(.constant(1_000_000))] + s.threads[0].program  // busy while they complete
         let r = try Simulator(s).run()
         let io = r.ioRecords
