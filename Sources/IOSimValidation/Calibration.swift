@@ -567,7 +567,7 @@ extension Calibration {
     struct ParallelismGrid {
         var channels = Array(1...12)
         var dispatches: [SimDuration] = [0, 1, 2, 3, 4, 6, 8, 10, 12, 16].map { .microseconds($0) }
-        var wakeups: [SimDuration] = [0, 4, 8, 12, 16].map { .microseconds($0) }
+        var wakeups: [SimDuration] = Array(0...16).map { .microseconds($0) }
     }
 
     /// `device` with `channels`, `dispatch` and `wakeup`; the read latency's mean gives up the dispatch and
@@ -609,10 +609,12 @@ extension Calibration {
     /// up as fio does, at each measured queue depth) for every channel count of `channels` and, when the device
     /// works in passes, every dispatch time of `dispatches` and wake-up time of `wakeups` that the latency mean can
     /// give up (keeping at least its 1 us floor, so queue depth 1 keeps its fitted latency); keeps the values whose
-    /// largest error over the depths is smallest, each error in units of the tolerance `validate` holds it to:
-    /// relative IOPS error / 15% and, where measured, relative interrupts-per-IO error / 25% (ties: fewer
-    /// channels, then a shorter dispatch, then a shorter wake-up). Deterministic (seed 1). `worstError` reports
-    /// the largest relative IOPS error.
+    /// sum of squared errors over the depths is smallest, each error in units of the tolerance `validate` holds it
+    /// to: relative IOPS error / 15% and, where measured, relative interrupts-per-IO error / 25% (ties: fewer
+    /// channels, then a shorter dispatch, then a shorter wake-up). A sum, not the largest: an error no candidate
+    /// can mend (interrupts per IO at a depth where every candidate batches alike) would otherwise hide how far
+    /// apart the candidates' IOPS are. Deterministic (seed 1). `worstError` reports the largest relative IOPS
+    /// error.
     static func fitParallelism(
         machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig,
         measured: [(Int, Double)], interruptsPerIO: [(Int, Double)] = [], channels: [Int], dispatches: [SimDuration],
@@ -641,10 +643,12 @@ extension Calibration {
                     }
                     rows.append((depth, iops, result.iops))
                     worst = max(worst, abs(result.iops - iops) / iops)
-                    score = max(score, abs(result.iops - iops) / iops / 0.15)
+                    let iopsError = (result.iops - iops) / iops / 0.15
+                    score += iopsError * iopsError
                     if let irq = interruptsPerIO.first(where: { $0.0 == depth })?.1, irq > 0 {
                         let modelled = Double(result.interrupts) / Double(max(result.iosCompleted, 1))
-                        score = max(score, abs(modelled - irq) / irq / 0.25)
+                        let irqError = (modelled - irq) / irq / 0.25
+                        score += irqError * irqError
                     }
                 }
                 if score < bestScore {
