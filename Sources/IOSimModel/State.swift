@@ -232,6 +232,16 @@ struct DeviceState {
     /// With more than one channel: the transfers booked on the device's one data link, as (start, end) in ns
     /// sorted by start; those ended are dropped as new ones are booked (see `World.linkTransferEnd`).
     var linkBookings: [(start: Int64, end: Int64)] = []
+    /// With `machine.hostMilliCPUs`: the device's work done since the start, in thousandths of a ns of
+    /// service at full speed (it advances at the host's share for the device), when it was last brought up
+    /// to date, and how many of the machine's CPUs were busy since then; the requests in service with the
+    /// work count at which each is done and the generation of its scheduled `deviceDone` (an event of another
+    /// generation is stale: the share changed and it was scheduled again).
+    var work: Int64 = 0
+    var workUpdatedAt: Int64 = 0
+    var workBusyCPUs = 0
+    var serving: [(request: Int32, doneAtWork: Int64, generation: UInt32, started: Int64)] = []
+    var servingGeneration: UInt32 = 0
     var rng: SeededGenerator
     var roundRobin = 0
 }

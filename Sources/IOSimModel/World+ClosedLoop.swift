@@ -65,6 +65,7 @@ extension World {
         if i.coalesceCount > 1 && i.coalesceTime.nanoseconds > 0 { return "interrupt coalescing" }
         if i.suppressWhileServicing { return "interrupt suppression" }
         if d.completionBatching != .none { return "completion batching" }
+        if scenario.machine.hostMilliCPUs > 0 { return "a shared host (machine.hostCPUs)" }
         for spec in scenario.threads where spec.template { return "thread templates" }
         for p in programs {
             for instruction in p.instructions {

@@ -104,6 +104,11 @@ extension World {
             device.headPosition = position + size
             service += mechanics
         }
+        if _slowPath(hostMilliCPUs > 0) {
+            startSharedService(r, work: dispatchWait + service, transfer: transfer, engine: &engine)
+            if _slowPath(requests[ri].number == narrateNumber) { narrateService(r, mechanics: mechanics, transfer: transfer) }
+            return
+        }
         // The data moves after the access (latency, seek and rotation), on the link the channels share.
         service = linkTransferEnd(accessDone: now + dispatchWait + service, transfer: transfer) - now - dispatchWait
         if _slowPath(requests[ri].number == narrateNumber) { narrateService(r, mechanics: mechanics, transfer: transfer) }
@@ -113,20 +118,80 @@ extension World {
             target: UInt32(r))
     }
 
+    // MARK: - The device's share of a shared host (`machine.hostCPUs`)
+
+    /// The device's speed, in thousandths of full speed, while `busy` of the machine's CPUs are busy: the host's
+    /// CPUs shared evenly among them and the device's thread, at most full speed, at least a thousandth.
+    @inline(__always)
+    func deviceSpeed(busy: Int) -> Int64 {
+        max(1, min(1_000, hostMilliCPUs / Int64(busy + 1)))
+    }
+
+    /// Brings the device's work count up to now at the speed in effect since it was last brought up to date.
+    @inline(__always)
+    mutating func updateDeviceWork() {
+        device.work += (now - device.workUpdatedAt) * deviceSpeed(busy: device.workBusyCPUs)
+        device.workUpdatedAt = now
+    }
+
+    /// Starts serving `r` on a shared host: `work` ns of service at full speed (the dispatch wait, access, seek
+    /// and rotation), then the transfer on the link, all counted in the device's work (so the link's bookings
+    /// are in work time too); its end is scheduled at the current speed and scheduled again whenever the speed
+    /// changes (`deviceShareChanged`).
+    @inline(never)
+    mutating func startSharedService(_ r: Int32, work: Int64, transfer: Int64, engine: inout Engine) {
+        updateDeviceWork()
+        let workNow = device.work / 1_000  // in ns of work, for the link's bookings
+        let end = linkTransferEnd(accessDone: workNow + work, transfer: transfer, clock: workNow)
+        let doneAtWork = device.work + (end - workNow) * 1_000
+        device.servingGeneration &+= 1
+        device.serving.append((r, doneAtWork, device.servingGeneration, now))
+        scheduleSharedDone(device.serving.count - 1, engine: &engine)
+    }
+
+    /// Schedules the end of `device.serving[index]` at the current speed.
+    @inline(__always)
+    mutating func scheduleSharedDone(_ index: Int, engine: inout Engine) {
+        let speed = deviceSpeed(busy: device.workBusyCPUs)
+        let remaining = max(0, device.serving[index].doneAtWork - device.work)
+        let delay = (remaining + speed - 1) / speed
+        engine.schedule(
+            at: SimInstant(nanosecondsSinceStart: now &+ delay), priority: Priority.hardware, kind: EventKind.deviceDone.rawValue,
+            target: UInt32(device.serving[index].request), generation: device.serving[index].generation)
+    }
+
+    /// The number of busy CPUs changed while handling an event: the device's work is brought up to date at the
+    /// old speed, and the requests in service are scheduled again at the new one.
+    @inline(never)
+    mutating func deviceShareChanged(engine: inout Engine) {
+        busyCPUsChanged = false
+        updateDeviceWork()
+        if device.workBusyCPUs == busyCPUs { return }
+        let oldSpeed = deviceSpeed(busy: device.workBusyCPUs)
+        device.workBusyCPUs = busyCPUs
+        if deviceSpeed(busy: busyCPUs) == oldSpeed { return }
+        for i in device.serving.indices {
+            device.servingGeneration &+= 1
+            device.serving[i].generation = device.servingGeneration
+            scheduleSharedDone(i, engine: &engine)
+        }
+    }
+
     /// When a transfer of `transfer` ns that can start at `accessDone` ends. With one channel the link is free
     /// whenever a request is served, so it ends at `accessDone + transfer`. With more, the channels share the
     /// device's one data link: the transfer takes the first gap of the link's bookings at or after `accessDone`
     /// long enough for it (a transfer booked earlier keeps its place: the link is not preempted, and one that
     /// is ready first but was booked later can still take a gap before it).
+    /// `clock` is the time the bookings are in: now, or the device's work on a shared host.
     @inline(__always)
-    mutating func linkTransferEnd(accessDone: Int64, transfer: Int64) -> Int64 {
+    mutating func linkTransferEnd(accessDone: Int64, transfer: Int64, clock: Int64? = nil) -> Int64 {
         if scenario.device.channels == 1 || transfer == 0 { return accessDone + transfer }
-        return bookLink(accessDone: accessDone, transfer: transfer)
+        return bookLink(accessDone: accessDone, transfer: transfer, clock: clock ?? now)
     }
 
     @inline(never)
-    mutating func bookLink(accessDone: Int64, transfer: Int64) -> Int64 {
-        device.linkBookings.removeAll { $0.end <= now }
+    mutating func bookLink(accessDone: Int64, transfer: Int64, clock: Int64) -> Int64 {
+        device.linkBookings.removeAll { $0.end <= clock }
         var start = accessDone
         var index = 0
         while index < device.linkBookings.count {

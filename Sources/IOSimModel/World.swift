@@ -79,6 +79,8 @@ struct World: EventHandler {
     let coalesceTime: Int64
     let passDispatch: Int64
     let narrateNumber: Int64
+    /// `machine.hostMilliCPUs` (0: the device does not share the machine's CPUs).
+    let hostMilliCPUs: Int64
 
     var threads = UnsafeTable<ThreadState>()
     var cpus: UnsafeTable<CPUState>
@@ -101,6 +103,10 @@ struct World: EventHandler {
     var bytesCompleted: Int64 = 0
     var interrupts: Int64 = 0
     var contextSwitches: Int64 = 0
+    /// With `hostMilliCPUs`: the machine's CPUs not idle, and whether that count changed while handling the
+    /// current event (the device's share is then brought up to date once the event is handled).
+    var busyCPUs = 0
+    var busyCPUsChanged = false
     var alive = 0
     var maxAlive = 0
     var nonDaemonAlive = 0
@@ -231,6 +237,7 @@ struct World: EventHandler {
         contextSwitchCost = m.contextSwitch.nanoseconds
         wakeupLatency = m.wakeupLatency.nanoseconds
         timeSlice = m.timeSlice.nanoseconds
+        hostMilliCPUs = m.hostMilliCPUs
         syscallEntry = k.syscallEntry.nanoseconds
         syscallExit = k.syscallExit.nanoseconds
         requestCreate = k.requestCreate.nanoseconds
@@ -274,6 +281,7 @@ struct World: EventHandler {
             }
         }
         startRings(engine: &engine)
+        if busyCPUsChanged { deviceShareChanged(engine: &engine) }
         if nonDaemonAlive == 0 && scenario.stop.afterIOs == nil && scenario.stop.afterTime == nil {
             stop(engine: &engine)
         }
@@ -327,6 +335,7 @@ struct World: EventHandler {
         case .sliceEnd: sliceEnded(cpu: Int(event.target), generation: event.generation, engine: &engine)
         case .passStart: startPass(engine: &engine)
         }
+        if _slowPath(busyCPUsChanged) { deviceShareChanged(engine: &engine) }
     }
 
     @inline(never) mutating func onBurstEnd(_ event: Event, engine: inout Engine) {
@@ -346,6 +355,16 @@ struct World: EventHandler {
     }
 
     @inline(never) mutating func onDeviceDone(_ event: Event, engine: inout Engine) {
+        if hostMilliCPUs > 0 {
+            let r = Int32(event.target)
+            guard let i = device.serving.firstIndex(where: { $0.request == r && $0.generation == event.generation })
+            else { return }  // stale: the device's share changed and the request's end was scheduled again
+            let started = device.serving.remove(at: i).started
+            if _slowPath(tracer != nil) {
+                trace(.deviceService(io: requests[Int(r)].number, start: .init(nanosecondsSinceStart: started), end: at))
+                trace(.counter(name: "deviceQueue", value: device.accepted, at: at))
+            }
+        }
         deviceFinished(Int32(event.target), engine: &engine)
     }
 
@@ -399,8 +418,18 @@ struct World: EventHandler {
     // MARK: - CPU ledger
 
     @inline(__always) mutating func setCategory(_ c: Int, _ category: CPUCategory) {
+        if _slowPath(hostMilliCPUs > 0) { noteBusy(c, category) }
         chargeLedger(c, category)
         if _slowPath(tracer != nil) { traceCategory(c, category) }
+    }
+
+    /// Counts the CPUs that are not idle, for the device's share of the host (`hostMilliCPUs`).
+    @inline(never) mutating func noteBusy(_ c: Int, _ category: CPUCategory) {
+        let wasIdle = cpus[c].category == .idle
+        let isIdle = category == .idle
+        if wasIdle == isIdle { return }
+        busyCPUs += isIdle ? -1 : 1
+        busyCPUsChanged = true
     }
 
     /// CPU `c`'s time since its last change goes to the ledger under its category, and it now does `category`

@@ -158,10 +158,16 @@ func randomScenario(seed: UInt64) -> (scenario: Scenario, summary: String) {
         s.kernel.doorbell = .nanoseconds(d.pick([700, 4_000, 30_000]))
         s.interrupts.deferredWake = .nanoseconds(d.pick([0, 300, 4_000]))
     }
+    // Drawn last too: a host whose CPUs the device shares with the busy CPUs (its end scheduled again as they
+    // come and go); the device may be several times slower, so the bound grows with it.
+    if d.int(0...2) == 0 {
+        s.machine.hostMilliCPUs = d.pick([100, 1_000, 1_500, 3_000])
+        s.stop.afterTime = .seconds(5)
+    }
     let summary =
         "\(cpus) CPUs, slice \(s.machine.timeSlice.nanoseconds)ns, target \(target), coalescing \(coalescing), "
         + "batching \(s.device.completionBatching.rawValue), suppress \(s.interrupts.suppressWhileServicing), "
-        + "qd \(s.device.queueDepth), channels \(s.device.channels), roles \(roles)"
+        + "qd \(s.device.queueDepth), channels \(s.device.channels), host \(s.machine.hostMilliCPUs), roles \(roles)"
     return (s, summary)
 }
 

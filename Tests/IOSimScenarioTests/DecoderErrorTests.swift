@@ -214,6 +214,19 @@ private func scenario(_ extra: String) -> String {
             message: "expected a whole number in 1...1024, found 0")
     }
 
+    /// Host CPUs: 0 (not shared) or at least a tenth; a number of CPUs, not a string; kept in thousandths.
+    @Test func hostCPUs() throws {
+        expectError(
+            scenario("  machine: { hostCPUs: 0.05 },"), line: 4, column: 24, keyPath: "machine.hostCPUs",
+            message: "expected 0 (not shared) or at least 0.1 host CPUs, found 0.05",
+            hint: "hostCPUs: 2 shares two host CPUs among the machine's CPUs and the device's emulation")
+        expectError(
+            scenario(#"  machine: { hostCPUs: "2" },"#), line: 4, column: 24, keyPath: "machine.hostCPUs",
+            message: #"expected a number, found "2""#)
+        let f = try ScenarioLoader.load(text: scenario("  machine: { hostCPUs: 1.25 },"), path: file)
+        #expect(f.scenario.machine.hostMilliCPUs == 1_250)
+    }
+
     @Test func hugeAndFractionalCounts() {
         expectError(
             scenario("  machine: { cpus: 99999999999999999999 },"), line: 4, column: 20, keyPath: "machine.cpus",

@@ -56,6 +56,16 @@ enum ScenarioDecoder {
         if let x = f.take("timeSlice") { m.timeSlice = try Read.duration(x, f.child("timeSlice")) }
         if let x = f.take("threadCreate") { m.threadCreate = try Read.duration(x, f.child("threadCreate")) }
         if let x = f.take("threadStack") { m.threadStackBytes = try Read.size(x, f.child("threadStack")) }
+        if let x = f.take("hostCPUs") {
+            let path = f.child("hostCPUs")
+            let cpus = try Read.double(x, path, 0...65_536)
+            if cpus != 0 && cpus < 0.1 {
+                throw Read.fail(
+                    x, path, "expected 0 (not shared) or at least 0.1 host CPUs, found \(cpus)",
+                    hint: "hostCPUs: 2 shares two host CPUs among the machine's CPUs and the device's emulation")
+            }
+            m.hostMilliCPUs = Int64((cpus * 1_000).rounded())
+        }
         try f.finish()
     }
 

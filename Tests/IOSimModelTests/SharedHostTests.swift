@@ -1,0 +1,61 @@
+import IOSimCore
+import IOSimModel
+import Testing
+
+/// `machine.hostMilliCPUs`: the device's emulation shares the host's CPUs with the machine's busy CPUs.
+@Suite struct SharedHostTests {
+    /// Constant costs on two CPUs (`constantCostScenario`): "reader" makes one blocking 4 KiB read, submitted at
+    /// 2,300 (switch 1,000, syscall entry 100, request 400, driver 800), whose service is 24,096 ns of work
+    /// (20,000 of access and 4,096 of transfer). "busy" computes on the other CPU from 1,000 (after its switch)
+    /// for `busyFor` ns. The reader blocks at 2,300, so one CPU is busy while the device works.
+    func readBesideABusyCPU(hostMilliCPUs: Int64, busyFor: Int64) throws -> SimulationResult {
+        var s = constantCostScenario(cpus: 2)
+        s.machine.hostMilliCPUs = hostMilliCPUs
+        s.threads = [
+            ThreadSpec(name: "reader", program: [read4k(.blocking)]),
+            ThreadSpec(name: "busy", program: [.compute(.constant(busyFor))]),
+        ]
+        return try Simulator(s).run()
+    }
+
+    /// One host CPU for the busy CPU and the device: the device works at half speed while "busy" computes, so
+    /// its 24,096 ns take 48,192: done at 50,492 (26,396 without sharing).
+    @Test func aBusyCPUHalvesTheDeviceOnOneHostCPU() throws {
+        let shared = try readBesideABusyCPU(hostMilliCPUs: 1_000, busyFor: 100_000)
+        #expect(shared.ioRecords.first?.deviceDone == ns(50_492))
+        let alone = try readBesideABusyCPU(hostMilliCPUs: 0, busyFor: 100_000)
+        #expect(alone.ioRecords.first?.deviceDone == ns(26_396))
+    }
+
+    /// The speed follows the busy CPUs: "busy" ends at 21,000, when the device has done (21,000 - 2,300) / 2 =
+    /// 9,350 ns of its work; the other 14,746 go at full speed: done at 35,746.
+    @Test func theDeviceSpeedsUpWhenTheCPUGoesIdle() throws {
+        let r = try readBesideABusyCPU(hostMilliCPUs: 1_000, busyFor: 20_000)
+        #expect(r.ioRecords.first?.deviceDone == ns(35_746))
+    }
+
+    /// Two host CPUs: one busy vCPU and the device each have one, so nothing slows down.
+    @Test func enoughHostCPUsTakeNothing() throws {
+        let r = try readBesideABusyCPU(hostMilliCPUs: 2_000, busyFor: 100_000)
+        #expect(r.ioRecords.first?.deviceDone == ns(26_396))
+    }
+
+    /// Many requests through a deep queue while the CPUs go busy and idle: every IO completes once and the
+    /// ledger adds up, and the device is slower than on its own host.
+    @Test func everyIOCompletesOnASharedHost() throws {
+        var s = constantCostScenario(cpus: 2)
+        s.device.channels = 4
+        s.device.readLatency = .exponential(mean: 30_000)
+        s.threads = [
+            ThreadSpec(name: "reader", count: 6, program: [.repeatCount(200, [read4k(.blocking, offset: .random), .compute(.exponential(mean: 5_000))])])
+        ]
+        s.recordIOs = false
+        let alone = try Simulator(s).run()
+        s.machine.hostMilliCPUs = 1_500
+        let shared = try Simulator(s).run()
+        #expect(shared.iosCompleted == 1_200)
+        #expect(shared.iosCompleted == alone.iosCompleted)
+        #expect(shared.elapsed > alone.elapsed)
+        #expect(shared.totalCPU.total.nanoseconds == shared.elapsed.nanoseconds * 2)
+    }
+}
