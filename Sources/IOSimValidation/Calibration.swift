@@ -31,6 +31,7 @@ import IOSimModel
 import IOSimReal
 import IOSimScenario
 import IOSimURing
+import Synchronization
 
 // MARK: - Public API
 
@@ -114,6 +115,8 @@ public struct CalibrationReport: Sendable {
     /// How `channels` (and `passDispatch`) were chosen by simulation, when they were (`iosim calibrate` does;
     /// `Calibration.fit` alone uses Little's law).
     public var parallelismFit: ParallelismFit? = nil
+    /// How `machine.hostCPUs` was chosen by simulation, when it was.
+    public var hostFit: HostFit? = nil
     /// The costs taken as given (`CalibrationOptions.given`).
     public var given: [GivenCost] = []
     /// A scenario-format JSON5 text holding only machine, kernel, device and interrupts keys, with a comment per
@@ -127,6 +130,17 @@ public struct CalibrationReport: Sendable {
 extension [CalibrationFigure] {
     /// The median of the figure named `name`, if it was measured.
     func median(_ name: String) -> Double? { first { $0.name == name }?.median }
+}
+
+/// The host CPUs shared with the device's emulation, chosen by running the model on the queue-depth-1 workload
+/// beside a spinning thread.
+public struct HostFit: Sendable, Equatable {
+    /// The chosen `machine.hostMilliCPUs` (0: not shared).
+    public var milliCPUs: Int64
+    /// The measured IOPS beside the spinner, the model's with the chosen value, and the model's without sharing.
+    public var measured: Double
+    public var modelled: Double
+    public var unshared: Double
 }
 
 /// The device parallelism chosen by running the model on the calibration's own workload.
@@ -157,7 +171,7 @@ public enum Calibration {
         var figures: [CalibrationFigure] = []
         // The layout, six CPU probes (five on one CPU), the device's warm-up and runs.
         let cpuProbes = Affinity.allowedCPUs().count >= 2 ? 6 : 5
-        let totalSteps = 1 + cpuProbes + 1 + effort.repeats * (Probes.deviceConfigurations.count + 2)
+        let totalSteps = 1 + cpuProbes + 1 + effort.repeats * (Probes.deviceConfigurations.count + 3)
         var stepsDone = 0
         func step() {
             stepsDone = min(stepsDone + 1, totalSteps)
@@ -236,6 +250,9 @@ public enum Calibration {
                 figures.append(CalibrationFigure(name: FigureName.systemPerIO(bytes: size), unit: "ns", samples: samples))
             }
         }
+        if !device.iopsBesideBusyCPU.isEmpty {
+            figures.append(CalibrationFigure(name: FigureName.iopsBesideBusyCPU, unit: "IOPS", samples: device.iopsBesideBusyCPU))
+        }
         if irqCounted && device.interruptsCounted && counted(device.poolIrqSoftirqPerIO) {
             figures.append(CalibrationFigure(name: FigureName.poolIrqSoftirq, unit: "ns", samples: device.poolIrqSoftirqPerIO))
             figures.append(CalibrationFigure(name: FigureName.poolInterrupts, unit: "per IO", samples: device.poolInterruptsPerIO))
@@ -250,7 +267,9 @@ public enum Calibration {
         figures.append(CalibrationFigure(name: FigureName.uringLoopOverCache, unit: "ns", samples: loop))
         // A quick run (tests) searches a small grid: the search runs the model about 500 times on the full one.
         let grid = options.quick
-            ? ParallelismGrid(channels: [1, 2, 4], dispatches: [.zero, .microseconds(4)], wakeups: [.zero, .microseconds(8)])
+            ? ParallelismGrid(
+                channels: [1, 2, 4], dispatches: [.zero, .microseconds(4)], wakeups: [.zero, .microseconds(8)],
+                hostMilliCPUs: [0, 1_000, 2_000])
             : ParallelismGrid()
         return fit(figures, cpuCount: Int(sysconf(CInt(_SC_NPROCESSORS_ONLN))), parallelism: grid, given: options.given)
     }
@@ -281,6 +300,8 @@ enum FigureName {
     /// Four threads each making blocking 4 KiB O_DIRECT preads: each completion wakes a thread.
     static let poolIrqSoftirq = "irq+softirq per IO 4 blocking threads"
     static let poolInterrupts = "interrupts per IO 4 blocking threads"
+    /// The 4 KiB queue-depth-1 run with another thread spinning on a second CPU (for `machine.hostCPUs`).
+    static let iopsBesideBusyCPU = "IOPS 4KiB QD1 beside a busy CPU"
     static let latencySizes = [4096, 65_536, 1 << 20]
     /// The sizes beyond 4 KiB, whose QD1 irq + softirq figures are their own (at 4 KiB it is the QD1 figure).
     static var largerSizes: [Int] { latencySizes.filter { $0 != 4096 } }
@@ -303,7 +324,7 @@ enum FigureName {
         [nullSyscall, contextSwitch, crossCPUWakeup, uringNop, memcpy, pageCachePread, uringPageCacheRead, pageCacheCopy]
             + latencySizes.map { readLatency(bytes: $0) } + depths.map { iops(depth: $0) }
             + depths.map { bandwidth(depth: $0) } + depths.map { interrupts(depth: $0) }
-            + depths.map { irqSoftirq(depth: $0) } + latencySizes.map { systemPerIO(bytes: $0) }
+            + depths.map { irqSoftirq(depth: $0) } + latencySizes.map { systemPerIO(bytes: $0) } + [iopsBesideBusyCPU]
             + largerSizes.map { irqSoftirqPerIO(bytes: $0) } + [uringLoopOverCache]
     }
 }
@@ -487,10 +508,23 @@ extension Calibration {
             device = withParallelism(device, device.channels, device.passDispatch, device.passWakeup)
         }
 
+        // hostCPUs, by simulation: the queue-depth-1 run beside a thread spinning on another CPU, in the model
+        // with each candidate (not shared first, so a machine whose busy CPUs do not slow its disk keeps 0); the
+        // closest IOPS is kept. After the device, whose fit ran without sharing (its submitter is mostly idle
+        // while the device works, so sharing changes those runs little).
+        var hostFit: HostFit? = nil
+        if let grid, machine.cpuCount >= 2, latency4K != nil, let besideBusy = median(FigureName.iopsBesideBusyCPU) {
+            hostFit = fitHostCPUs(
+                machine: machine, kernel: kernel, device: device, interrupts: interrupts, measured: besideBusy,
+                candidates: grid.hostMilliCPUs)
+            if let h = hostFit { machine.hostMilliCPUs = h.milliCPUs }
+        }
+
         var report = CalibrationReport(
             figures: figures, machine: machine, kernel: kernel, device: device, interrupts: interrupts,
             profileText: "", table: table(figures))
         report.parallelismFit = parallelism
+        report.hostFit = hostFit
         report.given = given
         var result = report
         result.profileText = profile(for: report)
@@ -568,6 +602,8 @@ extension Calibration {
         var channels = Array(1...12)
         var dispatches: [SimDuration] = [0, 1, 2, 3, 4, 6, 8, 10, 12, 16].map { .microseconds($0) }
         var wakeups: [SimDuration] = Array(0...16).map { .microseconds($0) }
+        /// The `machine.hostMilliCPUs` values `fitHostCPUs` tries: not shared, then 0.5 to 4 CPUs.
+        var hostMilliCPUs: [Int64] = [0] + Array(stride(from: Int64(500), through: 4_000, by: 50))
     }
 
     /// `device` with `channels`, `dispatch` and `wakeup`; the read latency's mean gives up the dispatch and
@@ -660,6 +696,42 @@ extension Calibration {
         return best
     }
 
+    /// The calibration's queue-depth-1 workload with a daemon thread computing without end beside it (on the
+    /// other CPU: two threads, two CPUs), as `Probes.runBesideASpinner` runs it for real.
+    static func besideBusyCPUWorkload(
+        machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig
+    ) -> Scenario {
+        var s = deviceWorkload(depth: 1, machine: machine, kernel: kernel, device: device, interrupts: interrupts)
+        s.name = "calibration QD1 beside a busy CPU"
+        s.threads.append(ThreadSpec(name: "spinner", daemon: true, program: [.repeatForever([.compute(.constant(1_000_000))])]))
+        return s
+    }
+
+    /// Runs `besideBusyCPUWorkload` with each of `candidates` as `machine.hostMilliCPUs` and keeps the one whose
+    /// IOPS is closest to `measured` (ties: the earlier candidate). Deterministic (seed 1); nil when no run
+    /// completes an IO.
+    static func fitHostCPUs(
+        machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig,
+        measured: Double, candidates: [Int64]
+    ) -> HostFit? {
+        func iops(_ milliCPUs: Int64) -> Double? {
+            var m = machine
+            m.hostMilliCPUs = milliCPUs
+            let s = besideBusyCPUWorkload(machine: m, kernel: kernel, device: device, interrupts: interrupts)
+            guard let result = try? Simulator(s).run(), result.iops > 0 else { return nil }
+            return result.iops
+        }
+        guard let unshared = iops(0) else { return nil }
+        var best: HostFit? = nil
+        for milli in candidates {
+            guard let modelled = milli == 0 ? unshared : iops(milli) else { continue }
+            if best == nil || abs(modelled - measured) < abs(best!.modelled - measured) {
+                best = HostFit(milliCPUs: milli, measured: measured, modelled: modelled, unshared: unshared)
+            }
+        }
+        return best
+    }
+
     /// The model's CPU and interrupt path of one io_uring read at queue depth 1 around the device's service:
     /// syscall entry, per-SQE submit, request creation, driver submit, interrupt delivery, ISR, deferred
     /// completion and its waking of the thread, wake-up, context switch, CQE completion (task work), syscall exit. All of it, because the
@@ -733,6 +805,15 @@ extension Calibration {
             entry("timeSlice", quoted(duration(m.timeSlice)), notMeasured)
             entry("threadCreate", quoted(duration(m.threadCreate)), notMeasured)
             entry("threadStack", quoted(Units.formatSize(bytes: m.threadStackBytes)), notMeasured)
+            let host = Validation.fixed(Double(m.hostMilliCPUs) / 1_000, 2)
+            if let h = report.hostFit {
+                entry(
+                    "hostCPUs", host,
+                    "\(describe(FigureName.iopsBesideBusyCPU)) against the model's \(Validation.fixed(h.modelled, 0)) with this "
+                        + "value (\(Validation.fixed(h.unshared, 0)) not shared); the closest of 0 and 0.5 to 4 CPUs in steps of 0.05")
+            } else {
+                entry("hostCPUs", host, notMeasured + " (0: the device does not share the CPUs)")
+            }
         }
         section("kernel") {
             entry("personality", quoted(k.personality.rawValue), k.personality == .linux ? "this machine runs Linux" : notMeasured)
@@ -1356,6 +1437,7 @@ enum Probes {
         var irqSoftirqPerIOBySize: [Int: [Double]] = [:]  // QD1, by block size: machine-wide irq + softirq ns per IO
         var poolIrqSoftirqPerIO: [Double] = []  // 4 KiB, four blocking threads: machine-wide irq + softirq ns per IO
         var poolInterruptsPerIO: [Double] = []
+        var iopsBesideBusyCPU: [Double] = []  // 4 KiB QD1 with a thread spinning on another CPU
     }
 
     /// O_DIRECT random reads of `path` through io_uring (fio's setup flags) with `RealRunner`: 4 KiB at each
@@ -1415,8 +1497,30 @@ enum Probes {
                 s.poolIrqSoftirqPerIO.append(irqPerIO(m))
                 s.poolInterruptsPerIO.append(m.interruptsPerIO)
             }
+            // Queue depth 1 while a thread spins on another CPU: in a VM whose device emulation shares the
+            // host's CPUs with the vCPUs, the busy vCPU slows the device (for machine.hostCPUs).
+            if Affinity.allowedCPUs().count >= 2 {
+                let spinning = try runBesideASpinner { () throws(RealError) -> RealMeasurement in
+                    try runner.run(job(blockBytes: 4096, depth: 1, duration: e.deviceRun, seed: UInt64(r * 100 + 98)))
+                }
+                if spinning.ios > 0 { s.iopsBesideBusyCPU.append(spinning.iops) }
+            }
+            step()
         }
         return s
+    }
+
+    /// Runs `body` while another thread spins (a busy loop with no system calls) until it returns.
+    static func runBesideASpinner(_ body: () throws(RealError) -> RealMeasurement) throws(RealError) -> RealMeasurement {
+        let stop = StopFlag()
+        let spinner = try PThread(name: "iosim-spin") {
+            while !stop.stopped.load(ordering: .relaxed) {}
+        }
+        defer {
+            stop.stopped.store(true, ordering: .relaxed)
+            spinner.join()
+        }
+        return try body()
     }
 
     /// ns per IO of the real backend's io_uring loop (fio's setup flags) reading 4 KiB pages of `path` at random
@@ -1469,6 +1573,11 @@ private func now() -> Int64 {
 // MARK: - Threads and CPU affinity
 
 /// A value handed between threads; each thread writes it before the other reads it after join().
+/// Tells a spinning thread to stop.
+private final class StopFlag: Sendable {
+    let stopped = Atomic<Bool>(false)
+}
+
 private final class Box<T>: @unchecked Sendable {
     var value: T
     init(_ value: T) { self.value = value }

@@ -359,7 +359,9 @@ struct CalibrationRealTests {
         let report = try Calibration.run(options)
         let names = report.figures.map(\.name)
         var expected = FigureName.all
-        if Int(sysconf(CInt(_SC_NPROCESSORS_ONLN))) < 2 { expected.removeAll { $0 == FigureName.crossCPUWakeup } }
+        if Int(sysconf(CInt(_SC_NPROCESSORS_ONLN))) < 2 {
+            expected.removeAll { $0 == FigureName.crossCPUWakeup || $0 == FigureName.iopsBesideBusyCPU }
+        }
         // Reported only where the kernel accounts IRQ time (CONFIG_IRQ_TIME_ACCOUNTING; this machine does).
         if !names.contains(FigureName.irqSoftirq(depth: 1)) {
             expected.removeAll { $0.hasPrefix("irq+softirq") }
@@ -408,6 +410,40 @@ struct ParallelismFitTests {
         #expect(fit.passDispatch == .microseconds(4))
         #expect(fit.worstError == 0)
         #expect(fit.rows.map(\.depth) == [1, 4, 16])
+    }
+
+    /// The IOPS beside a busy CPU that the model gives with 1.2 host CPUs: the search finds 1.2; the IOPS it
+    /// gives without sharing: the search keeps 0 (not shared). The profile carries the value and loads.
+    @Test("the search recovers the host CPUs the device shares")
+    func recoversKnownHostCPUs() throws {
+        let base = Calibration.fit(referenceFigures(), cpuCount: 2)
+        func iops(_ milli: Int64) throws -> Double {
+            var m = base.machine
+            m.hostMilliCPUs = milli
+            let s = Calibration.besideBusyCPUWorkload(machine: m, kernel: base.kernel, device: base.device, interrupts: base.interrupts)
+            return try Simulator(s).run().iops
+        }
+        let shared = try iops(1_200), unshared = try iops(0)
+        #expect(shared < unshared * 0.9)  // the busy CPU slows the device
+        func fit(_ measured: Double) throws -> HostFit {
+            try #require(
+                Calibration.fitHostCPUs(
+                    machine: base.machine, kernel: base.kernel, device: base.device, interrupts: base.interrupts,
+                    measured: measured, candidates: [0, 1_000, 1_200, 1_500]))
+        }
+        #expect(try fit(shared).milliCPUs == 1_200)
+        #expect(try fit(shared).modelled == shared)
+        #expect(try fit(unshared).milliCPUs == 0)
+        #expect(try fit(shared).unshared == unshared)
+        // Through `fit` with the figure measured: the profile says 1.20 and loads as 1,200 thousandths.
+        var figures = referenceFigures()
+        figures.append(CalibrationFigure(name: "IOPS 4KiB QD1 beside a busy CPU", unit: "IOPS", median: shared, minimum: shared, maximum: shared, repeats: 5))
+        let grid = Calibration.ParallelismGrid(channels: [1], dispatches: [.zero], wakeups: [.zero], hostMilliCPUs: [0, 1_200])
+        let report = Calibration.fit(figures, cpuCount: 2, parallelism: grid)
+        #expect(report.hostFit != nil)
+        #expect(report.profileText.contains("hostCPUs: "))
+        let loaded = try loadThroughExtends(report.profileText)
+        #expect(loaded.machine.hostMilliCPUs == report.machine.hostMilliCPUs)
     }
 
     /// The same with a device that takes 8 us to wake for a kick: the search over wake-ups finds it too.
