@@ -27,8 +27,8 @@ public struct MachineConfig: Sendable, Equatable {
     public var threadStackBytes: Int64 = 1 << 20
     /// In a virtual machine: the host CPUs, in thousandths, that the machine's CPUs (vCPUs) and the device's
     /// emulation (the VMM's IO thread) share; 0 (the default) when the device does not take CPU from the
-    /// machine (real hardware, or a host with CPUs to spare). While the device serves requests and n of the
-    /// machine's CPUs are busy (not idle), the device works at min(1, hostCPUs / (n + 1)) of its speed: the
+    /// machine (real hardware, or a host with CPUs to spare). While the device serves requests (or wakes for a
+    /// pass) and n of the machine's CPUs are busy (not idle), the device works at min(1, hostCPUs / (n + 1)) of its speed: the
     /// host shares its CPUs evenly among the busy vCPUs and the device's thread. Measured here: one busy vCPU
     /// took a third of the disk's IOPS at queue depth 1 (22.9k to 15.6k, 13% steal time; README "Validation on
     /// this machine"). The vCPUs' own loss (steal time) is not modelled: their costs stay as they are.

@@ -52,13 +52,15 @@ extension World {
             }
             // Else it waits for the next pass. An idle device starts one `passWakeup` later, after the submitting
             // code's other work at that instant (threads' bursts come before timers), so one doorbell's requests,
-            // and those of other submitters arriving while the device wakes, share a pass.
+            // and those of other submitters arriving while the device wakes, share a pass. On a shared host the
+            // wake-up is the device's work too (the VMM's thread needs a host CPU to wake on): the pass starts at
+            // once and its first dispatch waits for the wake-up (`startPass`), slowed with the rest.
             device.deviceQueue.append(r)
             if !device.passOpen {
                 device.passOpen = true
                 engine.schedule(
-                    after: scenario.device.passWakeup, priority: Priority.timer, kind: EventKind.passStart.rawValue,
-                    target: 0)
+                    after: hostMilliCPUs > 0 ? .zero : scenario.device.passWakeup, priority: Priority.timer,
+                    kind: EventKind.passStart.rawValue, target: 0)
             }
             return
         }
@@ -233,7 +235,7 @@ extension World {
         }
         device.passOpen = true
         device.passRunning = true
-        device.passLastTaken = now
+        device.passLastTaken = hostMilliCPUs > 0 ? now + scenario.device.passWakeup.nanoseconds : now
         while let r = device.deviceQueue.popFirst() { takeIntoPass(r, after: device.passLastTaken, engine: &engine) }
     }
 

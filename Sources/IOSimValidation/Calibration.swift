@@ -602,8 +602,9 @@ extension Calibration {
         var channels = Array(1...12)
         var dispatches: [SimDuration] = [0, 1, 2, 3, 4, 6, 8, 10, 12, 16].map { .microseconds($0) }
         var wakeups: [SimDuration] = Array(0...16).map { .microseconds($0) }
-        /// The `machine.hostMilliCPUs` values `fitHostCPUs` tries: not shared, then 0.5 to 4 CPUs.
-        var hostMilliCPUs: [Int64] = [0] + Array(stride(from: Int64(500), through: 4_000, by: 50))
+        /// The `machine.hostMilliCPUs` values `fitHostCPUs` tries: not shared, then 1 to 4 CPUs (at least one: with
+        /// every CPU idle the device works at full speed, as the device's fit assumed).
+        var hostMilliCPUs: [Int64] = [0] + Array(stride(from: Int64(1_000), through: 4_000, by: 50))
     }
 
     /// `device` with `channels`, `dispatch` and `wakeup`; the read latency's mean gives up the dispatch and
@@ -810,7 +811,7 @@ extension Calibration {
                 entry(
                     "hostCPUs", host,
                     "\(describe(FigureName.iopsBesideBusyCPU)) against the model's \(Validation.fixed(h.modelled, 0)) with this "
-                        + "value (\(Validation.fixed(h.unshared, 0)) not shared); the closest of 0 and 0.5 to 4 CPUs in steps of 0.05")
+                        + "value (\(Validation.fixed(h.unshared, 0)) not shared); the closest of 0 and 1 to 4 CPUs in steps of 0.05")
             } else {
                 entry("hostCPUs", host, notMeasured + " (0: the device does not share the CPUs)")
             }

@@ -34,6 +34,23 @@ import Testing
         #expect(r.ioRecords.first?.deviceDone == ns(35_746))
     }
 
+    /// With passes, the device's wake-up for a pass is its work too (the VMM's thread needs a host CPU to wake
+    /// on): 5,000 of wake-up and 24,096 of service at half speed take 58,192: done at 60,492.
+    @Test func thePassWakeupIsSlowedToo() throws {
+        var s = constantCostScenario(cpus: 2)
+        s.machine.hostMilliCPUs = 1_000
+        s.device.completionBatching = .pass
+        s.device.passWakeup = .nanoseconds(5_000)
+        s.threads = [
+            ThreadSpec(name: "reader", program: [read4k(.blocking)]),
+            ThreadSpec(name: "busy", program: [.compute(.constant(100_000))]),
+        ]
+        let r = try Simulator(s).run()
+        #expect(r.ioRecords.first?.deviceDone == ns(60_492))
+        s.machine.hostMilliCPUs = 0
+        #expect(try Simulator(s).run().ioRecords.first?.deviceDone == ns(31_396))
+    }
+
     /// Two host CPUs: one busy vCPU and the device each have one, so nothing slows down.
     @Test func enoughHostCPUsTakeNothing() throws {
         let r = try readBesideABusyCPU(hostMilliCPUs: 2_000, busyFor: 100_000)
