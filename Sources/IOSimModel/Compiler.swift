@@ -145,7 +145,7 @@ struct Compiler {
             (k.doorbell, "kernel.doorbell"),
             (k.directIOPerPage, "kernel.directIOPerPage"), (i.deferredPerPage, "interrupts.deferredPerPage"),
             (i.deferredWake, "interrupts.deferredWake"),
-            (k.pollCheck, "kernel.pollCheck"), (k.openFile, "kernel.openFile"),
+            (k.pollCheck, "kernel.pollCheck"), (k.openFile, "kernel.openFile"), (k.pageCacheMiss, "kernel.pageCacheMiss"),
             (i.deliveryLatency, "interrupts.delivery"), (i.isr, "interrupts.isr"),
             (i.deferredPerRequest, "interrupts.deferred"), (i.coalesceTime, "interrupts.coalesceTime"),
             (d.passDispatch, "device.passDispatch"), (d.passWakeup, "device.passWakeup"),

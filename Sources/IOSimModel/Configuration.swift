@@ -78,6 +78,12 @@ public struct KernelConfig: Sendable, Equatable {
     /// Page-cache copy bandwidth for buffered IO (a hit is a copy at this rate; a miss reads the device and
     /// then copies). Default 10 GB/s: warm pread of 64 KiB-4 MiB, 384-417 ns per 4 KiB page (costs.txt).
     public var pageCacheCopyBytesPerSecond: Int64 = 10_000_000_000
+    /// A buffered read that misses the page cache, per 4 KiB page, at submission: allocating the page and
+    /// inserting it into the cache (memcg charge, LRU), the read-ahead bookkeeping, and io_uring's retry of the
+    /// copy once the page is read (its first, non-blocking attempt found it missing). 6 us: measured here, an
+    /// io_uring buffered cold 4 KiB read at queue depth 1 takes 20-25.5 us of system time per IO against an
+    /// O_DIRECT one's 15-17.5 (validation runs, README "Validation on this machine"); `iosim calibrate` fits it.
+    public var pageCacheMiss: SimDuration = .microseconds(6)
     /// The user-mode check of GetOverlappedResult(bWait=FALSE) / HasOverlappedIoCompleted: a load of
     /// OVERLAPPED.Internal and a call. 50 ns (memory; of the order of a vDSO call, 31 ns in costs.txt).
     public var pollCheck: SimDuration = .nanoseconds(50)

@@ -33,7 +33,7 @@ public struct Scenario: Sendable, Equatable {
 
     public init(name: String = "scenario") { self.name = name }
 
-    /// Makes every software cost zero (switches, wake-ups, time slices, syscalls, request building and page pinning,
+    /// Makes every software cost zero (switches, wake-ups, time slices, syscalls, request building, page pinning and page-cache misses,
     /// driver and doorbell, polls, interrupt delivery, ISR, deferred routine and its wake-ups), leaving only the device's time: for checks against
     /// queueing theory and for workloads that set their own costs.
     public mutating func removeSoftwareCosts() {
@@ -46,6 +46,7 @@ public struct Scenario: Sendable, Equatable {
         kernel.driverSubmit = .zero
         kernel.doorbell = .zero
         kernel.directIOPerPage = .zero
+        kernel.pageCacheMiss = .zero
         kernel.pollCheck = .zero
         interrupts.deliveryLatency = .zero
         interrupts.isr = .zero

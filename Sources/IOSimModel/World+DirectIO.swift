@@ -28,9 +28,20 @@ extension World {
     @inline(__always)
     func requestBuildCost(_ r: Int32) -> Int64 {
         let ri = Int(r)
-        return requestCreate + Self.pagesCost(
+        let build = requestCreate + Self.pagesCost(
             Self.furtherDirectPages(bytes: requests[ri].sizeBytes, buffered: requests[ri].buffered),
             scenario.kernel.directIOPerPage.nanoseconds)
+        if requests[ri].buffered && requests[ri].direction == .read { return build + pageCacheMissCost(r) }
+        return build
+    }
+
+    /// A buffered read's page-cache misses: `kernel.pageCacheMiss` per page of the request not yet cached
+    /// (none for a hit; a request is read from the device whole, so its pages count whether or not some of
+    /// them are cached).
+    @inline(never)
+    func pageCacheMissCost(_ r: Int32) -> Int64 {
+        if isCached(r) { return 0 }
+        return (requests[Int(r)].sizeBytes + 4095) / 4096 * scenario.kernel.pageCacheMiss.nanoseconds
     }
 
     /// Releasing the pinned pages of request `r` in its deferred routine (or by an IOPOLL poller completing it).

@@ -171,7 +171,7 @@ public enum Calibration {
         var figures: [CalibrationFigure] = []
         // The layout, six CPU probes (five on one CPU), the device's warm-up and runs.
         let cpuProbes = Affinity.allowedCPUs().count >= 2 ? 6 : 5
-        let totalSteps = 1 + cpuProbes + 1 + effort.repeats * (Probes.deviceConfigurations.count + 3)
+        let totalSteps = 1 + cpuProbes + 1 + effort.repeats * (Probes.deviceConfigurations.count + 4)
         var stepsDone = 0
         func step() {
             stepsDone = min(stepsDone + 1, totalSteps)
@@ -253,6 +253,10 @@ public enum Calibration {
         if !device.iopsBesideBusyCPU.isEmpty {
             figures.append(CalibrationFigure(name: FigureName.iopsBesideBusyCPU, unit: "IOPS", samples: device.iopsBesideBusyCPU))
         }
+        if counted(device.bufferedColdSystemPerIO) {
+            figures.append(
+                CalibrationFigure(name: FigureName.bufferedColdSystemPerIO, unit: "ns", samples: device.bufferedColdSystemPerIO))
+        }
         if irqCounted && device.interruptsCounted && counted(device.poolIrqSoftirqPerIO) {
             figures.append(CalibrationFigure(name: FigureName.poolIrqSoftirq, unit: "ns", samples: device.poolIrqSoftirqPerIO))
             figures.append(CalibrationFigure(name: FigureName.poolInterrupts, unit: "per IO", samples: device.poolInterruptsPerIO))
@@ -302,6 +306,9 @@ enum FigureName {
     static let poolInterrupts = "interrupts per IO 4 blocking threads"
     /// The 4 KiB queue-depth-1 run with another thread spinning on a second CPU (for `machine.hostCPUs`).
     static let iopsBesideBusyCPU = "IOPS 4KiB QD1 beside a busy CPU"
+    /// Machine-wide system time per IO of 4 KiB buffered reads through io_uring at queue depth 1, every one a
+    /// page-cache miss (for `kernel.pageCacheMiss`).
+    static let bufferedColdSystemPerIO = "system per IO 4KiB buffered cold QD1"
     static let latencySizes = [4096, 65_536, 1 << 20]
     /// The sizes beyond 4 KiB, whose QD1 irq + softirq figures are their own (at 4 KiB it is the QD1 figure).
     static var largerSizes: [Int] { latencySizes.filter { $0 != 4096 } }
@@ -325,6 +332,7 @@ enum FigureName {
             + latencySizes.map { readLatency(bytes: $0) } + depths.map { iops(depth: $0) }
             + depths.map { bandwidth(depth: $0) } + depths.map { interrupts(depth: $0) }
             + depths.map { irqSoftirq(depth: $0) } + latencySizes.map { systemPerIO(bytes: $0) } + [iopsBesideBusyCPU]
+            + [bufferedColdSystemPerIO]
             + largerSizes.map { irqSoftirqPerIO(bytes: $0) } + [uringLoopOverCache]
     }
 }
@@ -520,6 +528,20 @@ extension Calibration {
             if let h = hostFit { machine.hostMilliCPUs = h.milliCPUs }
         }
 
+        // pageCacheMiss, by simulation: the buffered cold run's system time per IO less the model's for the same
+        // workload without the miss cost (its syscall, SQE, request, driver, switches, CQE and copy), one page a
+        // miss; floor 0, to 10 ns. Without the figure the default stays.
+        if latency4K != nil, let cold = median(FigureName.bufferedColdSystemPerIO) {
+            var k = kernel
+            k.pageCacheMiss = .zero
+            let s = bufferedColdWorkload(machine: machine, kernel: k, device: device, interrupts: interrupts)
+            if let result = try? Simulator(s).run(), result.iosCompleted > 0 {
+                let t = result.totalCPU
+                let modelled = Double((t[.syscall] + t[.contextSwitch] + t[.polling]).nanoseconds) / Double(result.iosCompleted)
+                kernel.pageCacheMiss = .nanoseconds(max(0, Int64(((cold - modelled) / 10).rounded()) * 10))
+            }
+        }
+
         var report = CalibrationReport(
             figures: figures, machine: machine, kernel: kernel, device: device, interrupts: interrupts,
             profileText: "", table: table(figures))
@@ -697,6 +719,17 @@ extension Calibration {
         return best
     }
 
+    /// The calibration's buffered cold run as a model scenario: 4 KiB buffered reads through io_uring at queue
+    /// depth 1 over a 1 GiB file none of whose pages is cached, at random offsets (so each is a miss).
+    static func bufferedColdWorkload(
+        machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig
+    ) -> Scenario {
+        var s = deviceWorkload(depth: 1, machine: machine, kernel: kernel, device: device, interrupts: interrupts)
+        s.name = "calibration buffered cold QD1"
+        s.files = [FileSpec(name: "data", sizeBytes: 1 << 30, buffered: true)]
+        return s
+    }
+
     /// The calibration's queue-depth-1 workload with a daemon thread computing without end beside it (on the
     /// other CPU: two threads, two CPUs), as `Probes.runBesideASpinner` runs it for real.
     static func besideBusyCPUWorkload(
@@ -844,6 +877,12 @@ extension Calibration {
                 figure(FigureName.pageCacheCopy) == nil
                     ? notMeasured
                     : "\(describe(FigureName.pageCacheCopy)): 4KiB / (\(describe(FigureName.pageCachePread)) - null syscall)")
+            entry(
+                "pageCacheMiss", quoted(duration(k.pageCacheMiss)),
+                figure(FigureName.bufferedColdSystemPerIO) == nil
+                    ? "model default, measured here by hand (Configuration.swift); not measured by this run"
+                    : "\(describe(FigureName.bufferedColdSystemPerIO)) less the model's system time per IO for that run "
+                        + "without it; floor 0")
             entry("pollCheck", quoted(duration(k.pollCheck)), notMeasured)
             entry("openFile", quoted(duration(k.openFile)), notMeasured)
             let nop = figure(FigureName.uringNop).map { "; compare \(FigureName.uringNop) \(spread($0))" } ?? ""
@@ -1439,6 +1478,7 @@ enum Probes {
         var poolIrqSoftirqPerIO: [Double] = []  // 4 KiB, four blocking threads: machine-wide irq + softirq ns per IO
         var poolInterruptsPerIO: [Double] = []
         var iopsBesideBusyCPU: [Double] = []  // 4 KiB QD1 with a thread spinning on another CPU
+        var bufferedColdSystemPerIO: [Double] = []  // 4 KiB QD1 buffered, pages dropped first: system ns per IO
     }
 
     /// O_DIRECT random reads of `path` through io_uring (fio's setup flags) with `RealRunner`: 4 KiB at each
@@ -1506,6 +1546,12 @@ enum Probes {
                 }
                 if spinning.ios > 0 { s.iopsBesideBusyCPU.append(spinning.iops) }
             }
+            step()
+            // Buffered reads of pages dropped from the cache first: each a miss (for kernel.pageCacheMiss).
+            var cold = job(blockBytes: 4096, depth: 1, duration: e.deviceRun, seed: UInt64(r * 100 + 97))
+            cold.caching = .bufferedCold
+            let c = try runner.run(cold)
+            if c.ios > 0 { s.bufferedColdSystemPerIO.append(Double(c.systemCPU.systemNanoseconds) / Double(c.ios)) }
             step()
         }
         return s

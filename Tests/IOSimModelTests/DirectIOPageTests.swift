@@ -41,6 +41,24 @@ import Testing
         #expect(r.totalCPU[.deferred] == .nanoseconds(2_000))
     }
 
+    /// A buffered read that misses pays `kernel.pageCacheMiss` per page at submission (1,000 here: a 16 KiB miss
+    /// is submitted at 2,300 + 4 x 1,000 = 6,300); read again, its pages are cached and it pays none (a hit is a
+    /// copy, completed in the call).
+    @Test func bufferedMissPaysThePageCacheMissPerPage() throws {
+        var s = constantCostScenario()
+        s.kernel.pageCacheMiss = .nanoseconds(1_000)
+        s.files = [FileSpec(name: "data", sizeBytes: 1 << 20, buffered: true)]
+        let read = Operation.io(IOOperation(.read, file: "data", sizeBytes: 16_384, offset: .fixed(0), style: .blocking))
+        s.threads = [ThreadSpec(name: "main", program: [read, read])]
+        let r = try Simulator(s).run()
+        let ios = r.ioRecords.sorted { $0.number < $1.number }
+        try #require(ios.count == 2)
+        #expect(ios[0].submitted == ns(6_300))
+        #expect(ios[1].deviceDone == nil)  // the hit never reaches the device
+        s.kernel.pageCacheMiss = .zero
+        #expect(try Simulator(s).run().ioRecords.min { $0.number < $1.number }?.submitted == ns(2_300))
+    }
+
     /// One 16 KiB O_DIRECT read through io_uring (default task run: the CQE is posted in the deferred
     /// routine; per-SQE and per-CQE costs 0): the thread starts at 1,000, enters at 1,100, and the SQE's
     /// request 400, pages 300 and doorbell 800 hand it to the device at 2,600, as the blocking read above.

@@ -15,6 +15,7 @@ func constantCostScenario(cpus: Int = 1) -> Scenario {
     s.kernel.pollCheck = .nanoseconds(50)
     s.kernel.directIOPerPage = .zero  // the per-page costs have their own tests (DirectIOPageTests)
     s.interrupts.deferredPerPage = .zero
+    s.kernel.pageCacheMiss = .zero  // has its own test (DirectIOPageTests)
     s.device.readLatency = .constant(20_000)
     s.device.bandwidthBytesPerSecond = 1_000_000_000
     s.device.channels = 1

@@ -369,7 +369,7 @@ struct CalibrationRealTests {
         // CPU time per IO by size counts /proc/stat ticks of 10 ms: a quick run's short runs may see none in a
         // repeat, and then the figure is left out.
         let ticked = FigureName.latencySizes.flatMap { [FigureName.systemPerIO(bytes: $0), FigureName.irqSoftirqPerIO(bytes: $0)] }
-            .filter { $0 != FigureName.irqSoftirq(depth: 1) }
+            .filter { $0 != FigureName.irqSoftirq(depth: 1) } + [FigureName.bufferedColdSystemPerIO]
         expected.removeAll { ticked.contains($0) && !names.contains($0) }
         #expect(names == expected)
         for f in report.figures {
@@ -444,6 +444,26 @@ struct ParallelismFitTests {
         #expect(report.profileText.contains("hostCPUs: "))
         let loaded = try loadThroughExtends(report.profileText)
         #expect(loaded.machine.hostMilliCPUs == report.machine.hostMilliCPUs)
+    }
+
+    /// The buffered cold run's system time per IO that the model gives with a 3 us miss: the fit recovers 3 us
+    /// (to 10 ns), names the figure in the profile, and keeps the default without it.
+    @Test("the page-cache miss is fitted from the buffered cold run")
+    func recoversThePageCacheMiss() throws {
+        let base = Calibration.fit(referenceFigures(), cpuCount: 2)
+        #expect(base.kernel.pageCacheMiss == KernelConfig().pageCacheMiss)
+        var k = base.kernel
+        k.pageCacheMiss = .microseconds(3)
+        let s = Calibration.bufferedColdWorkload(machine: base.machine, kernel: k, device: base.device, interrupts: base.interrupts)
+        let r = try Simulator(s).run()
+        let t = r.totalCPU
+        let perIO = Double((t[.syscall] + t[.contextSwitch] + t[.polling]).nanoseconds) / Double(r.iosCompleted)
+        var figures = referenceFigures()
+        figures.append(
+            CalibrationFigure(name: "system per IO 4KiB buffered cold QD1", unit: "ns", median: perIO, minimum: perIO, maximum: perIO, repeats: 5))
+        let report = Calibration.fit(figures, cpuCount: 2)
+        #expect(abs(report.kernel.pageCacheMiss.nanoseconds - 3_000) <= 10)
+        #expect(report.profileText.contains("system per IO 4KiB buffered cold QD1"))
     }
 
     /// The same with a device that takes 8 us to wake for a kick: the search over wake-ups finds it too.

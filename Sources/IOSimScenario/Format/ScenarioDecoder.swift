@@ -86,6 +86,7 @@ enum ScenarioDecoder {
                 throw Read.fail(x, f.child("pageCacheCopy"), "expected a positive rate such as \"10GB/s\"")
             }
         }
+        if let x = f.take("pageCacheMiss") { k.pageCacheMiss = try Read.duration(x, f.child("pageCacheMiss")) }
         if let x = f.take("pollCheck") { k.pollCheck = try Read.duration(x, f.child("pollCheck")) }
         if let x = f.take("openFile") { k.openFile = try Read.duration(x, f.child("openFile")) }
         if let x = f.take("uringSubmitPerSQE") { k.uringSubmitPerSQE = try Read.duration(x, f.child("uringSubmitPerSQE")) }
