@@ -275,7 +275,9 @@ public enum Calibration {
                 channels: [1, 2, 4], dispatches: [.zero, .microseconds(4)], wakeups: [.zero, .microseconds(8)],
                 hostMilliCPUs: [0, 1_000, 2_000])
             : ParallelismGrid()
-        return fit(figures, cpuCount: Int(sysconf(CInt(_SC_NPROCESSORS_ONLN))), parallelism: grid, given: options.given)
+        return fit(
+            figures, cpuCount: Int(sysconf(CInt(_SC_NPROCESSORS_ONLN))), parallelism: grid, given: options.given,
+            fileBytes: effort.fileBytes)
     }
 
     /// Why io_uring cannot be used here, or nil when it can (a one-entry ring is set up and torn down).
@@ -351,7 +353,8 @@ extension Calibration {
     /// Fits the model's parameters to `figures` (looked up by name; a missing figure keeps the default of
     /// the parameters it would set) and formats the report.
     static func fit(
-        _ figures: [CalibrationFigure], cpuCount: Int, parallelism grid: ParallelismGrid? = nil, given: [GivenCost] = []
+        _ figures: [CalibrationFigure], cpuCount: Int, parallelism grid: ParallelismGrid? = nil, given: [GivenCost] = [],
+        fileBytes: Int64 = CalibrationOptions().fileBytes
     ) -> CalibrationReport {
         func median(_ name: String) -> Double? { figures.median(name) }
         var machine = MachineConfig()
@@ -529,16 +532,22 @@ extension Calibration {
         }
 
         // pageCacheMiss, by simulation: the buffered cold run's system time per IO less the model's for the same
-        // workload without the miss cost (its syscall, SQE, request, driver, switches, CQE and copy), one page a
-        // miss; floor 0, to 10 ns. Without the figure the default stays.
+        // workload without the miss cost (its syscall, SQE, request, driver, switches, CQE and copy), over the
+        // model's misses per IO (the run reads few of the file's pages twice: the model, drawing the same kind of
+        // offsets, counts its hits too; found as its system time per IO with a 1 us miss less that without);
+        // floor 0, to 10 ns. Without the figure the default stays.
         if latency4K != nil, let cold = median(FigureName.bufferedColdSystemPerIO) {
-            var k = kernel
-            k.pageCacheMiss = .zero
-            let s = bufferedColdWorkload(machine: machine, kernel: k, device: device, interrupts: interrupts)
-            if let result = try? Simulator(s).run(), result.iosCompleted > 0 {
+            func systemPerIO(miss: SimDuration) -> Double? {
+                var k = kernel
+                k.pageCacheMiss = miss
+                let s = bufferedColdWorkload(machine: machine, kernel: k, device: device, interrupts: interrupts, fileBytes: fileBytes)
+                guard let result = try? Simulator(s).run(), result.iosCompleted > 0 else { return nil }
                 let t = result.totalCPU
-                let modelled = Double((t[.syscall] + t[.contextSwitch] + t[.polling]).nanoseconds) / Double(result.iosCompleted)
-                kernel.pageCacheMiss = .nanoseconds(max(0, Int64(((cold - modelled) / 10).rounded()) * 10))
+                return Double((t[.syscall] + t[.contextSwitch] + t[.polling]).nanoseconds) / Double(result.iosCompleted)
+            }
+            if let without = systemPerIO(miss: .zero), let with = systemPerIO(miss: .microseconds(1)), with > without {
+                let missesPerIO = (with - without) / 1_000
+                kernel.pageCacheMiss = .nanoseconds(max(0, Int64(((cold - without) / missesPerIO / 10).rounded()) * 10))
             }
         }
 
@@ -719,14 +728,21 @@ extension Calibration {
         return best
     }
 
-    /// The calibration's buffered cold run as a model scenario: 4 KiB buffered reads through io_uring at queue
-    /// depth 1 over a 1 GiB file none of whose pages is cached, at random offsets (so each is a miss).
+    /// The calibration's buffered cold run as a model scenario: `Probes.bufferedColdIOs` 4 KiB buffered reads
+    /// through io_uring at queue depth 1 at random offsets of a file of `fileBytes` none of whose pages is cached
+    /// at first (a page read twice is a hit the second time, in the model as on the machine).
     static func bufferedColdWorkload(
-        machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig
+        machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig,
+        fileBytes: Int64 = CalibrationOptions().fileBytes
     ) -> Scenario {
         var s = deviceWorkload(depth: 1, machine: machine, kernel: kernel, device: device, interrupts: interrupts)
         s.name = "calibration buffered cold QD1"
-        s.files = [FileSpec(name: "data", sizeBytes: 1 << 30, buffered: true)]
+        s.files = [FileSpec(name: "data", sizeBytes: fileBytes, buffered: true)]
+        s.threads = [
+            ThreadSpec(
+                name: "job",
+                program: [.uring(UringLoop(ring: "ring", file: "data", sizeBytes: 4096, queueDepth: 1, ios: Probes.bufferedColdIOs))])
+        ]
         return s
     }
 
@@ -1550,12 +1566,17 @@ enum Probes {
             // Buffered reads of pages dropped from the cache first: each a miss (for kernel.pageCacheMiss).
             var cold = job(blockBytes: 4096, depth: 1, duration: e.deviceRun, seed: UInt64(r * 100 + 97))
             cold.caching = .bufferedCold
+            cold.stop = .ioCount(bufferedColdIOs)
             let c = try runner.run(cold)
             if c.ios > 0 { s.bufferedColdSystemPerIO.append(Double(c.systemCPU.systemNanoseconds) / Double(c.ios)) }
             step()
         }
         return s
     }
+
+    /// IOs of the buffered cold run: few against the file's pages (65,536 in the default 256 MiB), so most are
+    /// misses; the model's workload reads as many (`Calibration.bufferedColdWorkload`).
+    static let bufferedColdIOs = 4_096
 
     /// Runs `body` while another thread spins (a busy loop with no system calls) until it returns.
     static func runBesideASpinner(_ body: () throws(RealError) -> RealMeasurement) throws(RealError) -> RealMeasurement {
