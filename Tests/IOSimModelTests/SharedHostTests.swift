@@ -76,3 +76,43 @@ import Testing
         #expect(shared.totalCPU.total.nanoseconds == shared.elapsed.nanoseconds * 2)
     }
 }
+
+/// `machine.afterWakeup`: user time a thread spends after each wake-up before its program goes on.
+@Suite struct AfterWakeupTests {
+    /// One blocking read on one CPU (constant costs): woken, the thread spends 700 ns in user mode before its
+    /// syscall exit, so it observes the completion 700 ns later and its CPU shows 700 ns of user time; nothing
+    /// else moves. Two reads: two wake-ups.
+    @Test func aWokenThreadPaysItOnce() throws {
+        var s = constantCostScenario()
+        s.threads = [ThreadSpec(name: "main", program: [read4k(.blocking)])]
+        let plain = try Simulator(s).run()
+        s.machine.afterWakeup = .nanoseconds(700)
+        let woken = try Simulator(s).run()
+        let a = try #require(plain.ioRecords.first), b = try #require(woken.ioRecords.first)
+        #expect(b.completed == a.completed)
+        #expect(try #require(b.observed) - #require(a.observed) == .nanoseconds(700))
+        #expect(plain.totalCPU[.user] == .zero)
+        #expect(woken.totalCPU[.user] == .nanoseconds(700))
+        s.threads = [ThreadSpec(name: "main", program: [read4k(.blocking), read4k(.blocking, offset: .fixed(4096))])]
+        #expect(try Simulator(s).run().totalCPU[.user] == .nanoseconds(1_400))
+        // The closed-loop fast path does not take it: such a scenario runs on the general path.
+        #expect(try Simulator(s).fastPathUnavailable == "user time after a wake-up (machine.afterWakeup)")
+        s.machine.afterWakeup = .zero
+        #expect(try Simulator(s).fastPathUnavailable == nil)
+    }
+
+    /// Kernel threads (io-wq workers, the SQPOLL poller) have no user mode and pay nothing.
+    @Test func kernelThreadsPayNothing() throws {
+        var s = constantCostScenario()
+        s.machine.afterWakeup = .nanoseconds(700)
+        s.rings = [RingSpec(name: "ring", entries: 8, sqpoll: true, sqThreadIdle: .microseconds(10))]
+        s.threads = [ThreadSpec(name: "main", program: [.uring(UringLoop(ring: "ring", file: "data", sizeBytes: 4096, queueDepth: 1, ios: 3))])]
+        s.machine.cpuCount = 2
+        let r = try Simulator(s).run()
+        s.machine.afterWakeup = .zero
+        let plain = try Simulator(s).run()
+        // The owner sleeps in io_uring_enter for each of its 3 IOs and is woken each time (the poller too, but
+        // it pays nothing): 3 x 700 more user time.
+        #expect(r.totalCPU[.user] - plain.totalCPU[.user] == .nanoseconds(2_100))
+    }
+}
