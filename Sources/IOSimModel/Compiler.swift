@@ -139,7 +139,7 @@ struct Compiler {
         try check(m.cpuCount >= 1 && m.cpuCount <= 4096, "machine.cpus", "needs 1 to 4096 CPUs (found \(m.cpuCount))")
         for (value, key) in [
             (m.contextSwitch, "machine.contextSwitch"), (m.wakeupLatency, "machine.wakeupLatency"),
-            (m.timeSlice, "machine.timeSlice"), (m.threadCreate, "machine.threadCreate"), (m.afterWakeup, "machine.afterWakeup"),
+            (m.timeSlice, "machine.timeSlice"), (m.threadCreate, "machine.threadCreate"),
             (k.syscallEntry, "kernel.syscallEntry"), (k.syscallExit, "kernel.syscallExit"),
             (k.requestCreate, "kernel.requestCreate"), (k.driverSubmit, "kernel.driverSubmit"),
             (k.doorbell, "kernel.doorbell"),

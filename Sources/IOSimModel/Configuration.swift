@@ -33,12 +33,6 @@ public struct MachineConfig: Sendable, Equatable {
     /// took a third of the disk's IOPS at queue depth 1 (22.9k to 15.6k, 13% steal time; README "Validation on
     /// this machine"). The vCPUs' own loss (steal time) is not modelled: their costs stay as they are.
     public var hostMilliCPUs: Int64 = 0
-    /// User-mode CPU time a thread spends after each wake-up from a wait before its program goes on: caches and
-    /// TLB refilled after the sleep (in a VM, after its vCPU halted). Measured here: the user time per IO of the
-    /// real IO loops grows with their sleeps per IO (2-2.5 us at queue depth 1, one sleep per IO; 0.6 at depth 16
-    /// and 64, 0.1 sleeps per IO; against 0.4-1 us of the loop's own work over cached pages, which never sleeps;
-    /// README "Validation on this machine"). Default 0 (not modelled); `iosim calibrate` fits it.
-    public var afterWakeup: SimDuration = .zero
 
     public init() {}
 }

@@ -67,8 +67,6 @@ struct ThreadState {
     var waitObject: Int32 = -1
     var waitGeneration: UInt32 = 0
     var wokenByAPC = false
-    /// Woken from a wait: `machine.afterWakeup` of user time is due before its program goes on.
-    var afterWakeupDue = false
     // Program state.
     var currentRequest: Int32 = -1
     var contextRequest: Int32 = -1

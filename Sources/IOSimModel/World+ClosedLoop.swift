@@ -66,7 +66,6 @@ extension World {
         if i.suppressWhileServicing { return "interrupt suppression" }
         if d.completionBatching != .none { return "completion batching" }
         if scenario.machine.hostMilliCPUs > 0 { return "a shared host (machine.hostCPUs)" }
-        if scenario.machine.afterWakeup > .zero { return "user time after a wake-up (machine.afterWakeup)" }
         for spec in scenario.threads where spec.template { return "thread templates" }
         for p in programs {
             for instruction in p.instructions {

@@ -13,11 +13,6 @@ extension World {
         let base = Int(programBase[Int(threads[ti].program)])
         var steps = 0
         if enteredTooOftenAtThisInstant(t) { return }
-        if _slowPath(threads[ti].afterWakeupDue) {
-            threads[ti].afterWakeupDue = false
-            startBurst(t, .user, afterWakeup, engine: &engine)
-            return
-        }
         while !isFinished {
             steps += 1
             if steps > 1_000_000 {

@@ -81,8 +81,6 @@ struct World: EventHandler {
     let narrateNumber: Int64
     /// `machine.hostMilliCPUs` (0: the device does not share the machine's CPUs).
     let hostMilliCPUs: Int64
-    /// `machine.afterWakeup` in ns.
-    let afterWakeup: Int64
 
     var threads = UnsafeTable<ThreadState>()
     var cpus: UnsafeTable<CPUState>
@@ -240,7 +238,6 @@ struct World: EventHandler {
         wakeupLatency = m.wakeupLatency.nanoseconds
         timeSlice = m.timeSlice.nanoseconds
         hostMilliCPUs = m.hostMilliCPUs
-        afterWakeup = m.afterWakeup.nanoseconds
         syscallEntry = k.syscallEntry.nanoseconds
         syscallExit = k.syscallExit.nanoseconds
         requestCreate = k.requestCreate.nanoseconds
@@ -686,7 +683,6 @@ struct World: EventHandler {
         threads[ti].waitKind = .none
         threads[ti].waitObject = -1
         threads[ti].waitGeneration &+= 1
-        if _slowPath(afterWakeup > 0) && threads[ti].kernelRing < 0 { threads[ti].afterWakeupDue = true }
         if wakeupLatency > 0 {
             trace(.thread(thread: ti, state: .waking, at: at))
             threads[ti].runState = .waking

@@ -253,9 +253,6 @@ public enum Calibration {
         if !device.iopsBesideBusyCPU.isEmpty {
             figures.append(CalibrationFigure(name: FigureName.iopsBesideBusyCPU, unit: "IOPS", samples: device.iopsBesideBusyCPU))
         }
-        if counted(device.userPerIOQD1) {
-            figures.append(CalibrationFigure(name: FigureName.userPerIOQD1, unit: "ns", samples: device.userPerIOQD1))
-        }
         if counted(device.bufferedColdSystemPerIO) {
             figures.append(
                 CalibrationFigure(name: FigureName.bufferedColdSystemPerIO, unit: "ns", samples: device.bufferedColdSystemPerIO))
@@ -314,8 +311,6 @@ enum FigureName {
     /// Machine-wide system time per IO of 4 KiB buffered reads through io_uring at queue depth 1, every one a
     /// page-cache miss (for `kernel.pageCacheMiss`).
     static let bufferedColdSystemPerIO = "system per IO 4KiB buffered cold QD1"
-    /// Machine-wide user time per IO of the 4 KiB queue-depth-1 run (for `machine.afterWakeup`).
-    static let userPerIOQD1 = "user per IO 4KiB QD1"
     static let latencySizes = [4096, 65_536, 1 << 20]
     /// The sizes beyond 4 KiB, whose QD1 irq + softirq figures are their own (at 4 KiB it is the QD1 figure).
     static var largerSizes: [Int] { latencySizes.filter { $0 != 4096 } }
@@ -339,7 +334,7 @@ enum FigureName {
             + latencySizes.map { readLatency(bytes: $0) } + depths.map { iops(depth: $0) }
             + depths.map { bandwidth(depth: $0) } + depths.map { interrupts(depth: $0) }
             + depths.map { irqSoftirq(depth: $0) } + latencySizes.map { systemPerIO(bytes: $0) } + [iopsBesideBusyCPU]
-            + [userPerIOQD1, bufferedColdSystemPerIO]
+            + [bufferedColdSystemPerIO]
             + largerSizes.map { irqSoftirqPerIO(bytes: $0) } + [uringLoopOverCache]
     }
 }
@@ -553,23 +548,6 @@ extension Calibration {
             if let without = systemPerIO(miss: .zero), let with = systemPerIO(miss: .microseconds(1)), with > without {
                 let missesPerIO = (with - without) / 1_000
                 kernel.pageCacheMiss = .nanoseconds(max(0, Int64(((cold - without) / missesPerIO / 10).rounded()) * 10))
-            }
-        }
-
-        // afterWakeup, by simulation: the QD1 run's user time per IO less the model's for that workload without
-        // it (the loop's own work, uringReapPerCQE), over the model's wake-ups per IO (found as its user time per
-        // IO with 1 us less that without; one per IO at depth 1); floor 0, to 10 ns.
-        if latency4K != nil, let user = median(FigureName.userPerIOQD1) {
-            func userPerIO(_ after: SimDuration) -> Double? {
-                var m = machine
-                m.afterWakeup = after
-                let s = deviceWorkload(depth: 1, machine: m, kernel: kernel, device: device, interrupts: interrupts)
-                guard let result = try? Simulator(s).run(), result.iosCompleted > 0 else { return nil }
-                return Double(result.totalCPU[.user].nanoseconds) / Double(result.iosCompleted)
-            }
-            if let without = userPerIO(.zero), let with = userPerIO(.microseconds(1)), with > without {
-                let wakesPerIO = (with - without) / 1_000
-                machine.afterWakeup = .nanoseconds(max(0, Int64(((user - without) / wakesPerIO / 10).rounded()) * 10))
             }
         }
 
@@ -877,12 +855,6 @@ extension Calibration {
             entry("timeSlice", quoted(duration(m.timeSlice)), notMeasured)
             entry("threadCreate", quoted(duration(m.threadCreate)), notMeasured)
             entry("threadStack", quoted(Units.formatSize(bytes: m.threadStackBytes)), notMeasured)
-            entry(
-                "afterWakeup", quoted(duration(m.afterWakeup)),
-                figure(FigureName.userPerIOQD1) == nil
-                    ? notMeasured
-                    : "\(describe(FigureName.userPerIOQD1)) less the model's user time per IO for that run without it "
-                        + "(the loop's own work), per wake-up; floor 0")
             let host = Validation.fixed(Double(m.hostMilliCPUs) / 1_000, 2)
             if let h = report.hostFit {
                 entry(
@@ -1523,7 +1495,6 @@ enum Probes {
         var poolInterruptsPerIO: [Double] = []
         var iopsBesideBusyCPU: [Double] = []  // 4 KiB QD1 with a thread spinning on another CPU
         var bufferedColdSystemPerIO: [Double] = []  // 4 KiB QD1 buffered, pages dropped first: system ns per IO
-        var userPerIOQD1: [Double] = []  // 4 KiB QD1: machine-wide user ns per IO
     }
 
     /// O_DIRECT random reads of `path` through io_uring (fio's setup flags) with `RealRunner`: 4 KiB at each
@@ -1561,9 +1532,6 @@ enum Probes {
                 let m = try runner.run(job(blockBytes: size, depth: depth, duration: e.deviceRun, seed: UInt64(r * 100 + n + 1)))
                 step()
                 if depth == 1 { s.latency[size, default: []].append(m.latency.mean) }
-                if depth == 1 && size == 4096 && m.ios > 0 {
-                    s.userPerIOQD1.append(Double(m.systemCPU.userNanoseconds) / Double(m.ios))
-                }
                 if depth == 1 && m.ios > 0 {
                     s.systemPerIO[size, default: []].append(Double(m.systemCPU.systemNanoseconds) / Double(m.ios))
                     s.irqSoftirqPerIOBySize[size, default: []].append(irqPerIO(m))

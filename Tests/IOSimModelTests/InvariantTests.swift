@@ -164,7 +164,6 @@ func randomScenario(seed: UInt64) -> (scenario: Scenario, summary: String) {
         s.machine.hostMilliCPUs = d.pick([100, 1_000, 1_500, 3_000])
         s.stop.afterTime = .seconds(5)
     }
-    if d.int(0...2) == 0 { s.machine.afterWakeup = .nanoseconds(d.pick([300, 2_000])) }
     let summary =
         "\(cpus) CPUs, slice \(s.machine.timeSlice.nanoseconds)ns, target \(target), coalescing \(coalescing), "
         + "batching \(s.device.completionBatching.rawValue), suppress \(s.interrupts.suppressWhileServicing), "

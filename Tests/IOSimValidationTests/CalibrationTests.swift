@@ -369,7 +369,7 @@ struct CalibrationRealTests {
         // CPU time per IO by size counts /proc/stat ticks of 10 ms: a quick run's short runs may see none in a
         // repeat, and then the figure is left out.
         let ticked = FigureName.latencySizes.flatMap { [FigureName.systemPerIO(bytes: $0), FigureName.irqSoftirqPerIO(bytes: $0)] }
-            .filter { $0 != FigureName.irqSoftirq(depth: 1) } + [FigureName.bufferedColdSystemPerIO, FigureName.userPerIOQD1]
+            .filter { $0 != FigureName.irqSoftirq(depth: 1) } + [FigureName.bufferedColdSystemPerIO]
         expected.removeAll { ticked.contains($0) && !names.contains($0) }
         #expect(names == expected)
         for f in report.figures {
@@ -464,25 +464,6 @@ struct ParallelismFitTests {
         let report = Calibration.fit(figures, cpuCount: 2)
         #expect(abs(report.kernel.pageCacheMiss.nanoseconds - 3_000) <= 10)
         #expect(report.profileText.contains("system per IO 4KiB buffered cold QD1"))
-    }
-
-    /// The QD1 run's user time per IO that the model gives with 1.5 us after each wake-up: the fit recovers it.
-    @Test("the user time after a wake-up is fitted from the QD1 run")
-    func recoversTheAfterWakeup() throws {
-        let base = Calibration.fit(referenceFigures(), cpuCount: 2)
-        #expect(base.machine.afterWakeup == .zero)
-        var m = base.machine
-        m.afterWakeup = .nanoseconds(1_500)
-        let s = Calibration.deviceWorkload(depth: 1, machine: m, kernel: base.kernel, device: base.device, interrupts: base.interrupts)
-        let r = try Simulator(s).run()
-        let perIO = Double(r.totalCPU[.user].nanoseconds) / Double(r.iosCompleted)
-        var figures = referenceFigures()
-        figures.append(CalibrationFigure(name: "user per IO 4KiB QD1", unit: "ns", median: perIO, minimum: perIO, maximum: perIO, repeats: 5))
-        let report = Calibration.fit(figures, cpuCount: 2)
-        #expect(abs(report.machine.afterWakeup.nanoseconds - 1_500) <= 10)
-        #expect(report.profileText.contains("afterWakeup: \"1.5us\""))
-        let loaded = try loadThroughExtends(report.profileText)
-        #expect(loaded.machine.afterWakeup == report.machine.afterWakeup)
     }
 
     /// The same with a device that takes 8 us to wake for a kick: the search over wake-ups finds it too.

@@ -56,7 +56,6 @@ enum ScenarioDecoder {
         if let x = f.take("timeSlice") { m.timeSlice = try Read.duration(x, f.child("timeSlice")) }
         if let x = f.take("threadCreate") { m.threadCreate = try Read.duration(x, f.child("threadCreate")) }
         if let x = f.take("threadStack") { m.threadStackBytes = try Read.size(x, f.child("threadStack")) }
-        if let x = f.take("afterWakeup") { m.afterWakeup = try Read.duration(x, f.child("afterWakeup")) }
         if let x = f.take("hostCPUs") {
             let path = f.child("hostCPUs")
             let cpus = try Read.double(x, path, 0...65_536)
