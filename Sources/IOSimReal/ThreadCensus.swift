@@ -31,8 +31,11 @@ public struct ThreadCensusResult: Sendable, Hashable {
     public var sqPollThreadsMax: Int = 0
     /// Distinct `iou-sqp-*` thread ids of the job threads seen.
     public var sqPollThreadsDistinct: Int = 0
-    /// CPU time the sampler thread used (included in process CPU, excluded from CPU per IO).
+    /// CPU time the sampler thread used (included in process CPU, excluded from CPU per IO), and its user and
+    /// system parts (getrusage RUSAGE_THREAD).
     public var samplerCPUNanoseconds: Int64 = 0
+    public var samplerUserNanoseconds: Int64 = 0
+    public var samplerSystemNanoseconds: Int64 = 0
     /// Distinct thread names seen, sorted.
     public var names: [String] = []
 
@@ -118,6 +121,8 @@ final class ThreadCensus: @unchecked Sendable {
         r.names = names.sorted()
         let used = ResourceUsage.thread() - before
         r.samplerCPUNanoseconds = used.userNanoseconds + used.systemNanoseconds
+        r.samplerUserNanoseconds = used.userNanoseconds
+        r.samplerSystemNanoseconds = used.systemNanoseconds
         result = r
         timeline = kept
     }
