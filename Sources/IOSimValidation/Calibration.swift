@@ -268,7 +268,10 @@ public enum Calibration {
                 figures.append(CalibrationFigure(name: FigureName.irqSoftirqPerIO(bytes: size), unit: "ns", samples: samples))
             }
         }
-        figures.append(CalibrationFigure(name: FigureName.uringLoopOverCache, unit: "ns", samples: loop))
+        figures.append(CalibrationFigure(name: FigureName.uringLoopOverCache, unit: "ns", samples: loop.perIO))
+        if counted(loop.userPerIO) {
+            figures.append(CalibrationFigure(name: FigureName.uringLoopUser, unit: "ns", samples: loop.userPerIO))
+        }
         // A quick run (tests) searches a small grid: the search runs the model about 500 times on the full one.
         let grid = options.quick
             ? ParallelismGrid(
@@ -302,6 +305,8 @@ enum FigureName {
     static let uringPageCacheRead = "page-cache io_uring read 4KiB"
     /// Wall time per IO of the real backend's io_uring loop reading cached 4 KiB pages at queue depth 1.
     static let uringLoopOverCache = "io_uring loop 4KiB page-cache QD1"
+    /// The same loop's machine-wide user time per IO: the program's own work in it.
+    static let uringLoopUser = "user per IO io_uring loop 4KiB page-cache QD1"
     static let pageCacheCopy = "page-cache copy"
     /// Four threads each making blocking 4 KiB O_DIRECT preads: each completion wakes a thread.
     static let poolIrqSoftirq = "irq+softirq per IO 4 blocking threads"
@@ -335,7 +340,7 @@ enum FigureName {
             + depths.map { bandwidth(depth: $0) } + depths.map { interrupts(depth: $0) }
             + depths.map { irqSoftirq(depth: $0) } + latencySizes.map { systemPerIO(bytes: $0) } + [iopsBesideBusyCPU]
             + [bufferedColdSystemPerIO]
-            + largerSizes.map { irqSoftirqPerIO(bytes: $0) } + [uringLoopOverCache]
+            + largerSizes.map { irqSoftirqPerIO(bytes: $0) } + [uringLoopOverCache, uringLoopUser]
     }
 }
 
@@ -406,11 +411,20 @@ extension Calibration {
         // uringReapPerCQE: the program's user-mode work per IO in its io_uring loop (read the CQE, time the IO,
         // record it, prepare the next SQE): the real backend's loop over cached pages at queue depth 1 takes, per
         // IO, the io_uring read round trip of the probe (whose own loop does almost nothing: the default 20 ns)
-        // plus that work; so it is the loop's time per IO minus the probe's, plus 20 ns; floor 0, to 10 ns. After
-        // the SQE fit, which keeps the default.
+        // plus that work, so the loop's time per IO minus the probe's, plus 20 ns, is what the loop adds. Of it,
+        // the loop's user time per IO is the program's work; the rest is kernel time the probe does not pay (the
+        // loop reads random pages of a larger region: page lookups and copies that miss the CPU's caches), which
+        // goes to the page-cache copy: its rate is refitted over the probe's copy time plus that rest. Without the
+        // user figure all of it is the program's work. Floor 0, to 10 ns; after the SQE fit, which keeps the
+        // default.
         if let loop = median(FigureName.uringLoopOverCache), let probe = median(FigureName.uringPageCacheRead) {
-            let work = loop - probe + Double(KernelConfig().uringReapPerCQE.nanoseconds)
-            kernel.uringReapPerCQE = .nanoseconds(max(0, Int64((work / 10).rounded()) * 10))
+            let work = max(0, loop - probe + Double(KernelConfig().uringReapPerCQE.nanoseconds))
+            let user = median(FigureName.uringLoopUser).map { min($0, work) } ?? work
+            kernel.uringReapPerCQE = .nanoseconds(max(0, Int64((user / 10).rounded()) * 10))
+            if let gbps = median(FigureName.pageCacheCopy), gbps > 0, work > user {
+                let copy = 4096 / gbps + (work - user)  // ns per 4 KiB
+                kernel.pageCacheCopyBytesPerSecond = max(1_000_000, Int64((4096 / copy * 1_000).rounded()) * 1_000_000)
+            }
         }
         // completionBatching and suppressWhileServicing: true when interrupts per IO at QD16 fall below 0.6, as
         // on virtio-blk (Firecracker serves a virtqueue pass and notifies once; the driver keeps notifications
@@ -892,7 +906,9 @@ extension Calibration {
                 "pageCacheCopy", quoted(rate(k.pageCacheCopyBytesPerSecond)),
                 figure(FigureName.pageCacheCopy) == nil
                     ? notMeasured
-                    : "\(describe(FigureName.pageCacheCopy)): 4KiB / (\(describe(FigureName.pageCachePread)) - null syscall)")
+                    : "\(describe(FigureName.pageCacheCopy)): 4KiB / (\(describe(FigureName.pageCachePread)) - null syscall)"
+                        + (figure(FigureName.uringLoopUser) == nil
+                            ? "" : ", the copy's time plus the kernel time the io_uring loop adds (see uringReapPerCQE)"))
             entry(
                 "pageCacheMiss", quoted(duration(k.pageCacheMiss)),
                 figure(FigureName.bufferedColdSystemPerIO) == nil
@@ -913,8 +929,12 @@ extension Calibration {
                 "uringReapPerCQE", quoted(duration(k.uringReapPerCQE)),
                 figure(FigureName.uringLoopOverCache) == nil || figure(FigureName.uringPageCacheRead) == nil
                     ? notMeasured
-                    : "\(describe(FigureName.uringLoopOverCache)) - \(describe(FigureName.uringPageCacheRead)) + 20ns: "
-                        + "the program's loop per IO, reap to next SQE; floor 0")
+                    : figure(FigureName.uringLoopUser) == nil
+                        ? "\(describe(FigureName.uringLoopOverCache)) - \(describe(FigureName.uringPageCacheRead)) + 20ns: "
+                            + "the program's loop per IO, reap to next SQE; floor 0"
+                        : "\(describe(FigureName.uringLoopUser)): the program's loop per IO, reap to next SQE, of what the loop "
+                            + "adds to the probe (\(describe(FigureName.uringLoopOverCache)) - \(describe(FigureName.uringPageCacheRead)) "
+                            + "+ 20ns; the rest is kernel time, in pageCacheCopy); floor 0")
         }
         section("device") {
             let latency4K = figure(FigureName.readLatency(bytes: 4096))
@@ -1594,7 +1614,9 @@ enum Probes {
     /// ns per IO of the real backend's io_uring loop (fio's setup flags) reading 4 KiB pages of `path` at random
     /// offsets at queue depth 1 after the runner has read the file once (every read a page-cache hit, completed
     /// inline), `deviceRun` long per repeat.
-    static func uringLoopOverCache(path: String, _ e: Effort, step: () -> Void = {}) throws(RealError) -> [Double] {
+    static func uringLoopOverCache(path: String, _ e: Effort, step: () -> Void = {}) throws(RealError)
+        -> (perIO: [Double], userPerIO: [Double])
+    {
         var j = RealJob()
         j.engine = .ioUring(RealJob.URingOptions())
         j.direction = .read
@@ -1606,18 +1628,21 @@ enum Probes {
         j.existingFile = path
         j.stop = .duration(e.deviceRun)
         j.threadCensus = false
-        var samples: [Double] = []
+        var samples: [Double] = [], user: [Double] = []
         for r in 0..<e.repeats {
             j.seed = UInt64(7_000 + r)
             let m = try RealRunner().run(j)
             step()
-            if m.ios > 0 { samples.append(Double(m.elapsedNanoseconds) / Double(m.ios)) }
+            if m.ios > 0 {
+                samples.append(Double(m.elapsedNanoseconds) / Double(m.ios))
+                user.append(Double(m.systemCPU.userNanoseconds) / Double(m.ios))
+            }
         }
         if samples.isEmpty {
             throw RealError(.ioFailed, description: "the io_uring loop over cached pages completed no IO",
                 hint: "Unexpected; check the kernel log (dmesg).")
         }
-        return samples
+        return (samples, user)
     }
 
     static func readFirstLine(_ path: String) -> String? {
