@@ -156,6 +156,9 @@ struct Compiler {
             m.timeSlice == .zero || m.timeSlice >= .microseconds(1), "machine.timeSlice",
             "a time slice is 0 (none) or at least 1us (found \(m.timeSlice.nanoseconds)ns)")
         try check(m.threadStackBytes >= 0, "machine.threadStack", "cannot be negative")
+        try check(
+            m.hostMilliCPUs == 0 || (m.hostMilliCPUs >= 100 && m.hostMilliCPUs <= 65_536_000), "machine.hostCPUs",
+            "0 (not shared) or 0.1 to 65536 host CPUs (found \(m.hostMilliCPUs) thousandths)")
         try check(k.pageCacheCopyBytesPerSecond > 0, "kernel.pageCacheCopy", "the copy bandwidth must be positive")
         try checkDistribution(d.readLatency, "device.latency")
         if let w = d.writeLatency { try checkDistribution(w, "device.writeLatency") }

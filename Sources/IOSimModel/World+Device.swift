@@ -89,7 +89,9 @@ extension World {
         }
         var transfer: Int64 = 0
         if case .dma = d.transfer, d.bandwidthBytesPerSecond > 0 {
-            transfer = Self.nanoseconds(bytes: size, atBytesPerSecond: d.bandwidthBytesPerSecond)
+            // At most the longest duration: a longer one ends the run at the horizon anyway, and sums of them stay
+            // far from overflowing.
+            transfer = min(Self.nanoseconds(bytes: size, atBytesPerSecond: d.bandwidthBytesPerSecond), SimDuration.longest.nanoseconds)
         }
         var mechanics: Int64 = 0
         if let hdd = d.hdd {
@@ -107,7 +109,7 @@ extension World {
             service += mechanics
         }
         if _slowPath(hostMilliCPUs > 0) {
-            startSharedService(r, work: dispatchWait + service, transfer: transfer, engine: &engine)
+            startSharedService(r, work: dispatchWait + service, transfer: transfer, start: now + dispatchWait, engine: &engine)
             if _slowPath(requests[ri].number == narrateNumber) { narrateService(r, mechanics: mechanics, transfer: transfer) }
             return
         }
@@ -141,14 +143,16 @@ extension World {
     /// are in work time too); its end is scheduled at the current speed and scheduled again whenever the speed
     /// changes (`deviceShareChanged`).
     @inline(never)
-    mutating func startSharedService(_ r: Int32, work: Int64, transfer: Int64, engine: inout Engine) {
+    mutating func startSharedService(_ r: Int32, work: Int64, transfer: Int64, start: Int64, engine: inout Engine) {
         updateDeviceWork()
         let workNow = device.work / 1_000  // in ns of work, for the link's bookings
         let end = linkTransferEnd(accessDone: workNow + work, transfer: transfer, clock: workNow)
-        let doneAtWork = device.work + (end - workNow) * 1_000
+        let doneAtWork = device.work + min(end - workNow, 4 * SimDuration.longest.nanoseconds) * 1_000  // past the horizon
         device.servingGeneration &+= 1
-        device.serving.append((r, doneAtWork, device.servingGeneration, now))
+        device.serving.append((r, doneAtWork, device.servingGeneration, start))
         scheduleSharedDone(device.serving.count - 1, engine: &engine)
+        // The service itself is traced when it ends (its end is not known before); the queue's depth now.
+        if _slowPath(tracer != nil) { trace(.counter(name: "deviceQueue", value: device.accepted, at: at)) }
     }
 
     /// Schedules the end of `device.serving[index]` at the current speed.
@@ -194,12 +198,14 @@ extension World {
     @inline(never)
     mutating func bookLink(accessDone: Int64, transfer: Int64, clock: Int64) -> Int64 {
         device.linkBookings.removeAll { $0.end <= clock }
-        var start = accessDone
+        // Bookings past the horizon end the run; capping them there keeps the sums from overflowing.
+        let cap = World.horizon + SimDuration.longest.nanoseconds
+        var start = min(accessDone, cap)
         var index = 0
         while index < device.linkBookings.count {
             let booking = device.linkBookings[index]
             if start + transfer <= booking.start { break }
-            start = max(start, booking.end)
+            start = min(max(start, booking.end), cap)
             index += 1
         }
         device.linkBookings.insert((start, start + transfer), at: index)
@@ -228,14 +234,16 @@ extension World {
     }
 
     /// A pass starts: it takes every request waiting in the device and serves `channels` of them at a time.
-    mutating func startPass(engine: inout Engine) {
+    /// `woken`: the device was idle and woke for it (on a shared host its first dispatch waits for the wake-up;
+    /// a pass that follows the previous one at once has none).
+    mutating func startPass(woken: Bool = true, engine: inout Engine) {
         if device.deviceQueue.isEmpty && device.passUnfinished == 0 {  // nothing to take (never expected)
             device.passOpen = false
             return
         }
         device.passOpen = true
         device.passRunning = true
-        device.passLastTaken = hostMilliCPUs > 0 ? now + scenario.device.passWakeup.nanoseconds : now
+        device.passLastTaken = hostMilliCPUs > 0 && woken ? now + scenario.device.passWakeup.nanoseconds : now
         while let r = device.deviceQueue.popFirst() { takeIntoPass(r, after: device.passLastTaken, engine: &engine) }
     }
 
@@ -289,7 +297,7 @@ extension World {
         // a thread that submits again at this instant, and that request waits for the next pass, below.
         signalDone(together: members, "with its pass", engine: &engine)
         device.passOpen = false
-        if !device.deviceQueue.isEmpty { startPass(engine: &engine) }
+        if !device.deviceQueue.isEmpty { startPass(woken: false, engine: &engine) }
     }
 
     /// The requests of a list linked through `RequestState.next`, newest first, in the order they finished.

@@ -35,13 +35,15 @@ extension World {
         return build
     }
 
-    /// A buffered read's page-cache misses: `kernel.pageCacheMiss` per page of the request not yet cached
-    /// (none for a hit; a request is read from the device whole, so its pages count whether or not some of
-    /// them are cached).
+    /// A buffered read's page-cache misses: `kernel.pageCacheMiss` per page the request touches (none for a hit;
+    /// a request is read from the device whole, so its pages count whether or not some of them are cached).
     @inline(never)
     func pageCacheMissCost(_ r: Int32) -> Int64 {
         if isCached(r) { return 0 }
-        return (requests[Int(r)].sizeBytes + 4095) / 4096 * scenario.kernel.pageCacheMiss.nanoseconds
+        let ri = Int(r)
+        let first = requests[ri].offsetBytes / 4096
+        let last = (requests[ri].offsetBytes + requests[ri].sizeBytes - 1) / 4096
+        return Self.pagesCost(last - first + 1, scenario.kernel.pageCacheMiss.nanoseconds)
     }
 
     /// Releasing the pinned pages of request `r` in its deferred routine (or by an IOPOLL poller completing it).

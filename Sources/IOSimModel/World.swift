@@ -361,8 +361,8 @@ struct World: EventHandler {
             else { return }  // stale: the device's share changed and the request's end was scheduled again
             let started = device.serving.remove(at: i).started
             if _slowPath(tracer != nil) {
-                trace(.deviceService(io: requests[Int(r)].number, start: .init(nanosecondsSinceStart: started), end: at))
-                trace(.counter(name: "deviceQueue", value: device.accepted, at: at))
+                // Traced at its end, with a start in the past (a shared host's device speed is known only then).
+                trace(.deviceService(io: requests[Int(r)].number, start: .init(nanosecondsSinceStart: min(started, now)), end: at))
             }
         }
         deviceFinished(Int32(event.target), engine: &engine)

@@ -367,7 +367,9 @@ public final class ChromeTraceWriter: TraceSink {
             skipHop(io)
             return
         }
-        var slot = slots.firstIndex { $0.open == nil } ?? -1
+        // A slot free since the slice's start (a slice can arrive when it ends, its start in the past: a shared
+        // host's device traces its services so).
+        var slot = slots.indices.first { slots[$0].open == nil && slotEnds[$0] <= start } ?? -1
         if slot < 0 && slots.count >= Self.maxSlots {
             skipHop(io)
             return

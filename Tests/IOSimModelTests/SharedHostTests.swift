@@ -76,3 +76,55 @@ import Testing
         #expect(shared.totalCPU.total.nanoseconds == shared.elapsed.nanoseconds * 2)
     }
 }
+
+/// Review regressions of the shared host and the shared link.
+@Suite struct SharedHostRegressionTests {
+    /// A pass that follows the previous one at once has no wake-up, shared host or not: with so many host CPUs
+    /// that the device always works at full speed, five reads through passes end as without sharing.
+    @Test func backToBackPassesPayNoWakeup() throws {
+        var s = zeroCostScenario()
+        s.device.readLatency = .constant(10_000)
+        s.device.bandwidthBytesPerSecond = 0
+        s.device.completionBatching = .pass
+        s.device.passWakeup = .nanoseconds(5_000)
+        s.files = [FileSpec(name: "data", sizeBytes: 1 << 20)]
+        s.recordIOs = true
+        s.threads = [ThreadSpec(name: "reader", count: 5, program: [read4k(.blocking)])]
+        let alone = try Simulator(s).run()
+        s.machine.hostMilliCPUs = 65_536_000
+        let shared = try Simulator(s).run()
+        #expect(shared.ioRecords.map(\.deviceDone) == alone.ioRecords.map(\.deviceDone))
+        #expect(alone.ioRecords.compactMap(\.deviceDone).map(\.nanosecondsSinceStart).sorted() == [15_000, 25_000, 35_000, 45_000, 55_000])
+    }
+
+    /// Transfers too long for the clock end the run with an error, not a crash: on a shared host, on a link
+    /// that chains them, and a page-cache miss of the longest duration per page.
+    @Test func hugeTransfersAndMissesEndWithAnError() {
+        func fails(_ configure: (inout Scenario) -> Void) -> Bool {
+            var s = zeroCostScenario()
+            s.files = [FileSpec(name: "data", sizeBytes: 1 << 30)]
+            configure(&s)
+            do {
+                _ = try Simulator(s).run()
+                return false
+            } catch {
+                return true
+            }
+        }
+        #expect(fails { s in
+            s.machine.hostMilliCPUs = 1_000
+            s.device.bandwidthBytesPerSecond = 1
+            s.threads = [ThreadSpec(name: "r", program: [.io(IOOperation(.read, file: "data", sizeBytes: 16 << 20, offset: .fixed(0), style: .blocking))])]
+        })
+        #expect(fails { s in
+            s.device.channels = 12
+            s.device.bandwidthBytesPerSecond = 1
+            s.threads = [ThreadSpec(name: "r", count: 12, program: [.io(IOOperation(.read, file: "data", sizeBytes: 1 << 30, offset: .fixed(0), style: .blocking))])]
+        })
+        #expect(fails { s in
+            s.kernel.pageCacheMiss = .longest
+            s.files = [FileSpec(name: "data", sizeBytes: 1 << 30, buffered: true)]
+            s.threads = [ThreadSpec(name: "r", program: [.io(IOOperation(.read, file: "data", sizeBytes: 1 << 30, offset: .fixed(0), style: .blocking))])]
+        })
+    }
+}
