@@ -108,14 +108,13 @@ extension World {
             device.headPosition = position + size
             service += mechanics
         }
+        if _slowPath(requests[ri].number == narrateNumber) { narrateService(r, mechanics: mechanics, transfer: transfer) }
         if _slowPath(hostMilliCPUs > 0) {
             startSharedService(r, work: dispatchWait + service, transfer: transfer, start: now + dispatchWait, engine: &engine)
-            if _slowPath(requests[ri].number == narrateNumber) { narrateService(r, mechanics: mechanics, transfer: transfer) }
             return
         }
         // The data moves after the access (latency, seek and rotation), on the link the channels share.
         service = linkTransferEnd(accessDone: now + dispatchWait + service, transfer: transfer) - now - dispatchWait
-        if _slowPath(requests[ri].number == narrateNumber) { narrateService(r, mechanics: mechanics, transfer: transfer) }
         if _slowPath(tracer != nil) { traceService(ri, after: dispatchWait, for: service) }
         engine.schedule(
             at: SimInstant(nanosecondsSinceStart: now &+ dispatchWait + service), priority: Priority.hardware, kind: EventKind.deviceDone.rawValue,
@@ -170,9 +169,7 @@ extension World {
     /// old speed, and the requests in service are scheduled again at the new one.
     @inline(never)
     mutating func deviceShareChanged(engine: inout Engine) {
-        busyCPUsChanged = false
         updateDeviceWork()
-        if device.workBusyCPUs == busyCPUs { return }
         let oldSpeed = deviceSpeed(busy: device.workBusyCPUs)
         device.workBusyCPUs = busyCPUs
         if deviceSpeed(busy: busyCPUs) == oldSpeed { return }

@@ -103,10 +103,9 @@ struct World: EventHandler {
     var bytesCompleted: Int64 = 0
     var interrupts: Int64 = 0
     var contextSwitches: Int64 = 0
-    /// With `hostMilliCPUs`: the machine's CPUs not idle, and whether that count changed while handling the
-    /// current event (the device's share is then brought up to date once the event is handled).
+    /// With `hostMilliCPUs`: the machine's CPUs not idle. When it differs from `device.workBusyCPUs` once an
+    /// event is handled, the device's share is brought up to date (`deviceShareChanged`).
     var busyCPUs = 0
-    var busyCPUsChanged = false
     var alive = 0
     var maxAlive = 0
     var nonDaemonAlive = 0
@@ -281,7 +280,7 @@ struct World: EventHandler {
             }
         }
         startRings(engine: &engine)
-        if busyCPUsChanged { deviceShareChanged(engine: &engine) }
+        if busyCPUs != device.workBusyCPUs { deviceShareChanged(engine: &engine) }
         if nonDaemonAlive == 0 && scenario.stop.afterIOs == nil && scenario.stop.afterTime == nil {
             stop(engine: &engine)
         }
@@ -335,7 +334,7 @@ struct World: EventHandler {
         case .sliceEnd: sliceEnded(cpu: Int(event.target), generation: event.generation, engine: &engine)
         case .passStart: startPass(engine: &engine)
         }
-        if _slowPath(busyCPUsChanged) { deviceShareChanged(engine: &engine) }
+        if _slowPath(busyCPUs != device.workBusyCPUs) { deviceShareChanged(engine: &engine) }
     }
 
     @inline(never) mutating func onBurstEnd(_ event: Event, engine: inout Engine) {
@@ -429,7 +428,6 @@ struct World: EventHandler {
         let isIdle = category == .idle
         if wasIdle == isIdle { return }
         busyCPUs += isIdle ? -1 : 1
-        busyCPUsChanged = true
     }
 
     /// CPU `c`'s time since its last change goes to the ledger under its category, and it now does `category`

@@ -7,10 +7,14 @@ import Testing
     /// Constant costs on two CPUs (`constantCostScenario`): "reader" makes one blocking 4 KiB read, submitted at
     /// 2,300 (switch 1,000, syscall entry 100, request 400, driver 800), whose service is 24,096 ns of work
     /// (20,000 of access and 4,096 of transfer). "busy" computes on the other CPU from 1,000 (after its switch)
-    /// for `busyFor` ns. The reader blocks at 2,300, so one CPU is busy while the device works.
-    func readBesideABusyCPU(hostMilliCPUs: Int64, busyFor: Int64) throws -> SimulationResult {
+    /// for `busyFor` ns. The reader blocks at 2,300, so one CPU is busy while the device works. `configure`
+    /// changes the scenario further.
+    func readBesideABusyCPU(
+        hostMilliCPUs: Int64, busyFor: Int64, configure: (inout Scenario) -> Void = { _ in }
+    ) throws -> SimulationResult {
         var s = constantCostScenario(cpus: 2)
         s.machine.hostMilliCPUs = hostMilliCPUs
+        configure(&s)
         s.threads = [
             ThreadSpec(name: "reader", program: [read4k(.blocking)]),
             ThreadSpec(name: "busy", program: [.compute(.constant(busyFor))]),
@@ -37,18 +41,14 @@ import Testing
     /// With passes, the device's wake-up for a pass is its work too (the VMM's thread needs a host CPU to wake
     /// on): 5,000 of wake-up and 24,096 of service at half speed take 58,192: done at 60,492.
     @Test func thePassWakeupIsSlowedToo() throws {
-        var s = constantCostScenario(cpus: 2)
-        s.machine.hostMilliCPUs = 1_000
-        s.device.completionBatching = .pass
-        s.device.passWakeup = .nanoseconds(5_000)
-        s.threads = [
-            ThreadSpec(name: "reader", program: [read4k(.blocking)]),
-            ThreadSpec(name: "busy", program: [.compute(.constant(100_000))]),
-        ]
-        let r = try Simulator(s).run()
-        #expect(r.ioRecords.first?.deviceDone == ns(60_492))
-        s.machine.hostMilliCPUs = 0
-        #expect(try Simulator(s).run().ioRecords.first?.deviceDone == ns(31_396))
+        func passes(_ s: inout Scenario) {
+            s.device.completionBatching = .pass
+            s.device.passWakeup = .nanoseconds(5_000)
+        }
+        let shared = try readBesideABusyCPU(hostMilliCPUs: 1_000, busyFor: 100_000, configure: passes)
+        #expect(shared.ioRecords.first?.deviceDone == ns(60_492))
+        let alone = try readBesideABusyCPU(hostMilliCPUs: 0, busyFor: 100_000, configure: passes)
+        #expect(alone.ioRecords.first?.deviceDone == ns(31_396))
     }
 
     /// Two host CPUs: one busy vCPU and the device each have one, so nothing slows down.
