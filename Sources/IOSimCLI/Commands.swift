@@ -13,11 +13,12 @@ import Glibc
 public enum Commands {
     /// Loads and simulates one file; prints the error and returns its exit code on failure.
     static func simulate(
-        _ path: String, overrides: [Override], seed: UInt64?, narrate: Int? = nil, visuals: Visuals? = nil, _ o: Output
+        _ path: String, profile: String? = nil, overrides: [Override], seed: UInt64?, narrate: Int? = nil,
+        visuals: Visuals? = nil, _ o: Output
     ) -> Result<(ScenarioFile, SimulationResult), ExitCode> {
         let file: ScenarioFile
         do {
-            file = try ScenarioLoader.load(path: path, overrides: overrides, seed: seed)
+            file = try load(path, profile: profile, overrides: overrides, seed: seed)
         } catch {
             return .failure(CLI.report(error, o))
         }
@@ -50,7 +51,7 @@ public enum Commands {
 
     static func run(_ args: [String], _ o: Output) throws(UsageError) -> ExitCode {
         let a = try Arguments(
-            args, command: "run", valued: ["--set", "--seed", "--format"] + Visuals.valuedOptions,
+            args, command: "run", valued: ["--profile", "--set", "--seed", "--format"] + Visuals.valuedOptions,
             flags: ["--help"] + Visuals.flags)
         if a.has("--help") {
             o.write(Help.text(for: "run")!)
@@ -67,7 +68,7 @@ public enum Commands {
         var documents: [JSONValue] = []
         var texts: [String] = []
         for path in a.positionals {
-            switch simulate(path, overrides: overrides, seed: seed, visuals: visuals, o) {
+            switch simulate(path, profile: a.value("--profile"), overrides: overrides, seed: seed, visuals: visuals, o) {
             case .failure(let code): return code
             case .success(let (file, result)):
                 if format == "json" {
@@ -105,7 +106,7 @@ public enum Commands {
     }
 
     static func check(_ args: [String], _ o: Output) throws(UsageError) -> ExitCode {
-        let a = try Arguments(args, command: "check", valued: ["--set", "--seed"], flags: ["--help"])
+        let a = try Arguments(args, command: "check", valued: ["--profile", "--set", "--seed"], flags: ["--help"])
         if a.has("--help") {
             o.write(Help.text(for: "check")!)
             return .ok
@@ -121,7 +122,7 @@ public enum Commands {
         var worst = ExitCode.ok
         var passed = 0, failed = 0
         for path in files {
-            switch simulate(path, overrides: overrides, seed: seed, o) {
+            switch simulate(path, profile: a.value("--profile"), overrides: overrides, seed: seed, o) {
             case .failure(let code):
                 if code.rawValue > worst.rawValue || worst == .checkFailed { worst = code }
             case .success(let (file, result)):
@@ -148,6 +149,7 @@ public enum Commands {
                 if fileFailed {
                     failed += 1
                     var command = "iosim run \(path) --seed \(result.seed)"
+                    if let profile = a.value("--profile") { command += " --profile \(profile)" }
                     for ov in overrides { command += " --set \(ov.keyPath)=\(ov.value)" }
                     o.print("  reproduce: \(command)")
                     if worst == .ok { worst = .checkFailed }
@@ -173,7 +175,7 @@ public enum Commands {
 
     static func explain(_ args: [String], _ o: Output) throws(UsageError) -> ExitCode {
         let a = try Arguments(
-            args, command: "explain", valued: ["--set", "--seed", "--io"] + Visuals.valuedOptions,
+            args, command: "explain", valued: ["--profile", "--set", "--seed", "--io"] + Visuals.valuedOptions,
             flags: ["--help"] + Visuals.flags)
         if a.has("--help") {
             o.write(Help.text(for: "explain")!)
@@ -182,7 +184,10 @@ public enum Commands {
         guard a.positionals.count == 1 else { throw UsageError(message: "explain takes one scenario file", command: "explain") }
         let io = try a.int("--io", range: 1...Int(Int32.max)) ?? 1
         let visuals = try Visuals(a)
-        switch simulate(a.positionals[0], overrides: try a.overrides(), seed: try a.seed(), narrate: io, visuals: visuals, o) {
+        switch simulate(
+            a.positionals[0], profile: a.value("--profile"), overrides: try a.overrides(), seed: try a.seed(), narrate: io,
+            visuals: visuals, o)
+        {
         case .failure(let code): return code
         case .success(let (file, result)):
             o.print("The life of IO \(io) in \(file.scenario.name) (seed \(result.seed)); [n] is the step of Cleary's \"There Is No Thread\":")

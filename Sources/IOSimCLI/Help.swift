@@ -34,9 +34,9 @@ public enum Help {
     static func usage(_ command: String) -> String? {
         switch command {
         case "run":
-            return "iosim run FILE... [--set KEY=VALUE]... [--seed N] [--format text|json] [--trace F] [--svg F] [--timeline]"
-        case "check": return "iosim check FILE|DIR... [--set KEY=VALUE]... [--seed N]"
-        case "explain": return "iosim explain FILE [--io N] [--set KEY=VALUE]... [--seed N] [--trace F] [--svg F] [--timeline]"
+            return "iosim run FILE... [--profile P] [--set KEY=VALUE]... [--seed N] [--format text|json] [--trace F] [--svg F] [--timeline]"
+        case "check": return "iosim check FILE|DIR... [--profile P] [--set KEY=VALUE]... [--seed N]"
+        case "explain": return "iosim explain FILE [--io N] [--profile P] [--set KEY=VALUE]... [--seed N] [--trace F] [--svg F] [--timeline]"
         case "sweep":
             return "iosim sweep FILE --param KEY=V1,V2,... [--param ...] [--set KEY=VALUE]... [--seed N] [--format text|json|csv] [--svg F]"
         case "list": return "iosim list [DIR]..."
@@ -75,6 +75,8 @@ public enum Help {
                 max) and its stages; interrupts; context switches; the thread census.
 
                 options:
+                  --profile P       a calibrated profile (iosim calibrate -o P): its machine, kernel, device and
+                                    interrupts keys laid over the scenario's own
                   --set KEY=VALUE   override a scenario key (device.latency=20us, machine.cpus=4,
                                     threads[0].count=8); the value is read as JSON5, else as a string
                   --seed N          override the scenario's seed
@@ -85,6 +87,10 @@ public enum Help {
                 Runs each scenario (directories are searched for *.json5; names starting with _ are partial
                 files and skipped) and evaluates its expect block, printing each expectation with the actual
                 value. Exits 1 if any fails, printing the seed and the command that reproduces it.
+
+                options:
+                  --profile P       a calibrated profile (iosim calibrate -o P): its machine, kernel, device and
+                                    interrupts keys laid over the scenario's own
                 """
         case "explain":
             body = """
@@ -94,6 +100,8 @@ public enum Help {
 
                 options:
                   --io N            which IO to follow (1 is the first issued)
+                  --profile P       a calibrated profile (iosim calibrate -o P): its machine, kernel, device and
+                                    interrupts keys laid over the scenario's own
                 """ + pictures
         case "sweep":
             body = """

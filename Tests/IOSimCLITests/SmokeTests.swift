@@ -1,3 +1,4 @@
+import Foundation
 import IOSimCLI
 import Testing
 
@@ -54,5 +55,48 @@ import Testing
             #expect(field(key, fast.out) != nil)
             #expect(field(key, fast.out) == field(key, general.out), "\(key)")
         }
+    }
+}
+
+/// `run`, `check` and `explain --profile P` lay a calibrated profile over the scenario, as `validate` does.
+@Suite struct ProfileOption {
+    static let scenario = Paths.path("Tests/IOSimCLITests/Fixtures/failing-expect.json5")
+    static let profile = Paths.path("Tests/IOSimCLITests/Fixtures/slow-device-profile.json5")
+
+    /// The run's elapsed virtual time and CPU count from its JSON report.
+    func run(_ args: [String]) -> (elapsedNs: Int, cpus: Int)? {
+        let r = iosim(["run", Self.scenario, "--format", "json"] + args)
+        func field(_ name: String) -> Int? {
+            r.out.split(separator: "\n").first { $0.contains("\"\(name)\":") }
+                .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: [","])) }
+        }
+        guard r.code == .ok, let e = field("elapsedNs"), let c = field("count") else { return nil }
+        return (e, c)
+    }
+
+    @Test func theProfilesDeviceTakesOverTheScenarios() throws {
+        let plain = try #require(run([]))
+        let profiled = try #require(run(["--profile", Self.profile]))
+        #expect(plain.elapsedNs < 1_000_000 && plain.cpus == 2)
+        #expect(profiled.elapsedNs > 1_000_000 && profiled.elapsedNs < 1_100_000 && profiled.cpus == 1)
+        // --set still wins over the profile.
+        let overridden = try #require(run(["--profile", Self.profile, "--set", "device.latency=2ms"]))
+        #expect(overridden.elapsedNs > 2_000_000 && overridden.elapsedNs < 2_100_000)
+    }
+
+    @Test func checkAndExplainTakeItToo() {
+        let check = iosim(["check", Self.scenario, "--profile", Self.profile])
+        #expect(check.code == .checkFailed)
+        #expect(check.out.contains("--profile \(Self.profile)"), "the reproduce line names the profile: \(check.out)")
+        let explain = iosim(["explain", Self.scenario, "--profile", Self.profile])
+        #expect(explain.code == .ok)
+        #expect(explain.out.contains("1.014ms  -       6. device: finishes IO 1"), "\(explain.out)")
+    }
+
+    @Test func aProfileWithOtherKeysIsADataError() {
+        let r = iosim(["run", Self.scenario, "--profile", Paths.path("Tests/IOSimCLITests/Fixtures/profile-with-threads.json5")])
+        #expect(r.code == .dataError)
+        #expect(r.err.contains("profile-with-threads.json5:4:3"), "\(r.err)")
+        #expect(r.err.contains("a profile holds only machine, kernel, device, interrupts"), "\(r.err)")
     }
 }
