@@ -33,8 +33,28 @@ public struct MachineConfig: Sendable, Equatable {
     /// took a third of the disk's IOPS at queue depth 1 (22.9k to 15.6k, 13% steal time; README "Validation on
     /// this machine"). The vCPUs' own loss (steal time) is not modelled: their costs stay as they are.
     public var hostMilliCPUs: Int64 = 0
+    /// How runnable threads wait for a CPU: `.shared` (the default), or `.perCPU` as Linux's scheduler does.
+    public var runQueues: RunQueues = .shared
+    /// With `.perCPU`: how long after leaving a CPU a thread counts as cache-hot, so that an idle CPU does not
+    /// take it from another CPU's queue. Default 500 us, Linux's `sysctl_sched_migration_cost`
+    /// (kernel/sched/fair.c, `task_hot()`).
+    public var migrationCost: SimDuration = .microseconds(500)
 
     public init() {}
+}
+
+/// How runnable threads wait for a CPU.
+public enum RunQueues: String, Sendable, Equatable, CaseIterable {
+    /// One FIFO queue that every CPU takes from: a runnable thread runs on the first CPU that frees (as
+    /// Windows' idle processors take ready threads from the others' queues; the scheduling textbooks' model).
+    case shared
+    /// One queue per CPU, as Linux's CFS/EEVDF: a thread made runnable is placed on one CPU (the one it last
+    /// ran on if idle, else an idle CPU, else the CPU with the fewest waiting, the last one it ran on winning
+    /// ties) and waits there; an idle CPU takes a thread from another's queue only once that thread has been
+    /// off a CPU for `migrationCost` (it is cache-hot until then: `task_hot()`, which keeps newly idle
+    /// balancing from moving it). Traced here: one interrupt wakes four blocking readers, two land on each
+    /// vCPU, and the second on each waits for the first's whole submission while nothing else runs.
+    case perCPU
 }
 
 /// Which operating system's vocabulary the narration uses and which completion stage names apply.

@@ -27,6 +27,22 @@ struct RingBuffer: Sendable {
         return v
     }
 
+    /// The element `offset` places from the head (0 is the head).
+    func element(at offset: Int) -> Int32 { storage[(head + offset) % storage.count] }
+
+    /// Removes and returns the element `offset` places from the head, keeping the others' order (O(count)).
+    mutating func remove(at offset: Int) -> Int32 {
+        precondition(offset >= 0 && offset < count)
+        let v = element(at: offset)
+        var i = offset
+        while i + 1 < count {
+            storage[(head + i) % storage.count] = storage[(head + i + 1) % storage.count]
+            i += 1
+        }
+        count -= 1
+        return v
+    }
+
     /// The elements in FIFO order (for reports, not the hot path).
     var elements: [Int32] {
         (0..<count).map { storage[(head + $0) % storage.count] }

@@ -52,6 +52,9 @@ struct ThreadState {
     var phase: UInt8 = 0
     var runState = ThreadRunState.notStarted
     var cpu: Int32 = -1
+    /// The CPU it last ran on, and when it left it (-1: never ran), for per-CPU run queues.
+    var lastCPU: Int32 = -1
+    var leftCPUAt: Int64 = -1
     // The burst in progress on its CPU.
     var burstCategory = CPUCategory.user
     var burstIsSwitch = false
@@ -195,6 +198,10 @@ struct CPUState {
     var sliceGeneration: UInt32 = 0
     var dispatchedAt: Int64 = 0
     var interruptedThreadName: String? = nil
+    /// With per-CPU run queues (`machine.runQueues`): the threads waiting for this CPU, and the generation of
+    /// its pending balance event (an idle CPU's next look at the others' queues).
+    var runQueue = RingBuffer(capacity: 4)
+    var balanceGeneration: UInt32 = 0
 }
 
 struct VectorState {

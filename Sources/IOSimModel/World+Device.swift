@@ -581,7 +581,7 @@ extension World {
             } else {
                 burstEnded(t, engine: &engine)
             }
-        } else if let next = runQueue.popFirst() {
+        } else if let next = nextRunnable(for: c, engine: &engine) {
             runOn(next, cpu: c, engine: &engine)
         } else {
             setCategory(c, .idle)

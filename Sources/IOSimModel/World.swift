@@ -25,7 +25,7 @@ import IOSimEngine
 
 enum EventKind: UInt32 {
     case burstEnd, threadReady, timer, deviceDone, interruptArrive, isrDone, deferredDone, coalesceTimer, sliceEnd
-    case passStart
+    case passStart, balance
 }
 
 /// Tie rule among events at the same nanosecond (lower first): hardware (a device finishing) before the
@@ -87,7 +87,12 @@ struct World: EventHandler {
     var requests = UnsafeTable<RequestState>(capacity: 64)
     /// Head of the free list of request slots, linked through `RequestState.next`.
     var freeRequest: Int32 = -1
+    /// The shared run queue (`machine.runQueues` "shared"); with per-CPU queues, each CPU's is in `CPUState`.
     var runQueue = RingBuffer(capacity: 16)
+    let perCPURunQueues: Bool
+    let migrationCost: Int64
+    /// With per-CPU run queues: the threads waiting in all of them.
+    var queuedOnCPUs = 0
     var vectors: UnsafeTable<VectorState>
     var ports: UnsafeTable<PortState>
     var device: DeviceState
@@ -237,6 +242,8 @@ struct World: EventHandler {
         wakeupLatency = m.wakeupLatency.nanoseconds
         timeSlice = m.timeSlice.nanoseconds
         hostMilliCPUs = m.hostMilliCPUs
+        perCPURunQueues = m.runQueues == .perCPU
+        migrationCost = m.migrationCost.nanoseconds
         syscallEntry = k.syscallEntry.nanoseconds
         syscallExit = k.syscallExit.nanoseconds
         requestCreate = k.requestCreate.nanoseconds
@@ -333,6 +340,7 @@ struct World: EventHandler {
         case .coalesceTimer: onCoalesceTimer(event, engine: &engine)
         case .sliceEnd: sliceEnded(cpu: Int(event.target), generation: event.generation, engine: &engine)
         case .passStart: startPass(engine: &engine)
+        case .balance: onBalance(event, engine: &engine)
         }
         if _slowPath(busyCPUs != device.workBusyCPUs) { deviceShareChanged(engine: &engine) }
     }
@@ -457,9 +465,13 @@ struct World: EventHandler {
     // MARK: - Scheduler
 
     /// A thread becomes runnable: the highest-numbered CPU that is idle and not in interrupt context takes
-    /// it, else it joins the FIFO run queue.
+    /// it, else it joins the FIFO run queue (with per-CPU run queues, `placeRunnable` decides).
     @inline(__always)
     mutating func makeRunnable(_ t: Int32, engine: inout Engine) {
+        if perCPURunQueues {
+            placeRunnable(t, engine: &engine)
+            return
+        }
         var c = cpuCount - 1
         while c >= 0 {
             if cpus[c].occupant < 0 && !cpus[c].inInterrupt {
@@ -475,6 +487,108 @@ struct World: EventHandler {
         if timeSlice > 0 { armSlices(engine: &engine) }
     }
 
+    /// Runnable threads waiting for a CPU, in every queue.
+    var runnableWaiting: Int { perCPURunQueues ? queuedOnCPUs : runQueue.count }
+
+    /// Threads waiting that CPU `c` could take next: its own queue's, or the shared queue's.
+    @inline(__always) func waiting(for c: Int) -> Int { perCPURunQueues ? cpus[c].runQueue.count : runQueue.count }
+
+    /// Per-CPU run queues: places a runnable thread as Linux's `select_task_rq_fair` does for a wake-up (see
+    /// `RunQueues.perCPU`): the CPU it last ran on if idle; else an idle CPU (one not in interrupt context
+    /// first, which runs it at once; the highest-numbered first); else, every CPU busy, the one with the
+    /// fewest waiting (the last one it ran on winning ties, then the highest-numbered). A CPU in interrupt
+    /// context with nothing else is idle to the scheduler (its current task is the idle task): the thread
+    /// runs there when the interrupt work ends.
+    @inline(never) mutating func placeRunnable(_ t: Int32, engine: inout Engine) {
+        let last = Int(threads[Int(t)].lastCPU)
+        var chosen = -1
+        if last >= 0 && cpus[last].occupant < 0 && cpus[last].runQueue.isEmpty {
+            chosen = last
+        } else {
+            var idleInInterrupt = -1
+            var c = cpuCount - 1
+            while c >= 0 {
+                if cpus[c].occupant < 0 && cpus[c].runQueue.isEmpty {
+                    if !cpus[c].inInterrupt {
+                        chosen = c
+                        break
+                    }
+                    if idleInInterrupt < 0 { idleInInterrupt = c }
+                }
+                c -= 1
+            }
+            if chosen < 0 { chosen = idleInInterrupt }
+        }
+        if chosen < 0 {
+            chosen = last >= 0 ? last : cpuCount - 1
+            var c = cpuCount - 1
+            while c >= 0 {
+                if cpus[c].runQueue.count < cpus[chosen].runQueue.count { chosen = c }
+                c -= 1
+            }
+        }
+        if cpus[chosen].occupant < 0 && !cpus[chosen].inInterrupt {
+            runOn(t, cpu: chosen, engine: &engine)
+            return
+        }
+        enqueue(t, on: chosen, engine: &engine)
+    }
+
+    /// Per-CPU run queues: `t` waits at the back of CPU `c`'s queue.
+    mutating func enqueue(_ t: Int32, on c: Int, engine: inout Engine) {
+        threads[Int(t)].runState = .runnable
+        cpus[c].runQueue.append(t)
+        queuedOnCPUs += 1
+        trace(.thread(thread: Int(t), state: .runnable, at: at))
+        trace(.counter(name: "runnable", value: queuedOnCPUs, at: at))
+        if timeSlice > 0 && cpus[c].occupant >= 0 && !cpus[c].sliceArmed { armSlice(cpu: c, engine: &engine) }
+    }
+
+    /// The thread CPU `c` runs next, taken off its queue: the shared queue's head; with per-CPU queues, its
+    /// own queue's head, else a thread waiting on another CPU that is no longer cache-hot (off a CPU for
+    /// `migrationCost`; one that never ran is not hot). When only hot ones wait elsewhere, a balance event
+    /// looks again when the first of them cools.
+    @inline(__always)
+    mutating func nextRunnable(for c: Int, engine: inout Engine) -> Int32? {
+        if !perCPURunQueues { return runQueue.popFirst() }
+        if let t = cpus[c].runQueue.popFirst() {
+            queuedOnCPUs -= 1
+            return t
+        }
+        if queuedOnCPUs == 0 { return nil }
+        return takeCooledThread(for: c, engine: &engine)
+    }
+
+    @inline(never) mutating func takeCooledThread(for c: Int, engine: inout Engine) -> Int32? {
+        var firstCool = Int64.max
+        for other in 0..<cpuCount where other != c {
+            for i in 0..<cpus[other].runQueue.count {
+                let t = cpus[other].runQueue.element(at: i)
+                let left = threads[Int(t)].leftCPUAt
+                let cool = left < 0 ? 0 : left &+ migrationCost
+                if cool <= now {
+                    queuedOnCPUs -= 1
+                    return cpus[other].runQueue.remove(at: i)
+                }
+                firstCool = min(firstCool, cool)
+            }
+        }
+        cpus[c].balanceGeneration &+= 1
+        engine.schedule(
+            at: SimInstant(nanosecondsSinceStart: firstCool), priority: Priority.timer, kind: EventKind.balance.rawValue,
+            target: UInt32(c), generation: cpus[c].balanceGeneration)
+        return nil
+    }
+
+    /// An idle CPU's balance event (per-CPU run queues): it takes a thread that has cooled, if it is still idle.
+    @inline(never) mutating func onBalance(_ event: Event, engine: inout Engine) {
+        let c = Int(event.target)
+        guard cpus[c].balanceGeneration == event.generation, cpus[c].occupant < 0, !cpus[c].inInterrupt,
+            queuedOnCPUs > 0
+        else { return }
+        if let t = nextRunnable(for: c, engine: &engine) { runOn(t, cpu: c, engine: &engine) }
+    }
+
     @inline(__always)
     mutating func runOn(_ t: Int32, cpu c: Int, engine: inout Engine) {
         let ti = Int(t)
@@ -483,10 +597,11 @@ struct World: EventHandler {
         cpus[c].sliceArmed = false
         cpus[c].sliceGeneration &+= 1
         threads[ti].cpu = Int32(c)
+        threads[ti].lastCPU = Int32(c)
         threads[ti].runState = .running
         contextSwitches &+= 1
         if _slowPath(tracer != nil) { traceRunning(ti, cpu: c) }
-        if runQueue.count > 0 && timeSlice > 0 { armSlice(cpu: c, engine: &engine) }
+        if waiting(for: c) > 0 && timeSlice > 0 { armSlice(cpu: c, engine: &engine) }
         // A free switch resumes the thread at once, unless dispatches already nest here: threads that hand
         // work to each other on one CPU with nothing costing time would recurse without bound, so past a few
         // levels the switch becomes a zero-length event.
@@ -502,7 +617,7 @@ struct World: EventHandler {
 
     @inline(never) mutating func traceRunning(_ ti: Int, cpu c: Int) {
         trace(.thread(thread: ti, state: .running(cpu: c), at: at))
-        trace(.counter(name: "runnable", value: runQueue.count, at: at))
+        trace(.counter(name: "runnable", value: runnableWaiting, at: at))
     }
 
     @inline(__always)
@@ -530,10 +645,11 @@ struct World: EventHandler {
     mutating func leaveCPU(_ t: Int32, engine: inout Engine) {
         let c = Int(threads[Int(t)].cpu)
         threads[Int(t)].cpu = -1
+        threads[Int(t)].leftCPUAt = now
         cpus[c].occupant = -1
         cpus[c].sliceArmed = false
         cpus[c].sliceGeneration &+= 1
-        if let next = runQueue.popFirst() {
+        if let next = nextRunnable(for: c, engine: &engine) {
             runOn(next, cpu: c, engine: &engine)
         } else {
             contextSwitches &+= 1  // to the idle task
@@ -592,7 +708,7 @@ struct World: EventHandler {
         guard cpus[c].sliceGeneration == generation, cpus[c].sliceArmed else { return }
         cpus[c].sliceArmed = false
         let t = cpus[c].occupant
-        guard t >= 0, !runQueue.isEmpty else { return }
+        guard t >= 0, waiting(for: c) > 0 else { return }
         if cpus[c].inInterrupt {  // try again when the interrupt work is over
             cpus[c].dispatchedAt = now
             armSlice(cpu: c, engine: &engine)
@@ -606,11 +722,18 @@ struct World: EventHandler {
         }
         threads[ti].burstIsSwitch = false
         threads[ti].cpu = -1
+        threads[ti].leftCPUAt = now
         threads[ti].runState = .runnable
         cpus[c].occupant = -1
-        runQueue.append(t)
+        let next: Int32
+        if perCPURunQueues {
+            cpus[c].runQueue.append(t)
+            next = cpus[c].runQueue.popFirst()!
+        } else {
+            runQueue.append(t)
+            next = runQueue.popFirst()!
+        }
         trace(.thread(thread: ti, state: .runnable, at: at))
-        let next = runQueue.popFirst()!
         if closedLoop {
             closedLoopRunOn(next, cpu: c, engine: &engine)
         } else {

@@ -44,6 +44,8 @@ public struct RealMeasurement: Sendable {
 
     /// Interrupts of the disk's IRQ lines over the run (/proc/interrupts deltas, all CPUs).
     public var diskInterrupts: UInt64
+    /// The same by CPU (the CPUs that took them: the line's affinity).
+    public var diskInterruptsPerCPU: [UInt64] = []
     /// Which lines were counted and how they were found.
     public var diskIRQLines: DiskIRQLines
 

@@ -214,6 +214,8 @@ public struct RealRunner: Sendable {
             systemCPU: statAfter.total - statBefore.total,
             perCPU: (0..<cpuCount).map { statAfter.perCPU[$0] - statBefore.perCPU[$0] },
             diskInterrupts: irqLines.count(in: interruptsAfter) &- irqLines.count(in: interruptsBefore),
+            diskInterruptsPerCPU: zip(irqLines.countPerCPU(in: interruptsAfter), irqLines.countPerCPU(in: interruptsBefore))
+                .map { $0 &- $1 },
             diskIRQLines: irqLines, threads: censusResult, trace: recorded)
     }
 

@@ -162,27 +162,35 @@ public struct DiskIRQLines: Sendable, Hashable {
 
     /// Sum over CPUs of the interrupts of these lines, from a /proc/interrupts text.
     func count(in interrupts: String?) -> UInt64 {
-        guard !numbers.isEmpty, let interrupts else { return 0 }
-        var total: UInt64 = 0
+        countPerCPU(in: interrupts).reduce(0, &+)
+    }
+
+    /// The interrupts of these lines on each CPU (the columns of /proc/interrupts), from its text.
+    func countPerCPU(in interrupts: String?) -> [UInt64] {
+        guard !numbers.isEmpty, let interrupts else { return [] }
+        var perCPU: [UInt64] = []
         for line in interrupts.split(separator: "\n").dropFirst() {
             let parsed = parseInterruptLine(line)
-            if numbers.contains(parsed.number) { total += parsed.total }
+            guard numbers.contains(parsed.number) else { continue }
+            if perCPU.count < parsed.perCPU.count { perCPU += [UInt64](repeating: 0, count: parsed.perCPU.count - perCPU.count) }
+            for (c, v) in parsed.perCPU.enumerated() { perCPU[c] &+= v }
         }
-        return total
+        return perCPU
     }
 }
 
-/// Splits "  36:   0  30854  PCI-MSIX-0000:00:02.0   1-edge   virtio1-req.0" into number, per-CPU total, name.
-func parseInterruptLine(_ line: Substring) -> (number: String, total: UInt64, name: String) {
+/// Splits "  36:   0  30854  PCI-MSIX-0000:00:02.0   1-edge   virtio1-req.0" into number, the count on each
+/// CPU and their total, and name.
+func parseInterruptLine(_ line: Substring) -> (number: String, total: UInt64, perCPU: [UInt64], name: String) {
     let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-    guard let first = fields.first, first.hasSuffix(":") else { return ("", 0, "") }
-    var total: UInt64 = 0
+    guard let first = fields.first, first.hasSuffix(":") else { return ("", 0, [], "") }
+    var perCPU: [UInt64] = []
     var i = 1
     while i < fields.count, let v = UInt64(fields[i]) {
-        total += v
+        perCPU.append(v)
         i += 1
     }
-    return (String(first.dropLast()), total, fields.count > i ? String(fields[fields.count - 1]) : "")
+    return (String(first.dropLast()), perCPU.reduce(0, &+), perCPU, fields.count > i ? String(fields[fields.count - 1]) : "")
 }
 
 /// Names in a directory (without "." and ".."), nil when it cannot be opened.

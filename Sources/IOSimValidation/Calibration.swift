@@ -117,6 +117,8 @@ public struct CalibrationReport: Sendable {
     public var parallelismFit: ParallelismFit? = nil
     /// How `machine.hostCPUs` was chosen by simulation, when it was.
     public var hostFit: HostFit? = nil
+    /// How isr, deferred and deferredWake were fitted by simulation, when they were.
+    public var interruptFit: InterruptCostFit? = nil
     /// The costs taken as given (`CalibrationOptions.given`).
     public var given: [GivenCost] = []
     /// A scenario-format JSON5 text holding only machine, kernel, device and interrupts keys, with a comment per
@@ -141,6 +143,25 @@ public struct HostFit: Sendable, Equatable {
     public var measured: Double
     public var modelled: Double
     public var unshared: Double
+}
+
+/// The interrupt costs fitted to the measured irq + softirq per IO with the model's own interrupts and wake-ups
+/// per IO of each workload (`Calibration.fitInterruptCosts`).
+public struct InterruptCostFit: Sendable, Equatable {
+    public var isr: SimDuration
+    public var deferred: SimDuration
+    public var wake: SimDuration
+    /// Each workload: its name, the measured irq + softirq per IO (ns), the model's interrupts and wake-ups per
+    /// IO, and the model's irq + deferred CPU per IO with the fitted costs (ns).
+    public var rows: [(name: String, measured: Double, interruptsPerIO: Double, wakesPerIO: Double, modelled: Double)]
+
+    public static func == (a: InterruptCostFit, b: InterruptCostFit) -> Bool {
+        a.isr == b.isr && a.deferred == b.deferred && a.wake == b.wake && a.rows.count == b.rows.count
+            && zip(a.rows, b.rows).allSatisfy {
+                $0.name == $1.name && $0.measured == $1.measured && $0.interruptsPerIO == $1.interruptsPerIO
+                    && $0.wakesPerIO == $1.wakesPerIO && $0.modelled == $1.modelled
+            }
+    }
 }
 
 /// The device parallelism chosen by running the model on the calibration's own workload.
@@ -257,6 +278,10 @@ public enum Calibration {
             figures.append(
                 CalibrationFigure(name: FigureName.bufferedColdSystemPerIO, unit: "ns", samples: device.bufferedColdSystemPerIO))
         }
+        if !device.interruptCPU.isEmpty {
+            figures.append(CalibrationFigure(name: FigureName.interruptCPU, unit: "CPU", samples: device.interruptCPU))
+            figures.append(CalibrationFigure(name: FigureName.interruptCPUShare, unit: "share", samples: device.interruptCPUShare))
+        }
         if irqCounted && device.interruptsCounted && counted(device.poolIrqSoftirqPerIO) {
             figures.append(CalibrationFigure(name: FigureName.poolIrqSoftirq, unit: "ns", samples: device.poolIrqSoftirqPerIO))
             figures.append(CalibrationFigure(name: FigureName.poolInterrupts, unit: "per IO", samples: device.poolInterruptsPerIO))
@@ -316,6 +341,9 @@ enum FigureName {
     /// Machine-wide system time per IO of 4 KiB buffered reads through io_uring at queue depth 1, every one a
     /// page-cache miss (for `kernel.pageCacheMiss`).
     static let bufferedColdSystemPerIO = "system per IO 4KiB buffered cold QD1"
+    /// The CPU that took most of the disk's interrupts in the 4 KiB queue-depth-1 run (its number), and its share.
+    static let interruptCPU = "CPU taking the disk's interrupts QD1"
+    static let interruptCPUShare = "share of the disk's interrupts on that CPU QD1"
     static let latencySizes = [4096, 65_536, 1 << 20]
     /// The sizes beyond 4 KiB, whose QD1 irq + softirq figures are their own (at 4 KiB it is the QD1 figure).
     static var largerSizes: [Int] { latencySizes.filter { $0 != 4096 } }
@@ -340,7 +368,8 @@ enum FigureName {
             + depths.map { bandwidth(depth: $0) } + depths.map { interrupts(depth: $0) }
             + depths.map { irqSoftirq(depth: $0) } + latencySizes.map { systemPerIO(bytes: $0) } + [iopsBesideBusyCPU]
             + [bufferedColdSystemPerIO]
-            + largerSizes.map { irqSoftirqPerIO(bytes: $0) } + [uringLoopOverCache, uringLoopUser]
+            + largerSizes.map { irqSoftirqPerIO(bytes: $0) } + [interruptCPU, interruptCPUShare]
+            + [uringLoopOverCache, uringLoopUser]
     }
 }
 
@@ -351,6 +380,14 @@ extension Calibration {
     /// per configuration; 0.45 is the virtio-vm profile's shape (p99/p50 of about 2.1, baseline.md's QD1 row
     /// of p50 ~35 us, p99 71-76 us).
     static let deviceLatencySigma = 0.45
+    /// The CPU that took at least 90% of the disk's interrupts in every queue-depth-1 run, if one did.
+    static func measuredInterruptCPU(_ figures: [CalibrationFigure]) -> Int? {
+        guard let cpu = figures.first(where: { $0.name == FigureName.interruptCPU }), cpu.minimum == cpu.maximum,
+            let share = figures.first(where: { $0.name == FigureName.interruptCPUShare }), share.minimum >= 0.9
+        else { return nil }
+        return Int(cpu.median)
+    }
+
     /// Interrupts per IO at queue depth 16 below which the disk is taken to batch completions as virtio does
     /// (baseline: 1.0 at QD1, 0.2 at QD16 on virtio-blk; a device raising one interrupt per IO stays near 1).
     static let batchingThreshold = 0.6
@@ -371,6 +408,8 @@ extension Calibration {
         // measured and keep their defaults.
         machine.cpuCount = max(1, cpuCount)
         kernel.personality = .linux
+        // Linux's scheduler keeps a run queue per CPU (RunQueues.perCPU); its migration cost stays the default.
+        machine.runQueues = .perCPU
 
         // syscallEntry and syscallExit: half the null syscall each (the model charges a syscall as entry + exit).
         let syscallNs = median(FigureName.nullSyscall).map { max(0, Int64($0.rounded())) }
@@ -434,6 +473,9 @@ extension Calibration {
             device.completionBatching = batching ? .pass : .none
             interrupts.suppressWhileServicing = batching
         }
+        // target: the CPU that took at least 90% of the disk's interrupts in every queue-depth-1 run (the line's
+        // affinity, /proc/irq/N/effective_affinity); otherwise the default.
+        if let cpu = measuredInterruptCPU(figures), cpu < machine.cpuCount { interrupts.target = .fixed(cpu: cpu) }
         // Given (`--given`): costs user space cannot tell apart, measured elsewhere (a kernel trace); they replace
         // the defaults before the device is fitted around them.
         for g in given {
@@ -545,6 +587,31 @@ extension Calibration {
             if let h = hostFit { machine.hostMilliCPUs = h.milliCPUs }
         }
 
+        // isr, deferred and deferredWake, by simulation: the line above assumes io_uring's owner is woken once per
+        // interrupt, as at queue depth 1; at deeper queues the model's owner is often running when the interrupt
+        // comes and is not woken. So the model runs each measured workload (the queue depths and the four blocking
+        // threads) with the fitted device, and its own interrupts and wake-ups per IO weigh the three costs in a
+        // least-squares fit to the measured irq + softirq per IO (twice: the counts move a little with the
+        // costs). The device's latency mean gives up what the QD1 path gains, so QD1 keeps its fitted latency.
+        var interruptFit: InterruptCostFit? = nil
+        if grid != nil, latency4K != nil {
+            for _ in 0..<2 {
+                guard
+                    let f = fitInterruptCosts(
+                        figures, machine: machine, kernel: kernel, device: device, interrupts: interrupts)
+                else { break }
+                let before = interrupts.isr + interrupts.deferredPerRequest + interrupts.deferredWake
+                interrupts.isr = f.isr
+                interrupts.deferredPerRequest = f.deferred
+                interrupts.deferredWake = f.wake
+                let change = (f.isr + f.deferred + f.wake).nanoseconds - before.nanoseconds
+                if change != 0, case .logNormal(let mean, let sigma) = device.readLatency {
+                    device.readLatency = .logNormal(mean: max(1_000, mean - change), sigma: sigma)
+                }
+                interruptFit = f
+            }
+        }
+
         // pageCacheMiss, by simulation: the buffered cold run's system time per IO less the model's for the same
         // workload without the miss cost (its syscall, SQE, request, driver, switches and CQE), over the model's
         // misses per IO (the run reads few of the file's pages twice: the model, drawing the same kind of
@@ -574,6 +641,7 @@ extension Calibration {
             profileText: "", table: table(figures))
         report.parallelismFit = parallelism
         report.hostFit = hostFit
+        report.interruptFit = interruptFit
         report.given = given
         var result = report
         result.profileText = profile(for: report)
@@ -672,6 +740,108 @@ extension Calibration {
             d.readLatency = .logNormal(mean: max(1_000, mean - given), sigma: sigma)
         }
         return d
+    }
+
+    /// The calibration's four threads of blocking 4 KiB O_DIRECT reads as a model scenario.
+    static func poolWorkload(
+        machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig
+    ) -> Scenario {
+        var s = deviceWorkload(depth: 1, machine: machine, kernel: kernel, device: device, interrupts: interrupts)
+        s.name = "calibration 4 blocking threads"
+        s.rings = []
+        let read = IOOperation(.read, file: "data", sizeBytes: 4096, offset: .random, style: .blocking)
+        s.threads = [ThreadSpec(name: "worker", count: 4, program: [.repeatCount(500, [.io(read)])])]
+        return s
+    }
+
+    /// isr, deferredPerRequest and deferredWake (see `fit`): each workload with a measured irq + softirq per IO
+    /// (4 KiB at each queue depth through io_uring; the four blocking threads) runs in the model with the given
+    /// wake-up cost and 1 us more; its interrupts per IO, and its wake-ups per IO (the difference of its deferred
+    /// CPU per IO, per ns of wake-up cost), are the weights of isr and deferredWake in the model's irq + softirq
+    /// per IO, isr x interrupts + deferred + wake x wake-ups; the three are the least-squares fit of that to the
+    /// measured figures, isr and deferred at least 0.5 us and wake at least 0 (one held at its floor, the others
+    /// fitted again), to 10 ns. Nil with fewer than three workloads measured or no unique fit.
+    static func fitInterruptCosts(
+        _ figures: [CalibrationFigure], machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig,
+        interrupts: InterruptConfig
+    ) -> InterruptCostFit? {
+        var workloads: [(name: String, scenario: Scenario, measured: Double)] = []
+        for depth in FigureName.depths {
+            if let y = figures.median(FigureName.irqSoftirq(depth: depth)) {
+                let s = deviceWorkload(depth: depth, machine: machine, kernel: kernel, device: device, interrupts: interrupts)
+                workloads.append((FigureName.irqSoftirq(depth: depth), s, y))
+            }
+        }
+        if let y = figures.median(FigureName.poolIrqSoftirq) {
+            workloads.append(
+                (FigureName.poolIrqSoftirq, poolWorkload(machine: machine, kernel: kernel, device: device, interrupts: interrupts), y))
+        }
+        guard workloads.count >= 3 else { return nil }
+        var points: [(name: String, measured: Double, interrupts: Double, wakes: Double)] = []
+        for w in workloads {
+            func run(wake: Int64) -> SimulationResult? {
+                var s = w.scenario
+                s.interrupts.deferredWake = .nanoseconds(wake)
+                guard let r = try? Simulator(s).run(), r.iosCompleted > 0 else { return nil }
+                return r
+            }
+            let current = interrupts.deferredWake.nanoseconds
+            guard let without = run(wake: current), let with = run(wake: current + 1_000) else { return nil }
+            let ios = Double(without.iosCompleted)
+            let wakes = Double((with.totalCPU[.deferred] - without.totalCPU[.deferred]).nanoseconds) / 1_000 / Double(with.iosCompleted)
+            points.append((w.name, w.measured, Double(without.interrupts) / ios, max(0, wakes)))
+        }
+        // Least squares over the free costs, the others held at their floors; each cost's column is its weight.
+        let floors = [500.0, 500.0, 0.0]  // isr, deferred, wake
+        func columns(_ p: (name: String, measured: Double, interrupts: Double, wakes: Double)) -> [Double] {
+            [p.interrupts, 1, p.wakes]
+        }
+        func solve(free: [Int]) -> [Double]? {
+            let n = free.count
+            var a = [[Double]](repeating: [Double](repeating: 0, count: n + 1), count: n)
+            for p in points {
+                let x = columns(p)
+                var rest = p.measured
+                for k in 0..<3 where !free.contains(k) { rest -= floors[k] * x[k] }
+                for i in 0..<n {
+                    for j in 0..<n { a[i][j] += x[free[i]] * x[free[j]] }
+                    a[i][n] += x[free[i]] * rest
+                }
+            }
+            // Gaussian elimination with partial pivoting.
+            for c in 0..<n {
+                guard let pivot = (c..<n).max(by: { abs(a[$0][c]) < abs(a[$1][c]) }), abs(a[pivot][c]) > 1e-9 else { return nil }
+                a.swapAt(c, pivot)
+                for r in 0..<n where r != c {
+                    let f = a[r][c] / a[c][c]
+                    for k in c...n { a[r][k] -= f * a[c][k] }
+                }
+            }
+            var values = floors
+            for (i, k) in free.enumerated() { values[k] = a[i][n] / a[i][i] }
+            return values
+        }
+        // The fit with every cost free; while one falls below its floor, the lowest (relative to it) is held there.
+        var free = [0, 1, 2]
+        var values: [Double]? = nil
+        while !free.isEmpty {
+            guard let v = solve(free: free) else { return nil }
+            if let worst = free.filter({ v[$0] < floors[$0] }).min(by: { v[$0] - floors[$0] < v[$1] - floors[$1] }) {
+                free.removeAll { $0 == worst }
+                values = nil
+                continue
+            }
+            values = v
+            break
+        }
+        let v = values ?? floors
+        func tens(_ ns: Double) -> Int64 { Int64((ns / 10).rounded()) * 10 }
+        let isr = tens(v[0]), deferred = tens(v[1]), wake = tens(v[2])
+        return InterruptCostFit(
+            isr: .nanoseconds(isr), deferred: .nanoseconds(deferred), wake: .nanoseconds(wake),
+            rows: points.map {
+                ($0.name, $0.measured, $0.interrupts, $0.wakes, Double(isr) * $0.interrupts + Double(deferred) + Double(wake) * $0.wakes)
+            })
     }
 
     /// The calibration's device workload as a model scenario: 4 KiB random O_DIRECT reads through an io_uring
@@ -873,6 +1043,12 @@ extension Calibration {
             entry("timeSlice", quoted(duration(m.timeSlice)), notMeasured)
             entry("threadCreate", quoted(duration(m.threadCreate)), notMeasured)
             entry("threadStack", quoted(Units.formatSize(bytes: m.threadStackBytes)), notMeasured)
+            entry(
+                "runQueues", quoted(m.runQueues.rawValue),
+                m.runQueues == .perCPU ? "this machine runs Linux: a run queue per CPU (CFS/EEVDF)" : notMeasured)
+            entry(
+                "migrationCost", quoted(duration(m.migrationCost)),
+                notMeasured + " (Linux's default sysctl_sched_migration_cost)")
             let host = Validation.fixed(Double(m.hostMilliCPUs) / 1_000, 2)
             if let h = report.hostFit {
                 entry(
@@ -1014,18 +1190,25 @@ extension Calibration {
             let costs = interruptCosts(figures)
             let line = "the line through irq+softirq per IO against interrupts per IO over the queue depths"
             let woken = figure(FigureName.poolIrqSoftirq) != nil && i.deferredWake > .zero
+            let simulated = report.interruptFit.map { f in
+                "least-squares fit of isr x interrupts + deferred + deferredWake x wake-ups per IO, the model's own counts of "
+                    + "each workload, to the measured irq+softirq per IO ("
+                    + f.rows.map { "\($0.name) \(duration(.nanoseconds(Int64($0.measured.rounded())))) vs "
+                        + "\(duration(.nanoseconds(Int64($0.modelled.rounded())))) at \(Validation.fixed($0.interruptsPerIO, 3)) "
+                        + "interrupts and \(Validation.fixed($0.wakesPerIO, 3)) wake-ups" }.joined(separator: "; ") + ")"
+            }
             entry(
                 "isr", quoted(duration(i.isr)),
-                costs?.isr == nil ? notMeasured : "slope of " + line + (woken ? ", less deferredWake" : ""))
+                simulated ?? (costs?.isr == nil ? notMeasured : "slope of " + line + (woken ? ", less deferredWake" : "")))
             entry(
                 "deferred", quoted(duration(i.deferredPerRequest)),
-                costs == nil
+                simulated != nil ? "fitted with isr (above); floor 0.5us" : costs == nil
                     ? notMeasured + " (IRQ time not accounted here)"
                     : costs?.isr == nil ? "\(describe(FigureName.irqSoftirq(depth: 1))) minus the isr; floor 0.5us"
                     : "intercept of " + line)
             entry(
                 "deferredWake", quoted(duration(i.deferredWake)),
-                figure(FigureName.poolIrqSoftirq) == nil
+                simulated != nil ? "fitted with isr (above); floor 0" : figure(FigureName.poolIrqSoftirq) == nil
                     ? notMeasured + " (inside the isr)"
                     : "(\(describe(FigureName.poolIrqSoftirq)) - the line's slope x \(describe(FigureName.poolInterrupts)) "
                         + "- deferred) / (1 - those interrupts per IO): a wake-up per request against one per interrupt; floor 0")
@@ -1040,7 +1223,11 @@ extension Calibration {
             case .roundRobin: target = "roundRobin"
             case .submittingCPU: target = "submittingCPU"
             }
-            entry("target", quoted(target), notMeasured)
+            entry(
+                "target", quoted(target),
+                measuredInterruptCPU(figures).map { InterruptTarget.fixed(cpu: $0) } == i.target
+                    ? "\(describe(FigureName.interruptCPU)), \(describe(FigureName.interruptCPUShare)) (/proc/interrupts)"
+                    : notMeasured + " (no CPU took 90% of the disk's interrupts in every run)")
             entry("coalesceCount", "\(i.coalesceCount)", notMeasured)
             entry("coalesceTime", quoted(duration(i.coalesceTime)), notMeasured)
             let irq16 = FigureName.interrupts(depth: 16)
@@ -1519,6 +1706,8 @@ enum Probes {
         var poolInterruptsPerIO: [Double] = []
         var iopsBesideBusyCPU: [Double] = []  // 4 KiB QD1 with a thread spinning on another CPU
         var bufferedColdSystemPerIO: [Double] = []  // 4 KiB QD1 buffered, pages dropped first: system ns per IO
+        var interruptCPU: [Double] = []  // 4 KiB QD1: the CPU that took most of the disk's interrupts
+        var interruptCPUShare: [Double] = []  // and its share of them
     }
 
     /// O_DIRECT random reads of `path` through io_uring (fio's setup flags) with `RealRunner`: 4 KiB at each
@@ -1556,6 +1745,13 @@ enum Probes {
                 let m = try runner.run(job(blockBytes: size, depth: depth, duration: e.deviceRun, seed: UInt64(r * 100 + n + 1)))
                 step()
                 if depth == 1 { s.latency[size, default: []].append(m.latency.mean) }
+                let irqTotal = m.diskInterruptsPerCPU.reduce(0, &+)
+                if depth == 1 && size == 4096 && irqTotal > 0, let most = m.diskInterruptsPerCPU.max(),
+                    let cpu = m.diskInterruptsPerCPU.firstIndex(of: most)
+                {
+                    s.interruptCPU.append(Double(cpu))
+                    s.interruptCPUShare.append(Double(most) / Double(irqTotal))
+                }
                 if depth == 1 && m.ios > 0 {
                     s.systemPerIO[size, default: []].append(Double(m.systemCPU.systemNanoseconds) / Double(m.ios))
                     s.irqSoftirqPerIOBySize[size, default: []].append(irqPerIO(m))

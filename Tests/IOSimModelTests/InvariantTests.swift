@@ -164,10 +164,16 @@ func randomScenario(seed: UInt64) -> (scenario: Scenario, summary: String) {
         s.machine.hostMilliCPUs = d.pick([100, 1_000, 1_500, 3_000])
         s.stop.afterTime = .seconds(5)
     }
+    // Drawn last too: Linux's run queue per CPU, with a migration cost short enough for balancing to happen.
+    if d.bool() {
+        s.machine.runQueues = .perCPU
+        s.machine.migrationCost = .nanoseconds(d.pick([0, 50_000, 500_000]))
+    }
     let summary =
         "\(cpus) CPUs, slice \(s.machine.timeSlice.nanoseconds)ns, target \(target), coalescing \(coalescing), "
         + "batching \(s.device.completionBatching.rawValue), suppress \(s.interrupts.suppressWhileServicing), "
-        + "qd \(s.device.queueDepth), channels \(s.device.channels), host \(s.machine.hostMilliCPUs), roles \(roles)"
+        + "qd \(s.device.queueDepth), channels \(s.device.channels), host \(s.machine.hostMilliCPUs), "
+        + "run queues \(s.machine.runQueues.rawValue), roles \(roles)"
     return (s, summary)
 }
 

@@ -17,7 +17,7 @@ struct CountersTests {
 
     @Test func anInterruptLineIsSplitIntoNumberTotalAndName() {
         let p = parseInterruptLine("  36:         10      30854 PCI-MSIX-0000:00:02.0   1-edge      virtio1-req.0")
-        #expect(p.number == "36" && p.total == 30864 && p.name == "virtio1-req.0")
+        #expect(p.number == "36" && p.total == 30864 && p.perCPU == [10, 30854] && p.name == "virtio1-req.0")
     }
 
     @Test func withoutADeviceTheFallbackTakesOnlyVirtioRequestQueuesAndSaysSo() {
@@ -26,6 +26,7 @@ struct CountersTests {
         #expect(lines.names == ["virtio1-req.0"], "not the network's rx/tx, not config vectors")
         #expect(lines.note.contains("other disks"))
         #expect(lines.count(in: Self.interrupts) == 30864)
+        #expect(lines.countPerCPU(in: Self.interrupts) == [10, 30854])
     }
 
     @Test func theFileSystemUnderTmpResolvesToLinesThatExist() throws {

@@ -227,6 +227,18 @@ private func scenario(_ extra: String) -> String {
         #expect(f.scenario.machine.hostMilliCPUs == 1_250)
     }
 
+    /// Run queues: "shared" or "perCPU", with a did-you-mean; the migration cost is a duration.
+    @Test func runQueues() throws {
+        expectError(
+            scenario(#"  machine: { runQueues: "percpu" },"#), line: 4, column: 25, keyPath: "machine.runQueues",
+            message: #"expected one of "shared", "perCPU", found "percpu""#, hint: "did you mean 'perCPU'?")
+        expectError(
+            scenario("  machine: { migrationCost: 500 },"), line: 4, column: 29, keyPath: "machine.migrationCost",
+            message: "expected a duration such as \"80us\", found 500")
+        let f = try ScenarioLoader.load(text: scenario(#"  machine: { runQueues: "perCPU", migrationCost: "50us" },"#), path: file)
+        #expect(f.scenario.machine.runQueues == .perCPU && f.scenario.machine.migrationCost == .microseconds(50))
+    }
+
     @Test func hugeAndFractionalCounts() {
         expectError(
             scenario("  machine: { cpus: 99999999999999999999 },"), line: 4, column: 20, keyPath: "machine.cpus",

@@ -66,6 +66,10 @@ enum ScenarioDecoder {
             }
             m.hostMilliCPUs = Int64((cpus * 1_000).rounded())
         }
+        if let x = f.take("runQueues") {
+            m.runQueues = RunQueues(rawValue: try Read.choice(x, f.child("runQueues"), RunQueues.allCases.map(\.rawValue)))!
+        }
+        if let x = f.take("migrationCost") { m.migrationCost = try Read.duration(x, f.child("migrationCost")) }
         try f.finish()
     }
 

@@ -1,0 +1,84 @@
+import IOSimCore
+import IOSimModel
+import Testing
+
+/// `machine.runQueues`: one shared queue, or a queue per CPU as Linux keeps them.
+@Suite struct RunQueueTests {
+    /// Constant costs on two CPUs (switch 1,000, wake-up 3,000, no time slice). Threads are placed in order:
+    /// "sleeper" on CPU 1 (the highest-numbered idle), "short" on CPU 0, and "hog" (no CPU idle) waits on
+    /// CPU 1's queue (the fewest waiting: a tie, the highest-numbered). "sleeper" computes 5,000 from 1,000,
+    /// then sleeps 10,000 from 6,000 (a sleep costs no CPU here): CPU 1 takes "hog", which computes 100,000
+    /// after its switch, to 107,000. "sleeper" is runnable at 19,000 (3,000 of wake-up) while both CPUs are
+    /// busy, so it waits on CPU 1, the one it ran on; "short" ends at 31,000 and CPU 0 idles.
+    /// Returns when each thread finished and the CPU it finished on.
+    func run(_ runQueues: RunQueues, migrationCost: Int64 = 500_000) throws -> [String: (at: Int64, cpu: Int)] {
+        var s = constantCostScenario(cpus: 2)
+        s.machine.runQueues = runQueues
+        s.machine.migrationCost = .nanoseconds(migrationCost)
+        s.threads = [
+            ThreadSpec(
+                name: "sleeper",
+                program: [.compute(.constant(5_000)), .sleep(.constant(10_000)), .compute(.constant(10_000))]),
+            ThreadSpec(name: "short", program: [.compute(.constant(30_000))]),
+            ThreadSpec(name: "hog", program: [.compute(.constant(100_000))]),
+        ]
+        let recorder = TraceRecorder()
+        _ = try Simulator(s, trace: recorder).run()
+        var names: [Int: String] = [:]
+        var lastCPU: [Int: Int] = [:]
+        var finished: [String: (at: Int64, cpu: Int)] = [:]
+        for e in recorder.events {
+            switch e {
+            case .threadCreated(let t, let name, _, _): names[t] = name
+            case .thread(let t, .running(let cpu), _): lastCPU[t] = cpu
+            case .thread(let t, .finished, let at): finished[names[t]!] = (at.nanosecondsSinceStart, lastCPU[t]!)
+            default: break
+            }
+        }
+        return finished
+    }
+
+    /// Shared: the woken "sleeper" runs on CPU 0 as soon as "short" leaves it.
+    @Test func aSharedQueueRunsTheWokenThreadOnTheFirstCPUThatFrees() throws {
+        let r = try run(.shared)
+        #expect(r["short"]! == (31_000, 0))
+        // CPU 0 frees at 31,000: a switch of 1,000, then 10,000 of compute.
+        #expect(r["sleeper"]! == (42_000, 0))
+        #expect(r["hog"]! == (107_000, 1))
+    }
+
+    /// Per CPU: "sleeper" waits on CPU 1's queue while CPU 0 idles (it is cache-hot: it left a CPU 500 us ago
+    /// at most), and runs when "hog" ends at 107,000.
+    @Test func perCPUQueuesKeepAHotThreadOnItsCPU() throws {
+        let r = try run(.perCPU)
+        #expect(r["short"]! == (31_000, 0))
+        #expect(r["hog"]! == (107_000, 1))
+        #expect(r["sleeper"]! == (107_000 + 1_000 + 10_000, 1))
+    }
+
+    /// Per CPU with a migration cost of 40,000: "sleeper" left CPU 1 at 6,000 and cools at 46,000, when idle
+    /// CPU 0 (a balance event) takes it.
+    @Test func anIdleCPUTakesAThreadOnceItHasCooled() throws {
+        let r = try run(.perCPU, migrationCost: 40_000)
+        #expect(r["sleeper"]! == (46_000 + 1_000 + 10_000, 0))
+        #expect(r["hog"]! == (107_000, 1))
+    }
+
+    /// A thread that never ran is not hot: an idle CPU takes it from another's queue at once.
+    @Test func aThreadThatNeverRanMovesAtOnce() throws {
+        var s = constantCostScenario(cpus: 2)
+        s.machine.runQueues = .perCPU
+        s.threads = [
+            ThreadSpec(name: "long", program: [.compute(.constant(100_000))]),
+            ThreadSpec(name: "brief", program: [.compute(.constant(10_000))]),
+            ThreadSpec(name: "waiting", program: [.compute(.constant(10_000))]),
+        ]
+        // "long" on CPU 1, "brief" on CPU 0, "waiting" queued on CPU 1; CPU 0 frees at 11,000 and takes it:
+        // everything ends with "long" at 101,000, and "waiting" at 11,000 + 1,000 + 10,000.
+        let r = try Simulator(s).run()
+        #expect(r.elapsed == .nanoseconds(101_000))
+        let shared = try Simulator({ var t = s; t.machine.runQueues = .shared; return t }()).run()
+        #expect(shared.elapsed == r.elapsed)
+        #expect(r.perCPU[0][.user] == .nanoseconds(20_000), "CPU 0 ran \"brief\" and \"waiting\"")
+    }
+}
