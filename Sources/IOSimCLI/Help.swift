@@ -91,6 +91,8 @@ public enum Help {
                 options:
                   --profile P       a calibrated profile (iosim calibrate -o P): its machine, kernel, device and
                                     interrupts keys laid over the scenario's own
+                  --set KEY=VALUE   override a scenario key, as for run
+                  --seed N          override each scenario's seed
                 """
         case "explain":
             body = """

@@ -202,6 +202,8 @@ struct CPUState {
     /// its pending balance event (an idle CPU's next look at the others' queues).
     var runQueue = RingBuffer(capacity: 4)
     var balanceGeneration: UInt32 = 0
+    /// When that balance event is due (Int64.max: none pending).
+    var balanceAt = Int64.max
 }
 
 struct VectorState {

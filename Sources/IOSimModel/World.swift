@@ -534,7 +534,8 @@ struct World: EventHandler {
         enqueue(t, on: chosen, engine: &engine)
     }
 
-    /// Per-CPU run queues: `t` waits at the back of CPU `c`'s queue.
+    /// Per-CPU run queues: `t` waits at the back of CPU `c`'s queue. A CPU idle (and not in interrupt context)
+    /// meanwhile looks at it once it has cooled: `c` may stay busy, or in interrupt context, for long.
     mutating func enqueue(_ t: Int32, on c: Int, engine: inout Engine) {
         threads[Int(t)].runState = .runnable
         cpus[c].runQueue.append(t)
@@ -542,6 +543,26 @@ struct World: EventHandler {
         trace(.thread(thread: Int(t), state: .runnable, at: at))
         trace(.counter(name: "runnable", value: queuedOnCPUs, at: at))
         if timeSlice > 0 && cpus[c].occupant >= 0 && !cpus[c].sliceArmed { armSlice(cpu: c, engine: &engine) }
+        let cool = coolsAt(t)
+        for other in 0..<cpuCount where other != c && cpus[other].occupant < 0 && !cpus[other].inInterrupt {
+            armBalance(cpu: other, at: max(now, cool), engine: &engine)
+        }
+    }
+
+    /// When `t`, waiting, stops being cache-hot (0 if it never ran).
+    @inline(__always) func coolsAt(_ t: Int32) -> Int64 {
+        let left = threads[Int(t)].leftCPUAt
+        return left < 0 ? 0 : left &+ migrationCost
+    }
+
+    /// Makes sure CPU `c` has a balance event due no later than `time` (one pending earlier is kept).
+    mutating func armBalance(cpu c: Int, at time: Int64, engine: inout Engine) {
+        if cpus[c].balanceAt <= time { return }
+        cpus[c].balanceAt = time
+        cpus[c].balanceGeneration &+= 1
+        engine.schedule(
+            at: SimInstant(nanosecondsSinceStart: time), priority: Priority.timer, kind: EventKind.balance.rawValue,
+            target: UInt32(c), generation: cpus[c].balanceGeneration)
     }
 
     /// The thread CPU `c` runs next, taken off its queue: the shared queue's head; with per-CPU queues, its
@@ -563,9 +584,7 @@ struct World: EventHandler {
         var firstCool = Int64.max
         for other in 0..<cpuCount where other != c {
             for i in 0..<cpus[other].runQueue.count {
-                let t = cpus[other].runQueue.element(at: i)
-                let left = threads[Int(t)].leftCPUAt
-                let cool = left < 0 ? 0 : left &+ migrationCost
+                let cool = coolsAt(cpus[other].runQueue.element(at: i))
                 if cool <= now {
                     queuedOnCPUs -= 1
                     return cpus[other].runQueue.remove(at: i)
@@ -573,19 +592,16 @@ struct World: EventHandler {
                 firstCool = min(firstCool, cool)
             }
         }
-        cpus[c].balanceGeneration &+= 1
-        engine.schedule(
-            at: SimInstant(nanosecondsSinceStart: firstCool), priority: Priority.timer, kind: EventKind.balance.rawValue,
-            target: UInt32(c), generation: cpus[c].balanceGeneration)
+        if firstCool < Int64.max { armBalance(cpu: c, at: firstCool, engine: &engine) }
         return nil
     }
 
     /// An idle CPU's balance event (per-CPU run queues): it takes a thread that has cooled, if it is still idle.
     @inline(never) mutating func onBalance(_ event: Event, engine: inout Engine) {
         let c = Int(event.target)
-        guard cpus[c].balanceGeneration == event.generation, cpus[c].occupant < 0, !cpus[c].inInterrupt,
-            queuedOnCPUs > 0
-        else { return }
+        guard cpus[c].balanceGeneration == event.generation else { return }
+        cpus[c].balanceAt = Int64.max
+        guard cpus[c].occupant < 0, !cpus[c].inInterrupt, queuedOnCPUs > 0 else { return }
         if let t = nextRunnable(for: c, engine: &engine) { runOn(t, cpu: c, engine: &engine) }
     }
 

@@ -367,9 +367,8 @@ enum FigureName {
             + latencySizes.map { readLatency(bytes: $0) } + depths.map { iops(depth: $0) }
             + depths.map { bandwidth(depth: $0) } + depths.map { interrupts(depth: $0) }
             + depths.map { irqSoftirq(depth: $0) } + latencySizes.map { systemPerIO(bytes: $0) } + [iopsBesideBusyCPU]
-            + [bufferedColdSystemPerIO]
-            + largerSizes.map { irqSoftirqPerIO(bytes: $0) } + [interruptCPU, interruptCPUShare]
-            + [uringLoopOverCache, uringLoopUser]
+            + [bufferedColdSystemPerIO, interruptCPU, interruptCPUShare, poolIrqSoftirq, poolInterrupts]
+            + largerSizes.map { irqSoftirqPerIO(bytes: $0) } + [uringLoopOverCache, uringLoopUser]
     }
 }
 
@@ -557,35 +556,43 @@ extension Calibration {
 
         // channels and passDispatch, by simulation (`iosim calibrate`): Little's law above ignores how passes
         // group requests, so the model is run on the measured workload over a grid and the closest is kept.
-        var parallelism: ParallelismFit? = nil
-        let measuredIOPS = FigureName.depths.compactMap { d in median(FigureName.iops(depth: d)).map { (d, $0) } }
-        if let grid, measuredIOPS.count >= 2, latency4K != nil {
-            let measuredInterrupts = FigureName.depths.compactMap { d in
-                median(FigureName.interrupts(depth: d)).map { (d, $0) }
-            }
-            parallelism = fitParallelism(
-                machine: machine, kernel: kernel, device: device, interrupts: interrupts, measured: measuredIOPS,
-                interruptsPerIO: measuredInterrupts,
-                channels: grid.channels, dispatches: grid.dispatches,
-                wakeups: given.contains { $0.key == .passWakeup } ? [device.passWakeup] : grid.wakeups)
-            if let p = parallelism { device = withParallelism(device, p.channels, p.passDispatch, p.passWakeup) }
-        }
-        // A given wake-up with passes but no search: the latency mean gives it up here.
-        if parallelism == nil, device.completionBatching == .pass, device.passWakeup > .zero {
-            device = withParallelism(device, device.channels, device.passDispatch, device.passWakeup)
-        }
-
         // hostCPUs, by simulation: the queue-depth-1 run beside a thread spinning on another CPU, in the model
         // with each candidate (not shared first, so a machine whose busy CPUs do not slow its disk keeps 0); the
-        // closest IOPS is kept. After the device, whose fit ran without sharing (its submitter is mostly idle
-        // while the device works, so sharing changes those runs little).
+        // closest IOPS is kept. After the device, whose fit runs without sharing (its submitter is mostly idle
+        // while the device works, so sharing changes those runs little). Both run again after the interrupt
+        // costs below, which change the model they ran.
+        var parallelism: ParallelismFit? = nil
         var hostFit: HostFit? = nil
-        if let grid, machine.cpuCount >= 2, latency4K != nil, let besideBusy = median(FigureName.iopsBesideBusyCPU) {
-            hostFit = fitHostCPUs(
-                machine: machine, kernel: kernel, device: device, interrupts: interrupts, measured: besideBusy,
-                candidates: grid.hostMilliCPUs)
-            if let h = hostFit { machine.hostMilliCPUs = h.milliCPUs }
+        let measuredIOPS = FigureName.depths.compactMap { d in median(FigureName.iops(depth: d)).map { (d, $0) } }
+        var unsearched = device  // the device before the search (its latency mean not yet given up)
+        func searchDeviceAndHost() {
+            device = unsearched
+            machine.hostMilliCPUs = 0
+            parallelism = nil
+            hostFit = nil
+            if let grid, measuredIOPS.count >= 2, latency4K != nil {
+                let measuredInterrupts = FigureName.depths.compactMap { d in
+                    median(FigureName.interrupts(depth: d)).map { (d, $0) }
+                }
+                parallelism = fitParallelism(
+                    machine: machine, kernel: kernel, device: device, interrupts: interrupts, measured: measuredIOPS,
+                    interruptsPerIO: measuredInterrupts,
+                    channels: grid.channels, dispatches: grid.dispatches,
+                    wakeups: given.contains { $0.key == .passWakeup } ? [device.passWakeup] : grid.wakeups)
+                if let p = parallelism { device = withParallelism(device, p.channels, p.passDispatch, p.passWakeup) }
+            }
+            // A given wake-up with passes but no search: the latency mean gives it up here.
+            if parallelism == nil, device.completionBatching == .pass, device.passWakeup > .zero {
+                device = withParallelism(device, device.channels, device.passDispatch, device.passWakeup)
+            }
+            if let grid, machine.cpuCount >= 2, latency4K != nil, let besideBusy = median(FigureName.iopsBesideBusyCPU) {
+                hostFit = fitHostCPUs(
+                    machine: machine, kernel: kernel, device: device, interrupts: interrupts, measured: besideBusy,
+                    candidates: grid.hostMilliCPUs)
+                if let h = hostFit { machine.hostMilliCPUs = h.milliCPUs }
+            }
         }
+        searchDeviceAndHost()
 
         // isr, deferred and deferredWake, by simulation: the line above assumes io_uring's owner is woken once per
         // interrupt, as at queue depth 1; at deeper queues the model's owner is often running when the interrupt
@@ -605,11 +612,12 @@ extension Calibration {
                 interrupts.deferredPerRequest = f.deferred
                 interrupts.deferredWake = f.wake
                 let change = (f.isr + f.deferred + f.wake).nanoseconds - before.nanoseconds
-                if change != 0, case .logNormal(let mean, let sigma) = device.readLatency {
-                    device.readLatency = .logNormal(mean: max(1_000, mean - change), sigma: sigma)
+                if change != 0, case .logNormal(let mean, let sigma) = unsearched.readLatency {
+                    unsearched.readLatency = .logNormal(mean: max(1_000, mean - change), sigma: sigma)
                 }
                 interruptFit = f
             }
+            if interruptFit != nil { searchDeviceAndHost() }
         }
 
         // pageCacheMiss, by simulation: the buffered cold run's system time per IO less the model's for the same
@@ -759,8 +767,8 @@ extension Calibration {
     /// wake-up cost and 1 us more; its interrupts per IO, and its wake-ups per IO (the difference of its deferred
     /// CPU per IO, per ns of wake-up cost), are the weights of isr and deferredWake in the model's irq + softirq
     /// per IO, isr x interrupts + deferred + wake x wake-ups; the three are the least-squares fit of that to the
-    /// measured figures, isr and deferred at least 0.5 us and wake at least 0 (one held at its floor, the others
-    /// fitted again), to 10 ns. Nil with fewer than three workloads measured or no unique fit.
+    /// measured figures with isr and deferred at least 0.5 us and wake at least 0 (the best over every choice of
+    /// costs held at their floors), to 10 ns. Nil with fewer than three workloads measured or no unique fit.
     static func fitInterruptCosts(
         _ figures: [CalibrationFigure], machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig,
         interrupts: InterruptConfig
@@ -821,18 +829,22 @@ extension Calibration {
             for (i, k) in free.enumerated() { values[k] = a[i][n] / a[i][i] }
             return values
         }
-        // The fit with every cost free; while one falls below its floor, the lowest (relative to it) is held there.
-        var free = [0, 1, 2]
+        // The least squared error over every choice of costs held at their floors, the others fitted freely
+        // (three costs: eight choices); a choice whose free costs fall below their floors is not a fit.
         var values: [Double]? = nil
-        while !free.isEmpty {
-            guard let v = solve(free: free) else { return nil }
-            if let worst = free.filter({ v[$0] < floors[$0] }).min(by: { v[$0] - floors[$0] < v[$1] - floors[$1] }) {
-                free.removeAll { $0 == worst }
-                values = nil
-                continue
+        var bestError = Double.infinity
+        for mask in 0..<8 {
+            let free = (0..<3).filter { mask & (1 << $0) != 0 }
+            guard let v = free.isEmpty ? floors : solve(free: free), free.allSatisfy({ v[$0] >= floors[$0] }) else { continue }
+            let error = points.reduce(0.0) { sum, p in
+                let x = columns(p)
+                let r = p.measured - (0..<3).reduce(0.0) { $0 + v[$1] * x[$1] }
+                return sum + r * r
             }
-            values = v
-            break
+            if error < bestError {
+                bestError = error
+                values = v
+            }
         }
         let v = values ?? floors
         func tens(_ ns: Double) -> Int64 { Int64((ns / 10).rounded()) * 10 }
@@ -1227,7 +1239,7 @@ extension Calibration {
                 "target", quoted(target),
                 measuredInterruptCPU(figures).map { InterruptTarget.fixed(cpu: $0) } == i.target
                     ? "\(describe(FigureName.interruptCPU)), \(describe(FigureName.interruptCPUShare)) (/proc/interrupts)"
-                    : notMeasured + " (no CPU took 90% of the disk's interrupts in every run)")
+                    : notMeasured + " (no CPU of the machine took 90% of the disk's interrupts in every run)")
             entry("coalesceCount", "\(i.coalesceCount)", notMeasured)
             entry("coalesceTime", quoted(duration(i.coalesceTime)), notMeasured)
             let irq16 = FigureName.interrupts(depth: 16)

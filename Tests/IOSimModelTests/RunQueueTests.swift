@@ -81,4 +81,29 @@ import Testing
         #expect(shared.elapsed == r.elapsed)
         #expect(r.perCPU[0][.user] == .nanoseconds(20_000), "CPU 0 ran \"brief\" and \"waiting\"")
     }
+
+    /// A thread placed on a CPU in interrupt context (idle to the scheduler) while another CPU idles: the idle
+    /// CPU takes it once it has cooled, and does not wait for the interrupt work to end. Here a PIO read of 64
+    /// KiB at 1 MB/s keeps CPU 1 in its ISR for about 65 ms. "x" left CPU 1 at 2,000 (cool from 502,000) and
+    /// wakes from its 5 ms sleep at 5,002,000 into CPU 1's queue (CPU 1 is idle to the scheduler); idle CPU 0
+    /// takes it at once: a switch and 10,000 of compute, done at 5,013,000, not after the 65 ms ISR.
+    @Test func aThreadQueuedOnACPUInInterruptContextGoesToAnIdleOneOnceCool() throws {
+        var s = constantCostScenario(cpus: 2)
+        s.machine.runQueues = .perCPU
+        s.machine.wakeupLatency = .zero
+        s.interrupts.target = .fixed(cpu: 1)
+        s.device.transfer = .pio(bytesPerSecond: 1_000_000)
+        let read = IOOperation(.read, file: "data", sizeBytes: 65_536, offset: .fixed(0), style: .blocking)
+        s.threads = [
+            ThreadSpec(name: "x", program: [.compute(.constant(1_000)), .sleep(.constant(5_000_000)), .compute(.constant(10_000))]),
+            ThreadSpec(name: "io", program: [.io(read)]),
+        ]
+        let recorder = TraceRecorder()
+        let r = try Simulator(s, trace: recorder).run()
+        var xDone: Int64 = -1
+        for case .thread(0, .finished, let at) in recorder.events { xDone = at.nanosecondsSinceStart }
+        #expect(xDone == 5_013_000, "\(xDone)")
+        #expect(r.elapsed > .milliseconds(60), "the PIO read itself takes its 65 ms")
+    }
 }
+
