@@ -558,16 +558,15 @@ extension Calibration {
         // group requests, so the model is run on the measured workload over a grid and the closest is kept.
         // hostCPUs, by simulation: the queue-depth-1 run beside a thread spinning on another CPU, in the model
         // with each candidate (not shared first, so a machine whose busy CPUs do not slow its disk keeps 0); the
-        // closest IOPS is kept. After the device, whose fit runs without sharing (its submitter is mostly idle
-        // while the device works, so sharing changes those runs little). Both run again after the interrupt
-        // costs below, which change the model they ran.
+        // closest IOPS is kept. After the device, whose first fit runs without sharing. Both run again after the
+        // interrupt costs below, which change the model they ran: the device with the host CPUs found first (at
+        // depth 64 the submitter is busy, and a shared host slows the device there), then the host CPUs again.
         var parallelism: ParallelismFit? = nil
         var hostFit: HostFit? = nil
         let measuredIOPS = FigureName.depths.compactMap { d in median(FigureName.iops(depth: d)).map { (d, $0) } }
         var unsearched = device  // the device before the search (its latency mean not yet given up)
         func searchDeviceAndHost() {
             device = unsearched
-            machine.hostMilliCPUs = 0
             parallelism = nil
             hostFit = nil
             if let grid, measuredIOPS.count >= 2, latency4K != nil {
