@@ -44,9 +44,7 @@ struct RingBuffer: Sendable {
     }
 
     /// The elements in FIFO order (for reports, not the hot path).
-    var elements: [Int32] {
-        (0..<count).map { storage[(head + $0) % storage.count] }
-    }
+    var elements: [Int32] { (0..<count).map { element(at: $0) } }
 
     private mutating func grow() {
         var bigger = ContiguousArray<Int32>(repeating: -1, count: storage.count * 2)

@@ -151,16 +151,16 @@ public struct InterruptCostFit: Sendable, Equatable {
     public var isr: SimDuration
     public var deferred: SimDuration
     public var wake: SimDuration
-    /// Each workload: its name, the measured irq + softirq per IO (ns), the model's interrupts and wake-ups per
-    /// IO, and the model's irq + deferred CPU per IO with the fitted costs (ns).
-    public var rows: [(name: String, measured: Double, interruptsPerIO: Double, wakesPerIO: Double, modelled: Double)]
+    public var rows: [Row]
 
-    public static func == (a: InterruptCostFit, b: InterruptCostFit) -> Bool {
-        a.isr == b.isr && a.deferred == b.deferred && a.wake == b.wake && a.rows.count == b.rows.count
-            && zip(a.rows, b.rows).allSatisfy {
-                $0.name == $1.name && $0.measured == $1.measured && $0.interruptsPerIO == $1.interruptsPerIO
-                    && $0.wakesPerIO == $1.wakesPerIO && $0.modelled == $1.modelled
-            }
+    /// One workload: its name, the measured irq + softirq per IO (ns), the model's interrupts and wake-ups per
+    /// IO, and the model's irq + deferred CPU per IO with the fitted costs (ns).
+    public struct Row: Sendable, Equatable {
+        public var name: String
+        public var measured: Double
+        public var interruptsPerIO: Double
+        public var wakesPerIO: Double
+        public var modelled: Double
     }
 }
 
@@ -564,15 +564,13 @@ extension Calibration {
         var parallelism: ParallelismFit? = nil
         var hostFit: HostFit? = nil
         let measuredIOPS = FigureName.depths.compactMap { d in median(FigureName.iops(depth: d)).map { (d, $0) } }
+        let measuredInterrupts = FigureName.depths.compactMap { d in median(FigureName.interrupts(depth: d)).map { (d, $0) } }
         var unsearched = device  // the device before the search (its latency mean not yet given up)
         func searchDeviceAndHost() {
             device = unsearched
             parallelism = nil
             hostFit = nil
             if let grid, measuredIOPS.count >= 2, latency4K != nil {
-                let measuredInterrupts = FigureName.depths.compactMap { d in
-                    median(FigureName.interrupts(depth: d)).map { (d, $0) }
-                }
                 parallelism = fitParallelism(
                     machine: machine, kernel: kernel, device: device, interrupts: interrupts, measured: measuredIOPS,
                     interruptsPerIO: measuredInterrupts,
@@ -610,10 +608,7 @@ extension Calibration {
                 interrupts.isr = f.isr
                 interrupts.deferredPerRequest = f.deferred
                 interrupts.deferredWake = f.wake
-                let change = (f.isr + f.deferred + f.wake).nanoseconds - before.nanoseconds
-                if change != 0, case .logNormal(let mean, let sigma) = unsearched.readLatency {
-                    unsearched.readLatency = .logNormal(mean: max(1_000, mean - change), sigma: sigma)
-                }
+                giveUpLatency((f.isr + f.deferred + f.wake - before).nanoseconds, of: &unsearched)
                 interruptFit = f
             }
             if interruptFit != nil { searchDeviceAndHost() }
@@ -743,10 +738,16 @@ extension Calibration {
         d.passWakeup = wakeup
         // Without passes the wake-up takes no time (a device's passWakeup is used only with passes).
         let given = dispatch.nanoseconds + (device.completionBatching == .pass ? wakeup.nanoseconds : 0)
-        if given > 0, case .logNormal(let mean, let sigma) = device.readLatency {
-            d.readLatency = .logNormal(mean: max(1_000, mean - given), sigma: sigma)
-        }
+        if given > 0 { giveUpLatency(given, of: &d) }
         return d
+    }
+
+    /// The device's read latency (a fitted log-normal) gives up `nanoseconds` of its mean, floored at 1 us, so
+    /// that a time the model now spends elsewhere on the queue-depth-1 path keeps that path's latency.
+    static func giveUpLatency(_ nanoseconds: Int64, of device: inout DeviceConfig) {
+        if nanoseconds != 0, case .logNormal(let mean, let sigma) = device.readLatency {
+            device.readLatency = .logNormal(mean: max(1_000, mean - nanoseconds), sigma: sigma)
+        }
     }
 
     /// The calibration's four threads of blocking 4 KiB O_DIRECT reads as a model scenario.
@@ -851,7 +852,9 @@ extension Calibration {
         return InterruptCostFit(
             isr: .nanoseconds(isr), deferred: .nanoseconds(deferred), wake: .nanoseconds(wake),
             rows: points.map {
-                ($0.name, $0.measured, $0.interrupts, $0.wakes, Double(isr) * $0.interrupts + Double(deferred) + Double(wake) * $0.wakes)
+                InterruptCostFit.Row(
+                    name: $0.name, measured: $0.measured, interruptsPerIO: $0.interrupts, wakesPerIO: $0.wakes,
+                    modelled: Double(isr) * $0.interrupts + Double(deferred) + Double(wake) * $0.wakes)
             })
     }
 
