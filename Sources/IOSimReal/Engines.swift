@@ -470,8 +470,13 @@ func runURing(plan: JobPlan, thread index: Int, options: RealJob.URingOptions) -
     }
 
     var now = monotonicNanoseconds()
-    for slot in 0..<depth where canIssue(now) { issue(slot) }
+    let submitEach = options.waitMode == .submitEach
+    var enterError: Errno? = nil
     do throws(Errno) {
+        for slot in 0..<depth where canIssue(now) {
+            issue(slot)
+            if submitEach { try ring.submit(waitFor: 0) }
+        }
         while inflight > 0 {
             switch options.waitMode {
             case .waitForOne:
@@ -482,6 +487,10 @@ func runURing(plan: JobPlan, thread index: Int, options: RealJob.URingOptions) -
                 while ring.completionsReady == 0 {
                     if ring.completionsNeedEnter { try ring.submit(waitFor: 0) }
                 }
+            case .submitEach:
+                // Each SQE prepared (below, or at the start) goes to the kernel on its own.
+                if ring.pendingSubmissionCount > 0 { try ring.submit(waitFor: 0) }
+                if ring.completionsReady == 0 { try ring.submit(waitFor: 1) }
             }
             now = monotonicNanoseconds()
             ring.reapCompletions { c in
@@ -504,7 +513,11 @@ func runURing(plan: JobPlan, thread index: Int, options: RealJob.URingOptions) -
                     now = monotonicNanoseconds()
                 }
                 if canIssue(now) { issue(slot) }
+                if submitEach && ring.pendingSubmissionCount > 0 {
+                    do throws(Errno) { try ring.submit(waitFor: 0) } catch { enterError = error }
+                }
             }
+            if let e = enterError { throw e }
         }
     } catch {
         out.error = .systemCall("io_uring_enter", error)

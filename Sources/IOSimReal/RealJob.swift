@@ -39,6 +39,10 @@ public struct RealJob: Sendable, Hashable {
             /// Reap the CQ without a syscall and spin; enter only when the kernel says work is pending
             /// (IORING_SQ_TASKRUN, DEFER_TASKRUN, IOPOLL). Burns the thread's CPU, saves the sleep/wake.
             case peekAndSpin
+            /// fio's loop (iodepth_batch_submit=1): reap what the CQ holds without a syscall, then submit each
+            /// replacement in its own io_uring_enter(to_submit 1, GETEVENTS, min_complete 0), which also posts
+            /// completions that are due; sleep in io_uring_enter (min_complete 1) only when the CQ is empty.
+            case submitEach
         }
 
         /// IORING_SETUP_SQPOLL: a kernel thread (`iou-sqp-*`) submits. Disables the three task-run flags

@@ -4,7 +4,7 @@
 //   iosim-real-bench --engine uring|pread|pool [--qd N] [--bs 4k] [--direct | --buffered cold|warm]
 //                    [--seconds S | --ios N] [--dir D | --file F] [--size 1G] [--rw randread|read|randwrite|write]
 //                    [--threads N] [--workers K] [--sqpoll] [--iopoll] [--async] [--fixed-buffers]
-//                    [--fixed-files] [--no-defer-taskrun] [--spin] [--compute-us N] [--no-census] [--seed N]
+//                    [--fixed-files] [--no-defer-taskrun] [--spin | --submit-each] [--compute-us N] [--no-census] [--seed N]
 
 import Glibc
 import IOSimCore
@@ -75,6 +75,7 @@ while let a = args.popFirst() {
     case "--fixed-files": uring.registeredFiles = true
     case "--no-defer-taskrun": uring.deferTaskRun = false
     case "--spin": uring.waitMode = .peekAndSpin
+    case "--submit-each": uring.waitMode = .submitEach
     case "--compute-us": job.computePerIO = .microseconds(Int64(value(a)) ?? { fail("--compute-us takes an integer") }())
     case "--no-census": job.threadCensus = false
     case "--seed": job.seed = UInt64(value(a)) ?? { fail("--seed takes an integer") }()

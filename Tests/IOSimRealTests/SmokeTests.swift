@@ -98,6 +98,8 @@ struct URingSmokeTests {
         ("peek and spin without task-run flags", .init(deferTaskRun: false, waitMode: .peekAndSpin)),
         ("registered buffers and files", .init(registeredBuffers: true, registeredFiles: true)),
         ("no DEFER_TASKRUN", .init(deferTaskRun: false)),
+        ("fio's loop: each SQE in its own io_uring_enter", .init(waitMode: .submitEach)),
+        ("fio's loop without DEFER_TASKRUN", .init(deferTaskRun: false, waitMode: .submitEach)),
     ]
 
     @Test(arguments: 0..<variants.count)
