@@ -40,6 +40,7 @@ struct CompiledUring: Sendable {
     var async: Bool
     var compute: Sampler
     var peek: Bool
+    var submitEach: Bool
 }
 
 enum Instruction: Sendable {
@@ -397,6 +398,11 @@ struct Compiler {
                         "peeking the CQ needs taskRun interrupt or SQPOLL: with COOP/DEFER_TASKRUN completions are "
                             + "posted only when the thread enters the kernel")
                 }
+                if loop.submitEach && (spec.sqpoll || spec.iopoll || loop.peek) {
+                    throw fail(
+                        "submit: \"each\" (fio's loop: an io_uring_enter per SQE) is modelled for rings without SQPOLL "
+                            + "or IOPOLL and without peek; with SQPOLL the poller submits, with IOPOLL the waiter polls")
+                }
                 if let c = loop.compute { try checkDistribution(c, subject, kind: .invalidProgram) }
                 let io = CompiledIO(
                     index: -1, direction: loop.direction, file: file, sizeBytes: loop.sizeBytes, offset: loop.offset,
@@ -406,7 +412,8 @@ struct Compiler {
                 program.uringLoops.append(
                     CompiledUring(
                         ring: Int32(ring), io: io, queueDepth: loop.queueDepth, ios: Int64(loop.ios), async: loop.async,
-                        compute: Sampler(loop.compute ?? .constant(0), table: &distributions), peek: loop.peek))
+                        compute: Sampler(loop.compute ?? .constant(0), table: &distributions), peek: loop.peek,
+                        submitEach: loop.submitEach))
                 add(.uringLoop(uringCount), "uring")
                 uringCount += 1
             }

@@ -128,11 +128,15 @@ public struct UringLoop: Sendable, Equatable {
     public var compute: Distribution?
     /// Spin on the CQ in user mode instead of waiting in io_uring_enter.
     public var peek: Bool
+    /// fio's loop: each SQE in its own io_uring_enter(1, 0, GETEVENTS) as soon as a completion frees its slot;
+    /// wait in io_uring_enter only when the CQ is empty. Otherwise one enter submits every SQE prepared since
+    /// the last and waits for one completion.
+    public var submitEach: Bool
 
     public init(
         ring: String, _ direction: IODirection = .read, file: String, sizeBytes: Int64, offset: OffsetSpec = .random,
         queueDepth: Int = 1, ios: Int, async: Bool = false, buffered: Bool? = nil, compute: Distribution? = nil,
-        peek: Bool = false
+        peek: Bool = false, submitEach: Bool = false
     ) {
         self.ring = ring
         self.direction = direction
@@ -145,6 +149,7 @@ public struct UringLoop: Sendable, Equatable {
         self.buffered = buffered
         self.compute = compute
         self.peek = peek
+        self.submitEach = submitEach
     }
 }
 

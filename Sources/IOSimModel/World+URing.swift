@@ -26,6 +26,8 @@ extension World {
     private static let reap: UInt8 = 9
     private static let spinOnCQ: UInt8 = 10
     private static let afterSubmit: UInt8 = 11
+    private static let submittedOne: UInt8 = 12
+    private static let leftOneEnter: UInt8 = 13
 
     // MARK: - Spinning
 
@@ -306,15 +308,31 @@ extension World {
             }
             threads[ti].uringToSubmit -= 1
             let r = issueRingRequest(owner: t, loop: index)
-            let last = threads[ti].uringToSubmit == 0
+            let last = loop.submitEach || threads[ti].uringToSubmit == 0
             threads[ti].phase = last ? World.handOffSQE : World.consumeSQE
             let cost = takeSQE(r, ring: g, from: t, last: last, engine: &engine)
             return burstIfAny(t, .syscall, cost, engine: &engine)
         case World.handOffSQE:
             let bell = rings[g].pluggedForDriver ? doorbellCost() : 0
             unplug(ring: g, from: t, engine: &engine)
-            threads[ti].phase = World.afterSubmit
+            threads[ti].phase = loop.submitEach ? World.submittedOne : World.afterSubmit
             return burstIfAny(t, .syscall, bell, engine: &engine)
+        case World.submittedOne:
+            // fio's loop: io_uring_enter(1, 0, GETEVENTS) runs the task work that is due (DEFER_TASKRUN: at most
+            // IO_LOCAL_TW_DEFAULT_MAX = 20 items), so those CQEs are posted, and returns without waiting.
+            var pending = rings[g].taskWork.count
+            if spec.taskRun == .deferred { pending = min(pending, 20) }
+            for _ in 0..<pending { rings[g].cq.append(rings[g].taskWork.popFirst()!) }
+            threads[ti].phase = World.leftOneEnter
+            return burstIfAny(t, .syscall, Int64(pending) * uringCompletePerCQE + syscallExit, engine: &engine)
+        case World.leftOneEnter:
+            if threads[ti].uringToSubmit > 0 {  // the next SQE, in its own io_uring_enter
+                threads[ti].phase = World.consumeSQE
+                return burstIfAny(t, .syscall, syscallEntry, engine: &engine)
+            }
+            // Reap what the CQ holds; wait in io_uring_enter (min_complete 1) only when it is empty.
+            threads[ti].phase = rings[g].cq.isEmpty ? World.waitForCompletions : World.reap
+            return false
         case World.afterSubmit:
             // Still inside io_uring_enter: with GETEVENTS wait there; peeking leaves the kernel first.
             if loop.peek {

@@ -58,7 +58,7 @@ public enum RealPlan {
             options.ioPolling = ring.iopoll
             options.asyncFlag = loop.async
             options.deferTaskRun = ring.taskRun == .deferred
-            options.waitMode = loop.peek ? .peekAndSpin : .waitForOne
+            options.waitMode = loop.peek ? .peekAndSpin : loop.submitEach ? .submitEach : .waitForOne
             job.engine = .ioUring(options)
             job.direction = loop.direction == .read ? .read : .write
             job.pattern = pattern(loop.offset)

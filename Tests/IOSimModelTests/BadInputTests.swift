@@ -136,6 +136,17 @@ func oneReader(_ program: [Operation] = [read4k(.blocking)]) -> Scenario {
         #expect(notice.kind == .invalidProgram && notice.message.contains("'nowhere'"))
     }
 
+    @Test func fiosLoopOnAnSQPollRingIsRejected() throws {
+        var s = oneReader([.uring(UringLoop(ring: "ring", file: "data", sizeBytes: 4096, ios: 4, submitEach: true))])
+        s.rings = [RingSpec(name: "ring", sqpoll: true)]
+        let e = try #require(buildError(s))
+        #expect(e.kind == .invalidProgram)
+        #expect(e.subject == "thread 'main' step 1")
+        #expect(e.message.contains("submit: \"each\"") && e.message.contains("SQPOLL"))
+        s.rings = [RingSpec(name: "ring")]
+        #expect(buildError(s) == nil)
+    }
+
     @Test func ioLargerThanItsFileIsRejected() throws {
         var s = oneReader([.io(IOOperation(.read, file: "small", sizeBytes: 8192, offset: .fixed(0)))])
         s.files = [FileSpec(name: "small", sizeBytes: 4096)]

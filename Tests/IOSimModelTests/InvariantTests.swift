@@ -343,8 +343,15 @@ func randomScenario(seed: UInt64) -> (scenario: Scenario, summary: String) {
                 name: "job",
                 program: [.uring(UringLoop(ring: "ring", file: file, sizeBytes: 4096, queueDepth: depth, ios: d.int(10...200), async: async))])
         ]
+        // Drawn last, so the earlier draws of every seed stay as they were.
+        let submitEach = !sqpoll && d.bool()
+        if submitEach, case .uring(var loop) = s.threads[0].program[0] {
+            loop.submitEach = true
+            s.threads[0].program[0] = .uring(loop)
+        }
         let summary = "batching \(s.device.completionBatching.rawValue), task run \(taskRun), sqpoll \(sqpoll), async \(async), "
-            + "file \(file), depth \(depth), doorbell \(s.kernel.doorbell.nanoseconds)ns, \(s.machine.cpuCount) CPUs"
+            + "file \(file), depth \(depth), doorbell \(s.kernel.doorbell.nanoseconds)ns, \(s.machine.cpuCount) CPUs, "
+            + "submit each \(submitEach)"
         return (s, summary)
     }
 

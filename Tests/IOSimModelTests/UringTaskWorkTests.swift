@@ -47,3 +47,53 @@ struct UringTaskWorkTests {
         #expect(r.interrupts == 2)
     }
 }
+
+/// fio's loop (`submitEach`): each SQE goes to the kernel in its own io_uring_enter(1, 0, GETEVENTS), so the
+/// driver takes each request as soon as it is built; the batch loop builds every SQE first and the driver takes
+/// them together after one driverSubmit.
+@Suite("io_uring: fio's loop, an io_uring_enter per SQE")
+struct UringSubmitEachTests {
+    func scenario(submitEach: Bool, ios: Int = 2) -> Scenario {
+        var s = constantCostScenario()
+        s.device.channels = 2
+        s.rings = [RingSpec(name: "ring", entries: 8, taskRun: .deferred)]
+        s.threads = [
+            ThreadSpec(
+                name: "job",
+                program: [
+                    .uring(
+                        UringLoop(
+                            ring: "ring", file: "data", sizeBytes: 4096, offset: .fixed(0), queueDepth: 2, ios: ios,
+                            submitEach: submitEach))
+                ])
+        ]
+        return s
+    }
+
+    func submitted(_ r: SimulationResult) -> [Int64] {
+        r.ioRecords.sorted { $0.number < $1.number }.map { $0.submitted!.nanosecondsSinceStart }
+    }
+
+    @Test func theBatchLoopHandsBothRequestsToTheDriverTogether() throws {
+        let r = try Simulator(scenario(submitEach: false)).run()
+        // The switch onto the CPU 1,000, entry 100, then per SQE 60 (uringSubmitPerSQE) + 400 (requestCreate),
+        // and driverSubmit 800 once.
+        #expect(submitted(r) == [2_820, 2_820])
+    }
+
+    @Test func fiosLoopHandsEachRequestToTheDriverAsItIsBuilt() throws {
+        let r = try Simulator(scenario(submitEach: true)).run()
+        // The switch onto the CPU 1,000, entry 100 + 60 + 400 + 800 = 2,360; then exit 200, entry 100 and the
+        // second SQE's 1,260: 3,920.
+        #expect(submitted(r) == [2_360, 3_920])
+        #expect(r.iosCompleted == 2)
+    }
+
+    @Test func fiosLoopPaysAnEnterPerSQE() throws {
+        let batch = try Simulator(scenario(submitEach: false, ios: 40)).run()
+        let each = try Simulator(scenario(submitEach: true, ios: 40)).run()
+        #expect(batch.iosCompleted == 40 && each.iosCompleted == 40)
+        let syscall = CPUCategory.syscall
+        #expect(each.totalCPU[syscall] > batch.totalCPU[syscall])
+    }
+}

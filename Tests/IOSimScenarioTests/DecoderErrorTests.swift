@@ -167,6 +167,19 @@ private func scenario(_ extra: String) -> String {
             hint: "did you mean 'nvme'?")
     }
 
+    @Test func unknownSubmitStyleOfAUringLoop() {
+        let text = """
+            {
+              files: [{ name: "data", size: "1MiB" }],
+              rings: [{ name: "ring" }],
+              threads: [{ name: "main", program: [{ uring: "ring", file: "data", size: "4KiB", ios: 4, submit: "eacj" }] }],
+            }
+            """
+        expectError(
+            text, line: 4, column: 100, keyPath: "threads[0].program[0].submit",
+            message: #"expected one of "batch", "each", found "eacj""#, hint: "did you mean 'each'?")
+    }
+
     @Test func unknownOperationInAnObject() {
         guard
             let e = dataError(

@@ -44,3 +44,29 @@ import Testing
         }
     }
 }
+
+/// A `uring` step's loop becomes the real ring's wait mode: batch waits for one, `each` submits each SQE alone.
+@Suite struct RealPlanURingLoops {
+    func uring(submitEach: Bool, peek: Bool = false) -> Scenario {
+        var s = Scenario(name: "uring")
+        s.files = [FileSpec(name: "data", sizeBytes: 1 << 30)]
+        s.rings = [RingSpec(name: "ring", taskRun: peek ? .interrupt : .deferred)]
+        s.threads = [
+            ThreadSpec(
+                name: "job",
+                program: [.uring(UringLoop(ring: "ring", file: "data", sizeBytes: 4096, queueDepth: 8, ios: 100, peek: peek, submitEach: submitEach))])
+        ]
+        return s
+    }
+
+    func waitMode(_ s: Scenario) throws -> RealJob.URingOptions.WaitMode? {
+        guard case .ioUring(let options) = try RealPlan.job(for: s).engine else { return nil }
+        return options.waitMode
+    }
+
+    @Test func eachLoopMapsToItsWaitMode() throws {
+        #expect(try waitMode(uring(submitEach: false)) == .waitForOne)
+        #expect(try waitMode(uring(submitEach: true)) == .submitEach)
+        #expect(try waitMode(uring(submitEach: false, peek: true)) == .peekAndSpin)
+    }
+}

@@ -359,6 +359,7 @@ enum ScenarioDecoder {
             if let x = f.take("buffered") { loop.buffered = try Read.bool(x, f.child("buffered")) }
             if let x = f.take("compute") { loop.compute = try Read.distribution(x, f.child("compute")) }
             if let x = f.take("peek") { loop.peek = try Read.bool(x, f.child("peek")) }
+            if let x = f.take("submit") { loop.submitEach = try Read.choice(x, f.child("submit"), ["batch", "each"]) == "each" }
             result = .uring(loop)
         default:  // chunkedRead
             guard let total = f.take("total"), let chunk = f.take("chunk") else {
