@@ -119,6 +119,9 @@ public struct CalibrationReport: Sendable {
     public var hostFit: HostFit? = nil
     /// How isr, deferred and deferredWake were fitted by simulation, when they were.
     public var interruptFit: InterruptCostFit? = nil
+    /// The QD32 run through fio's loop, measured and as the fitted model gives it (a check, not fitted), when
+    /// the device's parameters were fitted by simulation.
+    public var fioLoopCheck: (measured: Double, modelled: Double)? = nil
     /// The costs taken as given (`CalibrationOptions.given`).
     public var given: [GivenCost] = []
     /// A scenario-format JSON5 text holding only machine, kernel, device and interrupts keys, with a comment per
@@ -274,6 +277,9 @@ public enum Calibration {
         if !device.iopsBesideBusyCPU.isEmpty {
             figures.append(CalibrationFigure(name: FigureName.iopsBesideBusyCPU, unit: "IOPS", samples: device.iopsBesideBusyCPU))
         }
+        if !device.iopsSubmitEach.isEmpty {
+            figures.append(CalibrationFigure(name: FigureName.iopsSubmitEach, unit: "IOPS", samples: device.iopsSubmitEach))
+        }
         if counted(device.bufferedColdSystemPerIO) {
             figures.append(
                 CalibrationFigure(name: FigureName.bufferedColdSystemPerIO, unit: "ns", samples: device.bufferedColdSystemPerIO))
@@ -338,6 +344,11 @@ enum FigureName {
     static let poolInterrupts = "interrupts per IO 4 blocking threads"
     /// The 4 KiB queue-depth-1 run with another thread spinning on a second CPU (for `machine.hostCPUs`).
     static let iopsBesideBusyCPU = "IOPS 4KiB QD1 beside a busy CPU"
+    /// 4 KiB at queue depth 32 through fio's own loop (an io_uring_enter per SQE, `submit: "each"`): the driver
+    /// takes each request as it is built, not a round's together. A check of the fitted model, not fitted: the
+    /// profile gives the model's figure beside it (`CalibrationReport.fioLoopCheck`).
+    static let iopsSubmitEach = "IOPS 4KiB QD32 fio's loop"
+    static let submitEachDepth = 32
     /// Machine-wide system time per IO of 4 KiB buffered reads through io_uring at queue depth 1, every one a
     /// page-cache miss (for `kernel.pageCacheMiss`).
     static let bufferedColdSystemPerIO = "system per IO 4KiB buffered cold QD1"
@@ -366,7 +377,7 @@ enum FigureName {
         [nullSyscall, contextSwitch, crossCPUWakeup, uringNop, memcpy, pageCachePread, uringPageCacheRead, pageCacheCopy]
             + latencySizes.map { readLatency(bytes: $0) } + depths.map { iops(depth: $0) }
             + depths.map { bandwidth(depth: $0) } + depths.map { interrupts(depth: $0) }
-            + depths.map { irqSoftirq(depth: $0) } + latencySizes.map { systemPerIO(bytes: $0) } + [iopsBesideBusyCPU]
+            + depths.map { irqSoftirq(depth: $0) } + latencySizes.map { systemPerIO(bytes: $0) } + [iopsBesideBusyCPU, iopsSubmitEach]
             + [bufferedColdSystemPerIO, interruptCPU, interruptCPUShare, poolIrqSoftirq, poolInterrupts]
             + largerSizes.map { irqSoftirqPerIO(bytes: $0) } + [uringLoopOverCache, uringLoopUser]
     }
@@ -608,7 +619,10 @@ extension Calibration {
                 interrupts.isr = f.isr
                 interrupts.deferredPerRequest = f.deferred
                 interrupts.deferredWake = f.wake
-                giveUpLatency((f.isr + f.deferred + f.wake - before).nanoseconds, of: &unsearched)
+                // Both devices: the fitted one the next pass simulates, and the one the searches start from.
+                let gained = (f.isr + f.deferred + f.wake - before).nanoseconds
+                giveUpLatency(gained, of: &device)
+                giveUpLatency(gained, of: &unsearched)
                 interruptFit = f
             }
             if interruptFit != nil { searchDeviceAndHost() }
@@ -644,6 +658,12 @@ extension Calibration {
         report.parallelismFit = parallelism
         report.hostFit = hostFit
         report.interruptFit = interruptFit
+        if parallelism != nil, let measured = median(FigureName.iopsSubmitEach) {
+            let s = deviceWorkload(
+                depth: FigureName.submitEachDepth, machine: machine, kernel: kernel, device: device, interrupts: interrupts,
+                submitEach: true)
+            if let r = try? Simulator(s).run() { report.fioLoopCheck = (measured, r.iops) }
+        }
         report.given = given
         var result = report
         result.profileText = profile(for: report)
@@ -861,16 +881,18 @@ extension Calibration {
     /// The calibration's device workload as a model scenario: 4 KiB random O_DIRECT reads through an io_uring
     /// set up as fio does, at queue depth `depth`, long enough for that depth to settle.
     static func deviceWorkload(
-        depth: Int, machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig
+        depth: Int, machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig,
+        submitEach: Bool = false
     ) -> Scenario {
-        var s = Scenario(name: "calibration QD\(depth)")
+        var s = Scenario(name: "calibration QD\(depth)\(submitEach ? " fio's loop" : "")")
         s.machine = machine
         s.kernel = kernel
         s.device = device
         s.interrupts = interrupts
         s.files = [FileSpec(name: "data", sizeBytes: 1 << 30)]
         s.rings = [RingSpec(name: "ring", entries: 128, taskRun: .deferred)]
-        let loop = UringLoop(ring: "ring", file: "data", sizeBytes: 4096, queueDepth: depth, ios: 1_000 + 40 * depth)
+        let loop = UringLoop(
+            ring: "ring", file: "data", sizeBytes: 4096, queueDepth: depth, ios: 1_000 + 40 * depth, submitEach: submitEach)
         s.threads = [ThreadSpec(name: "job", program: [.uring(loop)])]
         return s
     }
@@ -1156,6 +1178,10 @@ extension Calibration {
                 let rows = p.rows.map { "QD\($0.depth) \(Int($0.modelled.rounded())) vs \(Int($0.measured.rounded()))" }
                 let why = "with passDispatch, the model's closest IOPS and interrupts per IO over the depths (IOPS simulated: "
                     + rows.joined(separator: ", ") + "; worst \(Validation.fixed(p.worstError * 100, 1))%)"
+                    + (report.fioLoopCheck.map {
+                        "; a check, not fitted: \(describe(FigureName.iopsSubmitEach)) against the model's "
+                            + "\(Int($0.modelled.rounded()))"
+                    } ?? "")
                 entry("channels", "\(d.channels)", why)
                 entry("passDispatch", quoted(duration(d.passDispatch)), "fitted with channels; the latency mean gives it up")
                 entry(
@@ -1719,6 +1745,7 @@ enum Probes {
         var poolIrqSoftirqPerIO: [Double] = []  // 4 KiB, four blocking threads: machine-wide irq + softirq ns per IO
         var poolInterruptsPerIO: [Double] = []
         var iopsBesideBusyCPU: [Double] = []  // 4 KiB QD1 with a thread spinning on another CPU
+        var iopsSubmitEach: [Double] = []  // 4 KiB QD32 through fio's loop
         var bufferedColdSystemPerIO: [Double] = []  // 4 KiB QD1 buffered, pages dropped first: system ns per IO
         var interruptCPU: [Double] = []  // 4 KiB QD1: the CPU that took most of the disk's interrupts
         var interruptCPUShare: [Double] = []  // and its share of them
@@ -1778,6 +1805,11 @@ enum Probes {
                     if m.diskIRQLines.method == .none { s.interruptsCounted = false }
                 }
             }
+            // fio's loop at queue depth 32: each request to the driver as soon as it is built.
+            var each = job(blockBytes: 4096, depth: FigureName.submitEachDepth, duration: e.deviceRun, seed: UInt64(r * 100 + 96))
+            each.engine = .ioUring(RealJob.URingOptions(waitMode: .submitEach))
+            let eachRun = try runner.run(each)
+            if eachRun.ios > 0 { s.iopsSubmitEach.append(eachRun.iops) }
             // Four threads of blocking reads: every completion wakes one (for deferredWake).
             var pool = job(blockBytes: 4096, depth: 1, duration: e.deviceRun, seed: UInt64(r * 100 + 99))
             pool.engine = .blocking

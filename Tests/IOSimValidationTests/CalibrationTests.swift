@@ -427,6 +427,27 @@ struct ParallelismFitTests {
         #expect(fit.rows.map(\.depth) == [1, 4, 16])
     }
 
+    /// The QD32 run through fio's loop is a check of the fitted model, not a figure it is fitted to: the report
+    /// carries the measured figure and the model's, made with the fitted device, and the profile names both; the
+    /// device does not move with the figure.
+    @Test("the run through fio's loop is checked against the fitted model")
+    func checksTheFioLoop() throws {
+        let grid = Calibration.ParallelismGrid(channels: [1, 2], dispatches: [.zero], wakeups: [.zero], hostMilliCPUs: [0])
+        let without = Calibration.fit(referenceFigures(), cpuCount: 2, parallelism: grid)
+        #expect(without.fioLoopCheck == nil)
+        var figures = referenceFigures()
+        figures.append(CalibrationFigure(name: "IOPS 4KiB QD32 fio's loop", unit: "IOPS", median: 99_000, minimum: 98_000, maximum: 100_000, repeats: 5))
+        let report = Calibration.fit(figures, cpuCount: 2, parallelism: grid)
+        #expect(report.device == without.device)
+        let check = try #require(report.fioLoopCheck)
+        #expect(check.measured == 99_000)
+        let s = Calibration.deviceWorkload(
+            depth: 32, machine: report.machine, kernel: report.kernel, device: report.device, interrupts: report.interrupts,
+            submitEach: true)
+        #expect(check.modelled == (try Simulator(s).run().iops))
+        #expect(report.profileText.contains("a check, not fitted: IOPS 4KiB QD32 fio's loop 99000 IOPS"))
+    }
+
     /// The IOPS beside a busy CPU that the model gives with 1.2 host CPUs: the search finds 1.2; the IOPS it
     /// gives without sharing: the search keeps 0 (not shared). The profile carries the value and loads.
     @Test("the search recovers the host CPUs the device shares")
