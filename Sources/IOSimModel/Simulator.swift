@@ -107,7 +107,12 @@ public final class Simulator {
                     blockedThreads: blocked)
             }
         }
-        return world.makeResult(end: world.isFinished ? world.finishedAt : engine.now.nanosecondsSinceStart, engine: engine)
+        // A run that ran out of events ends at its last change, not at a stale event (a balance or slice event
+        // left pending when the last thread finished); one stopped part way (run(until:)) ends where it stopped.
+        let end =
+            world.isFinished
+            ? world.finishedAt : engine.pendingCount == 0 ? world.lastEffectAt : engine.now.nanosecondsSinceStart
+        return world.makeResult(end: end, engine: engine)
     }
 }
 

@@ -110,9 +110,10 @@ extension World {
     @inline(__always)
     mutating func closedLoopHandle(_ event: Event, engine: inout Engine) {
         // Tests of stored values rather than a `switch` (see `EventKindCodes`).
+        // As `handle`: an event that finds nothing to do returns before `lastEffectAt`.
         let kind = event.kind
         if kind == eventKindCodes.burstEnd {
-            closedLoopBurstEnd(event, engine: &engine)
+            if !closedLoopBurstEnd(event, engine: &engine) { return }
         } else if kind == eventKindCodes.deviceDone {
             closedLoopDeviceDone(event, engine: &engine)
         } else if kind == eventKindCodes.deferredDone {
@@ -124,16 +125,19 @@ extension World {
         } else if kind == eventKindCodes.threadReady {
             closedLoopThreadReady(event, engine: &engine)
         } else if kind == eventKindCodes.sliceEnd {
-            sliceEnded(cpu: Int(event.target), generation: event.generation, engine: &engine)
+            if !sliceEnded(cpu: Int(event.target), generation: event.generation, engine: &engine) { return }
         } else {
             preconditionFailure("event kind \(event.kind) outside the closed-loop shape")
         }
+        lastEffectAt = now
     }
 
-    @inline(never) mutating func closedLoopBurstEnd(_ event: Event, engine: inout Engine) {
+    /// - Returns: false for a stale event (nothing happened).
+    @inline(never) mutating func closedLoopBurstEnd(_ event: Event, engine: inout Engine) -> Bool {
         let t = Int(event.target)
-        if threads[t].generation != event.generation { return }  // stale: the burst was suspended
+        if threads[t].generation != event.generation { return false }  // stale: the burst was suspended
         closedLoopBurstEnded(Int32(t), engine: &engine)
+        return true
     }
 
     /// `burstEnded`: after a context switch the thread resumes what a time slice took from it, if anything.

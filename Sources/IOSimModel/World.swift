@@ -137,6 +137,8 @@ struct World: EventHandler {
     var failure: SimulationError? = nil { didSet { isFinished = stopReached || failure != nil } }
     var stopReached = false { didSet { isFinished = stopReached || failure != nil } }
     var finishedAt: Int64 = 0
+    /// The instant of the last event that changed anything: where a run that ran out of events ends.
+    var lastEffectAt: Int64 = 0
     var now: Int64 = 0
     /// The scenario has the closed-loop shape and runs on its fast path (World+ClosedLoop.swift).
     let closedLoop: Bool
@@ -329,36 +331,43 @@ struct World: EventHandler {
         }
         // Every case is a call out of line, so that this dispatch needs no stack frame of its own: inlined
         // handlers made every event pay for saving and restoring the registers of the largest one.
+        // An event that finds nothing to do (a stale burst end, timer, slice or balance) returns early: it changes
+        // nothing, and the run's end (`lastEffectAt`, when the events run out) does not move to it.
         switch EventKind(rawValue: event.kind)! {
-        case .burstEnd: onBurstEnd(event, engine: &engine)
+        case .burstEnd: if !onBurstEnd(event, engine: &engine) { return }
         case .threadReady: onThreadReady(event, engine: &engine)
-        case .timer: onTimer(event, engine: &engine)
+        case .timer: if !onTimer(event, engine: &engine) { return }
         case .deviceDone: onDeviceDone(event, engine: &engine)
         case .interruptArrive: onInterruptArrive(event, engine: &engine)
         case .isrDone: onISRDone(event, engine: &engine)
         case .deferredDone: onDeferredDone(event, engine: &engine)
         case .coalesceTimer: onCoalesceTimer(event, engine: &engine)
-        case .sliceEnd: sliceEnded(cpu: Int(event.target), generation: event.generation, engine: &engine)
+        case .sliceEnd: if !sliceEnded(cpu: Int(event.target), generation: event.generation, engine: &engine) { return }
         case .passStart: startPass(engine: &engine)
-        case .balance: onBalance(event, engine: &engine)
+        case .balance: if !onBalance(event, engine: &engine) { return }
         }
+        lastEffectAt = now
         if _slowPath(busyCPUs != device.workBusyCPUs) { deviceShareChanged(engine: &engine) }
     }
 
-    @inline(never) mutating func onBurstEnd(_ event: Event, engine: inout Engine) {
+    /// - Returns: false for a stale event (nothing happened).
+    @inline(never) mutating func onBurstEnd(_ event: Event, engine: inout Engine) -> Bool {
         let t = Int(event.target)
-        if threads[t].generation != event.generation { return }  // stale: the burst was suspended
+        if threads[t].generation != event.generation { return false }  // stale: the burst was suspended
         burstEnded(Int32(t), engine: &engine)
+        return true
     }
 
     @inline(never) mutating func onThreadReady(_ event: Event, engine: inout Engine) {
         makeRunnable(Int32(event.target), engine: &engine)
     }
 
-    @inline(never) mutating func onTimer(_ event: Event, engine: inout Engine) {
+    /// - Returns: false for a stale event (the wait ended otherwise).
+    @inline(never) mutating func onTimer(_ event: Event, engine: inout Engine) -> Bool {
         let t = Int(event.target)
-        if threads[t].waitGeneration != event.generation || threads[t].runState != .blocked { return }
+        if threads[t].waitGeneration != event.generation || threads[t].runState != .blocked { return false }
         wake(Int32(t), engine: &engine)
+        return true
     }
 
     @inline(never) mutating func onDeviceDone(_ event: Event, engine: inout Engine) {
@@ -597,12 +606,15 @@ struct World: EventHandler {
     }
 
     /// An idle CPU's balance event (per-CPU run queues): it takes a thread that has cooled, if it is still idle.
-    @inline(never) mutating func onBalance(_ event: Event, engine: inout Engine) {
+    /// - Returns: false when it found nothing to do.
+    @inline(never) mutating func onBalance(_ event: Event, engine: inout Engine) -> Bool {
         let c = Int(event.target)
-        guard cpus[c].balanceGeneration == event.generation else { return }
+        guard cpus[c].balanceGeneration == event.generation else { return false }
         cpus[c].balanceAt = Int64.max
-        guard cpus[c].occupant < 0, !cpus[c].inInterrupt, queuedOnCPUs > 0 else { return }
+        guard cpus[c].occupant < 0, !cpus[c].inInterrupt, queuedOnCPUs > 0 else { return false }
+        // nextRunnable may arm the next balance event when no queued thread has cooled yet: that is an effect.
         if let t = nextRunnable(for: c, engine: &engine) { runOn(t, cpu: c, engine: &engine) }
+        return true
     }
 
     @inline(__always)
@@ -720,15 +732,16 @@ struct World: EventHandler {
 
     /// Round-robin: at the end of a slice, if threads wait, the running thread goes to the back of the queue.
     /// (The fast path shares it.)
-    @inline(never) mutating func sliceEnded(cpu c: Int, generation: UInt32, engine: inout Engine) {
-        guard cpus[c].sliceGeneration == generation, cpus[c].sliceArmed else { return }
+    /// - Returns: false when the slice's end found nothing to do (stale, or nobody waiting).
+    @inline(never) mutating func sliceEnded(cpu c: Int, generation: UInt32, engine: inout Engine) -> Bool {
+        guard cpus[c].sliceGeneration == generation, cpus[c].sliceArmed else { return false }
         cpus[c].sliceArmed = false
         let t = cpus[c].occupant
-        guard t >= 0, waiting(for: c) > 0 else { return }
+        guard t >= 0, waiting(for: c) > 0 else { return false }
         if cpus[c].inInterrupt {  // try again when the interrupt work is over
             cpus[c].dispatchedAt = now
             armSlice(cpu: c, engine: &engine)
-            return
+            return true
         }
         let ti = Int(t)
         threads[ti].generation &+= 1
@@ -755,6 +768,7 @@ struct World: EventHandler {
         } else {
             runOn(next, cpu: c, engine: &engine)
         }
+        return true
     }
 
     // MARK: - Blocking and waking

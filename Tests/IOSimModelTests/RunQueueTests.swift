@@ -107,3 +107,31 @@ import Testing
     }
 }
 
+
+/// A run with `stop.time` whose threads all finish first ends at its last change when the events run out, not at
+/// an event that finds nothing to do.
+@Suite struct StaleEventEndTests {
+    /// Per-CPU queues as in RunQueueTests: idle CPU 0 arms a balance event for "sleeper" at 506,000 (it left CPU 1
+    /// at 6,000; migration cost 500,000), but CPU 1 takes it at 107,000 and it finishes at 118,000. The balance
+    /// event still fires at 506,000 and finds no one.
+    @Test func aStaleBalanceEventDoesNotExtendTheRun() throws {
+        var s = constantCostScenario(cpus: 2)
+        s.machine.runQueues = .perCPU
+        s.threads = [
+            ThreadSpec(
+                name: "sleeper",
+                program: [.compute(.constant(5_000)), .sleep(.constant(10_000)), .compute(.constant(10_000))]),
+            ThreadSpec(name: "short", program: [.compute(.constant(30_000))]),
+            ThreadSpec(name: "hog", program: [.compute(.constant(100_000))]),
+        ]
+        let untimed = try Simulator(s).run()
+        #expect(untimed.elapsed == .nanoseconds(118_000))
+        s.stop = StopCondition(afterTime: .milliseconds(10))
+        let simulator = try Simulator(s)
+        let timed = try simulator.run()
+        #expect(timed.elapsed == .nanoseconds(118_000))
+        #expect(timed.totalCPU.total.nanoseconds == 2 * 118_000)  // the ledger closes at the same end
+        // The event queue went on to 506,000 (the stale event was handled).
+        #expect(simulator.now == SimInstant(nanosecondsSinceStart: 506_000))
+    }
+}
