@@ -11,17 +11,19 @@ import Testing
     /// after its switch, to 107,000. "sleeper" is runnable at 19,000 (3,000 of wake-up) while both CPUs are
     /// busy, so it waits on CPU 1, the one it ran on; "short" ends at 31,000 and CPU 0 idles.
     /// Returns when each thread finished and the CPU it finished on.
+    static let threads = [
+        ThreadSpec(
+            name: "sleeper",
+            program: [.compute(.constant(5_000)), .sleep(.constant(10_000)), .compute(.constant(10_000))]),
+        ThreadSpec(name: "short", program: [.compute(.constant(30_000))]),
+        ThreadSpec(name: "hog", program: [.compute(.constant(100_000))]),
+    ]
+
     func run(_ runQueues: RunQueues, migrationCost: Int64 = 500_000) throws -> [String: (at: Int64, cpu: Int)] {
         var s = constantCostScenario(cpus: 2)
         s.machine.runQueues = runQueues
         s.machine.migrationCost = .nanoseconds(migrationCost)
-        s.threads = [
-            ThreadSpec(
-                name: "sleeper",
-                program: [.compute(.constant(5_000)), .sleep(.constant(10_000)), .compute(.constant(10_000))]),
-            ThreadSpec(name: "short", program: [.compute(.constant(30_000))]),
-            ThreadSpec(name: "hog", program: [.compute(.constant(100_000))]),
-        ]
+        s.threads = RunQueueTests.threads
         let recorder = TraceRecorder()
         _ = try Simulator(s, trace: recorder).run()
         var names: [Int: String] = [:]
@@ -117,13 +119,7 @@ import Testing
     @Test func aStaleBalanceEventDoesNotExtendTheRun() throws {
         var s = constantCostScenario(cpus: 2)
         s.machine.runQueues = .perCPU
-        s.threads = [
-            ThreadSpec(
-                name: "sleeper",
-                program: [.compute(.constant(5_000)), .sleep(.constant(10_000)), .compute(.constant(10_000))]),
-            ThreadSpec(name: "short", program: [.compute(.constant(30_000))]),
-            ThreadSpec(name: "hog", program: [.compute(.constant(100_000))]),
-        ]
+        s.threads = RunQueueTests.threads
         let untimed = try Simulator(s).run()
         #expect(untimed.elapsed == .nanoseconds(118_000))
         s.stop = StopCondition(afterTime: .milliseconds(10))
