@@ -331,8 +331,8 @@ struct World: EventHandler {
         }
         // Every case is a call out of line, so that this dispatch needs no stack frame of its own: inlined
         // handlers made every event pay for saving and restoring the registers of the largest one.
-        // An event that finds nothing to do (a stale burst end, timer, slice or balance) returns early: it changes
-        // nothing, and the run's end (`lastEffectAt`, when the events run out) does not move to it.
+        // An event that finds nothing to do (a stale burst end, timer, coalescing timer, slice or balance) returns
+        // early: it changes nothing, and the run's end (`lastEffectAt`, when the events run out) does not move to it.
         switch EventKind(rawValue: event.kind)! {
         case .burstEnd: if !onBurstEnd(event, engine: &engine) { return }
         case .threadReady: onThreadReady(event, engine: &engine)
@@ -341,7 +341,7 @@ struct World: EventHandler {
         case .interruptArrive: onInterruptArrive(event, engine: &engine)
         case .isrDone: onISRDone(event, engine: &engine)
         case .deferredDone: onDeferredDone(event, engine: &engine)
-        case .coalesceTimer: onCoalesceTimer(event, engine: &engine)
+        case .coalesceTimer: if !onCoalesceTimer(event, engine: &engine) { return }
         case .sliceEnd: if !sliceEnded(cpu: Int(event.target), generation: event.generation, engine: &engine) { return }
         case .passStart: startPass(engine: &engine)
         case .balance: if !onBalance(event, engine: &engine) { return }
@@ -396,11 +396,12 @@ struct World: EventHandler {
         isrFinished(cpu: Int(event.target), engine: &engine)
     }
 
-    @inline(never) mutating func onCoalesceTimer(_ event: Event, engine: inout Engine) {
+    /// - Returns: false for a stale timer (the count raised the interrupt first).
+    @inline(never) mutating func onCoalesceTimer(_ event: Event, engine: inout Engine) -> Bool {
         let v = Int(event.target)
-        if vectors[v].timerGeneration == event.generation && vectors[v].count > 0 {
-            raiseInterrupt(vector: v, engine: &engine)
-        }
+        guard vectors[v].timerGeneration == event.generation && vectors[v].count > 0 else { return false }
+        raiseInterrupt(vector: v, engine: &engine)
+        return true
     }
 
     mutating func stop(engine: inout Engine) {

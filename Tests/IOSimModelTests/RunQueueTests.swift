@@ -131,3 +131,25 @@ import Testing
         #expect(simulator.now == SimInstant(nanosecondsSinceStart: 506_000))
     }
 }
+
+extension StaleEventEndTests {
+    /// Coalescing by count (2) and time (500 us): two completions raise the interrupt by count, and the timer armed
+    /// for the first fires later on a vector with nothing pending. The run bounded by stop.time ends where the
+    /// unbounded one does.
+    @Test func aStaleCoalescingTimerDoesNotExtendTheRun() throws {
+        var s = constantCostScenario()
+        s.device.channels = 2
+        s.interrupts.coalesceCount = 2
+        s.interrupts.coalesceTime = .microseconds(500)
+        s.rings = [RingSpec(name: "ring", entries: 8, taskRun: .deferred)]
+        s.threads = [
+            ThreadSpec(name: "job", program: [.uring(UringLoop(ring: "ring", file: "data", sizeBytes: 4096, queueDepth: 2, ios: 2))])
+        ]
+        let untimed = try Simulator(s).run()
+        #expect(untimed.elapsed < .microseconds(500))
+        s.stop = StopCondition(afterTime: .milliseconds(10))
+        let timed = try Simulator(s).run()
+        #expect(timed.elapsed == untimed.elapsed)
+        #expect(timed.totalCPU[.idle] == untimed.totalCPU[.idle])
+    }
+}
