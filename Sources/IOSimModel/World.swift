@@ -331,13 +331,14 @@ struct World: EventHandler {
         }
         // Every case is a call out of line, so that this dispatch needs no stack frame of its own: inlined
         // handlers made every event pay for saving and restoring the registers of the largest one.
-        // An event that finds nothing to do (a stale burst end, timer, coalescing timer, slice or balance) returns
-        // early: it changes nothing, and the run's end (`lastEffectAt`, when the events run out) does not move to it.
+        // An event that finds nothing to do (a stale burst end, device end, timer, coalescing timer, slice or
+        // balance) returns early: it changes nothing, and the run's end (`lastEffectAt`, when the events run out)
+        // does not move to it.
         switch EventKind(rawValue: event.kind)! {
         case .burstEnd: if !onBurstEnd(event, engine: &engine) { return }
         case .threadReady: onThreadReady(event, engine: &engine)
         case .timer: if !onTimer(event, engine: &engine) { return }
-        case .deviceDone: onDeviceDone(event, engine: &engine)
+        case .deviceDone: if !onDeviceDone(event, engine: &engine) { return }
         case .interruptArrive: onInterruptArrive(event, engine: &engine)
         case .isrDone: onISRDone(event, engine: &engine)
         case .deferredDone: onDeferredDone(event, engine: &engine)
@@ -370,11 +371,13 @@ struct World: EventHandler {
         return true
     }
 
-    @inline(never) mutating func onDeviceDone(_ event: Event, engine: inout Engine) {
+    /// - Returns: false for a stale event (a shared host's device rescheduled the request's end; when the device
+    /// sped up, the stale end comes after the real one).
+    @inline(never) mutating func onDeviceDone(_ event: Event, engine: inout Engine) -> Bool {
         if hostMilliCPUs > 0 {
             let r = Int32(event.target)
             guard let i = device.serving.firstIndex(where: { $0.request == r && $0.generation == event.generation })
-            else { return }  // stale: the device's share changed and the request's end was scheduled again
+            else { return false }  // stale: the device's share changed and the request's end was scheduled again
             let started = device.serving.remove(at: i).started
             if _slowPath(tracer != nil) {
                 // Traced at its end, with a start in the past (a shared host's device speed is known only then).
@@ -382,6 +385,7 @@ struct World: EventHandler {
             }
         }
         deviceFinished(Int32(event.target), engine: &engine)
+        return true
     }
 
     @inline(never) mutating func onInterruptArrive(_ event: Event, engine: inout Engine) {
