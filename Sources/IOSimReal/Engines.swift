@@ -471,11 +471,12 @@ func runURing(plan: JobPlan, thread index: Int, options: RealJob.URingOptions) -
 
     var now = monotonicNanoseconds()
     let submitEach = options.waitMode == .submitEach
-    var enterError: Errno? = nil
+    var freed: [Int] = []  // fio's loop: the slots this round's CQEs freed, refilled once every CQE is reaped
+    freed.reserveCapacity(depth)
     do throws(Errno) {
         for slot in 0..<depth where canIssue(now) {
             issue(slot)
-            if submitEach { try ring.submit(waitFor: 0) }
+            if submitEach { try ring.submit(waitFor: 0, getEvents: true) }
         }
         while inflight > 0 {
             switch options.waitMode {
@@ -488,8 +489,7 @@ func runURing(plan: JobPlan, thread index: Int, options: RealJob.URingOptions) -
                     if ring.completionsNeedEnter { try ring.submit(waitFor: 0) }
                 }
             case .submitEach:
-                // Each SQE prepared (below, or at the start) goes to the kernel on its own.
-                if ring.pendingSubmissionCount > 0 { try ring.submit(waitFor: 0) }
+                // Each SQE went to the kernel on its own when it was prepared (below, or at the start).
                 if ring.completionsReady == 0 { try ring.submit(waitFor: 1) }
             }
             now = monotonicNanoseconds()
@@ -512,12 +512,19 @@ func runURing(plan: JobPlan, thread index: Int, options: RealJob.URingOptions) -
                     plan.busyWork.spin(for: compute)
                     now = monotonicNanoseconds()
                 }
-                if canIssue(now) { issue(slot) }
-                if submitEach && ring.pendingSubmissionCount > 0 {
-                    do throws(Errno) { try ring.submit(waitFor: 0) } catch { enterError = error }
+                if submitEach {
+                    freed.append(slot)
+                } else if canIssue(now) {
+                    issue(slot)
                 }
             }
-            if let e = enterError { throw e }
+            // fio's loop: every CQE of the round reaped (and its compute done) first, then each replacement in its
+            // own io_uring_enter(1, 0, GETEVENTS), which also posts the completions that are due.
+            for slot in freed where canIssue(now) {
+                issue(slot)
+                try ring.submit(waitFor: 0, getEvents: true)
+            }
+            freed.removeAll(keepingCapacity: true)
         }
     } catch {
         out.error = .systemCall("io_uring_enter", error)

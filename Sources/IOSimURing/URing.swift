@@ -355,19 +355,21 @@ public final class URing {
     /// The corresponding C function is `io_uring_enter`.
     /// - Parameters:
     ///   - minComplete: block until at least this many CQEs are ready (0: do not block).
+    ///   - getEvents: pass IORING_ENTER_GETEVENTS even when neither `minComplete`, DEFER_TASKRUN nor IOPOLL needs it
+    ///     (fio's submissions always do).
     ///   - retryOnInterrupt: retry when a signal interrupts the wait (nothing was submitted in that call).
     /// - Returns: the number of SQEs the kernel consumed.
     /// - Throws: `Errno`: EAGAIN/EBUSY (the CQ is full or the kernel is short of memory: reap, then retry),
     ///   EINTR when not retrying. EBADF, EFAULT, EINVAL and EEXIST (wrong thread for SINGLE_ISSUER) trap:
     ///   they mean this code misused the ring.
     @discardableResult
-    public func submit(waitFor minComplete: UInt32 = 0, retryOnInterrupt: Bool = true) throws(Errno) -> Int {
+    public func submit(waitFor minComplete: UInt32 = 0, getEvents: Bool = false, retryOnInterrupt: Bool = true) throws(Errno) -> Int {
         let toSubmit = UInt32(truncatingIfNeeded: pendingSubmissionCount)
         // Publish the SQEs written since the last submit (release: SQE stores before the tail store).
         ciouring_store_release_u32(sqKernelTail, sqTail)
         var enterFlags: UInt32 = 0
         let sqPolling = setupFlags.contains(.submissionQueuePolling)
-        if minComplete > 0 || setupFlags.contains(.deferTaskRun) || setupFlags.contains(.ioPolling) {
+        if minComplete > 0 || getEvents || setupFlags.contains(.deferTaskRun) || setupFlags.contains(.ioPolling) {
             enterFlags |= IORING_ENTER_GETEVENTS
         }
         if sqPolling {

@@ -145,6 +145,12 @@ func oneReader(_ program: [Operation] = [read4k(.blocking)]) -> Scenario {
         #expect(e.message.contains("submit: \"each\"") && e.message.contains("SQPOLL"))
         s.rings = [RingSpec(name: "ring")]
         #expect(buildError(s) == nil)
+        s.rings = [RingSpec(name: "ring", iopoll: true)]
+        s.device.pollQueues = true
+        #expect(try #require(buildError(s)).message.contains("submit: \"each\""))
+        s.rings = [RingSpec(name: "ring", taskRun: .interrupt)]
+        s.threads[0].program = [.uring(UringLoop(ring: "ring", file: "data", sizeBytes: 4096, ios: 4, peek: true, submitEach: true))]
+        #expect(try #require(buildError(s)).message.contains("submit: \"each\""))
     }
 
     @Test func ioLargerThanItsFileIsRejected() throws {

@@ -53,20 +53,16 @@ struct UringTaskWorkTests {
 /// them together after one driverSubmit.
 @Suite("io_uring: fio's loop, an io_uring_enter per SQE")
 struct UringSubmitEachTests {
-    func scenario(submitEach: Bool, ios: Int = 2) -> Scenario {
+    func scenario(
+        submitEach: Bool, ios: Int = 2, queueDepth: Int = 2, taskRun: TaskRunMode = .deferred, compute: Distribution? = nil
+    ) -> Scenario {
         var s = constantCostScenario()
-        s.device.channels = 2
-        s.rings = [RingSpec(name: "ring", entries: 8, taskRun: .deferred)]
-        s.threads = [
-            ThreadSpec(
-                name: "job",
-                program: [
-                    .uring(
-                        UringLoop(
-                            ring: "ring", file: "data", sizeBytes: 4096, offset: .fixed(0), queueDepth: 2, ios: ios,
-                            submitEach: submitEach))
-                ])
-        ]
+        s.device.channels = queueDepth
+        s.rings = [RingSpec(name: "ring", entries: 8, taskRun: taskRun)]
+        let loop = UringLoop(
+            ring: "ring", file: "data", sizeBytes: 4096, offset: .fixed(0), queueDepth: queueDepth, ios: ios, compute: compute,
+            submitEach: submitEach)
+        s.threads = [ThreadSpec(name: "job", program: [.uring(loop)])]
         return s
     }
 
@@ -87,6 +83,14 @@ struct UringSubmitEachTests {
         // second SQE's 1,260: 3,920.
         #expect(submitted(r) == [2_360, 3_920])
         #expect(r.iosCompleted == 2)
+    }
+
+    /// As fio: every CQE of a round is reaped, its compute done, before the first replacement is submitted.
+    @Test func fiosLoopReapsTheRoundBeforeSubmitting() throws {
+        let s = scenario(submitEach: true, ios: 8, queueDepth: 4, taskRun: .interrupt, compute: .constant(50_000))
+        let records = try Simulator(s).run().ioRecords.sorted { $0.number < $1.number }
+        let lastObservedOfTheFirstRound = try #require(records[0..<4].compactMap(\.observed).max())
+        #expect(records[4].issued >= lastObservedOfTheFirstRound)
     }
 
     @Test func fiosLoopPaysAnEnterPerSQE() throws {
