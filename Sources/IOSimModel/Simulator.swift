@@ -107,8 +107,8 @@ public final class Simulator {
                     blockedThreads: blocked)
             }
         }
-        // A run that ran out of events ends at its last change, not at a stale event (a balance or slice event
-        // left pending when the last thread finished); one stopped part way (run(until:)) ends where it stopped.
+        // A run that ran out of events ends at its last change, not at a stale event left pending when the last
+        // thread finished (see `World.handle`); one stopped part way (run(until:)) ends where it stopped.
         let end =
             world.isFinished
             ? world.finishedAt : engine.pendingCount == 0 ? world.lastEffectAt : engine.now.nanosecondsSinceStart

@@ -28,6 +28,8 @@ extension World {
     private static let afterSubmit: UInt8 = 11
     private static let submittedOne: UInt8 = 12
     private static let leftOneEnter: UInt8 = 13
+    /// IO_LOCAL_TW_DEFAULT_MAX: the task-work items DEFER_TASKRUN runs in one go when none are awaited.
+    private static let localTaskWorkMax = 20
 
     // MARK: - Spinning
 
@@ -102,6 +104,14 @@ extension World {
             setOwnerWaiting(g, false)
             wake(owner, engine: &engine)
         }
+    }
+
+    /// Runs up to `limit` of the ring's task-work items (COOP/DEFER_TASKRUN): their CQEs are posted.
+    /// - Returns: how many were run (each costs the caller `uringCompletePerCQE`).
+    mutating func postTaskWork(ring g: Int, atMost limit: Int) -> Int {
+        let n = min(rings[g].taskWork.count, limit)
+        for _ in 0..<n { rings[g].cq.append(rings[g].taskWork.popFirst()!) }
+        return n
     }
 
     /// Creates a request for one SQE of `loop` on behalf of the ring's owner.
@@ -320,11 +330,10 @@ extension World {
         case World.submittedOne:
             // fio's loop: io_uring_enter(1, 0, GETEVENTS) runs the task work that is due (DEFER_TASKRUN: at most
             // IO_LOCAL_TW_DEFAULT_MAX = 20 items), so those CQEs are posted, and returns without waiting.
-            var pending = rings[g].taskWork.count
-            if spec.taskRun == .deferred { pending = min(pending, 20) }
-            for _ in 0..<pending { rings[g].cq.append(rings[g].taskWork.popFirst()!) }
+            let limit = spec.taskRun == .deferred ? World.localTaskWorkMax : Int.max
             threads[ti].phase = World.leftOneEnter
-            return burstIfAny(t, .syscall, Int64(pending) * uringCompletePerCQE + syscallExit, engine: &engine)
+            let posted = postTaskWork(ring: g, atMost: limit)
+            return burstIfAny(t, .syscall, Int64(posted) * uringCompletePerCQE + syscallExit, engine: &engine)
         case World.leftOneEnter:
             if threads[ti].uringToSubmit > 0 {  // the next SQE, in its own io_uring_enter
                 threads[ti].phase = World.consumeSQE
@@ -349,20 +358,20 @@ extension World {
             threads[ti].phase = World.inEnter  // io_uring_enter(GETEVENTS, min_complete = 1)
             return burstIfAny(t, .syscall, syscallEntry, engine: &engine)
         case World.inEnter:
-            var pending = rings[g].taskWork.count
+            var limit = Int.max
             if spec.taskRun == .deferred {
                 // io_cqring_wait: on entry it runs at most max(IO_LOCAL_TW_DEFAULT_MAX = 20, min_complete) items;
                 // woken from its sleep, only the ones still awaited (min_complete less the CQEs already there).
                 let woke = threads[ti].uringWokeInWait
                 threads[ti].uringWokeInWait = false
-                pending = min(pending, woke ? max(0, 1 - rings[g].cq.count) : 20)
+                limit = woke ? max(0, 1 - rings[g].cq.count) : World.localTaskWorkMax
             }
-            if pending > 0 {  // run the task work: post the CQEs, in this thread's context
-                for _ in 0..<pending { rings[g].cq.append(rings[g].taskWork.popFirst()!) }
+            let posted = postTaskWork(ring: g, atMost: limit)
+            if posted > 0 {  // the task work ran: CQEs posted, in this thread's context
                 if spec.taskRun == .deferred { threads[ti].phase = World.leaveEnter }  // min_complete is met: return
-                let cost = Int64(pending) * uringCompletePerCQE
-                return burstIfAny(t, .syscall, cost, engine: &engine)
+                return burstIfAny(t, .syscall, Int64(posted) * uringCompletePerCQE, engine: &engine)
             }
+
             if spec.iopoll, let r = rings[g].polled.popFirst() {
                 // The poller finds a finished request and completes it itself: no interrupt, no ISR.
                 threads[ti].uringReaping = r
@@ -388,7 +397,7 @@ extension World {
             threads[ti].uringReaping = -1
             requests[Int(r)].isrStart = now
             completeRequest(r, cpu: Int(threads[ti].cpu), engine: &engine)
-            while let c = rings[g].taskWork.popFirst() { rings[g].cq.append(c) }  // posted by the poller itself
+            _ = postTaskWork(ring: g, atMost: .max)  // posted by the poller itself (its cost is in the burst before)
             threads[ti].phase = World.inEnter
             return false
         case World.leaveEnter:
