@@ -93,6 +93,9 @@ struct ThreadState {
     var uringDone: Int64 = 0
     var uringInFlight = 0
     var uringToSubmit = 0
+    /// When the program wrote the SQEs it is submitting (its requests' `issued`: the program's clock starts
+    /// there, as fio's and the real backend's do, not when the kernel consumes the SQE).
+    var uringPreparedAt: Int64 = 0
     /// The ring's owner slept in io_uring_enter's wait and was woken (DEFER_TASKRUN then runs only the awaited items).
     var uringWokeInWait = false
     var uringReaping: Int32 = -1
@@ -109,6 +112,8 @@ struct RingState {
     /// SQEs written by the program and not yet consumed by the kernel (SQPOLL), with their loop.
     var sqPending = 0
     var sqLoop: Int32 = -1
+    /// When the program wrote each pending SQE, oldest first (their requests' `issued`).
+    var sqPreparedAt = RingBuffer<Int64>(capacity: 16, placeholder: 0)
     /// Completed requests whose CQE awaits task work (COOP/DEFER_TASKRUN).
     var taskWork = RingBuffer(capacity: 16)
     /// Posted CQEs not yet reaped.

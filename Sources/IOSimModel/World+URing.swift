@@ -287,8 +287,10 @@ extension World {
             let n = Int(min(Int64(loop.queueDepth - threads[ti].uringInFlight), loop.ios - threads[ti].uringIssued))
             threads[ti].uringIssued += Int64(n)
             threads[ti].uringInFlight += n
+            threads[ti].uringPreparedAt = now
             if spec.sqpoll {
                 rings[g].sqPending += n
+                for _ in 0..<n { rings[g].sqPreparedAt.append(now) }
                 rings[g].sqLoop = index
                 let sq = rings[g].sqThread
                 if n > 0 && rings[g].sqThreadSleeping {
@@ -318,6 +320,7 @@ extension World {
             }
             threads[ti].uringToSubmit -= 1
             let r = issueRingRequest(owner: t, loop: index)
+            requests[Int(r)].issued = threads[ti].uringPreparedAt
             let last = loop.submitEach || threads[ti].uringToSubmit == 0
             threads[ti].phase = last ? World.handOffSQE : World.consumeSQE
             let cost = takeSQE(r, ring: g, from: t, last: last, engine: &engine)
@@ -335,7 +338,8 @@ extension World {
             let posted = postTaskWork(ring: g, atMost: limit)
             return burstIfAny(t, .syscall, Int64(posted) * uringCompletePerCQE + syscallExit, engine: &engine)
         case World.leftOneEnter:
-            if threads[ti].uringToSubmit > 0 {  // the next SQE, in its own io_uring_enter
+            if threads[ti].uringToSubmit > 0 {  // the next SQE, written now and submitted in its own io_uring_enter
+                threads[ti].uringPreparedAt = now
                 threads[ti].phase = World.consumeSQE
                 return burstIfAny(t, .syscall, syscallEntry, engine: &engine)
             }
@@ -445,6 +449,7 @@ extension World {
         if rings[g].sqPending > 0 {
             rings[g].sqPending -= 1
             let r = issueRingRequest(owner: rings[g].owner, loop: rings[g].sqLoop)
+            requests[Int(r)].issued = rings[g].sqPreparedAt.popFirst()!
             let last = rings[g].sqPending == 0
             if last { threads[ti].phase = 1 }
             let cost = takeSQE(r, ring: g, from: t, last: last, engine: &engine)

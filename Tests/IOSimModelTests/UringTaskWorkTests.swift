@@ -85,6 +85,34 @@ struct UringSubmitEachTests {
         #expect(r.iosCompleted == 2)
     }
 
+    /// A request's clock starts when the program writes its SQE, as fio's and the real backend's do: the batch
+    /// loop writes both at 1,000 (switched in) and enters; fio's loop writes the second at 2,560, after the
+    /// first one's enter returned (2,360 + exit 200).
+    @Test func aRequestIsIssuedWhenItsSQEIsWrittenNotWhenTheKernelTakesIt() throws {
+        func issued(_ r: SimulationResult) -> [Int64] {
+            r.ioRecords.sorted { $0.number < $1.number }.map(\.issued.nanosecondsSinceStart)
+        }
+        let batch = try Simulator(scenario(submitEach: false)).run()
+        #expect(issued(batch) == [1_000, 1_000])
+        #expect(submitted(batch) == [2_820, 2_820])
+        let each = try Simulator(scenario(submitEach: true)).run()
+        #expect(issued(each) == [1_000, 2_560])
+    }
+
+    /// With SQPOLL the program writes the SQEs and the poller takes them later: their clock starts at the
+    /// writing, so the latency includes the poller's pick-up.
+    @Test func sqPollRequestsAreIssuedWhenWrittenAndTakenByThePollerLater() throws {
+        var s = scenario(submitEach: false, ios: 4, queueDepth: 2, taskRun: .interrupt)
+        s.rings = [RingSpec(name: "ring", entries: 8, sqpoll: true)]
+        let records = try Simulator(s).run().ioRecords.sorted { $0.number < $1.number }
+        try #require(records.count == 4)
+        #expect(records[0].issued == records[1].issued)
+        for io in records {
+            let submitted = try #require(io.submitted)
+            #expect(io.issued < submitted)
+        }
+    }
+
     /// As fio: every CQE of a round is reaped, its compute done, before the first replacement is submitted.
     @Test func fiosLoopReapsTheRoundBeforeSubmitting() throws {
         let s = scenario(submitEach: true, ios: 8, queueDepth: 4, taskRun: .interrupt, compute: .constant(50_000))
