@@ -30,6 +30,10 @@ extension World {
     private static let leftOneEnter: UInt8 = 13
     /// IO_LOCAL_TW_DEFAULT_MAX: the task-work items DEFER_TASKRUN runs in one go when none are awaited.
     private static let localTaskWorkMax = 20
+    /// An io_uring_enter that submits with GETEVENTS runs the task work twice before it would sleep: once after
+    /// the submission (io_run_local_work_locked) and once on entering io_cqring_wait, each up to
+    /// max(IO_LOCAL_TW_DEFAULT_MAX, min_complete) items (io_uring/io_uring.c since 6.13).
+    private static let submittingEnterTaskWorkMax = 2 * localTaskWorkMax
 
     // MARK: - Spinning
 
@@ -281,6 +285,7 @@ extension World {
             threads[ti].uringDone = 0
             threads[ti].uringInFlight = 0
             threads[ti].uringWokeInWait = false
+            threads[ti].uringSubmittedInEnter = false
             threads[ti].phase = World.refill
             return false
         case World.refill:
@@ -332,8 +337,9 @@ extension World {
             return burstIfAny(t, .syscall, bell, engine: &engine)
         case World.submittedOne:
             // fio's loop: io_uring_enter(1, 0, GETEVENTS) runs the task work that is due (DEFER_TASKRUN: at most
-            // IO_LOCAL_TW_DEFAULT_MAX = 20 items), so those CQEs are posted, and returns without waiting.
-            let limit = spec.taskRun == .deferred ? World.localTaskWorkMax : Int.max
+            // 20 items after the submission and 20 in io_cqring_wait), so those CQEs are posted, and returns
+            // without waiting (min_complete 0).
+            let limit = spec.taskRun == .deferred ? World.submittingEnterTaskWorkMax : Int.max
             threads[ti].phase = World.leftOneEnter
             let posted = postTaskWork(ring: g, atMost: limit)
             return burstIfAny(t, .syscall, Int64(posted) * uringCompletePerCQE + syscallExit, engine: &engine)
@@ -352,6 +358,7 @@ extension World {
                 threads[ti].phase = World.spinOnCQ
                 return burstIfAny(t, .syscall, syscallExit, engine: &engine)
             }
+            threads[ti].uringSubmittedInEnter = true
             threads[ti].phase = World.inEnter
             return false
         case World.waitForCompletions:
@@ -364,12 +371,15 @@ extension World {
         case World.inEnter:
             var limit = Int.max
             if spec.taskRun == .deferred {
-                // io_cqring_wait: on entry it runs at most max(IO_LOCAL_TW_DEFAULT_MAX = 20, min_complete) items;
-                // woken from its sleep, only the ones still awaited (min_complete less the CQEs already there).
+                // io_cqring_wait: on entry it runs at most max(IO_LOCAL_TW_DEFAULT_MAX = 20, min_complete) items
+                // (twice that when this enter submitted); woken from its sleep, only the ones still awaited
+                // (min_complete less the CQEs already there).
                 let woke = threads[ti].uringWokeInWait
                 threads[ti].uringWokeInWait = false
-                limit = woke ? max(0, 1 - rings[g].cq.count) : World.localTaskWorkMax
+                let entry = threads[ti].uringSubmittedInEnter ? World.submittingEnterTaskWorkMax : World.localTaskWorkMax
+                limit = woke ? max(0, 1 - rings[g].cq.count) : entry
             }
+            threads[ti].uringSubmittedInEnter = false
             let posted = postTaskWork(ring: g, atMost: limit)
             if posted > 0 {  // the task work ran: CQEs posted, in this thread's context
                 if spec.taskRun == .deferred { threads[ti].phase = World.leaveEnter }  // min_complete is met: return

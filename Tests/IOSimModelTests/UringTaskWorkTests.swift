@@ -4,7 +4,8 @@ import Testing
 
 /// IORING_SETUP_DEFER_TASKRUN posts CQEs only inside io_uring_enter, in the ring owner's context: on entry to
 /// the wait io_cqring_wait runs at most max(IO_LOCAL_TW_DEFAULT_MAX = 20, min_complete) task-work items;
-/// woken from its sleep, only the ones still awaited (min_complete less the CQEs already posted, here 1).
+/// (an enter that submitted first ran as many after its submission); woken from its sleep, only the ones still
+/// awaited (min_complete less the CQEs already posted, here 1).
 /// Traced on this machine: an io_uring loop at queue depth 16 is woken, posts one CQE, resubmits it alone,
 /// and gets the other fifteen at its next enter.
 @Suite("io_uring task work")
@@ -37,6 +38,27 @@ struct UringTaskWorkTests {
         #expect(second[0]! < second[1]!)
         #expect(second[1] == second[2] && second[2] == second[3])
         #expect(r.interrupts == 3)
+    }
+
+    /// Queue depth 50, one interrupt for each submission batch. Woken, the owner posts one CQE and resubmits
+    /// it alone; that enter runs 20 items after its submission and 20 more on entering the wait, so 40 CQEs
+    /// come back and are resubmitted together, and the last 9 at the enter after (IO_LOCAL_TW_DEFAULT_MAX
+    /// twice; once, 20, in an enter that only waits).
+    @Test func anEnterThatSubmitsRunsTwiceTheTaskWorkOfOneThatWaits() throws {
+        var s = scenario(taskRun: .deferred)
+        s.device.channels = 50
+        s.threads[0].program = [.uring(UringLoop(ring: "ring", file: "data", sizeBytes: 4096, offset: .fixed(0), queueDepth: 50, ios: 100))]
+        s.rings = [RingSpec(name: "ring", entries: 64, taskRun: .deferred)]
+        let r = try Simulator(s).run()
+        #expect(r.iosCompleted == 100)
+        let second = r.ioRecords.sorted { $0.number < $1.number }.dropFirst(50).map { $0.submitted!.nanosecondsSinceStart }
+        var batches: [Int] = []
+        var last: Int64 = -1
+        for t in second {
+            if t == last { batches[batches.count - 1] += 1 } else { batches.append(1) }
+            last = t
+        }
+        #expect(batches == [1, 40, 9])
     }
 
     @Test func cooperativeTaskRunPostsEveryCQEAtOnce() throws {
