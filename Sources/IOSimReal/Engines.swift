@@ -100,6 +100,8 @@ struct ThreadOutcome {
     var latency = Histogram()
     var error: RealError? = nil
     var cpu = ResourceUsage(userNanoseconds: 0, systemNanoseconds: 0, voluntarySwitches: 0, involuntarySwitches: 0)
+    /// io_uring_enter calls of the thread's ring during the measured run (0 for the other engines).
+    var ringEnters = 0
 }
 
 /// A job thread's result, written by that thread and read by the runner after join.
@@ -416,6 +418,7 @@ func runURing(plan: JobPlan, thread index: Int, options: RealJob.URingOptions) -
     guard plan.waitForGo() else { return out }
 
     let cpuBefore = ResourceUsage.thread()
+    let entersBefore = ring.enterCalls
     var offsets = OffsetStream(plan: plan, thread: index)
     let quota = plan.quota(thread: index)
     let deadline = plan.deadlineNanoseconds
@@ -533,6 +536,7 @@ func runURing(plan: JobPlan, thread index: Int, options: RealJob.URingOptions) -
         if inflight > 0 { _ = Unmanaged.passRetained(buffer) }
     }
     out.cpu = ResourceUsage.thread() - cpuBefore
+    out.ringEnters = ring.enterCalls - entersBefore
     withExtendedLifetime(ring) {}
     return out
 }

@@ -52,6 +52,10 @@ public struct RealMeasurement: Sendable {
     /// The thread census (nil when disabled).
     public var threads: ThreadCensusResult?
 
+    /// io_uring_enter calls of the job threads over the run (0 for the blocking and pool engines; with SQPOLL
+    /// only the calls that woke the poller or waited).
+    public var ringEnters = 0
+
     /// The recorded timeline of the first IOs (nil unless a trace was asked for).
     public var trace: RealTrace? = nil
 
@@ -70,6 +74,8 @@ public struct RealMeasurement: Sendable {
     }
     /// Disk interrupts per IO.
     public var interruptsPerIO: Double { ios > 0 ? Double(diskInterrupts) / Double(ios) : 0 }
+    /// io_uring_enter calls per IO.
+    public var ringEntersPerIO: Double { ios > 0 ? Double(ringEnters) / Double(ios) : 0 }
 
     /// The measurement as one JSON object on one line (keys in a fixed order, integers in ns).
     public var jsonLine: String {
@@ -109,6 +115,7 @@ public struct RealMeasurement: Sendable {
         n("ctx_voluntary", voluntaryContextSwitches)
         n("ctx_involuntary", involuntaryContextSwitches)
         n("ctx_system", systemContextSwitches)
+        n("ring_enters", ringEnters)
         n("sys_user_ns", systemCPU.userNanoseconds)
         n("sys_system_ns", systemCPU.systemNanoseconds)
         n("sys_irq_ns", systemCPU.irqNanoseconds)

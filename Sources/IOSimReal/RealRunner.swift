@@ -197,7 +197,9 @@ public struct RealRunner: Sendable {
         var ios = 0
         var bytes: Int64 = 0
         var jobCPU: Int64 = 0
+        var ringEnters = 0
         for b in boxes {
+            ringEnters += b.outcome.ringEnters
             latency.merge(b.outcome.latency)
             ios += b.outcome.ios
             bytes += b.outcome.bytes
@@ -216,7 +218,7 @@ public struct RealRunner: Sendable {
             diskInterrupts: irqLines.count(in: interruptsAfter) &- irqLines.count(in: interruptsBefore),
             diskInterruptsPerCPU: zip(irqLines.countPerCPU(in: interruptsAfter), irqLines.countPerCPU(in: interruptsBefore))
                 .map { $0 &- $1 },
-            diskIRQLines: irqLines, threads: censusResult, trace: recorded)
+            diskIRQLines: irqLines, threads: censusResult, ringEnters: ringEnters, trace: recorded)
     }
 
     private func validate(_ job: RealJob) throws(RealError) {

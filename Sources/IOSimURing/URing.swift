@@ -247,6 +247,10 @@ public final class URing {
     // MARK: Submission
 
     /// SQEs prepared but not yet handed to the kernel by `submit`, plus any the kernel has not consumed.
+    /// io_uring_enter calls made on this ring so far (retries after EINTR included): fio's loop makes one per
+    /// SQE, a batching loop fewer than one per IO.
+    public private(set) var enterCalls = 0
+
     public var pendingSubmissionCount: Int {
         Int(sqTail &- ciouring_load_acquire_u32(sqKernelHead))
     }
@@ -384,7 +388,8 @@ public final class URing {
         }
         let fd = ringDescriptor.rawValue
         let result = valueOrNegatedErrno(retryOnInterrupt: retryOnInterrupt) {
-            ciouring_enter(fd, toSubmit, minComplete, enterFlags)
+            enterCalls += 1
+            return ciouring_enter(fd, toSubmit, minComplete, enterFlags)
         }
         switch result {
         case .success(let consumed): return sqPolling ? Int(toSubmit) : Int(consumed)

@@ -80,6 +80,8 @@ extension RealMeasurement {
                     JSONMember("iowaitNs", .int(systemCPU.iowaitNanoseconds)),
                     JSONMember("stealNs", .int(systemCPU.stealNanoseconds)),
                     JSONMember("diskIRQLines", .string(diskIRQLines.names.joined(separator: ","))),
+                    JSONMember("ringEnters", .int(Int64(ringEnters))),
+                    JSONMember("ringEntersPerIO", .double(ringEntersPerIO)),
                 ])),
         ])
     }
@@ -110,6 +112,9 @@ extension RealMeasurement {
         lines.append(
             "interrupts \(diskInterrupts) (\(Validation.fixed(interruptsPerIO, 2)) per IO) on \(diskIRQLines.names.joined(separator: ", ")); "
                 + "context switches \(systemContextSwitches) (\(Validation.fixed(Double(systemContextSwitches) / n, 2)) per IO)")
+        if case .ioUring = job.engine {
+            lines.append("syscalls   io_uring_enter \(ringEnters) (\(Validation.fixed(ringEntersPerIO, 2)) per IO)")
+        }
         if let t = threads {
             lines.append(
                 "threads    most at once \(t.threadsMax); iou-wrk \(t.ioWorkersDistinct) (most \(t.ioWorkersMax) at once), "

@@ -112,6 +112,26 @@ struct URingSmokeTests {
         #expect(m.threads?.ioWorkersDistinct == 0, "\(name): O_DIRECT reads complete inline, no iou-wrk thread")
     }
 
+    /// fio's loop enters the kernel once per SQE (and to wait when the CQ is empty); the batching loop once per
+    /// round of up to queue-depth SQEs: at queue depth 8, at least one enter per IO against clearly fewer.
+    @Test func fiosLoopMakesAnEnterPerIOAndTheBatchLoopFewer() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        func enters(_ mode: RealJob.URingOptions.WaitMode) throws -> RealMeasurement {
+            var job = smallJob(.ioUring(.init(waitMode: mode)), in: dir.path)
+            job.queueDepth = 8
+            let m = try RealRunner().run(job)
+            expectSane(m, ios: 300, in: dir)
+            return m
+        }
+        let each = try enters(.submitEach)
+        let batch = try enters(.waitForOne)
+        #expect(each.ringEnters >= each.ios, "fio's loop: \(each.ringEnters) enters for \(each.ios) IOs")
+        #expect(batch.ringEnters > 0)
+        #expect(batch.ringEnters * 3 < batch.ios * 2, "batch loop: \(batch.ringEnters) enters for \(batch.ios) IOs")
+        #expect(each.jsonLine.contains("\"ring_enters\":\(each.ringEnters)"))
+    }
+
     @Test func sqPollingShowsItsPollerThread() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
