@@ -156,6 +156,8 @@ public struct SimulationResult: Sendable, Equatable {
     public var interrupts: Int64
     /// Changes of the task on a CPU, the idle task included (thread to idle, idle to thread, thread to thread).
     public var contextSwitches: Int64
+    /// io_uring_enter calls of the programs' ring loops (0 without io_uring).
+    public var ringEnters: Int64 = 0
     public var threads: ThreadCensus
     public var progressReports: Int64
     /// The longest time between two progress reports of one thread (or from the start to the first).

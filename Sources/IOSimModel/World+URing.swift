@@ -300,6 +300,7 @@ extension World {
                 let sq = rings[g].sqThread
                 if n > 0 && rings[g].sqThreadSleeping {
                     threads[ti].phase = World.wakeSQThread  // io_uring_enter(IORING_ENTER_SQ_WAKEUP)
+                    ringEnters &+= 1
                     let cost = syscallEntry + syscallExit
                     return burstIfAny(t, .syscall, cost, engine: &engine)
                 }
@@ -311,6 +312,7 @@ extension World {
             }
             threads[ti].uringToSubmit = n
             threads[ti].phase = World.consumeSQE
+            ringEnters &+= 1
             return burstIfAny(t, .syscall, syscallEntry, engine: &engine)
         case World.wakeSQThread:
             rings[g].sqThreadSleeping = false
@@ -347,6 +349,7 @@ extension World {
             if threads[ti].uringToSubmit > 0 {  // the next SQE, written now and submitted in its own io_uring_enter
                 threads[ti].uringPreparedAt = now
                 threads[ti].phase = World.consumeSQE
+                ringEnters &+= 1
                 return burstIfAny(t, .syscall, syscallEntry, engine: &engine)
             }
             // Reap what the CQ holds; wait in io_uring_enter (min_complete 1) only when it is empty.
@@ -367,6 +370,7 @@ extension World {
                 return false
             }
             threads[ti].phase = World.inEnter  // io_uring_enter(GETEVENTS, min_complete = 1)
+            ringEnters &+= 1
             return burstIfAny(t, .syscall, syscallEntry, engine: &engine)
         case World.inEnter:
             var limit = Int.max

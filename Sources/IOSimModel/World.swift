@@ -108,6 +108,8 @@ struct World: EventHandler {
     var bytesCompleted: Int64 = 0
     var interrupts: Int64 = 0
     var contextSwitches: Int64 = 0
+    /// io_uring_enter calls of the programs' ring loops.
+    var ringEnters: Int64 = 0
     /// With `hostMilliCPUs`: the machine's CPUs not idle. When it differs from `device.workBusyCPUs` once an
     /// event is handled, the device's share is brought up to date (`deviceShareChanged`).
     var busyCPUs = 0

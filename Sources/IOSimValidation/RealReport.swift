@@ -59,6 +59,8 @@ extension RealMeasurement {
             JSONMember("interruptsPerIO", .double(interruptsPerIO)),
             JSONMember("contextSwitches", .int(Int64(systemContextSwitches))),
             JSONMember("contextSwitchesPerIO", .double(Double(systemContextSwitches) / n)),
+            JSONMember("ringEnters", .int(Int64(ringEnters))),
+            JSONMember("ringEntersPerIO", .double(ringEntersPerIO)),
             JSONMember(
                 "threads",
                 .object([
@@ -80,8 +82,6 @@ extension RealMeasurement {
                     JSONMember("iowaitNs", .int(systemCPU.iowaitNanoseconds)),
                     JSONMember("stealNs", .int(systemCPU.stealNanoseconds)),
                     JSONMember("diskIRQLines", .string(diskIRQLines.names.joined(separator: ","))),
-                    JSONMember("ringEnters", .int(Int64(ringEnters))),
-                    JSONMember("ringEntersPerIO", .double(ringEntersPerIO)),
                 ])),
         ])
     }

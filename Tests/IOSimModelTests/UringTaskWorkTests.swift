@@ -38,6 +38,9 @@ struct UringTaskWorkTests {
         #expect(second[0]! < second[1]!)
         #expect(second[1] == second[2] && second[2] == second[3])
         #expect(r.interrupts == 3)
+        // Enters: 1 submits IOs 1-4 and sleeps; woken with IO 1's CQE, 2 submits IO 5 and posts 2-4; 3 submits
+        // 6-8 and sleeps; woken with IO 5's, 4 submits nothing and sleeps; woken with IO 6's, 5 posts 7 and 8.
+        #expect(r.ringEnters == 5)
     }
 
     /// Queue depth 50, one interrupt for each submission batch. Woken, the owner posts one CQE and resubmits
@@ -67,6 +70,7 @@ struct UringTaskWorkTests {
         let second = secondRound(r)
         #expect(Set(second.map { $0! }).count == 1)  // the four resubmitted in one batch
         #expect(r.interrupts == 2)
+        #expect(r.ringEnters == 2)  // each submits a round of four and sleeps until it is done
     }
 }
 

@@ -32,4 +32,31 @@ import Testing
         #expect(user.measured == 4.0)  // (5 ms - 1 ms) / 1,000 IOs, in us
         #expect(system.measured == 20.0)  // (30 ms - 10 ms) / 1,000
     }
+
+    /// io_uring workloads are also compared by io_uring_enter calls per IO; the others have no such row.
+    @Test func ringEntersAreComparedForIOUringWorkloadsOnly() throws {
+        var s = Scenario(name: "ring")
+        s.files = [FileSpec(name: "data", sizeBytes: 1 << 20)]
+        s.rings = [RingSpec(name: "ring", entries: 8)]
+        s.threads = [ThreadSpec(name: "job", program: [.uring(UringLoop(ring: "ring", file: "data", sizeBytes: 4096, offset: .fixed(0), queueDepth: 1, ios: 10))])]
+        let model = try Simulator(s).run()
+        #expect(model.ringEnters == 10)  // queue depth 1: each enter submits one read and waits for it
+        func real(_ engine: RealJob.Engine, enters: Int) -> RealMeasurement {
+            var job = RealJob()
+            job.engine = engine
+            var m = RealMeasurement(
+                job: job, path: "data", fileWasCreated: true, ios: 10, bytes: 40_960, elapsedNanoseconds: 1_000_000,
+                latency: Histogram(), processUserNanoseconds: 0, processSystemNanoseconds: 0, jobThreadsCPUNanoseconds: 0,
+                voluntaryContextSwitches: 0, involuntaryContextSwitches: 0, systemContextSwitches: 0, systemCPU: CPUTime(), perCPU: [],
+                diskInterrupts: 0, diskIRQLines: DiskIRQLines(numbers: [], names: [], method: .none, note: ""), threads: nil)
+            m.ringEnters = enters
+            return m
+        }
+        let ring = Validation.compare(model: model, real: real(.ioUring(.init()), enters: 14))
+        let row = try #require(ring.first { $0.name == "io_uring_enter per IO" })
+        #expect(row.predicted == 1.0 && row.measured == 1.4)
+        #expect(!row.passes)
+        let blocking = Validation.compare(model: model, real: real(.blocking, enters: 0))
+        #expect(!blocking.contains { $0.name == "io_uring_enter per IO" })
+    }
 }

@@ -78,6 +78,9 @@ extension SimulationResult {
         lines.append(
             "interrupts \(Text.grouped(interrupts)) (\(Text.fixed(Double(interrupts) / ios, 2)) per IO), "
                 + "context switches \(Text.grouped(contextSwitches)) (\(Text.fixed(Double(contextSwitches) / ios, 2)) per IO)")
+        if ringEnters > 0 {
+            lines.append("syscalls io_uring_enter \(Text.grouped(ringEnters)) (\(Text.fixed(Double(ringEnters) / ios, 2)) per IO)")
+        }
         lines.append(
             "threads  most alive \(threads.maxAlive), created \(threads.created), stacks \(Units.formatSize(bytes: threads.stackBytesMax)); "
                 + "blocked on IO \(Text.fixed(threads.blockedOnIO, 2)) (time-weighted)")

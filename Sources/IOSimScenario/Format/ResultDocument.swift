@@ -152,6 +152,8 @@ extension SimulationResult {
             JSONMember("interruptsPerIO", .double(Double(interrupts) / ios)),
             JSONMember("contextSwitches", .int(contextSwitches)),
             JSONMember("contextSwitchesPerIO", .double(Double(contextSwitches) / ios)),
+            JSONMember("ringEnters", .int(ringEnters)),
+            JSONMember("ringEntersPerIO", .double(Double(ringEnters) / ios)),
             JSONMember(
                 "threads",
                 .object([
