@@ -678,6 +678,27 @@ struct InterruptCostFitTests {
         for row in fit.rows { #expect(abs(row.modelled - row.measured) < 0.02 * row.measured, "\(row)") }
     }
 
+    /// The fitted interrupt costs make the QD1 path longer than the first line fit did; the device's latency mean
+    /// gives that up on both devices (the one the second pass simulates and the one the search starts from), so
+    /// after the search runs again the model's QD1 latency is still the measured one.
+    @Test func theQD1LatencyStaysWhereItWasFittedAfterTheInterruptFit() throws {
+        let grid = Calibration.ParallelismGrid(channels: [1, 2], dispatches: [.zero], wakeups: [.zero], hostMilliCPUs: [0])
+        // The blocking threads' figure is not one the QD1 costs explain: the least squares move the QD1 sum.
+        var figures = referenceFigures()
+        figures.append(CalibrationFigure(name: FigureName.poolIrqSoftirq, unit: "ns", median: 12_000, minimum: 12_000, maximum: 12_000, repeats: 5))
+        let report = Calibration.fit(figures, cpuCount: 2, parallelism: grid)
+        let fit = try #require(report.interruptFit)
+        let first = Calibration.fit(figures, cpuCount: 2)
+        let gained = (fit.isr + fit.deferred + fit.wake) - (first.interrupts.isr + first.interrupts.deferredPerRequest + first.interrupts.deferredWake)
+        #expect(abs(gained.nanoseconds) > 1_000, "the fit moves the QD1 path by \(gained)")
+        let s = Calibration.deviceWorkload(
+            depth: 1, machine: report.machine, kernel: report.kernel, device: report.device, interrupts: report.interrupts)
+        let r = try Simulator(s).run()
+        let measured = referenceFigures().first { $0.name == FigureName.readLatency(bytes: 4096) }!.median
+        let modelled = r.latency.mean + r.stage(.delivery).mean
+        #expect(abs(modelled - measured) / measured < 0.02, "model \(modelled) ns against the \(measured) ns it was fitted to")
+    }
+
     /// Two workloads cannot fit three costs: nothing is fitted.
     @Test func tooFewWorkloadsFitNothing() {
         let base = Calibration.fit(referenceFigures(), cpuCount: 2)
