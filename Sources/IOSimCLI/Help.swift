@@ -160,9 +160,10 @@ public enum Help {
             body = """
                 Runs each scenario in the model and for real, and prints predicted against measured with the
                 relative error for IOPS, mean and p99 latency, CPU per IO (user, system, irq+softirq),
-                interrupts per IO, context switches per IO and kernel threads, with a verdict per metric against
-                its tolerance (IOPS and mean latency 15%, CPU and interrupts per IO 25%, p99 and switches 50%,
-                kernel threads +-1). Exits 1 if any metric is off.
+                interrupts per IO, context switches per IO, kernel threads and, for io_uring workloads,
+                io_uring_enter calls per IO, with a verdict per metric against its tolerance (IOPS and mean
+                latency 15%, CPU, interrupts and io_uring_enter calls per IO 25%, p99 and switches 50%, kernel
+                threads +-1). Exits 1 if any metric is off.
 
                 options:
                   --profile P       a calibrated profile (iosim calibrate -o P) laid over each scenario

@@ -393,6 +393,11 @@ struct Compiler {
                     }
                     if buffered { throw fail("IOPOLL needs O_DIRECT (buffered: false)") }
                 }
+                if loop.peek && spec.iopoll {
+                    throw fail(
+                        "peeking the CQ does not go with IOPOLL: its completions are found only by polling inside "
+                            + "io_uring_enter; wait for them instead (peek: false)")
+                }
                 if loop.peek && !(spec.sqpoll || spec.taskRun == .interrupt) {
                     throw fail(
                         "peeking the CQ needs taskRun interrupt or SQPOLL: with COOP/DEFER_TASKRUN completions are "

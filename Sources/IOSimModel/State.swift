@@ -98,7 +98,7 @@ struct ThreadState {
     var uringPreparedAt: Int64 = 0
     /// The ring's owner slept in io_uring_enter's wait and was woken (DEFER_TASKRUN then runs only the awaited items).
     var uringWokeInWait = false
-    /// This io_uring_enter submitted SQEs before its wait (DEFER_TASKRUN then runs twice the task work).
+    /// This io_uring_enter submits SQEs before its wait (DEFER_TASKRUN then runs twice the task work).
     var uringSubmittedInEnter = false
     var uringReaping: Int32 = -1
     /// For a kernel thread (SQPOLL, io-wq): its ring, else -1.

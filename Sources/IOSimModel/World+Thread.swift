@@ -259,8 +259,10 @@ extension World {
     }
 
     /// Creates the request for an IO instruction (its offset drawn or advanced), numbered in issue order.
+    /// - Parameter writtenAt: when the program handed it over, if before now (an io_uring SQE written before
+    ///   the kernel takes it): its `issued` time and the trace's issue mark.
     @inline(__always)
-    mutating func issue(_ t: Int32, _ io: CompiledIO) -> Int32 {
+    mutating func issue(_ t: Int32, _ io: CompiledIO, writtenAt: Int64? = nil) -> Int32 {
         let ti = Int(t)
         var offset: Int64
         switch io.offset {
@@ -278,7 +280,7 @@ extension World {
         let r = newRequest(RequestState(
             number: ioIssued, thread: t, direction: io.direction, file: io.file, offsetBytes: offset,
             sizeBytes: io.sizeBytes, buffered: io.buffered, blocking: io.blocking, notice: io.notice, port: io.port,
-            operation: io.index, issued: now,
+            operation: io.index, issued: writtenAt ?? now,
             references: 1))  // the issuing operation
         threads[ti].currentRequest = r
         if io.slot >= 0 {
@@ -289,7 +291,7 @@ extension World {
         }
         if _slowPath(scenario.recordIOs) { openRecord(thread: ti) }
         trace(.ioIssued(io: ioIssued, thread: ti, cpu: threads[ti].cpu >= 0 ? Int(threads[ti].cpu) : nil,
-                        direction: io.direction, bytes: io.sizeBytes, at: at))
+                        direction: io.direction, bytes: io.sizeBytes, at: SimInstant(nanosecondsSinceStart: writtenAt ?? now)))
         return r
     }
 

@@ -118,11 +118,12 @@ extension World {
         return n
     }
 
-    /// Creates a request for one SQE of `loop` on behalf of the ring's owner.
-    mutating func issueRingRequest(owner: Int32, loop: Int32) -> Int32 {
+    /// Creates a request for one SQE of `loop` on behalf of the ring's owner, which wrote the SQE at `writtenAt`
+    /// (the request's clock starts there, as fio's and the real backend's do).
+    mutating func issueRingRequest(owner: Int32, loop: Int32, writtenAt: Int64) -> Int32 {
         let saved = threads[Int(owner)].currentRequest
         let l = uringLoops[Int(loop)]
-        let r = issue(owner, l.io)
+        let r = issue(owner, l.io, writtenAt: writtenAt)
         threads[Int(owner)].currentRequest = saved
         requests[Int(r)].ring = l.ring
         requests[Int(r)].polled = rings[Int(l.ring)].spec.iopoll
@@ -299,9 +300,11 @@ extension World {
                 rings[g].sqLoop = index
                 let sq = rings[g].sqThread
                 if n > 0 && rings[g].sqThreadSleeping {
-                    threads[ti].phase = World.wakeSQThread  // io_uring_enter(IORING_ENTER_SQ_WAKEUP)
+                    // io_uring_enter(IORING_ENTER_SQ_WAKEUP): peeking, it returns at once; else the same call
+                    // waits (GETEVENTS, min_complete 1), as one syscall.
+                    threads[ti].phase = World.wakeSQThread
                     ringEnters &+= 1
-                    let cost = syscallEntry + syscallExit
+                    let cost = loop.peek ? syscallEntry + syscallExit : syscallEntry
                     return burstIfAny(t, .syscall, cost, engine: &engine)
                 }
                 // The SQ thread may not exist yet (the program's thread ran first, at the start): when it
@@ -310,7 +313,14 @@ extension World {
                 threads[ti].phase = World.waitForCompletions
                 return false
             }
+            if n == 0 && loop.peek {  // nothing to submit: keep peeking, no syscall
+                threads[ti].phase = World.spinOnCQ
+                return false
+            }
             threads[ti].uringToSubmit = n
+            // Under DEFER_TASKRUN an enter that submits runs the task work after the submission too (not with
+            // IOPOLL, which polls instead).
+            threads[ti].uringSubmittedInEnter = n > 0 && !spec.iopoll
             threads[ti].phase = World.consumeSQE
             ringEnters &+= 1
             return burstIfAny(t, .syscall, syscallEntry, engine: &engine)
@@ -318,7 +328,7 @@ extension World {
             rings[g].sqThreadSleeping = false
             let sq = rings[g].sqThread
             if threads[Int(sq)].runState == .blocked { wake(sq, engine: &engine) }
-            threads[ti].phase = World.waitForCompletions
+            threads[ti].phase = loop.peek ? World.waitForCompletions : World.inEnter
             return false
         case World.consumeSQE:
             if threads[ti].uringToSubmit == 0 {
@@ -326,8 +336,7 @@ extension World {
                 return false
             }
             threads[ti].uringToSubmit -= 1
-            let r = issueRingRequest(owner: t, loop: index)
-            requests[Int(r)].issued = threads[ti].uringPreparedAt
+            let r = issueRingRequest(owner: t, loop: index, writtenAt: threads[ti].uringPreparedAt)
             let last = loop.submitEach || threads[ti].uringToSubmit == 0
             threads[ti].phase = last ? World.handOffSQE : World.consumeSQE
             let cost = takeSQE(r, ring: g, from: t, last: last, engine: &engine)
@@ -361,7 +370,6 @@ extension World {
                 threads[ti].phase = World.spinOnCQ
                 return burstIfAny(t, .syscall, syscallExit, engine: &engine)
             }
-            threads[ti].uringSubmittedInEnter = true
             threads[ti].phase = World.inEnter
             return false
         case World.waitForCompletions:
@@ -462,8 +470,7 @@ extension World {
         }
         if rings[g].sqPending > 0 {
             rings[g].sqPending -= 1
-            let r = issueRingRequest(owner: rings[g].owner, loop: rings[g].sqLoop)
-            requests[Int(r)].issued = rings[g].sqPreparedAt.popFirst()!
+            let r = issueRingRequest(owner: rings[g].owner, loop: rings[g].sqLoop, writtenAt: rings[g].sqPreparedAt.popFirst()!)
             let last = rings[g].sqPending == 0
             if last { threads[ti].phase = 1 }
             let cost = takeSQE(r, ring: g, from: t, last: last, engine: &engine)

@@ -246,11 +246,11 @@ public final class URing {
 
     // MARK: Submission
 
-    /// SQEs prepared but not yet handed to the kernel by `submit`, plus any the kernel has not consumed.
     /// io_uring_enter calls made on this ring so far (retries after EINTR included): fio's loop makes one per
     /// SQE, a batching loop fewer than one per IO.
     public private(set) var enterCalls = 0
 
+    /// SQEs prepared but not yet handed to the kernel by `submit`, plus any the kernel has not consumed.
     public var pendingSubmissionCount: Int {
         Int(sqTail &- ciouring_load_acquire_u32(sqKernelHead))
     }

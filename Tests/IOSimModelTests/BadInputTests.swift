@@ -153,6 +153,19 @@ func oneReader(_ program: [Operation] = [read4k(.blocking)]) -> Scenario {
         #expect(try #require(buildError(s)).message.contains("submit: \"each\""))
     }
 
+    /// With IOPOLL nothing posts a completion unless the waiter polls inside io_uring_enter: a peeking loop
+    /// would spin for ever.
+    @Test func peekingAnIOPollRingIsRejected() throws {
+        var s = oneReader([.uring(UringLoop(ring: "ring", file: "data", sizeBytes: 4096, ios: 4, peek: true))])
+        s.rings = [RingSpec(name: "ring", iopoll: true, taskRun: .interrupt)]
+        s.device.pollQueues = true
+        let e = try #require(buildError(s))
+        #expect(e.kind == .invalidProgram && e.subject == "thread 'main' step 1")
+        #expect(e.message.contains("IOPOLL") && e.message.contains("peek: false"))
+        s.threads[0].program = [.uring(UringLoop(ring: "ring", file: "data", sizeBytes: 4096, ios: 4))]
+        #expect(buildError(s) == nil)
+    }
+
     @Test func ioLargerThanItsFileIsRejected() throws {
         var s = oneReader([.io(IOOperation(.read, file: "small", sizeBytes: 8192, offset: .fixed(0)))])
         s.files = [FileSpec(name: "small", sizeBytes: 4096)]

@@ -64,6 +64,20 @@ struct UringTaskWorkTests {
         #expect(batches == [1, 40, 9])
     }
 
+    /// The last round's enters submit nothing: they run 20 task-work items, not 40 (the kernel runs the
+    /// post-submission work only when there is something to submit). Queue depth 50 and 50 IOs, one interrupt:
+    /// the first enter submits the 50 and, woken, posts one CQE; three more, with nothing to submit, post 20, 20
+    /// and the last 9 (with 40 they would post 40 and 9: three enters in all).
+    @Test func anEnterThatSubmitsNothingRunsTheTaskWorkOfAWait() throws {
+        var s = scenario(taskRun: .deferred)
+        s.device.channels = 50
+        s.threads[0].program = [.uring(UringLoop(ring: "ring", file: "data", sizeBytes: 4096, offset: .fixed(0), queueDepth: 50, ios: 50))]
+        s.rings = [RingSpec(name: "ring", entries: 64, taskRun: .deferred)]
+        let r = try Simulator(s).run()
+        #expect(r.iosCompleted == 50)
+        #expect(r.ringEnters == 4)
+    }
+
     @Test func cooperativeTaskRunPostsEveryCQEAtOnce() throws {
         let r = try Simulator(scenario(taskRun: .cooperative)).run()
         #expect(r.iosCompleted == 8)
@@ -121,8 +135,14 @@ struct UringSubmitEachTests {
         let batch = try Simulator(scenario(submitEach: false)).run()
         #expect(issued(batch) == [1_000, 1_000])
         #expect(submitted(batch) == [2_820, 2_820])
-        let each = try Simulator(scenario(submitEach: true)).run()
+        let recorder = TraceRecorder()
+        let each = try Simulator(scenario(submitEach: true), trace: recorder).run()
         #expect(issued(each) == [1_000, 2_560])
+        // The trace marks the issue at the same instant (a timeline's IO starts where its latency does).
+        let marks: [Int64] = recorder.events.compactMap {
+            if case .ioIssued(_, _, _, _, _, let at) = $0 { return at.nanosecondsSinceStart } else { return nil }
+        }
+        #expect(marks == [1_000, 2_560])
     }
 
     /// With SQPOLL the program writes the SQEs and the poller takes them later: their clock starts at the
@@ -137,6 +157,26 @@ struct UringSubmitEachTests {
             let submitted = try #require(io.submitted)
             #expect(io.issued < submitted)
         }
+    }
+
+    /// io_uring_enter calls as the real loops make them: fio's loop one per SQE and one per wait on an empty CQ;
+    /// with SQPOLL one per round that wakes a sleeping poller and waits (one call, SQ_WAKEUP | GETEVENTS);
+    /// peeking, none once every SQE is submitted.
+    @Test func ringEntersAreCountedAsTheRealLoopsMakeThem() throws {
+        let each = try Simulator(scenario(submitEach: true, ios: 2, queueDepth: 2, taskRun: .interrupt)).run()
+        // Two submissions and one wait: the second read is done 1,560 ns after the first, before the thread,
+        // woken by the first (3,000) and switched in (1,000), reaps; it finds both CQEs and the loop ends.
+        #expect(each.ringEnters == 3)
+        var sq = scenario(submitEach: false, ios: 10, queueDepth: 1, taskRun: .interrupt)
+        sq.rings = [RingSpec(name: "ring", entries: 8, sqpoll: true, sqThreadIdle: .nanoseconds(1))]
+        let sqpoll = try Simulator(sq).run()
+        #expect(sqpoll.iosCompleted == 10)
+        #expect(sqpoll.ringEnters == 10)  // the poller sleeps after each SQE: every round wakes it and waits, in one call
+        var peek = scenario(submitEach: false, ios: 4, queueDepth: 4, taskRun: .interrupt)
+        peek.threads[0].program = [.uring(UringLoop(ring: "ring", file: "data", sizeBytes: 4096, offset: .fixed(0), queueDepth: 4, ios: 4, peek: true))]
+        let peeked = try Simulator(peek).run()
+        #expect(peeked.iosCompleted == 4)
+        #expect(peeked.ringEnters == 1)  // one submits the four; the CQ is then only peeked
     }
 
     /// As fio: every CQE of a round is reaped, its compute done, before the first replacement is submitted.
