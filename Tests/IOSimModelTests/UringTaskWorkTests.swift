@@ -47,13 +47,19 @@ struct UringTaskWorkTests {
     /// it alone; that enter runs 20 items after its submission and 20 more on entering the wait, so 40 CQEs
     /// come back and are resubmitted together, and the last 9 at the enter after (IO_LOCAL_TW_DEFAULT_MAX
     /// twice; once, 20, in an enter that only waits).
-    @Test func anEnterThatSubmitsRunsTwiceTheTaskWorkOfOneThatWaits() throws {
+    /// Queue depth 50 under DEFER_TASKRUN, one interrupt for each submission batch.
+    func deepRun(ios: Int) throws -> SimulationResult {
         var s = scenario(taskRun: .deferred)
         s.device.channels = 50
-        s.threads[0].program = [.uring(UringLoop(ring: "ring", file: "data", sizeBytes: 4096, offset: .fixed(0), queueDepth: 50, ios: 100))]
+        s.threads[0].program = [.uring(UringLoop(ring: "ring", file: "data", sizeBytes: 4096, offset: .fixed(0), queueDepth: 50, ios: ios))]
         s.rings = [RingSpec(name: "ring", entries: 64, taskRun: .deferred)]
         let r = try Simulator(s).run()
-        #expect(r.iosCompleted == 100)
+        #expect(r.iosCompleted == Int64(ios))
+        return r
+    }
+
+    @Test func anEnterThatSubmitsRunsTwiceTheTaskWorkOfOneThatWaits() throws {
+        let r = try deepRun(ios: 100)
         let second = r.ioRecords.sorted { $0.number < $1.number }.dropFirst(50).map { $0.submitted!.nanosecondsSinceStart }
         var batches: [Int] = []
         var last: Int64 = -1
@@ -69,13 +75,7 @@ struct UringTaskWorkTests {
     /// the first enter submits the 50 and, woken, posts one CQE; three more, with nothing to submit, post 20, 20
     /// and the last 9 (with 40 they would post 40 and 9: three enters in all).
     @Test func anEnterThatSubmitsNothingRunsTheTaskWorkOfAWait() throws {
-        var s = scenario(taskRun: .deferred)
-        s.device.channels = 50
-        s.threads[0].program = [.uring(UringLoop(ring: "ring", file: "data", sizeBytes: 4096, offset: .fixed(0), queueDepth: 50, ios: 50))]
-        s.rings = [RingSpec(name: "ring", entries: 64, taskRun: .deferred)]
-        let r = try Simulator(s).run()
-        #expect(r.iosCompleted == 50)
-        #expect(r.ringEnters == 4)
+        #expect(try deepRun(ios: 50).ringEnters == 4)
     }
 
     @Test func cooperativeTaskRunPostsEveryCQEAtOnce() throws {
