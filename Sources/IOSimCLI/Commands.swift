@@ -39,11 +39,14 @@ public enum Commands {
             try visuals?.finish(result, o)
             return .success((file, result))
         } catch let e as SimulationError {
+            visuals?.abandon()
             return .failure(CLI.report(e, file: path, o))
         } catch let e as VisualsError {
+            visuals?.abandon()
             o.error("error: \(e.message)")
             return .failure(.ioError)
         } catch {
+            visuals?.abandon()
             o.error("error: \(error)")
             return .failure(.dataError)
         }

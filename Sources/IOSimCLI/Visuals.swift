@@ -85,6 +85,15 @@ final class Visuals {
         return sinks.count == 1 ? sinks[0] : TeeSink(sinks)
     }
 
+    /// The run failed: the trace file it was streaming (a JSON document cut short) is closed and removed, so
+    /// that a failed run leaves no trace file behind.
+    func abandon() {
+        guard writer != nil, let path = tracePath else { return }
+        try? handle?.close()
+        writer = nil
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
     func finish(_ result: SimulationResult, _ o: Output) throws(VisualsError) {
         let end = SimInstant.zero + result.elapsed
         if let w = writer {

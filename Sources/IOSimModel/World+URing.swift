@@ -58,16 +58,19 @@ extension World {
         let ti = Int(t)
         guard threads[ti].spinning else { return }
         threads[ti].spinning = false
-        threads[ti].generation &+= 1  // cancels a limit event
         let c = threads[ti].cpu
-        if threads[ti].runState == .running && c >= 0 && cpus[Int(c)].occupant == t {
-            if cpus[Int(c)].inInterrupt {
-                threads[ti].interruptedRemaining = 0
-            } else {
-                burstEnded(t, engine: &engine)
-            }
-        } else if threads[ti].preemptedRemaining >= 0 {
-            threads[ti].preemptedRemaining = 0
+        let onCPU = threads[ti].runState == .running && c >= 0 && cpus[Int(c)].occupant == t
+        if !onCPU || threads[ti].burstIsSwitch {
+            // Preempted mid-spin, waiting for a CPU or switching back in: the spin does not resume (the switch,
+            // if under way, runs to its end; its event is left alone).
+            if threads[ti].preemptedRemaining >= 0 { threads[ti].preemptedRemaining = 0 }
+            return
+        }
+        threads[ti].generation &+= 1  // cancels a limit event
+        if cpus[Int(c)].inInterrupt {
+            threads[ti].interruptedRemaining = 0
+        } else {
+            burstEnded(t, engine: &engine)
         }
     }
 

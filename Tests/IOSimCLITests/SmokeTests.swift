@@ -100,3 +100,21 @@ import Testing
         #expect(r.err.contains("a profile holds only machine, kernel, device, interrupts"), "\(r.err)")
     }
 }
+
+/// `run --trace` streams the trace while the model runs: a run that fails leaves no trace file behind (a JSON
+/// document cut short would not open), and one that succeeds leaves a whole one.
+@Suite struct ModelTraceFile {
+    @Test func aFailedRunRemovesItsTraceFile() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("iosim-failed-\(getpid()).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let failed = iosim(["run", Paths.path("Tests/IOSimCLITests/Fixtures/deadlock.json5"), "--trace", path])
+        #expect(failed.code == .dataError)
+        #expect(failed.err.contains("deadlock"))
+        #expect(!FileManager.default.fileExists(atPath: path))
+        let ok = iosim(["run", Paths.path("Scenarios/03a-blocking.json5"), "--trace", path])
+        #expect(ok.code == .ok)
+        let data = try #require(FileManager.default.contents(atPath: path))
+        let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(root["traceEvents"] is [Any])
+    }
+}
