@@ -74,6 +74,24 @@ struct UringTaskWorkTests {
     /// post-submission work only when there is something to submit). Queue depth 50 and 50 IOs, one interrupt:
     /// the first enter submits the 50 and, woken, posts one CQE; three more, with nothing to submit, post 20, 20
     /// and the last 9 (with 40 they would post 40 and 9: three enters in all).
+    /// fio's loop: each replacement's io_uring_enter(1, 0, GETEVENTS) runs 20 items after its submission and 20
+    /// in io_cqring_wait. The device serves the 50 reads of the first round in one pass (each arrives while the
+    /// pass runs) and signals them together; woken with IO 1's CQE, the loop reaps it and submits IO 51, whose
+    /// enter posts 40 more: 41 of the first round are seen before IO 52 is submitted (21 with a cap of 20).
+    @Test func fiosLoopPostsFortyCQEsPerSubmittingEnter() throws {
+        var s = scenario(taskRun: .deferred)
+        s.device.channels = 50
+        s.device.completionBatching = .pass
+        s.threads[0].program = [.uring(UringLoop(
+            ring: "ring", file: "data", sizeBytes: 4096, offset: .fixed(0), queueDepth: 50, ios: 100, submitEach: true))]
+        s.rings = [RingSpec(name: "ring", entries: 64, taskRun: .deferred)]
+        let records = try Simulator(s).run().ioRecords.sorted { $0.number < $1.number }
+        try #require(records.count == 100)
+        let io52 = try #require(records[51].submitted)
+        let seen = records[0..<50].filter { $0.observed.map { $0 < io52 } ?? false }.count
+        #expect(seen == 41)
+    }
+
     @Test func anEnterThatSubmitsNothingRunsTheTaskWorkOfAWait() throws {
         #expect(try deepRun(ios: 50).ringEnters == 4)
     }
