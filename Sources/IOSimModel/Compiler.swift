@@ -141,7 +141,7 @@ struct Compiler {
         for (value, key) in [
             (m.contextSwitch, "machine.contextSwitch"), (m.wakeupLatency, "machine.wakeupLatency"),
             (m.timeSlice, "machine.timeSlice"), (m.threadCreate, "machine.threadCreate"),
-            (m.migrationCost, "machine.migrationCost"),
+            (m.migrationCost, "machine.migrationCost"), (m.hostHaltPoll, "machine.hostHaltPoll"),
             (k.syscallEntry, "kernel.syscallEntry"), (k.syscallExit, "kernel.syscallExit"),
             (k.requestCreate, "kernel.requestCreate"), (k.driverSubmit, "kernel.driverSubmit"),
             (k.doorbell, "kernel.doorbell"),

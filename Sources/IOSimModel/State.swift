@@ -211,6 +211,9 @@ struct CPUState {
     var balanceGeneration: UInt32 = 0
     /// When that balance event is due (Int64.max: none pending).
     var balanceAt = Int64.max
+    /// Idle, and still polled by the host (`machine.hostHaltPoll`): counted as busy for the device's share.
+    var hostPolling = false
+    var hostPollGeneration: UInt32 = 0
 }
 
 struct VectorState {

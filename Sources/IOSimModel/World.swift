@@ -25,7 +25,7 @@ import IOSimEngine
 
 enum EventKind: UInt32 {
     case burstEnd, threadReady, timer, deviceDone, interruptArrive, isrDone, deferredDone, coalesceTimer, sliceEnd
-    case passStart, balance
+    case passStart, balance, hostPollEnd
 }
 
 /// Tie rule among events at the same nanosecond (lower first): hardware (a device finishing) before the
@@ -91,6 +91,10 @@ struct World: EventHandler {
     var runQueue = RingBuffer(capacity: 16)
     let perCPURunQueues: Bool
     let migrationCost: Int64
+    /// `machine.hostHaltPoll` in ns.
+    let hostHaltPoll: Int64
+    /// CPUs that went idle and whose host poll-end event is still to be scheduled (by `handle`).
+    var pollEndsToSchedule: [Int] = []
     /// With per-CPU run queues: the threads waiting in all of them.
     var queuedOnCPUs = 0
     var vectors: UnsafeTable<VectorState>
@@ -248,6 +252,7 @@ struct World: EventHandler {
         hostMilliCPUs = m.hostMilliCPUs
         perCPURunQueues = m.runQueues == .perCPU
         migrationCost = m.migrationCost.nanoseconds
+        hostHaltPoll = m.hostHaltPoll.nanoseconds
         syscallEntry = k.syscallEntry.nanoseconds
         syscallExit = k.syscallExit.nanoseconds
         requestCreate = k.requestCreate.nanoseconds
@@ -291,6 +296,7 @@ struct World: EventHandler {
             }
         }
         startRings(engine: &engine)
+        if !pollEndsToSchedule.isEmpty { schedulePollEnds(engine: &engine) }
         if busyCPUs != device.workBusyCPUs { deviceShareChanged(engine: &engine) }
         if nonDaemonAlive == 0 && scenario.stop.afterIOs == nil && scenario.stop.afterTime == nil {
             stop(engine: &engine)
@@ -348,7 +354,9 @@ struct World: EventHandler {
         case .sliceEnd: if !sliceEnded(cpu: Int(event.target), generation: event.generation, engine: &engine) { return }
         case .passStart: startPass(engine: &engine)
         case .balance: if !onBalance(event, engine: &engine) { return }
+        case .hostPollEnd: if !onHostPollEnd(event, engine: &engine) { return }
         }
+        if _slowPath(!pollEndsToSchedule.isEmpty) { schedulePollEnds(engine: &engine) }
         lastEffectAt = now
         if _slowPath(busyCPUs != device.workBusyCPUs) { deviceShareChanged(engine: &engine) }
     }
@@ -451,7 +459,43 @@ struct World: EventHandler {
         let wasIdle = cpus[c].category == .idle
         let isIdle = category == .idle
         if wasIdle == isIdle { return }
+        if hostHaltPoll > 0 {
+            // The host polls an idle vCPU for a while: it stays counted until its poll ends.
+            if isIdle {
+                cpus[c].hostPollGeneration &+= 1
+                cpus[c].hostPolling = true
+                pollEndsToSchedule.append(c)
+                return
+            }
+            if cpus[c].hostPolling {
+                cpus[c].hostPolling = false
+                cpus[c].hostPollGeneration &+= 1
+                return
+            }
+        }
         busyCPUs += isIdle ? -1 : 1
+    }
+
+    /// Schedules the end of each new host poll.
+    @inline(never) mutating func schedulePollEnds(engine: inout Engine) {
+        for c in pollEndsToSchedule where cpus[c].hostPolling {
+            engine.schedule(
+                at: SimInstant(nanosecondsSinceStart: now &+ hostHaltPoll), priority: Priority.timer,
+                kind: EventKind.hostPollEnd.rawValue, target: UInt32(c), generation: cpus[c].hostPollGeneration)
+        }
+        pollEndsToSchedule.removeAll(keepingCapacity: true)
+    }
+
+    /// The host stops polling an idle CPU: it no longer counts against the device's share.
+    /// - Returns: false when stale (the CPU went busy first), or when no request is in service (nothing moves).
+    @inline(never) mutating func onHostPollEnd(_ event: Event, engine: inout Engine) -> Bool {
+        let c = Int(event.target)
+        guard cpus[c].hostPollGeneration == event.generation, cpus[c].hostPolling else { return false }
+        cpus[c].hostPolling = false
+        busyCPUs -= 1
+        let serving = !device.serving.isEmpty
+        deviceShareChanged(engine: &engine)
+        return serving
     }
 
     /// CPU `c`'s time since its last change goes to the ledger under its category, and it now does `category`

@@ -49,9 +49,17 @@ public struct BusyWork: Sendable {
     @inline(__always)
     public func spin(for duration: SimDuration) {
         guard duration.nanoseconds > 0 else { return }
-        spinIterations(Int(Double(duration.nanoseconds) * iterationsPerMicrosecond / 1000))
+        let iterations = Int(Double(duration.nanoseconds) * iterationsPerMicrosecond / 1000)
+        spinIterations(iterations)
+        spunIterations.add(iterations, ordering: .relaxed)
     }
+
+    /// Iterations spun by `spin` in this process so far (all threads): the work done, whatever the CPU's speed
+    /// (a CPU time also moves with the host's load).
+    public static var iterationsSpun: Int { spunIterations.load(ordering: .relaxed) }
 }
+
+private let spunIterations = Atomic<Int>(0)
 
 /// CPU time of the calling thread, in nanoseconds.
 private func threadCPUNanoseconds() -> Int64 {

@@ -94,6 +94,7 @@ public struct GivenCost: Sendable, Equatable {
         case driverSubmit = "kernel.driverSubmit"
         case doorbell = "kernel.doorbell"
         case passWakeup = "device.passWakeup"
+        case hostHaltPoll = "machine.hostHaltPoll"
     }
     public var key: Key
     public var value: SimDuration
@@ -494,6 +495,7 @@ extension Calibration {
             case .driverSubmit: kernel.driverSubmit = g.value
             case .doorbell: kernel.doorbell = g.value
             case .passWakeup: device.passWakeup = g.value
+            case .hostHaltPoll: machine.hostHaltPoll = g.value
             }
         }
         // Not measured, defaults kept: pollCheck, openFile, and io_uring's per-CQE cost (the NOP round trip is
@@ -1094,6 +1096,11 @@ extension Calibration {
             } else {
                 entry("hostCPUs", host, notMeasured + " (0: the device does not share the CPUs)")
             }
+            entry(
+                "hostHaltPoll", quoted(duration(m.hostHaltPoll)),
+                report.given.contains { $0.key == .hostHaltPoll }
+                    ? "given (--given machine.hostHaltPoll); the host CPUs above were fitted with it"
+                    : notMeasured + " (0: an idle vCPU gives its host CPU up at once)")
         }
         section("kernel") {
             entry("personality", quoted(k.personality.rawValue), k.personality == .linux ? "this machine runs Linux" : notMeasured)

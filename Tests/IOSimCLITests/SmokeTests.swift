@@ -22,7 +22,7 @@ import Testing
 @Suite struct CalibrateGivenArguments {
     @Test(arguments: [
         ("kernel.doorbell", "--given expects KEY=DURATION"),
-        ("machine.cpus=2", "'machine.cpus' cannot be given; expected one of kernel.requestCreate, kernel.driverSubmit, kernel.doorbell, device.passWakeup"),
+        ("machine.cpus=2", "'machine.cpus' cannot be given; expected one of kernel.requestCreate, kernel.driverSubmit, kernel.doorbell, device.passWakeup, machine.hostHaltPoll"),
         ("kernel.doorbell=4", "--given kernel.doorbell: expected a duration such as \"80us\", found \"4\""),
         ("kernel.doorbell=3000000s", "longer than the model's longest duration"),
     ])

@@ -169,10 +169,12 @@ func randomScenario(seed: UInt64) -> (scenario: Scenario, summary: String) {
         s.machine.runQueues = .perCPU
         s.machine.migrationCost = .nanoseconds(d.pick([0, 50_000, 500_000]))
     }
+    // Drawn last too: the host polls an idle CPU a while before it gives its host CPU up.
+    if s.machine.hostMilliCPUs > 0 && d.bool() { s.machine.hostHaltPoll = .nanoseconds(d.pick([10_000, 200_000])) }
     let summary =
         "\(cpus) CPUs, slice \(s.machine.timeSlice.nanoseconds)ns, target \(target), coalescing \(coalescing), "
         + "batching \(s.device.completionBatching.rawValue), suppress \(s.interrupts.suppressWhileServicing), "
-        + "qd \(s.device.queueDepth), channels \(s.device.channels), host \(s.machine.hostMilliCPUs), "
+        + "qd \(s.device.queueDepth), channels \(s.device.channels), host \(s.machine.hostMilliCPUs) poll \(s.machine.hostHaltPoll.nanoseconds), "
         + "run queues \(s.machine.runQueues.rawValue), roles \(roles)"
     return (s, summary)
 }

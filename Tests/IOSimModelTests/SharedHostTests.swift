@@ -38,6 +38,36 @@ import Testing
         #expect(r.ioRecords.first?.deviceDone == ns(35_746))
     }
 
+    /// The host polls a CPU for 10,000 ns after it goes idle (`hostHaltPoll`, KVM's halt polling): the reader's
+    /// CPU, idle from 2,300, counts until 12,300, and "busy"'s, idle from 21,000, until 31,000. From 2,300 to
+    /// 12,300 the device shares one host CPU with two (a third of its speed: 3,330 ns of work), to 31,000 with
+    /// one (half: 9,350), and does the other 11,416 at full speed: done at 42,416 (35,746 without the polling).
+    @Test func aCPUTheHostStillPollsCountsAsBusy() throws {
+        let r = try readBesideABusyCPU(hostMilliCPUs: 1_000, busyFor: 20_000) { $0.machine.hostHaltPoll = .nanoseconds(10_000) }
+        #expect(r.ioRecords.first?.deviceDone == ns(42_416))
+        // The polling is the host's: the machine's CPUs are idle in the ledger, and the run ends where it did.
+        let plain = try readBesideABusyCPU(hostMilliCPUs: 1_000, busyFor: 20_000)
+        #expect(r.totalCPU[.idle].nanoseconds - plain.totalCPU[.idle].nanoseconds == 2 * (r.elapsed - plain.elapsed).nanoseconds)
+    }
+
+    /// A CPU that goes busy again while the host still polls it was never given up: the count does not move.
+    @Test func aCPUBusyAgainWithinThePollIsCountedOnce() throws {
+        var s = constantCostScenario(cpus: 2)
+        s.machine.hostMilliCPUs = 2_000
+        s.machine.hostHaltPoll = .nanoseconds(50_000)
+        s.threads = [
+            ThreadSpec(name: "reader", count: 2, program: [.repeatCount(50, [read4k(.blocking, offset: .random), .compute(.constant(3_000))])])
+        ]
+        let r = try Simulator(s).run()
+        #expect(r.iosCompleted == 100)
+        // Two host CPUs for two CPUs that never give theirs up (each idles for less than the poll between its
+        // reads) and the device: it works at two thirds of its speed at most, so each read takes at least 36,144.
+        for io in r.ioRecords {
+            let start = try #require(io.deviceStart), done = try #require(io.deviceDone)
+            #expect(done - start >= .nanoseconds(36_144), "IO \(io.number)")
+        }
+    }
+
     /// With passes, the device's wake-up for a pass is its work too (the VMM's thread needs a host CPU to wake
     /// on): 5,000 of wake-up and 24,096 of service at half speed take 58,192: done at 60,492.
     @Test func thePassWakeupIsSlowedToo() throws {

@@ -70,6 +70,7 @@ enum ScenarioDecoder {
             m.runQueues = RunQueues(rawValue: try Read.choice(x, f.child("runQueues"), RunQueues.allCases.map(\.rawValue)))!
         }
         if let x = f.take("migrationCost") { m.migrationCost = try Read.duration(x, f.child("migrationCost")) }
+        if let x = f.take("hostHaltPoll") { m.hostHaltPoll = try Read.duration(x, f.child("hostHaltPoll")) }
         try f.finish()
     }
 
