@@ -699,6 +699,40 @@ struct InterruptCostFitTests {
         #expect(abs(modelled - measured) / measured < 0.02, "model \(modelled) ns against the \(measured) ns it was fitted to")
     }
 
+    /// With a shared host that polls idle vCPUs (a given hostHaltPoll of 200 us), the submitter's CPU counts as
+    /// busy while its one read is in flight, so the device fitted by subtraction serves QD1 slower than measured;
+    /// the check by simulation moves the latency mean until the model's QD1 latency is the measured one (the
+    /// host CPUs fitted again after each step), and the profile says so. Without the host's polling it moves
+    /// nothing.
+    @Test func theQD1LatencyIsCheckedBySimulationWithAPollingHost() throws {
+        let grid = Calibration.ParallelismGrid(
+            channels: [1, 2], dispatches: [.zero], wakeups: [.zero], hostMilliCPUs: [0] + Array(stride(from: Int64(1_000), through: 2_500, by: 100)))
+        var figures = referenceFigures()
+        figures.append(CalibrationFigure(name: FigureName.iopsBesideBusyCPU, unit: "IOPS", median: 18_000, minimum: 18_000, maximum: 18_000, repeats: 5))
+        let measured = referenceFigures().first { $0.name == FigureName.readLatency(bytes: 4096) }!.median
+        func modelledQD1(_ r: CalibrationReport) throws -> Double {
+            let s = Calibration.deviceWorkload(
+                depth: 1, machine: r.machine, kernel: r.kernel, device: r.device, interrupts: r.interrupts)
+            let result = try Simulator(s).run()
+            return result.latency.mean + result.stage(.delivery).mean
+        }
+        let polled = Calibration.fit(
+            figures, cpuCount: 2, parallelism: grid, given: [GivenCost(key: .hostHaltPoll, value: .microseconds(200))])
+        let fit = try #require(polled.latencyFit)
+        #expect(polled.machine.hostMilliCPUs > 0)
+        #expect(fit.before > measured * 1.03, "the subtraction alone leaves QD1 at \(fit.before) ns")
+        #expect(fit.steps >= 1 && fit.gaveUp > .zero)
+        #expect(abs(fit.after - measured) < 0.01 * measured, "\(fit)")
+        #expect(try modelledQD1(polled) == fit.after)
+        #expect(polled.profileText.contains("after the mean gave up"))
+
+        let unpolled = Calibration.fit(figures, cpuCount: 2, parallelism: grid)
+        let still = try #require(unpolled.latencyFit)
+        #expect(still.steps == 0 && still.gaveUp == .zero)
+        #expect(abs(still.before - measured) < 0.01 * measured)
+        #expect(unpolled.profileText.contains("as measured"))
+    }
+
     /// Two workloads cannot fit three costs: nothing is fitted.
     @Test func tooFewWorkloadsFitNothing() {
         let base = Calibration.fit(referenceFigures(), cpuCount: 2)
