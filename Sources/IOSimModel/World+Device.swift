@@ -514,7 +514,7 @@ extension World {
             }
             if requests[ri].notice == .ring && !requests[ri].punted {
                 let spec = rings[Int(requests[ri].ring)].spec
-                if spec.sqpoll || spec.taskRun == .interrupt { cost += uringCompletePerCQE }  // the CQE is posted here
+                if !spec.sqpoll && spec.taskRun == .interrupt { cost += uringCompletePerCQE }  // the CQE is posted here
             }
             if deferredWake > 0 && completionWakesAThread(r) { cost += deferredWake }
             if cost > 0 {
@@ -536,9 +536,11 @@ extension World {
         if waiter >= 0 && threads[Int(waiter)].runState == .blocked { return true }
         guard requests[ri].notice == .ring && !requests[ri].punted else { return false }
         let g = Int(requests[ri].ring)
-        let owner = rings[g].owner
-        return rings[g].ownerWaiting && owner >= 0 && threads[Int(owner)].runState == .blocked
-            && threads[Int(owner)].waitKind == .ring
+        if rings[g].spec.sqpoll {  // the SQ thread runs the task work: woken if it sleeps
+            let sq = rings[g].sqThread
+            return sq >= 0 && threads[Int(sq)].runState == .blocked && threads[Int(sq)].waitKind == .sqpollIdle
+        }
+        return ownerSleepsOnRing(g)
     }
 
     @inline(__always)

@@ -6,8 +6,12 @@
 //! O_DIRECT or buffered, never take io-wq; buffered writes and IOSQE_ASYNC do (baseline.md).
 //!
 //! Simplifications: with the default task-run mode the CQE is posted in the deferred routine (its cost is
-//! charged there), not by interrupting the task; with SQPOLL, CQEs are posted the same way; the owner of a
-//! ring is the one thread that runs loops on it (SINGLE_ISSUER); workers are never reaped while the run lasts.
+//! charged there), not by interrupting the task; the owner of a ring is the one thread that runs loops on it
+//! (SINGLE_ISSUER); workers are never reaped while the run lasts. With SQPOLL, as in the kernel
+//! (io_req_normal_work_add: "SQPOLL doesn't need the task_work added, it'll run it itself"; io_sq_thread's
+//! io_sq_tw), a completion is task work of the SQ thread: the deferred routine only notifies that thread (waking
+//! it if it sleeps), and the thread posts the CQEs, up to 32 a pass (IORING_TW_CAP_ENTRIES_VALUE), and wakes
+//! the waiting owner in its own system time.
 
 import IOSimCore
 import IOSimEngine
@@ -34,6 +38,8 @@ extension World {
     /// the submission (io_run_local_work_locked) and once on entering io_cqring_wait, each up to
     /// max(IO_LOCAL_TW_DEFAULT_MAX, min_complete) items (io_uring/io_uring.c since 6.13).
     private static let submittingEnterTaskWorkMax = 2 * localTaskWorkMax
+    /// The task-work items the SQPOLL thread runs per pass of its loop (IORING_TW_CAP_ENTRIES_VALUE, io_uring/sqpoll.c).
+    private static let sqTaskWorkMax = 32
 
     // MARK: - Spinning
 
@@ -90,16 +96,43 @@ extension World {
         }
     }
 
-    /// Hands the owner a completion: a CQE now (default task-run, SQPOLL) or task work for its next
-    /// io_uring_enter (COOP/DEFER_TASKRUN); wakes the owner if it waits for it.
+    /// Hands the owner a completion: a CQE now (default task-run; the owner is woken if it waits for it), task
+    /// work for its next io_uring_enter (COOP/DEFER_TASKRUN; woken too), or task work of the SQ thread (SQPOLL),
+    /// which posts the CQE and wakes the owner itself.
     mutating func postCompletion(ring g: Int, _ r: Int32, engine: inout Engine) {
         retain(r)
         let spec = rings[g].spec
-        if spec.sqpoll || spec.taskRun == .interrupt {
+        if spec.sqpoll {
+            // Task work of the SQ thread, which posts the CQE: it is told (its spin ends), or woken.
+            rings[g].taskWork.append(r)
+            let sq = rings[g].sqThread
+            if sq < 0 { return }  // not started yet: it finds the work when it starts
+            if threads[Int(sq)].spinning {
+                endSpin(sq, engine: &engine)
+            } else if threads[Int(sq)].runState == .blocked && threads[Int(sq)].waitKind == .sqpollIdle {
+                rings[g].sqThreadSleeping = false
+                wake(sq, engine: &engine)
+            }
+            return
+        }
+        if spec.taskRun == .interrupt {
             rings[g].cq.append(r)
         } else {
             rings[g].taskWork.append(r)
         }
+        notifyOwner(ring: g, engine: &engine)
+    }
+
+    /// Whether the ring's owner sleeps in io_uring_enter waiting for completions (a CQE posted wakes it).
+    func ownerSleepsOnRing(_ g: Int) -> Bool {
+        let owner = rings[g].owner
+        return rings[g].ownerWaiting && owner >= 0 && threads[Int(owner)].runState == .blocked
+            && threads[Int(owner)].waitKind == .ring
+    }
+
+    /// Tells the ring's owner, if it waits, that completions are there: a spin on the CQ ends when CQEs are, a
+    /// sleep in io_uring_enter is woken.
+    mutating func notifyOwner(ring g: Int, engine: inout Engine) {
         guard rings[g].ownerWaiting else { return }
         let owner = rings[g].owner
         if threads[Int(owner)].spinning {
@@ -395,7 +428,8 @@ extension World {
                 limit = woke ? max(0, 1 - rings[g].cq.count) : entry
             }
             threads[ti].uringSubmittedInEnter = false
-            let posted = postTaskWork(ring: g, atMost: limit)
+            // With SQPOLL the task work is the SQ thread's: the owner only waits for the CQEs it posts.
+            let posted = spec.sqpoll ? 0 : postTaskWork(ring: g, atMost: limit)
             if posted > 0 {  // the task work ran: CQEs posted, in this thread's context
                 if spec.taskRun == .deferred { threads[ti].phase = World.leaveEnter }  // min_complete is met: return
                 return burstIfAny(t, .syscall, Int64(posted) * uringCompletePerCQE, engine: &engine)
@@ -464,6 +498,9 @@ extension World {
     /// work; then sleep until woken with IORING_ENTER_SQ_WAKEUP.
     mutating func stepSQPoller(_ t: Int32, ring g: Int, engine: inout Engine) -> Bool {
         let ti = Int(t)
+        // A step runs when a burst ended: a spin until the idle limit ended by itself (endSpin clears the flag
+        // only when the spin is cut short), and the thread no longer spins.
+        threads[ti].spinning = false
         if threads[ti].phase == 1 {  // the batch goes to the driver and the doorbell is rung
             threads[ti].phase = 0
             let bell = rings[g].pluggedForDriver ? doorbellCost() : 0
@@ -471,12 +508,25 @@ extension World {
             threads[ti].lastWorkAt = now + bell  // its idle spin counts from the doorbell's end
             return burstIfAny(t, .syscall, bell, engine: &engine)
         }
+        if threads[ti].phase == 2 {  // the task work ran: its CQEs are posted, and the owner told
+            threads[ti].phase = 0
+            _ = postTaskWork(ring: g, atMost: threads[ti].uringToSubmit)
+            threads[ti].lastWorkAt = now
+            notifyOwner(ring: g, engine: &engine)
+        }
         if rings[g].sqPending > 0 {
             rings[g].sqPending -= 1
             let r = issueRingRequest(owner: rings[g].owner, loop: rings[g].sqLoop, writtenAt: rings[g].sqPreparedAt.popFirst()!)
             let last = rings[g].sqPending == 0
             if last { threads[ti].phase = 1 }
             let cost = takeSQE(r, ring: g, from: t, last: last, engine: &engine)
+            return burstIfAny(t, .syscall, cost, engine: &engine)
+        }
+        if !rings[g].taskWork.isEmpty {  // io_sq_tw: the completions' task work, a CQE each, and the owner's wake-up
+            let n = min(rings[g].taskWork.count, World.sqTaskWorkMax)
+            threads[ti].uringToSubmit = n
+            threads[ti].phase = 2
+            let cost = Int64(n) * uringCompletePerCQE + (ownerSleepsOnRing(g) ? deferredWake : 0)
             return burstIfAny(t, .syscall, cost, engine: &engine)
         }
         let idleUntil = threads[ti].lastWorkAt + rings[g].spec.sqThreadIdle.nanoseconds

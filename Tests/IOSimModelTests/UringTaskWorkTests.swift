@@ -177,6 +177,38 @@ struct UringSubmitEachTests {
         }
     }
 
+    /// With SQPOLL a completion is the SQ thread's task work (io_req_normal_work_add; io_sq_thread's io_sq_tw):
+    /// the softirq only ends the poller's spin, and the poller posts the CQE (500 ns) and wakes the sleeping
+    /// owner (deferredWake, 700 ns) in its own system time. By hand: the poller takes the SQE at 1,000 (SQE 60,
+    /// request 400, driver 800: 2,260), the device serves 20,000 + 4,096 (26,356), delivery 500, ISR 1,500 and
+    /// the deferred routine 2,000 complete it at 30,356 on CPU 0, where the poller spins; the poller's 1,200 wake
+    /// the owner at 31,556. The deferred routine's CPU is its 2,000 alone (3,200 when it posted and woke).
+    @Test func sqPollPostsTheCQEAndWakesTheOwnerInItsOwnTime() throws {
+        var s = constantCostScenario(cpus: 2)
+        s.interrupts.deferredWake = .nanoseconds(700)
+        s.rings = [RingSpec(name: "ring", entries: 8, sqpoll: true, sqThreadIdle: .milliseconds(10))]
+        s.threads = [ThreadSpec(name: "job", program: [.uring(UringLoop(ring: "ring", file: "data", sizeBytes: 4096, offset: .fixed(0), queueDepth: 1, ios: 1))])]
+        let recorder = TraceRecorder()
+        let r = try Simulator(s, trace: recorder).run()
+        #expect(r.ioRecords.first?.completed == ns(30_356))
+        #expect(r.totalCPU[.deferred] == .nanoseconds(2_000))
+        let woken: [Int64] = recorder.events.compactMap {
+            if case .thread(0, .waking, let at) = $0 { return at.nanosecondsSinceStart } else { return nil }
+        }
+        #expect(woken == [31_556])
+        // The poller's system time: the SQE's 1,260, the doorbell, and the task work's 1,200.
+        #expect(r.totalCPU[.syscall] - .nanoseconds(100 + 200) == .nanoseconds(1_260 + s.kernel.doorbell.nanoseconds + 1_200))
+    }
+
+    /// A poller that slept after its idle spin is woken by the completion's task work (its spin had ended by
+    /// itself: a stale spinning mark made the wake-up an endSpin that did nothing, and the owner waited for ever).
+    @Test func aSleepingPollerIsWokenByTheCompletion() throws {
+        var s = scenario(submitEach: false, ios: 6, queueDepth: 1, taskRun: .interrupt)
+        s.rings = [RingSpec(name: "ring", entries: 8, sqpoll: true, sqThreadIdle: .nanoseconds(1))]
+        let r = try Simulator(s).run()
+        #expect(r.iosCompleted == 6)
+    }
+
     /// io_uring_enter calls as the real loops make them: fio's loop one per SQE and one per wait on an empty CQ;
     /// with SQPOLL one per round that wakes a sleeping poller and waits (one call, SQ_WAKEUP | GETEVENTS);
     /// peeking, none once every SQE is submitted.
