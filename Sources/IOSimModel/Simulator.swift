@@ -84,7 +84,7 @@ public final class Simulator {
         if let limit = world.scenario.stop.afterTime {
             let end = SimInstant.zero + limit
             engine.run(until: end, &world)
-            if !world.isFinished && engine.pendingCount > 0 {
+            if !world.isFinished && !eventsRanOut {
                 world.stopReached = true
                 world.finishedAt = end.nanosecondsSinceStart
             }
@@ -94,15 +94,20 @@ public final class Simulator {
         return try result()
     }
 
+    /// Whether nothing is left that could change the world: no events, or only host poll ends (bookkeeping;
+    /// with no request in service, which would have its own event pending, they change nothing).
+    var eventsRanOut: Bool { engine.pendingCount == world.pendingPollEnds }
+
     /// The result so far (after `run()`, the final one).
     /// - Throws: the run's failure or deadlock, if any.
     public func result() throws(SimulationError) -> SimulationResult {
         if let failure = world.failure { throw failure }
-        if !world.isFinished && engine.pendingCount == 0 && started {
+        if !world.isFinished && eventsRanOut && started {
             let blocked = world.blockedThreadDescriptions()
             if !blocked.isEmpty {
+                // At the last change: stale events (a host poll's end, a cancelled timer) may run after it.
                 throw SimulationError(
-                    .deadlock, subject: "at \(World.formatNs(engine.now.nanosecondsSinceStart))",
+                    .deadlock, subject: "at \(World.formatNs(world.lastEffectAt))",
                     message: "deadlock: every remaining thread waits for something that can no longer happen",
                     blockedThreads: blocked)
             }
@@ -111,7 +116,7 @@ public final class Simulator {
         // thread finished (see `World.handle`); one stopped part way (run(until:)) ends where it stopped.
         let end =
             world.isFinished
-            ? world.finishedAt : engine.pendingCount == 0 ? world.lastEffectAt : engine.now.nanosecondsSinceStart
+            ? world.finishedAt : eventsRanOut ? world.lastEffectAt : engine.now.nanosecondsSinceStart
         return world.makeResult(end: end, engine: engine)
     }
 }

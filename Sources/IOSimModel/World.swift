@@ -95,6 +95,10 @@ struct World: EventHandler {
     let hostHaltPoll: Int64
     /// CPUs that went idle and whose host poll-end event is still to be scheduled (by `handle`).
     var pollEndsToSchedule: [Int] = []
+    /// Host poll-end events scheduled and not yet handled: bookkeeping only (a poll end with no request in
+    /// service changes nothing), so a run whose other events ran out has ended (`Simulator`) even while some
+    /// are pending.
+    var pendingPollEnds = 0
     /// With per-CPU run queues: the threads waiting in all of them.
     var queuedOnCPUs = 0
     var vectors: UnsafeTable<VectorState>
@@ -478,9 +482,12 @@ struct World: EventHandler {
 
     /// Schedules the end of each new host poll.
     @inline(never) mutating func schedulePollEnds(engine: inout Engine) {
-        for c in pollEndsToSchedule where cpus[c].hostPolling {
+        // A poll that would end past the horizon never ends within the model's time: the CPU stays counted.
+        let end = now &+ hostHaltPoll
+        for c in pollEndsToSchedule where cpus[c].hostPolling && end <= World.horizon {
+            pendingPollEnds += 1
             engine.schedule(
-                at: SimInstant(nanosecondsSinceStart: now &+ hostHaltPoll), priority: Priority.timer,
+                at: SimInstant(nanosecondsSinceStart: end), priority: Priority.timer,
                 kind: EventKind.hostPollEnd.rawValue, target: UInt32(c), generation: cpus[c].hostPollGeneration)
         }
         pollEndsToSchedule.removeAll(keepingCapacity: true)
@@ -490,6 +497,7 @@ struct World: EventHandler {
     /// - Returns: false when stale (the CPU went busy first), or when no request is in service (nothing moves).
     @inline(never) mutating func onHostPollEnd(_ event: Event, engine: inout Engine) -> Bool {
         let c = Int(event.target)
+        pendingPollEnds -= 1
         guard cpus[c].hostPollGeneration == event.generation, cpus[c].hostPolling else { return false }
         cpus[c].hostPolling = false
         busyCPUs -= 1

@@ -62,10 +62,75 @@ import Testing
         #expect(r.iosCompleted == 100)
         // Two host CPUs for two CPUs that never give theirs up (each idles for less than the poll between its
         // reads) and the device: it works at two thirds of its speed at most, so each read takes at least 36,144.
+        var times: [Int64] = []
         for io in r.ioRecords {
             let start = try #require(io.deviceStart), done = try #require(io.deviceDone)
             #expect(done - start >= .nanoseconds(36_144), "IO \(io.number)")
+            times.append((done - start).nanoseconds)
         }
+        // The device's one channel serves the two readers' reads in turn, so from the handing over to the end
+        // most reads wait for the other's first: the exact times of this run, one read alone, 98 behind the
+        // other's, one last. A CPU counted again when it goes busy within its poll (a count that only grows)
+        // slows them: 93,607 to 104,298 ns each.
+        #expect(times.filter { $0 == 36_181 }.count == 1)
+        #expect(times.filter { $0 == 59_862 }.count == 98)
+        #expect(times.filter { $0 == 72_362 }.count == 1)
+    }
+
+    /// A deadlock is found while host poll ends are pending (they are bookkeeping and cannot wake anything), at
+    /// the instant of the last change, with or without a stop time.
+    @Test func pendingPollEndsDoNotHideADeadlock() throws {
+        func deadlocked(stopAfter: SimDuration?) throws -> SimulationError? {
+            var s = constantCostScenario(cpus: 1)
+            s.machine.hostMilliCPUs = 1_000
+            s.machine.hostHaltPoll = .microseconds(200)
+            s.threads = [ThreadSpec(name: "main", program: [read4k(.blocking), .dequeue(port: "never")])]
+            s.ports = [PortSpec(name: "never")]
+            s.stop.afterTime = stopAfter
+            do {
+                _ = try Simulator(s).run()
+                return nil
+            } catch {
+                return error
+            }
+        }
+        let untimed = try #require(try deadlocked(stopAfter: nil))
+        #expect(untimed.kind == .deadlock)
+        let timed = try #require(try deadlocked(stopAfter: .microseconds(100)))
+        #expect(timed.kind == .deadlock)
+        #expect(timed.subject == untimed.subject)
+        // The read is observed, then the thread waits on the port: the deadlock is at the last change, well
+        // before the poll of the CPU gone idle ends (200 us later).
+        #expect(untimed.subject.hasPrefix("at ") && !untimed.subject.contains("ms"))
+    }
+
+    /// A run with a stop time whose events ran out ends at its last change, not at the stop time, while a host
+    /// poll's end is still pending: one blocking read, done at 58,692.
+    @Test func pendingPollEndsDoNotMoveTheEnd() throws {
+        func elapsed(stopAfter: SimDuration?) throws -> SimDuration {
+            var s = constantCostScenario(cpus: 1)
+            s.machine.hostMilliCPUs = 1_000
+            s.machine.hostHaltPoll = .microseconds(200)
+            s.threads = [ThreadSpec(name: "main", program: [read4k(.blocking)])]
+            s.stop.afterTime = stopAfter
+            return try Simulator(s).run().elapsed
+        }
+        let free = try elapsed(stopAfter: nil)
+        #expect(free == .nanoseconds(58_692))
+        #expect(try elapsed(stopAfter: .milliseconds(10)) == free)
+        #expect(try elapsed(stopAfter: free + .microseconds(1)) == free)
+    }
+
+    /// The longest poll the model accepts ends past its horizon: it is never scheduled (the CPU stays counted),
+    /// and the run ends normally (with a stop condition that outlasts the program, which runs the events out).
+    @Test func aPollLongerThanTheHorizonDoesNotEndTheRun() throws {
+        var s = constantCostScenario(cpus: 1)
+        s.machine.hostMilliCPUs = 1_000
+        s.machine.hostHaltPoll = .nanoseconds(1 << 50)
+        s.stop.afterIOs = 1_000
+        s.threads = [ThreadSpec(name: "main", program: [.repeatCount(20, [read4k(.blocking)])])]
+        let r = try Simulator(s).run()
+        #expect(r.iosCompleted == 20)
     }
 
     /// With passes, the device's wake-up for a pass is its work too (the VMM's thread needs a host CPU to wake
