@@ -33,7 +33,7 @@ extension Commands {
         }
         o.write(report.table)
         if let path = a.value("-o") {
-            guard FileManager.default.createFile(atPath: path, contents: Data(report.profileText.utf8)) else {
+            guard Visuals.write(Data(report.profileText.utf8), to: path) else {
                 o.error("error: \(path): cannot be written")
                 return .ioError
             }

@@ -89,7 +89,7 @@ extension Commands {
 
     /// Writes the real run's trace to `path`; prints the error and returns false on failure.
     static func writeRealTrace(_ m: RealMeasurement, title: String, to path: String, _ o: Output) -> Bool {
-        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+        guard let handle = Visuals.openForWriting(path)?.handle else {
             o.error("error: \(path): cannot be created for the trace")
             return false
         }

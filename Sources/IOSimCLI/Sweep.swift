@@ -105,7 +105,7 @@ extension Commands {
                 parameter: params.map(\.key).joined(separator: ","), xLabels: labels, iops: column("io.iops"),
                 p50Nanoseconds: column("io.latencyNs.p50"), p99Nanoseconds: column("io.latencyNs.p99"),
                 cpuBusyShare: column("cpu.total.busy"), title: path)
-            guard FileManager.default.createFile(atPath: svgPath, contents: Data(chart.render().utf8)) else {
+            guard Visuals.write(Data(chart.render().utf8), to: svgPath) else {
                 o.error("error: \(svgPath): cannot be written")
                 return .ioError
             }

@@ -31,6 +31,8 @@ final class Visuals {
     let progressEnabled: Bool
     var writer: ChromeTraceWriter?
     var handle: FileHandle?
+    /// The trace file's device and inode, as opened: `abandon` removes the path only while it still names them.
+    var traceFile: (device: UInt64, inode: UInt64)?
     var recorder: TraceRecorder?
     var timelineText: String?
 
@@ -66,10 +68,12 @@ final class Visuals {
     func start(_ o: Output) throws(VisualsError) -> TraceSink? {
         var sinks: [TraceSink] = []
         if let path = tracePath {
-            guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
+            guard let opened = Visuals.openForWriting(path) else {
                 throw VisualsError(message: "\(path): cannot be created for the trace")
             }
+            let h = opened.handle
             handle = h
+            traceFile = opened.regularFile
             let options = ChromeTraceWriter.Options(
                 from: window?.from, to: window?.to, firstIOs: firstIOs, endWithFirstIOs: firstIOs != nil)
             let w = ChromeTraceWriter(options: options, fileHandle: h)
@@ -85,13 +89,41 @@ final class Visuals {
         return sinks.count == 1 ? sinks[0] : TeeSink(sinks)
     }
 
+    /// Opens `path` for writing as a shell's `>` does: created if missing, truncated, and through a symbolic link
+    /// to its target (the link stays; `/dev/stdout` is the output). `regularFile` is the opened file's device and
+    /// inode when it is a regular file, else nil.
+    static func openForWriting(_ path: String) -> (handle: FileHandle, regularFile: (device: UInt64, inode: UInt64)?)? {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return nil }
+        var st = stat()
+        let regular = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+        return (FileHandle(fileDescriptor: fd, closeOnDealloc: true), regular ? (UInt64(st.st_dev), UInt64(st.st_ino)) : nil)
+    }
+
+    /// Writes `data` to `path` as `openForWriting` opens it. - Returns: false when it could not.
+    static func write(_ data: Data, to path: String) -> Bool {
+        guard let opened = openForWriting(path) else { return false }
+        do {
+            try opened.handle.write(contentsOf: data)
+            try opened.handle.close()
+            return true
+        } catch {
+            return false
+        }
+    }
+
     /// The run failed: the trace file it was streaming (a JSON document cut short) is closed and removed, so
-    /// that a failed run leaves no trace file behind.
+    /// that a failed run leaves no trace file behind. Only a regular file that the path itself still names (not
+    /// through a link, not replaced meanwhile) is removed; a link, a device or a pipe is left as it is.
     func abandon() {
         guard writer != nil, let path = tracePath else { return }
         try? handle?.close()
         writer = nil
-        try? FileManager.default.removeItem(atPath: path)
+        var st = stat()
+        guard let file = traceFile, lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG,
+            UInt64(st.st_dev) == file.device, UInt64(st.st_ino) == file.inode
+        else { return }
+        unlink(path)
     }
 
     func finish(_ result: SimulationResult, _ o: Output) throws(VisualsError) {
@@ -99,11 +131,12 @@ final class Visuals {
         if let w = writer {
             w.finish(at: end)
             try? handle?.close()
+            writer = nil  // complete: a later failure (the picture's file, say) does not remove it
         }
         if let r = recorder {
             if let path = svgPath {
                 let svg = SVGTimeline(events: r.events, end: end, from: window?.from, to: window?.to, title: result.scenario).render()
-                guard FileManager.default.createFile(atPath: path, contents: Data(svg.utf8)) else {
+                guard Visuals.write(Data(svg.utf8), to: path) else {
                     throw VisualsError(message: "\(path): cannot be written")
                 }
             }

@@ -1168,7 +1168,9 @@ extension Calibration {
             entry(
                 "hostHaltPoll", quoted(duration(m.hostHaltPoll)),
                 report.given.contains { $0.key == .hostHaltPoll }
-                    ? "given (--given machine.hostHaltPoll); the host CPUs above were fitted with it"
+                    ? "given (--given machine.hostHaltPoll)"
+                        + (report.hostFit != nil
+                            ? "; the host CPUs above were fitted with it" : "; used only with host CPUs above 0")
                     : notMeasured + " (0: an idle vCPU gives its host CPU up at once)")
         }
         section("kernel") {

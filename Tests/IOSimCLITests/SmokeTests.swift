@@ -117,4 +117,35 @@ import Testing
         let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(root["traceEvents"] is [Any])
     }
+
+    /// A whole trace stays when only the picture cannot be written (exit 74: the run itself succeeded).
+    @Test func aFinishedTraceStaysWhenThePictureFails() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("iosim-kept-\(getpid()).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let r = iosim(["run", Paths.path("Scenarios/03a-blocking.json5"), "--trace", path, "--svg", "/nonexistent-dir/x.svg"])
+        #expect(r.code == .ioError)
+        #expect(r.err.contains("/nonexistent-dir/x.svg"))
+        let data = try #require(FileManager.default.contents(atPath: path))
+        let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(root["traceEvents"] is [Any])
+    }
+
+    /// `--trace` through a symbolic link writes its target, as a shell's `>` does, and the link stays a link; a
+    /// failed run removes neither the link nor its target (only a file the path itself names).
+    @Test func aTraceThroughALinkKeepsTheLink() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("iosim-link-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let target = dir + "/target.json", link = dir + "/link.json"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        let ok = iosim(["run", Paths.path("Scenarios/03a-blocking.json5"), "--trace", link])
+        #expect(ok.code == .ok)
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == target)
+        let data = try #require(FileManager.default.contents(atPath: target))
+        #expect((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["traceEvents"] is [Any])
+        let failed = iosim(["run", Paths.path("Tests/IOSimCLITests/Fixtures/deadlock.json5"), "--trace", link])
+        #expect(failed.code == .dataError)
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == target)
+        #expect(FileManager.default.fileExists(atPath: target))
+    }
 }

@@ -70,10 +70,6 @@ struct UringTaskWorkTests {
         #expect(batches == [1, 40, 9])
     }
 
-    /// The last round's enters submit nothing: they run 20 task-work items, not 40 (the kernel runs the
-    /// post-submission work only when there is something to submit). Queue depth 50 and 50 IOs, one interrupt:
-    /// the first enter submits the 50 and, woken, posts one CQE; three more, with nothing to submit, post 20, 20
-    /// and the last 9 (with 40 they would post 40 and 9: three enters in all).
     /// fio's loop: each replacement's io_uring_enter(1, 0, GETEVENTS) runs 20 items after its submission and 20
     /// in io_cqring_wait. The device serves the 50 reads of the first round in one pass (each arrives while the
     /// pass runs) and signals them together; woken with IO 1's CQE, the loop reaps it and submits IO 51, whose
@@ -92,6 +88,10 @@ struct UringTaskWorkTests {
         #expect(seen == 41)
     }
 
+    /// The last round's enters submit nothing: they run 20 task-work items, not 40 (the kernel runs the
+    /// post-submission work only when there is something to submit). Queue depth 50 and 50 IOs, one interrupt:
+    /// the first enter submits the 50 and, woken, posts one CQE; three more, with nothing to submit, post 20, 20
+    /// and the last 9 (with 40 they would post 40 and 9: three enters in all).
     @Test func anEnterThatSubmitsNothingRunsTheTaskWorkOfAWait() throws {
         #expect(try deepRun(ios: 50).ringEnters == 4)
     }
