@@ -120,6 +120,8 @@ public struct CalibrationReport: Sendable {
     public var hostFit: HostFit? = nil
     /// How isr, deferred and deferredWake were fitted by simulation, when they were.
     public var interruptFit: InterruptCostFit? = nil
+    /// How `kernel.doorbell` was fitted to the QD1 system time per IO, when it was (not given, fitted by simulation).
+    public var doorbellFit: DoorbellFit? = nil
     /// How the device's read latency mean was moved so that the model's QD1 latency is the measured one, when
     /// it was checked by simulation.
     public var latencyFit: LatencyFit? = nil
@@ -150,6 +152,14 @@ public struct HostFit: Sendable, Equatable {
     public var measured: Double
     public var modelled: Double
     public var unshared: Double
+}
+
+/// The doorbell fitted to the QD1 system time per IO: the measured figure, the model's system time per IO at
+/// QD1 without a doorbell, and its doorbells per IO (ns; `Calibration.fit`).
+public struct DoorbellFit: Sendable, Equatable {
+    public var measured: Double
+    public var withoutDoorbell: Double
+    public var doorbellsPerIO: Double
 }
 
 /// The model's QD1 latency (latency plus delivery, ns) against the measured one, before and after the device's
@@ -587,6 +597,32 @@ extension Calibration {
         // closest IOPS is kept. After the device, whose first fit runs without sharing. Both run again after the
         // interrupt costs below, which change the model they ran: the device with the host CPUs found first (at
         // depth 64 the submitter is busy, and a shared host slows the device there), then the host CPUs again.
+        // doorbell, by simulation, when not given: the machine-wide system time per IO of the 4 KiB QD1 run less
+        // the model's own system time per IO for that workload without a doorbell (syscall, SQE, request, driver,
+        // switches, CQE), over the model's doorbells per IO (one at QD1); floor 0, to 10 ns. The doorbell (the
+        // virtqueue kick, a VM exit on a virtual disk) is the cost that moves most between hosts, and the one the
+        // submitter pays after the hand-off, so it is the one that takes what the other costs leave. Before the
+        // device search: it is CPU time of every submission, which the depths' IOPS feel.
+        var doorbellFit: DoorbellFit? = nil
+        if grid != nil, !given.contains(where: { $0.key == .doorbell }),
+            let measured = median(FigureName.systemPerIO(bytes: 4096))
+        {
+            func systemPerIO(_ doorbell: SimDuration) -> Double? {
+                var k = kernel
+                k.doorbell = doorbell
+                let s = deviceWorkload(depth: 1, machine: machine, kernel: k, device: device, interrupts: interrupts)
+                guard let r = try? Simulator(s).run(), r.iosCompleted > 0 else { return nil }
+                let t = r.totalCPU
+                return Double((t[.syscall] + t[.contextSwitch] + t[.polling]).nanoseconds) / Double(r.iosCompleted)
+            }
+            if let without = systemPerIO(.zero), let with = systemPerIO(.microseconds(1)), with > without {
+                let perIO = (with - without) / 1_000
+                let bell = max(0, (measured - without) / perIO)
+                kernel.doorbell = .nanoseconds(Int64((bell / 10).rounded()) * 10)
+                doorbellFit = DoorbellFit(measured: measured, withoutDoorbell: without, doorbellsPerIO: perIO)
+            }
+        }
+
         var parallelism: ParallelismFit? = nil
         var hostFit: HostFit? = nil
         let measuredIOPS = FigureName.depths.compactMap { d in median(FigureName.iops(depth: d)).map { (d, $0) } }
@@ -719,6 +755,7 @@ extension Calibration {
         report.hostFit = hostFit
         report.interruptFit = interruptFit
         report.latencyFit = latencyFit
+        report.doorbellFit = doorbellFit
         if parallelism != nil, let measured = median(FigureName.iopsSubmitEach) {
             let s = deviceWorkload(
                 depth: FigureName.submitEachDepth, machine: machine, kernel: kernel, device: device, interrupts: interrupts,
@@ -1190,7 +1227,14 @@ extension Calibration {
                             + "\(duration(KernelConfig().uringSubmitPerSQE)) (an O_DIRECT submission keeps its total); floor 0"
                         : notMeasured + " (inside the device's QD1 latency)"))
             entry("driverSubmit", quoted(duration(k.driverSubmit)), given(.driverSubmit) ?? notMeasured + " (inside the device's QD1 latency)")
-            entry("doorbell", quoted(duration(k.doorbell)), given(.doorbell) ?? notMeasured + " (inside driverSubmit)")
+            entry(
+                "doorbell", quoted(duration(k.doorbell)),
+                given(.doorbell)
+                    ?? report.doorbellFit.map {
+                        "\(describe(FigureName.systemPerIO(bytes: 4096))) less the model's other system time per IO at QD1 "
+                            + "\(Units.formatDuration(nanoseconds: Int64($0.withoutDoorbell.rounded()))), over its "
+                            + "\(Validation.fixed($0.doorbellsPerIO, 2)) doorbells per IO; floor 0"
+                    } ?? notMeasured + " (inside driverSubmit)")
             entry(
                 "directIOPerPage", quoted(duration(k.directIOPerPage)),
                 pageCosts.submit == nil

@@ -733,6 +733,30 @@ struct InterruptCostFitTests {
         #expect(unpolled.profileText.contains("as measured"))
     }
 
+    /// The QD1 system time per IO that the model gives with a doorbell of 6 us: the fit finds 6 us again (to 10
+    /// ns), one doorbell per IO, and the profile names the figure; a given doorbell is kept.
+    @Test func theDoorbellTakesWhatTheQD1SystemTimeLeaves() throws {
+        let grid = Calibration.ParallelismGrid(channels: [1], dispatches: [.zero], wakeups: [.zero], hostMilliCPUs: [0])
+        let base = Calibration.fit(referenceFigures(), cpuCount: 2)
+        var k = base.kernel
+        k.doorbell = .microseconds(6)
+        let s = Calibration.deviceWorkload(depth: 1, machine: base.machine, kernel: k, device: base.device, interrupts: base.interrupts)
+        let r = try Simulator(s).run()
+        let t = r.totalCPU
+        let measured = Double((t[.syscall] + t[.contextSwitch] + t[.polling]).nanoseconds) / Double(r.iosCompleted)
+        var figures = referenceFigures()
+        figures.append(CalibrationFigure(name: FigureName.systemPerIO(bytes: 4096), unit: "ns", median: measured, minimum: measured, maximum: measured, repeats: 5))
+        let report = Calibration.fit(figures, cpuCount: 2, parallelism: grid)
+        #expect(abs(report.kernel.doorbell.nanoseconds - 6_000) <= 10, "\(report.kernel.doorbell)")
+        let fit = try #require(report.doorbellFit)
+        #expect(abs(fit.doorbellsPerIO - 1) < 0.01)
+        #expect(report.profileText.contains("doorbell: \"6us\""))
+        #expect(report.profileText.contains("less the model's other system time per IO at QD1"))
+        let given = Calibration.fit(figures, cpuCount: 2, parallelism: grid, given: [GivenCost(key: .doorbell, value: .microseconds(4))])
+        #expect(given.kernel.doorbell == .microseconds(4))
+        #expect(given.doorbellFit == nil)
+    }
+
     /// Two workloads cannot fit three costs: nothing is fitted.
     @Test func tooFewWorkloadsFitNothing() {
         let base = Calibration.fit(referenceFigures(), cpuCount: 2)
