@@ -45,6 +45,12 @@ public struct MachineConfig: Sendable, Equatable {
     /// a vCPU idle for up to 150 us takes 7-11 us, one idle for 200 us or more 23-52 us (README). 0 (the
     /// default): an idle CPU gives up its host CPU at once.
     public var hostHaltPoll: SimDuration = .zero
+    /// Kernel time a CPU spends leaving the idle task to run a thread, charged as part of that switch (context
+    /// switch time, system time): in a VM, restarting the tick stopped while idle (NO_HZ_IDLE) reprograms the
+    /// timer, and the idle loop's exit (a guest's haltpoll, a HLT's VM exit) costs more than a switch between
+    /// two threads; a pipe hop between two threads on one CPU (`contextSwitch`) never idles. `iosim calibrate`
+    /// fits it to the queue-depth-1 system time per IO. 0 (the default): leaving idle costs only the switch.
+    public var idleExit: SimDuration = .zero
 
     public init() {}
 }

@@ -214,6 +214,9 @@ struct CPUState {
     /// Idle, and still polled by the host (`machine.hostHaltPoll`): counted as busy for the device's share.
     var hostPolling = false
     var hostPollGeneration: UInt32 = 0
+    /// The idle task runs here (no thread since the last one left, or since the start): the next dispatch
+    /// leaves idle and pays `machine.idleExit`.
+    var inIdleTask = true
 }
 
 struct VectorState {

@@ -63,6 +63,8 @@ struct World: EventHandler {
     let writeLatency: Sampler
     let cpuCount: Int
     let contextSwitchCost: Int64
+    /// `machine.idleExit` in ns.
+    let idleExitCost: Int64
     let wakeupLatency: Int64
     let timeSlice: Int64
     let syscallEntry: Int64
@@ -251,6 +253,7 @@ struct World: EventHandler {
         let m = scenario.machine, k = scenario.kernel, i = scenario.interrupts
         cpuCount = m.cpuCount
         contextSwitchCost = m.contextSwitch.nanoseconds
+        idleExitCost = m.idleExit.nanoseconds
         wakeupLatency = m.wakeupLatency.nanoseconds
         timeSlice = m.timeSlice.nanoseconds
         hostMilliCPUs = m.hostMilliCPUs
@@ -689,12 +692,15 @@ struct World: EventHandler {
         contextSwitches &+= 1
         if _slowPath(tracer != nil) { traceRunning(ti, cpu: c) }
         if waiting(for: c) > 0 && timeSlice > 0 { armSlice(cpu: c, engine: &engine) }
+        // Leaving the idle task costs `idleExit` more (tick restart, the idle loop's exit).
         // A free switch resumes the thread at once, unless dispatches already nest here: threads that hand
         // work to each other on one CPU with nothing costing time would recurse without bound, so past a few
         // levels the switch becomes a zero-length event.
-        if contextSwitchCost > 0 || nestedDispatches >= 16 {
+        let switchCost = cpus[c].inIdleTask ? contextSwitchCost &+ idleExitCost : contextSwitchCost
+        cpus[c].inIdleTask = false
+        if switchCost > 0 || nestedDispatches >= 16 {
             threads[ti].burstIsSwitch = true
-            startBurst(t, .contextSwitch, contextSwitchCost, engine: &engine)
+            startBurst(t, .contextSwitch, switchCost, engine: &engine)
             return
         }
         nestedDispatches += 1
@@ -740,6 +746,7 @@ struct World: EventHandler {
             runOn(next, cpu: c, engine: &engine)
         } else {
             contextSwitches &+= 1  // to the idle task
+            cpus[c].inIdleTask = true
             setCategory(c, .idle)
         }
     }

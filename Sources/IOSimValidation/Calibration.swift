@@ -95,6 +95,7 @@ public struct GivenCost: Sendable, Equatable {
         case doorbell = "kernel.doorbell"
         case passWakeup = "device.passWakeup"
         case hostHaltPoll = "machine.hostHaltPoll"
+        case idleExit = "machine.idleExit"
     }
     public var key: Key
     public var value: SimDuration
@@ -120,8 +121,8 @@ public struct CalibrationReport: Sendable {
     public var hostFit: HostFit? = nil
     /// How isr, deferred and deferredWake were fitted by simulation, when they were.
     public var interruptFit: InterruptCostFit? = nil
-    /// How `kernel.doorbell` was fitted to the QD1 system time per IO, when it was (not given, fitted by simulation).
-    public var doorbellFit: DoorbellFit? = nil
+    /// How `machine.idleExit` was fitted to the QD1 system time per IO, when it was (not given, fitted by simulation).
+    public var idleExitFit: IdleExitFit? = nil
     /// How the device's read latency mean was moved so that the model's QD1 latency is the measured one, when
     /// it was checked by simulation.
     public var latencyFit: LatencyFit? = nil
@@ -154,12 +155,12 @@ public struct HostFit: Sendable, Equatable {
     public var unshared: Double
 }
 
-/// The doorbell fitted to the QD1 system time per IO: the measured figure, the model's system time per IO at
-/// QD1 without a doorbell, and its doorbells per IO (ns; `Calibration.fit`).
-public struct DoorbellFit: Sendable, Equatable {
+/// The exit from idle fitted to the QD1 system time per IO: the measured figure, the model's system time per IO
+/// at QD1 without the cost, and its exits from idle per IO (ns; `Calibration.fit`).
+public struct IdleExitFit: Sendable, Equatable {
     public var measured: Double
-    public var withoutDoorbell: Double
-    public var doorbellsPerIO: Double
+    public var withoutIdleExit: Double
+    public var exitsPerIO: Double
 }
 
 /// The model's QD1 latency (latency plus delivery, ns) against the measured one, before and after the device's
@@ -519,6 +520,7 @@ extension Calibration {
             case .doorbell: kernel.doorbell = g.value
             case .passWakeup: device.passWakeup = g.value
             case .hostHaltPoll: machine.hostHaltPoll = g.value
+            case .idleExit: machine.idleExit = g.value
             }
         }
         // Not measured, defaults kept: pollCheck, openFile, and io_uring's per-CQE cost (the NOP round trip is
@@ -597,29 +599,30 @@ extension Calibration {
         // closest IOPS is kept. After the device, whose first fit runs without sharing. Both run again after the
         // interrupt costs below, which change the model they ran: the device with the host CPUs found first (at
         // depth 64 the submitter is busy, and a shared host slows the device there), then the host CPUs again.
-        // doorbell, by simulation, when not given: the machine-wide system time per IO of the 4 KiB QD1 run less
-        // the model's own system time per IO for that workload without a doorbell (syscall, SQE, request, driver,
-        // switches, CQE), over the model's doorbells per IO (one at QD1); floor 0, to 10 ns. The doorbell (the
-        // virtqueue kick, a VM exit on a virtual disk) is the cost that moves most between hosts, and the one the
-        // submitter pays after the hand-off, so it is the one that takes what the other costs leave. Before the
-        // device search: it is CPU time of every submission, which the depths' IOPS feel.
-        var doorbellFit: DoorbellFit? = nil
-        if grid != nil, !given.contains(where: { $0.key == .doorbell }),
+        // idleExit, by simulation, when not given: the machine-wide system time per IO of the 4 KiB QD1 run less
+        // the model's own system time per IO for that workload without it (syscall, SQE, request, driver, doorbell,
+        // switches, CQE), over the model's exits from idle per IO (one at QD1: the loop sleeps for every read);
+        // floor 0, to 10 ns. What a read costs beyond the traced submission path at QD1 and not at depth (measured
+        // here: 19.9 us of system time per IO at QD1, 6.0 at 4, 3.8 at 16, 2.6 at 64, falling with the sleeps per
+        // IO) is the sleep; the same-CPU pipe hop that gives contextSwitch never idles. Before the device search:
+        // it is CPU time on the path, which the depths' IOPS feel.
+        var idleExitFit: IdleExitFit? = nil
+        if grid != nil, !given.contains(where: { $0.key == .idleExit }),
             let measured = median(FigureName.systemPerIO(bytes: 4096))
         {
-            func systemPerIO(_ doorbell: SimDuration) -> Double? {
-                var k = kernel
-                k.doorbell = doorbell
-                let s = deviceWorkload(depth: 1, machine: machine, kernel: k, device: device, interrupts: interrupts)
+            func systemPerIO(_ exit: SimDuration) -> Double? {
+                var m = machine
+                m.idleExit = exit
+                let s = deviceWorkload(depth: 1, machine: m, kernel: kernel, device: device, interrupts: interrupts)
                 guard let r = try? Simulator(s).run(), r.iosCompleted > 0 else { return nil }
                 let t = r.totalCPU
                 return Double((t[.syscall] + t[.contextSwitch] + t[.polling]).nanoseconds) / Double(r.iosCompleted)
             }
             if let without = systemPerIO(.zero), let with = systemPerIO(.microseconds(1)), with > without {
                 let perIO = (with - without) / 1_000
-                let bell = max(0, (measured - without) / perIO)
-                kernel.doorbell = .nanoseconds(Int64((bell / 10).rounded()) * 10)
-                doorbellFit = DoorbellFit(measured: measured, withoutDoorbell: without, doorbellsPerIO: perIO)
+                let exit = max(0, (measured - without) / perIO)
+                machine.idleExit = .nanoseconds(Int64((exit / 10).rounded()) * 10)
+                idleExitFit = IdleExitFit(measured: measured, withoutIdleExit: without, exitsPerIO: perIO)
             }
         }
 
@@ -755,7 +758,7 @@ extension Calibration {
         report.hostFit = hostFit
         report.interruptFit = interruptFit
         report.latencyFit = latencyFit
-        report.doorbellFit = doorbellFit
+        report.idleExitFit = idleExitFit
         if parallelism != nil, let measured = median(FigureName.iopsSubmitEach) {
             let s = deviceWorkload(
                 depth: FigureName.submitEachDepth, machine: machine, kernel: kernel, device: device, interrupts: interrupts,
@@ -1203,6 +1206,15 @@ extension Calibration {
                 entry("hostCPUs", host, notMeasured + " (0: the device does not share the CPUs)")
             }
             entry(
+                "idleExit", quoted(duration(m.idleExit)),
+                report.given.contains { $0.key == .idleExit }
+                    ? "given (--given machine.idleExit)"
+                    : report.idleExitFit.map {
+                        "\(describe(FigureName.systemPerIO(bytes: 4096))) less the model's other system time per IO at QD1 "
+                            + "\(Units.formatDuration(nanoseconds: Int64($0.withoutIdleExit.rounded()))), over its "
+                            + "\(Validation.fixed($0.exitsPerIO, 2)) exits from idle per IO; floor 0"
+                    } ?? notMeasured)
+            entry(
                 "hostHaltPoll", quoted(duration(m.hostHaltPoll)),
                 report.given.contains { $0.key == .hostHaltPoll }
                     ? "given (--given machine.hostHaltPoll)"
@@ -1227,14 +1239,7 @@ extension Calibration {
                             + "\(duration(KernelConfig().uringSubmitPerSQE)) (an O_DIRECT submission keeps its total); floor 0"
                         : notMeasured + " (inside the device's QD1 latency)"))
             entry("driverSubmit", quoted(duration(k.driverSubmit)), given(.driverSubmit) ?? notMeasured + " (inside the device's QD1 latency)")
-            entry(
-                "doorbell", quoted(duration(k.doorbell)),
-                given(.doorbell)
-                    ?? report.doorbellFit.map {
-                        "\(describe(FigureName.systemPerIO(bytes: 4096))) less the model's other system time per IO at QD1 "
-                            + "\(Units.formatDuration(nanoseconds: Int64($0.withoutDoorbell.rounded()))), over its "
-                            + "\(Validation.fixed($0.doorbellsPerIO, 2)) doorbells per IO; floor 0"
-                    } ?? notMeasured + " (inside driverSubmit)")
+            entry("doorbell", quoted(duration(k.doorbell)), given(.doorbell) ?? notMeasured + " (inside driverSubmit)")
             entry(
                 "directIOPerPage", quoted(duration(k.directIOPerPage)),
                 pageCosts.submit == nil

@@ -733,28 +733,31 @@ struct InterruptCostFitTests {
         #expect(unpolled.profileText.contains("as measured"))
     }
 
-    /// The QD1 system time per IO that the model gives with a doorbell of 6 us: the fit finds 6 us again (to 10
-    /// ns), one doorbell per IO, and the profile names the figure; a given doorbell is kept.
-    @Test func theDoorbellTakesWhatTheQD1SystemTimeLeaves() throws {
+    /// The QD1 system time per IO that the model gives with an exit from idle of 6 us: the fit finds 6 us again
+    /// (to 10 ns), one exit per IO (the loop sleeps for every read), and the profile names the figure; a given
+    /// value is kept.
+    @Test func theIdleExitTakesWhatTheQD1SystemTimeLeaves() throws {
         let grid = Calibration.ParallelismGrid(channels: [1], dispatches: [.zero], wakeups: [.zero], hostMilliCPUs: [0])
         let base = Calibration.fit(referenceFigures(), cpuCount: 2)
-        var k = base.kernel
-        k.doorbell = .microseconds(6)
-        let s = Calibration.deviceWorkload(depth: 1, machine: base.machine, kernel: k, device: base.device, interrupts: base.interrupts)
+        var m = base.machine
+        m.idleExit = .microseconds(6)
+        let s = Calibration.deviceWorkload(depth: 1, machine: m, kernel: base.kernel, device: base.device, interrupts: base.interrupts)
         let r = try Simulator(s).run()
         let t = r.totalCPU
         let measured = Double((t[.syscall] + t[.contextSwitch] + t[.polling]).nanoseconds) / Double(r.iosCompleted)
         var figures = referenceFigures()
         figures.append(CalibrationFigure(name: FigureName.systemPerIO(bytes: 4096), unit: "ns", median: measured, minimum: measured, maximum: measured, repeats: 5))
         let report = Calibration.fit(figures, cpuCount: 2, parallelism: grid)
-        #expect(abs(report.kernel.doorbell.nanoseconds - 6_000) <= 10, "\(report.kernel.doorbell)")
-        let fit = try #require(report.doorbellFit)
-        #expect(abs(fit.doorbellsPerIO - 1) < 0.01)
-        #expect(report.profileText.contains("doorbell: \"6us\""))
-        #expect(report.profileText.contains("less the model's other system time per IO at QD1"))
-        let given = Calibration.fit(figures, cpuCount: 2, parallelism: grid, given: [GivenCost(key: .doorbell, value: .microseconds(4))])
-        #expect(given.kernel.doorbell == .microseconds(4))
-        #expect(given.doorbellFit == nil)
+        #expect(abs(report.machine.idleExit.nanoseconds - 6_000) <= 10, "\(report.machine.idleExit)")
+        let fit = try #require(report.idleExitFit)
+        #expect(abs(fit.exitsPerIO - 1) < 0.01)
+        #expect(report.profileText.contains("idleExit: \"6us\""))
+        #expect(report.profileText.contains("exits from idle per IO"))
+        let loaded = try loadThroughExtends(report.profileText)
+        #expect(loaded.machine.idleExit == report.machine.idleExit)
+        let given = Calibration.fit(figures, cpuCount: 2, parallelism: grid, given: [GivenCost(key: .idleExit, value: .microseconds(4))])
+        #expect(given.machine.idleExit == .microseconds(4))
+        #expect(given.idleExitFit == nil)
     }
 
     /// Two workloads cannot fit three costs: nothing is fitted.

@@ -71,6 +71,7 @@ enum ScenarioDecoder {
         }
         if let x = f.take("migrationCost") { m.migrationCost = try Read.duration(x, f.child("migrationCost")) }
         if let x = f.take("hostHaltPoll") { m.hostHaltPoll = try Read.duration(x, f.child("hostHaltPoll")) }
+        if let x = f.take("idleExit") { m.idleExit = try Read.duration(x, f.child("idleExit")) }
         try f.finish()
     }
 

@@ -1,0 +1,42 @@
+import IOSimCore
+import IOSimModel
+import Testing
+
+/// `machine.idleExit`: leaving the idle task to run a thread costs that much more than a switch.
+@Suite struct IdleExitTests {
+    func run(idleExit: Int64, threads: [ThreadSpec]) throws -> SimulationResult {
+        var s = constantCostScenario(cpus: 1)
+        s.machine.idleExit = .nanoseconds(idleExit)
+        s.threads = threads
+        return try Simulator(s).run()
+    }
+
+    /// One blocking read on one CPU: the thread leaves idle at the start and again when its read's wake-up
+    /// finds the CPU idle, so the read is observed 2 x 5,000 later, all of it switch time.
+    @Test func aThreadWokenOnAnIdleCPUPaysTheExit() throws {
+        let reader = [ThreadSpec(name: "main", program: [read4k(.blocking)])]
+        let plain = try run(idleExit: 0, threads: reader)
+        let exiting = try run(idleExit: 5_000, threads: reader)
+        let before = try #require(plain.ioRecords.first?.observed), after = try #require(exiting.ioRecords.first?.observed)
+        #expect(after - before == .nanoseconds(10_000))
+        #expect(exiting.totalCPU[.contextSwitch] - plain.totalCPU[.contextSwitch] == .nanoseconds(10_000))
+    }
+
+    /// Two threads of work on one CPU: the first leaves idle; the second follows it without the CPU idling, a
+    /// plain switch.
+    @Test func aSwitchBetweenThreadsDoesNotPayIt() throws {
+        let workers = [ThreadSpec(name: "w", count: 2, program: [.compute(.constant(10_000))])]
+        let r = try run(idleExit: 5_000, threads: workers)
+        let switching: Int64 = 2 * 1_000 + 5_000
+        #expect(r.totalCPU[.contextSwitch].nanoseconds == switching)
+        #expect(r.elapsed.nanoseconds == switching + 20_000)
+    }
+
+    /// The scenario key reads and is checked as a duration.
+    @Test func theKeyIsADuration() throws {
+        var s = constantCostScenario(cpus: 1)
+        s.machine.idleExit = .nanoseconds(-1)
+        s.threads = [ThreadSpec(name: "main", program: [.compute(.constant(1_000))])]
+        #expect(throws: SimulationError.self) { try Simulator(s).run() }
+    }
+}
