@@ -252,6 +252,19 @@ private func scenario(_ extra: String) -> String {
         #expect(f.scenario.machine.runQueues == .perCPU && f.scenario.machine.migrationCost == .microseconds(50))
     }
 
+    /// The host's halt polling and the cost of leaving idle are durations.
+    @Test func hostHaltPollAndIdleExit() throws {
+        expectError(
+            scenario("  machine: { hostHaltPoll: 200 },"), line: 4, column: 28, keyPath: "machine.hostHaltPoll",
+            message: "expected a duration such as \"80us\", found 200")
+        expectError(
+            scenario("  machine: { idleExit: true },"), line: 4, column: 24, keyPath: "machine.idleExit",
+            message: "expected a duration such as \"80us\", found true")
+        let f = try ScenarioLoader.load(text: scenario(#"  machine: { hostCPUs: 1.5, hostHaltPoll: "200us", idleExit: "4.2us" },"#), path: file)
+        #expect(f.scenario.machine.hostHaltPoll == .microseconds(200))
+        #expect(f.scenario.machine.idleExit == .nanoseconds(4_200))
+    }
+
     @Test func hugeAndFractionalCounts() {
         expectError(
             scenario("  machine: { cpus: 99999999999999999999 },"), line: 4, column: 20, keyPath: "machine.cpus",
