@@ -536,11 +536,8 @@ extension World {
         if waiter >= 0 && threads[Int(waiter)].runState == .blocked { return true }
         guard requests[ri].notice == .ring && !requests[ri].punted else { return false }
         let g = Int(requests[ri].ring)
-        if rings[g].spec.sqpoll {  // the SQ thread runs the task work: woken if it sleeps
-            let sq = rings[g].sqThread
-            return sq >= 0 && threads[Int(sq)].runState == .blocked && threads[Int(sq)].waitKind == .sqpollIdle
-        }
-        return ownerSleepsOnRing(g)
+        // With SQPOLL the SQ thread runs the task work: it is woken if it sleeps.
+        return rings[g].spec.sqpoll ? sqThreadSleeps(g) : ownerSleepsOnRing(g)
     }
 
     @inline(__always)

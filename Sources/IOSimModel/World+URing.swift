@@ -109,9 +109,8 @@ extension World {
             if sq < 0 { return }  // not started yet: it finds the work when it starts
             if threads[Int(sq)].spinning {
                 endSpin(sq, engine: &engine)
-            } else if threads[Int(sq)].runState == .blocked && threads[Int(sq)].waitKind == .sqpollIdle {
-                rings[g].sqThreadSleeping = false
-                wake(sq, engine: &engine)
+            } else {
+                wakeSQThread(ring: g, engine: &engine)
             }
             return
         }
@@ -121,6 +120,18 @@ extension World {
             rings[g].taskWork.append(r)
         }
         notifyOwner(ring: g, engine: &engine)
+    }
+
+    /// Whether the ring's SQPOLL thread sleeps after its idle spin (IORING_SQ_NEED_WAKEUP).
+    func sqThreadSleeps(_ g: Int) -> Bool {
+        let sq = rings[g].sqThread
+        return sq >= 0 && threads[Int(sq)].runState == .blocked && threads[Int(sq)].waitKind == .sqpollIdle
+    }
+
+    /// Wakes the ring's SQPOLL thread if it sleeps, and clears the need-wakeup flag.
+    mutating func wakeSQThread(ring g: Int, engine: inout Engine) {
+        rings[g].sqThreadSleeping = false
+        if sqThreadSleeps(g) { wake(rings[g].sqThread, engine: &engine) }
     }
 
     /// Whether the ring's owner sleeps in io_uring_enter waiting for completions (a CQE posted wakes it).
@@ -361,9 +372,7 @@ extension World {
             ringEnters &+= 1
             return burstIfAny(t, .syscall, syscallEntry, engine: &engine)
         case World.wakeSQThread:
-            rings[g].sqThreadSleeping = false
-            let sq = rings[g].sqThread
-            if threads[Int(sq)].runState == .blocked { wake(sq, engine: &engine) }
+            wakeSQThread(ring: g, engine: &engine)
             threads[ti].phase = loop.peek ? World.waitForCompletions : World.inEnter
             return false
         case World.consumeSQE:
@@ -498,9 +507,6 @@ extension World {
     /// work; then sleep until woken with IORING_ENTER_SQ_WAKEUP.
     mutating func stepSQPoller(_ t: Int32, ring g: Int, engine: inout Engine) -> Bool {
         let ti = Int(t)
-        // A step runs when a burst ended: a spin until the idle limit ended by itself (endSpin clears the flag
-        // only when the spin is cut short), and the thread no longer spins.
-        threads[ti].spinning = false
         if threads[ti].phase == 1 {  // the batch goes to the driver and the doorbell is rung
             threads[ti].phase = 0
             let bell = rings[g].pluggedForDriver ? doorbellCost() : 0

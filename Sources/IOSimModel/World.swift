@@ -372,6 +372,9 @@ struct World: EventHandler {
     @inline(never) mutating func onBurstEnd(_ event: Event, engine: inout Engine) -> Bool {
         let t = Int(event.target)
         if threads[t].generation != event.generation { return false }  // stale: the burst was suspended
+        // A spin with a limit ends by itself here (endSpin clears the mark only when it cuts a spin short); the
+        // switch back in of a preempted spin is not its end.
+        if !threads[t].burstIsSwitch { threads[t].spinning = false }
         burstEnded(Int32(t), engine: &engine)
         return true
     }
