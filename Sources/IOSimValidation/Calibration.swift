@@ -613,10 +613,7 @@ extension Calibration {
             func systemPerIO(_ exit: SimDuration) -> Double? {
                 var m = machine
                 m.idleExit = exit
-                let s = deviceWorkload(depth: 1, machine: m, kernel: kernel, device: device, interrupts: interrupts)
-                guard let r = try? Simulator(s).run(), r.iosCompleted > 0 else { return nil }
-                let t = r.totalCPU
-                return Double((t[.syscall] + t[.contextSwitch] + t[.polling]).nanoseconds) / Double(r.iosCompleted)
+                return modelSystemPerIO(deviceWorkload(depth: 1, machine: m, kernel: kernel, device: device, interrupts: interrupts))
             }
             if let without = systemPerIO(.zero), let with = systemPerIO(.microseconds(1)), with > without {
                 let perIO = (with - without) / 1_000
@@ -738,10 +735,8 @@ extension Calibration {
             func systemPerIO(miss: SimDuration) -> Double? {
                 var k = kernel
                 k.pageCacheMiss = miss
-                let s = bufferedColdWorkload(machine: machine, kernel: k, device: device, interrupts: interrupts, fileBytes: fileBytes)
-                guard let result = try? Simulator(s).run(), result.iosCompleted > 0 else { return nil }
-                let t = result.totalCPU
-                return Double((t[.syscall] + t[.contextSwitch] + t[.polling]).nanoseconds) / Double(result.iosCompleted)
+                return modelSystemPerIO(
+                    bufferedColdWorkload(machine: machine, kernel: k, device: device, interrupts: interrupts, fileBytes: fileBytes))
             }
             if let without = systemPerIO(miss: .zero), let with = systemPerIO(miss: .microseconds(1)), with > without {
                 let missesPerIO = (with - without) / 1_000
@@ -769,6 +764,14 @@ extension Calibration {
         var result = report
         result.profileText = profile(for: report)
         return result
+    }
+
+    /// The model's system time per IO for `scenario` in ns (syscall, context switch and polling time, as a
+    /// machine counts system time); nil when the run fails or completes no IO. Deterministic (seed 1).
+    static func modelSystemPerIO(_ scenario: Scenario) -> Double? {
+        guard let r = try? Simulator(scenario).run(), r.iosCompleted > 0 else { return nil }
+        let t = r.totalCPU
+        return Double((t[.syscall] + t[.contextSwitch] + t[.polling]).nanoseconds) / Double(r.iosCompleted)
     }
 
     /// The deferred routine's wake-up cost in ns from the four blocking threads' figures (see `fit`), given the

@@ -493,9 +493,7 @@ struct ParallelismFitTests {
         var k = base.kernel
         k.pageCacheMiss = .microseconds(3)
         let s = Calibration.bufferedColdWorkload(machine: base.machine, kernel: k, device: base.device, interrupts: base.interrupts)
-        let r = try Simulator(s).run()
-        let t = r.totalCPU
-        let perIO = Double((t[.syscall] + t[.contextSwitch] + t[.polling]).nanoseconds) / Double(r.iosCompleted)
+        let perIO = try #require(Calibration.modelSystemPerIO(s))
         var figures = referenceFigures()
         figures.append(
             CalibrationFigure(name: "system per IO 4KiB buffered cold QD1", unit: "ns", median: perIO, minimum: perIO, maximum: perIO, repeats: 5))
@@ -742,9 +740,7 @@ struct InterruptCostFitTests {
         var m = base.machine
         m.idleExit = .microseconds(6)
         let s = Calibration.deviceWorkload(depth: 1, machine: m, kernel: base.kernel, device: base.device, interrupts: base.interrupts)
-        let r = try Simulator(s).run()
-        let t = r.totalCPU
-        let measured = Double((t[.syscall] + t[.contextSwitch] + t[.polling]).nanoseconds) / Double(r.iosCompleted)
+        let measured = try #require(Calibration.modelSystemPerIO(s))
         var figures = referenceFigures()
         figures.append(CalibrationFigure(name: FigureName.systemPerIO(bytes: 4096), unit: "ns", median: measured, minimum: measured, maximum: measured, repeats: 5))
         let report = Calibration.fit(figures, cpuCount: 2, parallelism: grid)
