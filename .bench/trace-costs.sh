@@ -3,8 +3,9 @@
 # sched, syscalls, io_uring) while `iosim real` runs the validation suite's workloads: the doorbell (the gap
 # from block_rq_issue to the submitter's next event with no request outstanding, against one or more: a busy
 # virtio device wants no kick), a request's cost inside a batch (io_uring_submit_req to the next, at queue
-# depth 16), the whole submission at queue depth 1 (sys_enter to block_rq_issue), and how the interrupts
-# group the requests. Give the results to `iosim calibrate --given` (README, "Validation on this machine").
+# depth 16), the whole submission at queue depth 1 (sys_enter to block_rq_issue), the local wake-up at queue
+# depth 1 (the block softirq waking the reader on its own idle CPU, to the reader's first event there), and how
+# the interrupts group the requests. Give the results to `iosim calibrate --given` (README, "Validation on this machine").
 #
 # Needs root (it enables tracepoints in /sys/kernel/tracing and turns them off again) and python3. Tracing
 # slows every event a little: the script also runs queue depth 1 untraced and prints the ratio, by which the
@@ -87,6 +88,19 @@ for name in ["uring-4k-qd1", "uring-4k-qd16", "pool-4k"]:
             if e[2] == 'sys_enter' and e[3].strip().startswith('NR 426'): enter = e[0]
             elif e[2] == 'block_rq_issue' and enter is not None: spans.append(e[0] - enter); enter = None
         print(f"  io_uring_enter to block_rq_issue (one read): {med(spans):.1f} us (n={len(spans)})")
+        # The local wake-up: the block softirq wakes the reader on the CPU it slept on (idle: no IPI); from
+        # that sched_wakeup to the reader's first event on that CPU.
+        reader = collections.Counter(e[4] for e in evs if e[2] == 'sys_enter' and e[3].strip().startswith('NR 426'))
+        pid = reader.most_common(1)[0][0] if reader else -1
+        woken, local = {}, []
+        for e in evs:
+            if e[2] == 'sched_wakeup' and f'pid={pid} ' in e[3]:
+                m = re.search(r'target_cpu=(\d+)', e[3])
+                if m and int(m.group(1)) == e[1]: woken[e[1]] = e[0]
+            elif e[4] == pid and e[1] in woken:
+                local.append(e[0] - woken.pop(e[1]))
+        print(f"  local wake-up, softirq's sched_wakeup to the reader's first event on that CPU: "
+              f"{med(local):.1f} us median, {statistics.mean(local) if local else float('nan'):.1f} mean (n={len(local)})")
     if name == "uring-4k-qd16":
         spacing, prev = [], None
         for e in evs:

@@ -188,8 +188,8 @@ public enum Help {
                   --repeats N       repeats per figure (default 5)
                   --given KEY=D     take a cost user space cannot measure as known (from a kernel trace) and fit
                                     the device around it; KEY is kernel.requestCreate, kernel.driverSubmit,
-                                    kernel.doorbell, device.passWakeup, machine.hostHaltPoll or
-                                    machine.idleExit (repeatable)
+                                    kernel.doorbell, device.passWakeup, machine.hostHaltPoll,
+                                    machine.idleExit or machine.localWakeup (repeatable)
                   --quick           short runs (a few seconds; for smoke tests)
                   --quiet           no progress line on stderr (shown after ~2 s when stderr is a TTY)
                 """

@@ -67,6 +67,7 @@ extension World {
         if d.completionBatching != .none { return "completion batching" }
         if scenario.machine.hostMilliCPUs > 0 { return "a shared host (machine.hostCPUs)" }
         if scenario.machine.idleExit > .zero { return "a cost of leaving idle (machine.idleExit)" }
+        if scenario.machine.localWakeup != nil { return "a local wake-up (machine.localWakeup)" }
         if scenario.machine.runQueues == .perCPU { return "per-CPU run queues (machine.runQueues)" }
         for spec in scenario.threads where spec.template { return "thread templates" }
         for p in programs {

@@ -600,7 +600,9 @@ extension World {
         recordCompletion(r)
         if requests[ri].buffered { markCached(r) }
         if requests[ri].number == narrateNumber { narrateCompletion(r, cpu: c) }
+        interruptWakerCPU = c
         deliver(r, engine: &engine)
+        interruptWakerCPU = -1
         if recordsIO(r) { updateRecord(r) }
         release(r)  // no longer in flight
         if let n = scenario.stop.afterIOs, ioCompleted >= Int64(n) { stop(engine: &engine) }

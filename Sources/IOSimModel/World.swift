@@ -66,6 +66,11 @@ struct World: EventHandler {
     /// `machine.idleExit` in ns.
     let idleExitCost: Int64
     let wakeupLatency: Int64
+    /// `machine.localWakeup` in ns (`wakeupLatency` when unset).
+    let localWakeup: Int64
+    /// The CPU whose deferred routine is completing a request, while it does (-1 otherwise): a wake-up from it
+    /// may be local (`localWakeup`).
+    var interruptWakerCPU = -1
     let timeSlice: Int64
     let syscallEntry: Int64
     let syscallExit: Int64
@@ -255,6 +260,7 @@ struct World: EventHandler {
         contextSwitchCost = m.contextSwitch.nanoseconds
         idleExitCost = m.idleExit.nanoseconds
         wakeupLatency = m.wakeupLatency.nanoseconds
+        localWakeup = m.localWakeup?.nanoseconds ?? m.wakeupLatency.nanoseconds
         timeSlice = m.timeSlice.nanoseconds
         hostMilliCPUs = m.hostMilliCPUs
         perCPURunQueues = m.runQueues == .perCPU
@@ -887,7 +893,8 @@ struct World: EventHandler {
         trace(.thread(thread: ti, state: state, at: at))
     }
 
-    /// Ends a wait: the thread becomes runnable after the wake-up latency.
+    /// Ends a wait: the thread becomes runnable after the wake-up latency (`localWakeup` when an interrupt's
+    /// deferred routine wakes it on the idle CPU it last ran on).
     @inline(__always)
     mutating func wake(_ t: Int32, engine: inout Engine) {
         let ti = Int(t)
@@ -903,11 +910,13 @@ struct World: EventHandler {
         threads[ti].waitKind = .none
         threads[ti].waitObject = -1
         threads[ti].waitGeneration &+= 1
-        if wakeupLatency > 0 {
+        let c = interruptWakerCPU
+        let latency = c >= 0 && Int(threads[ti].lastCPU) == c && cpus[c].occupant < 0 ? localWakeup : wakeupLatency
+        if latency > 0 {
             trace(.thread(thread: ti, state: .waking, at: at))
             threads[ti].runState = .waking
             engine.schedule(
-                after: .nanoseconds(wakeupLatency), priority: Priority.timer, kind: EventKind.threadReady.rawValue,
+                after: .nanoseconds(latency), priority: Priority.timer, kind: EventKind.threadReady.rawValue,
                 target: UInt32(t))
         } else {
             makeRunnable(t, engine: &engine)

@@ -96,6 +96,7 @@ public struct GivenCost: Sendable, Equatable {
         case passWakeup = "device.passWakeup"
         case hostHaltPoll = "machine.hostHaltPoll"
         case idleExit = "machine.idleExit"
+        case localWakeup = "machine.localWakeup"
     }
     public var key: Key
     public var value: SimDuration
@@ -283,10 +284,12 @@ public enum Calibration {
             }
         }
         // Zero where the kernel does not account IRQ time (no CONFIG_IRQ_TIME_ACCOUNTING): then not reported.
-        // A figure needs every repeat above zero.
+        // Where it does, a repeat can still read zero: /proc/stat counts ticks of 10 ms, and a machine that counts
+        // most of its interrupt work as system time may see none in a short run (at depth 64 here); so one
+        // reading above zero over the depths tells it is accounted, and a zero is a reading.
         func counted(_ samples: [Double]) -> Bool { !samples.isEmpty && samples.allSatisfy { $0 > 0 } }
         let irqSamples = FigureName.depths.map { device.irqSoftirqPerIO[$0] ?? [] }
-        let irqCounted = irqSamples.allSatisfy(counted)
+        let irqCounted = irqSamples.allSatisfy { !$0.isEmpty } && irqSamples.contains { $0.contains { $0 > 0 } }
         if irqCounted {
             for (depth, samples) in zip(FigureName.depths, irqSamples) {
                 figures.append(CalibrationFigure(name: FigureName.irqSoftirq(depth: depth), unit: "ns", samples: samples))
@@ -313,13 +316,13 @@ public enum Calibration {
             figures.append(CalibrationFigure(name: FigureName.interruptCPU, unit: "CPU", samples: device.interruptCPU))
             figures.append(CalibrationFigure(name: FigureName.interruptCPUShare, unit: "share", samples: device.interruptCPUShare))
         }
-        if irqCounted && device.interruptsCounted && counted(device.poolIrqSoftirqPerIO) {
+        if irqCounted && device.interruptsCounted && !device.poolIrqSoftirqPerIO.isEmpty {
             figures.append(CalibrationFigure(name: FigureName.poolIrqSoftirq, unit: "ns", samples: device.poolIrqSoftirqPerIO))
             figures.append(CalibrationFigure(name: FigureName.poolInterrupts, unit: "per IO", samples: device.poolInterruptsPerIO))
         }
         let irqBySize = FigureName.largerSizes.map { device.irqSoftirqPerIOBySize[$0] ?? [] }
         // Only with the queue-depth figures above, whose QD1 figure is the 4 KiB point of the same line.
-        if irqCounted && irqBySize.allSatisfy(counted) {
+        if irqCounted && irqBySize.allSatisfy({ !$0.isEmpty }) {
             for (size, samples) in zip(FigureName.largerSizes, irqBySize) {
                 figures.append(CalibrationFigure(name: FigureName.irqSoftirqPerIO(bytes: size), unit: "ns", samples: samples))
             }
@@ -477,6 +480,10 @@ extension Calibration {
         // rounded to 10 ns. It is a read's issue in io_uring (io_read's prep, buffer import, kiocb set-up),
         // which a NOP does not pay. requestCreate gives up what the SQE gained over its default: the O_DIRECT
         // submission the default split (baseline: 13 us of slat) stays the same.
+        // uringCompletePerCQE: the NOP round trip is a null syscall, one SQE (a NOP's issue, completed inline), its
+        // CQE and the probe's loop (20 ns); the SQE and the CQE take equal halves of the rest. Floor 0, to 10 ns.
+        // Before the SQE fit, which subtracts it.
+        if let cqe = uringCompleteCost(figures, kernel: kernel) { kernel.uringCompletePerCQE = .nanoseconds(cqe) }
         if let sqe = uringSubmitCost(figures, kernel: kernel) {
             let gained = sqe - kernel.uringSubmitPerSQE.nanoseconds
             kernel.uringSubmitPerSQE = .nanoseconds(sqe)
@@ -521,10 +528,12 @@ extension Calibration {
             case .passWakeup: device.passWakeup = g.value
             case .hostHaltPoll: machine.hostHaltPoll = g.value
             case .idleExit: machine.idleExit = g.value
+            case .localWakeup: machine.localWakeup = g.value
             }
         }
-        // Not measured, defaults kept: pollCheck, openFile, and io_uring's per-CQE cost (the NOP round trip is
-        // reported for comparison: about a null syscall plus one SQE and one CQE).
+        // localWakeup, unless given: the wake-up latency (a kernel trace tells them apart; the profile says so).
+        if machine.localWakeup == nil { machine.localWakeup = machine.wakeupLatency }
+        // Not measured, defaults kept: pollCheck, openFile.
 
         // directIOPerPage and deferredPerPage: the model charges an O_DIRECT request of n 4 KiB pages (n - 1) x
         // directIOPerPage of syscall time at submission (pinning and mapping the user pages) and (n - 1) x
@@ -804,6 +813,12 @@ extension Calibration {
     }
 
     /// uringSubmitPerSQE in ns from the io_uring and pread page-cache reads (see `fit`); nil when either is missing.
+    static func uringCompleteCost(_ figures: [CalibrationFigure], kernel: KernelConfig) -> Int64? {
+        guard let nop = figures.median(FigureName.uringNop) else { return nil }
+        let syscall = Double(kernel.syscallEntry.nanoseconds + kernel.syscallExit.nanoseconds)
+        return max(0, Int64(((nop - syscall - 20) / 2 / 10).rounded()) * 10)
+    }
+
     static func uringSubmitCost(_ figures: [CalibrationFigure], kernel: KernelConfig) -> Int64? {
         guard let uring = figures.median(FigureName.uringPageCacheRead), let pread = figures.median(FigureName.pageCachePread)
         else { return nil }
@@ -1120,7 +1135,7 @@ extension Calibration {
     static func softwarePath(machine: MachineConfig, kernel: KernelConfig, interrupts: InterruptConfig) -> SimDuration {
         kernel.syscallEntry + kernel.uringSubmitPerSQE + kernel.requestCreate + kernel.driverSubmit
             + interrupts.deliveryLatency + interrupts.isr + interrupts.deferredPerRequest + interrupts.deferredWake
-            + machine.wakeupLatency
+            + (machine.localWakeup ?? machine.wakeupLatency)  // the loop's thread sleeps on the interrupts' CPU
             + machine.contextSwitch + kernel.uringCompletePerCQE + kernel.syscallExit
     }
 }
@@ -1190,6 +1205,11 @@ extension Calibration {
                 figure(FigureName.crossCPUWakeup) == nil || figure(FigureName.contextSwitch) == nil
                     ? notMeasured + " (needs two CPUs)"
                     : "\(describe(FigureName.crossCPUWakeup)) minus the same-CPU hop; floor 0")
+            entry(
+                "localWakeup", quoted(duration(m.localWakeup ?? m.wakeupLatency)),
+                report.given.contains { $0.key == .localWakeup }
+                    ? "given (--given machine.localWakeup)"
+                    : "not measured: wakeupLatency (its own figure is in a kernel trace: .bench/trace-costs.sh)")
             entry("timeSlice", quoted(duration(m.timeSlice)), notMeasured)
             entry("threadCreate", quoted(duration(m.threadCreate)), notMeasured)
             entry("threadStack", quoted(Units.formatSize(bytes: m.threadStackBytes)), notMeasured)
@@ -1263,14 +1283,18 @@ extension Calibration {
                         + "without it; floor 0")
             entry("pollCheck", quoted(duration(k.pollCheck)), notMeasured)
             entry("openFile", quoted(duration(k.openFile)), notMeasured)
-            let nop = figure(FigureName.uringNop).map { "; compare \(FigureName.uringNop) \(spread($0))" } ?? ""
             entry(
                 "uringSubmitPerSQE", quoted(duration(k.uringSubmitPerSQE)),
                 sqeFitted
-                    ? "\(describe(FigureName.uringPageCacheRead)) - \(describe(FigureName.pageCachePread)) - the default "
-                        + "uringCompletePerCQE and uringReapPerCQE; floor 0\(nop)"
-                    : notMeasured + nop)
-            entry("uringCompletePerCQE", quoted(duration(k.uringCompletePerCQE)), notMeasured)
+                    ? "\(describe(FigureName.uringPageCacheRead)) - \(describe(FigureName.pageCachePread)) - "
+                        + "uringCompletePerCQE - the default uringReapPerCQE; floor 0"
+                    : notMeasured)
+            entry(
+                "uringCompletePerCQE", quoted(duration(k.uringCompletePerCQE)),
+                figure(FigureName.uringNop).map {
+                    "half of (\(FigureName.uringNop) \(spread($0)) - null syscall - 20ns): the NOP's SQE and its CQE "
+                        + "taken as equal; floor 0"
+                } ?? notMeasured)
             entry(
                 "uringReapPerCQE", quoted(duration(k.uringReapPerCQE)),
                 figure(FigureName.uringLoopOverCache) == nil || figure(FigureName.uringPageCacheRead) == nil

@@ -260,9 +260,15 @@ private func scenario(_ extra: String) -> String {
         expectError(
             scenario("  machine: { idleExit: true },"), line: 4, column: 24, keyPath: "machine.idleExit",
             message: "expected a duration such as \"80us\", found true")
-        let f = try ScenarioLoader.load(text: scenario(#"  machine: { hostCPUs: 1.5, hostHaltPoll: "200us", idleExit: "4.2us" },"#), path: file)
+        expectError(
+            scenario("  machine: { localWakeup: -1 },"), line: 4, column: 27, keyPath: "machine.localWakeup",
+            message: "expected a duration such as \"80us\", found -1")
+        let f = try ScenarioLoader.load(
+            text: scenario(#"  machine: { hostCPUs: 1.5, hostHaltPoll: "200us", idleExit: "4.2us", localWakeup: "20us" },"#), path: file)
         #expect(f.scenario.machine.hostHaltPoll == .microseconds(200))
         #expect(f.scenario.machine.idleExit == .nanoseconds(4_200))
+        #expect(f.scenario.machine.localWakeup == .microseconds(20))
+        #expect(try ScenarioLoader.load(text: scenario(""), path: file).scenario.machine.localWakeup == nil)
     }
 
     @Test func hugeAndFractionalCounts() {
