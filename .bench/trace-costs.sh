@@ -40,14 +40,14 @@ for s in uring-4k-qd1 uring-4k-qd16 pool-4k; do traced "$s"; done
 python3 - "$out" <<'EOF'
 import re, sys, collections, statistics
 out = sys.argv[1]
-pat = re.compile(r'^\s*(.+?)-(\d+)\s+\[(\d+)\]\s+\S+\s+([\d.]+):\s+(\w+):(.*)$')
+pat = re.compile(r'^\s*(.+?)-(\d+)\s+\[(\d+)\]\s+(\S+)\s+([\d.]+):\s+(\w+):(.*)$')
 def events(name):
     evs = []
     for line in open(f"{out}/{name}.trace"):
         m = pat.match(line)
         if m:
-            comm, pid, cpu, ts, ev, rest = m.groups()
-            evs.append((float(ts) * 1e6, int(cpu), ev, rest, int(pid)))
+            comm, pid, cpu, flags, ts, ev, rest = m.groups()
+            evs.append((float(ts) * 1e6, int(cpu), ev, rest, int(pid), flags))
     evs.sort(key=lambda e: e[0])
     return evs
 def med(v): return statistics.median(v) if v else float('nan')
@@ -89,16 +89,19 @@ for name in ["uring-4k-qd1", "uring-4k-qd16", "pool-4k"]:
             elif e[2] == 'block_rq_issue' and enter is not None: spans.append(e[0] - enter); enter = None
         print(f"  io_uring_enter to block_rq_issue (one read): {med(spans):.1f} us (n={len(spans)})")
         # The local wake-up: the block softirq wakes the reader on the CPU it slept on (idle: no IPI); from
-        # that sched_wakeup to the reader's first event on that CPU.
+        # that sched_wakeup (logged in softirq context, flag 's', by the idle task, pid 0) to the reader's
+        # first event, counted when that is on the same CPU. It includes the switch to the reader (and the
+        # model's idleExit, if any): give it less machine.contextSwitch.
         reader = collections.Counter(e[4] for e in evs if e[2] == 'sys_enter' and e[3].strip().startswith('NR 426'))
         pid = reader.most_common(1)[0][0] if reader else -1
         woken, local = {}, []
         for e in evs:
-            if e[2] == 'sched_wakeup' and f'pid={pid} ' in e[3]:
+            if e[2] == 'sched_wakeup' and f'pid={pid} ' in e[3] and e[4] == 0 and len(e[5]) > 2 and e[5][2] == 's':
                 m = re.search(r'target_cpu=(\d+)', e[3])
                 if m and int(m.group(1)) == e[1]: woken[e[1]] = e[0]
-            elif e[4] == pid and e[1] in woken:
-                local.append(e[0] - woken.pop(e[1]))
+            elif e[4] == pid and woken:
+                if e[1] in woken: local.append(e[0] - woken[e[1]])
+                woken.clear()
         print(f"  local wake-up, softirq's sched_wakeup to the reader's first event on that CPU: "
               f"{med(local):.1f} us median, {statistics.mean(local) if local else float('nan'):.1f} mean (n={len(local)})")
     if name == "uring-4k-qd16":

@@ -54,8 +54,9 @@ public struct MachineConfig: Sendable, Equatable {
     /// Delay from a wake-up by an interrupt's deferred routine to running, when the woken thread last ran on the
     /// CPU that took the interrupt and no thread runs there: no IPI is needed, only the idle loop's exit (in a VM
     /// the vCPU was already woken by the interrupt). Traced on the second machine of the README (the block
-    /// softirq's `sched_wakeup` to the thread's first event on that CPU, queue depth 1): 20 us mean, against 40 us
-    /// for the cross-CPU wake-up of `wakeupLatency`. Unset (the default): `wakeupLatency`, as for any wake-up.
+    /// softirq's `sched_wakeup` to the thread's first event on that CPU, queue depth 1, which includes the switch:
+    /// `.bench/trace-costs.sh`): 16-20 us mean, 19-25 median, against 39-45 us for the cross-CPU wake-up of
+    /// `wakeupLatency`. Unset (the default): `wakeupLatency`, as for any wake-up.
     public var localWakeup: SimDuration? = nil
 
     public init() {}

@@ -39,6 +39,7 @@ public struct Scenario: Sendable, Equatable {
     public mutating func removeSoftwareCosts() {
         machine.contextSwitch = .zero
         machine.wakeupLatency = .zero
+        machine.localWakeup = nil  // the wake-up latency, zero
         machine.timeSlice = .zero
         kernel.syscallEntry = .zero
         kernel.syscallExit = .zero

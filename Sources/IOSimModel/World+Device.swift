@@ -600,9 +600,10 @@ extension World {
         recordCompletion(r)
         if requests[ri].buffered { markCached(r) }
         if requests[ri].number == narrateNumber { narrateCompletion(r, cpu: c) }
+        let outer = interruptWakerCPU  // a completion inside another's delivery (a woken poller's) restores it
         interruptWakerCPU = c
         deliver(r, engine: &engine)
-        interruptWakerCPU = -1
+        interruptWakerCPU = outer
         if recordsIO(r) { updateRecord(r) }
         release(r)  // no longer in flight
         if let n = scenario.stop.afterIOs, ioCompleted >= Int64(n) { stop(engine: &engine) }

@@ -68,8 +68,8 @@ struct World: EventHandler {
     let wakeupLatency: Int64
     /// `machine.localWakeup` in ns (`wakeupLatency` when unset).
     let localWakeup: Int64
-    /// The CPU whose deferred routine is completing a request, while it does (-1 otherwise): a wake-up from it
-    /// may be local (`localWakeup`).
+    /// The CPU completing a request, while it delivers it (-1 otherwise): a deferred routine's, or an IOPOLL
+    /// poller's (whose CPU is busy, so never local). A wake-up from an idle one may be local (`localWakeup`).
     var interruptWakerCPU = -1
     let timeSlice: Int64
     let syscallEntry: Int64

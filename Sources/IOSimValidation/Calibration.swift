@@ -285,18 +285,20 @@ public enum Calibration {
         }
         // Zero where the kernel does not account IRQ time (no CONFIG_IRQ_TIME_ACCOUNTING): then not reported.
         // Where it does, a repeat can still read zero: /proc/stat counts ticks of 10 ms, and a machine that counts
-        // most of its interrupt work as system time may see none in a short run (at depth 64 here); so one
-        // reading above zero over the depths tells it is accounted, and a zero is a reading.
+        // most of its interrupt work as system time may see none in a short run (at depth 64 here). The QD1 run,
+        // with an interrupt per IO, tells: every repeat of it above zero, IRQ time is accounted, and a zero
+        // elsewhere is a reading.
         func counted(_ samples: [Double]) -> Bool { !samples.isEmpty && samples.allSatisfy { $0 > 0 } }
         let irqSamples = FigureName.depths.map { device.irqSoftirqPerIO[$0] ?? [] }
-        let irqCounted = irqSamples.allSatisfy { !$0.isEmpty } && irqSamples.contains { $0.contains { $0 > 0 } }
+        let irqCounted = irqSamples.allSatisfy { !$0.isEmpty } && counted(device.irqSoftirqPerIO[1] ?? [])
         if irqCounted {
             for (depth, samples) in zip(FigureName.depths, irqSamples) {
                 figures.append(CalibrationFigure(name: FigureName.irqSoftirq(depth: depth), unit: "ns", samples: samples))
             }
         }
-        // System and irq + softirq CPU per IO of the QD1 runs by size, for the per-page costs of O_DIRECT; a figure
-        // with a repeat of zero is left out (/proc/stat counts in ticks of 10 ms: a short run can see none).
+        // System CPU per IO of the QD1 runs by size, for the per-page costs of O_DIRECT; a figure with a repeat of
+        // zero is left out (/proc/stat counts in ticks of 10 ms: a short run can see none). Their irq + softirq
+        // figures follow the queue depths' (below).
         for size in FigureName.latencySizes {
             if let samples = device.systemPerIO[size], counted(samples) {
                 figures.append(CalibrationFigure(name: FigureName.systemPerIO(bytes: size), unit: "ns", samples: samples))
@@ -476,7 +478,7 @@ extension Calibration {
         }
         // uringSubmitPerSQE: the model's io_uring read of a cached page completes inline (syscall entry, the SQE,
         // the copy, the CQE, syscall exit, the reap) where its pread is the syscall and the copy, so the SQE's cost
-        // is the io_uring read minus the pread of the same pages, less the default CQE and reap costs; floor 0,
+        // is the io_uring read minus the pread of the same pages, less the CQE (above) and the default reap; floor 0,
         // rounded to 10 ns. It is a read's issue in io_uring (io_read's prep, buffer import, kiocb set-up),
         // which a NOP does not pay. requestCreate gives up what the SQE gained over its default: the O_DIRECT
         // submission the default split (baseline: 13 us of slat) stays the same.
@@ -812,13 +814,15 @@ extension Calibration {
         return (nil, tens(qd1 - Double(InterruptConfig().isr.nanoseconds)))
     }
 
-    /// uringSubmitPerSQE in ns from the io_uring and pread page-cache reads (see `fit`); nil when either is missing.
+    /// uringCompletePerCQE in ns from the NOP round trip and `kernel`'s null syscall (see `fit`); nil without the NOP.
     static func uringCompleteCost(_ figures: [CalibrationFigure], kernel: KernelConfig) -> Int64? {
         guard let nop = figures.median(FigureName.uringNop) else { return nil }
         let syscall = Double(kernel.syscallEntry.nanoseconds + kernel.syscallExit.nanoseconds)
         return max(0, Int64(((nop - syscall - 20) / 2 / 10).rounded()) * 10)
     }
 
+    /// uringSubmitPerSQE in ns from the io_uring and pread page-cache reads, less `kernel`'s CQE and reap (see
+    /// `fit`); nil when either read is missing.
     static func uringSubmitCost(_ figures: [CalibrationFigure], kernel: KernelConfig) -> Int64? {
         guard let uring = figures.median(FigureName.uringPageCacheRead), let pread = figures.median(FigureName.pageCachePread)
         else { return nil }

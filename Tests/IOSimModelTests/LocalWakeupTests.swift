@@ -51,6 +51,15 @@ import Testing
         #expect(local.elapsed == plain.elapsed)
     }
 
+    /// After the read's local wake-up, a sleep's end on the same idle CPU is a timer's, not a deferred routine's:
+    /// the run is longer by the read's 7,000 only.
+    @Test func onlyTheDeferredRoutinesWakeupIsLocal() throws {
+        let reader = [ThreadSpec(name: "main", program: [read4k(.blocking), .sleep(.constant(50_000))])]
+        let plain = try run(cpus: 1, localWakeup: nil, threads: reader)
+        let local = try run(cpus: 1, localWakeup: 10_000, threads: reader)
+        #expect(local.elapsed - plain.elapsed == .nanoseconds(7_000))
+    }
+
     @Test func aNegativeValueIsRefused() {
         var s = constantCostScenario(cpus: 1)
         s.machine.localWakeup = .nanoseconds(-1)
