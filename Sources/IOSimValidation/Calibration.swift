@@ -503,7 +503,7 @@ extension Calibration {
         if let loop = median(FigureName.uringLoopOverCache), let probe = median(FigureName.uringPageCacheRead) {
             let work = max(0, loop - probe + Double(KernelConfig().uringReapPerCQE.nanoseconds))
             let user = median(FigureName.uringLoopUser).map { min($0, work) } ?? work
-            kernel.uringReapPerCQE = .nanoseconds(max(0, Int64((user / 10).rounded()) * 10))
+            kernel.uringReapPerCQE = .nanoseconds(tensOfNanoseconds(user))
             if let gbps = median(FigureName.pageCacheCopy), gbps > 0, work > user {
                 let copy = 4096 / gbps + (work - user)  // ns per 4 KiB
                 kernel.pageCacheCopyBytesPerSecond = max(1_000_000, Int64((4096 / copy * 1_000).rounded()) * 1_000_000)
@@ -753,7 +753,7 @@ extension Calibration {
                 let missesPerIO = (with - without) / 1_000
                 let copy = 4096 * 1e9 / Double(kernel.pageCacheCopyBytesPerSecond)
                 let perMiss = (cold - without) / missesPerIO - copy
-                kernel.pageCacheMiss = .nanoseconds(max(0, Int64((perMiss / 10).rounded()) * 10))
+                kernel.pageCacheMiss = .nanoseconds(tensOfNanoseconds(perMiss))
             }
         }
 
@@ -793,7 +793,7 @@ extension Calibration {
             let perIO = figures.median(FigureName.poolInterrupts), perIO < 0.9
         else { return nil }
         let wake = (irq - Double(isr.nanoseconds) * perIO - Double(deferred.nanoseconds)) / (1 - perIO)
-        return max(0, Int64((wake / 10).rounded()) * 10)
+        return tensOfNanoseconds(wake)
     }
 
     /// (isr, deferredPerRequest) in ns from the irq + softirq and interrupts-per-IO figures (see `fit`); isr is
@@ -818,7 +818,7 @@ extension Calibration {
     static func uringCompleteCost(_ figures: [CalibrationFigure], kernel: KernelConfig) -> Int64? {
         guard let nop = figures.median(FigureName.uringNop) else { return nil }
         let syscall = Double(kernel.syscallEntry.nanoseconds + kernel.syscallExit.nanoseconds)
-        return max(0, Int64(((nop - syscall - 20) / 2 / 10).rounded()) * 10)
+        return tensOfNanoseconds((nop - syscall - 20) / 2)
     }
 
     /// uringSubmitPerSQE in ns from the io_uring and pread page-cache reads, less `kernel`'s CQE and reap (see
@@ -827,8 +827,11 @@ extension Calibration {
         guard let uring = figures.median(FigureName.uringPageCacheRead), let pread = figures.median(FigureName.pageCachePread)
         else { return nil }
         let rest = Double(kernel.uringCompletePerCQE.nanoseconds + kernel.uringReapPerCQE.nanoseconds)
-        return max(0, Int64(((uring - pread - rest) / 10).rounded()) * 10)
+        return tensOfNanoseconds(uring - pread - rest)
     }
+
+    /// `ns` rounded to 10 ns and floored at 0, as the fitted costs are written.
+    static func tensOfNanoseconds(_ ns: Double) -> Int64 { max(0, Int64((ns / 10).rounded()) * 10) }
 
     /// The least-squares line through `points`; nil with fewer than two points or all at one x.
     static func leastSquares(_ points: [(x: Double, y: Double)]) -> (slope: Double, intercept: Double)? {
@@ -849,7 +852,7 @@ extension Calibration {
             let points = FigureName.latencySizes.compactMap { size -> (x: Double, y: Double)? in
                 figures.median(name(size)).map { (Double(KernelConfig.furtherDirectPages(bytes: Int64(size))), $0) }
             }
-            return leastSquares(points).map { max(0, Int64(($0.slope / 10).rounded()) * 10) }
+            return leastSquares(points).map { tensOfNanoseconds($0.slope) }
         }
         return (slope(FigureName.systemPerIO), slope(FigureName.irqSoftirqPerIO))
     }
