@@ -509,9 +509,7 @@ extension World {
             let ri = Int(r)
             setCategory(c, .deferred)
             var cost = deferredCost + directIOCompleteCost(r)
-            if requests[ri].buffered && requests[ri].direction == .read && !requests[ri].blocking {
-                cost += copyNanoseconds(requests[ri].sizeBytes)  // the overlapped miss is copied here
-            }
+            if copiesInDeferredRoutine(r) { cost += copyNanoseconds(requests[ri].sizeBytes) }
             if requests[ri].notice == .ring && !requests[ri].punted {
                 let spec = rings[Int(requests[ri].ring)].spec
                 if !spec.sqpoll && spec.taskRun == .interrupt { cost += uringCompletePerCQE }  // the CQE is posted here
@@ -526,6 +524,18 @@ extension World {
             cpus[c].batchCursor = requests[ri].next
             completeRequest(r, cpu: c, engine: &engine)
         }
+    }
+
+    /// Whether the deferred routine copies `r`'s data into the program's buffer: an overlapped buffered read that
+    /// missed the page cache, unless it is a ring request whose copy is done elsewhere (see `taskWorkCost`; an
+    /// io-wq worker copies its own).
+    func copiesInDeferredRoutine(_ r: Int32) -> Bool {
+        let ri = Int(r)
+        guard requests[ri].buffered && requests[ri].direction == .read && !requests[ri].blocking else { return false }
+        guard requests[ri].notice == .ring else { return true }
+        if requests[ri].punted { return false }
+        let spec = rings[Int(requests[ri].ring)].spec
+        return !spec.sqpoll && spec.taskRun == .interrupt
     }
 
     /// Whether completing `r` will wake a thread: one blocked on it, or its ring's owner waiting for completions

@@ -157,12 +157,29 @@ extension World {
         }
     }
 
-    /// Runs up to `limit` of the ring's task-work items (COOP/DEFER_TASKRUN): their CQEs are posted.
-    /// - Returns: how many were run (each costs the caller `uringCompletePerCQE`).
-    mutating func postTaskWork(ring g: Int, atMost limit: Int) -> Int {
+    /// Runs up to `limit` of the ring's task-work items (COOP/DEFER_TASKRUN, or the SQ thread's): their CQEs
+    /// are posted. - Returns: how many were run, and their cost to the thread running them (`taskWorkCost`).
+    mutating func postTaskWork(ring g: Int, atMost limit: Int) -> (count: Int, cost: Int64) {
         let n = min(rings[g].taskWork.count, limit)
-        for _ in 0..<n { rings[g].cq.append(rings[g].taskWork.popFirst()!) }
-        return n
+        var cost: Int64 = 0
+        for _ in 0..<n {
+            let r = rings[g].taskWork.popFirst()!
+            cost += taskWorkCost(r)
+            rings[g].cq.append(r)
+        }
+        return (n, cost)
+    }
+
+    /// One completion's task work: its CQE, and for a buffered read that missed the page cache the copy into
+    /// the program's buffer. io_uring does not copy in the interrupt's deferred routine: that routine only
+    /// unlocks the page and wakes the read's page waiter, io_async_buf_func, which queues the read again as
+    /// task work (io_req_task_queue); the retried read copies from the page cache in the task's context.
+    /// (With the default task-run mode the model posts the CQE in the deferred routine, and copies there too.)
+    func taskWorkCost(_ r: Int32) -> Int64 {
+        let ri = Int(r)
+        let missedCache = requests[ri].buffered && requests[ri].direction == .read && !requests[ri].synchronous
+            && !requests[ri].punted
+        return uringCompletePerCQE + (missedCache ? copyNanoseconds(requests[ri].sizeBytes) : 0)
     }
 
     /// Creates a request for one SQE of `loop` on behalf of the ring's owner, which wrote the SQE at `writtenAt`
@@ -398,7 +415,7 @@ extension World {
             let limit = spec.taskRun == .deferred ? World.submittingEnterTaskWorkMax : Int.max
             threads[ti].phase = World.leftOneEnter
             let posted = postTaskWork(ring: g, atMost: limit)
-            return burstIfAny(t, .syscall, Int64(posted) * uringCompletePerCQE + syscallExit, engine: &engine)
+            return burstIfAny(t, .syscall, posted.cost + syscallExit, engine: &engine)
         case World.leftOneEnter:
             if threads[ti].uringToSubmit > 0 {  // the next SQE, written now and submitted in its own io_uring_enter
                 threads[ti].uringPreparedAt = now
@@ -438,10 +455,10 @@ extension World {
             }
             threads[ti].uringSubmittedInEnter = false
             // With SQPOLL the task work is the SQ thread's: the owner only waits for the CQEs it posts.
-            let posted = spec.sqpoll ? 0 : postTaskWork(ring: g, atMost: limit)
-            if posted > 0 {  // the task work ran: CQEs posted, in this thread's context
+            let posted = spec.sqpoll ? (count: 0, cost: 0) : postTaskWork(ring: g, atMost: limit)
+            if posted.count > 0 {  // the task work ran: CQEs posted, in this thread's context
                 if spec.taskRun == .deferred { threads[ti].phase = World.leaveEnter }  // min_complete is met: return
-                return burstIfAny(t, .syscall, Int64(posted) * uringCompletePerCQE, engine: &engine)
+                return burstIfAny(t, .syscall, posted.cost, engine: &engine)
             }
 
             if spec.iopoll, let r = rings[g].polled.popFirst() {
@@ -532,7 +549,8 @@ extension World {
             let n = min(rings[g].taskWork.count, World.sqTaskWorkMax)
             threads[ti].uringToSubmit = n
             threads[ti].phase = 2
-            let cost = Int64(n) * uringCompletePerCQE + (ownerSleepsOnRing(g) ? deferredWake : 0)
+            var cost: Int64 = ownerSleepsOnRing(g) ? deferredWake : 0
+            for i in 0..<n { cost += taskWorkCost(rings[g].taskWork.element(at: i)) }
             return burstIfAny(t, .syscall, cost, engine: &engine)
         }
         let idleUntil = threads[ti].lastWorkAt + rings[g].spec.sqThreadIdle.nanoseconds

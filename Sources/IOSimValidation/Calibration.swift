@@ -738,10 +738,9 @@ extension Calibration {
         // pageCacheMiss, by simulation: the buffered cold run's system time per IO less the model's for the same
         // workload without the miss cost (its syscall, SQE, request, driver, switches and CQE), over the model's
         // misses per IO (the run reads few of the file's pages twice: the model, drawing the same kind of
-        // offsets, counts its hits too; found as its system time per IO with a 1 us miss less that without),
-        // less the page's copy: the kernel copies a missed page for io_uring in the task's work (system time),
-        // where the model copies it in the deferred routine, so the copy is in the figure but already in the
-        // model. Floor 0, to 10 ns. Without the figure the default stays.
+        // offsets, counts its hits too; found as its system time per IO with a 1 us miss less that without).
+        // The page's copy is in both: io_uring copies a missed page in the task's work, as the model does
+        // (`World.taskWorkCost`). Floor 0, to 10 ns. Without the figure the default stays.
         if latency4K != nil, let cold = median(FigureName.bufferedColdSystemPerIO) {
             func systemPerIO(miss: SimDuration) -> Double? {
                 var k = kernel
@@ -750,9 +749,7 @@ extension Calibration {
                     bufferedColdWorkload(machine: machine, kernel: k, device: device, interrupts: interrupts, fileBytes: fileBytes))
             }
             if let without = systemPerIO(miss: .zero), let with = systemPerIO(miss: .microseconds(1)), with > without {
-                let missesPerIO = (with - without) / 1_000
-                let copy = 4096 * 1e9 / Double(kernel.pageCacheCopyBytesPerSecond)
-                let perMiss = (cold - without) / missesPerIO - copy
+                let perMiss = (cold - without) / ((with - without) / 1_000)  // over the misses per IO
                 kernel.pageCacheMiss = .nanoseconds(tensOfNanoseconds(perMiss))
             }
         }
