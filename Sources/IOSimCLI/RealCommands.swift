@@ -221,13 +221,18 @@ extension Commands {
                         JSONMember(
                             "metrics",
                             .array(rows.map { r in
-                                .object([
+                                var members = [
                                     JSONMember("name", .string(r.name)), JSONMember("unit", .string(r.unit)),
                                     JSONMember("predicted", .double(r.predicted)), JSONMember("measured", .double(r.measured)),
                                     JSONMember("relativeError", r.relativeError.map { .double($0) } ?? .string("n/a")),
                                     JSONMember("tolerance", .double(r.tolerance)), JSONMember("slack", .double(r.slack)),
                                     JSONMember("ok", .bool(r.passes)),
-                                ])
+                                ]
+                                if let range = r.measuredRange {  // over the repeats (the median is `measured`)
+                                    members.append(JSONMember("measuredMinimum", .double(range.lowerBound)))
+                                    members.append(JSONMember("measuredMaximum", .double(range.upperBound)))
+                                }
+                                return .object(members)
                             })),
                     ]))
             } else {

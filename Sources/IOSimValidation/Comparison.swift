@@ -21,6 +21,9 @@ public struct MetricComparison: Sendable, Equatable {
     public var tolerance: Double
     /// Allowed absolute difference, whatever the relative error (for values near zero).
     public var slack: Double
+    /// The least and greatest measured value over the runs `measured` is the median of (nil for one run): the
+    /// machine's own spread, to set beside the model's error.
+    public var measuredRange: ClosedRange<Double>? = nil
 
     /// (predicted - measured) / measured; nil when measured is 0.
     public var relativeError: Double? { measured == 0 ? nil : (predicted - measured) / measured }
@@ -103,24 +106,40 @@ public enum Validation {
             let values = runs.map { $0[i].measured }.sorted()
             let n = values.count
             rows[i].measured = n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2
+            rows[i].measuredRange = n > 1 ? values[0]...values[n - 1] : nil
         }
         return rows
     }
 
-    /// The comparison as a table for people.
+    /// The comparison as a table for people. With several runs, a last column gives each measured value's
+    /// range over them, as errors from the median (so a user sees whether the machine's own spread is within
+    /// the tolerance).
     public static func table(_ rows: [MetricComparison], title: String) -> String {
         var lines = [title]
+        let ranged = rows.contains { $0.measuredRange != nil }
         lines.append(
             pad("metric", 26, left: true) + pad("predicted", 12) + pad("measured", 12) + pad("error", 9) + pad("allowed", 14)
-                + "  verdict")
+                + "  verdict" + (ranged ? "  measured spread" : ""))
         for row in rows {
             let error = row.relativeError.map { fixed($0 * 100, 1) + "%" } ?? "-"
             let unit = row.unit.isEmpty ? "" : " \(row.unit)"
-            lines.append(
+            var line =
                 pad(row.name + unit, 26, left: true) + pad(fixed(row.predicted, 2), 12) + pad(fixed(row.measured, 2), 12)
-                    + pad(error, 9) + pad(row.allowed, 14) + "  " + (row.passes ? "ok" : "FAIL"))
+                + pad(error, 9) + pad(row.allowed, 14) + "  " + (row.passes ? "ok     " : "FAIL   ")
+            if let range = row.measuredRange { line += "  " + spread(range, around: row.measured) }
+            lines.append(ranged ? line : String(line.reversed().drop { $0 == " " }.reversed()))
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A measured range as signed errors from the median ("-12.0% .. +8.5%"), or as values when the median is 0.
+    static func spread(_ range: ClosedRange<Double>, around median: Double) -> String {
+        if median == 0 { return fixed(range.lowerBound, 2) + " .. " + fixed(range.upperBound, 2) }
+        func signed(_ v: Double) -> String {
+            let e = (v - median) / median * 100
+            return (e > 0 ? "+" : "") + fixed(e, 1) + "%"
+        }
+        return signed(range.lowerBound) + " .. " + signed(range.upperBound)
     }
 
     static func fixed(_ v: Double, _ decimals: Int) -> String {

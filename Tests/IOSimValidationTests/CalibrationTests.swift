@@ -592,6 +592,23 @@ struct ValidationMedianTests {
         #expect(rows.map(\.predicted) == [10, 10])
         #expect(Validation.medianRows(Array(runs.prefix(2))).map(\.measured) == [19.5, 2])
         #expect(Validation.medianRows([]).isEmpty)
+        #expect(rows.map(\.measuredRange) == [9...30, 1...3])
+        #expect(Validation.medianRows([[row("a", 9)]]).first?.measuredRange == nil)
+    }
+
+    /// The table's last column gives each measured range as errors from the median; one run has no column.
+    @Test func tableShowsTheMeasuredSpread() {
+        func row(_ measured: Double) -> MetricComparison {
+            MetricComparison(name: "IOPS", unit: "IO/s", predicted: 10, measured: measured, tolerance: 0.15, slack: 0)
+        }
+        let rows = Validation.medianRows([[row(8)], [row(10)], [row(11)]])
+        let table = Validation.table(rows, title: "t")
+        #expect(table.contains("measured spread"))
+        #expect(table.contains("-20.0% .. +10.0%"))
+        let single = Validation.table([row(10)], title: "t")
+        #expect(!single.contains("spread"))
+        #expect(single.split(separator: "\n").allSatisfy { !$0.hasSuffix(" ") })
+        #expect(Validation.spread(0...2, around: 0) == "0.00 .. 2.00")
     }
 }
 
