@@ -138,6 +138,9 @@ struct Compiler {
     func validateConfiguration() throws(SimulationError) {
         let m = scenario.machine, k = scenario.kernel, d = scenario.device, i = scenario.interrupts
         try check(m.cpuCount >= 1 && m.cpuCount <= 4096, "machine.cpus", "needs 1 to 4096 CPUs (found \(m.cpuCount))")
+        try check(
+            !m.wakeAffine || m.runQueues == .perCPU, "machine.wakeAffine",
+            "needs machine.runQueues: \"perCPU\" (the woken thread is queued on the waker's CPU)")
         for (value, key) in [
             (m.contextSwitch, "machine.contextSwitch"), (m.wakeupLatency, "machine.wakeupLatency"),
             (m.timeSlice, "machine.timeSlice"), (m.threadCreate, "machine.threadCreate"),

@@ -13,6 +13,9 @@ extension World {
         let base = Int(programBase[Int(threads[ti].program)])
         var steps = 0
         if enteredTooOftenAtThisInstant(t) { return }
+        let outerThreadCPU = runningThreadCPU
+        runningThreadCPU = Int(threads[ti].cpu)
+        defer { runningThreadCPU = outerThreadCPU }
         while !isFinished {
             steps += 1
             if steps > 1_000_000 {

@@ -68,6 +68,11 @@ struct World: EventHandler {
     let wakeupLatency: Int64
     /// `machine.localWakeup` in ns (`wakeupLatency` when unset).
     let localWakeup: Int64
+    /// `machine.wakeAffine`, with per-CPU run queues.
+    let wakeAffine: Bool
+    /// The CPU of the thread whose program runs now (`runThread`), -1 outside it: a wake-up it makes is a
+    /// thread's, for `wakeAffine`.
+    var runningThreadCPU = -1
     /// The CPU completing a request, while it delivers it (-1 otherwise): a deferred routine's, or an IOPOLL
     /// poller's (whose CPU is busy, so never local). A wake-up from an idle one may be local (`localWakeup`).
     var interruptWakerCPU = -1
@@ -261,6 +266,7 @@ struct World: EventHandler {
         idleExitCost = m.idleExit.nanoseconds
         wakeupLatency = m.wakeupLatency.nanoseconds
         localWakeup = m.localWakeup?.nanoseconds ?? m.wakeupLatency.nanoseconds
+        wakeAffine = m.wakeAffine  // with per-CPU run queues (the compiler checks)
         timeSlice = m.timeSlice.nanoseconds
         hostMilliCPUs = m.hostMilliCPUs
         perCPURunQueues = m.runQueues == .perCPU
@@ -615,15 +621,16 @@ struct World: EventHandler {
     }
 
     /// Per-CPU run queues: `t` waits at the back of CPU `c`'s queue. A CPU idle (and not in interrupt context)
-    /// meanwhile looks at it once it has cooled: `c` may stay busy, or in interrupt context, for long.
-    mutating func enqueue(_ t: Int32, on c: Int, engine: inout Engine) {
+    /// meanwhile looks at it once it has cooled (and not before `pullableAt`): `c` may stay busy, or in
+    /// interrupt context, for long.
+    mutating func enqueue(_ t: Int32, on c: Int, pullableAt: Int64 = 0, engine: inout Engine) {
         threads[Int(t)].runState = .runnable
         cpus[c].runQueue.append(t)
         queuedOnCPUs += 1
         trace(.thread(thread: Int(t), state: .runnable, at: at))
         trace(.counter(name: "runnable", value: queuedOnCPUs, at: at))
         if timeSlice > 0 && cpus[c].occupant >= 0 && !cpus[c].sliceArmed { armSlice(cpu: c, engine: &engine) }
-        let cool = coolsAt(t)
+        let cool = max(coolsAt(t), pullableAt)
         for other in 0..<cpuCount where other != c && cpus[other].occupant < 0 && !cpus[other].inInterrupt {
             armBalance(cpu: other, at: max(now, cool), engine: &engine)
         }
@@ -911,6 +918,14 @@ struct World: EventHandler {
         threads[ti].waitObject = -1
         threads[ti].waitGeneration &+= 1
         let c = interruptWakerCPU
+        if wakeAffine && c < 0 {
+            let w = runningThreadCPU
+            if w >= 0 && Int(threads[ti].lastCPU) == w && cpus[w].occupant >= 0 {
+                // Queued on the waker's CPU, which is busy: no IPI; an idle CPU must be woken to take it.
+                enqueue(t, on: w, pullableAt: now &+ wakeupLatency, engine: &engine)
+                return
+            }
+        }
         let latency = c >= 0 && Int(threads[ti].lastCPU) == c && cpus[c].occupant < 0 ? localWakeup : wakeupLatency
         if latency > 0 {
             trace(.thread(thread: ti, state: .waking, at: at))

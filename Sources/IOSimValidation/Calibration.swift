@@ -449,7 +449,9 @@ extension Calibration {
         machine.cpuCount = max(1, cpuCount)
         kernel.personality = .linux
         // Linux's scheduler keeps a run queue per CPU (RunQueues.perCPU); its migration cost stays the default.
+        // A thread woken by a thread on its last CPU stays there (wake_affine; MachineConfig.wakeAffine).
         machine.runQueues = .perCPU
+        machine.wakeAffine = true
 
         // syscallEntry and syscallExit: half the null syscall each (the model charges a syscall as entry + exit).
         let syscallNs = median(FigureName.nullSyscall).map { max(0, Int64($0.rounded())) }
@@ -1220,6 +1222,11 @@ extension Calibration {
             entry(
                 "runQueues", quoted(m.runQueues.rawValue),
                 m.runQueues == .perCPU ? "this machine runs Linux: a run queue per CPU (CFS/EEVDF)" : notMeasured)
+            entry(
+                "wakeAffine", m.wakeAffine ? "true" : "false",
+                m.wakeAffine
+                    ? "this machine runs Linux: a thread woken by a thread on its last CPU is queued there (wake_affine); not measured"
+                    : notMeasured)
             entry(
                 "migrationCost", quoted(duration(m.migrationCost)),
                 notMeasured + " (Linux's default sysctl_sched_migration_cost)")

@@ -240,7 +240,8 @@ private func scenario(_ extra: String) -> String {
         #expect(f.scenario.machine.hostMilliCPUs == 1_250)
     }
 
-    /// Run queues: "shared" or "perCPU", with a did-you-mean; the migration cost is a duration.
+    /// Run queues: "shared" or "perCPU", with a did-you-mean; the migration cost is a duration; wakeAffine a
+    /// Boolean, off by default.
     @Test func runQueues() throws {
         expectError(
             scenario(#"  machine: { runQueues: "percpu" },"#), line: 4, column: 25, keyPath: "machine.runQueues",
@@ -248,8 +249,14 @@ private func scenario(_ extra: String) -> String {
         expectError(
             scenario("  machine: { migrationCost: 500 },"), line: 4, column: 29, keyPath: "machine.migrationCost",
             message: "expected a duration such as \"80us\", found 500")
-        let f = try ScenarioLoader.load(text: scenario(#"  machine: { runQueues: "perCPU", migrationCost: "50us" },"#), path: file)
+        expectError(
+            scenario(#"  machine: { wakeAffine: "yes" },"#), line: 4, column: 26, keyPath: "machine.wakeAffine",
+            message: #"expected true or false, found "yes""#)
+        let f = try ScenarioLoader.load(
+            text: scenario(#"  machine: { runQueues: "perCPU", migrationCost: "50us", wakeAffine: true },"#), path: file)
         #expect(f.scenario.machine.runQueues == .perCPU && f.scenario.machine.migrationCost == .microseconds(50))
+        #expect(f.scenario.machine.wakeAffine)
+        #expect(try !ScenarioLoader.load(text: scenario(""), path: file).scenario.machine.wakeAffine)
     }
 
     /// The host's halt polling and the cost of leaving idle are durations.

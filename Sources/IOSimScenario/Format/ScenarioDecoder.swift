@@ -73,6 +73,7 @@ enum ScenarioDecoder {
         if let x = f.take("hostHaltPoll") { m.hostHaltPoll = try Read.duration(x, f.child("hostHaltPoll")) }
         if let x = f.take("idleExit") { m.idleExit = try Read.duration(x, f.child("idleExit")) }
         if let x = f.take("localWakeup") { m.localWakeup = try Read.duration(x, f.child("localWakeup")) }
+        if let x = f.take("wakeAffine") { m.wakeAffine = try Read.bool(x, f.child("wakeAffine")) }
         try f.finish()
     }
 
