@@ -1090,7 +1090,12 @@ extension Calibration {
         s.threads = [
             ThreadSpec(
                 name: "job",
-                program: [.uring(UringLoop(ring: "ring", file: "data", sizeBytes: 4096, queueDepth: 1, ios: Probes.bufferedColdIOs))])
+                program: [
+                    .uring(
+                        UringLoop(
+                            ring: "ring", file: "data", sizeBytes: 4096, queueDepth: 1,
+                            ios: Probes.bufferedColdIOs(fileBytes: fileBytes)))
+                ])
         ]
         return s
     }
@@ -1998,7 +2003,7 @@ enum Probes {
             // Buffered reads of pages dropped from the cache first: each a miss (for kernel.pageCacheMiss).
             var cold = job(blockBytes: 4096, depth: 1, duration: e.deviceRun, seed: UInt64(r * 100 + 97))
             cold.caching = .bufferedCold
-            cold.stop = .ioCount(bufferedColdIOs)
+            cold.stop = .ioCount(bufferedColdIOs(fileBytes: e.fileBytes))
             let c = try runner.run(cold)
             if c.ios > 0 { s.bufferedColdSystemPerIO.append(Double(c.systemCPU.systemNanoseconds) / Double(c.ios)) }
             step()
@@ -2006,9 +2011,11 @@ enum Probes {
         return s
     }
 
-    /// IOs of the buffered cold run: few against the file's pages (65,536 in the default 256 MiB), so most are
-    /// misses; the model's workload reads as many (`Calibration.bufferedColdWorkload`).
-    static let bufferedColdIOs = 4_096
+    /// IOs of the buffered cold run: a quarter of the file's 4 KiB pages, at most 16,384 (the default 256 MiB
+    /// file's 65,536 pages), so about seven in eight are misses; the model's workload reads as many
+    /// (`Calibration.bufferedColdWorkload`). At queue depth 1 that is about a second: its system time, counted
+    /// in ticks, spread from 19.5 to 36.6 us per IO over five repeats of a quarter as many.
+    static func bufferedColdIOs(fileBytes: Int64) -> Int { Int(max(256, min(16_384, fileBytes / 4_096 / 4))) }
 
     /// Runs `body` while another thread spins (a busy loop with no system calls) until it returns.
     static func runBesideASpinner(_ body: () throws(RealError) -> RealMeasurement) throws(RealError) -> RealMeasurement {
