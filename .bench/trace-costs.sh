@@ -51,6 +51,12 @@ def events(name):
     evs.sort(key=lambda e: e[0])
     return evs
 def med(v): return statistics.median(v) if v else float('nan')
+# Timestamps have a resolution of 1 us: a median of such differences is a whole number of microseconds and can be
+# off by up to one; their mean is not biased that way. Give the means (less the tracing's own cost) to calibrate.
+def stat(v):
+    if not v: return "no samples"
+    mean = statistics.mean(v)
+    return f"median {med(v):.1f} us, mean {mean:.2f} us ({mean * ratio:.2f} untraced), n={len(v)}"
 def iops(name):
     m = re.search(r'([\d]+) IOPS', open(f"{out}/{name}.report").read())
     return float(m.group(1)) if m else float('nan')
@@ -80,14 +86,14 @@ for name in ["uring-4k-qd1", "uring-4k-qd16", "pool-4k"]:
         if e[2] == 'irq_handler_entry' and 'virtio' in e[3]: current = [0]; groups.append(current)
         elif e[2] == 'block_rq_complete' and current is not None: current[0] += 1
     sizes = collections.Counter(g[0] for g in groups)
-    print(f"{name}: block_rq_issue to the next event, no request outstanding {med(gaps[0]):.1f} us (n={len(gaps[0])}), "
-          f"some outstanding {med(gaps[1]):.1f} us (n={len(gaps[1])}); requests per interrupt {sizes.most_common(4)}")
+    print(f"{name}: block_rq_issue to the next event, no request outstanding {stat(gaps[0])}; "
+          f"some outstanding {stat(gaps[1])}; requests per interrupt {sizes.most_common(4)}")
     if name == "uring-4k-qd1":
         enter, spans = None, []
         for e in evs:
             if e[2] == 'sys_enter' and e[3].strip().startswith('NR 426'): enter = e[0]
             elif e[2] == 'block_rq_issue' and enter is not None: spans.append(e[0] - enter); enter = None
-        print(f"  io_uring_enter to block_rq_issue (one read): {med(spans):.1f} us (n={len(spans)})")
+        print(f"  io_uring_enter to block_rq_issue (one read): {stat(spans)}")
         # The local wake-up: the block softirq wakes the reader on the CPU it slept on (idle: no IPI); from
         # that sched_wakeup (logged in softirq context, flag 's', by the idle task, pid 0) to the reader's
         # first event, counted when that is on the same CPU. It includes the switch to the reader (and the
@@ -102,8 +108,7 @@ for name in ["uring-4k-qd1", "uring-4k-qd16", "pool-4k"]:
             elif e[4] == pid and woken:
                 if e[1] in woken: local.append(e[0] - woken[e[1]])
                 woken.clear()
-        print(f"  local wake-up, softirq's sched_wakeup to the reader's first event on that CPU: "
-              f"{med(local):.1f} us median, {statistics.mean(local) if local else float('nan'):.1f} mean (n={len(local)})")
+        print(f"  local wake-up, softirq's sched_wakeup to the reader's first event on that CPU: {stat(local)}")
     if name == "uring-4k-qd16":
         spacing, prev = [], None
         for e in evs:
@@ -111,6 +116,6 @@ for name in ["uring-4k-qd1", "uring-4k-qd16", "pool-4k"]:
                 if prev is not None and e[0] - prev < 20: spacing.append(e[0] - prev)
                 prev = e[0]
             elif e[2] in ('sys_exit', 'block_unplug'): prev = None
-        print(f"  io_uring_submit_req to the next in one batch: {med(spacing):.1f} us (n={len(spacing)})")
+        print(f"  io_uring_submit_req to the next in one batch: {stat(spacing)}")
 EOF
 rm -rf "$out"
