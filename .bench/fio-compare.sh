@@ -31,6 +31,7 @@ DIR=${DIR:-/tmp}
 RUN_SECONDS=${RUN_SECONDS:-10}
 DEPTHS=${DEPTHS:-"1 32"}
 REPEATS=${REPEATS:-4}
+if [ $((REPEATS % 2)) = 1 ]; then echo "NOTE: REPEATS=$REPEATS is odd: fio goes first once more than ours." >&2; fi
 SIZE_MIB=${SIZE_MIB:-1024}
 EXTRA=${EXTRA:-}
 LOOP=${LOOP:-each}
@@ -138,7 +139,7 @@ if [ $HAVE_FIO = 1 ]; then
     # repeat's own ratio sets the two sides against each other under the same load.
     echo "== medians of each repeat's ratios (ours / fio, the two runs side by side)"
     for qd in $DEPTHS; do
-        awk -F'\t' -v q="$qd" '$1 == q { print $3 / $2 "\t" $5 / $4 }' "$RESULTS" > "$WORK/r.tsv"
+        awk -F'\t' -v q="$qd" '$1 == q && $2 > 0 && $4 > 0 { print $3 / $2 "\t" $5 / $4 }' "$RESULTS" > "$WORK/r.tsv"
         med() { cut -f"$1" "$WORK/r.tsv" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
         awk -v q="$qd" -v ri="$(med 1)" -v rc="$(med 2)" 'BEGIN {
             printf "QD %-3s IOPS %.2fx %s, CPU/IO %.2fx %s\n", q, ri, (ri >= 0.95 ? "ok" : "BELOW"), rc, (rc <= 1.0 ? "ok" : "ABOVE") }'

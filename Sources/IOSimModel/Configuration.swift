@@ -61,10 +61,11 @@ public struct MachineConfig: Sendable, Equatable {
     /// With per-CPU run queues: a thread woken by a thread running on the CPU the woken one last ran on is
     /// queued on that CPU at once, with no wake-up latency (no IPI: that CPU is not idle), and runs there when
     /// the waker blocks or its slice ends; an idle CPU may take it from that queue only once woken itself
-    /// (`wakeupLatency` later). Linux's wake-up placement (`select_task_rq_fair`: `wake_affine`, then
-    /// `select_idle_sibling`, whose search for an idle CPU `SIS_UTIL` cuts short or skips when the cache domain
-    /// is busy) keeps such a wake-up on the waker's CPU. Traced on the README's second machine: io-wq workers
-    /// woken by the submitting thread ran 10 us later (median), 83% of them on the submitter's CPU once it slept.
+    /// (`wakeupLatency` later). In Linux's `select_task_rq_fair` the previous CPU and the waker's are then the
+    /// same, and `select_idle_sibling`'s search for an idle CPU, which `SIS_UTIL` cuts short or skips when the
+    /// cache domain is busy, falls back to it. (A wake-up that Linux pulls to the waker's CPU from another,
+    /// `wake_affine` proper, is not modelled.) Traced on the README's second machine: io-wq workers woken by
+    /// the submitting thread ran 10 us later (median), 83% of them on the submitter's CPU once it slept.
     /// Off (the default): every wake-up by a thread takes `wakeupLatency`.
     public var wakeAffine = false
 

@@ -55,6 +55,8 @@ struct ThreadState {
     /// The CPU it last ran on, and when it left it (-1: never ran), for per-CPU run queues.
     var lastCPU: Int32 = -1
     var leftCPUAt: Int64 = -1
+    /// Queued on a busy CPU by an affine wake-up (`machine.wakeAffine`): no other CPU takes it before this.
+    var pullableAt: Int64 = 0
     // The burst in progress on its CPU.
     var burstCategory = CPUCategory.user
     var burstIsSwitch = false
@@ -116,8 +118,10 @@ struct RingState {
     var sqLoop: Int32 = -1
     /// When the program wrote each pending SQE, oldest first (their requests' `issued`).
     var sqPreparedAt = RingBuffer<Int64>(capacity: 16, placeholder: 0)
-    /// Completed requests whose CQE awaits task work (COOP/DEFER_TASKRUN).
+    /// Completed requests whose CQE awaits task work (COOP/DEFER_TASKRUN, or the SQ thread's).
     var taskWork = RingBuffer(capacity: 16)
+    /// The task work the SQ thread is running (taken off `taskWork` as its burst starts), posted as it ends.
+    var sqTaskWorkRunning = RingBuffer(capacity: 16)
     /// Posted CQEs not yet reaped.
     var cq = RingBuffer(capacity: 16)
     /// Requests done in the device's poll queue (IOPOLL), not yet found by a poller.

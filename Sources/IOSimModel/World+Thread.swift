@@ -13,9 +13,12 @@ extension World {
         let base = Int(programBase[Int(threads[ti].program)])
         var steps = 0
         if enteredTooOftenAtThisInstant(t) { return }
-        let outerThreadCPU = runningThreadCPU
+        // Wake-ups made from here are this thread's, even when it runs inside an interrupt's delivery (switched in
+        // at no cost, or its spin ended there): not the deferred routine's.
+        let outerThreadCPU = runningThreadCPU, outerInterruptCPU = interruptWakerCPU
         runningThreadCPU = Int(threads[ti].cpu)
-        defer { runningThreadCPU = outerThreadCPU }
+        interruptWakerCPU = -1
+        defer { runningThreadCPU = outerThreadCPU; interruptWakerCPU = outerInterruptCPU }
         while !isFinished {
             steps += 1
             if steps > 1_000_000 {

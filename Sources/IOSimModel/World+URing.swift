@@ -157,8 +157,8 @@ extension World {
         }
     }
 
-    /// Runs up to `limit` of the ring's task-work items (COOP/DEFER_TASKRUN, or the SQ thread's): their CQEs
-    /// are posted. - Returns: how many were run, and their cost to the thread running them (`taskWorkCost`).
+    /// Runs up to `limit` of the ring's task-work items (COOP/DEFER_TASKRUN): their CQEs are posted.
+    /// - Returns: how many were run, and their cost to the thread running them (`taskWorkCost`).
     mutating func postTaskWork(ring g: Int, atMost limit: Int) -> (count: Int, cost: Int64) {
         let n = min(rings[g].taskWork.count, limit)
         var cost: Int64 = 0
@@ -533,7 +533,7 @@ extension World {
         }
         if threads[ti].phase == 2 {  // the task work ran: its CQEs are posted, and the owner told
             threads[ti].phase = 0
-            _ = postTaskWork(ring: g, atMost: threads[ti].uringToSubmit)
+            while let r = rings[g].sqTaskWorkRunning.popFirst() { rings[g].cq.append(r) }
             threads[ti].lastWorkAt = now
             notifyOwner(ring: g, engine: &engine)
         }
@@ -546,11 +546,14 @@ extension World {
             return burstIfAny(t, .syscall, cost, engine: &engine)
         }
         if !rings[g].taskWork.isEmpty {  // io_sq_tw: the completions' task work, a CQE each, and the owner's wake-up
-            let n = min(rings[g].taskWork.count, World.sqTaskWorkMax)
-            threads[ti].uringToSubmit = n
-            threads[ti].phase = 2
+            // Taken now, so that no one else (an IOPOLL owner reaping) runs the same items meanwhile.
             var cost: Int64 = ownerSleepsOnRing(g) ? deferredWake : 0
-            for i in 0..<n { cost += taskWorkCost(rings[g].taskWork.element(at: i)) }
+            for _ in 0..<min(rings[g].taskWork.count, World.sqTaskWorkMax) {
+                let r = rings[g].taskWork.popFirst()!
+                cost += taskWorkCost(r)
+                rings[g].sqTaskWorkRunning.append(r)
+            }
+            threads[ti].phase = 2
             return burstIfAny(t, .syscall, cost, engine: &engine)
         }
         let idleUntil = threads[ti].lastWorkAt + rings[g].spec.sqThreadIdle.nanoseconds
@@ -641,7 +644,7 @@ extension World {
         case 3:
             threads[ti].phase = 4
             let r = Int(threads[ti].currentRequest)
-            var cost = uringCompletePerCQE
+            var cost = workerPostsCQE(ring: g) ? uringCompletePerCQE : 0
             if requests[r].buffered && requests[r].direction == .read && !requests[r].synchronous {
                 cost += copyNanoseconds(requests[r].sizeBytes)
             }
@@ -655,11 +658,22 @@ extension World {
                 rings[g].hashedBusy = false
                 if !rings[g].puntedHashed.isEmpty { rings[g].hashedSummoned = true }  // this worker goes on
             }
-            postCompletion(ring: g, r, engine: &engine)
+            if workerPostsCQE(ring: g) {
+                retain(r)  // the CQE's hold
+                rings[g].cq.append(r)
+                notifyOwner(ring: g, engine: &engine)
+            } else {
+                postCompletion(ring: g, r, engine: &engine)
+            }
             release(r)  // the worker's hold; the CQE holds its own
             return false
         }
     }
+
+    /// Whether an io-wq worker that finished a request itself posts its CQE (io_req_complete_post, under the
+    /// completion lock). With DEFER_TASKRUN the CQ is the owner's alone (lockless_cq): the worker queues task
+    /// work, and the owner posts the CQE, as for any completion.
+    func workerPostsCQE(ring g: Int) -> Bool { rings[g].spec.sqpoll || rings[g].spec.taskRun != .deferred }
 
     /// A punted request finished by its worker without the device.
     mutating func completeInWorker(_ r: Int32, engine: inout Engine) {

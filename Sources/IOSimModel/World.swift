@@ -625,21 +625,23 @@ struct World: EventHandler {
     /// interrupt context, for long.
     mutating func enqueue(_ t: Int32, on c: Int, pullableAt: Int64 = 0, engine: inout Engine) {
         threads[Int(t)].runState = .runnable
+        threads[Int(t)].pullableAt = pullableAt
         cpus[c].runQueue.append(t)
         queuedOnCPUs += 1
         trace(.thread(thread: Int(t), state: .runnable, at: at))
         trace(.counter(name: "runnable", value: queuedOnCPUs, at: at))
         if timeSlice > 0 && cpus[c].occupant >= 0 && !cpus[c].sliceArmed { armSlice(cpu: c, engine: &engine) }
-        let cool = max(coolsAt(t), pullableAt)
+        let cool = coolsAt(t)
         for other in 0..<cpuCount where other != c && cpus[other].occupant < 0 && !cpus[other].inInterrupt {
             armBalance(cpu: other, at: max(now, cool), engine: &engine)
         }
     }
 
-    /// When `t`, waiting, stops being cache-hot (0 if it never ran).
+    /// When `t`, waiting, may be taken by another CPU: once it stops being cache-hot (at once if it never ran),
+    /// and not before its `pullableAt`.
     @inline(__always) func coolsAt(_ t: Int32) -> Int64 {
         let left = threads[Int(t)].leftCPUAt
-        return left < 0 ? 0 : left &+ migrationCost
+        return max(left < 0 ? 0 : left &+ migrationCost, threads[Int(t)].pullableAt)
     }
 
     /// Makes sure CPU `c` has a balance event due no later than `time` (one pending earlier is kept).

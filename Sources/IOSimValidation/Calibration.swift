@@ -449,7 +449,7 @@ extension Calibration {
         machine.cpuCount = max(1, cpuCount)
         kernel.personality = .linux
         // Linux's scheduler keeps a run queue per CPU (RunQueues.perCPU); its migration cost stays the default.
-        // A thread woken by a thread on its last CPU stays there (wake_affine; MachineConfig.wakeAffine).
+        // A thread woken by a thread on its last CPU stays there (MachineConfig.wakeAffine).
         machine.runQueues = .perCPU
         machine.wakeAffine = true
 
@@ -1230,7 +1230,7 @@ extension Calibration {
             entry(
                 "wakeAffine", m.wakeAffine ? "true" : "false",
                 m.wakeAffine
-                    ? "this machine runs Linux: a thread woken by a thread on its last CPU is queued there (wake_affine); not measured"
+                    ? "this machine runs Linux: a thread woken by a thread on its last CPU is queued there (select_idle_sibling); not measured"
                     : notMeasured)
             entry(
                 "migrationCost", quoted(duration(m.migrationCost)),

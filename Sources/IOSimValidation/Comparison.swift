@@ -127,7 +127,8 @@ public enum Validation {
                 pad(row.name + unit, 26, left: true) + pad(fixed(row.predicted, 2), 12) + pad(fixed(row.measured, 2), 12)
                 + pad(error, 9) + pad(row.allowed, 14) + "  " + (row.passes ? "ok     " : "FAIL   ")
             if let range = row.measuredRange { line += "  " + spread(range, around: row.measured) }
-            lines.append(ranged ? line : String(line.reversed().drop { $0 == " " }.reversed()))
+            while line.hasSuffix(" ") { line.removeLast() }
+            lines.append(line)
         }
         return lines.joined(separator: "\n") + "\n"
     }

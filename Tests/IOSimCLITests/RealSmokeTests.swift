@@ -56,6 +56,16 @@ struct RealSmokeTests {
         let documents = try #require(try JSONSerialization.jsonObject(with: Data(o.out.utf8)) as? [[String: Any]])
         #expect(documents.count == 2)
         #expect(documents.allSatisfy { $0["repeats"] as? Int == 3 })
+        // Each metric carries the measured range over the repeats, around its median.
+        let ranged = documents.allSatisfy { document in
+            ((document["metrics"] as? [[String: Any]]) ?? []).allSatisfy { m in
+                guard let low = m["measuredMinimum"] as? Double, let high = m["measuredMaximum"] as? Double,
+                    let median = m["measured"] as? Double
+                else { return false }
+                return low <= median && median <= high
+            }
+        }
+        #expect(ranged)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
         let bad = Output()
         #expect(CLI.execute(["validate", "x.json5", "--repeats", "0"], bad) == .usage)

@@ -27,16 +27,14 @@ import Testing
 
     func consumerRuns(_ r: SimulationResult) throws -> Int64 { try #require(r.ioRecords.first?.issued).nanosecondsSinceStart }
 
-    /// The producer ends 1,000 after its post, sooner than a wake-up's 3,000: queued on its CPU, the consumer runs
-    /// 2,000 sooner than when it is woken. Both are then switched in (1,000) on CPU 0 and return from the wait.
+    /// The consumer is switched in on CPU 0 at 1,000, enters its wait (entry 100) and blocks at 1,100; CPU 0 takes
+    /// the producer (switch 1,000), which computes from 2,100 to 12,100 and posts (300): P = 12,400. Affine, the
+    /// consumer waits on CPU 0 until the producer ends at 13,400, is switched in at 14,400 and leaves its wait
+    /// (exit 200): its read is issued at 14,600. Woken instead, it is ready at P + 3,000 = 15,400 on CPU 0, idle
+    /// by then: 16,600, 2,000 later.
     @Test func aWakeupOnTheWakersCPURunsWhenTheWakerLeaves() throws {
-        let plain = try run(wakeAffine: false, hogNs: 1_000_000, afterPostNs: 1_000)
-        let affine = try run(wakeAffine: true, hogNs: 1_000_000, afterPostNs: 1_000)
-        #expect(try consumerRuns(plain) - consumerRuns(affine) == 2_000)
-        // The post ends at P; plain: ready at P + 3,000 on the idle CPU 0, switched in at P + 4,000; affine: the
-        // producer leaves at P + 1,000, the consumer is switched in at P + 2,000. The same exit follows.
-        let postEnd = try consumerRuns(affine) - 2_000 - 200
-        #expect(try consumerRuns(plain) == postEnd + 4_000 + 200)
+        #expect(try consumerRuns(run(wakeAffine: true, hogNs: 1_000_000, afterPostNs: 1_000)) == 14_600)
+        #expect(try consumerRuns(run(wakeAffine: false, hogNs: 1_000_000, afterPostNs: 1_000)) == 16_600)
     }
 
     /// The producer computes on for 100,000 after its post, and CPU 1 is idle (the hog ends early): the
@@ -68,10 +66,13 @@ import Testing
     }
 
     /// With the shared run queue there is no CPU of its own to queue on: the scenario is refused.
-    @Test func itNeedsPerCPURunQueues() {
+    @Test func itNeedsPerCPURunQueues() throws {
         var s = constantCostScenario(cpus: 2)
         s.machine.wakeAffine = true
         s.threads = [ThreadSpec(name: "main", program: [.compute(.constant(1))])]
-        #expect(throws: SimulationError.self) { try Simulator(s).run() }
+        let e = try #require(buildError(s))
+        #expect(e.kind == .invalidConfiguration && e.subject == "machine.wakeAffine")
+        s.machine.runQueues = .perCPU
+        #expect(buildError(s) == nil)
     }
 }

@@ -608,6 +608,9 @@ struct ValidationMedianTests {
         let single = Validation.table([row(10)], title: "t")
         #expect(!single.contains("spread"))
         #expect(single.split(separator: "\n").allSatisfy { !$0.hasSuffix(" ") })
+        // A row without a range among rows with one: no trailing spaces either.
+        let mixed = Validation.table(rows + [row(10)], title: "t")
+        #expect(mixed.split(separator: "\n").allSatisfy { !$0.hasSuffix(" ") })
         #expect(Validation.spread(0...2, around: 0) == "0.00 .. 2.00")
     }
 }
