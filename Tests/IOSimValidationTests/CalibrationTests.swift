@@ -578,6 +578,16 @@ struct ParallelismFitTests {
     }
 }
 
+/// IRQ time counts as accounted when most queue-depth-1 repeats read some: one zero among five is a reading.
+@Test func irqTimeIsAccountedWhenMostRepeatsReadSome() {
+    #expect(Calibration.irqTimeAccounted(queueDepth1: [1_500, 0, 1_200, 1_700, 900]))
+    #expect(Calibration.irqTimeAccounted(queueDepth1: [1_500, 1_200, 0]))
+    #expect(!Calibration.irqTimeAccounted(queueDepth1: [0, 0, 0, 0, 0]))
+    #expect(!Calibration.irqTimeAccounted(queueDepth1: [0, 1_000, 0, 0, 1_000]))
+    #expect(!Calibration.irqTimeAccounted(queueDepth1: [0, 1_000]))
+    #expect(!Calibration.irqTimeAccounted(queueDepth1: []))
+}
+
 @Suite("Validation medians")
 struct ValidationMedianTests {
     /// Each metric's measured value becomes its median over the runs; the prediction and tolerances stay.
