@@ -3,7 +3,8 @@
 # sched, syscalls, io_uring) while `iosim real` runs the validation suite's workloads: the doorbell (the gap
 # from block_rq_issue to the submitter's next event with no request outstanding, against one or more: a busy
 # virtio device wants no kick), a request's cost inside a batch (io_uring_submit_req to the next, at queue
-# depth 16), the whole submission at queue depth 1 (sys_enter to block_rq_issue), the local wake-up at queue
+# depth 16), the stall of a busy vCPU at a disk interrupt (the gap before an interrupt that comes inside a
+# submission at depth 16: interrupts.busyStall), the whole submission at queue depth 1 (sys_enter to block_rq_issue), the local wake-up at queue
 # depth 1 (the block softirq waking the reader on its own idle CPU, to the reader's first event there), and how
 # the interrupts group the requests. Give the results to `iosim calibrate --given` (README, "Validation on this machine").
 #
@@ -117,5 +118,15 @@ for name in ["uring-4k-qd1", "uring-4k-qd16", "pool-4k"]:
                 prev = e[0]
             elif e[2] in ('sys_exit', 'block_unplug'): prev = None
         print(f"  io_uring_submit_req to the next in one batch: {stat(spacing)}")
+        # The busy stall: a disk interrupt reaching the vCPU inside a submission comes long after the last request
+        # (the host completes a request and injects the interrupt while the vCPU waits); less one request's
+        # spacing, that is interrupts.busyStall.
+        last_on, stalls = {}, []
+        for e in evs:
+            if e[2] == 'irq_handler_entry' and 'virtio' in e[3] and last_on.get(e[1], ('', 0))[0] == 'io_uring_submit_req':
+                stalls.append(e[0] - last_on[e[1]][1])
+            last_on[e[1]] = (e[2], e[0])
+        print(f"  a disk interrupt inside a submission, from the last request before it: {stat(stalls)}"
+              f" (interrupts.busyStall: that less one request's spacing)")
 EOF
 rm -rf "$out"

@@ -150,7 +150,7 @@ struct Compiler {
             (k.requestCreate, "kernel.requestCreate"), (k.driverSubmit, "kernel.driverSubmit"),
             (k.doorbell, "kernel.doorbell"),
             (k.directIOPerPage, "kernel.directIOPerPage"), (i.deferredPerPage, "interrupts.deferredPerPage"),
-            (i.deferredWake, "interrupts.deferredWake"),
+            (i.deferredWake, "interrupts.deferredWake"), (i.busyStall, "interrupts.busyStall"),
             (k.pollCheck, "kernel.pollCheck"), (k.openFile, "kernel.openFile"), (k.pageCacheMiss, "kernel.pageCacheMiss"),
             (i.deliveryLatency, "interrupts.delivery"), (i.isr, "interrupts.isr"),
             (i.deferredPerRequest, "interrupts.deferred"), (i.coalesceTime, "interrupts.coalesceTime"),

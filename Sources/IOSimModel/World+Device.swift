@@ -457,6 +457,14 @@ extension World {
             let ti = Int(t)
             threads[ti].interruptedRemaining = threads[ti].burstEnd - now
             threads[ti].generation &+= 1
+            if busyStall > 0 {
+                // The vCPU waits for the host (`interrupts.busyStall`), its time counted as the thread's: the CPU
+                // keeps its category until the ISR starts.
+                engine.schedule(
+                    after: .nanoseconds(busyStall), priority: Priority.interruptContext, kind: EventKind.stallDone.rawValue,
+                    target: UInt32(c), generation: UInt32(bitPattern: batch))
+                return
+            }
         }
         startISR(cpu: c, batch: batch, engine: &engine)
     }

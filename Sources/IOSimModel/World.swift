@@ -25,7 +25,7 @@ import IOSimEngine
 
 enum EventKind: UInt32 {
     case burstEnd, threadReady, timer, deviceDone, interruptArrive, isrDone, deferredDone, coalesceTimer, sliceEnd
-    case passStart, balance, hostPollEnd
+    case passStart, balance, hostPollEnd, stallDone
 }
 
 /// Tie rule among events at the same nanosecond (lower first): hardware (a device finishing) before the
@@ -86,6 +86,8 @@ struct World: EventHandler {
     let isrCost: Int64
     let deferredCost: Int64
     let deferredWake: Int64
+    /// `interrupts.busyStall` in ns.
+    let busyStall: Int64
     let deliveryLatency: Int64
     let coalesceCount: Int
     let coalesceTime: Int64
@@ -281,6 +283,7 @@ struct World: EventHandler {
         isrCost = i.isr.nanoseconds
         deferredCost = i.deferredPerRequest.nanoseconds
         deferredWake = i.deferredWake.nanoseconds
+        busyStall = i.busyStall.nanoseconds
         deliveryLatency = i.deliveryLatency.nanoseconds
         coalesceCount = i.coalesceCount
         coalesceTime = i.coalesceTime.nanoseconds
@@ -374,6 +377,7 @@ struct World: EventHandler {
         case .passStart: startPass(engine: &engine)
         case .balance: if !onBalance(event, engine: &engine) { return }
         case .hostPollEnd: if !onHostPollEnd(event, engine: &engine) { return }
+        case .stallDone: startISR(cpu: Int(event.target), batch: Int32(bitPattern: event.generation), engine: &engine)
         }
         if _slowPath(!pollEndsToSchedule.isEmpty) { schedulePollEnds(engine: &engine) }
         lastEffectAt = now

@@ -97,6 +97,7 @@ public struct GivenCost: Sendable, Equatable {
         case hostHaltPoll = "machine.hostHaltPoll"
         case idleExit = "machine.idleExit"
         case localWakeup = "machine.localWakeup"
+        case busyStall = "interrupts.busyStall"
     }
     public var key: Key
     public var value: SimDuration
@@ -540,6 +541,7 @@ extension Calibration {
             case .hostHaltPoll: machine.hostHaltPoll = g.value
             case .idleExit: machine.idleExit = g.value
             case .localWakeup: machine.localWakeup = g.value
+            case .busyStall: interrupts.busyStall = g.value
             }
         }
         // localWakeup, unless given: the wake-up latency (a kernel trace tells them apart; the profile says so).
@@ -1430,6 +1432,11 @@ extension Calibration {
                     ? notMeasured + " (inside the isr)"
                     : "(\(describe(FigureName.poolIrqSoftirq)) - the line's slope x \(describe(FigureName.poolInterrupts)) "
                         + "- deferred) / (1 - those interrupts per IO): a wake-up per request against one per interrupt; floor 0")
+            entry(
+                "busyStall", quoted(duration(i.busyStall)),
+                report.given.contains { $0.key == .busyStall }
+                    ? "given (--given interrupts.busyStall)"
+                    : notMeasured + " (a kernel trace tells it: .bench/trace-costs.sh)")
             entry(
                 "deferredPerPage", quoted(duration(i.deferredPerPage)),
                 pageCosts.complete == nil

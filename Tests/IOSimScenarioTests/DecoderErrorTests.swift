@@ -278,6 +278,16 @@ private func scenario(_ extra: String) -> String {
         #expect(try ScenarioLoader.load(text: scenario(""), path: file).scenario.machine.localWakeup == nil)
     }
 
+    /// A busy CPU's stall at an interrupt is a duration; 0 by default.
+    @Test func busyStall() throws {
+        expectError(
+            scenario("  interrupts: { busyStall: 11 },"), line: 4, column: 28, keyPath: "interrupts.busyStall",
+            message: "expected a duration such as \"80us\", found 11")
+        let f = try ScenarioLoader.load(text: scenario(#"  interrupts: { busyStall: "11us" },"#), path: file)
+        #expect(f.scenario.interrupts.busyStall == .microseconds(11))
+        #expect(try ScenarioLoader.load(text: scenario(""), path: file).scenario.interrupts.busyStall == .zero)
+    }
+
     @Test func hugeAndFractionalCounts() {
         expectError(
             scenario("  machine: { cpus: 99999999999999999999 },"), line: 4, column: 20, keyPath: "machine.cpus",
