@@ -275,14 +275,15 @@ public struct InterruptConfig: Sendable, Equatable {
     /// waking one thread per interrupt cannot tell apart); `iosim calibrate` fits it from four blocking threads,
     /// which wake a thread per request.
     public var deferredWake: SimDuration = .zero
-    /// In a virtual machine: the time a CPU running a thread loses when a device's interrupt is delivered to it,
-    /// before its ISR runs. The host's device emulation, which shares that vCPU's host CPU, completes the
+    /// In a virtual machine: the time a CPU with a thread on it loses when a device's interrupt is delivered to
+    /// it, before its ISR runs. The host's device emulation, which shares that vCPU's host CPU, completes the
     /// request and injects the interrupt while the vCPU waits; the guest does not see it (no steal time here),
-    /// and its tick counts the time as whatever the thread was doing. Charged as such (user or system time), and
-    /// the thread's work resumes that much later. An idle CPU loses nothing. Traced on the README's second
-    /// machine: the disk's interrupts that reached a vCPU inside an io_uring submission came 12 us (median; 11
-    /// at the tenth percentile) after its previous event, where consecutive requests of a submission are 1 us
-    /// apart (`.bench/trace-costs.sh`). Default 0.
+    /// and its tick counts the time as whatever the CPU was doing for the thread. Charged as such (user,
+    /// system, switch or polling time), and the thread's work resumes that much later; completions meanwhile
+    /// join the pending interrupt's batch when `suppressWhileServicing`. A CPU with no thread loses nothing.
+    /// Traced on the README's second machine, inside io_uring submissions only (the model applies it to any
+    /// thread): the disk's interrupts there came 11 us (median; mean 12.2) after the last request, where
+    /// requests are 1 us apart, so about 11 us less one request (`.bench/trace-costs.sh`). Default 0.
     public var busyStall: SimDuration = .zero
     public var target: InterruptTarget = .fixed(cpu: 0)
     /// Interrupt coalescing as NVMe feature 08h: raise when `coalesceCount` completions are pending or when

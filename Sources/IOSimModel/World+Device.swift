@@ -459,10 +459,15 @@ extension World {
             threads[ti].generation &+= 1
             if busyStall > 0 {
                 // The vCPU waits for the host (`interrupts.busyStall`), its time counted as the thread's: the CPU
-                // keeps its category until the ISR starts.
+                // keeps its category until the ISR starts. The interrupt is pending: completions meanwhile join
+                // its batch, as with a draining ISR (`suppressWhileServicing`).
+                cpus[c].batchHead = batch
+                var tail = batch
+                while requests[Int(tail)].next >= 0 { tail = requests[Int(tail)].next }
+                cpus[c].batchTail = tail
                 engine.schedule(
                     after: .nanoseconds(busyStall), priority: Priority.interruptContext, kind: EventKind.stallDone.rawValue,
-                    target: UInt32(c), generation: UInt32(bitPattern: batch))
+                    target: UInt32(c))
                 return
             }
         }

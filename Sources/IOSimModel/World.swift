@@ -377,7 +377,7 @@ struct World: EventHandler {
         case .passStart: startPass(engine: &engine)
         case .balance: if !onBalance(event, engine: &engine) { return }
         case .hostPollEnd: if !onHostPollEnd(event, engine: &engine) { return }
-        case .stallDone: startISR(cpu: Int(event.target), batch: Int32(bitPattern: event.generation), engine: &engine)
+        case .stallDone: onStallDone(event, engine: &engine)
         }
         if _slowPath(!pollEndsToSchedule.isEmpty) { schedulePollEnds(engine: &engine) }
         lastEffectAt = now
@@ -426,6 +426,13 @@ struct World: EventHandler {
 
     @inline(never) mutating func onInterruptArrive(_ event: Event, engine: inout Engine) {
         interruptArrived(cpu: Int(event.target), batch: Int32(bitPattern: event.generation), engine: &engine)
+    }
+
+    /// A busy CPU's stall at an interrupt ends (`interrupts.busyStall`): the ISR takes the batch, with what
+    /// joined it meanwhile.
+    @inline(never) mutating func onStallDone(_ event: Event, engine: inout Engine) {
+        let c = Int(event.target)
+        startISR(cpu: c, batch: cpus[c].batchHead, engine: &engine)
     }
 
     @inline(never) mutating func onDeferredDone(_ event: Event, engine: inout Engine) {

@@ -212,10 +212,6 @@ public struct ParallelismFit: Sendable, Equatable {
 }
 
 public enum Calibration {
-    /// Measures this machine and fits the model to it. Blocks the calling thread for the whole measurement
-    /// (about 40 s with the defaults; a few seconds with `quick`).
-    /// - Throws: `RealError` (io_uring unavailable, O_DIRECT refused, not enough space, ...), with nothing left
-    ///   behind in the directory.
     /// Whether the kernel accounts IRQ time, told by the queue-depth-1 run's irq + softirq per IO, an interrupt
     /// per IO: above zero in most of its repeats. Where it is accounted a repeat can still read zero: /proc/stat
     /// counts in units of 10 ms, sampled by the tick (4 ms at CONFIG_HZ=250), and a machine that counts most of
@@ -226,6 +222,10 @@ public enum Calibration {
         samples.filter { $0 > 0 }.count * 2 > samples.count
     }
 
+    /// Measures this machine and fits the model to it. Blocks the calling thread for the whole measurement
+    /// (about 40 s with the defaults; a few seconds with `quick`).
+    /// - Throws: `RealError` (io_uring unavailable, O_DIRECT refused, not enough space, ...), with nothing left
+    ///   behind in the directory.
     public static func run(_ options: CalibrationOptions) throws(RealError) -> CalibrationReport {
         let effort = try Effort(options)
         if case .failure(let e) = URing.probe() { throw Probes.uringUnavailable(e) }

@@ -3,8 +3,8 @@ import IOSimModel
 import Testing
 
 /// `interrupts.busyStall`: a CPU running a thread when a device interrupt reaches it loses that long before the
-/// ISR (the host completing the request and injecting the interrupt), counted as the thread's own time; an idle
-/// CPU loses nothing.
+/// ISR (the host completing the request and injecting the interrupt), counted as the thread's own time; a CPU
+/// with no thread loses nothing.
 @Suite struct BusyStallTests {
     func run(stall: Int64, program: [Operation]) throws -> SimulationResult {
         var s = constantCostScenario()  // one CPU; ISR 1,500, deferred routine 2,000
@@ -35,6 +35,34 @@ import Testing
         let stalled = try run(stall: 5_000, program: [read4k(.blocking)])
         #expect(stalled.ioRecords.first?.interruptStart == plain.ioRecords.first?.interruptStart)
         #expect(stalled.elapsed == plain.elapsed)
+    }
+
+    /// Two overlapped reads served one after the other (one channel: the second done 24,096 after the first),
+    /// their thread computing: with interrupt suppression, the second completes while the first's interrupt
+    /// is pending in a 30,000 stall and joins its batch: one interrupt for both, against two without the stall.
+    @Test func completionsDuringTheStallJoinThePendingInterrupt() throws {
+        func run(stall: Int64) throws -> SimulationResult {
+            var s = constantCostScenario()
+            s.interrupts.suppressWhileServicing = true
+            s.interrupts.busyStall = .nanoseconds(stall)
+            s.threads = [
+                ThreadSpec(
+                    name: "main",
+                    program: [
+                        read4k(.overlapped, name: "a"), read4k(.overlapped, name: "b", offset: .fixed(8_192)),
+                        .compute(.constant(200_000)), .getResult(request: "a", wait: true), .getResult(request: "b", wait: true),
+                    ])
+            ]
+            return try Simulator(s).run()
+        }
+        let plain = try run(stall: 0)
+        let stalled = try run(stall: 30_000)
+        #expect(plain.interrupts == 2)
+        #expect(stalled.interrupts == 1)
+        #expect(stalled.iosCompleted == 2)
+        let ios = stalled.ioRecords.sorted { $0.number < $1.number }
+        try #require(ios.count == 2)
+        #expect(ios[0].interruptStart == ios[1].interruptStart)
     }
 
     @Test func aNegativeStallIsRefused() throws {
