@@ -1,5 +1,5 @@
 import Foundation
-import IOSimCLI
+@testable import IOSimCLI
 import Testing
 
 @Suite struct CommandLineBasics {
@@ -30,6 +30,17 @@ import Testing
         let r = iosim(["calibrate", "--given", argument])
         #expect(r.code == .usage)
         #expect(r.err.contains(message), "\(r.err)")
+    }
+
+    /// Every given key is accepted, the busy CPU's interrupt stall among them, each with its value.
+    @Test func everyKeyCanBeGiven() throws {
+        let keys = [
+            "kernel.requestCreate", "kernel.driverSubmit", "kernel.doorbell", "device.passWakeup", "machine.hostHaltPoll",
+            "machine.idleExit", "machine.localWakeup", "interrupts.busyStall",
+        ]
+        let given = try Commands.givenCosts(keys.enumerated().map { "\($0.element)=\($0.offset + 1)us" })
+        #expect(given.map(\.key.rawValue) == keys)
+        #expect(given.map(\.value) == (1...keys.count).map { .microseconds(Int64($0)) })
     }
 
     @Test func aKeyGivenTwiceIsAUsageError() {

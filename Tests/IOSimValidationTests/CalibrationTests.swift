@@ -652,6 +652,19 @@ struct GivenCostTests {
         #expect(s.kernel == report.kernel)
     }
 
+    /// A busy CPU's stall at an interrupt, given, is kept and named; the profile loads back with it. Without it,
+    /// it stays 0 and says where a trace tells it.
+    @Test func aGivenBusyStallIsKeptAndNamed() throws {
+        let report = Calibration.fit(referenceFigures(), cpuCount: 2, given: [GivenCost(key: .busyStall, value: .microseconds(11))])
+        #expect(report.interrupts.busyStall == .microseconds(11))
+        #expect(report.profileText.contains("busyStall: \"11us\","))
+        #expect(report.profileText.contains("given (--given interrupts.busyStall)"))
+        #expect(try loadThroughExtends(report.profileText).interrupts == report.interrupts)
+        let plain = Calibration.fit(referenceFigures(), cpuCount: 2)
+        #expect(plain.interrupts.busyStall == .zero)
+        #expect(plain.profileText.contains(".bench/trace-costs.sh"))
+    }
+
     /// A given wake-up is the only one the device search tries, and the profile names it as given.
     @Test func aGivenWakeupIsNotSearched() {
         let grid = Calibration.ParallelismGrid(channels: [1, 2], dispatches: [.zero], wakeups: [.zero, .microseconds(8)])
