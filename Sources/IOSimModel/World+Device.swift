@@ -539,12 +539,19 @@ extension World {
         }
     }
 
+    /// Whether `r` is a buffered read that missed the page cache: its data is copied into the program's buffer
+    /// once the device has read it (a hit is copied inline, and is `synchronous`).
+    @inline(__always) func missedPageCache(_ r: Int32) -> Bool {
+        let ri = Int(r)
+        return requests[ri].buffered && requests[ri].direction == .read && !requests[ri].synchronous
+    }
+
     /// Whether the deferred routine copies `r`'s data into the program's buffer: an overlapped buffered read that
     /// missed the page cache, unless it is a ring request whose copy is done elsewhere (see `taskWorkCost`; an
     /// io-wq worker copies its own).
     func copiesInDeferredRoutine(_ r: Int32) -> Bool {
         let ri = Int(r)
-        guard requests[ri].buffered && requests[ri].direction == .read && !requests[ri].blocking else { return false }
+        guard missedPageCache(r) && !requests[ri].blocking else { return false }
         guard requests[ri].notice == .ring else { return true }
         if requests[ri].punted { return false }
         let spec = rings[Int(requests[ri].ring)].spec

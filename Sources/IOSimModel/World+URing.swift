@@ -96,13 +96,13 @@ extension World {
         }
     }
 
-    /// Hands the owner a completion: a CQE now (default task-run; the owner is woken if it waits for it), task
-    /// work for its next io_uring_enter (COOP/DEFER_TASKRUN; woken too), or task work of the SQ thread (SQPOLL),
-    /// which posts the CQE and wakes the owner itself.
-    mutating func postCompletion(ring g: Int, _ r: Int32, engine: inout Engine) {
+    /// Hands the owner a completion: a CQE now (default task-run, or `cqeNow`: an io-wq worker posting it; the
+    /// owner is woken if it waits for it), task work for its next io_uring_enter (COOP/DEFER_TASKRUN; woken
+    /// too), or task work of the SQ thread (SQPOLL), which posts the CQE and wakes the owner itself.
+    mutating func postCompletion(ring g: Int, _ r: Int32, cqeNow: Bool = false, engine: inout Engine) {
         retain(r)
         let spec = rings[g].spec
-        if spec.sqpoll {
+        if spec.sqpoll && !cqeNow {
             // Task work of the SQ thread, which posts the CQE: it is told (its spin ends), or woken.
             rings[g].taskWork.append(r)
             let sq = rings[g].sqThread
@@ -114,7 +114,7 @@ extension World {
             }
             return
         }
-        if spec.taskRun == .interrupt {
+        if cqeNow || spec.taskRun == .interrupt {
             rings[g].cq.append(r)
         } else {
             rings[g].taskWork.append(r)
@@ -176,10 +176,8 @@ extension World {
     /// task work (io_req_task_queue); the retried read copies from the page cache in the task's context.
     /// (With the default task-run mode the model posts the CQE in the deferred routine, and copies there too.)
     func taskWorkCost(_ r: Int32) -> Int64 {
-        let ri = Int(r)
-        let missedCache = requests[ri].buffered && requests[ri].direction == .read && !requests[ri].synchronous
-            && !requests[ri].punted
-        return uringCompletePerCQE + (missedCache ? copyNanoseconds(requests[ri].sizeBytes) : 0)
+        let copies = missedPageCache(r) && !requests[Int(r)].punted  // a worker copies its own
+        return uringCompletePerCQE + (copies ? copyNanoseconds(requests[Int(r)].sizeBytes) : 0)
     }
 
     /// Creates a request for one SQE of `loop` on behalf of the ring's owner, which wrote the SQE at `writtenAt`
@@ -645,9 +643,7 @@ extension World {
             threads[ti].phase = 4
             let r = Int(threads[ti].currentRequest)
             var cost = workerPostsCQE(ring: g) ? uringCompletePerCQE : 0
-            if requests[r].buffered && requests[r].direction == .read && !requests[r].synchronous {
-                cost += copyNanoseconds(requests[r].sizeBytes)
-            }
+            if missedPageCache(threads[ti].currentRequest) { cost += copyNanoseconds(requests[r].sizeBytes) }
             return burstIfAny(t, .syscall, cost, engine: &engine)
         default:
             let r = threads[ti].currentRequest
@@ -658,13 +654,7 @@ extension World {
                 rings[g].hashedBusy = false
                 if !rings[g].puntedHashed.isEmpty { rings[g].hashedSummoned = true }  // this worker goes on
             }
-            if workerPostsCQE(ring: g) {
-                retain(r)  // the CQE's hold
-                rings[g].cq.append(r)
-                notifyOwner(ring: g, engine: &engine)
-            } else {
-                postCompletion(ring: g, r, engine: &engine)
-            }
+            postCompletion(ring: g, r, cqeNow: workerPostsCQE(ring: g), engine: &engine)
             release(r)  // the worker's hold; the CQE holds its own
             return false
         }
