@@ -12,6 +12,16 @@
 # the job's runtime, over its IOs; ours: getrusage of the process over the run window, over its IOs
 # (the census sampler is off here, as fio has none).
 #
+# A second CPU measure, when perf is installed (PERF=1, the default): each run's threads are counted by perf's
+# task-clock (the time each thread spent on a CPU, switched in to switched out) over a steady window (from
+# 1 s after the start to 1 s before the end), and CPU per IO is that time over the window's length times the
+# run's IOPS. fio's side counts only its job thread (the thread with the most task-clock); ours counts every
+# thread of the process. Why: on this VM getrusage (and /proc/PID/schedstat, which it scales to) charges a
+# thread about 20 us more than task-clock per wake-up from an idle CPU (a loop of 50 us nanosleeps: 32 us per
+# cycle by schedstat, 12 us by task-clock; in a depth-1 read run the system-wide /proc/stat ticks agree
+# with task-clock, not getrusage). At depth 1 that charge is as large as the real CPU per IO, so a few percent
+# between two getrusage figures is the charge's noise. The verdict on CPU uses task-clock when it is there.
+#
 # Ours runs fio's own loop (LOOP=each, `--submit-each`): fio's io_uring engine with its defaults
 # (iodepth_batch_submit=1) reaps what the CQ holds, then submits each new SQE in its own io_uring_enter
 # (to_submit 1, GETEVENTS, min_complete 0), and sleeps in io_uring_enter only when the CQ is empty. LOOP=batch
@@ -23,7 +33,7 @@
 # Environment: DIR (parent of the scratch directory, default /tmp), RUN_SECONDS (10), DEPTHS ("1 32"),
 # REPEATS (4; even, so each side goes first as often: on a VM whose host drifts, the first run of a pair was
 # up to 15% ahead at queue depth 1), SIZE_MIB (1024), LOOP (each | batch), EXTRA (extra iosim-real-bench flags, e.g.
-# "--fixed-buffers --fixed-files").
+# "--fixed-buffers --fixed-files"), PERF (1 | 0: the task-clock measure above).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,8 +62,7 @@ if ! command -v fio >/dev/null 2>&1; then
     echo "NOTE: fio is not installed, so there is nothing to compare against; running only iosim's backend."
     echo "      Install it with: apt-get install -y fio"
 fi
-HAVE_PY=1
-command -v python3 >/dev/null 2>&1 || { HAVE_PY=0; echo "NOTE: python3 missing: printing raw results."; }
+command -v python3 >/dev/null 2>&1 || { echo "error: python3 is needed to read the JSON of both sides" >&2; exit 1; }
 
 avail_kib=$(df -Pk "$DIR" | awk 'NR==2 {print $4}')
 need_kib=$(( (SIZE_MIB + 64) * 1024 ))
@@ -74,12 +83,43 @@ echo "== job: 4k randread, O_DIRECT, 1 thread, ${SIZE_MIB} MiB file, ${RUN_SECON
 RESULTS="$WORK/results.tsv"
 : > "$RESULTS"
 
-run_fio() {  # qd -> "iops cpu_per_io_ns"
-    local qd=$1 out="$WORK/fio.json"
+PERF=${PERF:-1}
+WINDOW=$((RUN_SECONDS - 2))
+if [ "$PERF" = 1 ]; then
+    if ! command -v perf >/dev/null 2>&1; then
+        PERF=0; echo "NOTE: perf is not installed (apt-get install linux-perf): CPU per IO by getrusage only."
+    elif [ "$WINDOW" -lt 1 ]; then
+        PERF=0; echo "NOTE: RUN_SECONDS=$RUN_SECONDS leaves no steady window for task-clock (needs 3 or more)."
+    elif ! perf stat -e task-clock -- true >/dev/null 2>&1; then
+        PERF=0; echo "NOTE: perf stat cannot count task-clock here (perf_event_paranoid?): CPU per IO by getrusage only."
+    fi
+fi
+
+# task_clock PID max|sum -> the task-clock (ns) of PID's threads and its children's over the steady window:
+# the largest one thread's (fio's job thread) or the sum of all (ours).
+task_clock() {
+    local pid=$1 pick=$2 out="$WORK/perf.csv" pids
+    sleep 1
+    pids=$(echo "$pid" $(pgrep -P "$pid") | tr ' ' ',')
+    if ! perf stat --per-thread -e task-clock -x, -o "$out" -p "$pids" -- sleep "$WINDOW" >/dev/null 2>&1; then
+        echo 0; return
+    fi
+    # -x, rows: comm-tid,msec,unit,event,...
+    awk -F, -v pick="$pick" '$4 == "task-clock" { v = $2 * 1e6; if (pick == "max") { if (v > m) m = v } else m += v }
+        END { printf "%.0f\n", m }' "$out"
+}
+
+# per_io IOPS TASK_CLOCK_NS -> the task-clock per IO (ns) over the window, or 0 when not measured.
+per_io() { awk -v i="$1" -v t="$2" -v w="$WINDOW" 'BEGIN { printf "%.0f\n", (i > 0 && t > 0) ? t / (w * i) : 0 }'; }
+
+run_fio() {  # qd -> "iops cpu_per_io_ns task_clock_per_io_ns"
+    local qd=$1 out="$WORK/fio.json" pid tc=0 line
     fio --name=compare --ioengine=io_uring --direct=1 --rw=randread --bs=4k --iodepth="$qd" --numjobs=1 \
-        --runtime="$RUN_SECONDS" --time_based --size="${SIZE_MIB}M" --filename="$FILE" --output-format=json > "$out"
-    if [ $HAVE_PY = 1 ]; then
-        python3 - "$out" <<'PY'
+        --runtime="$RUN_SECONDS" --time_based --size="${SIZE_MIB}M" --filename="$FILE" --output-format=json > "$out" &
+    pid=$!
+    if [ "$PERF" = 1 ]; then tc=$(task_clock "$pid" max); fi
+    wait "$pid"
+    line=$(python3 - "$out" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1]))["jobs"][0]
 r = j["read"]
@@ -87,61 +127,71 @@ seconds = j["job_runtime"] / 1000.0
 cpu_ns = (j["usr_cpu"] + j["sys_cpu"]) / 100.0 * seconds * 1e9
 print(f'{r["iops"]:.0f} {cpu_ns / max(1, r["total_ios"]):.0f}')
 PY
-    else
-        grep -m1 '"iops"' "$out"
-    fi
+)
+    echo "$line $(per_io "${line%% *}" "$tc")"
 }
 
-run_ours() {  # qd -> "iops cpu_per_io_ns"
-    local qd=$1
+run_ours() {  # qd -> "iops cpu_per_io_ns task_clock_per_io_ns"
+    local qd=$1 out="$WORK/ours.json" pid tc=0 line
     # shellcheck disable=SC2086
-    local line
-    line=$("$BIN" --engine uring --qd "$qd" --bs 4k --direct --seconds "$RUN_SECONDS" --file "$FILE" --no-census $LOOP_FLAG $EXTRA)
-    if [ $HAVE_PY = 1 ]; then
-        python3 -c 'import json,sys; m=json.loads(sys.argv[1]); print("%.0f %.0f" % (m["iops"], m["cpu_per_io_ns"]))' "$line"
-    else
-        echo "$line"
-    fi
+    "$BIN" --engine uring --qd "$qd" --bs 4k --direct --seconds "$RUN_SECONDS" --file "$FILE" --no-census $LOOP_FLAG $EXTRA > "$out" &
+    pid=$!
+    if [ "$PERF" = 1 ]; then tc=$(task_clock "$pid" sum); fi
+    wait "$pid"
+    line=$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print("%.0f %.0f" % (m["iops"], m["cpu_per_io_ns"]))' "$out")
+    echo "$line $(per_io "${line%% *}" "$tc")"
 }
 
-printf "%-4s %-4s %10s %10s %7s %12s %12s %7s\n" QD run "fio IOPS" "ours IOPS" ratio "fio CPU/IO" "ours CPU/IO" ratio
+us() { awk -v c="$1" 'BEGIN { if (c > 0) printf "%.1f", c / 1000; else printf "-" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2fx", a / b; else printf "-" }'; }
+
+printf "%-4s %-4s %9s %9s %6s | %-26s | %-26s\n" "" "" "" "" "" "CPU/IO by getrusage" "CPU/IO by task-clock"
+printf "%-4s %-4s %9s %9s %6s | %8s %8s %8s | %8s %8s %8s\n" QD run "fio IOPS" "ours" ratio "fio us" "ours us" ratio "fio us" "ours us" ratio
 for rep in $(seq 1 "$REPEATS"); do
     for qd in $DEPTHS; do
         if [ $HAVE_FIO = 1 ]; then
             # Alternate who goes first, so drift in the machine's load does not favour one side.
             if [ $((rep % 2)) = 1 ]; then f=$(run_fio "$qd"); o=$(run_ours "$qd"); else o=$(run_ours "$qd"); f=$(run_fio "$qd"); fi
-            read -r fi fc <<< "$f"
-            read -r oi oc <<< "$o"
-            echo -e "$qd\t$fi\t$oi\t$fc\t$oc" >> "$RESULTS"
-            awk -v q="$qd" -v r="$rep" -v fi="$fi" -v oi="$oi" -v fc="$fc" -v oc="$oc" 'BEGIN {
-                printf "%-4s %-4s %10d %10d %6.2fx %9.1f us %9.1f us %6.2fx\n", q, r, fi, oi, oi / fi, fc / 1000, oc / 1000, oc / fc }'
+            read -r fi fc ft <<< "$f"
+            read -r oi oc ot <<< "$o"
+            echo -e "$qd\t$fi\t$oi\t$fc\t$oc\t$ft\t$ot" >> "$RESULTS"
+            printf "%-4s %-4s %9d %9d %6s | %8s %8s %8s | %8s %8s %8s\n" "$qd" "$rep" "$fi" "$oi" "$(ratio "$oi" "$fi")" \
+                "$(us "$fc")" "$(us "$oc")" "$(ratio "$oc" "$fc")" "$(us "$ft")" "$(us "$ot")" "$(ratio "$ot" "$ft")"
         else
             o=$(run_ours "$qd")
-            read -r oi oc <<< "$o"
-            printf "%-4s %-4s %10s %10d %7s %12s %9.1f us %7s\n" "$qd" "$rep" - "$oi" - - "$(awk -v c="$oc" 'BEGIN{print c/1000}')" -
+            read -r oi oc ot <<< "$o"
+            printf "%-4s %-4s %9s %9d %6s | %8s %8s %8s | %8s %8s %8s\n" "$qd" "$rep" - "$oi" - - "$(us "$oc")" - - "$(us "$ot")" -
         fi
     done
 done
 
 if [ $HAVE_FIO = 1 ]; then
+    verdict() {  # IOPS-ratio getrusage-CPU-ratio task-clock-CPU-ratio -> the line's verdict text
+        awk -v ri="$1" -v rc="$2" -v rt="$3" -v perf="$PERF" 'BEGIN {
+            printf "IOPS %.2fx %s, CPU/IO by getrusage %.2fx", ri, (ri >= 0.95 ? "ok" : "BELOW"), rc
+            if (perf == 1) printf ", by task-clock %.2fx %s", rt, (rt <= 1.0 ? "ok" : "ABOVE")
+            else printf " %s", (rc <= 1.0 ? "ok" : "ABOVE")
+            printf "\n" }'
+    }
+    median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
     echo
-    echo "== medians over $REPEATS repeats (target: IOPS ratio >= 0.95, CPU/IO ratio <= 1.00)"
+    echo "== medians over $REPEATS repeats (target: IOPS ratio >= 0.95, CPU/IO ratio <= 1.00$([ "$PERF" = 1 ] && echo ", CPU by task-clock"))"
     for qd in $DEPTHS; do
-        awk -F'\t' -v q="$qd" '$1 == q' "$RESULTS" | sort -t$'\t' -k2,2n | awk -F'\t' '{ print }' > "$WORK/q.tsv"
-        med() { cut -f"$1" "$WORK/q.tsv" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-        fi=$(med 2); oi=$(med 3); fc=$(med 4); oc=$(med 5)
-        awk -v q="$qd" -v fi="$fi" -v oi="$oi" -v fc="$fc" -v oc="$oc" 'BEGIN {
-            ri = oi / fi; rc = oc / fc
-            printf "QD %-3s fio %7d IOPS %6.1f us/IO | ours %7d IOPS %6.1f us/IO | IOPS %.2fx %s, CPU/IO %.2fx %s\n",
-                q, fi, fc / 1000, oi, oc / 1000, ri, (ri >= 0.95 ? "ok" : "BELOW"), rc, (rc <= 1.0 ? "ok" : "ABOVE") }'
+        awk -F'\t' -v q="$qd" '$1 == q' "$RESULTS" > "$WORK/q.tsv"
+        fi=$(cut -f2 "$WORK/q.tsv" | median); oi=$(cut -f3 "$WORK/q.tsv" | median)
+        fc=$(cut -f4 "$WORK/q.tsv" | median); oc=$(cut -f5 "$WORK/q.tsv" | median)
+        ft=$(cut -f6 "$WORK/q.tsv" | median); ot=$(cut -f7 "$WORK/q.tsv" | median)
+        printf "QD %-3s fio %7.0f IOPS, %s us/IO | ours %7.0f IOPS, %s us/IO (getrusage, task-clock) | " "$qd" "$fi" \
+            "$(us "$fc"), $(us "$ft")" "$oi" "$(us "$oc"), $(us "$ot")"
+        verdict "$(awk -v a="$oi" -v b="$fi" 'BEGIN{print a/b}')" "$(awk -v a="$oc" -v b="$fc" 'BEGIN{print a/b}')" \
+            "$(awk -v a="$ot" -v b="$ft" 'BEGIN{print (b > 0) ? a/b : 0}')"
     done
     # The runs of one repeat are back to back and share the machine's state of the moment: the median of each
     # repeat's own ratio sets the two sides against each other under the same load.
     echo "== medians of each repeat's ratios (ours / fio, the two runs side by side)"
     for qd in $DEPTHS; do
-        awk -F'\t' -v q="$qd" '$1 == q && $2 > 0 && $4 > 0 { print $3 / $2 "\t" $5 / $4 }' "$RESULTS" > "$WORK/r.tsv"
-        med() { cut -f"$1" "$WORK/r.tsv" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-        awk -v q="$qd" -v ri="$(med 1)" -v rc="$(med 2)" 'BEGIN {
-            printf "QD %-3s IOPS %.2fx %s, CPU/IO %.2fx %s\n", q, ri, (ri >= 0.95 ? "ok" : "BELOW"), rc, (rc <= 1.0 ? "ok" : "ABOVE") }'
+        awk -F'\t' -v q="$qd" '$1 == q && $2 > 0 && $4 > 0 { print $3 / $2 "\t" $5 / $4 "\t" (($6 > 0) ? $7 / $6 : 0) }' "$RESULTS" > "$WORK/r.tsv"
+        printf "QD %-3s " "$qd"
+        verdict "$(cut -f1 "$WORK/r.tsv" | median)" "$(cut -f2 "$WORK/r.tsv" | median)" "$(cut -f3 "$WORK/r.tsv" | median)"
     done
 fi
