@@ -5,6 +5,11 @@
 //                    [--seconds S | --ios N] [--dir D | --file F] [--size 1G] [--rw randread|read|randwrite|write]
 //                    [--threads N] [--workers K] [--sqpoll] [--iopoll] [--async] [--fixed-buffers]
 //                    [--fixed-files] [--no-defer-taskrun] [--spin | --submit-each] [--compute-us N] [--no-census] [--seed N]
+//                    [--main-wake-ms N]
+//
+// --main-wake-ms N: the main thread, while the job runs, wakes every N ms (and does nothing), as fio's main
+// thread does (a `usleep(10000)` loop while its jobs run, seen with strace). On a VM such a wake-up on the job's
+// CPU speeds its queue-depth-1 reads (.bench/fio-compare.sh says how much), so the comparison gives both the same.
 
 import Glibc
 import IOSimCore
@@ -34,6 +39,7 @@ job.stop = .duration(.seconds(10))
 var engine = "uring"
 var uring = RealJob.URingOptions()
 var workers = 4
+var mainWakeMilliseconds = 0
 var args = CommandLine.arguments.dropFirst()
 @MainActor func value(_ flag: String) -> String {
     guard let v = args.popFirst() else { fail("\(flag) needs a value") }
@@ -79,6 +85,9 @@ while let a = args.popFirst() {
     case "--compute-us": job.computePerIO = .microseconds(Int64(value(a)) ?? { fail("--compute-us takes an integer") }())
     case "--no-census": job.threadCensus = false
     case "--seed": job.seed = UInt64(value(a)) ?? { fail("--seed takes an integer") }()
+    case "--main-wake-ms":
+        guard let n = Int(value(a)), n >= 1 else { fail("--main-wake-ms takes a whole number of milliseconds, 1 or more") }
+        mainWakeMilliseconds = n
     case "-h", "--help":
         print("iosim-real-bench: see the comment at the top of Sources/iosim-real-bench/main.swift")
         exit(0)
@@ -93,7 +102,9 @@ default: fail("--engine takes uring, pread or pool")
 }
 
 do {
-    let m = try RealRunner().run(job)
+    let m = mainWakeMilliseconds > 0
+        ? try RealRunner().run(job, progressInterval: .milliseconds(Int64(mainWakeMilliseconds)), progress: { _ in })
+        : try RealRunner().run(job)
     print(m.jsonLine)
 } catch {
     printError("Error: \(error.description)\nHint: \(error.hint)\n")
