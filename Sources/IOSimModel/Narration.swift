@@ -94,9 +94,13 @@ extension World {
                 + ", so the kernel copies it on this thread and the call completes synchronously (ReadFile returns TRUE)")
     }
 
-    mutating func narrateISR(_ r: Int32, cpu c: Int) {
+    mutating func narrateISR(_ r: Int32, cpu c: Int, stalled: Int64) {
         let t = cpus[c].occupant
-        let victim = t >= 0 ? "interrupting thread \(threads[Int(t)].name), whose work is suspended" : "which was idle"
+        var victim = t >= 0 ? "interrupting thread \(threads[Int(t)].name), whose work is suspended" : "which was idle"
+        if stalled > 0 {
+            victim += ", after the CPU stalled \(Self.formatNs(stalled)) (interrupts.busyStall: the host completing the "
+                + "request and injecting the interrupt; counted as the thread's time)"
+        }
         narrate(
             r, step: 7, cpu: Int32(c), actor: "ISR",
             "runs on CPU \(c), \(victim); it acknowledges the device and queues the \(deferredWord) "

@@ -474,8 +474,10 @@ extension World {
         startISR(cpu: c, batch: batch, engine: &engine)
     }
 
+    /// - Parameter stalled: how long the CPU stalled before it (`interrupts.busyStall`), 0 for none; for the
+    ///   narration.
     @inline(__always)
-    mutating func startISR(cpu c: Int, batch: Int32, engine: inout Engine) {
+    mutating func startISR(cpu c: Int, batch: Int32, stalled: Int64 = 0, engine: inout Engine) {
         cpus[c].batchHead = batch
         interrupts &+= 1
         setCategory(c, .irq)
@@ -487,7 +489,7 @@ extension World {
             requests[ri].isrStart = now
             trace(.ioInterrupt(io: requests[ri].number, cpu: c, at: at))
             pioBytes += requests[ri].sizeBytes
-            if requests[ri].number == narrateNumber { narrateISR(r, cpu: c) }
+            if requests[ri].number == narrateNumber { narrateISR(r, cpu: c, stalled: stalled) }
             r = requests[ri].next
         }
         var cost = isrCost

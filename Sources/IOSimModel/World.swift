@@ -432,7 +432,7 @@ struct World: EventHandler {
     /// joined it meanwhile.
     @inline(never) mutating func onStallDone(_ event: Event, engine: inout Engine) {
         let c = Int(event.target)
-        startISR(cpu: c, batch: cpus[c].batchHead, engine: &engine)
+        startISR(cpu: c, batch: cpus[c].batchHead, stalled: busyStall, engine: &engine)
     }
 
     @inline(never) mutating func onDeferredDone(_ event: Event, engine: inout Engine) {

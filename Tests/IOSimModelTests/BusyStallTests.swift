@@ -29,6 +29,26 @@ import Testing
         #expect(stalled.totalCPU[.irq] == plain.totalCPU[.irq] && stalled.totalCPU[.deferred] == plain.totalCPU[.deferred])
     }
 
+    /// The narration of the read says the ISR came after the stall, and how long it was; without one it does not.
+    @Test func theNarrationTellsTheStall() throws {
+        func isrStep(stall: Int64) throws -> String {
+            var s = constantCostScenario()
+            s.interrupts.busyStall = .nanoseconds(stall)
+            s.narrateIO = 1
+            s.threads = [
+                ThreadSpec(
+                    name: "main",
+                    program: [read4k(.overlapped, name: "r"), .compute(.constant(100_000)), .getResult(request: "r", wait: true)])
+            ]
+            let r = try Simulator(s).run()
+            return try #require(r.narration.first { $0.clearyStep == 7 }).text
+        }
+        let stalled = try isrStep(stall: 5_000)
+        #expect(stalled.contains("interrupting thread main"))
+        #expect(stalled.contains("after the CPU stalled 5us (interrupts.busyStall"))
+        #expect(!(try isrStep(stall: 0)).contains("stalled"))
+    }
+
     /// A blocking read: its thread sleeps, the CPU is idle when the interrupt comes, and nothing changes.
     @Test func anIdleCPUDoesNotStall() throws {
         let plain = try run(stall: 0, program: [read4k(.blocking)])
@@ -63,6 +83,46 @@ import Testing
         let ios = stalled.ioRecords.sorted { $0.number < $1.number }
         try #require(ios.count == 2)
         #expect(ios[0].interruptStart == ios[1].interruptStart)
+    }
+
+    /// Two threads share one CPU in 10,000 slices; one has a read in flight, and its interrupt finds the CPU
+    /// computing. A 30,000 stall spans at least one slice's end: the slice waits for the interrupt work, as it
+    /// does for an ISR, and the stall is still exactly 30,000 more of user time, with the ISR 30,000 later and
+    /// the interrupt work unchanged; every nanosecond of the CPU is in one category.
+    @Test func aSliceEndingInTheStallWaitsForTheInterrupt() throws {
+        func run(stall: Int64) throws -> SimulationResult {
+            var s = constantCostScenario()
+            s.machine.timeSlice = .nanoseconds(10_000)
+            s.interrupts.busyStall = .nanoseconds(stall)
+            s.threads = [
+                ThreadSpec(
+                    name: "reader",
+                    program: [read4k(.overlapped, name: "r"), .compute(.constant(100_000)), .getResult(request: "r", wait: true)]),
+                ThreadSpec(name: "other", program: [.compute(.constant(100_000))]),
+            ]
+            return try Simulator(s).run()
+        }
+        let plain = try run(stall: 0)
+        let stalled = try run(stall: 30_000)
+        let a = try #require(plain.ioRecords.first), b = try #require(stalled.ioRecords.first)
+        #expect(b.deviceDone == a.deviceDone)
+        #expect(try #require(b.interruptStart) - #require(a.interruptStart) == .nanoseconds(30_000))
+        #expect(stalled.iosCompleted == 1 && plain.iosCompleted == 1)
+        #expect(stalled.totalCPU[.user] - plain.totalCPU[.user] == .nanoseconds(30_000))
+        #expect(stalled.totalCPU[.irq] == plain.totalCPU[.irq] && stalled.totalCPU[.deferred] == plain.totalCPU[.deferred])
+        #expect(stalled.totalCPU.total == stalled.elapsed)
+        #expect(stalled.totalCPU[.idle] == plain.totalCPU[.idle])
+    }
+
+    /// The closed-loop fast path has no stall: a scenario of its shape runs on the general path with one, and
+    /// says why.
+    @Test func theStallKeepsAClosedLoopScenarioOffTheFastPath() throws {
+        var s = Scenario.closedLoopReference(ios: 100)
+        #expect(try Simulator(s).usesFastPath)
+        s.interrupts.busyStall = .nanoseconds(1_000)
+        let sim = try Simulator(s)
+        #expect(!sim.usesFastPath)
+        #expect(sim.fastPathUnavailable == "a busy CPU's stall at an interrupt (interrupts.busyStall)")
     }
 
     @Test func aNegativeStallIsRefused() throws {
