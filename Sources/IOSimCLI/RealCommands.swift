@@ -206,9 +206,11 @@ extension Commands {
         }
         var worst = ExitCode.ok
         var documents: [JSONValue] = []
+        var compared: [(name: String, rows: [MetricComparison])] = []
         for (n, c) in cases.enumerated() {
             let path = c.path, file = c.file
             let rows = Validation.medianRows(measured[n])
+            compared.append((shortName(path), rows))
             let failed = rows.contains { !$0.passes }
             if failed && worst == .ok { worst = .checkFailed }
             if format == "json" {
@@ -226,7 +228,7 @@ extension Commands {
                                     JSONMember("predicted", .double(r.predicted)), JSONMember("measured", .double(r.measured)),
                                     JSONMember("relativeError", r.relativeError.map { .double($0) } ?? .string("n/a")),
                                     JSONMember("tolerance", .double(r.tolerance)), JSONMember("slack", .double(r.slack)),
-                                    JSONMember("ok", .bool(r.passes)),
+                                    JSONMember("ok", .bool(r.passes)), JSONMember("figure", .bool(r.isFigure)),
                                 ]
                                 if let range = r.measuredRange {  // over the repeats (the median is `measured`)
                                     members.append(JSONMember("measuredMinimum", .double(range.lowerBound)))
@@ -241,7 +243,18 @@ extension Commands {
                 o.print()
             }
         }
-        if format == "json" { o.print(JSONValue.array(documents).rendered()) }
+        if format == "json" {
+            o.print(JSONValue.array(documents).rendered())
+        } else if cases.count > 1 {
+            o.write(Validation.summary(compared))
+        }
         return worst
+    }
+
+    /// A scenario file's name without its directory and extension, for the summary.
+    static func shortName(_ path: String) -> String {
+        var name = String(path.split(separator: "/").last ?? Substring(path))
+        if name.hasSuffix(".json5") { name.removeLast(6) } else if name.hasSuffix(".json") { name.removeLast(5) }
+        return name
     }
 }

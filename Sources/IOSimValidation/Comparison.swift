@@ -24,6 +24,9 @@ public struct MetricComparison: Sendable, Equatable {
     /// The least and greatest measured value over the runs `measured` is the median of (nil for one run): the
     /// machine's own spread, to set beside the model's error.
     public var measuredRange: ClosedRange<Double>? = nil
+    /// One of the figures the project holds the model to (IOPS and mean latency within 15%, CPU per IO and
+    /// interrupts per IO within 25%), as against the looser checks of noisier measurements.
+    public var isFigure = false
 
     /// (predicted - measured) / measured; nil when measured is 0.
     public var relativeError: Double? { measured == 0 ? nil : (predicted - measured) / measured }
@@ -89,6 +92,7 @@ public enum Validation {
                 name: "kernel threads", unit: "", predicted: Double(m.threads.kernelCreated),
                 measured: Double(kernelThreads), tolerance: 0, slack: 1),
         ]
+        for i in rows.indices where Self.figureNames.contains(rows[i].name) { rows[i].isFigure = true }
         if case .ioUring = r.job.engine {
             rows.append(
                 MetricComparison(
@@ -96,6 +100,29 @@ public enum Validation {
                     measured: r.ringEntersPerIO, tolerance: 0.25, slack: 0.01))
         }
         return rows
+    }
+
+    /// The metrics that are the project's figures (see `MetricComparison.isFigure`).
+    static let figureNames: Set<String> = [
+        "IOPS", "mean latency", "CPU user per IO", "CPU system per IO", "CPU irq+softirq per IO", "interrupts per IO",
+    ]
+
+    /// One line on the whole validation: how many metrics are off and in which scenarios, and how many of the
+    /// figures, each named. `scenarios` pairs a short name with its compared rows.
+    public static func summary(_ scenarios: [(name: String, rows: [MetricComparison])]) -> String {
+        let total = scenarios.reduce(0) { $0 + $1.rows.count }
+        let offScenarios = scenarios.filter { $0.rows.contains { !$0.passes } }.map(\.name)
+        let off = scenarios.reduce(0) { $0 + $1.rows.filter { !$0.passes }.count }
+        let figures = scenarios.reduce(0) { $0 + $1.rows.filter(\.isFigure).count }
+        let figuresOff = scenarios.flatMap { s in s.rows.filter { $0.isFigure && !$0.passes }.map { "\(s.name) \($0.name)" } }
+        var text = "summary: \(off) of \(total) metrics off"
+        if !offScenarios.isEmpty {
+            text += ", in \(offScenarios.count) of \(scenarios.count) scenarios (\(offScenarios.joined(separator: ", ")))"
+        }
+        text += "; the figures (IOPS and mean latency within 15%, CPU and interrupts per IO within 25%): "
+            + "\(figuresOff.count) of \(figures) off"
+        if !figuresOff.isEmpty { text += " (\(figuresOff.joined(separator: "; ")))" }
+        return text + "\n"
     }
 
     /// One comparison from several of the same scenario (the same metrics in the same order): each metric's

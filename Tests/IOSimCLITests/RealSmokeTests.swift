@@ -66,6 +66,10 @@ struct RealSmokeTests {
             }
         }
         #expect(ranged)
+        // The project's figures are marked; the looser checks are not.
+        let figures = ((documents.first?["metrics"] as? [[String: Any]]) ?? []).filter { $0["figure"] as? Bool == true }
+            .compactMap { $0["name"] as? String }
+        #expect(figures == ["IOPS", "mean latency", "CPU user per IO", "CPU system per IO", "CPU irq+softirq per IO", "interrupts per IO"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
         let bad = Output()
         #expect(CLI.execute(["validate", "x.json5", "--repeats", "0"], bad) == .usage)

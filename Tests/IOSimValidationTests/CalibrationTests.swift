@@ -623,6 +623,28 @@ struct ValidationMedianTests {
         #expect(mixed.split(separator: "\n").allSatisfy { !$0.hasSuffix(" ") })
         #expect(Validation.spread(0...2, around: 0) == "0.00 .. 2.00")
     }
+
+    /// The summary counts the metrics off and names their scenarios, and counts and names the figures off apart.
+    @Test func summaryCountsTheMetricsAndTheFiguresOff() {
+        func row(_ name: String, figure: Bool, passes: Bool) -> MetricComparison {
+            var r = MetricComparison(name: name, unit: "", predicted: passes ? 10 : 20, measured: 10, tolerance: 0.15, slack: 0)
+            r.isFigure = figure
+            return r
+        }
+        let all = [
+            (name: "a", rows: [row("IOPS", figure: true, passes: true), row("kernel threads", figure: false, passes: false)]),
+            (name: "b", rows: [row("IOPS", figure: true, passes: false), row("p99 latency", figure: false, passes: true)]),
+            (name: "c", rows: [row("IOPS", figure: true, passes: true)]),
+        ]
+        #expect(
+            Validation.summary(all)
+                == "summary: 2 of 5 metrics off, in 2 of 3 scenarios (a, b); the figures (IOPS and mean latency within 15%, "
+                + "CPU and interrupts per IO within 25%): 1 of 3 off (b IOPS)\n")
+        #expect(
+            Validation.summary([all[2]])
+                == "summary: 0 of 1 metrics off; the figures (IOPS and mean latency within 15%, CPU and interrupts per IO "
+                + "within 25%): 0 of 1 off\n")
+    }
 }
 
 /// Costs given to the calibration (`iosim calibrate --given`) are kept, named in the profile, and the device is
