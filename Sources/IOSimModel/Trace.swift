@@ -34,6 +34,9 @@ public enum TraceEvent: Sendable, Equatable {
     case deviceService(io: Int64, start: SimInstant, end: SimInstant)
     /// Its interrupt's ISR started on `cpu`.
     case ioInterrupt(io: Int64, cpu: Int, at: SimInstant)
+    /// An interrupt reached `cpu` while a thread ran there, and the CPU stalls `duration` before the ISR
+    /// (`interrupts.busyStall`), its time still the thread's.
+    case interruptStall(cpu: Int, duration: SimDuration, at: SimInstant)
     /// The deferred routine (or a synchronous call, or a poller) completed it.
     case ioCompleted(io: Int64, cpu: Int?, at: SimInstant)
     /// The program learned of it.

@@ -465,6 +465,7 @@ extension World {
                 var tail = batch
                 while requests[Int(tail)].next >= 0 { tail = requests[Int(tail)].next }
                 cpus[c].batchTail = tail
+                trace(.interruptStall(cpu: c, duration: .nanoseconds(busyStall), at: at))
                 engine.schedule(
                     after: .nanoseconds(busyStall), priority: Priority.interruptContext, kind: EventKind.stallDone.rawValue,
                     target: UInt32(c))

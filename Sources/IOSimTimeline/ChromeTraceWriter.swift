@@ -21,7 +21,8 @@ import IOSimModel
 /// - pid 1 "CPUs": one lane per CPU (tid = 100 + CPU). Complete (`X`) slices named by what runs:
 ///   `"<thread>: user"`, `": syscall"`, `": polling"`, `": switch"`, `"ISR"`, and the deferred routine
 ///   (`"DPC"`, or `Options.deferredName` such as "softirq"); idle time has no slice. The `runnable` counter
-///   (threads waiting for a CPU) lives here.
+///   (threads waiting for a CPU) lives here, and an instant (`i`) "stall before the ISR" where an interrupt
+///   found the CPU running a thread and it stalled first (`interrupts.busyStall`).
 /// - pid 2 "Threads": one lane per thread (tid = 10,000 + thread index; kernel threads such as io_uring's SQPOLL
 ///   or io-wq workers are marked `[kernel]`), slices `running` (args: cpu), `runnable`, `blocked:io`,
 ///   `blocked:port`, `blocked:sleep`, `blocked:io_uring_enter`, `blocked:idle`, `alertable`, `waking`.
@@ -244,6 +245,16 @@ public final class ChromeTraceWriter: TraceSink {
                         + "\"pid\":\(Self.devicePid),\"tid\":\(Self.interruptTid),\"args\":{\"cpu\":\(c)}}")
             }
             if c < cpus.count { addHop(io, lane: cpus[c], at: a) } else { skipHop(io) }
+        case .interruptStall(let c, let duration, let at):
+            // An instant on the CPU's lane where the stall starts; the lane's slice stays the thread's, as the
+            // stall's time is.
+            let a = at.nanosecondsSinceStart
+            guard a >= from && a < to && c < cpus.count else { return }
+            nameLane(&cpus[c])
+            write(
+                "{\"name\":\"stall before the ISR (\(Fmt.micros(duration.nanoseconds)) us)\",\"cat\":\"irq\",\"ph\":\"i\","
+                    + "\"s\":\"t\",\"ts\":\(Fmt.micros(a)),\"pid\":\(Self.cpuPid),\"tid\":\(cpus[c].tid),"
+                    + "\"args\":{\"cpu\":\(c),\"busyStall_us\":\(Fmt.micros(duration.nanoseconds))}}")
         case .ioCompleted(let io, let c, let at):
             guard io <= firstIOs, let c else { return }
             if c < cpus.count { addHop(io, lane: cpus[c], at: at.nanosecondsSinceStart) } else { skipHop(io) }
@@ -289,7 +300,7 @@ public final class ChromeTraceWriter: TraceSink {
         switch event {
         case .threadCreated(_, _, _, let at), .cpu(_, _, _, let at), .thread(_, _, let at),
             .ioIssued(_, _, _, _, _, let at), .ioSubmitted(_, _, let at), .ioInterrupt(_, _, let at),
-            .ioCompleted(_, _, let at), .ioObserved(_, _, let at), .counter(_, _, let at):
+            .ioCompleted(_, _, let at), .ioObserved(_, _, let at), .counter(_, _, let at), .interruptStall(_, _, let at):
             return at.nanosecondsSinceStart
         case .deviceService(_, let start, _):
             return start.nanosecondsSinceStart

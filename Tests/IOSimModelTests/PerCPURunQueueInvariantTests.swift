@@ -29,7 +29,7 @@ func perCPUTraceViolations(_ events: [TraceEvent], cpus: Int, migrationCost: Int
         case .cpu(_, _, _, let at), .thread(_, _, let at), .threadCreated(_, _, _, let at), .counter(_, _, let at):
             return at.nanosecondsSinceStart
         case .ioIssued(_, _, _, _, _, let at), .ioSubmitted(_, _, let at), .ioInterrupt(_, _, let at),
-            .ioCompleted(_, _, let at), .ioObserved(_, _, let at):
+            .ioCompleted(_, _, let at), .ioObserved(_, _, let at), .interruptStall(_, _, let at):
             return at.nanosecondsSinceStart
         case .deviceService: return nil
         }

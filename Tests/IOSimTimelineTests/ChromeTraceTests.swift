@@ -24,6 +24,7 @@ let traceScenarios: [(String, [String])] = [
     ("Scenarios/uring/async-forced.json5", ["stop.ios=300"]),
     // Zero costs: many things happen at one instant, slices of zero length are left out.
     ("Scenarios/reference/closed-loop.json5", ["stop.ios=500"]),
+    ("Scenarios/05b-pio.json5", ["interrupts.busyStall=5us"]),
     ("Scenarios/reference/closed-loop.json5", ["stop.ios=300", "interrupts.isr=0", "interrupts.deferred=0"]),
     (
         "Scenarios/02-cleary-iocp-write.json5",
@@ -67,6 +68,21 @@ let traceScenarios: [(String, [String])] = [
         #expect(a.hasSuffix("\n]}\n"))
         // ts with exactly three decimals.
         #expect(a.contains("\"ts\":45.246,"))
+    }
+
+    /// With `interrupts.busyStall`, an interrupt that finds a thread running marks its CPU's lane where the
+    /// stall starts, the stall's length before that CPU's ISR.
+    @Test func aBusyStallIsMarkedOnItsCPU() throws {
+        let (json, _) = try chromeTrace(try loadScenario("Scenarios/05b-pio.json5", overrides: ["interrupts.busyStall=5us"]))
+        let (events, problems) = checkChromeTrace(json)
+        #expect(problems.isEmpty, "\(problems)")
+        let stalls = events.filter { $0.ph == "i" && $0.name == "stall before the ISR (5.000 us)" }
+        try #require(!stalls.isEmpty)
+        for stall in stalls {
+            #expect(stall.pid == ChromeTraceWriter.cpuPid)
+            let isr = events.first { $0.ph == "X" && $0.name == "ISR" && $0.tid == stall.tid && $0.ts >= stall.ts }
+            #expect(isr?.ts == stall.ts + 5_000)
+        }
     }
 
     /// Cleary's write: the ISR is a 1.5 us slice on CPU 0 while the UI thread computes on CPU 1, and one IO's
