@@ -10,7 +10,8 @@
 #
 # CPU per IO: fio's usr_cpu + sys_cpu (getrusage of its job process, io_uring's threads included) times
 # the job's runtime, over its IOs; ours: getrusage of the process over the run window, over its IOs
-# (the census sampler is off here, as fio has none).
+# (the census sampler is off here, as fio has none; the main thread's wake-ups, MAIN_WAKE_MS below, are in it,
+# where fio's main thread is not in fio's figure).
 #
 # A second CPU measure, when perf is installed (PERF=1, the default): each run's threads are counted by perf's
 # task-clock (the time each thread spent on a CPU, switched in to switched out) over a steady window (from
@@ -93,12 +94,16 @@ WAKE_FLAG=
 if [ "$MAIN_WAKE_MS" != 0 ]; then WAKE_FLAG="--main-wake-ms $MAIN_WAKE_MS"; fi
 PREFIX=()
 if [ "$PIN" = irq ]; then
-    # The CPU of the disk's busiest interrupt line in /proc/interrupts (the line of the device under DIR).
-    disk=$(basename "$(df -P "$DIR" | awk 'NR==2 {print $1}')" | sed 's/[0-9]*$//; s/p$//')
-    driver=$(basename "$(readlink -f "/sys/block/$disk/device" 2>/dev/null)" 2>/dev/null || true)
-    PIN=$(awk -v d="$driver" 'NR == 1 { n = NF; next } d != "" && index($NF, d) == 1 {
+    # The CPU of the busiest interrupt line in /proc/interrupts of the disk that holds DIR: its block device by
+    # number (major:minor of DIR's filesystem), the whole disk for a partition, and the disk's driver instance
+    # (virtio1, nvme0, ...), whose lines are named after it ("virtio1-req.0", "nvme0q1").
+    majmin=$(mountpoint -d "$(df -P "$DIR" | awk 'NR==2 {print $6}')" 2>/dev/null || true)
+    sys=$(readlink -f "/sys/dev/block/$majmin" 2>/dev/null || true)
+    if [ -n "$sys" ] && [ -e "$sys/partition" ]; then sys=$(dirname "$sys"); fi
+    driver=$( [ -n "$sys" ] && basename "$(readlink -f "$sys/device")" 2>/dev/null || true)
+    PIN=$(awk -v d="$driver" 'NR == 1 { n = NF; next } d != "" && $NF ~ ("^" d "([^0-9]|$)") {
             for (i = 2; i <= n + 1; i++) if ($i + 0 > best) { best = $i + 0; cpu = i - 2 } } END { print cpu }' /proc/interrupts)
-    [ -n "$PIN" ] || { echo "error: PIN=irq: no interrupt line of $disk ($driver) found in /proc/interrupts" >&2; exit 1; }
+    [ -n "$PIN" ] || { echo "error: PIN=irq: no interrupt line of the disk under $DIR (${sys:-unknown}, driver ${driver:-unknown}) in /proc/interrupts; set PIN to a CPU number" >&2; exit 1; }
 fi
 if [ -n "$PIN" ]; then
     command -v taskset >/dev/null 2>&1 || { echo "error: PIN needs taskset (util-linux)" >&2; exit 1; }
@@ -131,7 +136,7 @@ task_clock() {
         echo 0; return
     fi
     # -x, rows: comm-tid,msec,unit,event,...
-    awk -F, -v pick="$pick" '$4 == "task-clock" { v = $2 * 1e6; if (pick == "max") { if (v > m) m = v } else m += v }
+    awk -F, -v pick="$pick" '$4 ~ /^task-clock/ { v = $2 * 1e6; if (pick == "max") { if (v > m) m = v } else m += v }
         END { printf "%.0f\n", m }' "$out"
 }
 
@@ -180,6 +185,7 @@ for rep in $(seq 1 "$REPEATS"); do
             if [ $((rep % 2)) = 1 ]; then f=$(run_fio "$qd"); o=$(run_ours "$qd"); else o=$(run_ours "$qd"); f=$(run_fio "$qd"); fi
             read -r fi fc ft <<< "$f"
             read -r oi oc ot <<< "$o"
+            if [ -z "$ft" ] || [ -z "$ot" ]; then echo "error: a run failed (fio: '$f', ours: '$o')" >&2; exit 1; fi
             echo -e "$qd\t$fi\t$oi\t$fc\t$oc\t$ft\t$ot" >> "$RESULTS"
             printf "%-4s %-4s %9d %9d %6s | %8s %8s %8s | %8s %8s %8s\n" "$qd" "$rep" "$fi" "$oi" "$(ratio "$oi" "$fi")" \
                 "$(us "$fc")" "$(us "$oc")" "$(ratio "$oc" "$fc")" "$(us "$ft")" "$(us "$ot")" "$(ratio "$ot" "$ft")"
@@ -195,7 +201,8 @@ if [ $HAVE_FIO = 1 ]; then
     verdict() {  # IOPS-ratio getrusage-CPU-ratio task-clock-CPU-ratio -> the line's verdict text
         awk -v ri="$1" -v rc="$2" -v rt="$3" -v perf="$PERF" 'BEGIN {
             printf "IOPS %.2fx %s, CPU/IO by getrusage %.2fx", ri, (ri >= 0.95 ? "ok" : "BELOW"), rc
-            if (perf == 1) printf ", by task-clock %.2fx %s", rt, (rt <= 1.0 ? "ok" : "ABOVE")
+            if (perf == 1 && rt > 0) printf ", by task-clock %.2fx %s", rt, (rt <= 1.0 ? "ok" : "ABOVE")
+            else if (perf == 1) printf ", by task-clock unmeasured, by getrusage %s", (rc <= 1.0 ? "ok" : "ABOVE")
             else printf " %s", (rc <= 1.0 ? "ok" : "ABOVE")
             printf "\n" }'
     }
@@ -206,7 +213,9 @@ if [ $HAVE_FIO = 1 ]; then
         awk -F'\t' -v q="$qd" '$1 == q' "$RESULTS" > "$WORK/q.tsv"
         fi=$(cut -f2 "$WORK/q.tsv" | median); oi=$(cut -f3 "$WORK/q.tsv" | median)
         fc=$(cut -f4 "$WORK/q.tsv" | median); oc=$(cut -f5 "$WORK/q.tsv" | median)
-        ft=$(cut -f6 "$WORK/q.tsv" | median); ot=$(cut -f7 "$WORK/q.tsv" | median)
+        # task-clock medians over the runs that measured it (0: perf read nothing)
+        ft=$(awk -F'\t' '$6 > 0 && $7 > 0 { print $6 }' "$WORK/q.tsv" | median); ot=$(awk -F'\t' '$6 > 0 && $7 > 0 { print $7 }' "$WORK/q.tsv" | median)
+        ft=${ft:-0}; ot=${ot:-0}
         printf "QD %-3s fio %7.0f IOPS, %s us/IO | ours %7.0f IOPS, %s us/IO (getrusage, task-clock) | " "$qd" "$fi" \
             "$(us "$fc"), $(us "$ft")" "$oi" "$(us "$oc"), $(us "$ot")"
         verdict "$(awk -v a="$oi" -v b="$fi" 'BEGIN{print a/b}')" "$(awk -v a="$oc" -v b="$fc" 'BEGIN{print a/b}')" \
@@ -218,6 +227,6 @@ if [ $HAVE_FIO = 1 ]; then
     for qd in $DEPTHS; do
         awk -F'\t' -v q="$qd" '$1 == q && $2 > 0 && $4 > 0 { print $3 / $2 "\t" $5 / $4 "\t" (($6 > 0) ? $7 / $6 : 0) }' "$RESULTS" > "$WORK/r.tsv"
         printf "QD %-3s " "$qd"
-        verdict "$(cut -f1 "$WORK/r.tsv" | median)" "$(cut -f2 "$WORK/r.tsv" | median)" "$(cut -f3 "$WORK/r.tsv" | median)"
+        verdict "$(cut -f1 "$WORK/r.tsv" | median)" "$(cut -f2 "$WORK/r.tsv" | median)" "$(awk -F'\t' '$3 > 0 { print $3 }' "$WORK/r.tsv" | median)"
     done
 fi

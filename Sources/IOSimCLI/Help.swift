@@ -163,9 +163,9 @@ public enum Help {
                 interrupts per IO, context switches per IO, kernel threads and, for io_uring workloads,
                 io_uring_enter calls per IO, with a verdict per metric against its tolerance (IOPS and mean
                 latency 15%, CPU, interrupts and io_uring_enter calls per IO 25%, p99 and switches 50%, kernel
-                threads +-1). Exits 1 if any metric is off. With several scenarios a last line sums up: the
-                metrics off and their scenarios, and apart the figures off (IOPS, mean latency, CPU and
-                interrupts per IO; "figure": true in the JSON).
+                threads +-1). Exits 1 if any metric is off. With several scenarios the text ends with a line that
+                sums up the metrics off and their scenarios, and apart the figures off (IOPS, mean latency,
+                CPU and interrupts per IO); the JSON marks those metrics "figure": true.
 
                 options:
                   --profile P       a calibrated profile (iosim calibrate -o P) laid over each scenario

@@ -94,12 +94,18 @@ extension World {
                 + ", so the kernel copies it on this thread and the call completes synchronously (ReadFile returns TRUE)")
     }
 
-    mutating func narrateISR(_ r: Int32, cpu c: Int, stalled: Int64) {
+    mutating func narrateISR(_ r: Int32, cpu c: Int, stalledSince: Int64) {
         let t = cpus[c].occupant
         var victim = t >= 0 ? "interrupting thread \(threads[Int(t)].name), whose work is suspended" : "which was idle"
-        if stalled > 0 {
-            victim += ", after the CPU stalled \(Self.formatNs(stalled)) (interrupts.busyStall: the host completing the "
-                + "request and injecting the interrupt; counted as the thread's time)"
+        if stalledSince >= 0 {
+            let done = requests[Int(r)].deviceDone
+            if done > stalledSince {  // completed during the stall: it joined the pending interrupt
+                victim += ", after its completion waited \(Self.formatNs(now - done)) in an interrupt already pending "
+                    + "while the CPU stalled (interrupts.busyStall)"
+            } else {
+                victim += ", after the CPU stalled \(Self.formatNs(now - stalledSince)) (interrupts.busyStall: the host "
+                    + "completing the request and injecting the interrupt; counted as the thread's time)"
+            }
         }
         narrate(
             r, step: 7, cpu: Int32(c), actor: "ISR",

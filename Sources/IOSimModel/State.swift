@@ -205,6 +205,8 @@ struct CPUState {
     var batchHead: Int32 = -1
     var batchTail: Int32 = -1
     var batchCursor: Int32 = -1
+    /// While the CPU stalls before an ISR (`interrupts.busyStall`): when the stall began; -1 otherwise.
+    var stallStartedAt: Int64 = -1
     var sliceArmed = false
     var sliceGeneration: UInt32 = 0
     var dispatchedAt: Int64 = 0

@@ -516,7 +516,7 @@ extension World {
         interrupts &+= 1
         chargeLedger(c, .irq)
         requests[Int(r)].isrStart = now
-        if _slowPath(requests[Int(r)].number == narrateNumber) { narrateISR(r, cpu: c, stalled: 0) }
+        if _slowPath(requests[Int(r)].number == narrateNumber) { narrateISR(r, cpu: c, stalledSince: -1) }
         let cost = isrCostPerIO[Int(requests[Int(r)].operation)]  // with PIO, the copy too
         if cost > 0 {
             engine.schedule(

@@ -400,6 +400,8 @@ extension World {
             // The driver is draining this queue with notifications off: the completion joins the batch.
             requests[Int(cpus[v].batchTail)].next = r
             cpus[v].batchTail = r
+            // Joining an interrupt still pending in a stall: its ISR, when it starts, takes (and traces) it.
+            if cpus[v].stallStartedAt >= 0 { return nil }
             requests[Int(r)].isrStart = now
             trace(.ioInterrupt(io: requests[Int(r)].number, cpu: v, at: at))
             return nil
@@ -465,6 +467,7 @@ extension World {
                 var tail = batch
                 while requests[Int(tail)].next >= 0 { tail = requests[Int(tail)].next }
                 cpus[c].batchTail = tail
+                cpus[c].stallStartedAt = now
                 trace(.interruptStall(cpu: c, duration: .nanoseconds(busyStall), at: at))
                 engine.schedule(
                     after: .nanoseconds(busyStall), priority: Priority.interruptContext, kind: EventKind.stallDone.rawValue,
@@ -475,10 +478,10 @@ extension World {
         startISR(cpu: c, batch: batch, engine: &engine)
     }
 
-    /// - Parameter stalled: how long the CPU stalled before it (`interrupts.busyStall`), 0 for none; for the
-    ///   narration.
+    /// - Parameter stalledSince: when the CPU began to stall before it (`interrupts.busyStall`), -1 for no stall;
+    ///   for the narration.
     @inline(__always)
-    mutating func startISR(cpu c: Int, batch: Int32, stalled: Int64 = 0, engine: inout Engine) {
+    mutating func startISR(cpu c: Int, batch: Int32, stalledSince: Int64 = -1, engine: inout Engine) {
         cpus[c].batchHead = batch
         interrupts &+= 1
         setCategory(c, .irq)
@@ -490,7 +493,7 @@ extension World {
             requests[ri].isrStart = now
             trace(.ioInterrupt(io: requests[ri].number, cpu: c, at: at))
             pioBytes += requests[ri].sizeBytes
-            if requests[ri].number == narrateNumber { narrateISR(r, cpu: c, stalled: stalled) }
+            if requests[ri].number == narrateNumber { narrateISR(r, cpu: c, stalledSince: stalledSince) }
             r = requests[ri].next
         }
         var cost = isrCost

@@ -432,7 +432,9 @@ struct World: EventHandler {
     /// joined it meanwhile.
     @inline(never) mutating func onStallDone(_ event: Event, engine: inout Engine) {
         let c = Int(event.target)
-        startISR(cpu: c, batch: cpus[c].batchHead, stalled: busyStall, engine: &engine)
+        let since = cpus[c].stallStartedAt
+        cpus[c].stallStartedAt = -1
+        startISR(cpu: c, batch: cpus[c].batchHead, stalledSince: since, engine: &engine)
     }
 
     @inline(never) mutating func onDeferredDone(_ event: Event, engine: inout Engine) {

@@ -119,7 +119,8 @@ public enum Validation {
         if !offScenarios.isEmpty {
             text += ", in \(offScenarios.count) of \(scenarios.count) scenarios (\(offScenarios.joined(separator: ", ")))"
         }
-        text += "; the figures (IOPS and mean latency within 15%, CPU and interrupts per IO within 25%): "
+        text += "; the figures (IOPS and mean latency within 15%, CPU per IO within 25% or 1 us, interrupts per IO "
+            + "within 25% or 0.05): "
             + "\(figuresOff.count) of \(figures) off"
         if !figuresOff.isEmpty { text += " (\(figuresOff.joined(separator: "; ")))" }
         return text + "\n"

@@ -85,6 +85,38 @@ import Testing
         #expect(ios[0].interruptStart == ios[1].interruptStart)
     }
 
+    /// The read that joined the stalled interrupt is traced once at its ISR (not also when it joined), and its
+    /// narration says it waited in a pending interrupt; the first read's says the CPU stalled 30,000.
+    @Test func aCompletionThatJoinsTheStallIsTracedOnceAndNarratedAsJoining() throws {
+        func run(narrate: Int) throws -> (SimulationResult, TraceRecorder) {
+            var s = constantCostScenario()
+            s.interrupts.suppressWhileServicing = true
+            s.interrupts.busyStall = .nanoseconds(30_000)
+            s.narrateIO = narrate
+            s.threads = [
+                ThreadSpec(
+                    name: "main",
+                    program: [
+                        read4k(.overlapped, name: "a"), read4k(.overlapped, name: "b", offset: .fixed(8_192)),
+                        .compute(.constant(200_000)), .getResult(request: "a", wait: true), .getResult(request: "b", wait: true),
+                    ])
+            ]
+            let recorder = TraceRecorder()
+            return (try Simulator(s, trace: recorder).run(), recorder)
+        }
+        let (first, recorder) = try run(narrate: 1)
+        let interrupts = recorder.events.filter { if case .ioInterrupt = $0 { true } else { false } }
+        #expect(interrupts.count == 2)
+        let stalls = recorder.events.filter { if case .interruptStall = $0 { true } else { false } }
+        #expect(stalls.count == 1)
+        let firstISR = try #require(first.narration.first { $0.clearyStep == 7 }).text
+        #expect(firstISR.contains("after the CPU stalled 30us"))
+        let (second, _) = try run(narrate: 2)
+        let secondISR = try #require(second.narration.first { $0.clearyStep == 7 }).text
+        #expect(secondISR.contains("in an interrupt already pending while the CPU stalled"))
+        #expect(!secondISR.contains("after the CPU stalled"))
+    }
+
     /// Two threads share one CPU in 10,000 slices; one has a read in flight, and its interrupt finds the CPU
     /// computing. A 30,000 stall spans at least one slice's end: the slice waits for the interrupt work, as it
     /// does for an ISR, and the stall is still exactly 30,000 more of user time, with the ISR 30,000 later and

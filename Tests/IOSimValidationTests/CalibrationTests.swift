@@ -639,11 +639,14 @@ struct ValidationMedianTests {
         #expect(
             Validation.summary(all)
                 == "summary: 2 of 5 metrics off, in 2 of 3 scenarios (a, b); the figures (IOPS and mean latency within 15%, "
-                + "CPU and interrupts per IO within 25%): 1 of 3 off (b IOPS)\n")
+                + "CPU per IO within 25% or 1 us, interrupts per IO within 25% or 0.05): 1 of 3 off (b IOPS)\n")
         #expect(
             Validation.summary([all[2]])
-                == "summary: 0 of 1 metrics off; the figures (IOPS and mean latency within 15%, CPU and interrupts per IO "
-                + "within 25%): 0 of 1 off\n")
+                == "summary: 0 of 1 metrics off; the figures (IOPS and mean latency within 15%, CPU per IO within 25% or "
+                + "1 us, interrupts per IO within 25% or 0.05): 0 of 1 off\n")
+        // Two figures off in one scenario are both named, in order.
+        let two = [(name: "d", rows: [row("IOPS", figure: true, passes: false), row("mean latency", figure: true, passes: false)])]
+        #expect(Validation.summary(two).hasSuffix(": 2 of 2 off (d IOPS; d mean latency)\n"))
     }
 }
 
