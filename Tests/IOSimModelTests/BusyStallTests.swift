@@ -60,21 +60,24 @@ import Testing
     /// Two overlapped reads served one after the other (one channel: the second done 24,096 after the first),
     /// their thread computing: with interrupt suppression, the second completes while the first's interrupt
     /// is pending in a 30,000 stall and joins its batch: one interrupt for both, against two without the stall.
+    /// Two overlapped reads, one channel, the thread computing 200 us meanwhile, interrupt suppression on.
+    static func twoReadsWhileComputing(stall: Int64) -> Scenario {
+        var s = constantCostScenario()
+        s.interrupts.suppressWhileServicing = true
+        s.interrupts.busyStall = .nanoseconds(stall)
+        s.threads = [
+            ThreadSpec(
+                name: "main",
+                program: [
+                    read4k(.overlapped, name: "a"), read4k(.overlapped, name: "b", offset: .fixed(8_192)),
+                    .compute(.constant(200_000)), .getResult(request: "a", wait: true), .getResult(request: "b", wait: true),
+                ])
+        ]
+        return s
+    }
+
     @Test func completionsDuringTheStallJoinThePendingInterrupt() throws {
-        func run(stall: Int64) throws -> SimulationResult {
-            var s = constantCostScenario()
-            s.interrupts.suppressWhileServicing = true
-            s.interrupts.busyStall = .nanoseconds(stall)
-            s.threads = [
-                ThreadSpec(
-                    name: "main",
-                    program: [
-                        read4k(.overlapped, name: "a"), read4k(.overlapped, name: "b", offset: .fixed(8_192)),
-                        .compute(.constant(200_000)), .getResult(request: "a", wait: true), .getResult(request: "b", wait: true),
-                    ])
-            ]
-            return try Simulator(s).run()
-        }
+        func run(stall: Int64) throws -> SimulationResult { try Simulator(Self.twoReadsWhileComputing(stall: stall)).run() }
         let plain = try run(stall: 0)
         let stalled = try run(stall: 30_000)
         #expect(plain.interrupts == 2)
@@ -89,18 +92,8 @@ import Testing
     /// narration says it waited in a pending interrupt; the first read's says the CPU stalled 30,000.
     @Test func aCompletionThatJoinsTheStallIsTracedOnceAndNarratedAsJoining() throws {
         func run(narrate: Int) throws -> (SimulationResult, TraceRecorder) {
-            var s = constantCostScenario()
-            s.interrupts.suppressWhileServicing = true
-            s.interrupts.busyStall = .nanoseconds(30_000)
+            var s = Self.twoReadsWhileComputing(stall: 30_000)
             s.narrateIO = narrate
-            s.threads = [
-                ThreadSpec(
-                    name: "main",
-                    program: [
-                        read4k(.overlapped, name: "a"), read4k(.overlapped, name: "b", offset: .fixed(8_192)),
-                        .compute(.constant(200_000)), .getResult(request: "a", wait: true), .getResult(request: "b", wait: true),
-                    ])
-            ]
             let recorder = TraceRecorder()
             return (try Simulator(s, trace: recorder).run(), recorder)
         }
