@@ -208,13 +208,14 @@ public struct DeviceConfig: Sendable, Equatable {
     /// `InterruptConfig.suppressWhileServicing`, batching is what makes interrupts per IO fall with the queue
     /// depth on this machine (baseline: 1.0 at QD1, 0.3 at 4, 0.2 at 16, 0.1 at 64).
     public var completionBatching: CompletionBatching = .none
-    /// With `CompletionBatching.pass`: the time the device takes to take each request of a pass before it can
+    /// With passes (`CompletionBatching.pass` or `.asyncPass`): the time the device takes to take each request of a pass before it can
     /// be served (a VMM thread popping the descriptor and issuing it to the host, one after another), so the
     /// k-th request of a pass starts no earlier than k of these after the pass began. Default 0; `iosim
     /// calibrate` fits it with `channels` to the IOPS measured at each queue depth.
     public var passDispatch: SimDuration = .zero
-    /// With `CompletionBatching.pass`: the time from a request reaching an idle device to its pass starting.
-    /// Requests that arrive meanwhile join that pass (as do those arriving while it runs). On a VM this is the
+    /// With passes: the time from a request reaching an idle device to its pass starting.
+    /// Requests that arrive meanwhile join that pass (as do those arriving while it runs, or with `.asyncPass`
+    /// while it is still taking). On a VM this is the
     /// VMM thread waking up for the kick (the doorbell's eventfd, then the host's scheduler): it adds to every
     /// request that finds the device idle, and lets the requests of separate submitters share a pass (measured
     /// on this machine class, four threads each blocking in its own `pread` raise 0.27 to 0.34 interrupts per
@@ -239,6 +240,18 @@ public enum CompletionBatching: String, Sendable, Equatable, CaseIterable {
     /// roughly as 1/q to 2/q. Traced on this machine (block tracepoints): 64 requests submitted over 200 us
     /// in three batches came back with one interrupt.
     case pass
+    /// Passes that only take requests, as a VMM with an asynchronous engine serves a virtqueue (Firecracker's
+    /// io_uring block engine hands each request to the host and goes on): a pass takes every request waiting
+    /// when it starts and every one arriving while it is still taking, then re-arms the doorbell and ends; its
+    /// requests are served (`channels` at a time) and signalled together when the last of them is done.
+    /// A request arriving after the pass has taken its last one rings the doorbell and waits for the next pass,
+    /// which may start while the earlier one's requests are still being served; each pass signals its own.
+    /// Traced on this machine at queue depth 16 (README): 15 reads issued while one is still in the device
+    /// come back with an interrupt of their own, and their submission rings the doorbell.
+    case asyncPass
+
+    /// The device works in passes (`passDispatch` and `passWakeup` apply).
+    public var hasPasses: Bool { self == .pass || self == .asyncPass }
 }
 
 /// Where an interrupt is handled.

@@ -192,6 +192,8 @@ struct RequestState {
     var kickDoneHead: Int32 = -1
     /// With pass batching: when the device's pass has taken the request (its dispatch done), in ns.
     var passTaken: Int64 = 0
+    /// With `CompletionBatching.asyncPass`: the slot of the pass that took the request (`DeviceState.asyncPasses`).
+    var passSlot: Int32 = -1
     var next: Int32 = -1
     var inUse = false
 }
@@ -256,6 +258,12 @@ struct DeviceState {
     var passRunning = false
     /// When the running pass has taken (dispatched) its latest request, in ns.
     var passLastTaken: Int64 = 0
+    /// `CompletionBatching.asyncPass`: passes whose requests are not all done yet, each with how many are still
+    /// in the device and the finished ones (linked through `RequestState.next`, newest first); the slots free for
+    /// new passes; the slot of the pass taking requests (-1: none; it takes until `passLastTaken`).
+    var asyncPasses: [(unfinished: Int32, doneHead: Int32)] = []
+    var freeAsyncPasses: [Int32] = []
+    var takingPass: Int32 = -1
     var headPosition: Int64 = 0
     /// With more than one channel: the transfers booked on the device's one data link, as (start, end) in ns
     /// sorted by start; those ended are dropped as new ones are booked (see `World.linkTransferEnd`).

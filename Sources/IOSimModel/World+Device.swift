@@ -23,11 +23,22 @@ extension World {
     /// to be notified only once it has found its ring empty (VIRTIO_F_EVENT_IDX; Firecracker re-enables
     /// notifications when its queue is drained), so a request added meanwhile needs no kick. Measured here with
     /// the block and scheduler tracepoints: from block_rq_issue to the submitter's next event 9 us with no
-    /// request outstanding, 5 us with one or more (README "Validation on this machine").
+    /// request outstanding, 5 us with one or more (README "Validation on this machine"). With `.asyncPass` the
+    /// pass re-arms the doorbell once it has taken its last request, before that request is served.
     @inline(__always)
     func doorbellCost() -> Int64 {
-        doorbell == 0 || (scenario.device.completionBatching == .pass && device.passOpen) ? 0 : doorbell
+        if doorbell == 0 { return 0 }
+        switch scenario.device.completionBatching {
+        case .pass: return device.passOpen ? 0 : doorbell
+        case .asyncPass: return device.passOpen || asyncPassTaking ? 0 : doorbell
+        case .none, .submission: return doorbell
+        }
     }
+
+    /// `.asyncPass`: a pass is taking requests; one arriving now joins it (it takes until `passLastTaken`, and a
+    /// request arriving as it takes its last one is still taken).
+    @inline(__always)
+    var asyncPassTaking: Bool { device.takingPass >= 0 && now <= device.passLastTaken }
 
     /// The device accepts the request if it has a free queue slot, else it waits in the driver queue.
     @inline(__always)
@@ -43,10 +54,11 @@ extension World {
     mutating func accept(_ r: Int32, engine: inout Engine) {
         device.accepted += 1
         requests[Int(r)].accepted = now
-        if scenario.device.completionBatching == .pass {
+        let batching = scenario.device.completionBatching
+        if batching.hasPasses {
             // Firecracker's process_queue pops the ring until it is empty: a request arriving while the pass runs
-            // joins it, taken after the ones before it.
-            if device.passRunning {
+            // (with `.asyncPass`, while it is still taking) joins it, taken after the ones before it.
+            if batching == .pass ? device.passRunning : asyncPassTaking {
                 takeIntoPass(r, after: max(now, device.passLastTaken), engine: &engine)
                 return
             }
@@ -238,10 +250,23 @@ extension World {
             device.passOpen = false
             return
         }
-        device.passOpen = true
-        device.passRunning = true
         device.passLastTaken = hostMilliCPUs > 0 && woken ? now + scenario.device.passWakeup.nanoseconds : now
+        if scenario.device.completionBatching == .asyncPass {
+            // No longer waking: from here the pass takes until its last request, then ends.
+            device.passOpen = false
+            device.takingPass = newAsyncPass()
+        } else {
+            device.passOpen = true
+            device.passRunning = true
+        }
         while let r = device.deviceQueue.popFirst() { takeIntoPass(r, after: device.passLastTaken, engine: &engine) }
+    }
+
+    /// `.asyncPass`: a slot for a new pass, reusing a free one.
+    mutating func newAsyncPass() -> Int32 {
+        if let slot = device.freeAsyncPasses.popLast() { return slot }
+        device.asyncPasses.append((unfinished: 0, doneHead: -1))
+        return Int32(device.asyncPasses.count - 1)
     }
 
     /// The running pass takes request `r`: its dispatch ends `passDispatch` after `instant` (the pass takes its
@@ -251,6 +276,10 @@ extension World {
         device.passLastTaken = taken
         requests[Int(r)].passTaken = taken
         device.passUnfinished += 1
+        if device.takingPass >= 0 {
+            requests[Int(r)].passSlot = device.takingPass
+            device.asyncPasses[Int(device.takingPass)].unfinished += 1
+        }
         if device.inService < scenario.device.channels {
             startService(r, engine: &engine)
         } else {
@@ -266,7 +295,7 @@ extension World {
         requests[ri].deviceDone = now
         trace(.counter(name: "deviceQueue", value: device.accepted, at: at))
         // The freed channel takes the next request of its pass, or without passes the next one waiting.
-        let passes = scenario.device.completionBatching == .pass
+        let passes = scenario.device.completionBatching.hasPasses
         if let next = passes ? device.passWaiting.popFirst() : device.deviceQueue.popFirst() {
             startService(next, engine: &engine)
         }
@@ -283,6 +312,10 @@ extension World {
     /// `CompletionBatching.pass`: the request joins its pass's finished ones; the last one ends the pass,
     /// which signals them all and starts the next pass if requests arrived meanwhile.
     mutating func passMemberFinished(_ r: Int32, engine: inout Engine) {
+        if scenario.device.completionBatching == .asyncPass {
+            asyncPassMemberFinished(r, engine: &engine)
+            return
+        }
         requests[Int(r)].next = device.passDoneHead
         device.passDoneHead = r
         device.passUnfinished -= 1
@@ -295,6 +328,25 @@ extension World {
         signalDone(together: members, "with its pass", engine: &engine)
         device.passOpen = false
         if !device.deviceQueue.isEmpty { startPass(woken: false, engine: &engine) }
+    }
+
+    /// `CompletionBatching.asyncPass`: the request joins its own pass's finished ones; the last one signals them
+    /// all. Later passes, started while this one's requests were served, signal theirs apart.
+    mutating func asyncPassMemberFinished(_ r: Int32, engine: inout Engine) {
+        let slot = requests[Int(r)].passSlot
+        let si = Int(slot)
+        requests[Int(r)].passSlot = -1
+        requests[Int(r)].next = device.asyncPasses[si].doneHead
+        device.asyncPasses[si].doneHead = r
+        device.asyncPasses[si].unfinished -= 1
+        device.passUnfinished -= 1
+        if device.asyncPasses[si].unfinished > 0 { return }
+        let members = finishedInOrder(newestFirst: device.asyncPasses[si].doneHead)
+        device.asyncPasses[si].doneHead = -1
+        // A pass whose requests are all done is over, even if it could still take one (zero service times).
+        if device.takingPass == slot { device.takingPass = -1 }
+        device.freeAsyncPasses.append(slot)
+        signalDone(together: members, "with its pass", engine: &engine)
     }
 
     /// The requests of a list linked through `RequestState.next`, newest first, in the order they finished.

@@ -199,6 +199,11 @@ public struct ParallelismFit: Sendable, Equatable {
     public var channels: Int
     public var passDispatch: SimDuration
     public var passWakeup: SimDuration = .zero
+    /// With passes: which kind fitted closer (`.pass` or `.asyncPass`), and the other kind's best score (the
+    /// fit's sum of squared errors in units of the tolerances; nil without passes).
+    public var completionBatching: CompletionBatching = .none
+    public var score: Double = 0
+    public var otherScore: Double? = nil
     /// Per measured queue depth: the measured and the model's IOPS with the chosen values.
     public var rows: [(depth: Int, measured: Double, modelled: Double)]
     /// The largest |modelled - measured| / measured over the depths.
@@ -206,6 +211,7 @@ public struct ParallelismFit: Sendable, Equatable {
 
     public static func == (a: ParallelismFit, b: ParallelismFit) -> Bool {
         a.channels == b.channels && a.passDispatch == b.passDispatch && a.passWakeup == b.passWakeup
+            && a.completionBatching == b.completionBatching && a.score == b.score && a.otherScore == b.otherScore
             && a.worstError == b.worstError
             && a.rows.elementsEqual(b.rows) { $0.depth == $1.depth && $0.measured == $1.measured && $0.modelled == $1.modelled }
     }
@@ -660,10 +666,13 @@ extension Calibration {
                     interruptsPerIO: measuredInterrupts,
                     channels: grid.channels, dispatches: grid.dispatches,
                     wakeups: given.contains { $0.key == .passWakeup } ? [device.passWakeup] : grid.wakeups)
-                if let p = parallelism { device = withParallelism(device, p.channels, p.passDispatch, p.passWakeup) }
+                if let p = parallelism {
+                    device.completionBatching = p.completionBatching
+                    device = withParallelism(device, p.channels, p.passDispatch, p.passWakeup)
+                }
             }
             // A given wake-up with passes but no search: the latency mean gives it up here.
-            if parallelism == nil, device.completionBatching == .pass, device.passWakeup > .zero {
+            if parallelism == nil, device.completionBatching.hasPasses, device.passWakeup > .zero {
                 device = withParallelism(device, device.channels, device.passDispatch, device.passWakeup)
             }
             if let grid, machine.cpuCount >= 2, latency4K != nil, let besideBusy = median(FigureName.iopsBesideBusyCPU) {
@@ -723,7 +732,7 @@ extension Calibration {
                 {
                     let around = Double(softwarePath(machine: machine, kernel: kernel, interrupts: interrupts).nanoseconds)
                         + transfer4K + Double(device.passDispatch.nanoseconds)
-                        + (device.completionBatching == .pass ? Double(device.passWakeup.nanoseconds) : 0)
+                        + (device.completionBatching.hasPasses ? Double(device.passWakeup.nanoseconds) : 0)
                     let k = min(4, max(1, (modelled - around) / Double(mean)))
                     let step = Int64(((modelled - measured) / k).rounded())
                     giveUpLatency(step, of: &device)
@@ -874,7 +883,7 @@ extension Calibration {
     struct ParallelismGrid {
         var channels = Array(1...12)
         var dispatches: [SimDuration] = [0, 1, 2, 3, 4, 6, 8, 10, 12, 16].map { .microseconds($0) }
-        var wakeups: [SimDuration] = Array(0...16).map { .microseconds($0) }
+        var wakeups: [SimDuration] = Array(0...24).map { .microseconds($0) }
         /// The `machine.hostMilliCPUs` values `fitHostCPUs` tries: not shared, then 1 to 4 CPUs (at least one: with
         /// every CPU idle the device works at full speed, as the device's fit assumed).
         var hostMilliCPUs: [Int64] = [0] + Array(stride(from: Int64(1_000), through: 4_000, by: 50))
@@ -891,7 +900,7 @@ extension Calibration {
         d.passDispatch = dispatch
         d.passWakeup = wakeup
         // Without passes the wake-up takes no time (a device's passWakeup is used only with passes).
-        let given = dispatch.nanoseconds + (device.completionBatching == .pass ? wakeup.nanoseconds : 0)
+        let given = dispatch.nanoseconds + (device.completionBatching.hasPasses ? wakeup.nanoseconds : 0)
         if given > 0 { giveUpLatency(given, of: &d) }
         return d
     }
@@ -1039,8 +1048,10 @@ extension Calibration {
     /// to: relative IOPS error / 15% and, where measured, relative interrupts-per-IO error / 25% (ties: fewer
     /// channels, then a shorter dispatch, then a shorter wake-up). A sum, not the largest: an error no candidate
     /// can mend (interrupts per IO at a depth where every candidate batches alike) would otherwise hide how far
-    /// apart the candidates' IOPS are. Deterministic (seed 1). `worstError` reports the largest relative IOPS
-    /// error.
+    /// apart the candidates' IOPS are. With passes, both kinds are tried (`.pass`, whose requests arriving while
+    /// it serves join it, and `.asyncPass`, which ends once it has taken its last request; ties: `.pass`), and
+    /// the fit says how close the other came. Deterministic (seed 1). `worstError` reports the largest relative
+    /// IOPS error.
     static func fitParallelism(
         machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig,
         measured: [(Int, Double)], interruptsPerIO: [(Int, Double)] = [], channels: [Int], dispatches: [SimDuration],
@@ -1048,40 +1059,52 @@ extension Calibration {
     ) -> ParallelismFit? {
         var bestScore = Double.infinity
         var best: ParallelismFit? = nil
-        let passes = device.completionBatching == .pass
+        let passes = device.completionBatching.hasPasses
+        let kinds: [CompletionBatching] = passes ? [.pass, .asyncPass] : [device.completionBatching]
+        var bestOfKind = kinds.map { _ in Double.infinity }
         let tried = passes ? dispatches.flatMap { d in wakeups.map { (d, $0) } } : [(SimDuration.zero, device.passWakeup)]
         // Only what the device's latency mean can give up: beyond it the mean would stop at its floor and the
         // queue-depth-1 latency it was fitted to would grow.
         var budget = Int64.max
         if passes, case .logNormal(let mean, _) = device.readLatency { budget = mean - 1_000 }
         let affordable = tried.filter { $0.0.nanoseconds + $0.1.nanoseconds <= budget }
-        for c in channels {
-            for (dispatch, wakeup) in affordable.isEmpty ? [tried[0]] : affordable {
-                var rows: [(depth: Int, measured: Double, modelled: Double)] = []
-                var worst = 0.0, score = 0.0
-                for (depth, iops) in measured {
-                    let s = deviceWorkload(
-                        depth: depth, machine: machine, kernel: kernel, device: withParallelism(device, c, dispatch, wakeup),
-                        interrupts: interrupts)
-                    guard let result = try? Simulator(s).run(), result.iops > 0 else {
-                        score = .infinity
-                        break
+        for (k, kind) in kinds.enumerated() {
+            var kindDevice = device
+            kindDevice.completionBatching = kind
+            for c in channels {
+                for (dispatch, wakeup) in affordable.isEmpty ? [tried[0]] : affordable {
+                    var rows: [(depth: Int, measured: Double, modelled: Double)] = []
+                    var worst = 0.0, score = 0.0
+                    for (depth, iops) in measured {
+                        let s = deviceWorkload(
+                            depth: depth, machine: machine, kernel: kernel,
+                            device: withParallelism(kindDevice, c, dispatch, wakeup), interrupts: interrupts)
+                        guard let result = try? Simulator(s).run(), result.iops > 0 else {
+                            score = .infinity
+                            break
+                        }
+                        rows.append((depth, iops, result.iops))
+                        worst = max(worst, abs(result.iops - iops) / iops)
+                        let iopsError = (result.iops - iops) / iops / 0.15
+                        score += iopsError * iopsError
+                        if let irq = interruptsPerIO.first(where: { $0.0 == depth })?.1, irq > 0 {
+                            let modelled = Double(result.interrupts) / Double(max(result.iosCompleted, 1))
+                            let irqError = (modelled - irq) / irq / 0.25
+                            score += irqError * irqError
+                        }
                     }
-                    rows.append((depth, iops, result.iops))
-                    worst = max(worst, abs(result.iops - iops) / iops)
-                    let iopsError = (result.iops - iops) / iops / 0.15
-                    score += iopsError * iopsError
-                    if let irq = interruptsPerIO.first(where: { $0.0 == depth })?.1, irq > 0 {
-                        let modelled = Double(result.interrupts) / Double(max(result.iosCompleted, 1))
-                        let irqError = (modelled - irq) / irq / 0.25
-                        score += irqError * irqError
+                    bestOfKind[k] = min(bestOfKind[k], score)
+                    if score < bestScore {
+                        bestScore = score
+                        best = ParallelismFit(
+                            channels: c, passDispatch: dispatch, passWakeup: wakeup, completionBatching: kind,
+                            score: score, rows: rows, worstError: worst)
                     }
-                }
-                if score < bestScore {
-                    bestScore = score
-                    best = ParallelismFit(channels: c, passDispatch: dispatch, passWakeup: wakeup, rows: rows, worstError: worst)
                 }
             }
+        }
+        if passes, let chosen = best?.completionBatching, let other = kinds.firstIndex(where: { $0 != chosen }) {
+            best?.otherScore = bestOfKind[other]
         }
         return best
     }
@@ -1389,6 +1412,7 @@ extension Calibration {
                 : "\(describe(irq16)) \(d.completionBatching != .none ? "<" : ">=") 0.6: "
                     + (d.completionBatching != .none
                         ? "completions signalled per pass as virtio's VMM does" : "one interrupt per completion")
+                    + passKindChoice(report.parallelismFit)
             entry("completionBatching", quoted(d.completionBatching.rawValue), batching)
             entry("capacity", quoted(Units.formatSize(bytes: d.capacityBytes)), notMeasured)
             switch d.transfer {
@@ -1465,6 +1489,15 @@ extension Calibration {
     }
 
     /// The figures as an aligned table.
+    /// Why the fit chose its kind of pass, for the profile's comment: "" without passes or a fit.
+    static func passKindChoice(_ fit: ParallelismFit?) -> String {
+        guard let fit, fit.completionBatching.hasPasses, let other = fit.otherScore else { return "" }
+        let otherKind: CompletionBatching = fit.completionBatching == .pass ? .asyncPass : .pass
+        let otherText = other.isFinite ? Validation.fixed(other, 2) : "no run"
+        return "; \(fit.completionBatching.rawValue) fitted the depths' IOPS and interrupts per IO closer than "
+            + "\(otherKind.rawValue) (sum of squared errors in tolerances \(Validation.fixed(fit.score, 2)) against \(otherText))"
+    }
+
     static func table(_ figures: [CalibrationFigure]) -> String {
         let nameWidth = max(6, (figures.map(\.name.count).max() ?? 0)) + 2
         var out = pad("figure", nameWidth, left: true) + pad("median", 12) + pad("min", 12) + pad("max", 12) + "  "

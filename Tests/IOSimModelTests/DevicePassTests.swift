@@ -143,21 +143,6 @@ import Testing
         #expect(r.interrupts == interrupts, sourceLocation: sourceLocation)
     }
 
-    /// Threads "a" and "b" on two CPUs each make one blocking read; "b" computes 3,000 ns first. One channel,
-    /// passes unless told otherwise.
-    func twoThreadsReadingApart(
-        wakeup: SimDuration, doorbell: SimDuration = .zero, batching: CompletionBatching = .pass
-    ) throws -> SimulationResult {
-        var s = constantCostScenario(cpus: 2)
-        s.device.completionBatching = batching
-        s.device.passWakeup = wakeup
-        s.kernel.doorbell = doorbell
-        s.threads = [
-            ThreadSpec(name: "a", program: [read4k(.blocking)]),
-            ThreadSpec(name: "b", program: [.compute(.constant(3_000)), read4k(.blocking)]),
-        ]
-        return try Simulator(s).run()
-    }
 
     /// Without passes the device starts each request on a free channel at once and signals each alone (IO 2's
     /// transfer waits for IO 1's on the shared link: done at 26,396 + 4,096).
@@ -167,6 +152,22 @@ import Testing
         #expect(ios.map(\.deviceDone) == [ns(26_396), ns(30_492)])
         #expect(r.interrupts == 2)
     }
+}
+
+/// Threads "a" and "b" on two CPUs each make one blocking read; "b" computes 3,000 ns first. One channel,
+/// passes unless told otherwise.
+func twoThreadsReadingApart(
+    wakeup: SimDuration, doorbell: SimDuration = .zero, batching: CompletionBatching = .pass
+) throws -> SimulationResult {
+    var s = constantCostScenario(cpus: 2)
+    s.device.completionBatching = batching
+    s.device.passWakeup = wakeup
+    s.kernel.doorbell = doorbell
+    s.threads = [
+        ThreadSpec(name: "a", program: [read4k(.blocking)]),
+        ThreadSpec(name: "b", program: [.compute(.constant(3_000)), read4k(.blocking)]),
+    ]
+    return try Simulator(s).run()
 }
 
 /// Overlapped reads named `names` issued back to back by one thread on one CPU, then waited for in order.
@@ -183,4 +184,55 @@ func overlappedReads(
             program: names.map { read4k(.overlapped, name: $0) } + names.map { .getResult(request: $0, wait: true) })
     ]
     return try Simulator(s).run()
+}
+
+/// `CompletionBatching.asyncPass`: a pass takes requests only until it has taken its last one (then re-arms the
+/// doorbell and ends); later requests wait for a pass of their own, which signals apart.
+@Suite struct AsyncDevicePassTimeline {
+    /// Three overlapped reads from one thread (submitted at 2,300, 3,800 and 5,300; 20,000 ns of access and
+    /// 4,096 of transfer each, two channels), a 1,000 ns wake-up and a 600 ns dispatch. IO 1 wakes the device:
+    /// the pass starts at 3,300 and has taken IO 1 at 3,900 (its access ends at 23,900, its transfer at 27,996).
+    /// IO 2 arrives at 3,800, while the pass is still taking, and joins it (taken at 4,500; its access ends at
+    /// 24,500 and its transfer waits for the link: done at 32,092). IO 3 arrives at 5,300, after the pass took
+    /// its last request at 4,500: it waits for a pass of its own (starting at 6,300, taken at 6,900), served when
+    /// IO 1 frees its channel at 27,996 (done at 52,092). Two passes, two interrupts; `.pass` would have taken IO
+    /// 3 into the running pass and raised one.
+    @Test func aRequestAfterThePassHasTakenItsLastWaitsForTheNext() throws {
+        func reads(_ batching: CompletionBatching) throws -> SimulationResult {
+            try overlappedReads(["a", "b", "c"], channels: 2, batching: batching) {
+                $0.device.passWakeup = .nanoseconds(1_000)
+                $0.device.passDispatch = .nanoseconds(600)
+            }
+        }
+        let async = try reads(.asyncPass)
+        let ios = async.ioRecords.sorted { $0.number < $1.number }
+        try #require(ios.count == 3)
+        #expect(ios.map(\.submitted) == [ns(2_300), ns(3_800), ns(5_300)])
+        #expect(ios.map(\.deviceDone) == [ns(27_996), ns(32_092), ns(52_092)])
+        #expect(async.interrupts == 2)
+        // The first pass's two requests are signalled together, when IO 2 is done; IO 3 alone, 20,000 later.
+        let isr = ios.compactMap(\.interruptStart)
+        try #require(isr.count == 3)
+        #expect(isr[0] == isr[1])
+        #expect(isr[2] - isr[1] == .nanoseconds(20_000))
+        let joined = try reads(.pass)
+        #expect(joined.interrupts == 1)
+        #expect(Set(joined.ioRecords.compactMap(\.interruptStart)).count == 1)
+    }
+
+    /// The doorbell (700 ns) is rung by a submission that finds no pass waking or taking, even with requests in
+    /// the device. In `twoThreadsReadingApart`, thread "b" submits IO 2 at 5,300 while IO 1 is being served:
+    /// with `.pass` it joins the pass and does not ring; with `.asyncPass` the pass ended when it took IO 1 at
+    /// 2,300, so "b" rings too and IO 2 has its own pass and interrupt. The one channel serves IO 2 after IO 1
+    /// either way (done at 26,396 and 50,492).
+    @Test func theDoorbellIsRungOnceThePassHasTakenItsRequests() throws {
+        let silent = try twoThreadsReadingApart(wakeup: .zero, batching: .asyncPass)
+        let rung = try twoThreadsReadingApart(wakeup: .zero, doorbell: .nanoseconds(700), batching: .asyncPass)
+        #expect(rung.ioRecords.sorted { $0.number < $1.number }.map(\.deviceDone) == [ns(26_396), ns(50_492)])
+        #expect(rung.interrupts == 2)
+        #expect(rung.totalCPU[.syscall] == silent.totalCPU[.syscall] + .nanoseconds(1_400))
+        let joined = try twoThreadsReadingApart(wakeup: .zero, doorbell: .nanoseconds(700))
+        #expect(joined.interrupts == 1)
+        #expect(joined.totalCPU[.syscall] == silent.totalCPU[.syscall] + .nanoseconds(700))
+    }
 }

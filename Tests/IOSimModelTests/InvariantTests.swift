@@ -171,6 +171,8 @@ func randomScenario(seed: UInt64) -> (scenario: Scenario, summary: String) {
     }
     // Drawn last too: the host polls an idle CPU a while before it gives its host CPU up.
     if s.machine.hostMilliCPUs > 0 && d.bool() { s.machine.hostHaltPoll = .nanoseconds(d.pick([10_000, 200_000])) }
+    // Drawn last too: half the passes are asynchronous (they end once they have taken their requests).
+    if s.device.completionBatching == .pass && d.bool() { s.device.completionBatching = .asyncPass }
     let summary =
         "\(cpus) CPUs, slice \(s.machine.timeSlice.nanoseconds)ns, target \(target), coalescing \(coalescing), "
         + "batching \(s.device.completionBatching.rawValue), suppress \(s.interrupts.suppressWhileServicing), "
@@ -319,7 +321,7 @@ func randomScenario(seed: UInt64) -> (scenario: Scenario, summary: String) {
         var s = boundedScenario("uring \(seed)", seed: seed, bound: .milliseconds(500))
         s.machine.cpuCount = d.int(1...3)
         s.machine.wakeupLatency = .nanoseconds(d.pick([0, 1_000, 5_000]))
-        s.device.completionBatching = d.pick([.none, .submission, .pass, .pass])
+        s.device.completionBatching = d.pick([.none, .submission, .pass, .asyncPass])
         s.device.passWakeup = .nanoseconds(d.pick([0, 0, 3_000, 10_000]))
         s.device.passDispatch = .nanoseconds(d.pick([0, 0, 1_000]))
         s.device.channels = d.int(1...4)

@@ -450,6 +450,41 @@ struct ParallelismFitTests {
         #expect(fit.rows.map(\.depth) == [1, 4, 16])
     }
 
+    /// IOPS and interrupts per IO made by the model with `.asyncPass` (3 channels, a 4 us dispatch, an 8 us
+    /// wake-up): the search tries both kinds of pass and finds that one again, with no error, and says how far
+    /// the best `.pass` came; a workload made with `.pass` gives `.pass` back.
+    @Test("the search tells the kinds of pass apart")
+    func recoversTheKindOfPass() throws {
+        var base = Calibration.fit(referenceFigures(), cpuCount: 2)
+        base.device.readLatency = .logNormal(mean: 30_000, sigma: 0.45)  // room for the dispatch and the wake-up
+        func figures(_ kind: CompletionBatching) throws -> (iops: [(Int, Double)], interrupts: [(Int, Double)]) {
+            var device = base.device
+            device.completionBatching = kind
+            var iops: [(Int, Double)] = [], interrupts: [(Int, Double)] = []
+            for depth in [1, 4, 16, 64] {
+                let s = Calibration.deviceWorkload(
+                    depth: depth, machine: base.machine, kernel: base.kernel,
+                    device: Calibration.withParallelism(device, 3, .microseconds(4), .microseconds(8)), interrupts: base.interrupts)
+                let r = try Simulator(s).run()
+                iops.append((depth, r.iops))
+                interrupts.append((depth, Double(r.interrupts) / Double(r.iosCompleted)))
+            }
+            return (iops, interrupts)
+        }
+        for kind in [CompletionBatching.asyncPass, .pass] {
+            let made = try figures(kind)
+            let fit = try #require(
+                Calibration.fitParallelism(
+                    machine: base.machine, kernel: base.kernel, device: base.device, interrupts: base.interrupts,
+                    measured: made.iops, interruptsPerIO: made.interrupts, channels: [2, 3],
+                    dispatches: [.zero, .microseconds(4)], wakeups: [.microseconds(8), .microseconds(16)]))
+            #expect(fit.completionBatching == kind)
+            #expect(fit.channels == 3 && fit.passDispatch == .microseconds(4) && fit.passWakeup == .microseconds(8))
+            #expect(fit.worstError == 0 && fit.score == 0)
+            #expect((fit.otherScore ?? 0) > 0)
+        }
+    }
+
     /// The QD32 run through fio's loop is a check of the fitted model, not a figure it is fitted to: the report
     /// carries the measured figure and the model's, made with the fitted device, and the profile names both; the
     /// device does not move with the figure.
