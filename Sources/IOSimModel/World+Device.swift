@@ -99,12 +99,8 @@ extension World {
         } else {
             service = readLatency.sample(&device.rng, distributions)
         }
-        var transfer: Int64 = 0
-        if case .dma = d.transfer, d.bandwidthBytesPerSecond > 0 {
-            // At most the longest duration: a longer one ends the run at the horizon anyway, and sums of them stay
-            // far from overflowing.
-            transfer = min(Self.nanoseconds(bytes: size, atBytesPerSecond: d.bandwidthBytesPerSecond), SimDuration.longest.nanoseconds)
-        }
+        // With `.asyncPass` the data moved as the pass took the request.
+        let transfer: Int64 = d.completionBatching == .asyncPass ? 0 : dmaTransfer(r)
         var mechanics: Int64 = 0
         if let hdd = d.hdd {
             var position = requests[ri].offsetBytes
@@ -120,7 +116,7 @@ extension World {
             device.headPosition = position + size
             service += mechanics
         }
-        if _slowPath(requests[ri].number == narrateNumber) { narrateService(r, mechanics: mechanics, transfer: transfer) }
+        if _slowPath(requests[ri].number == narrateNumber) { narrateService(r, mechanics: mechanics, transfer: dmaTransfer(r)) }
         if _slowPath(hostMilliCPUs > 0) {
             startSharedService(r, work: dispatchWait + service, transfer: transfer, start: now + dispatchWait, engine: &engine)
             return
@@ -131,6 +127,15 @@ extension World {
         engine.schedule(
             at: SimInstant(nanosecondsSinceStart: now &+ dispatchWait + service), priority: Priority.hardware, kind: EventKind.deviceDone.rawValue,
             target: UInt32(r))
+    }
+
+    /// The DMA transfer of `r` at the device's bandwidth (0 under PIO or without a bandwidth). At most the longest
+    /// duration: a longer one ends the run at the horizon anyway, and sums of them stay far from overflowing.
+    @inline(__always)
+    func dmaTransfer(_ r: Int32) -> Int64 {
+        let d = scenario.device
+        guard case .dma = d.transfer, d.bandwidthBytesPerSecond > 0 else { return 0 }
+        return min(Self.nanoseconds(bytes: requests[Int(r)].sizeBytes, atBytesPerSecond: d.bandwidthBytesPerSecond), SimDuration.longest.nanoseconds)
     }
 
     // MARK: - The device's share of a shared host (`machine.hostCPUs`)
@@ -228,7 +233,9 @@ extension World {
         if mechanics > 0 { text += "; seek and rotation \(Self.formatNs(mechanics))" }
         if case .dma = scenario.device.transfer {
             let direction = requests[ri].direction == .read ? "into memory" : "out of memory"
-            text += "; its DMA engine moves the data \(direction) (\(Self.formatNs(transfer))) with no CPU. "
+            text += scenario.device.completionBatching == .asyncPass
+                ? "; the data moved \(direction) as its pass took it (\(Self.formatNs(transfer))), with no CPU of this machine. "
+                : "; its DMA engine moves the data \(direction) (\(Self.formatNs(transfer))) with no CPU. "
         } else {
             text += "; under PIO a CPU will have to copy every byte. "
         }
@@ -270,9 +277,11 @@ extension World {
     }
 
     /// The running pass takes request `r`: its dispatch ends `passDispatch` after `instant` (the pass takes its
-    /// requests one after another); it is served on a free channel, else when one frees.
+    /// requests one after another; with `.asyncPass` taking one also moves its data, at the device's bandwidth);
+    /// it is served on a free channel, else when one frees.
     mutating func takeIntoPass(_ r: Int32, after instant: Int64, engine: inout Engine) {
-        let taken = instant + passDispatch
+        var taken = instant + passDispatch
+        if scenario.device.completionBatching == .asyncPass { taken += dmaTransfer(r) }
         device.passLastTaken = taken
         requests[Int(r)].passTaken = taken
         device.passUnfinished += 1

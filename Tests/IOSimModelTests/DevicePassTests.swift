@@ -157,12 +157,14 @@ import Testing
 /// Threads "a" and "b" on two CPUs each make one blocking read; "b" computes 3,000 ns first. One channel,
 /// passes unless told otherwise.
 func twoThreadsReadingApart(
-    wakeup: SimDuration, doorbell: SimDuration = .zero, batching: CompletionBatching = .pass
+    wakeup: SimDuration, doorbell: SimDuration = .zero, batching: CompletionBatching = .pass,
+    configure: (inout Scenario) -> Void = { _ in }
 ) throws -> SimulationResult {
     var s = constantCostScenario(cpus: 2)
     s.device.completionBatching = batching
     s.device.passWakeup = wakeup
     s.kernel.doorbell = doorbell
+    configure(&s)
     s.threads = [
         ThreadSpec(name: "a", program: [read4k(.blocking)]),
         ThreadSpec(name: "b", program: [.compute(.constant(3_000)), read4k(.blocking)]),
@@ -187,51 +189,68 @@ func overlappedReads(
 }
 
 /// `CompletionBatching.asyncPass`: a pass takes requests only until it has taken its last one (then re-arms the
-/// doorbell and ends); later requests wait for a pass of their own, which signals apart.
+/// doorbell and ends); taking one costs `passDispatch` and its transfer. Later requests wait for a pass of their
+/// own, which signals apart.
 @Suite struct AsyncDevicePassTimeline {
-    /// Three overlapped reads from one thread (submitted at 2,300, 3,800 and 5,300; 20,000 ns of access and
-    /// 4,096 of transfer each, two channels), a 1,000 ns wake-up and a 600 ns dispatch. IO 1 wakes the device:
-    /// the pass starts at 3,300 and has taken IO 1 at 3,900 (its access ends at 23,900, its transfer at 27,996).
-    /// IO 2 arrives at 3,800, while the pass is still taking, and joins it (taken at 4,500; its access ends at
-    /// 24,500 and its transfer waits for the link: done at 32,092). IO 3 arrives at 5,300, after the pass took
-    /// its last request at 4,500: it waits for a pass of its own (starting at 6,300, taken at 6,900), served when
-    /// IO 1 frees its channel at 27,996 (done at 52,092). Two passes, two interrupts; `.pass` would have taken IO
-    /// 3 into the running pass and raised one.
+    /// Three overlapped reads from one thread (submitted at 2,300, 3,800 and 5,300; 20,000 ns of access each,
+    /// two channels), a 1,000 ns wake-up, a 200 ns dispatch and 512 ns of transfer (8 GB/s). IO 1 wakes the
+    /// device: the pass starts at 3,300 and has taken IO 1 (its data moved) at 4,012; its access ends at 24,012.
+    /// IO 2 arrives at 3,800, while the pass is still taking, and joins it (taken at 4,724, done at 24,724). IO 3
+    /// arrives at 5,300, after the pass took its last request: it waits for a pass of its own (starting at
+    /// 6,300, taken at 7,012), served when IO 1 frees its channel at 24,012 (done at 44,012). Two passes, two
+    /// interrupts; `.pass` would have taken IO 3 into the running pass and raised one.
     @Test func aRequestAfterThePassHasTakenItsLastWaitsForTheNext() throws {
         func reads(_ batching: CompletionBatching) throws -> SimulationResult {
             try overlappedReads(["a", "b", "c"], channels: 2, batching: batching) {
                 $0.device.passWakeup = .nanoseconds(1_000)
-                $0.device.passDispatch = .nanoseconds(600)
+                $0.device.passDispatch = .nanoseconds(200)
+                $0.device.bandwidthBytesPerSecond = 8_000_000_000
             }
         }
         let async = try reads(.asyncPass)
         let ios = async.ioRecords.sorted { $0.number < $1.number }
         try #require(ios.count == 3)
         #expect(ios.map(\.submitted) == [ns(2_300), ns(3_800), ns(5_300)])
-        #expect(ios.map(\.deviceDone) == [ns(27_996), ns(32_092), ns(52_092)])
+        #expect(ios.map(\.deviceDone) == [ns(24_012), ns(24_724), ns(44_012)])
         #expect(async.interrupts == 2)
-        // The first pass's two requests are signalled together, when IO 2 is done; IO 3 alone, 20,000 later.
+        // The first pass's two requests are signalled together, when IO 2 is done; IO 3 alone, 19,288 later.
         let isr = ios.compactMap(\.interruptStart)
         try #require(isr.count == 3)
         #expect(isr[0] == isr[1])
-        #expect(isr[2] - isr[1] == .nanoseconds(20_000))
+        #expect(isr[2] - isr[1] == .nanoseconds(19_288))
         let joined = try reads(.pass)
         #expect(joined.interrupts == 1)
         #expect(Set(joined.ioRecords.compactMap(\.interruptStart)).count == 1)
     }
 
+    /// A transfer holds the pass open: at 1 GB/s (4,096 ns a read) the pass that took IO 1 at 3,300 is still
+    /// moving its data when IO 3 arrives, so all three reads share one pass and one interrupt.
+    @Test func aLongTransferKeepsThePassTaking() throws {
+        let r = try overlappedReads(["a", "b", "c"], channels: 2, batching: .asyncPass) {
+            $0.device.passWakeup = .nanoseconds(1_000)
+            $0.device.passDispatch = .nanoseconds(200)
+        }
+        #expect(r.interrupts == 1)
+        #expect(r.iosCompleted == 3)
+    }
+
     /// The doorbell (700 ns) is rung by a submission that finds no pass waking or taking, even with requests in
-    /// the device. In `twoThreadsReadingApart`, thread "b" submits IO 2 at 5,300 while IO 1 is being served:
-    /// with `.pass` it joins the pass and does not ring; with `.asyncPass` the pass ended when it took IO 1 at
-    /// 2,300, so "b" rings too and IO 2 has its own pass and interrupt. The one channel serves IO 2 after IO 1
-    /// either way (done at 26,396 and 50,492).
+    /// the device. In `twoThreadsReadingApart` (one channel, 512 ns of transfer here), thread "b" submits IO 2 at
+    /// 5,300 while IO 1 is being served: with `.pass` it joins the pass and does not ring; with `.asyncPass` the
+    /// pass ended when it had taken IO 1 at 2,812, so "b" rings too and IO 2 has its own pass and interrupt (done
+    /// at 22,812 and 42,812: the channel serves IO 2 after IO 1).
     @Test func theDoorbellIsRungOnceThePassHasTakenItsRequests() throws {
-        let silent = try twoThreadsReadingApart(wakeup: .zero, batching: .asyncPass)
-        let rung = try twoThreadsReadingApart(wakeup: .zero, doorbell: .nanoseconds(700), batching: .asyncPass)
-        #expect(rung.ioRecords.sorted { $0.number < $1.number }.map(\.deviceDone) == [ns(26_396), ns(50_492)])
+        func run(_ batching: CompletionBatching, doorbell: SimDuration) throws -> SimulationResult {
+            try twoThreadsReadingApart(wakeup: .zero, doorbell: doorbell, batching: batching) {
+                $0.device.bandwidthBytesPerSecond = 8_000_000_000
+            }
+        }
+        let silent = try run(.asyncPass, doorbell: .zero)
+        let rung = try run(.asyncPass, doorbell: .nanoseconds(700))
+        #expect(rung.ioRecords.sorted { $0.number < $1.number }.map(\.deviceDone) == [ns(22_812), ns(42_812)])
         #expect(rung.interrupts == 2)
         #expect(rung.totalCPU[.syscall] == silent.totalCPU[.syscall] + .nanoseconds(1_400))
-        let joined = try twoThreadsReadingApart(wakeup: .zero, doorbell: .nanoseconds(700))
+        let joined = try run(.pass, doorbell: .nanoseconds(700))
         #expect(joined.interrupts == 1)
         #expect(joined.totalCPU[.syscall] == silent.totalCPU[.syscall] + .nanoseconds(700))
     }
