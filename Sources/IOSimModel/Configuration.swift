@@ -110,8 +110,10 @@ public struct KernelConfig: Sendable, Equatable {
     public var driverSubmit: SimDuration = .microseconds(8)
     /// The doorbell (an MMIO write; under a hypervisor a trapped write, a VM exit) as a cost of its own, paid
     /// by the submitter right after its batch reaches the device, and not at all while a pass-batching
-    /// (virtio) device's pass is open: such a device asks to be notified only when it has found its ring
-    /// empty. Default 0: the doorbell is inside `driverSubmit`.
+    /// (virtio) device's pass is open (waking or running; with `.asyncPass`, waking or taking): such a device
+    /// asks to be notified only when it has found its ring empty. Default 0: the doorbell is inside
+    /// `driverSubmit`. A request the driver queue lets in on a completion rings none (blk-mq's restart runs in
+    /// the completion's context; not modelled).
     public var doorbell: SimDuration = .zero
     /// An unbuffered (O_DIRECT / FILE_FLAG_NO_BUFFERING) request's cost per 4 KiB page of its buffer beyond the
     /// first (`requestCreate` and `driverSubmit` are a one-page request's), charged to the submitting syscall:

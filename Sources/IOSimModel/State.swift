@@ -248,13 +248,14 @@ struct DeviceState {
     var deviceQueue = RingBuffer(capacity: 16)
     var accepted = 0
     var inService = 0
-    /// `CompletionBatching.pass`: members of the current pass not yet in service, members still in service,
-    /// the finished ones (linked through `RequestState.next`, newest first), and whether a pass is open.
+    /// Passes: members taken but not yet in service (of every pass), members still in the device (of every pass),
+    /// the finished ones of the current `.pass` (linked through `RequestState.next`, newest first), and whether a
+    /// pass is open (with `.asyncPass`: waking; a pass that takes is `takingPass`).
     var passWaiting = RingBuffer(capacity: 16)
     var passUnfinished = 0
     var passDoneHead: Int32 = -1
     var passOpen = false
-    /// The pass has started taking requests (after its wake-up) and not yet signalled them.
+    /// `.pass`: the pass has started taking requests (after its wake-up) and not yet signalled them.
     var passRunning = false
     /// When the running pass has taken (dispatched) its latest request, in ns.
     var passLastTaken: Int64 = 0

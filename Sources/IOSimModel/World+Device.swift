@@ -19,7 +19,8 @@ extension World {
     }
 
     /// The CPU cost of ringing the doorbell for requests about to be handed to the driver: `kernel.doorbell`, or
-    /// nothing when the device works in passes and its pass is open (waking or running). A virtio device asks
+    /// nothing when the device works in passes and its pass is open (waking or running; with `.asyncPass`, waking
+    /// or taking). A virtio device asks
     /// to be notified only once it has found its ring empty (VIRTIO_F_EVENT_IDX; Firecracker re-enables
     /// notifications when its queue is drained), so a request added meanwhile needs no kick. Measured here with
     /// the block and scheduler tracepoints: from block_rq_issue to the submitter's next event 9 us with no
@@ -234,7 +235,7 @@ extension World {
         if case .dma = scenario.device.transfer {
             let direction = requests[ri].direction == .read ? "into memory" : "out of memory"
             text += scenario.device.completionBatching == .asyncPass
-                ? "; the data moved \(direction) as its pass took it (\(Self.formatNs(transfer))), with no CPU of this machine. "
+                ? "; the data moves \(direction) as its pass takes it (\(Self.formatNs(transfer))), with no CPU of this machine. "
                 : "; its DMA engine moves the data \(direction) (\(Self.formatNs(transfer))) with no CPU. "
         } else {
             text += "; under PIO a CPU will have to copy every byte. "
@@ -253,12 +254,16 @@ extension World {
     /// `woken`: the device was idle and woke for it (on a shared host its first dispatch waits for the wake-up;
     /// a pass that follows the previous one at once has none).
     mutating func startPass(woken: Bool = true, engine: inout Engine) {
-        if device.deviceQueue.isEmpty && device.passUnfinished == 0 {  // nothing to take (never expected)
+        let async = scenario.device.completionBatching == .asyncPass
+        // Nothing to take (never expected). With `.asyncPass` earlier passes' requests may still be in service.
+        if device.deviceQueue.isEmpty && (async || device.passUnfinished == 0) {
             device.passOpen = false
             return
         }
+        // One asynchronous pass takes at a time: a request arriving while one takes joins it.
+        assert(!async || !asyncPassTaking)
         device.passLastTaken = hostMilliCPUs > 0 && woken ? now + scenario.device.passWakeup.nanoseconds : now
-        if scenario.device.completionBatching == .asyncPass {
+        if async {
             // No longer waking: from here the pass takes until its last request, then ends.
             device.passOpen = false
             device.takingPass = newAsyncPass()

@@ -1488,16 +1488,16 @@ extension Calibration {
         return out
     }
 
-    /// The figures as an aligned table.
     /// Why the fit chose its kind of pass, for the profile's comment: "" without passes or a fit.
     static func passKindChoice(_ fit: ParallelismFit?) -> String {
         guard let fit, fit.completionBatching.hasPasses, let other = fit.otherScore else { return "" }
         let otherKind: CompletionBatching = fit.completionBatching == .pass ? .asyncPass : .pass
-        let otherText = other.isFinite ? Validation.fixed(other, 2) : "no run"
+        let otherText = other.isFinite ? Validation.fixed(other, 2) : "no result"
         return "; \(fit.completionBatching.rawValue) fitted the depths' IOPS and interrupts per IO closer than "
             + "\(otherKind.rawValue) (sum of squared errors in tolerances \(Validation.fixed(fit.score, 2)) against \(otherText))"
     }
 
+    /// The figures as an aligned table.
     static func table(_ figures: [CalibrationFigure]) -> String {
         let nameWidth = max(6, (figures.map(\.name.count).max() ?? 0)) + 2
         var out = pad("figure", nameWidth, left: true) + pad("median", 12) + pad("min", 12) + pad("max", 12) + "  "
