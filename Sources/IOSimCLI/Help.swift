@@ -191,8 +191,8 @@ public enum Help {
                   --given KEY=D     take a cost user space cannot measure as known (from a kernel trace) and fit
                                     the device around it; KEY is kernel.requestCreate, kernel.driverSubmit,
                                     kernel.doorbell, device.passWakeup, machine.hostHaltPoll,
-                                    machine.idleExit, machine.localWakeup or interrupts.busyStall
-                                    (repeatable)
+                                    machine.idleExit, machine.localWakeup, interrupts.busyStall
+                                    or kernel.directIOPerPage (repeatable)
                   --quick           short runs (a few seconds; for smoke tests)
                   --quiet           no progress line on stderr (shown after ~2 s when stderr is a TTY)
                 """

@@ -98,6 +98,7 @@ public struct GivenCost: Sendable, Equatable {
         case idleExit = "machine.idleExit"
         case localWakeup = "machine.localWakeup"
         case busyStall = "interrupts.busyStall"
+        case directIOPerPage = "kernel.directIOPerPage"
     }
     public var key: Key
     public var value: SimDuration
@@ -548,6 +549,7 @@ extension Calibration {
             case .idleExit: machine.idleExit = g.value
             case .localWakeup: machine.localWakeup = g.value
             case .busyStall: interrupts.busyStall = g.value
+            case .directIOPerPage: kernel.directIOPerPage = g.value
             }
         }
         // localWakeup, unless given: the wake-up latency (a kernel trace tells them apart; the profile says so).
@@ -559,8 +561,11 @@ extension Calibration {
         // deferredPerPage in its deferred routine (releasing them), so the machine-wide system time per IO, and
         // the irq + softirq time per IO, of the QD1 runs of 4 KiB, 64 KiB and 1 MiB lie on lines against n - 1
         // whose slopes are those costs: least squares over the sizes, floor 0, rounded to 10 ns.
+        // A given per-page cost (the submission's, from a trace) is kept.
         let pageCosts = perPageCosts(figures)
-        if let s = pageCosts.submit { kernel.directIOPerPage = .nanoseconds(s) }
+        if let s = pageCosts.submit, !given.contains(where: { $0.key == .directIOPerPage }) {
+            kernel.directIOPerPage = .nanoseconds(s)
+        }
         if let c = pageCosts.complete { interrupts.deferredPerPage = .nanoseconds(c) }
 
         // bandwidthBytesPerSecond: from the slope of the QD1 mean latency between 4 KiB and 1 MiB reads (the
@@ -1313,9 +1318,12 @@ extension Calibration {
             entry("doorbell", quoted(duration(k.doorbell)), given(.doorbell) ?? notMeasured + " (inside driverSubmit)")
             entry(
                 "directIOPerPage", quoted(duration(k.directIOPerPage)),
-                pageCosts.submit == nil
-                    ? notMeasured
-                    : "slope of system per IO against 4KiB pages per IO beyond the first (\(bySize(FigureName.systemPerIO))); floor 0")
+                given(.directIOPerPage).map { g in
+                    pageCosts.submit.map { "\(g); the slope of system per IO against 4KiB pages per IO at QD1 is \(duration(.nanoseconds($0)))" } ?? g
+                }
+                    ?? (pageCosts.submit == nil
+                        ? notMeasured
+                        : "slope of system per IO against 4KiB pages per IO beyond the first (\(bySize(FigureName.systemPerIO))); floor 0"))
             entry(
                 "pageCacheCopy", quoted(rate(k.pageCacheCopyBytesPerSecond)),
                 figure(FigureName.pageCacheCopy) == nil

@@ -726,6 +726,19 @@ struct GivenCostTests {
         #expect(plain.profileText.contains(".bench/trace-costs.sh"))
     }
 
+    /// A given per-page O_DIRECT cost is kept and named (it replaces the slope of the QD1 system time by size,
+    /// which the profile names beside it when measured).
+    @Test func aGivenPerPageCostIsKeptAndNamed() throws {
+        let plain = Calibration.fit(referenceFigures(), cpuCount: 2)
+        let report = Calibration.fit(
+            referenceFigures(), cpuCount: 2, given: [GivenCost(key: .directIOPerPage, value: .nanoseconds(150))])
+        #expect(plain.kernel.directIOPerPage != .nanoseconds(150))
+        #expect(report.kernel.directIOPerPage == .nanoseconds(150))
+        #expect(report.profileText.contains("directIOPerPage: \"150ns\","))
+        #expect(report.profileText.contains("given (--given kernel.directIOPerPage)"))
+        #expect(try loadThroughExtends(report.profileText).kernel == report.kernel)
+    }
+
     /// A given wake-up is the only one the device search tries, and the profile names it as given.
     @Test func aGivenWakeupIsNotSearched() {
         let grid = Calibration.ParallelismGrid(channels: [1, 2], dispatches: [.zero], wakeups: [.zero, .microseconds(8)])
