@@ -668,7 +668,7 @@ extension Calibration {
             if let grid, measuredIOPS.count >= 2, latency4K != nil {
                 parallelism = fitParallelism(
                     machine: machine, kernel: kernel, device: device, interrupts: interrupts, measured: measuredIOPS,
-                    interruptsPerIO: measuredInterrupts,
+                    interruptsPerIO: measuredInterrupts, poolInterruptsPerIO: median(FigureName.poolInterrupts),
                     channels: grid.channels, dispatches: grid.dispatches,
                     wakeups: given.contains { $0.key == .passWakeup } ? [device.passWakeup] : grid.wakeups)
                 if let p = parallelism {
@@ -1050,8 +1050,9 @@ extension Calibration {
     /// works in passes, every dispatch time of `dispatches` and wake-up time of `wakeups` that the latency mean can
     /// give up (keeping at least its 1 us floor, so queue depth 1 keeps its fitted latency); keeps the values whose
     /// sum of squared errors over the depths is smallest, each error in units of the tolerance `validate` holds it
-    /// to: relative IOPS error / 15% and, where measured, relative interrupts-per-IO error / 25% (ties: fewer
-    /// channels, then a shorter dispatch, then a shorter wake-up). A sum, not the largest: an error no candidate
+    /// to: relative IOPS error / 15% and, where measured, relative interrupts-per-IO error / 25%, at each depth and
+    /// for the four blocking threads (separate submitters, which share passes or not) (ties: fewer channels, then
+    /// a shorter dispatch, then a shorter wake-up). A sum, not the largest: an error no candidate
     /// can mend (interrupts per IO at a depth where every candidate batches alike) would otherwise hide how far
     /// apart the candidates' IOPS are. With passes, both kinds are tried (`.pass`, whose requests arriving while
     /// it serves join it, and `.asyncPass`, which ends once it has taken its last request; ties: `.pass`), and
@@ -1059,8 +1060,8 @@ extension Calibration {
     /// IOPS error.
     static func fitParallelism(
         machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig,
-        measured: [(Int, Double)], interruptsPerIO: [(Int, Double)] = [], channels: [Int], dispatches: [SimDuration],
-        wakeups: [SimDuration] = [.zero]
+        measured: [(Int, Double)], interruptsPerIO: [(Int, Double)] = [], poolInterruptsPerIO: Double? = nil,
+        channels: [Int], dispatches: [SimDuration], wakeups: [SimDuration] = [.zero]
     ) -> ParallelismFit? {
         var bestScore = Double.infinity
         var best: ParallelismFit? = nil
@@ -1096,6 +1097,18 @@ extension Calibration {
                             let modelled = Double(result.interrupts) / Double(max(result.iosCompleted, 1))
                             let irqError = (modelled - irq) / irq / 0.25
                             score += irqError * irqError
+                        }
+                    }
+                    // Separate submitters: the four blocking threads share passes as the machine's do (or not).
+                    if let irq = poolInterruptsPerIO, irq > 0, score.isFinite {
+                        let s = poolWorkload(
+                            machine: machine, kernel: kernel, device: withParallelism(kindDevice, c, dispatch, wakeup),
+                            interrupts: interrupts)
+                        if let result = try? Simulator(s).run(), result.iosCompleted > 0 {
+                            let irqError = (Double(result.interrupts) / Double(result.iosCompleted) - irq) / irq / 0.25
+                            score += irqError * irqError
+                        } else {
+                            score = .infinity
                         }
                     }
                     bestOfKind[k] = min(bestOfKind[k], score)
@@ -1387,7 +1400,7 @@ extension Calibration {
             let saturated = FigureName.depths.compactMap { figure(FigureName.iops(depth: $0)) }.max { $0.median < $1.median }
             if let p = report.parallelismFit {
                 let rows = p.rows.map { "QD\($0.depth) \(Int($0.modelled.rounded())) vs \(Int($0.measured.rounded()))" }
-                let why = "with passDispatch, the model's closest IOPS and interrupts per IO over the depths (IOPS simulated: "
+                let why = "with passDispatch, the model's closest IOPS and interrupts per IO over the depths and interrupts per IO of the 4 blocking threads (IOPS simulated: "
                     + rows.joined(separator: ", ") + "; worst \(Validation.fixed(p.worstError * 100, 1))%)"
                     + (report.fioLoopCheck.map {
                         "; a check, not fitted: \(describe(FigureName.iopsSubmitEach)) against the model's "

@@ -458,26 +458,29 @@ struct ParallelismFitTests {
         var base = Calibration.fit(referenceFigures(), cpuCount: 2)
         try #require(base.device.completionBatching.hasPasses)  // else the search tries one kind only
         base.device.readLatency = .logNormal(mean: 30_000, sigma: 0.45)  // room for the dispatch and the wake-up
-        func figures(_ kind: CompletionBatching) throws -> (iops: [(Int, Double)], interrupts: [(Int, Double)]) {
+        func figures(_ kind: CompletionBatching) throws -> (iops: [(Int, Double)], interrupts: [(Int, Double)], pool: Double) {
             var device = base.device
             device.completionBatching = kind
+            device = Calibration.withParallelism(device, 3, .microseconds(4), .microseconds(8))
             var iops: [(Int, Double)] = [], interrupts: [(Int, Double)] = []
             for depth in [1, 4, 16, 64] {
                 let s = Calibration.deviceWorkload(
-                    depth: depth, machine: base.machine, kernel: base.kernel,
-                    device: Calibration.withParallelism(device, 3, .microseconds(4), .microseconds(8)), interrupts: base.interrupts)
+                    depth: depth, machine: base.machine, kernel: base.kernel, device: device, interrupts: base.interrupts)
                 let r = try Simulator(s).run()
                 iops.append((depth, r.iops))
                 interrupts.append((depth, Double(r.interrupts) / Double(r.iosCompleted)))
             }
-            return (iops, interrupts)
+            let pool = try Simulator(
+                Calibration.poolWorkload(machine: base.machine, kernel: base.kernel, device: device, interrupts: base.interrupts)
+            ).run()
+            return (iops, interrupts, Double(pool.interrupts) / Double(pool.iosCompleted))
         }
         for kind in [CompletionBatching.asyncPass, .pass] {
             let made = try figures(kind)
             let fit = try #require(
                 Calibration.fitParallelism(
                     machine: base.machine, kernel: base.kernel, device: base.device, interrupts: base.interrupts,
-                    measured: made.iops, interruptsPerIO: made.interrupts, channels: [2, 3],
+                    measured: made.iops, interruptsPerIO: made.interrupts, poolInterruptsPerIO: made.pool, channels: [2, 3],
                     dispatches: [.zero, .microseconds(4)], wakeups: [.microseconds(8), .microseconds(16)]))
             #expect(fit.completionBatching == kind)
             #expect(fit.channels == 3 && fit.passDispatch == .microseconds(4) && fit.passWakeup == .microseconds(8))
