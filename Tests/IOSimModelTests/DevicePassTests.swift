@@ -223,6 +223,20 @@ func overlappedReads(
         #expect(Set(joined.ioRecords.compactMap(\.interruptStart)).count == 1)
     }
 
+    /// Passes overlap: four overlapped reads 1,500 ns apart (2,300 to 6,800), no wake-up or dispatch and 512 ns
+    /// of transfer, four channels. Each read comes after the pass before it took its last request, so each has
+    /// a pass of its own (taken at 2,812, 4,312, 5,812 and 7,312), started while the earlier ones are still
+    /// served; each is done 20,000 after it was taken and signalled alone: four interrupts.
+    @Test func laterPassesStartWhileEarlierOnesAreServed() throws {
+        let r = try overlappedReads(["a", "b", "c", "d"], channels: 4, batching: .asyncPass) {
+            $0.device.bandwidthBytesPerSecond = 8_000_000_000
+        }
+        let ios = r.ioRecords.sorted { $0.number < $1.number }
+        #expect(ios.map(\.submitted) == [ns(2_300), ns(3_800), ns(5_300), ns(6_800)])
+        #expect(ios.map(\.deviceDone) == [ns(22_812), ns(24_312), ns(25_812), ns(27_312)])
+        #expect(r.interrupts == 4)
+    }
+
     /// A transfer holds the pass open: at 1 GB/s (4,096 ns a read) the pass that starts at 3,300 has taken IO 1
     /// at 7,596 (done at 27,596), so IO 2 (3,800) and IO 3 (5,300) join it, taken at 11,892 and 16,188; IO 2 is
     /// done at 31,892, and IO 3, waiting for IO 1's channel, at 47,596. One pass, one interrupt.
