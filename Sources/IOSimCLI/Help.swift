@@ -165,7 +165,8 @@ public enum Help {
                 latency 15%, CPU, interrupts and io_uring_enter calls per IO 25%, p99 and switches 50%, kernel
                 threads +-1). Exits 1 if any metric is off. With several scenarios the text ends with a line that
                 sums up the metrics off and their scenarios, and apart the figures off (IOPS, mean latency,
-                CPU and interrupts per IO); the JSON marks those metrics "figure": true.
+                CPU and interrupts per IO), and with repeats the widest spread of a scenario's measured IOPS;
+                the JSON marks those metrics "figure": true.
 
                 options:
                   --profile P       a calibrated profile (iosim calibrate -o P) laid over each scenario

@@ -117,6 +117,14 @@ public enum Validation {
             + "within 25% or 0.05): "
             + "\(figuresOff.count) of \(figures) off"
         if !figuresOff.isEmpty { text += " (\(figuresOff.joined(separator: "; ")))" }
+        // With repeats, how far the machine itself moved: the widest measured IOPS range, from its median.
+        let spreads = scenarios.compactMap { s -> (name: String, spread: Double)? in
+            guard let r = s.rows.first(where: { $0.name == "IOPS" }), let range = r.measuredRange, r.measured > 0 else { return nil }
+            return (s.name, (range.upperBound - range.lowerBound) / r.measured)
+        }
+        if let widest = spreads.max(by: { $0.spread < $1.spread }) {
+            text += "; the measured IOPS moved by up to \(fixed(widest.spread * 100, 1))% of its median over the repeats (\(widest.name))"
+        }
         return text + "\n"
     }
 

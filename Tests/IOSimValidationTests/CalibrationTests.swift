@@ -686,6 +686,13 @@ struct ValidationMedianTests {
         // Two figures off in one scenario are both named, in order.
         let two = [(name: "d", rows: [row("IOPS", figure: true, passes: false), row("mean latency", figure: true, passes: false)])]
         #expect(Validation.summary(two).hasSuffix(": 2 of 2 off (d IOPS; d mean latency)\n"))
+        // With repeats, the widest spread of the measured IOPS (here e's: 9 to 12 around 10, 30%; f's 10%).
+        var e = row("IOPS", figure: true, passes: true), f = e
+        e.measuredRange = 9...12
+        f.measuredRange = 9.5...10.5
+        #expect(
+            Validation.summary([(name: "f", rows: [f]), (name: "e", rows: [e])]).hasSuffix(
+                "0 of 2 off; the measured IOPS moved by up to 30.0% of its median over the repeats (e)\n"))
     }
 }
 
