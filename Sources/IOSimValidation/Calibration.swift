@@ -1074,17 +1074,22 @@ extension Calibration {
         var budget = Int64.max
         if passes, case .logNormal(let mean, _) = device.readLatency { budget = mean - 1_000 }
         let affordable = tried.filter { $0.0.nanoseconds + $0.1.nanoseconds <= budget }
+        // A run's interrupts per IO against the measured figure: the squared error in units of the 25% tolerance.
+        func interruptsError(_ result: SimulationResult, _ irq: Double) -> Double {
+            let e = (Double(result.interrupts) / Double(max(result.iosCompleted, 1)) - irq) / irq / 0.25
+            return e * e
+        }
         for (k, kind) in kinds.enumerated() {
             var kindDevice = device
             kindDevice.completionBatching = kind
             for c in channels {
                 for (dispatch, wakeup) in affordable.isEmpty ? [tried[0]] : affordable {
+                    let candidate = withParallelism(kindDevice, c, dispatch, wakeup)
                     var rows: [(depth: Int, measured: Double, modelled: Double)] = []
                     var worst = 0.0, score = 0.0
                     for (depth, iops) in measured {
                         let s = deviceWorkload(
-                            depth: depth, machine: machine, kernel: kernel,
-                            device: withParallelism(kindDevice, c, dispatch, wakeup), interrupts: interrupts)
+                            depth: depth, machine: machine, kernel: kernel, device: candidate, interrupts: interrupts)
                         guard let result = try? Simulator(s).run(), result.iops > 0 else {
                             score = .infinity
                             break
@@ -1094,19 +1099,14 @@ extension Calibration {
                         let iopsError = (result.iops - iops) / iops / 0.15
                         score += iopsError * iopsError
                         if let irq = interruptsPerIO.first(where: { $0.0 == depth })?.1, irq > 0 {
-                            let modelled = Double(result.interrupts) / Double(max(result.iosCompleted, 1))
-                            let irqError = (modelled - irq) / irq / 0.25
-                            score += irqError * irqError
+                            score += interruptsError(result, irq)
                         }
                     }
                     // Separate submitters: the four blocking threads share passes as the machine's do (or not).
                     if let irq = poolInterruptsPerIO, irq > 0, score.isFinite {
-                        let s = poolWorkload(
-                            machine: machine, kernel: kernel, device: withParallelism(kindDevice, c, dispatch, wakeup),
-                            interrupts: interrupts)
+                        let s = poolWorkload(machine: machine, kernel: kernel, device: candidate, interrupts: interrupts)
                         if let result = try? Simulator(s).run(), result.iosCompleted > 0 {
-                            let irqError = (Double(result.interrupts) / Double(result.iosCompleted) - irq) / irq / 0.25
-                            score += irqError * irqError
+                            score += interruptsError(result, irq)
                         } else {
                             score = .infinity
                         }
