@@ -1514,7 +1514,8 @@ extension Calibration {
         guard let fit, fit.completionBatching.hasPasses, let other = fit.otherScore else { return "" }
         let otherKind: CompletionBatching = fit.completionBatching == .pass ? .asyncPass : .pass
         let otherText = other.isFinite ? Validation.fixed(other, 2) : "no result"
-        return "; \(fit.completionBatching.rawValue) fitted the depths' IOPS and interrupts per IO closer than "
+        return "; \(fit.completionBatching.rawValue) fitted the depths' IOPS and interrupts per IO, and the 4 blocking "
+            + "threads' interrupts per IO, closer than "
             + "\(otherKind.rawValue) (sum of squared errors in tolerances \(Validation.fixed(fit.score, 2)) against \(otherText))"
     }
 
