@@ -10,12 +10,28 @@ import IOSimValidation
 extension Commands {
     static func calibrate(_ args: [String], _ o: Output) throws(UsageError) -> ExitCode {
         let a = try Arguments(
-            args, command: "calibrate", valued: ["--dir", "-o", "--repeats", "--given"], flags: ["--help", "--quick", "--quiet"])
+            args, command: "calibrate", valued: ["--dir", "-o", "--repeats", "--given", "--from"], flags: ["--help", "--quick", "--quiet"])
         if a.has("--help") {
             o.write(Help.text(for: "calibrate")!)
             return .ok
         }
         if !a.positionals.isEmpty { throw UsageError(message: "calibrate takes no file arguments", command: "calibrate") }
+        if let from = a.value("--from") {
+            // The recorded figures of an earlier calibration, fitted again: nothing is measured.
+            for option in ["--dir", "--repeats"] where a.has(option) {
+                throw UsageError(
+                    message: "\(option) is for measuring; --from fits the figures a profile recorded and measures nothing",
+                    command: "calibrate")
+            }
+            let given = try givenCosts(a.values("--given"))
+            let report: CalibrationReport
+            do {
+                report = try Calibration.refit(profileAt: from, given: given, quick: a.has("--quick"))
+            } catch {
+                return CLI.report(error, o)
+            }
+            return write(report, a, o)
+        }
         var options = CalibrationOptions()
         options.directory = a.value("--dir")
         options.quick = a.has("--quick")
@@ -31,6 +47,11 @@ extension Commands {
         } catch {
             return Commands.report(error, o)
         }
+        return write(report, a, o)
+    }
+
+    /// Prints the figures' table and the profile, or writes the profile to `-o`.
+    private static func write(_ report: CalibrationReport, _ a: Arguments, _ o: Output) -> ExitCode {
         o.write(report.table)
         if let path = a.value("-o") {
             guard Visuals.write(Data(report.profileText.utf8), to: path) else {

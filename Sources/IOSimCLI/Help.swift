@@ -46,7 +46,8 @@ public enum Help {
             return "iosim real FILE [--dir DIR] [--duration D] [--set KEY=VALUE]... [--seed N] [--format text|json] [--trace F] [--quiet]"
         case "validate":
             return "iosim validate FILE|DIR... [--profile P] [--repeats N] [--dir DIR] [--duration D] [--set KEY=VALUE]... [--format text|json] [--quiet]"
-        case "calibrate": return "iosim calibrate [--dir DIR] [-o PROFILE.json5] [--repeats N] [--given KEY=DURATION]... [--quick] [--quiet]"
+        case "calibrate":
+            return "iosim calibrate [--dir DIR] [-o PROFILE.json5] [--repeats N] [--given KEY=DURATION]... [--from PROFILE] [--quick] [--quiet]"
         case "help": return "iosim help [COMMAND]"
         default: return nil
         }
@@ -194,7 +195,11 @@ public enum Help {
                                     kernel.doorbell, device.passWakeup, machine.hostHaltPoll,
                                     machine.idleExit, machine.localWakeup, interrupts.busyStall
                                     or kernel.directIOPerPage (repeatable)
-                  --quick           short runs (a few seconds; for smoke tests)
+                  --from PROFILE    measure nothing: fit the figures an earlier calibration recorded in
+                                    that profile's header again (with other --given costs, say), so two
+                                    fits compare on one measurement; about a minute
+                  --quick           short runs (a few seconds; for smoke tests); with --from, a
+                                    small search grid
                   --quiet           no progress line on stderr (shown after ~2 s when stderr is a TTY)
                 """
         default:

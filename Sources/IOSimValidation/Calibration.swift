@@ -174,6 +174,8 @@ public struct LatencyFit: Sendable, Equatable {
     public var after: Double
     public var gaveUp: SimDuration
     public var steps: Int
+    /// Whether the device search ran again after the steps (it had run on the mean before them).
+    public var searchedAgain = false
 }
 
 /// The interrupt costs fitted to the measured irq + softirq per IO with the model's own interrupts and wake-ups
@@ -348,15 +350,19 @@ public enum Calibration {
         if counted(loop.userPerIO) {
             figures.append(CalibrationFigure(name: FigureName.uringLoopUser, unit: "ns", samples: loop.userPerIO))
         }
-        // A quick run (tests) searches a small grid: the search runs the model about 500 times on the full one.
-        let grid = options.quick
+        return fit(
+            figures, cpuCount: Int(sysconf(CInt(_SC_NPROCESSORS_ONLN))), parallelism: searchGrid(quick: options.quick),
+            given: options.given, fileBytes: effort.fileBytes)
+    }
+
+    /// The device search's grid: a quick calibration (tests) searches a small one; the full one runs the
+    /// model thousands of times (about a minute here).
+    static func searchGrid(quick: Bool) -> ParallelismGrid {
+        quick
             ? ParallelismGrid(
                 channels: [1, 2, 4], dispatches: [.zero, .microseconds(4)], wakeups: [.zero, .microseconds(8)],
                 hostMilliCPUs: [0, 1_000, 2_000])
             : ParallelismGrid()
-        return fit(
-            figures, cpuCount: Int(sysconf(CInt(_SC_NPROCESSORS_ONLN))), parallelism: grid, given: options.given,
-            fileBytes: effort.fileBytes)
     }
 
     /// Why io_uring cannot be used here, or nil when it can (a one-entry ring is set up and torn down).
@@ -651,8 +657,12 @@ extension Calibration {
             if let without = systemPerIO(.zero), let with = systemPerIO(.microseconds(1)), with > without {
                 let perIO = (with - without) / 1_000
                 let exit = max(0, (measured - without) / perIO)
+                let before = machine.idleExit
                 machine.idleExit = .nanoseconds(Int64((exit / 10).rounded()) * 10)
                 idleExitFit = IdleExitFit(measured: measured, withoutIdleExit: without, exitsPerIO: perIO)
+                // It is on the QD1 path (`softwarePath`), which the latency mean was fitted around: the mean gives
+                // it up, or the device search below would fit the depths to a device slower than the QD1 one.
+                giveUpLatency((machine.idleExit - before).nanoseconds, of: &device)
             }
         }
 
@@ -756,6 +766,14 @@ extension Calibration {
                     modelled = next
                 }
                 fit.after = modelled
+                // The device search ran on the mean before these steps: a lower mean serves faster at every depth,
+                // and the depths' IOPS it fitted would not be the profile's. So it runs again on the device the
+                // steps left (`unsearched` gave up the same), and the QD1 check is taken once more.
+                if fit.steps > 0, parallelism != nil {
+                    searchDeviceAndHost()
+                    fit.after = modelledQD1() ?? modelled
+                    fit.searchedAgain = true
+                }
                 latencyFit = fit
             }
         }
@@ -1188,7 +1206,7 @@ extension Calibration {
 
     /// The model's CPU and interrupt path of one io_uring read at queue depth 1 around the device's service:
     /// syscall entry, per-SQE submit, request creation, driver submit, interrupt delivery, ISR, deferred
-    /// completion and its waking of the thread, wake-up, context switch, CQE completion (task work), syscall exit. All of it, because the
+    /// completion and its waking of the thread, wake-up, leaving idle, context switch, CQE completion (task work), syscall exit. All of it, because the
     /// real latency runs from the submit to the CQE reaped. (The model's `latency` ends when the softirq
     /// completes the request; the wake-up, switch, task work and syscall exit are its `delivery` stage, so the
     /// model's counterpart of the measured latency is `latency + delivery`, and its QD1 IOPS follow from both.)
@@ -1197,6 +1215,7 @@ extension Calibration {
         kernel.syscallEntry + kernel.uringSubmitPerSQE + kernel.requestCreate + kernel.driverSubmit
             + interrupts.deliveryLatency + interrupts.isr + interrupts.deferredPerRequest + interrupts.deferredWake
             + (machine.localWakeup ?? machine.wakeupLatency)  // the loop's thread sleeps on the interrupts' CPU
+            + machine.idleExit  // which idles meanwhile: the thread's switch in leaves the idle task
             + machine.contextSwitch + kernel.uringCompletePerCQE + kernel.syscallExit
     }
 }
@@ -1209,9 +1228,10 @@ extension Calibration {
         guard let f = fit else { return "" }
         func us(_ ns: Double) -> String { Units.formatDuration(nanoseconds: Int64(ns.rounded())) }
         if f.steps == 0 { return "; by simulation the model's QD1 latency is \(us(f.before)), as measured" }
-        return "; by simulation the model's QD1 latency was \(us(f.before)) (the host slows the device at depth 1), "
+        return "; by simulation the model's QD1 latency was \(us(f.before)), "
             + "\(us(f.after)) after the mean \(f.gaveUp.nanoseconds >= 0 ? "gave up" : "took back") "
             + "\(Units.formatDuration(nanoseconds: abs(f.gaveUp.nanoseconds))) in \(f.steps) steps, hostCPUs refitted each"
+            + (f.searchedAgain ? ", and the channels and passes searched again on it" : "")
     }
 
     /// The profile of `report`: every key the decoder reads for machine, kernel, device and interrupts, each

@@ -50,6 +50,47 @@ import Testing
     }
 }
 
+/// `calibrate --from PROFILE` fits the figures a profile recorded again and measures nothing.
+@Suite struct CalibrateFromAProfile {
+    static let stored = Paths.path("Scenarios/validation/_measured-xeon.json5")
+
+    @Test(arguments: [["--dir", "/tmp"], ["--repeats", "3"]])
+    func measuringOptionsAreUsageErrors(option: [String]) {
+        let r = iosim(["calibrate", "--from", Self.stored] + option)
+        #expect(r.code == .usage)
+        #expect(r.err.hasPrefix("error: \(option[0]) is for measuring; --from fits the figures a profile recorded and measures nothing\n"), "\(r.err)")
+    }
+
+    @Test func aScenarioThatRecordsNoFiguresIsADataError() {
+        let path = Paths.path("Scenarios/validation/_machine.json5")
+        let r = iosim(["calibrate", "--from", path])
+        #expect(r.code == .dataError)
+        #expect(r.err == "error: \(path):1:1: expected the figures calibrate recorded, after the line \"// Figures are medians "
+            + "(minimum - maximum over the repeats).\"\nhint: only a profile written by `iosim calibrate` records its figures\n")
+        #expect(r.out.isEmpty)
+    }
+
+    @Test func aMissingProfileIsAFileError() {
+        let r = iosim(["calibrate", "--from", "/nonexistent/p.json5"])
+        #expect(r.code == .ioError)
+        #expect(r.err == "error: /nonexistent/p.json5: no such file\n")
+    }
+
+    /// On the small grid, into a file; the stored profile is only read.
+    @Test func theStoredProfileFitsAgainIntoAFile() throws {
+        let out = NSTemporaryDirectory() + "iosim-refit-\(getpid()).json5"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let before = try String(contentsOfFile: Self.stored, encoding: .utf8)
+        let r = iosim(["calibrate", "--from", Self.stored, "--quick", "--given", "kernel.doorbell=15us", "-o", out])
+        #expect(r.code == .ok, "\(r.err)")
+        #expect(r.out.hasSuffix("profile written to \(out); use it with `iosim validate --profile \(out)` or `extends` in a scenario\n"))
+        let written = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(written.contains("doorbell: \"15us\","))
+        #expect(written.contains("//   read latency 4KiB QD1 "))
+        #expect(try String(contentsOfFile: Self.stored, encoding: .utf8) == before)
+    }
+}
+
 /// `bench` says which path ran, and both paths give the same simulated figures.
 @Suite struct BenchPaths {
     func field(_ name: String, _ json: String) -> String? {

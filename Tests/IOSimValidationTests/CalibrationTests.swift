@@ -871,6 +871,17 @@ struct InterruptCostFitTests {
         #expect(abs(fit.after - measured) < 0.01 * measured, "\(fit)")
         #expect(try modelledQD1(polled) == fit.after)
         #expect(polled.profileText.contains("after the mean gave up"))
+        // The device search ran again on the mean the steps left: the depths' IOPS the profile gives beside
+        // `channels` are the fitted profile's own (a lower mean serves faster at every depth).
+        #expect(fit.searchedAgain)
+        #expect(polled.profileText.contains("and the channels and passes searched again on it"))
+        let p = try #require(polled.parallelismFit)
+        for row in p.rows {
+            let s = Calibration.deviceWorkload(
+                depth: row.depth, machine: polled.machine, kernel: polled.kernel, device: polled.device, interrupts: polled.interrupts)
+            let iops = try Simulator(s).run().iops
+            #expect(abs(iops - row.modelled) < 0.01 * row.modelled, "QD\(row.depth): the profile's \(iops) IOPS, the fit's \(row.modelled)")
+        }
 
         let unpolled = Calibration.fit(figures, cpuCount: 2, parallelism: grid)
         let still = try #require(unpolled.latencyFit)
@@ -879,18 +890,24 @@ struct InterruptCostFitTests {
         #expect(unpolled.profileText.contains("as measured"))
     }
 
+    /// The reference figures and the QD1 system time per IO the model gives with an exit from idle of `exit`.
+    func figuresWithTheQD1SystemTime(ofAnIdleExit exit: SimDuration) throws -> [CalibrationFigure] {
+        let base = Calibration.fit(referenceFigures(), cpuCount: 2)
+        var m = base.machine
+        m.idleExit = exit
+        let s = Calibration.deviceWorkload(depth: 1, machine: m, kernel: base.kernel, device: base.device, interrupts: base.interrupts)
+        let measured = try #require(Calibration.modelSystemPerIO(s))
+        return referenceFigures() + [
+            CalibrationFigure(name: FigureName.systemPerIO(bytes: 4096), unit: "ns", median: measured, minimum: measured, maximum: measured, repeats: 5)
+        ]
+    }
+
     /// The QD1 system time per IO that the model gives with an exit from idle of 6 us: the fit finds 6 us again
     /// (to 10 ns), one exit per IO (the loop sleeps for every read), and the profile names the figure; a given
     /// value is kept.
     @Test func theIdleExitTakesWhatTheQD1SystemTimeLeaves() throws {
         let grid = Calibration.ParallelismGrid(channels: [1], dispatches: [.zero], wakeups: [.zero], hostMilliCPUs: [0])
-        let base = Calibration.fit(referenceFigures(), cpuCount: 2)
-        var m = base.machine
-        m.idleExit = .microseconds(6)
-        let s = Calibration.deviceWorkload(depth: 1, machine: m, kernel: base.kernel, device: base.device, interrupts: base.interrupts)
-        let measured = try #require(Calibration.modelSystemPerIO(s))
-        var figures = referenceFigures()
-        figures.append(CalibrationFigure(name: FigureName.systemPerIO(bytes: 4096), unit: "ns", median: measured, minimum: measured, maximum: measured, repeats: 5))
+        let figures = try figuresWithTheQD1SystemTime(ofAnIdleExit: .microseconds(6))
         let report = Calibration.fit(figures, cpuCount: 2, parallelism: grid)
         #expect(abs(report.machine.idleExit.nanoseconds - 6_000) <= 10, "\(report.machine.idleExit)")
         let fit = try #require(report.idleExitFit)
@@ -902,6 +919,26 @@ struct InterruptCostFitTests {
         let given = Calibration.fit(figures, cpuCount: 2, parallelism: grid, given: [GivenCost(key: .idleExit, value: .microseconds(4))])
         #expect(given.machine.idleExit == .microseconds(4))
         #expect(given.idleExitFit == nil)
+    }
+
+    /// The exit from idle is on the QD1 path (the loop's CPU idles while its read is in flight), so the latency
+    /// mean gives it up, given or fitted, and the model's QD1 latency is the measured one with no further step.
+    @Test func theLatencyMeanGivesUpTheIdleExit() throws {
+        func mean(_ r: CalibrationReport) -> Int64 {
+            if case .logNormal(let m, _) = r.device.readLatency { return m }
+            return -1
+        }
+        let plain = Calibration.fit(referenceFigures(), cpuCount: 2)
+        let given = Calibration.fit(referenceFigures(), cpuCount: 2, given: [GivenCost(key: .idleExit, value: .microseconds(4))])
+        #expect(mean(plain) - mean(given) == 4_000)
+
+        let grid = Calibration.ParallelismGrid(channels: [1, 2], dispatches: [.zero], wakeups: [.zero], hostMilliCPUs: [0])
+        let fitted = Calibration.fit(try figuresWithTheQD1SystemTime(ofAnIdleExit: .microseconds(6)), cpuCount: 2, parallelism: grid)
+        #expect(fitted.machine.idleExit > .microseconds(5))
+        let latency = try #require(fitted.latencyFit)
+        let measured = referenceFigures().first { $0.name == FigureName.readLatency(bytes: 4096) }!.median
+        #expect(latency.steps == 0, "\(latency)")
+        #expect(abs(latency.before - measured) < 0.01 * measured, "\(latency)")
     }
 
     /// Two workloads cannot fit three costs: nothing is fitted.

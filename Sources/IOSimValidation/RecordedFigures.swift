@@ -1,0 +1,153 @@
+//! The figures a profile records: `iosim calibrate` writes every measured figure into the profile's header
+//! comment ("//   read latency 4KiB QD1   77.42us (75.38us - 78.73us, 5 repeats)"), so the fit can run again
+//! on the same measurement (`iosim calibrate --from PROFILE`), with other given costs or a changed fit, without
+//! measuring the machine again, whose state moves between measurements.
+
+import IOSimCore
+import IOSimScenario
+
+extension Calibration {
+    /// The header line that opens the figures in a profile (`profile(for:)`).
+    static let figuresHeading = "// Figures are medians (minimum - maximum over the repeats)."
+
+    /// The figures recorded in the profile at `path`, to the precision printed there, and the CPU count of its
+    /// `machine.cpus`.
+    /// - Throws: `LoadError.file` when the file cannot be read; `LoadError.data` (with the line and column) when
+    ///   it is not JSON5, names no CPU count, records no figures, or a figure line is not as calibrate writes it.
+    public static func recordedFigures(inProfileAt path: String) throws(LoadError) -> (figures: [CalibrationFigure], cpuCount: Int) {
+        let bytes = try ScenarioLoader.readFile(path)
+        return try recordedFigures(text: String(decoding: bytes, as: UTF8.self), path: path)
+    }
+
+    /// As `recordedFigures(inProfileAt:)`, from the profile's text (`path` names it in errors).
+    public static func recordedFigures(text: String, path: String) throws(LoadError) -> (figures: [CalibrationFigure], cpuCount: Int) {
+        let tree: JSON5Value
+        do {
+            tree = try JSON5Reader.parse(text, file: path)
+        } catch {
+            throw .data(error)
+        }
+        func dataError(_ line: Int, _ column: Int, _ keyPath: String, _ message: String, hint: String? = nil) -> LoadError {
+            .data(ScenarioError(location: SourceLocation(file: path, line: line, column: column), keyPath: keyPath, message: message, hint: hint))
+        }
+        guard let machine = tree.member("machine")?.value, let cpus = machine.member("cpus") else {
+            throw dataError(
+                tree.location.line, tree.location.column, "machine.cpus", "expected the CPU count the profile was measured on",
+                hint: "a profile written by `iosim calibrate -o` has it")
+        }
+        guard case .number(let n) = cpus.value.kind, let count = n.int64Value, count >= 1, count <= 4096 else {
+            throw dataError(
+                cpus.value.location.line, cpus.value.location.column, "machine.cpus",
+                "expected a whole number of CPUs in 1...4096, found \(cpus.value.briefDescription)")
+        }
+
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let heading = lines.firstIndex(where: { $0.trimmingTrailingSpaces == figuresHeading }) else {
+            throw dataError(
+                1, 1, "", "expected the figures calibrate recorded, after the line \"\(figuresHeading)\"",
+                hint: "only a profile written by `iosim calibrate` records its figures")
+        }
+        let known = Set(FigureName.all)
+        var figures: [CalibrationFigure] = []
+        for index in lines.index(after: heading)..<lines.endIndex {
+            let line = Array(lines[index].utf8)
+            let number = index + 1
+            // "//   name<two or more spaces>spread"; the first line that is not one ends the figures.
+            guard line.count > 5, line[0] == UInt8(ascii: "/"), line[1] == UInt8(ascii: "/"), line[2] == UInt8(ascii: " "),
+                line[3] == UInt8(ascii: " "), line[4] == UInt8(ascii: " ")
+            else { break }
+            var nameEnd = 5
+            while nameEnd + 1 < line.count, !(line[nameEnd] == UInt8(ascii: " ") && line[nameEnd + 1] == UInt8(ascii: " ")) {
+                nameEnd += 1
+            }
+            let name = String(decoding: line[5..<nameEnd], as: UTF8.self)
+            guard known.contains(name) else {
+                throw dataError(
+                    number, 6, "", "expected the name of a figure calibrate measures, found \(quotedText(name))",
+                    hint: "the names are those `iosim calibrate` prints, such as \"\(FigureName.readLatency(bytes: 4096))\"")
+            }
+            var spreadStart = nameEnd
+            while spreadStart < line.count, line[spreadStart] == UInt8(ascii: " ") { spreadStart += 1 }
+            let spread = String(decoding: line[spreadStart...], as: UTF8.self).trimmingTrailingSpaces
+            switch parseSpread(spread, name: name) {
+            case .success(let f): figures.append(f)
+            case .failure(let message):
+                throw dataError(
+                    number, spreadStart + 1, "", "\(name): expected a figure as calibrate writes it, such as "
+                        + "\"77.42us (75.38us - 78.73us, 5 repeats)\" or \"12828 IOPS (12614 - 13188, 5 repeats)\"; \(message)")
+            }
+        }
+        if figures.isEmpty {
+            throw dataError(
+                heading + 2, 1, "", "expected the figures calibrate recorded after the line \"\(figuresHeading)\", found none")
+        }
+        return (figures, Int(count))
+    }
+
+    /// One figure from its recorded spread: "4.28us (3.72us - 4.5us, 5 repeats)" (a duration, unit "ns") or
+    /// "12828 IOPS (12614 - 13188, 5 repeats)" (a number and its unit); the failure says what did not read.
+    static func parseSpread(_ text: String, name: String) -> Result<CalibrationFigure, RecordedFigureError> {
+        guard text.hasSuffix(")"), let open = text.ranges(of: " (").last else {
+            return .failure(RecordedFigureError(message: "found \(quotedText(text))"))
+        }
+        let head = String(text[..<open.lowerBound])
+        let inner = text[open.upperBound..<text.index(before: text.endIndex)]
+        let parts = inner.split(separator: ", ", omittingEmptySubsequences: false).map(String.init)
+        let range = parts.first?.split(separator: " - ", omittingEmptySubsequences: false).map(String.init) ?? []
+        guard parts.count == 2, range.count == 2 else {
+            return .failure(RecordedFigureError(message: "found \(quotedText(String(inner))) in the parentheses"))
+        }
+        let countText = parts[1].hasSuffix(" repeats") ? parts[1].dropLast(8) : parts[1].hasSuffix(" repeat") ? parts[1].dropLast(7) : ""
+        guard let repeats = Int(countText), repeats >= 1 else {
+            return .failure(RecordedFigureError(message: "found \(quotedText(parts[1])) where the repeats are"))
+        }
+        // A duration has no space before its unit; anything else is "number unit" ("12828 IOPS", "1.00 per IO").
+        let unit: String
+        let read: (String) -> Double?
+        if let space = head.firstIndex(of: " ") {
+            unit = String(head[head.index(after: space)...])
+            read = { Double($0) }
+        } else {
+            unit = "ns"
+            read = { t in if case .success(let ns) = Units.parseDuration(t) { Double(ns) } else { nil } }
+        }
+        let medianText = head.split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""
+        guard let median = read(medianText), let minimum = read(range[0]), let maximum = read(range[1]),
+            median.isFinite, minimum.isFinite, maximum.isFinite
+        else {
+            return .failure(RecordedFigureError(message: "found \(quotedText(text))"))
+        }
+        return .success(
+            CalibrationFigure(name: name, unit: unit, median: median, minimum: minimum, maximum: maximum, repeats: repeats))
+    }
+
+    /// Fits the figures recorded in the profile at `path` again, as `run` fits what it measured (`quick`: on
+    /// the small search grid), with `given` costs; nothing is measured.
+    public static func refit(profileAt path: String, given: [GivenCost] = [], quick: Bool = false) throws(LoadError) -> CalibrationReport {
+        let recorded = try recordedFigures(inProfileAt: path)
+        return fit(recorded.figures, cpuCount: recorded.cpuCount, parallelism: searchGrid(quick: quick), given: given)
+    }
+}
+
+/// Why a recorded figure did not read (`Calibration.parseSpread`).
+struct RecordedFigureError: Error, Equatable {
+    var message: String
+}
+
+/// `s` in double quotes, its quotes and backslashes escaped.
+private func quotedText<S: StringProtocol>(_ s: S) -> String {
+    var out = "\""
+    for c in s {
+        if c == "\"" || c == "\\" { out.append("\\") }
+        out.append(c)
+    }
+    return out + "\""
+}
+
+extension StringProtocol {
+    fileprivate var trimmingTrailingSpaces: String {
+        var s = Substring(self)
+        while let last = s.last, last == " " || last == "\r" || last == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}

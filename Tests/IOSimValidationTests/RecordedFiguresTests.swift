@@ -1,0 +1,116 @@
+//! The figures a profile records in its header, read back for `calibrate --from`: the round trip through the
+//! profile's text, each way a figure line or the profile can be wrong, and a fit on the recorded figures.
+
+import Foundation
+import IOSimModel
+import IOSimScenario
+import Testing
+
+@testable import IOSimValidation
+
+@Suite("Recorded figures")
+struct RecordedFiguresTests {
+    /// Within the printed precision of `b`: a duration to four significant digits and the nanosecond, another
+    /// figure to the decimals its median is printed with.
+    func close(_ a: Double, _ b: Double, unit: String, median: Double) -> Bool {
+        if unit == "ns" { return abs(a - b) <= max(0.0005 * abs(b), 0.5) }
+        return abs(a - b) <= 0.5 * pow(10, -Double(Calibration.decimalsFor(median))) + 1e-12
+    }
+
+    @Test("every figure a profile records reads back, to the precision printed")
+    func roundTrip() throws {
+        var figures = referenceFigures()
+        figures.append(CalibrationFigure(name: FigureName.interruptCPU, unit: "CPU", median: 1, minimum: 1, maximum: 1, repeats: 5))
+        figures.append(CalibrationFigure(name: FigureName.interruptCPUShare, unit: "share", median: 0.98, minimum: 0.9, maximum: 1, repeats: 1))
+        let report = Calibration.fit(figures, cpuCount: 3)
+        let read = try Calibration.recordedFigures(text: report.profileText, path: "p.json5")
+        #expect(read.cpuCount == 3)
+        #expect(read.figures.map(\.name) == figures.map(\.name))
+        for (r, f) in zip(read.figures, figures) {
+            #expect(r.unit == f.unit, "\(f.name)")
+            #expect(r.repeats == f.repeats, "\(f.name)")
+            let near = [(r.median, f.median), (r.minimum, f.minimum), (r.maximum, f.maximum)].allSatisfy {
+                close($0.0, $0.1, unit: f.unit, median: f.median)
+            }
+            #expect(near, "\(f.name): \(r) against \(f)")
+        }
+        // Recorded again, they read back unchanged: what was printed is kept exactly.
+        let again = Calibration.fit(read.figures, cpuCount: read.cpuCount)
+        let reread = try Calibration.recordedFigures(text: again.profileText, path: "p.json5")
+        #expect(reread.figures == read.figures)
+    }
+
+    @Test("a figure line reads as calibrate writes it", arguments: [
+        ("77.42us (75.38us - 78.73us, 5 repeats)", "ns", 77_420.0, 75_380.0, 78_730.0, 5),
+        ("12828 IOPS (12614 - 13188, 5 repeats)", "IOPS", 12_828, 12_614, 13_188, 5),
+        ("0.254 per IO (0.253 - 0.263, 1 repeat)", "per IO", 0.254, 0.253, 0.263, 1),
+        ("0ns (0ns - 8.375us, 3 repeats)", "ns", 0, 0, 8_375, 3),
+        ("1.074ms (814.6us - 1.2s, 2 repeats)", "ns", 1_074_000, 814_600, 1_200_000_000, 2),
+    ])
+    func parsesASpread(text: String, unit: String, median: Double, minimum: Double, maximum: Double, repeats: Int) throws {
+        let f = try Calibration.parseSpread(text, name: "x").get()
+        #expect(f == CalibrationFigure(name: "x", unit: unit, median: median, minimum: minimum, maximum: maximum, repeats: repeats))
+    }
+
+    @Test("a spread that is not as calibrate writes it is refused", arguments: [
+        "77.42us", "77.42us (75.38us - 78.73us)", "77.42us (75.38us, 78.73us, 5 repeats)", "77.42 (75 - 78, 5 repeats)",
+        "fast (1us - 2us, 5 repeats)", "1us (1us - 2us, no repeats)", "1us (1us - 2us, 0 repeats)",
+    ])
+    func refusesABadSpread(text: String) {
+        #expect(throws: RecordedFigureError.self) { try Calibration.parseSpread(text, name: "x").get() }
+    }
+
+    /// Each mistake names its line and column and what was expected.
+    @Test("a profile that records no figures, or a wrong one, is refused with its place", arguments: [
+        ("{ machine: { cpus: 2 } }", "p.json5:1:1: expected the figures calibrate recorded"),
+        ("// Figures are medians (minimum - maximum over the repeats).\n{ machine: { cpus: 2 } }",
+         "p.json5:2:1: expected the figures calibrate recorded after the line"),
+        ("// Figures are medians (minimum - maximum over the repeats).\n//   null syscal   110ns (108ns - 117ns, 5 repeats)\n{ machine: { cpus: 2 } }",
+         "p.json5:2:6: expected the name of a figure calibrate measures, found \"null syscal\""),
+        ("// Figures are medians (minimum - maximum over the repeats).\n//   null syscall   110ns (108ns - 117ns)\n{ machine: { cpus: 2 } }",
+         "p.json5:2:21: null syscall: expected a figure as calibrate writes it"),
+        ("// Figures are medians (minimum - maximum over the repeats).\n//   null syscall   110ns (108ns - 117ns, 5 repeats)\n{ machine: {} }",
+         "p.json5:3:1: machine.cpus: expected the CPU count the profile was measured on"),
+        ("//   null syscall   110ns (108ns - 117ns, 5 repeats)\n{ machine: { cpus: 0.5 } }",
+         "p.json5:2:20: machine.cpus: expected a whole number of CPUs in 1...4096, found 0.5"),
+        ("{ machine: { cpus: 2 }", "p.json5:1:23:"),
+    ])
+    func refusesABadProfile(text: String, message: String) {
+        do {
+            _ = try Calibration.recordedFigures(text: text, path: "p.json5")
+            Issue.record("no error for \(text)")
+        } catch {
+            #expect(error.description.hasPrefix(message), "\(error.description)")
+        }
+    }
+
+    @Test("a file that cannot be read is a file error")
+    func missingFile() {
+        do {
+            _ = try Calibration.recordedFigures(inProfileAt: "/nonexistent/profile.json5")
+            Issue.record("no error")
+        } catch {
+            guard case .file(let f) = error else {
+                Issue.record("expected a file error, got \(error)")
+                return
+            }
+            #expect(f.path == "/nonexistent/profile.json5" && f.reason == "no such file")
+        }
+    }
+
+    /// The stored profile's figures fit again, on the small grid, into a profile the loader takes, whose figures
+    /// are the recorded ones.
+    @Test("the stored profile's figures fit again without measuring")
+    func refitsTheStoredProfile() throws {
+        let stored = StoredProfileTests.root + "/Scenarios/validation/_measured-xeon.json5"
+        let recorded = try Calibration.recordedFigures(inProfileAt: stored)
+        #expect(recorded.cpuCount == 2)
+        #expect(recorded.figures.count == FigureName.all.count)
+        let report = try Calibration.refit(profileAt: stored, given: [GivenCost(key: .doorbell, value: .microseconds(15))], quick: true)
+        #expect(report.figures == recorded.figures)
+        #expect(report.kernel.doorbell == .microseconds(15))
+        #expect(report.parallelismFit != nil)
+        let loaded = try loadThroughExtends(report.profileText)
+        #expect(loaded.device == report.device && loaded.machine == report.machine)
+    }
+}
