@@ -211,11 +211,13 @@ public struct ParallelismFit: Sendable, Equatable {
     public var rows: [(depth: Int, measured: Double, modelled: Double)]
     /// The largest |modelled - measured| / measured over the depths.
     public var worstError: Double
+    /// The four blocking threads' measured and modelled IOPS, when that figure was measured.
+    public var pool: (measured: Double, modelled: Double)? = nil
 
     public static func == (a: ParallelismFit, b: ParallelismFit) -> Bool {
         a.channels == b.channels && a.passDispatch == b.passDispatch && a.passWakeup == b.passWakeup
             && a.completionBatching == b.completionBatching && a.score == b.score && a.otherScore == b.otherScore
-            && a.worstError == b.worstError
+            && a.worstError == b.worstError && a.pool?.measured == b.pool?.measured && a.pool?.modelled == b.pool?.modelled
             && a.rows.elementsEqual(b.rows) { $0.depth == $1.depth && $0.measured == $1.measured && $0.modelled == $1.modelled }
     }
 }
@@ -327,6 +329,9 @@ public enum Calibration {
         if !device.iopsSubmitEach.isEmpty {
             figures.append(CalibrationFigure(name: FigureName.iopsSubmitEach, unit: "IOPS", samples: device.iopsSubmitEach))
         }
+        if !device.poolIOPS.isEmpty {
+            figures.append(CalibrationFigure(name: FigureName.poolIOPS, unit: "IOPS", samples: device.poolIOPS))
+        }
         if counted(device.bufferedColdSystemPerIO) {
             figures.append(
                 CalibrationFigure(name: FigureName.bufferedColdSystemPerIO, unit: "ns", samples: device.bufferedColdSystemPerIO))
@@ -393,6 +398,8 @@ enum FigureName {
     /// Four threads each making blocking 4 KiB O_DIRECT preads: each completion wakes a thread.
     static let poolIrqSoftirq = "irq+softirq per IO 4 blocking threads"
     static let poolInterrupts = "interrupts per IO 4 blocking threads"
+    /// The same run's IOPS: separate submitters, whose requests the device's passes group as they come.
+    static let poolIOPS = "IOPS 4KiB 4 blocking threads"
     /// The 4 KiB queue-depth-1 run with another thread spinning on a second CPU (for `machine.hostCPUs`).
     static let iopsBesideBusyCPU = "IOPS 4KiB QD1 beside a busy CPU"
     /// 4 KiB at queue depth 32 through fio's own loop (an io_uring_enter per SQE, `submit: "each"`): the driver
@@ -429,6 +436,7 @@ enum FigureName {
             + latencySizes.map { readLatency(bytes: $0) } + depths.map { iops(depth: $0) }
             + depths.map { bandwidth(depth: $0) } + depths.map { interrupts(depth: $0) }
             + depths.map { irqSoftirq(depth: $0) } + latencySizes.map { systemPerIO(bytes: $0) } + [iopsBesideBusyCPU, iopsSubmitEach]
+            + [poolIOPS]
             + [bufferedColdSystemPerIO, interruptCPU, interruptCPUShare, poolIrqSoftirq, poolInterrupts]
             + largerSizes.map { irqSoftirqPerIO(bytes: $0) } + [uringLoopOverCache, uringLoopUser]
     }
@@ -679,6 +687,7 @@ extension Calibration {
                 parallelism = fitParallelism(
                     machine: machine, kernel: kernel, device: device, interrupts: interrupts, measured: measuredIOPS,
                     interruptsPerIO: measuredInterrupts, poolInterruptsPerIO: median(FigureName.poolInterrupts),
+                    poolIOPS: median(FigureName.poolIOPS),
                     channels: grid.channels, dispatches: grid.dispatches,
                     wakeups: given.contains { $0.key == .passWakeup } ? [device.passWakeup] : grid.wakeups)
                 if let p = parallelism {
@@ -1079,7 +1088,7 @@ extension Calibration {
     static func fitParallelism(
         machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig,
         measured: [(Int, Double)], interruptsPerIO: [(Int, Double)] = [], poolInterruptsPerIO: Double? = nil,
-        channels: [Int], dispatches: [SimDuration], wakeups: [SimDuration] = [.zero]
+        poolIOPS: Double? = nil, channels: [Int], dispatches: [SimDuration], wakeups: [SimDuration] = [.zero]
     ) -> ParallelismFit? {
         var bestScore = Double.infinity
         var best: ParallelismFit? = nil
@@ -1120,11 +1129,20 @@ extension Calibration {
                             score += interruptsError(result, irq)
                         }
                     }
-                    // Separate submitters: the four blocking threads share passes as the machine's do (or not).
-                    if let irq = poolInterruptsPerIO, irq > 0, score.isFinite {
+                    // Separate submitters: the four blocking threads share passes as the machine's do (or not), and
+                    // make its IOPS.
+                    var pool: (measured: Double, modelled: Double)? = nil
+                    let poolIRQ = poolInterruptsPerIO.flatMap { $0 > 0 ? $0 : nil }
+                    let poolRate = poolIOPS.flatMap { $0 > 0 ? $0 : nil }
+                    if poolIRQ != nil || poolRate != nil, score.isFinite {
                         let s = poolWorkload(machine: machine, kernel: kernel, device: candidate, interrupts: interrupts)
                         if let result = try? Simulator(s).run(), result.iosCompleted > 0 {
-                            score += interruptsError(result, irq)
+                            if let irq = poolIRQ { score += interruptsError(result, irq) }
+                            if let iops = poolRate {
+                                let e = (result.iops - iops) / iops / 0.15
+                                score += e * e
+                                pool = (iops, result.iops)
+                            }
                         } else {
                             score = .infinity
                         }
@@ -1134,7 +1152,7 @@ extension Calibration {
                         bestScore = score
                         best = ParallelismFit(
                             channels: c, passDispatch: dispatch, passWakeup: wakeup, completionBatching: kind,
-                            score: score, rows: rows, worstError: worst)
+                            score: score, rows: rows, worstError: worst, pool: pool)
                     }
                 }
             }
@@ -1420,7 +1438,8 @@ extension Calibration {
             let saturated = FigureName.depths.compactMap { figure(FigureName.iops(depth: $0)) }.max { $0.median < $1.median }
             if let p = report.parallelismFit {
                 let rows = p.rows.map { "QD\($0.depth) \(Int($0.modelled.rounded())) vs \(Int($0.measured.rounded()))" }
-                let why = "with passDispatch, the model's closest IOPS and interrupts per IO over the depths and interrupts per IO of the 4 blocking threads (IOPS simulated: "
+                    + (p.pool.map { ["4 blocking threads \(Int($0.modelled.rounded())) vs \(Int($0.measured.rounded()))"] } ?? [])
+                let why = "with passDispatch, the model's closest IOPS and interrupts per IO over the depths and the 4 blocking threads (IOPS simulated: "
                     + rows.joined(separator: ", ") + "; worst \(Validation.fixed(p.worstError * 100, 1))%)"
                     + (report.fioLoopCheck.map {
                         "; a check, not fitted: \(describe(FigureName.iopsSubmitEach)) against the model's "
@@ -1534,8 +1553,9 @@ extension Calibration {
         guard let fit, fit.completionBatching.hasPasses, let other = fit.otherScore else { return "" }
         let otherKind: CompletionBatching = fit.completionBatching == .pass ? .asyncPass : .pass
         let otherText = other.isFinite ? Validation.fixed(other, 2) : "no result"
+        let pool = fit.pool == nil ? "interrupts per IO" : "IOPS and interrupts per IO"
         return "; \(fit.completionBatching.rawValue) fitted the depths' IOPS and interrupts per IO, and the 4 blocking "
-            + "threads' interrupts per IO, closer than "
+            + "threads' \(pool), closer than "
             + "\(otherKind.rawValue) (sum of squared errors in tolerances \(Validation.fixed(fit.score, 2)) against \(otherText))"
     }
 
@@ -2004,6 +2024,7 @@ enum Probes {
         var irqSoftirqPerIOBySize: [Int: [Double]] = [:]  // QD1, by block size: machine-wide irq + softirq ns per IO
         var poolIrqSoftirqPerIO: [Double] = []  // 4 KiB, four blocking threads: machine-wide irq + softirq ns per IO
         var poolInterruptsPerIO: [Double] = []
+        var poolIOPS: [Double] = []
         var iopsBesideBusyCPU: [Double] = []  // 4 KiB QD1 with a thread spinning on another CPU
         var iopsSubmitEach: [Double] = []  // 4 KiB QD32 through fio's loop
         var bufferedColdSystemPerIO: [Double] = []  // 4 KiB QD1 buffered, pages dropped first: system ns per IO
@@ -2079,6 +2100,7 @@ enum Probes {
             if m.ios > 0 {
                 s.poolIrqSoftirqPerIO.append(irqPerIO(m))
                 s.poolInterruptsPerIO.append(m.interruptsPerIO)
+                s.poolIOPS.append(m.iops)
             }
             // Queue depth 1 while a thread spins on another CPU: in a VM whose device emulation shares the
             // host's CPUs with the vCPUs, the busy vCPU slows the device (for machine.hostCPUs).

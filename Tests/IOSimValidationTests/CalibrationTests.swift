@@ -458,7 +458,9 @@ struct ParallelismFitTests {
         var base = Calibration.fit(referenceFigures(), cpuCount: 2)
         try #require(base.device.completionBatching.hasPasses)  // else the search tries one kind only
         base.device.readLatency = .logNormal(mean: 30_000, sigma: 0.45)  // room for the dispatch and the wake-up
-        func figures(_ kind: CompletionBatching) throws -> (iops: [(Int, Double)], interrupts: [(Int, Double)], pool: Double) {
+        func figures(_ kind: CompletionBatching) throws -> (
+            iops: [(Int, Double)], interrupts: [(Int, Double)], pool: Double, poolIOPS: Double
+        ) {
             var device = base.device
             device.completionBatching = kind
             device = Calibration.withParallelism(device, 3, .microseconds(4), .microseconds(8))
@@ -473,20 +475,53 @@ struct ParallelismFitTests {
             let pool = try Simulator(
                 Calibration.poolWorkload(machine: base.machine, kernel: base.kernel, device: device, interrupts: base.interrupts)
             ).run()
-            return (iops, interrupts, Double(pool.interrupts) / Double(pool.iosCompleted))
+            return (iops, interrupts, Double(pool.interrupts) / Double(pool.iosCompleted), pool.iops)
         }
         for kind in [CompletionBatching.asyncPass, .pass] {
             let made = try figures(kind)
             let fit = try #require(
                 Calibration.fitParallelism(
                     machine: base.machine, kernel: base.kernel, device: base.device, interrupts: base.interrupts,
-                    measured: made.iops, interruptsPerIO: made.interrupts, poolInterruptsPerIO: made.pool, channels: [2, 3],
-                    dispatches: [.zero, .microseconds(4)], wakeups: [.microseconds(8), .microseconds(16)]))
+                    measured: made.iops, interruptsPerIO: made.interrupts, poolInterruptsPerIO: made.pool,
+                    poolIOPS: made.poolIOPS, channels: [2, 3], dispatches: [.zero, .microseconds(4)],
+                    wakeups: [.microseconds(8), .microseconds(16)]))
             #expect(fit.completionBatching == kind)
             #expect(fit.channels == 3 && fit.passDispatch == .microseconds(4) && fit.passWakeup == .microseconds(8))
             #expect(fit.worstError == 0 && fit.score == 0)
+            #expect(fit.pool?.measured == made.poolIOPS && fit.pool?.modelled == made.poolIOPS)
             #expect((fit.otherScore ?? 0) > 0)
         }
+    }
+
+    /// The four blocking threads' IOPS is scored as the depths' are: the same figures with the pool's IOPS 15%
+    /// higher than the model makes it score one tolerance more, and the profile names the pool's row.
+    @Test("the search scores the blocking threads' IOPS")
+    func scoresThePoolIOPS() throws {
+        let base = Calibration.fit(referenceFigures(), cpuCount: 2)
+        let device = Calibration.withParallelism(base.device, 2, .zero)
+        var iops: [(Int, Double)] = []
+        for depth in [1, 16] {
+            let s = Calibration.deviceWorkload(depth: depth, machine: base.machine, kernel: base.kernel, device: device, interrupts: base.interrupts)
+            iops.append((depth, try Simulator(s).run().iops))
+        }
+        let pool = try Simulator(
+            Calibration.poolWorkload(machine: base.machine, kernel: base.kernel, device: device, interrupts: base.interrupts)
+        ).run().iops
+        func fit(poolIOPS: Double?) throws -> ParallelismFit {
+            try #require(
+                Calibration.fitParallelism(
+                    machine: base.machine, kernel: base.kernel, device: base.device, interrupts: base.interrupts,
+                    measured: iops, poolIOPS: poolIOPS, channels: [2], dispatches: [.zero]))
+        }
+        let without = try fit(poolIOPS: nil)
+        #expect(without.score == 0 && without.pool == nil)
+        let exact = try fit(poolIOPS: pool)
+        #expect(exact.score == 0 && exact.pool?.modelled == pool)
+        let off = try fit(poolIOPS: pool / 1.15)
+        #expect(abs(off.score - 1) < 1e-9, "\(off.score)")
+        var report = base
+        report.parallelismFit = off
+        #expect(Calibration.profile(for: report).contains(", 4 blocking threads \(Int(pool.rounded())) vs \(Int((pool / 1.15).rounded())); worst"))
     }
 
     /// The QD32 run through fio's loop is a check of the fitted model, not a figure it is fitted to: the report
