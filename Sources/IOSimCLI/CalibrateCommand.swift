@@ -30,6 +30,9 @@ extension Commands {
             } catch {
                 return CLI.report(error, o)
             }
+            // The costs the profile was given are given again (a --given of the same key wins): say which.
+            let costs = report.given.map { "\($0.key.rawValue)=\(Units.formatDuration(nanoseconds: $0.value.nanoseconds))" }
+            o.print("the figures recorded in \(from), fitted again; given: \(costs.isEmpty ? "nothing" : costs.joined(separator: ", "))")
             return write(report, a, o)
         }
         var options = CalibrationOptions()

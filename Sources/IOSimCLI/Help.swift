@@ -196,8 +196,9 @@ public enum Help {
                                     machine.idleExit, machine.localWakeup, interrupts.busyStall
                                     or kernel.directIOPerPage (repeatable)
                   --from PROFILE    measure nothing: fit the figures an earlier calibration recorded in
-                                    that profile's header again (with other --given costs, say), so two
-                                    fits compare on one measurement; about a minute
+                                    that profile's header again, with the costs it was given (a --given
+                                    of the same key replaces one), so two fits compare on one
+                                    measurement; about a minute
                   --quick           short runs (a few seconds; for smoke tests); with --from, a
                                     small search grid
                   --quiet           no progress line on stderr (shown after ~2 s when stderr is a TTY)

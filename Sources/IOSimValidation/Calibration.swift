@@ -213,11 +213,14 @@ public struct ParallelismFit: Sendable, Equatable {
     public var worstError: Double
     /// The four blocking threads' measured and modelled IOPS, when that figure was measured.
     public var pool: (measured: Double, modelled: Double)? = nil
+    /// Whether the four blocking threads' interrupts per IO were scored (measured where IRQ lines are found).
+    public var poolInterruptsScored = false
 
     public static func == (a: ParallelismFit, b: ParallelismFit) -> Bool {
         a.channels == b.channels && a.passDispatch == b.passDispatch && a.passWakeup == b.passWakeup
             && a.completionBatching == b.completionBatching && a.score == b.score && a.otherScore == b.otherScore
             && a.worstError == b.worstError && a.pool?.measured == b.pool?.measured && a.pool?.modelled == b.pool?.modelled
+            && a.poolInterruptsScored == b.poolInterruptsScored
             && a.rows.elementsEqual(b.rows) { $0.depth == $1.depth && $0.measured == $1.measured && $0.modelled == $1.modelled }
     }
 }
@@ -1152,7 +1155,7 @@ extension Calibration {
                         bestScore = score
                         best = ParallelismFit(
                             channels: c, passDispatch: dispatch, passWakeup: wakeup, completionBatching: kind,
-                            score: score, rows: rows, worstError: worst, pool: pool)
+                            score: score, rows: rows, worstError: worst, pool: pool, poolInterruptsScored: poolIRQ != nil)
                     }
                 }
             }
@@ -1440,7 +1443,7 @@ extension Calibration {
                 let rows = p.rows.map { "QD\($0.depth) \(Int($0.modelled.rounded())) vs \(Int($0.measured.rounded()))" }
                     + (p.pool.map { ["4 blocking threads \(Int($0.modelled.rounded())) vs \(Int($0.measured.rounded()))"] } ?? [])
                 let why = "with passDispatch, the model's closest IOPS and interrupts per IO over the depths and the 4 blocking threads (IOPS simulated: "
-                    + rows.joined(separator: ", ") + "; worst \(Validation.fixed(p.worstError * 100, 1))%)"
+                    + rows.joined(separator: ", ") + "; worst over the depths \(Validation.fixed(p.worstError * 100, 1))%)"
                     + (report.fioLoopCheck.map {
                         "; a check, not fitted: \(describe(FigureName.iopsSubmitEach)) against the model's "
                             + "\(Int($0.modelled.rounded()))"
@@ -1553,9 +1556,9 @@ extension Calibration {
         guard let fit, fit.completionBatching.hasPasses, let other = fit.otherScore else { return "" }
         let otherKind: CompletionBatching = fit.completionBatching == .pass ? .asyncPass : .pass
         let otherText = other.isFinite ? Validation.fixed(other, 2) : "no result"
-        let pool = fit.pool == nil ? "interrupts per IO" : "IOPS and interrupts per IO"
-        return "; \(fit.completionBatching.rawValue) fitted the depths' IOPS and interrupts per IO, and the 4 blocking "
-            + "threads' \(pool), closer than "
+        let poolTerms = (fit.pool == nil ? [] : ["IOPS"]) + (fit.poolInterruptsScored ? ["interrupts per IO"] : [])
+        let pool = poolTerms.isEmpty ? "" : ", and the 4 blocking threads' " + poolTerms.joined(separator: " and ")
+        return "; \(fit.completionBatching.rawValue) fitted the depths' IOPS and interrupts per IO\(pool), closer than "
             + "\(otherKind.rawValue) (sum of squared errors in tolerances \(Validation.fixed(fit.score, 2)) against \(otherText))"
     }
 

@@ -10,17 +10,17 @@ extension Calibration {
     /// The header line that opens the figures in a profile (`profile(for:)`).
     static let figuresHeading = "// Figures are medians (minimum - maximum over the repeats)."
 
-    /// The figures recorded in the profile at `path`, to the precision printed there, and the CPU count of its
-    /// `machine.cpus`.
+    /// The figures recorded in the profile at `path`, to the precision printed there, the CPU count of its
+    /// `machine.cpus`, and the costs it was given (a value whose comment reads "given (--given KEY)").
     /// - Throws: `LoadError.file` when the file cannot be read; `LoadError.data` (with the line and column) when
     ///   it is not JSON5, names no CPU count, records no figures, or a figure line is not as calibrate writes it.
-    public static func recordedFigures(inProfileAt path: String) throws(LoadError) -> (figures: [CalibrationFigure], cpuCount: Int) {
+    public static func recordedFigures(inProfileAt path: String) throws(LoadError) -> RecordedFigures {
         let bytes = try ScenarioLoader.readFile(path)
         return try recordedFigures(text: String(decoding: bytes, as: UTF8.self), path: path)
     }
 
     /// As `recordedFigures(inProfileAt:)`, from the profile's text (`path` names it in errors).
-    public static func recordedFigures(text: String, path: String) throws(LoadError) -> (figures: [CalibrationFigure], cpuCount: Int) {
+    public static func recordedFigures(text: String, path: String) throws(LoadError) -> RecordedFigures {
         let tree: JSON5Value
         do {
             tree = try JSON5Reader.parse(text, file: path)
@@ -41,7 +41,8 @@ extension Calibration {
                 "expected a whole number of CPUs in 1...4096, found \(cpus.value.briefDescription)")
         }
 
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // By LF, as the JSON5 reader counts lines ("\r\n" is one Character: split on both).
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         guard let heading = lines.firstIndex(where: { $0.trimmingTrailingSpaces == figuresHeading }) else {
             throw dataError(
                 1, 1, "", "expected the figures calibrate recorded, after the line \"\(figuresHeading)\"",
@@ -57,7 +58,9 @@ extension Calibration {
                 line[3] == UInt8(ascii: " "), line[4] == UInt8(ascii: " ")
             else { break }
             var nameEnd = 5
-            while nameEnd + 1 < line.count, !(line[nameEnd] == UInt8(ascii: " ") && line[nameEnd + 1] == UInt8(ascii: " ")) {
+            while nameEnd < line.count,
+                !(nameEnd + 1 < line.count && line[nameEnd] == UInt8(ascii: " ") && line[nameEnd + 1] == UInt8(ascii: " "))
+            {
                 nameEnd += 1
             }
             let name = String(decoding: line[5..<nameEnd], as: UTF8.self)
@@ -71,17 +74,29 @@ extension Calibration {
             let spread = String(decoding: line[spreadStart...], as: UTF8.self).trimmingTrailingSpaces
             switch parseSpread(spread, name: name) {
             case .success(let f): figures.append(f)
-            case .failure(let message):
+            case .failure(let e):
                 throw dataError(
                     number, spreadStart + 1, "", "\(name): expected a figure as calibrate writes it, such as "
-                        + "\"77.42us (75.38us - 78.73us, 5 repeats)\" or \"12828 IOPS (12614 - 13188, 5 repeats)\"; \(message)")
+                        + "\"77.42us (75.38us - 78.73us, 5 repeats)\" or \"12828 IOPS (12614 - 13188, 5 repeats)\"; \(e.message)")
             }
         }
         if figures.isEmpty {
             throw dataError(
                 heading + 2, 1, "", "expected the figures calibrate recorded after the line \"\(figuresHeading)\", found none")
         }
-        return (figures, Int(count))
+        // The given costs: each value whose comment names its --given (`profile(for:)` writes them so).
+        var given: [GivenCost] = []
+        for key in GivenCost.Key.allCases where text.contains("// given (--given \(key.rawValue))") {
+            let parts = key.rawValue.split(separator: ".").map(String.init)
+            guard let member = tree.member(parts[0])?.value.member(parts[1]) else { continue }
+            guard case .string(let written) = member.value.kind, case .success(let ns) = Units.parseDuration(written) else {
+                throw dataError(
+                    member.value.location.line, member.value.location.column, key.rawValue,
+                    "expected the duration it was given, such as \"15us\", found \(member.value.briefDescription)")
+            }
+            given.append(GivenCost(key: key, value: .nanoseconds(ns)))
+        }
+        return RecordedFigures(figures: figures, cpuCount: Int(count), given: given)
     }
 
     /// One figure from its recorded spread: "4.28us (3.72us - 4.5us, 5 repeats)" (a duration, unit "ns") or
@@ -106,27 +121,62 @@ extension Calibration {
         let read: (String) -> Double?
         if let space = head.firstIndex(of: " ") {
             unit = String(head[head.index(after: space)...])
-            read = { Double($0) }
+            read = plainNumber
         } else {
             unit = "ns"
             read = { t in if case .success(let ns) = Units.parseDuration(t) { Double(ns) } else { nil } }
         }
         let medianText = head.split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""
         guard let median = read(medianText), let minimum = read(range[0]), let maximum = read(range[1]),
-            median.isFinite, minimum.isFinite, maximum.isFinite
+            median <= maxValue, minimum <= maxValue, maximum <= maxValue
         else {
             return .failure(RecordedFigureError(message: "found \(quotedText(text))"))
+        }
+        guard minimum <= median, median <= maximum else {
+            return .failure(RecordedFigureError(message: "the median is not between the minimum and the maximum in \(quotedText(text))"))
+        }
+        if unit == "CPU", median.rounded() != median {
+            return .failure(RecordedFigureError(message: "a CPU is a whole number, found \(quotedText(medianText))"))
+        }
+        if unit == "share", maximum > 1 {
+            return .failure(RecordedFigureError(message: "a share is at most 1, found \(quotedText(range[1]))"))
         }
         return .success(
             CalibrationFigure(name: name, unit: unit, median: median, minimum: minimum, maximum: maximum, repeats: repeats))
     }
 
+    /// The largest figure read back: beyond it the fit's conversions to whole numbers would overflow.
+    static let maxValue = 1e15
+
+    /// A number as calibrate writes one: digits, a point and digits; no sign, exponent or other base.
+    static func plainNumber(_ text: String) -> Double? {
+        var digits = 0, points = 0
+        for c in text.utf8 {
+            if c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") { digits += 1 } else if c == UInt8(ascii: ".") { points += 1 } else { return nil }
+        }
+        guard digits > 0, points <= 1, text.first != ".", text.last != "." else { return nil }
+        return Double(text)
+    }
+
     /// Fits the figures recorded in the profile at `path` again, as `run` fits what it measured (`quick`: on
-    /// the small search grid), with `given` costs; nothing is measured.
+    /// the small search grid), with the costs the profile was given and `given` over them; nothing is
+    /// measured. The test file's size is not recorded: the buffered cold run is modelled on calibrate's default
+    /// file (256 MiB).
     public static func refit(profileAt path: String, given: [GivenCost] = [], quick: Bool = false) throws(LoadError) -> CalibrationReport {
         let recorded = try recordedFigures(inProfileAt: path)
-        return fit(recorded.figures, cpuCount: recorded.cpuCount, parallelism: searchGrid(quick: quick), given: given)
+        let costs = recorded.given.filter { g in !given.contains { $0.key == g.key } } + given
+        return fit(recorded.figures, cpuCount: recorded.cpuCount, parallelism: searchGrid(quick: quick), given: costs)
     }
+}
+
+/// What a profile records of the calibration that wrote it (`Calibration.recordedFigures`).
+public struct RecordedFigures: Sendable, Equatable {
+    /// The measured figures, to the precision printed.
+    public var figures: [CalibrationFigure]
+    /// `machine.cpus`.
+    public var cpuCount: Int
+    /// The costs the calibration was given, in `GivenCost.Key` order.
+    public var given: [GivenCost]
 }
 
 /// Why a recorded figure did not read (`Calibration.parseSpread`).

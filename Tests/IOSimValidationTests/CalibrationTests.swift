@@ -493,8 +493,8 @@ struct ParallelismFitTests {
         }
     }
 
-    /// The four blocking threads' IOPS is scored as the depths' are: the same figures with the pool's IOPS 15%
-    /// higher than the model makes it score one tolerance more, and the profile names the pool's row.
+    /// The four blocking threads' IOPS is scored as the depths' are: a measured pool IOPS that the model
+    /// overshoots by 15% scores one tolerance more, and the profile names the pool's row.
     @Test("the search scores the blocking threads' IOPS")
     func scoresThePoolIOPS() throws {
         let base = Calibration.fit(referenceFigures(), cpuCount: 2)

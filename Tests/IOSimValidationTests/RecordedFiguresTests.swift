@@ -38,6 +38,19 @@ struct RecordedFiguresTests {
         let again = Calibration.fit(read.figures, cpuCount: read.cpuCount)
         let reread = try Calibration.recordedFigures(text: again.profileText, path: "p.json5")
         #expect(reread.figures == read.figures)
+        #expect(read.given.isEmpty)
+        // With CRLF line endings, the same.
+        let crlf = report.profileText.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\r\n")
+        #expect(try Calibration.recordedFigures(text: crlf, path: "p.json5") == read)
+    }
+
+    /// The costs a calibration was given are marked so in the profile, and read back with the figures.
+    @Test("the given costs read back")
+    func givenCostsReadBack() throws {
+        let given = [GivenCost(key: .requestCreate, value: .nanoseconds(1_500)), GivenCost(key: .doorbell, value: .microseconds(15))]
+        let report = Calibration.fit(referenceFigures(), cpuCount: 2, given: given)
+        let read = try Calibration.recordedFigures(text: report.profileText, path: "p.json5")
+        #expect(read.given == given)
     }
 
     @Test("a figure line reads as calibrate writes it", arguments: [
@@ -55,6 +68,10 @@ struct RecordedFiguresTests {
     @Test("a spread that is not as calibrate writes it is refused", arguments: [
         "77.42us", "77.42us (75.38us - 78.73us)", "77.42us (75.38us, 78.73us, 5 repeats)", "77.42 (75 - 78, 5 repeats)",
         "fast (1us - 2us, 5 repeats)", "1us (1us - 2us, no repeats)", "1us (1us - 2us, 0 repeats)",
+        // Numbers calibrate does not write, or cannot have measured.
+        "1e300 IOPS (1 - 1e300, 5 repeats)", "-1.00 CPU (-1.00 - -1.00, 5 repeats)", "0x10 IOPS (1 - 20, 5 repeats)",
+        "1.50 CPU (1.00 - 2.00, 5 repeats)", "0.90 share (0.80 - 1.20, 5 repeats)", "5 IOPS (6 - 7, 5 repeats)",
+        "2000000000000000 IOPS (1 - 2000000000000000, 5 repeats)", ".5 IOPS (.5 - .5, 5 repeats)",
     ])
     func refusesABadSpread(text: String) {
         #expect(throws: RecordedFigureError.self) { try Calibration.parseSpread(text, name: "x").get() }
@@ -74,6 +91,14 @@ struct RecordedFiguresTests {
         ("//   null syscall   110ns (108ns - 117ns, 5 repeats)\n{ machine: { cpus: 0.5 } }",
          "p.json5:2:20: machine.cpus: expected a whole number of CPUs in 1...4096, found 0.5"),
         ("{ machine: { cpus: 2 }", "p.json5:1:23:"),
+        ("// Figures are medians (minimum - maximum over the repeats).\n//   null syscal\n{ machine: { cpus: 2 } }",
+         "p.json5:2:6: expected the name of a figure calibrate measures, found \"null syscal\""),
+        ("// Figures are medians (minimum - maximum over the repeats).\n//   null syscall\n{ machine: { cpus: 2 } }",
+         "p.json5:2:18: null syscall: expected a figure as calibrate writes it, such as \"77.42us (75.38us - 78.73us, 5 repeats)\" "
+            + "or \"12828 IOPS (12614 - 13188, 5 repeats)\"; found \"\""),
+        ("// Figures are medians (minimum - maximum over the repeats).\n//   null syscall   110ns (108ns - 117ns, 5 repeats)\n"
+            + "{ machine: { cpus: 2 }, kernel: { doorbell: 15 } } // given (--given kernel.doorbell)",
+         "p.json5:3:45: kernel.doorbell: expected the duration it was given, such as \"15us\", found 15"),
     ])
     func refusesABadProfile(text: String, message: String) {
         do {
@@ -108,9 +133,13 @@ struct RecordedFiguresTests {
         // Every figure calibrate measures, in its order, but the four threads' IOPS, measured since.
         let names = recorded.figures.map(\.name)
         #expect(names == FigureName.all.filter { $0 != FigureName.poolIOPS })
-        let report = try Calibration.refit(profileAt: stored, given: [GivenCost(key: .doorbell, value: .microseconds(15))], quick: true)
+        // Its four given costs come with it; a --given of one of them replaces it.
+        #expect(recorded.given.map(\.key) == [.requestCreate, .driverSubmit, .doorbell, .localWakeup])
+        #expect(recorded.given.map(\.value) == [.microseconds(1), .microseconds(2), .microseconds(15), .microseconds(18)])
+        let report = try Calibration.refit(profileAt: stored, given: [GivenCost(key: .doorbell, value: .microseconds(12))], quick: true)
         #expect(report.figures == recorded.figures)
-        #expect(report.kernel.doorbell == .microseconds(15))
+        #expect(report.kernel.doorbell == .microseconds(12))
+        #expect(report.kernel.requestCreate == .microseconds(1) && report.machine.localWakeup == .microseconds(18))
         #expect(report.parallelismFit != nil)
         let loaded = try loadThroughExtends(report.profileText)
         #expect(loaded.device == report.device && loaded.machine == report.machine)

@@ -74,7 +74,7 @@ public enum ScenarioLoader {
     }
 
     /// The bytes of the file at `path` (at most 4 MiB), with the loader's errors: no such file, a directory,
-    /// not readable, too large (for tools that read a scenario-format file themselves).
+    /// not readable, too large (for callers that read a scenario-format file themselves).
     public static func readFile(_ path: String) throws(LoadError) -> [UInt8] { try read(path) }
 
     static func read(_ path: String) throws(LoadError) -> [UInt8] {
