@@ -1588,12 +1588,13 @@ extension Calibration {
         return "\(Validation.fixed(f.median, decimals))\(unit) (\(Validation.fixed(f.minimum, decimals)) - \(Validation.fixed(f.maximum, decimals)), \(repeats))"
     }
 
+    /// Decimals for `v`: 0 from 1,000, 1 from 10, 2 from 1, else 3; taken on `v` as it prints, so a value that
+    /// rounds up across a step (9.996 prints "10.0", not "10.00") reads back with the same decimals.
     static func decimalsFor(_ v: Double) -> Int {
-        let a = abs(v)
-        if a >= 1_000 { return 0 }
-        if a >= 10 { return 1 }
-        if a >= 1 { return 2 }
-        return 3
+        func decimals(_ a: Double) -> Int { a >= 1_000 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3 }
+        let d = decimals(abs(v))
+        let scale = pow(10, Double(d))
+        return decimals((abs(v) * scale).rounded() / scale)
     }
 
     static func pad(_ s: String, _ width: Int, left: Bool = false) -> String {

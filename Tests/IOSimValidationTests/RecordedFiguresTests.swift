@@ -44,6 +44,19 @@ struct RecordedFiguresTests {
         #expect(try Calibration.recordedFigures(text: crlf, path: "p.json5") == read)
     }
 
+    /// A median that rounds up across a step of the printed decimals prints as it reads back, and the second
+    /// reading is the first.
+    @Test("a median on a rounding step reads back unchanged", arguments: [(9.996, 9.994), (999.96, 999.94), (0.9996, 0.9994)])
+    func roundingStep(median: Double, minimum: Double) throws {
+        // The minimum prints below the step ("9.99") while the median prints on it ("10.0").
+        let figures = [
+            CalibrationFigure(name: FigureName.memcpy, unit: "GB/s", median: median, minimum: minimum, maximum: median * 1.1, repeats: 5)
+        ]
+        let first = try Calibration.recordedFigures(text: Calibration.fit(figures, cpuCount: 2).profileText, path: "p.json5")
+        let second = try Calibration.recordedFigures(text: Calibration.fit(first.figures, cpuCount: 2).profileText, path: "p.json5")
+        #expect(second.figures == first.figures)
+    }
+
     /// The costs a calibration was given are marked so in the profile, and read back with the figures.
     @Test("the given costs read back")
     func givenCostsReadBack() throws {
