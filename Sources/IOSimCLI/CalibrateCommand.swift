@@ -25,8 +25,15 @@ extension Commands {
             }
             let given = try givenCosts(a.values("--given"))
             let report: CalibrationReport
+            // The device search is most of the minute: a line counts the candidate devices it has run.
+            let line = progressLine(label: "calibrate --from", total: 0, unit: "devices searched", quiet: a.has("--quiet"), o)
+            var searched: Int64 = 0
             do {
-                report = try Calibration.refit(profileAt: from, given: given, quick: a.has("--quick"))
+                defer { line.finish() }
+                report = try Calibration.refit(profileAt: from, given: given, quick: a.has("--quick")) {
+                    searched += 1
+                    line.update(done: searched)
+                }
             } catch {
                 return CLI.report(error, o)
             }

@@ -465,10 +465,11 @@ extension Calibration {
     static let batchingThreshold = 0.6
 
     /// Fits the model's parameters to `figures` (looked up by name; a missing figure keeps the default of
-    /// the parameters it would set) and formats the report.
+    /// the parameters it would set) and formats the report. `searched` is called after each candidate device
+    /// the search has run the model on (for a progress line).
     static func fit(
         _ figures: [CalibrationFigure], cpuCount: Int, parallelism grid: ParallelismGrid? = nil, given: [GivenCost] = [],
-        fileBytes: Int64 = CalibrationOptions().fileBytes
+        fileBytes: Int64 = CalibrationOptions().fileBytes, searched: (() -> Void)? = nil
     ) -> CalibrationReport {
         func median(_ name: String) -> Double? { figures.median(name) }
         var machine = MachineConfig()
@@ -690,7 +691,7 @@ extension Calibration {
                 parallelism = fitParallelism(
                     machine: machine, kernel: kernel, device: device, interrupts: interrupts, measured: measuredIOPS,
                     interruptsPerIO: measuredInterrupts, poolInterruptsPerIO: median(FigureName.poolInterrupts),
-                    poolIOPS: median(FigureName.poolIOPS),
+                    poolIOPS: median(FigureName.poolIOPS), searched: searched,
                     channels: grid.channels, dispatches: grid.dispatches,
                     wakeups: given.contains { $0.key == .passWakeup } ? [device.passWakeup] : grid.wakeups)
                 if let p = parallelism {
@@ -1091,7 +1092,8 @@ extension Calibration {
     static func fitParallelism(
         machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig,
         measured: [(Int, Double)], interruptsPerIO: [(Int, Double)] = [], poolInterruptsPerIO: Double? = nil,
-        poolIOPS: Double? = nil, channels: [Int], dispatches: [SimDuration], wakeups: [SimDuration] = [.zero]
+        poolIOPS: Double? = nil, searched: (() -> Void)? = nil, channels: [Int], dispatches: [SimDuration],
+        wakeups: [SimDuration] = [.zero]
     ) -> ParallelismFit? {
         var bestScore = Double.infinity
         var best: ParallelismFit? = nil
@@ -1150,6 +1152,7 @@ extension Calibration {
                             score = .infinity
                         }
                     }
+                    searched?()
                     bestOfKind[k] = min(bestOfKind[k], score)
                     if score < bestScore {
                         bestScore = score

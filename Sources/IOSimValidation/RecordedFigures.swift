@@ -162,10 +162,15 @@ extension Calibration {
     /// the small search grid), with the costs the profile was given and `given` over them; nothing is
     /// measured. The test file's size is not recorded: the buffered cold run is modelled on calibrate's default
     /// file (256 MiB).
-    public static func refit(profileAt path: String, given: [GivenCost] = [], quick: Bool = false) throws(LoadError) -> CalibrationReport {
+    /// `searched` is called after each candidate device the search has run the model on.
+    public static func refit(
+        profileAt path: String, given: [GivenCost] = [], quick: Bool = false, searched: (() -> Void)? = nil
+    ) throws(LoadError) -> CalibrationReport {
         let recorded = try recordedFigures(inProfileAt: path)
         let costs = recorded.given.filter { g in !given.contains { $0.key == g.key } } + given
-        return fit(recorded.figures, cpuCount: recorded.cpuCount, parallelism: searchGrid(quick: quick), given: costs)
+        return fit(
+            recorded.figures, cpuCount: recorded.cpuCount, parallelism: searchGrid(quick: quick), given: costs,
+            searched: searched)
     }
 }
 

@@ -149,7 +149,12 @@ struct RecordedFiguresTests {
         // Its four given costs come with it; a --given of one of them replaces it.
         #expect(recorded.given.map(\.key) == [.requestCreate, .driverSubmit, .doorbell, .localWakeup])
         #expect(recorded.given.map(\.value) == [.microseconds(1), .microseconds(2), .microseconds(15), .microseconds(18)])
-        let report = try Calibration.refit(profileAt: stored, given: [GivenCost(key: .doorbell, value: .microseconds(12))], quick: true)
+        var searched = 0
+        let report = try Calibration.refit(profileAt: stored, given: [GivenCost(key: .doorbell, value: .microseconds(12))], quick: true) {
+            searched += 1
+        }
+        // The small grid: 2 kinds x 3 channels x 4 dispatch and wake-up pairs, searched at least twice.
+        #expect(searched >= 2 * 24 && searched % 24 == 0, "\(searched)")
         #expect(report.figures == recorded.figures)
         #expect(report.kernel.doorbell == .microseconds(12))
         #expect(report.kernel.requestCreate == .microseconds(1) && report.machine.localWakeup == .microseconds(18))
