@@ -99,6 +99,9 @@ public struct GivenCost: Sendable, Equatable {
         case localWakeup = "machine.localWakeup"
         case busyStall = "interrupts.busyStall"
         case directIOPerPage = "kernel.directIOPerPage"
+
+        /// How a profile's comment marks a value that was given; `Calibration.recordedFigures` reads it back.
+        public var note: String { "given (--given \(rawValue))" }
     }
     public var key: Key
     public var value: SimDuration
@@ -1106,11 +1109,18 @@ extension Calibration {
         var budget = Int64.max
         if passes, case .logNormal(let mean, _) = device.readLatency { budget = mean - 1_000 }
         let affordable = tried.filter { $0.0.nanoseconds + $0.1.nanoseconds <= budget }
-        // A run's interrupts per IO against the measured figure: the squared error in units of the 25% tolerance.
+        // A run's IOPS and interrupts per IO against the measured figures: squared errors in units of the 15% and
+        // 25% tolerances.
+        func iopsError(_ result: SimulationResult, _ iops: Double) -> Double {
+            let e = (result.iops - iops) / iops / 0.15
+            return e * e
+        }
         func interruptsError(_ result: SimulationResult, _ irq: Double) -> Double {
             let e = (Double(result.interrupts) / Double(max(result.iosCompleted, 1)) - irq) / irq / 0.25
             return e * e
         }
+        let poolIRQ = poolInterruptsPerIO.flatMap { $0 > 0 ? $0 : nil }
+        let poolRate = poolIOPS.flatMap { $0 > 0 ? $0 : nil }
         for (k, kind) in kinds.enumerated() {
             var kindDevice = device
             kindDevice.completionBatching = kind
@@ -1128,8 +1138,7 @@ extension Calibration {
                         }
                         rows.append((depth, iops, result.iops))
                         worst = max(worst, abs(result.iops - iops) / iops)
-                        let iopsError = (result.iops - iops) / iops / 0.15
-                        score += iopsError * iopsError
+                        score += iopsError(result, iops)
                         if let irq = interruptsPerIO.first(where: { $0.0 == depth })?.1, irq > 0 {
                             score += interruptsError(result, irq)
                         }
@@ -1137,15 +1146,12 @@ extension Calibration {
                     // Separate submitters: the four blocking threads share passes as the machine's do (or not), and
                     // make its IOPS.
                     var pool: (measured: Double, modelled: Double)? = nil
-                    let poolIRQ = poolInterruptsPerIO.flatMap { $0 > 0 ? $0 : nil }
-                    let poolRate = poolIOPS.flatMap { $0 > 0 ? $0 : nil }
                     if poolIRQ != nil || poolRate != nil, score.isFinite {
                         let s = poolWorkload(machine: machine, kernel: kernel, device: candidate, interrupts: interrupts)
                         if let result = try? Simulator(s).run(), result.iosCompleted > 0 {
                             if let irq = poolIRQ { score += interruptsError(result, irq) }
                             if let iops = poolRate {
-                                let e = (result.iops - iops) / iops / 0.15
-                                score += e * e
+                                score += iopsError(result, iops)
                                 pool = (iops, result.iops)
                             }
                         } else {
@@ -1297,6 +1303,8 @@ extension Calibration {
             out += "  },\n"
         }
         func entry(_ key: String, _ value: String, _ comment: String) { lines.append(("\(key): \(value),", comment)) }
+        /// The comment of a value that was given, nil for one that was not.
+        func given(_ key: GivenCost.Key) -> String? { report.given.contains { $0.key == key } ? key.note : nil }
 
         section("machine") {
             entry("cpus", "\(m.cpuCount)", "CPUs online (sysconf _SC_NPROCESSORS_ONLN)")
@@ -1312,9 +1320,7 @@ extension Calibration {
                     : "\(describe(FigureName.crossCPUWakeup)) minus the same-CPU hop; floor 0")
             entry(
                 "localWakeup", quoted(duration(m.localWakeup ?? m.wakeupLatency)),
-                report.given.contains { $0.key == .localWakeup }
-                    ? "given (--given machine.localWakeup)"
-                    : "not measured: wakeupLatency (its own figure is in a kernel trace: .bench/trace-costs.sh)")
+                given(.localWakeup) ?? "not measured: wakeupLatency (its own figure is in a kernel trace: .bench/trace-costs.sh)")
             entry("timeSlice", quoted(duration(m.timeSlice)), notMeasured)
             entry("threadCreate", quoted(duration(m.threadCreate)), notMeasured)
             entry("threadStack", quoted(Units.formatSize(bytes: m.threadStackBytes)), notMeasured)
@@ -1340,20 +1346,17 @@ extension Calibration {
             }
             entry(
                 "idleExit", quoted(duration(m.idleExit)),
-                report.given.contains { $0.key == .idleExit }
-                    ? "given (--given machine.idleExit)"
-                    : report.idleExitFit.map {
+                given(.idleExit)
+                    ?? report.idleExitFit.map {
                         "\(describe(FigureName.systemPerIO(bytes: 4096))) less the model's other system time per IO at QD1 "
                             + "\(Units.formatDuration(nanoseconds: Int64($0.withoutIdleExit.rounded()))), over its "
                             + "\(Validation.fixed($0.exitsPerIO, 2)) exits from idle per IO; floor 0"
                     } ?? notMeasured)
             entry(
                 "hostHaltPoll", quoted(duration(m.hostHaltPoll)),
-                report.given.contains { $0.key == .hostHaltPoll }
-                    ? "given (--given machine.hostHaltPoll)"
-                        + (report.hostFit != nil
-                            ? "; the host CPUs above were fitted with it" : "; used only with host CPUs above 0")
-                    : notMeasured + " (0: an idle vCPU gives its host CPU up at once)")
+                given(.hostHaltPoll).map {
+                    $0 + (report.hostFit != nil ? "; the host CPUs above were fitted with it" : "; used only with host CPUs above 0")
+                } ?? notMeasured + " (0: an idle vCPU gives its host CPU up at once)")
         }
         section("kernel") {
             entry("personality", quoted(k.personality.rawValue), k.personality == .linux ? "this machine runs Linux" : notMeasured)
@@ -1361,9 +1364,6 @@ extension Calibration {
             entry("syscallEntry", quoted(duration(k.syscallEntry)), "half the \(syscall)")
             entry("syscallExit", quoted(duration(k.syscallExit)), "the other half of the null syscall")
             let sqeFitted = uringSubmitCost(figures, kernel: KernelConfig()) != nil
-            func given(_ key: GivenCost.Key) -> String? {
-                report.given.contains { $0.key == key } ? "given (--given \(key.rawValue))" : nil
-            }
             entry(
                 "requestCreate", quoted(duration(k.requestCreate)),
                 given(.requestCreate)
@@ -1455,9 +1455,7 @@ extension Calibration {
                 entry("passDispatch", quoted(duration(d.passDispatch)), "fitted with channels; the latency mean gives it up")
                 entry(
                     "passWakeup", quoted(duration(d.passWakeup)),
-                    report.given.contains { $0.key == .passWakeup }
-                        ? "given (--given device.passWakeup); the latency mean gives it up"
-                        : "fitted with channels; the latency mean gives it up")
+                    (given(.passWakeup) ?? "fitted with channels") + "; the latency mean gives it up")
             } else {
                 entry(
                     "channels", "\(d.channels)",
@@ -1469,7 +1467,7 @@ extension Calibration {
                 entry("passDispatch", quoted(duration(d.passDispatch)), notMeasured)
                 entry(
                     "passWakeup", quoted(duration(d.passWakeup)),
-                    report.given.contains { $0.key == .passWakeup } ? "given (--given device.passWakeup)" : notMeasured)
+                    given(.passWakeup) ?? notMeasured)
             }
             entry("pollQueues", "\(d.pollQueues)", notMeasured)
             let irq16 = FigureName.interrupts(depth: 16)
@@ -1524,9 +1522,7 @@ extension Calibration {
                         + "- deferred) / (1 - those interrupts per IO): a wake-up per request against one per interrupt; floor 0")
             entry(
                 "busyStall", quoted(duration(i.busyStall)),
-                report.given.contains { $0.key == .busyStall }
-                    ? "given (--given interrupts.busyStall)"
-                    : notMeasured + " (a kernel trace tells it: .bench/trace-costs.sh)")
+                given(.busyStall) ?? notMeasured + " (a kernel trace tells it: .bench/trace-costs.sh)")
             entry(
                 "deferredPerPage", quoted(duration(i.deferredPerPage)),
                 pageCosts.complete == nil

@@ -66,7 +66,7 @@ extension Calibration {
             let name = String(decoding: line[5..<nameEnd], as: UTF8.self)
             guard known.contains(name) else {
                 throw dataError(
-                    number, 6, "", "expected the name of a figure calibrate measures, found \(quotedText(name))",
+                    number, 6, "", "expected the name of a figure calibrate measures, found \(JSON5Text.quoted(name))",
                     hint: "the names are those `iosim calibrate` prints, such as \"\(FigureName.readLatency(bytes: 4096))\"")
             }
             var spreadStart = nameEnd
@@ -86,7 +86,7 @@ extension Calibration {
         }
         // The given costs: each value whose comment names its --given (`profile(for:)` writes them so).
         var given: [GivenCost] = []
-        for key in GivenCost.Key.allCases where text.contains("// given (--given \(key.rawValue))") {
+        for key in GivenCost.Key.allCases where text.contains("// " + key.note) {
             let parts = key.rawValue.split(separator: ".").map(String.init)
             guard let member = tree.member(parts[0])?.value.member(parts[1]) else { continue }
             guard case .string(let written) = member.value.kind, case .success(let ns) = Units.parseDuration(written) else {
@@ -103,18 +103,18 @@ extension Calibration {
     /// "12828 IOPS (12614 - 13188, 5 repeats)" (a number and its unit); the failure says what did not read.
     static func parseSpread(_ text: String, name: String) -> Result<CalibrationFigure, RecordedFigureError> {
         guard text.hasSuffix(")"), let open = text.ranges(of: " (").last else {
-            return .failure(RecordedFigureError(message: "found \(quotedText(text))"))
+            return .failure(RecordedFigureError(message: "found \(JSON5Text.quoted(text))"))
         }
         let head = String(text[..<open.lowerBound])
         let inner = text[open.upperBound..<text.index(before: text.endIndex)]
         let parts = inner.split(separator: ", ", omittingEmptySubsequences: false).map(String.init)
         let range = parts.first?.split(separator: " - ", omittingEmptySubsequences: false).map(String.init) ?? []
         guard parts.count == 2, range.count == 2 else {
-            return .failure(RecordedFigureError(message: "found \(quotedText(String(inner))) in the parentheses"))
+            return .failure(RecordedFigureError(message: "found \(JSON5Text.quoted(String(inner))) in the parentheses"))
         }
         let countText = parts[1].hasSuffix(" repeats") ? parts[1].dropLast(8) : parts[1].hasSuffix(" repeat") ? parts[1].dropLast(7) : ""
         guard let repeats = Int(countText), repeats >= 1 else {
-            return .failure(RecordedFigureError(message: "found \(quotedText(parts[1])) where the repeats are"))
+            return .failure(RecordedFigureError(message: "found \(JSON5Text.quoted(parts[1])) where the repeats are"))
         }
         // A duration has no space before its unit; anything else is "number unit" ("12828 IOPS", "1.00 per IO").
         let unit: String
@@ -130,16 +130,16 @@ extension Calibration {
         guard let median = read(medianText), let minimum = read(range[0]), let maximum = read(range[1]),
             median <= maxValue, minimum <= maxValue, maximum <= maxValue
         else {
-            return .failure(RecordedFigureError(message: "found \(quotedText(text))"))
+            return .failure(RecordedFigureError(message: "found \(JSON5Text.quoted(text))"))
         }
         guard minimum <= median, median <= maximum else {
-            return .failure(RecordedFigureError(message: "the median is not between the minimum and the maximum in \(quotedText(text))"))
+            return .failure(RecordedFigureError(message: "the median is not between the minimum and the maximum in \(JSON5Text.quoted(text))"))
         }
         if unit == "CPU", median.rounded() != median {
-            return .failure(RecordedFigureError(message: "a CPU is a whole number, found \(quotedText(medianText))"))
+            return .failure(RecordedFigureError(message: "a CPU is a whole number, found \(JSON5Text.quoted(medianText))"))
         }
         if unit == "share", maximum > 1 {
-            return .failure(RecordedFigureError(message: "a share is at most 1, found \(quotedText(range[1]))"))
+            return .failure(RecordedFigureError(message: "a share is at most 1, found \(JSON5Text.quoted(range[1]))"))
         }
         return .success(
             CalibrationFigure(name: name, unit: unit, median: median, minimum: minimum, maximum: maximum, repeats: repeats))
@@ -187,16 +187,6 @@ public struct RecordedFigures: Sendable, Equatable {
 /// Why a recorded figure did not read (`Calibration.parseSpread`).
 struct RecordedFigureError: Error, Equatable {
     var message: String
-}
-
-/// `s` in double quotes, its quotes and backslashes escaped.
-private func quotedText<S: StringProtocol>(_ s: S) -> String {
-    var out = "\""
-    for c in s {
-        if c == "\"" || c == "\\" { out.append("\\") }
-        out.append(c)
-    }
-    return out + "\""
 }
 
 extension StringProtocol {

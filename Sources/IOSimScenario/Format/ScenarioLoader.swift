@@ -74,10 +74,8 @@ public enum ScenarioLoader {
     }
 
     /// The bytes of the file at `path` (at most 4 MiB), with the loader's errors: no such file, a directory,
-    /// not readable, too large (for callers that read a scenario-format file themselves).
-    public static func readFile(_ path: String) throws(LoadError) -> [UInt8] { try read(path) }
-
-    static func read(_ path: String) throws(LoadError) -> [UInt8] {
+    /// not readable, too large (also for callers that read a scenario-format file themselves).
+    public static func readFile(_ path: String) throws(LoadError) -> [UInt8] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw .file(FileReadError(path: path, reason: "no such file"))
@@ -100,7 +98,7 @@ public enum ScenarioLoader {
     }
 
     static func resolve(path: String, chain: [String]) throws(LoadError) -> JSON5Value {
-        let bytes = try read(path)
+        let bytes = try readFile(path)
         let tree: JSON5Value
         do {
             tree = try JSON5Reader.parse(bytes, file: path)

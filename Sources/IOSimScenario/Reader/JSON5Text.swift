@@ -1,13 +1,13 @@
 /// Small text helpers shared by the reader and the unit parsers, so every error message
 /// shows user text the same way (quoted, escaped, shortened).
-enum JSON5Text {
+public enum JSON5Text {
     /// Longest user text echoed in a message, in Unicode scalars; longer text is cut
     /// so one bad line cannot produce a megabyte of error message.
     static let maxEcho = 40
 
     /// `s` in double quotes with control characters, quotes and backslashes escaped
     /// JSON5-style, shortened to `maxEcho` scalars plus "...".
-    static func quoted(_ s: String) -> String {
+    public static func quoted(_ s: String) -> String {
         var out = "\""
         var count = 0
         for scalar in s.unicodeScalars {
