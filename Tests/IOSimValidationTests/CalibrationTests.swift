@@ -158,11 +158,33 @@ struct CalibrationFitTests {
         #expect(report.profileText.contains("deferredPerPage: \"200ns\""))
         #expect(FigureName.all.contains(FigureName.systemPerIO(bytes: 65_536)))
         #expect(FigureName.irqSoftirqPerIO(bytes: 4096) == FigureName.irqSoftirq(depth: 1))
+        #expect(report.profileText.contains(
+            "directIOPerPage: \"500ns\",      // slope of system per IO against 4KiB pages per IO beyond the first (system"))
         // Noise that makes a slope negative floors it at 0.
         var noisy = figures
         let j = noisy.firstIndex { $0.name == FigureName.systemPerIO(bytes: 1 << 20) }!
         noisy[j] = f(FigureName.systemPerIO(bytes: 1 << 20), 1_000)
         #expect(Calibration.fit(noisy, cpuCount: 2).kernel.directIOPerPage == .zero)
+
+        // With 4 KiB and 64 KiB measured at queue depth 4, the submission's cost is their difference over the 15
+        // further pages (here 150 ns a page), whatever the QD1 slope; the completion's stays the QD1 slope.
+        var atDepth = figures
+        atDepth.append(f(FigureName.systemPerIOAtDepth(bytes: 4096), 7_000))
+        atDepth.append(f(FigureName.systemPerIOAtDepth(bytes: 65_536), 7_000 + 15 * 150))
+        let fromDepth = Calibration.fit(atDepth, cpuCount: 2)
+        #expect(fromDepth.kernel.directIOPerPage == .nanoseconds(150))
+        #expect(fromDepth.interrupts.deferredPerPage == .nanoseconds(200))
+        #expect(fromDepth.profileText.contains(
+            "directIOPerPage: \"150ns\",      // system per IO 64KiB QD4 9.25us (9.25us - 9.25us, 5 repeats) less"
+                + " system per IO 4KiB QD4 7us (7us - 7us, 5 repeats), over the 15 further pages; the QD1 slope of"
+                + " system per IO against 4KiB pages per IO beyond the first (system per IO 4KiB QD1 12us"))
+        #expect(fromDepth.profileText.contains("5 repeats)) is 500ns, not used; floor 0\n"))
+        // The bandwidth gives up the smaller per-page cost: more of the 1 MiB read's time is the device's.
+        #expect(fromDepth.device.bandwidthBytesPerSecond < report.device.bandwidthBytesPerSecond)
+        // A 64 KiB run cheaper than the 4 KiB one (noise) floors it at 0.
+        atDepth[atDepth.count - 1] = f(FigureName.systemPerIOAtDepth(bytes: 65_536), 6_000)
+        #expect(Calibration.fit(atDepth, cpuCount: 2).kernel.directIOPerPage == .zero)
+        #expect(FigureName.all.contains(FigureName.systemPerIOAtDepth(bytes: 65_536)))
     }
 
     @Test("the per-CQE cost is half of the NOP round trip less the null syscall and the probe's loop")
@@ -396,6 +418,7 @@ struct CalibrationRealTests {
         // CPU time per IO by size counts /proc/stat ticks of 10 ms: a quick run's short runs may see none in a
         // repeat, and then the figure is left out.
         let ticked = FigureName.latencySizes.map { FigureName.systemPerIO(bytes: $0) }
+            + FigureName.pageCostSizes.map { FigureName.systemPerIOAtDepth(bytes: $0) }
             + [FigureName.bufferedColdSystemPerIO, FigureName.uringLoopUser]
         expected.removeAll { ticked.contains($0) && !names.contains($0) }
         // The four threads' figures need IRQ time accounted and the disk's lines found.

@@ -143,9 +143,11 @@ struct RecordedFiguresTests {
         let stored = StoredProfileTests.root + "/Scenarios/validation/_measured-xeon.json5"
         let recorded = try Calibration.recordedFigures(inProfileAt: stored)
         #expect(recorded.cpuCount == 2)
-        // Every figure calibrate measures, in its order, but the four threads' IOPS, measured since.
+        // Every figure calibrate measures, in its order, but those measured since: the four threads' IOPS and
+        // the system time per IO at queue depth 4.
         let names = recorded.figures.map(\.name)
-        #expect(names == FigureName.all.filter { $0 != FigureName.poolIOPS })
+        let since = [FigureName.poolIOPS] + FigureName.pageCostSizes.map { FigureName.systemPerIOAtDepth(bytes: $0) }
+        #expect(names == FigureName.all.filter { !since.contains($0) })
         // Its four given costs come with it; a --given of one of them replaces it.
         #expect(recorded.given.map(\.key) == [.requestCreate, .driverSubmit, .doorbell, .localWakeup])
         #expect(recorded.given.map(\.value) == [.microseconds(1), .microseconds(2), .microseconds(15), .microseconds(18)])
