@@ -30,7 +30,7 @@ let package = Package(
         // Real-IO backend over Linux io_uring (issue 4): C shims, rings, the workload runner, its tests.
         .target(name: "CIOUring", cSettings: [.define("_GNU_SOURCE")]),
         .target(name: "IOSimURing", dependencies: ["CIOUring"], swiftSettings: checks),
-        .target(name: "IOSimReal", dependencies: ["IOSimURing", "IOSimCore"], swiftSettings: checks),
+        .target(name: "IOSimReal", dependencies: ["CIOUring", "IOSimURing", "IOSimCore"], swiftSettings: checks),
         .executableTarget(name: "iosim-real-bench", dependencies: ["IOSimReal"], swiftSettings: checks),
         .testTarget(name: "IOSimURingTests", dependencies: ["IOSimURing", "IOSimCore"]),
         .testTarget(name: "IOSimRealTests", dependencies: ["IOSimReal", "IOSimURing"]),

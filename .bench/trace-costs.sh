@@ -14,12 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-300ms}
-T=/sys/kernel/tracing
-[ -w "$T/tracing_on" ] || mount -t tracefs nodev "$T" 2>/dev/null || true
-if [ ! -w "$T/tracing_on" ]; then echo "needs root and tracefs at $T" >&2; exit 1; fi
-swift build -c release --product iosim >/dev/null
-iosim=$PWD/.build/release/iosim
-out=$(mktemp -d)
+. .bench/tracing.sh
 events="block/block_rq_issue block/block_rq_complete block/block_unplug irq/irq_handler_entry irq/irq_handler_exit
   irq/softirq_entry irq/softirq_exit raw_syscalls/sys_enter raw_syscalls/sys_exit io_uring/io_uring_submit_req
   io_uring/io_uring_complete sched/sched_switch sched/sched_wakeup"

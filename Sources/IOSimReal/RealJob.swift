@@ -155,8 +155,13 @@ public struct RealJob: Sendable, Hashable {
     /// Sample /proc/self/task every `censusIntervalMicroseconds` on a separate thread (its CPU is reported
     /// and excluded from CPU per IO).
     public var threadCensus: Bool = true
-    /// Census sampling period.
-    public var censusIntervalMicroseconds: Int = 1000
+    /// Census sampling period: 10 ms, as fio's main thread wakes. Each sample wakes the sampler on an idle CPU,
+    /// which in a VM costs far more than the sample's reads: at 1 ms the sampler took 5-7 us of CPU (getrusage)
+    /// per 4 KiB read at queue depth 1 on the README's second machine, and /proc/stat's ticks saw about a
+    /// third of it (machine-wide system time with and without the census), so taking all of it out of the
+    /// workload's CPU left 3-4 us per IO too little. At 10 ms both are a tenth. io-wq workers and the SQPOLL
+    /// thread live for the run (an idle worker exits after 5 s), so a coarser census still sees each one.
+    public var censusIntervalMicroseconds: Int = 10_000
     /// Faults to inject (tests).
     public var faults: FaultInjection = .none
 

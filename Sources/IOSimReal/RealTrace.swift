@@ -112,7 +112,7 @@ public struct RealTrace: Sendable {
     /// Census samples over the run, in order (at most `maxCensusSamples`; empty without the census).
     public var census: [CensusSample]
 
-    /// Most census samples kept (at 1 ms a sample, the first 100 s).
+    /// Most census samples kept (at 10 ms a sample, the first 1,000 s).
     public static let maxCensusSamples = 100_000
 }
 

@@ -2,7 +2,7 @@
 //! switches), /proc/interrupts (the disk's IRQ lines), getrusage (process CPU, context switches).
 //!
 //! Only deltas are reported. Everything is read with plain open/read (no Foundation) because the same
-//! helpers serve the census thread, which samples every millisecond.
+//! helpers serve the census thread, which samples every 10 ms.
 
 import Glibc
 import IOSimURing

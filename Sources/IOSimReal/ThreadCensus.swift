@@ -2,8 +2,8 @@
 //!
 //! io_uring's helpers are threads of the process: `iou-wrk-<pid>` (io-wq workers, for IOSQE_ASYNC,
 //! buffered writes, and anything that cannot complete inline) and `iou-sqp-<pid>` (the SQPOLL poller). A
-//! sampler thread lists /proc/self/task every `intervalMicroseconds` (1 ms by default) and reads each
-//! thread's `comm`. Reported: the most threads seen at once (the sampler itself excluded), and for each
+//! sampler thread lists /proc/self/task every `intervalMicroseconds` (10 ms by default) and reads the `comm`
+//! of each thread whose name may still change. Reported: the most threads seen at once (the sampler itself excluded), and for each
 //! helper kind the most at once and the number of distinct thread ids over the run. A worker that lives
 //! less than one interval can be missed; the sampler's own CPU time is measured so it can be subtracted.
 //!
@@ -14,6 +14,7 @@
 //! figures. The total thread count cannot be attributed and covers the whole process. A helper that has
 //! not run yet still carries its creator's name and is missed until it renames itself.
 
+import CIOUring
 import Glibc
 import Synchronization
 
@@ -76,35 +77,56 @@ final class ThreadCensus: @unchecked Sendable {
     var samples: [RealTrace.CensusSample] { thread == nil ? timeline : [] }
 
     private func run() {
-        let me = currentThreadID()
+        let me = Int32(currentThreadID()) ?? -1
         let before = ResourceUsage.thread()
-        var workers = Set<String>(), pollers = Set<String>(), names = Set<String>()
+        var workers = Set<Int32>(), pollers = Set<Int32>(), names = Set<String>()
+        // What each thread is: a helper of a job thread (worker or poller), or something else. A name is read
+        // from `comm` until it is final: a helper's, a job thread's or the main thread's (a helper starts with
+        // its creator's name and renames itself when it first runs, so any other name is read again).
+        enum Kind { case worker, poller, other }
+        var final: [Int32: Kind] = [:]
+        for id in jobThreadIDs { if let t = Int32(id) { final[t] = .other } }
+        final[getpid()] = .other
         var r = ThreadCensusResult()
         var comm = [UInt8](repeating: 0, count: 32)
         var kept: [RealTrace.CensusSample] = []
         if keepSamples > 0 { kept.reserveCapacity(min(keepSamples, 4096)) }
+        let directory = TaskDirectory()
+        var tids: [Int32] = [], seen = Set<Int32>()
         repeat {
             let at = monotonicNanoseconds()
             var threads = 0, workersNow = 0, pollersNow = 0
-            for tid in listDirectory("/proc/self/task") ?? [] where tid != me {
+            directory.list(into: &tids)
+            for tid in tids where tid != me {
                 threads += 1
-                let fd = open("/proc/self/task/\(tid)/comm", O_RDONLY | O_CLOEXEC)
-                if fd < 0 { continue }  // the thread just exited
-                let n = comm.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-                close(fd)
-                guard n > 0 else { continue }
-                let name = String(decoding: comm[0..<(comm[n - 1] == 10 ? n - 1 : n)], as: UTF8.self)
-                names.insert(name)
-                if name.hasPrefix("iou-wrk-") {
-                    if jobThreadIDs.contains(String(name.dropFirst(8))) {
-                        workersNow += 1
-                        workers.insert(tid)
+                var kind = final[tid]
+                if kind == nil || !seen.contains(tid) {
+                    seen.insert(tid)
+                    let fd = open("/proc/self/task/\(tid)/comm", O_RDONLY | O_CLOEXEC)
+                    if fd < 0 { continue }  // the thread just exited
+                    let n = comm.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                    close(fd)
+                    guard n > 0 else { continue }
+                    let name = String(decoding: comm[0..<(comm[n - 1] == 10 ? n - 1 : n)], as: UTF8.self)
+                    names.insert(name)
+                    if kind != nil {
+                        // final from the start; its name read once
+                    } else if name.hasPrefix("iou-wrk-"), jobThreadIDs.contains(String(name.dropFirst(8))) {
+                        kind = .worker
+                        final[tid] = .worker
+                    } else if name.hasPrefix("iou-sqp-"), jobThreadIDs.contains(String(name.dropFirst(8))) {
+                        kind = .poller
+                        final[tid] = .poller
                     }
-                } else if name.hasPrefix("iou-sqp-") {
-                    if jobThreadIDs.contains(String(name.dropFirst(8))) {
-                        pollersNow += 1
-                        pollers.insert(tid)
-                    }
+                }
+                switch kind {
+                case .worker?:
+                    workersNow += 1
+                    workers.insert(tid)
+                case .poller?:
+                    pollersNow += 1
+                    pollers.insert(tid)
+                default: break
                 }
             }
             r.samples += 1
@@ -125,5 +147,46 @@ final class ThreadCensus: @unchecked Sendable {
         r.samplerSystemNanoseconds = used.systemNanoseconds
         result = r
         timeline = kept
+    }
+}
+
+/// /proc/self/task held open and read again from its start for each sample (lseek and getdents64 on one
+/// descriptor, where opendir, readdir and closedir open and close it each time).
+final class TaskDirectory {
+    private let fd: Int32
+    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8192, alignment: 8)
+
+    init() { fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+
+    deinit {
+        if fd >= 0 { close(fd) }
+        buffer.deallocate()
+    }
+
+    /// The thread ids of the process now (none if the directory could not be opened).
+    func list(into tids: inout [Int32]) {
+        tids.removeAll(keepingCapacity: true)
+        guard fd >= 0, lseek(fd, 0, SEEK_SET) == 0 else { return }
+        while true {
+            let n = ciouring_getdents64(fd, buffer.baseAddress, buffer.count)
+            if n <= 0 { return }
+            var offset = 0
+            while offset < n {
+                // struct linux_dirent64: d_ino (8), d_off (8), d_reclen (2), d_type (1), d_name.
+                let length = Int(buffer.load(fromByteOffset: offset + 16, as: UInt16.self))
+                var tid: Int32 = 0, digits = 0
+                var i = offset + 19
+                while i < offset + length {
+                    let c = buffer[i]
+                    if c < 48 || c > 57 { break }
+                    tid = tid &* 10 &+ Int32(c - 48)
+                    digits += 1
+                    i += 1
+                }
+                if digits > 0 && (i == offset + length || buffer[i] == 0) { tids.append(tid) }
+                if length <= 0 { return }
+                offset += length
+            }
+        }
     }
 }

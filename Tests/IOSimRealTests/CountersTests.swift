@@ -1,6 +1,7 @@
 @testable import IOSimReal
 import Glibc
 import IOSimURing
+import Synchronization
 import Testing
 
 @Suite("System counters: /proc parsing and the disk's IRQ lines")
@@ -59,5 +60,28 @@ struct CountersTests {
         #expect(r.samples >= 1)
         #expect(r.ioWorkersDistinct == 0 && r.sqPollThreadsDistinct == 0)
         #expect(r.threadsMax >= 1)
+    }
+
+    @Test func theTaskDirectoryListsTheProcessThreadsEachTimeItIsRead() {
+        let directory = TaskDirectory()
+        var tids: [Int32] = []
+        directory.list(into: &tids)
+        let me = Int32(currentThreadID())!
+        #expect(tids.contains(getpid()) && tids.contains(me))
+        #expect(Set(tids) == Set((listDirectory("/proc/self/task") ?? []).compactMap { Int32($0) }))
+        // Read again after a thread has started: the listing is the directory's now, not the first one's.
+        let started = Atomic<Int32>(0)
+        let stop = Atomic<Bool>(false)
+        let other = JoinableThread(name: "iosim-test") {
+            started.store(Int32(currentThreadID())!, ordering: .releasing)
+            while !stop.load(ordering: .acquiring) { usleep(1_000) }
+        }
+        while started.load(ordering: .acquiring) == 0 { usleep(1_000) }
+        directory.list(into: &tids)
+        #expect(tids.contains(started.load(ordering: .acquiring)) && tids.contains(me))
+        stop.store(true, ordering: .releasing)
+        other.join()
+        directory.list(into: &tids)
+        #expect(!tids.contains(started.load(ordering: .acquiring)))
     }
 }

@@ -53,6 +53,13 @@ static inline int ciouring_register(int fd, unsigned opcode, const void *arg, un
     return r < 0 ? -errno : (int)r;
 }
 
+/* getdents64(2), for the thread census's cheap listing of /proc/self/task (Swift's Glibc module does not
+ * export SYS_getdents64). Returns the bytes of `struct linux_dirent64` records read, 0 at the end, or -errno. */
+static inline long ciouring_getdents64(int fd, void *buffer, size_t count) {
+    long r = syscall(SYS_getdents64, fd, buffer, count);
+    return r < 0 ? -errno : r;
+}
+
 /*
  * Ring index barriers. The kernel documents (io_uring/io_uring.c, "Shared application/kernel submission and
  * completion ring pairs"):
