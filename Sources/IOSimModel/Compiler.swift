@@ -145,7 +145,7 @@ struct Compiler {
             (m.contextSwitch, "machine.contextSwitch"), (m.wakeupLatency, "machine.wakeupLatency"),
             (m.timeSlice, "machine.timeSlice"), (m.threadCreate, "machine.threadCreate"),
             (m.migrationCost, "machine.migrationCost"), (m.hostHaltPoll, "machine.hostHaltPoll"),
-            (m.idleExit, "machine.idleExit"), (m.localWakeup ?? .zero, "machine.localWakeup"),
+            (m.idleExit, "machine.idleExit"), (m.idleExitUser, "machine.idleExitUser"), (m.localWakeup ?? .zero, "machine.localWakeup"),
             (k.syscallEntry, "kernel.syscallEntry"), (k.syscallExit, "kernel.syscallExit"),
             (k.requestCreate, "kernel.requestCreate"), (k.driverSubmit, "kernel.driverSubmit"),
             (k.doorbell, "kernel.doorbell"),

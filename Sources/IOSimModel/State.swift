@@ -60,6 +60,8 @@ struct ThreadState {
     // The burst in progress on its CPU.
     var burstCategory = CPUCategory.user
     var burstIsSwitch = false
+    /// User time still to run after the switch that took this thread's CPU out of idle (`machine.idleExitUser`).
+    var idleExitUserPending: Int64 = 0
     var burstEnd: Int64 = 0
     var generation: UInt32 = 0
     /// Remaining time of a burst suspended by an interrupt on this thread's CPU (-1: none).

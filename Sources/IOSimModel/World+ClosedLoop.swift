@@ -67,6 +67,7 @@ extension World {
         if d.completionBatching != .none { return "completion batching" }
         if scenario.machine.hostMilliCPUs > 0 { return "a shared host (machine.hostCPUs)" }
         if scenario.machine.idleExit > .zero { return "a cost of leaving idle (machine.idleExit)" }
+        if scenario.machine.idleExitUser > .zero { return "a user cost of leaving idle (machine.idleExitUser)" }
         if scenario.machine.localWakeup != nil { return "a local wake-up (machine.localWakeup)" }
         if scenario.interrupts.busyStall > .zero { return "a busy CPU's stall at an interrupt (interrupts.busyStall)" }
         if scenario.machine.runQueues == .perCPU { return "per-CPU run queues (machine.runQueues)" }

@@ -65,6 +65,8 @@ struct World: EventHandler {
     let contextSwitchCost: Int64
     /// `machine.idleExit` in ns.
     let idleExitCost: Int64
+    /// `machine.idleExitUser` in ns.
+    let idleExitUserCost: Int64
     let wakeupLatency: Int64
     /// `machine.localWakeup` in ns (`wakeupLatency` when unset).
     let localWakeup: Int64
@@ -266,6 +268,7 @@ struct World: EventHandler {
         cpuCount = m.cpuCount
         contextSwitchCost = m.contextSwitch.nanoseconds
         idleExitCost = m.idleExit.nanoseconds
+        idleExitUserCost = m.idleExitUser.nanoseconds
         wakeupLatency = m.wakeupLatency.nanoseconds
         localWakeup = m.localWakeup?.nanoseconds ?? m.wakeupLatency.nanoseconds
         wakeAffine = m.wakeAffine  // with per-CPU run queues (the compiler checks)
@@ -728,6 +731,7 @@ struct World: EventHandler {
         // work to each other on one CPU with nothing costing time would recurse without bound, so past a few
         // levels the switch becomes a zero-length event.
         let switchCost = cpus[c].inIdleTask ? contextSwitchCost &+ idleExitCost : contextSwitchCost
+        if cpus[c].inIdleTask && idleExitUserCost > 0 { threads[ti].idleExitUserPending = idleExitUserCost }
         cpus[c].inIdleTask = false
         if switchCost > 0 || nestedDispatches >= 16 {
             threads[ti].burstIsSwitch = true
@@ -747,6 +751,13 @@ struct World: EventHandler {
     @inline(__always)
     mutating func resumeAfterSwitch(_ t: Int32, engine: inout Engine) {
         let ti = Int(t)
+        let idleUser = threads[ti].idleExitUserPending
+        if idleUser > 0 {  // the user time of leaving idle, then this again (still part of the switch)
+            threads[ti].idleExitUserPending = 0
+            threads[ti].burstIsSwitch = true
+            startBurst(t, .user, idleUser, engine: &engine)
+            return
+        }
         threads[ti].burstIsSwitch = false
         let remaining = threads[ti].preemptedRemaining
         if remaining >= 0 {

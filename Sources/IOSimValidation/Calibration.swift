@@ -129,6 +129,9 @@ public struct CalibrationReport: Sendable {
     public var interruptFit: InterruptCostFit? = nil
     /// How `machine.idleExit` was fitted to the QD1 system time per IO, when it was (not given, fitted by simulation).
     public var idleExitFit: IdleExitFit? = nil
+    /// How `machine.idleExitUser` was fitted to the QD1 user time per IO, when it was (`withoutIdleExit`: the
+    /// model's user time per IO without it).
+    public var idleExitUserFit: IdleExitFit? = nil
     /// How the device's read latency mean was moved so that the model's QD1 latency is the measured one, when
     /// it was checked by simulation.
     public var latencyFit: LatencyFit? = nil
@@ -366,6 +369,10 @@ public enum Calibration {
         if counted(loop.userPerIO) {
             figures.append(CalibrationFigure(name: FigureName.uringLoopUser, unit: "ns", samples: loop.userPerIO))
         }
+        // A few ticks a second: a repeat may read 0, a reading like any other (the median takes it).
+        if !device.userPerIOQD1.isEmpty {
+            figures.append(CalibrationFigure(name: FigureName.userPerIOQD1, unit: "ns", samples: device.userPerIOQD1))
+        }
         return fit(
             figures, cpuCount: Int(sysconf(CInt(_SC_NPROCESSORS_ONLN))), parallelism: searchGrid(quick: options.quick),
             given: options.given, fileBytes: effort.fileBytes)
@@ -405,6 +412,8 @@ enum FigureName {
     static let uringLoopOverCache = "io_uring loop 4KiB page-cache QD1"
     /// The same loop's machine-wide user time per IO: the program's own work in it.
     static let uringLoopUser = "user per IO io_uring loop 4KiB page-cache QD1"
+    /// Machine-wide user time per IO of the 4 KiB queue-depth-1 device run (for `machine.idleExitUser`).
+    static let userPerIOQD1 = "user per IO 4KiB QD1"
     static let pageCacheCopy = "page-cache copy"
     /// Four threads each making blocking 4 KiB O_DIRECT preads: each completion wakes a thread.
     static let poolIrqSoftirq = "irq+softirq per IO 4 blocking threads"
@@ -458,7 +467,7 @@ enum FigureName {
             + pageCostSizes.map { systemPerIOAtDepth(bytes: $0) } + [iopsBesideBusyCPU, iopsSubmitEach]
             + [poolIOPS]
             + [bufferedColdSystemPerIO, interruptCPU, interruptCPUShare, poolIrqSoftirq, poolInterrupts]
-            + largerSizes.map { irqSoftirqPerIO(bytes: $0) } + [uringLoopOverCache, uringLoopUser]
+            + largerSizes.map { irqSoftirqPerIO(bytes: $0) } + [uringLoopOverCache, uringLoopUser, userPerIOQD1]
     }
 }
 
@@ -699,6 +708,26 @@ extension Calibration {
                 giveUpLatency((machine.idleExit - before).nanoseconds, of: &device)
             }
         }
+        // idleExitUser, by simulation as idleExit: the machine-wide user time per IO of the 4 KiB QD1 run less the
+        // model's user time per IO for that workload without it (the loop's own work, uringReapPerCQE, fitted
+        // above from the loop over cached pages, which never idles), over the model's exits from idle per IO;
+        // floor 0, to 10 ns. On the QD1 path too: the mean gives it up.
+        var idleExitUserFit: IdleExitFit? = nil
+        if grid != nil, let measured = median(FigureName.userPerIOQD1) {
+            func userPerIO(_ user: SimDuration) -> Double? {
+                var m = machine
+                m.idleExitUser = user
+                let s = deviceWorkload(depth: 1, machine: m, kernel: kernel, device: device, interrupts: interrupts)
+                guard let r = try? Simulator(s).run(), r.iosCompleted > 0 else { return nil }
+                return Double(r.totalCPU[.user].nanoseconds) / Double(r.iosCompleted)
+            }
+            if let without = userPerIO(.zero), let with = userPerIO(.microseconds(1)), with > without {
+                let perIO = (with - without) / 1_000
+                machine.idleExitUser = .nanoseconds(tensOfNanoseconds(max(0, (measured - without) / perIO)))
+                idleExitUserFit = IdleExitFit(measured: measured, withoutIdleExit: without, exitsPerIO: perIO)
+                giveUpLatency(machine.idleExitUser.nanoseconds, of: &device)
+            }
+        }
 
         var parallelism: ParallelismFit? = nil
         var hostFit: HostFit? = nil
@@ -840,6 +869,7 @@ extension Calibration {
         report.interruptFit = interruptFit
         report.latencyFit = latencyFit
         report.idleExitFit = idleExitFit
+        report.idleExitUserFit = idleExitUserFit
         if parallelism != nil, let measured = median(FigureName.iopsSubmitEach) {
             let s = deviceWorkload(
                 depth: FigureName.submitEachDepth, machine: machine, kernel: kernel, device: device, interrupts: interrupts,
@@ -1384,6 +1414,13 @@ extension Calibration {
                             + "\(Units.formatDuration(nanoseconds: Int64($0.withoutIdleExit.rounded()))), over its "
                             + "\(Validation.fixed($0.exitsPerIO, 2)) exits from idle per IO; floor 0"
                     } ?? notMeasured)
+            entry(
+                "idleExitUser", quoted(duration(m.idleExitUser)),
+                report.idleExitUserFit.map {
+                    "\(describe(FigureName.userPerIOQD1)) less the model's other user time per IO at QD1 "
+                        + "\(Units.formatDuration(nanoseconds: Int64($0.withoutIdleExit.rounded()))), over its "
+                        + "\(Validation.fixed($0.exitsPerIO, 2)) exits from idle per IO; floor 0"
+                } ?? notMeasured)
             entry(
                 "hostHaltPoll", quoted(duration(m.hostHaltPoll)),
                 given(.hostHaltPoll).map {
@@ -2055,6 +2092,7 @@ enum Probes {
         var irqSoftirqPerIO: [Int: [Double]] = [:]  // 4 KiB, by queue depth: machine-wide irq + softirq ns per IO
         var systemPerIO: [Int: [Double]] = [:]  // QD1, by block size: machine-wide system ns per IO
         var systemPerIOAtDepth: [Int: [Double]] = [:]  // at FigureName.pageCostDepth, by block size: the same
+        var userPerIOQD1: [Double] = []  // 4 KiB QD1: machine-wide user ns per IO
         var irqSoftirqPerIOBySize: [Int: [Double]] = [:]  // QD1, by block size: machine-wide irq + softirq ns per IO
         var poolIrqSoftirqPerIO: [Double] = []  // 4 KiB, four blocking threads: machine-wide irq + softirq ns per IO
         var poolInterruptsPerIO: [Double] = []
@@ -2109,6 +2147,9 @@ enum Probes {
                 {
                     s.interruptCPU.append(Double(cpu))
                     s.interruptCPUShare.append(Double(most) / Double(irqTotal))
+                }
+                if depth == 1 && size == 4096 && m.ios > 0 {
+                    s.userPerIOQD1.append(Double(m.systemCPU.userNanoseconds) / Double(m.ios))
                 }
                 if depth == 1 && m.ios > 0 {
                     s.systemPerIO[size, default: []].append(Double(m.systemCPU.systemNanoseconds) / Double(m.ios))

@@ -32,6 +32,32 @@ import Testing
         #expect(r.elapsed.nanoseconds == switching + 20_000)
     }
 
+    /// `machine.idleExitUser`: the same read, each of its two exits from idle followed by 3,000 ns of user time
+    /// before the thread goes on; a switch between two threads adds none.
+    @Test func leavingIdleAddsItsUserTime() throws {
+        func run(user: Int64, threads: [ThreadSpec]) throws -> SimulationResult {
+            var s = constantCostScenario(cpus: 1)
+            s.machine.idleExit = .nanoseconds(5_000)
+            s.machine.idleExitUser = .nanoseconds(user)
+            s.threads = threads
+            return try Simulator(s).run()
+        }
+        let reader = [ThreadSpec(name: "main", program: [read4k(.blocking)])]
+        let plain = try run(user: 0, threads: reader), exiting = try run(user: 3_000, threads: reader)
+        let before = try #require(plain.ioRecords.first?.observed), after = try #require(exiting.ioRecords.first?.observed)
+        #expect(after - before == .nanoseconds(6_000))
+        #expect(exiting.totalCPU[.user] - plain.totalCPU[.user] == .nanoseconds(6_000))
+        #expect(exiting.totalCPU[.contextSwitch] == plain.totalCPU[.contextSwitch])
+        let workers = [ThreadSpec(name: "w", count: 2, program: [.compute(.constant(10_000))])]
+        let r = try run(user: 3_000, threads: workers)
+        #expect(r.totalCPU[.user].nanoseconds == 20_000 + 3_000)
+        #expect(r.elapsed.nanoseconds == 2 * 1_000 + 5_000 + 3_000 + 20_000)
+        var s = constantCostScenario(cpus: 1)
+        s.machine.idleExitUser = .nanoseconds(-1)
+        s.threads = workers
+        #expect(throws: SimulationError.self) { try Simulator(s).run() }
+    }
+
     /// The scenario key reads and is checked as a duration.
     @Test func theKeyIsADuration() throws {
         var s = constantCostScenario(cpus: 1)

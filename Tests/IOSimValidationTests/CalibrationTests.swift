@@ -999,6 +999,35 @@ struct InterruptCostFitTests {
         #expect(abs(latency.before - measured) < 0.01 * measured, "\(latency)")
     }
 
+    /// The QD1 user time per IO the model gives with 1.2 us of user time on leaving idle: the fit finds it again
+    /// (to 10 ns), over one exit per IO, the profile names the figure and the loader takes it, and the latency
+    /// mean gives it up. Without the figure it stays 0, "not measured".
+    @Test func theUserTimeOfLeavingIdleTakesWhatTheQD1UserTimeLeaves() throws {
+        let grid = Calibration.ParallelismGrid(channels: [1], dispatches: [.zero], wakeups: [.zero], hostMilliCPUs: [0])
+        let base = Calibration.fit(referenceFigures(), cpuCount: 2, parallelism: grid)
+        #expect(base.machine.idleExitUser == .zero && base.idleExitUserFit == nil)
+        #expect(base.profileText.contains("idleExitUser: \"0\","))
+        var m = base.machine
+        m.idleExitUser = .nanoseconds(1_200)
+        let s = Calibration.deviceWorkload(depth: 1, machine: m, kernel: base.kernel, device: base.device, interrupts: base.interrupts)
+        let r = try Simulator(s).run()
+        let measured = Double(r.totalCPU[.user].nanoseconds) / Double(r.iosCompleted)
+        let figures = referenceFigures() + [
+            CalibrationFigure(name: FigureName.userPerIOQD1, unit: "ns", median: measured, minimum: measured, maximum: measured, repeats: 5)
+        ]
+        let report = Calibration.fit(figures, cpuCount: 2, parallelism: grid)
+        #expect(abs(report.machine.idleExitUser.nanoseconds - 1_200) <= 10, "\(report.machine.idleExitUser)")
+        let fit = try #require(report.idleExitUserFit)
+        #expect(abs(fit.exitsPerIO - 1) < 0.01)
+        #expect(report.profileText.contains("idleExitUser: \"1.2us\","))
+        #expect(report.profileText.contains("less the model's other user time per IO at QD1"))
+        #expect(try loadThroughExtends(report.profileText).machine.idleExitUser == report.machine.idleExitUser)
+        // The QD1 latency is still the measured one: the mean gave it up.
+        let latency = try #require(report.latencyFit)
+        let measuredLatency = referenceFigures().first { $0.name == FigureName.readLatency(bytes: 4096) }!.median
+        #expect(abs(latency.before - measuredLatency) < 0.01 * measuredLatency, "\(latency)")
+    }
+
     /// Two workloads cannot fit three costs: nothing is fitted.
     @Test func tooFewWorkloadsFitNothing() {
         let base = Calibration.fit(referenceFigures(), cpuCount: 2)

@@ -143,10 +143,11 @@ struct RecordedFiguresTests {
         let stored = StoredProfileTests.root + "/Scenarios/validation/_measured-xeon.json5"
         let recorded = try Calibration.recordedFigures(inProfileAt: stored)
         #expect(recorded.cpuCount == 2)
-        // Every figure calibrate measures, in its order, but those measured since: the four threads' IOPS and
-        // the system time per IO at queue depth 4.
+        // Every figure calibrate measures, in its order, but those measured since: the four threads' IOPS, the
+        // system time per IO at queue depth 4 and the user time per IO at queue depth 1.
         let names = recorded.figures.map(\.name)
         let since = [FigureName.poolIOPS] + FigureName.pageCostSizes.map { FigureName.systemPerIOAtDepth(bytes: $0) }
+            + [FigureName.userPerIOQD1]
         #expect(names == FigureName.all.filter { !since.contains($0) })
         // Its four given costs come with it; a --given of one of them replaces it.
         #expect(recorded.given.map(\.key) == [.requestCreate, .driverSubmit, .doorbell, .localWakeup])

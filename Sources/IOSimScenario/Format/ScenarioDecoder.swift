@@ -72,6 +72,7 @@ enum ScenarioDecoder {
         if let x = f.take("migrationCost") { m.migrationCost = try Read.duration(x, f.child("migrationCost")) }
         if let x = f.take("hostHaltPoll") { m.hostHaltPoll = try Read.duration(x, f.child("hostHaltPoll")) }
         if let x = f.take("idleExit") { m.idleExit = try Read.duration(x, f.child("idleExit")) }
+        if let x = f.take("idleExitUser") { m.idleExitUser = try Read.duration(x, f.child("idleExitUser")) }
         if let x = f.take("localWakeup") { m.localWakeup = try Read.duration(x, f.child("localWakeup")) }
         if let x = f.take("wakeAffine") { m.wakeAffine = try Read.bool(x, f.child("wakeAffine")) }
         try f.finish()
