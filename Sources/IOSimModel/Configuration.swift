@@ -52,11 +52,12 @@ public struct MachineConfig: Sendable, Equatable {
     /// fits it to the queue-depth-1 system time per IO. 0 (the default): leaving idle costs only the switch.
     public var idleExit: SimDuration = .zero
     /// User time a thread spends, once a CPU has left the idle task to run it, beyond its own work: charged as a
-    /// user burst after the switch, before the thread goes on. Measured on the README's second machine: 1.5-2.5
-    /// us of user time per 4 KiB read at queue depth 1 in most runs (one exit from idle a read), where the same io_uring loop
-    /// over cached pages (no idle) spends 0.35-0.42, and the difference falls with the exits from idle per IO
-    /// at the deeper queues; what the extra is (caches and TLB cold after the halt are one candidate) is not
-    /// traced. `iosim calibrate` fits it to the queue-depth-1 user time per IO. 0 (the default): none.
+    /// user burst after the switch, before the thread goes on (to a user thread: a kernel thread, SQPOLL's or
+    /// io-wq's, has no user mode). Measured on the README's second machine: 1.5-2.5 us of user time per 4 KiB
+    /// read at queue depth 1 in most runs (one exit from idle a read), where the same io_uring loop over cached
+    /// pages (no idle) spends 0.35-0.42, and the difference falls with the exits from idle per IO at the deeper
+    /// queues; what the extra is (caches and TLB cold after the halt are one candidate) is not traced.
+    /// `iosim calibrate` fits it to the queue-depth-1 user time per IO. 0 (the default): none.
     public var idleExitUser: SimDuration = .zero
     /// Delay from a wake-up by an interrupt's deferred routine to running, when the woken thread last ran on the
     /// CPU that took the interrupt and no thread runs there: no IPI is needed, only the idle loop's exit (in a VM

@@ -731,7 +731,10 @@ struct World: EventHandler {
         // work to each other on one CPU with nothing costing time would recurse without bound, so past a few
         // levels the switch becomes a zero-length event.
         let switchCost = cpus[c].inIdleTask ? contextSwitchCost &+ idleExitCost : contextSwitchCost
-        if cpus[c].inIdleTask && idleExitUserCost > 0 { threads[ti].idleExitUserPending = idleExitUserCost }
+        // A kernel thread (SQPOLL, io-wq) has no user mode to pay it in.
+        if cpus[c].inIdleTask && idleExitUserCost > 0 && threads[ti].kernelRing < 0 {
+            threads[ti].idleExitUserPending = idleExitUserCost
+        }
         cpus[c].inIdleTask = false
         if switchCost > 0 || nestedDispatches >= 16 {
             threads[ti].burstIsSwitch = true

@@ -58,6 +58,23 @@ import Testing
         #expect(throws: SimulationError.self) { try Simulator(s).run() }
     }
 
+    /// A kernel thread has no user mode: with SQPOLL, the poller leaving idle at the start pays no user time; the
+    /// owner pays it twice (at its start and when the completion wakes it on its idle CPU).
+    @Test func aKernelThreadLeavingIdlePaysNoUserTime() throws {
+        func run(user: Int64) throws -> SimulationResult {
+            var s = constantCostScenario(cpus: 2)
+            s.machine.idleExitUser = .nanoseconds(user)
+            s.rings = [RingSpec(name: "ring", entries: 8, sqpoll: true, sqThreadIdle: .milliseconds(10))]
+            s.threads = [
+                ThreadSpec(name: "job", program: [.uring(UringLoop(ring: "ring", file: "data", sizeBytes: 4096, offset: .fixed(0), queueDepth: 1, ios: 1))])
+            ]
+            return try Simulator(s).run()
+        }
+        let plain = try run(user: 0), exiting = try run(user: 3_000)
+        #expect(plain.iosCompleted == 1 && exiting.iosCompleted == 1)
+        #expect(exiting.totalCPU[.user] - plain.totalCPU[.user] == .nanoseconds(6_000))
+    }
+
     /// The scenario key reads and is checked as a duration.
     @Test func theKeyIsADuration() throws {
         var s = constantCostScenario(cpus: 1)
