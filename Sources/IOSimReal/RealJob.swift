@@ -160,7 +160,8 @@ public struct RealJob: Sendable, Hashable {
     /// per 4 KiB read at queue depth 1 on the README's second machine, and /proc/stat's ticks saw about a
     /// third of it (machine-wide system time with and without the census), so taking all of it out of the
     /// workload's CPU left 3-4 us per IO too little. At 10 ms both are a tenth. io-wq workers and the SQPOLL
-    /// thread live for the run (an idle worker exits after 5 s), so a coarser census still sees each one.
+    /// thread live for the run (an idle worker exits after 5 s), so a coarser census still sees each one; its first
+    /// 20 samples come every millisecond at most, for the helpers a short run makes at its start.
     public var censusIntervalMicroseconds: Int = 10_000
     /// Faults to inject (tests).
     public var faults: FaultInjection = .none

@@ -2,8 +2,8 @@
 //!
 //! io_uring's helpers are threads of the process: `iou-wrk-<pid>` (io-wq workers, for IOSQE_ASYNC,
 //! buffered writes, and anything that cannot complete inline) and `iou-sqp-<pid>` (the SQPOLL poller). A
-//! sampler thread lists /proc/self/task every `intervalMicroseconds` (10 ms by default) and reads the `comm`
-//! of each thread whose name may still change. Reported: the most threads seen at once (the sampler itself excluded), and for each
+//! sampler thread lists /proc/self/task every `intervalMicroseconds` (10 ms by default; every millisecond at
+//! most for its first 20 samples) and reads the `comm` of each thread whose name may still change. Reported: the most threads seen at once (the sampler itself excluded), and for each
 //! helper kind the most at once and the number of distinct thread ids over the run. A worker that lives
 //! less than one interval can be missed; the sampler's own CPU time is measured so it can be subtracted.
 //!
@@ -46,6 +46,8 @@ public struct ThreadCensusResult: Sendable, Hashable {
 /// A sampler thread; `start()` then `finish()`.
 final class ThreadCensus: @unchecked Sendable {
     private let intervalMicroseconds: Int
+    /// Samples taken at most 1 ms apart at the start of a run.
+    static let denseSamples = 20
     private let jobThreadIDs: Set<String>
     private let stopFlag = Atomic<Bool>(false)
     private let keepSamples: Int
@@ -136,7 +138,9 @@ final class ThreadCensus: @unchecked Sendable {
             if kept.count < keepSamples {
                 kept.append(.init(atNanoseconds: at, threads: threads, ioWorkers: workersNow, sqPollThreads: pollersNow))
             }
-            usleep(UInt32(intervalMicroseconds))
+            // Helpers are made as the first requests go in: the first samples come every millisecond at most, so
+            // that a run of a few milliseconds still sees them.
+            usleep(UInt32(r.samples < ThreadCensus.denseSamples ? min(1_000, intervalMicroseconds) : intervalMicroseconds))
         } while !stopFlag.load(ordering: .acquiring)
         r.ioWorkersDistinct = workers.count
         r.sqPollThreadsDistinct = pollers.count
