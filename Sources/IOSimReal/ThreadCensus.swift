@@ -3,9 +3,10 @@
 //! io_uring's helpers are threads of the process: `iou-wrk-<pid>` (io-wq workers, for IOSQE_ASYNC,
 //! buffered writes, and anything that cannot complete inline) and `iou-sqp-<pid>` (the SQPOLL poller). A
 //! sampler thread lists /proc/self/task every `intervalMicroseconds` (10 ms by default; every millisecond at
-//! most for its first 20 samples) and reads the `comm` of each thread whose name may still change. Reported: the most threads seen at once (the sampler itself excluded), and for each
-//! helper kind the most at once and the number of distinct thread ids over the run. A worker that lives
-//! less than one interval can be missed; the sampler's own CPU time is measured so it can be subtracted.
+//! most for its first 20 samples) and reads the `comm` of each thread whose name may still change.
+//! Reported: the most threads seen at once (the sampler itself excluded), and for each helper kind the most
+//! at once and the number of distinct thread ids over the run. A worker that lives less than one interval
+//! can be missed; the sampler's own CPU time is measured so it can be subtracted.
 //!
 //! Attribution: the kernel names a helper after the thread it serves, "iou-wrk-<TID>" with the TID of the
 //! task that owns the io-wq (io_uring/io-wq.c) and "iou-sqp-<TID>" with the TID of the thread that set
