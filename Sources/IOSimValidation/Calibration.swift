@@ -609,7 +609,9 @@ extension Calibration {
         // pays the host's costs of a vCPU leaving a halt (the exit from idle, the local wake-up), which grow with
         // how long it idled, so with the size. On the second machine of the README the QD1 slope came to 210-400
         // ns a page over four calibrations, the trace put 100-150 ns a page on the submission, and the model's
-        // 64 KiB depth-4 system time with the QD1 slope was 24-53% over the measured one in most validations.
+        // 64 KiB depth-4 system time with the QD1 slope was 24-53% over the measured one in most validations
+        // (part of it the validations' own bias, since mended: the thread census's CPU taken out of them). At
+        // depth 4 the difference of two noisy figures spread from 140 to 320 ns over three calibrations of a day.
         // A given per-page cost (the submission's, from a trace) is kept.
         let pageCosts = perPageCosts(figures)
         if let s = pageCosts.submit, !given.contains(where: { $0.key == .directIOPerPage }) {
