@@ -12,10 +12,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-1s}
 . .bench/tracing.sh
+buffer_kb=$(cat $T/buffer_size_kb | grep -o '^[0-9]*')
 restore() {
   echo 0 > $T/tracing_on; echo 0 > $T/events/enable
   echo '!stacktrace' > $T/events/workqueue/workqueue_queue_work/trigger 2>/dev/null || true
-  echo > $T/trace; echo 1408 > $T/buffer_size_kb
+  echo > $T/trace; echo "${buffer_kb:-1408}" > $T/buffer_size_kb
 }
 trap restore EXIT
 echo 0 > $T/tracing_on; echo > $T/trace; echo 65536 > $T/buffer_size_kb

@@ -861,6 +861,7 @@ struct World: EventHandler {
             threads[ti].preemptedCategory = threads[ti].burstCategory
         }
         threads[ti].burstIsSwitch = false
+        threads[ti].idleExitUserPending = 0  // it leaves this CPU: no exit from idle to pay for on the next
         threads[ti].cpu = -1
         threads[ti].leftCPUAt = now
         threads[ti].runState = .runnable

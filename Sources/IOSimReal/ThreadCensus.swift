@@ -100,6 +100,13 @@ final class ThreadCensus: @unchecked Sendable {
             let at = monotonicNanoseconds()
             var threads = 0, workersNow = 0, pollersNow = 0
             directory.list(into: &tids)
+            // A thread id no longer listed is forgotten: the kernel may give it to a new thread (a reuse within
+            // one interval still goes unseen).
+            if final.keys.contains(where: { !tids.contains($0) }) || seen.contains(where: { !tids.contains($0) }) {
+                let listed = Set(tids)
+                final = final.filter { listed.contains($0.key) }
+                seen.formIntersection(listed)
+            }
             for tid in tids where tid != me {
                 threads += 1
                 var kind = final[tid]

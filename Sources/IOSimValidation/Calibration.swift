@@ -1302,7 +1302,7 @@ extension Calibration {
         kernel.syscallEntry + kernel.uringSubmitPerSQE + kernel.requestCreate + kernel.driverSubmit
             + interrupts.deliveryLatency + interrupts.isr + interrupts.deferredPerRequest + interrupts.deferredWake
             + (machine.localWakeup ?? machine.wakeupLatency)  // the loop's thread sleeps on the interrupts' CPU
-            + machine.idleExit  // which idles meanwhile: the thread's switch in leaves the idle task
+            + machine.idleExit + machine.idleExitUser  // which idles meanwhile: the thread's switch in leaves the idle task
             + machine.contextSwitch + kernel.uringCompletePerCQE + kernel.syscallExit
     }
 }
@@ -1422,7 +1422,9 @@ extension Calibration {
                     "\(describe(FigureName.userPerIOQD1)) less the model's other user time per IO at QD1 "
                         + "\(Units.formatDuration(nanoseconds: Int64($0.withoutIdleExit.rounded()))), over its "
                         + "\(Validation.fixed($0.exitsPerIO, 2)) exits from idle per IO; floor 0"
-                } ?? notMeasured)
+                }
+                    ?? (figure(FigureName.userPerIOQD1) == nil
+                        ? notMeasured : "model default; \(describe(FigureName.userPerIOQD1)) measured, not fitted"))
             entry(
                 "hostHaltPoll", quoted(duration(m.hostHaltPoll)),
                 given(.hostHaltPoll).map {
@@ -1447,7 +1449,11 @@ extension Calibration {
             entry(
                 "directIOPerPage", quoted(duration(k.directIOPerPage)),
                 given(.directIOPerPage).map { g in
-                    pageCosts.submit.map { "\(g); measured: \(duration(.nanoseconds($0))), \(submitSource)" } ?? g
+                    pageCosts.submit.map {
+                        pageCosts.submitAtDepth
+                            ? "\(g); measured: \(duration(.nanoseconds($0))), \(submitSource)"
+                            : "\(g); the slope of system per IO against 4KiB pages per IO at QD1 is \(duration(.nanoseconds($0)))"
+                    } ?? g
                 }
                     ?? (pageCosts.submit == nil ? notMeasured : "\(submitSource); floor 0"))
             entry(

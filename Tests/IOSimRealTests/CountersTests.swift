@@ -68,7 +68,10 @@ struct CountersTests {
         directory.list(into: &tids)
         let me = Int32(currentThreadID())!
         #expect(tids.contains(getpid()) && tids.contains(me))
-        #expect(Set(tids) == Set((listDirectory("/proc/self/task") ?? []).compactMap { Int32($0) }))
+        // Other tests start and stop threads meanwhile: every id is a thread the directory lists, and no id twice.
+        let listed = Set((listDirectory("/proc/self/task") ?? []).compactMap { Int32($0) })
+        #expect(listed.contains(getpid()) && listed.contains(me))
+        #expect(Set(tids).count == tids.count && tids.allSatisfy { $0 > 0 })
         // Read again after a thread has started: the listing is the directory's now, not the first one's.
         let started = Atomic<Int32>(0)
         let stop = Atomic<Bool>(false)
@@ -81,7 +84,13 @@ struct CountersTests {
         #expect(tids.contains(started.load(ordering: .acquiring)) && tids.contains(me))
         stop.store(true, ordering: .releasing)
         other.join()
-        directory.list(into: &tids)
-        #expect(!tids.contains(started.load(ordering: .acquiring)))
+        // The kernel drops a joined thread from the directory a moment after the join returns.
+        var gone = false
+        for _ in 0..<1_000 where !gone {
+            directory.list(into: &tids)
+            gone = !tids.contains(started.load(ordering: .acquiring))
+            if !gone { usleep(1_000) }
+        }
+        #expect(gone && tids.contains(me))
     }
 }

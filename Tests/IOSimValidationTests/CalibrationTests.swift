@@ -185,6 +185,16 @@ struct CalibrationFitTests {
         atDepth[atDepth.count - 1] = f(FigureName.systemPerIOAtDepth(bytes: 65_536), 6_000)
         #expect(Calibration.fit(atDepth, cpuCount: 2).kernel.directIOPerPage == .zero)
         #expect(FigureName.all.contains(FigureName.systemPerIOAtDepth(bytes: 65_536)))
+        // A given per-page cost is kept; the comment gives what was measured, as it did before the depth-4 figures.
+        let given = [GivenCost(key: .directIOPerPage, value: .nanoseconds(150))]
+        #expect(Calibration.fit(figures, cpuCount: 2, given: given).profileText.contains(
+            "given (--given kernel.directIOPerPage); the slope of system per IO against 4KiB pages per IO at QD1 is 500ns\n"))
+        let depthFigures = figures + [
+            f(FigureName.systemPerIOAtDepth(bytes: 4096), 7_000), f(FigureName.systemPerIOAtDepth(bytes: 65_536), 7_000 + 15 * 150),
+        ]
+        let givenAtDepth = Calibration.fit(depthFigures, cpuCount: 2, given: given)
+        #expect(givenAtDepth.kernel.directIOPerPage == .nanoseconds(150))
+        #expect(givenAtDepth.profileText.contains("given (--given kernel.directIOPerPage); measured: 150ns, system per IO 64KiB QD4"))
     }
 
     @Test("the per-CQE cost is half of the NOP round trip less the null syscall and the probe's loop")
@@ -1022,6 +1032,12 @@ struct InterruptCostFitTests {
         #expect(report.profileText.contains("idleExitUser: \"1.2us\","))
         #expect(report.profileText.contains("less the model's other user time per IO at QD1"))
         #expect(try loadThroughExtends(report.profileText).machine.idleExitUser == report.machine.idleExitUser)
+        // It is on the QD1 path the latency mean is fitted around, as the profile's latency comment counts it.
+        var without = report.machine
+        without.idleExitUser = .zero
+        #expect(Calibration.softwarePath(machine: report.machine, kernel: report.kernel, interrupts: report.interrupts)
+            - Calibration.softwarePath(machine: without, kernel: report.kernel, interrupts: report.interrupts)
+            == report.machine.idleExitUser)
         // The QD1 latency is still the measured one: the mean gave it up.
         let latency = try #require(report.latencyFit)
         let measuredLatency = referenceFigures().first { $0.name == FigureName.readLatency(bytes: 4096) }!.median
