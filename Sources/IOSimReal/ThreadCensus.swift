@@ -88,30 +88,27 @@ final class ThreadCensus: @unchecked Sendable {
         // its creator's name and renames itself when it first runs, so any other name is read again).
         enum Kind { case worker, poller, other }
         var final: [Int32: Kind] = [:]
-        for id in jobThreadIDs { if let t = Int32(id) { final[t] = .other } }
-        final[getpid()] = .other
+        let settled = Set(jobThreadIDs.compactMap { Int32($0) } + [getpid()])  // never become helpers
         var r = ThreadCensusResult()
         var comm = [UInt8](repeating: 0, count: 32)
         var kept: [RealTrace.CensusSample] = []
         if keepSamples > 0 { kept.reserveCapacity(min(keepSamples, 4096)) }
         let directory = TaskDirectory()
-        var tids: [Int32] = [], seen = Set<Int32>()
+        var tids: [Int32] = []
         repeat {
             let at = monotonicNanoseconds()
             var threads = 0, workersNow = 0, pollersNow = 0
             directory.list(into: &tids)
             // A thread id no longer listed is forgotten: the kernel may give it to a new thread (a reuse within
             // one interval still goes unseen).
-            if final.keys.contains(where: { !tids.contains($0) }) || seen.contains(where: { !tids.contains($0) }) {
+            if final.keys.contains(where: { !tids.contains($0) }) {
                 let listed = Set(tids)
                 final = final.filter { listed.contains($0.key) }
-                seen.formIntersection(listed)
             }
             for tid in tids where tid != me {
                 threads += 1
                 var kind = final[tid]
-                if kind == nil || !seen.contains(tid) {
-                    seen.insert(tid)
+                if kind == nil {
                     let fd = open("/proc/self/task/\(tid)/comm", O_RDONLY | O_CLOEXEC)
                     if fd < 0 { continue }  // the thread just exited
                     let n = comm.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
@@ -119,15 +116,14 @@ final class ThreadCensus: @unchecked Sendable {
                     guard n > 0 else { continue }
                     let name = String(decoding: comm[0..<(comm[n - 1] == 10 ? n - 1 : n)], as: UTF8.self)
                     names.insert(name)
-                    if kind != nil {
-                        // final from the start; its name read once
-                    } else if name.hasPrefix("iou-wrk-"), jobThreadIDs.contains(String(name.dropFirst(8))) {
+                    if name.hasPrefix("iou-wrk-"), jobThreadIDs.contains(String(name.dropFirst(8))) {
                         kind = .worker
-                        final[tid] = .worker
                     } else if name.hasPrefix("iou-sqp-"), jobThreadIDs.contains(String(name.dropFirst(8))) {
                         kind = .poller
-                        final[tid] = .poller
+                    } else if settled.contains(tid) {
+                        kind = .other
                     }
+                    final[tid] = kind
                 }
                 switch kind {
                 case .worker?:

@@ -683,6 +683,28 @@ extension Calibration {
         // closest IOPS is kept. After the device, whose first fit runs without sharing. Both run again after the
         // interrupt costs below, which change the model they ran: the device with the host CPUs found first (at
         // depth 64 the submitter is busy, and a shared host slows the device there), then the host CPUs again.
+        // Both costs of leaving idle are fitted alike: the model runs the QD1 workload with the cost at 0 and at
+        // 1 us; the slope is its exits from idle per IO, and the cost takes what the measured figure leaves over
+        // the model's time without it. It is on the QD1 path (`softwarePath`), which the latency mean was fitted
+        // around: the mean gives up what it added, or the device search below would fit the depths to a device
+        // slower than the QD1 one.
+        func fitIdleCost(_ cost: WritableKeyPath<MachineConfig, SimDuration>, measured: Double, perIO: (SimulationResult) -> Double)
+            -> IdleExitFit?
+        {
+            func modelled(_ value: SimDuration) -> Double? {
+                var m = machine
+                m[keyPath: cost] = value
+                let s = deviceWorkload(depth: 1, machine: m, kernel: kernel, device: device, interrupts: interrupts)
+                guard let r = try? Simulator(s).run(), r.iosCompleted > 0 else { return nil }
+                return perIO(r)
+            }
+            guard let without = modelled(.zero), let with = modelled(.microseconds(1)), with > without else { return nil }
+            let exitsPerIO = (with - without) / 1_000
+            let before = machine[keyPath: cost]
+            machine[keyPath: cost] = .nanoseconds(tensOfNanoseconds((measured - without) / exitsPerIO))
+            giveUpLatency((machine[keyPath: cost] - before).nanoseconds, of: &device)
+            return IdleExitFit(measured: measured, withoutIdleExit: without, exitsPerIO: exitsPerIO)
+        }
         // idleExit, by simulation, when not given: the machine-wide system time per IO of the 4 KiB QD1 run less
         // the model's own system time per IO for that workload without it (syscall, SQE, request, driver, doorbell,
         // switches, CQE), over the model's exits from idle per IO (one at QD1: the loop sleeps for every read);
@@ -691,43 +713,16 @@ extension Calibration {
         // IO) is the sleep; the same-CPU pipe hop that gives contextSwitch never idles. Before the device search:
         // it is CPU time on the path, which the depths' IOPS feel.
         var idleExitFit: IdleExitFit? = nil
-        if grid != nil, !given.contains(where: { $0.key == .idleExit }),
-            let measured = median(FigureName.systemPerIO(bytes: 4096))
-        {
-            func systemPerIO(_ exit: SimDuration) -> Double? {
-                var m = machine
-                m.idleExit = exit
-                return modelSystemPerIO(deviceWorkload(depth: 1, machine: m, kernel: kernel, device: device, interrupts: interrupts))
-            }
-            if let without = systemPerIO(.zero), let with = systemPerIO(.microseconds(1)), with > without {
-                let perIO = (with - without) / 1_000
-                let exit = max(0, (measured - without) / perIO)
-                let before = machine.idleExit
-                machine.idleExit = .nanoseconds(Int64((exit / 10).rounded()) * 10)
-                idleExitFit = IdleExitFit(measured: measured, withoutIdleExit: without, exitsPerIO: perIO)
-                // It is on the QD1 path (`softwarePath`), which the latency mean was fitted around: the mean gives
-                // it up, or the device search below would fit the depths to a device slower than the QD1 one.
-                giveUpLatency((machine.idleExit - before).nanoseconds, of: &device)
-            }
+        if grid != nil, !given.contains(where: { $0.key == .idleExit }), let measured = median(FigureName.systemPerIO(bytes: 4096)) {
+            idleExitFit = fitIdleCost(\.idleExit, measured: measured, perIO: modelSystemPerIO)
         }
         // idleExitUser, by simulation as idleExit: the machine-wide user time per IO of the 4 KiB QD1 run less the
         // model's user time per IO for that workload without it (the loop's own work, uringReapPerCQE, fitted
-        // above from the loop over cached pages, which never idles), over the model's exits from idle per IO;
-        // floor 0, to 10 ns. On the QD1 path too: the mean gives it up.
+        // above from the loop over cached pages, which never idles), over the model's exits from idle per IO.
         var idleExitUserFit: IdleExitFit? = nil
         if grid != nil, let measured = median(FigureName.userPerIOQD1) {
-            func userPerIO(_ user: SimDuration) -> Double? {
-                var m = machine
-                m.idleExitUser = user
-                let s = deviceWorkload(depth: 1, machine: m, kernel: kernel, device: device, interrupts: interrupts)
-                guard let r = try? Simulator(s).run(), r.iosCompleted > 0 else { return nil }
-                return Double(r.totalCPU[.user].nanoseconds) / Double(r.iosCompleted)
-            }
-            if let without = userPerIO(.zero), let with = userPerIO(.microseconds(1)), with > without {
-                let perIO = (with - without) / 1_000
-                machine.idleExitUser = .nanoseconds(tensOfNanoseconds(max(0, (measured - without) / perIO)))
-                idleExitUserFit = IdleExitFit(measured: measured, withoutIdleExit: without, exitsPerIO: perIO)
-                giveUpLatency(machine.idleExitUser.nanoseconds, of: &device)
+            idleExitUserFit = fitIdleCost(\.idleExitUser, measured: measured) {
+                Double($0.totalCPU[.user].nanoseconds) / Double($0.iosCompleted)
             }
         }
 
@@ -888,6 +883,11 @@ extension Calibration {
     /// machine counts system time); nil when the run fails or completes no IO. Deterministic (seed 1).
     static func modelSystemPerIO(_ scenario: Scenario) -> Double? {
         guard let r = try? Simulator(scenario).run(), r.iosCompleted > 0 else { return nil }
+        return modelSystemPerIO(r)
+    }
+
+    /// The system time per IO of a run that completed IOs, counted as `modelSystemPerIO(_: Scenario)` does.
+    static func modelSystemPerIO(_ r: SimulationResult) -> Double {
         let t = r.totalCPU
         return Double((t[.syscall] + t[.contextSwitch] + t[.polling]).nanoseconds) / Double(r.iosCompleted)
     }
