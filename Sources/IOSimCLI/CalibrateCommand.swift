@@ -10,7 +10,7 @@ import IOSimValidation
 extension Commands {
     static func calibrate(_ args: [String], _ o: Output) throws(UsageError) -> ExitCode {
         let a = try Arguments(
-            args, command: "calibrate", valued: ["--dir", "-o", "--repeats", "--given", "--from"], flags: ["--help", "--quick", "--quiet"])
+            args, command: "calibrate", valued: ["--dir", "-o", "--repeats", "--given", "--from", "--irq-time"], flags: ["--help", "--quick", "--quiet"])
         if a.has("--help") {
             o.write(Help.text(for: "calibrate")!)
             return .ok
@@ -18,7 +18,7 @@ extension Commands {
         if !a.positionals.isEmpty { throw UsageError(message: "calibrate takes no file arguments", command: "calibrate") }
         if let from = a.value("--from") {
             // The recorded figures of an earlier calibration, fitted again: nothing is measured.
-            for option in ["--dir", "--repeats"] where a.has(option) {
+            for option in ["--dir", "--repeats", "--irq-time"] where a.has(option) {
                 throw UsageError(
                     message: "\(option) is for measuring; --from fits the figures a profile recorded and measures nothing",
                     command: "calibrate")
@@ -47,6 +47,7 @@ extension Commands {
         options.quick = a.has("--quick")
         if let r = try a.int("--repeats", range: 1...100) { options.repeats = r }
         options.given = try givenCosts(a.values("--given"))
+        options.interruptTime = try interruptTime(a)
         // The step count is known once the calibration starts: the line is made at its first report.
         let steps = StepProgress { total in progressLine(label: "calibrate", total: Int64(total), unit: "steps", quiet: a.has("--quiet"), o) }
         options.progress = { done, total in steps.update(done: done, total: total) }

@@ -18,6 +18,15 @@ extension Commands {
         }
     }
 
+    /// `--irq-time ticks|trace` (default ticks).
+    static func interruptTime(_ a: Arguments) throws(UsageError) -> InterruptTimeSource {
+        guard let text = a.value("--irq-time") else { return .ticks }
+        guard let source = InterruptTimeSource(rawValue: text) else {
+            throw UsageError(message: "--irq-time expects ticks or trace, found '\(text)'", command: a.command)
+        }
+        return source
+    }
+
     static func load(_ path: String, profile: String?, overrides: [Override], seed: UInt64?) throws(LoadError) -> ScenarioFile {
         if let profile { return try ScenarioLoader.load(path: path, profile: profile, overrides: overrides, seed: seed) }
         return try ScenarioLoader.load(path: path, overrides: overrides, seed: seed)
@@ -40,11 +49,12 @@ extension Commands {
     /// terminal); prints the error and returns its exit code on failure.
     static func measure(
         _ file: ScenarioFile, path: String, directory: String?, duration: SimDuration?, trace: RealTraceOptions? = nil,
-        quiet: Bool, _ o: Output
+        interruptTime: InterruptTimeSource = .ticks, quiet: Bool, _ o: Output
     ) -> Result<RealMeasurement, ExitCode> {
-        let job: RealJob
+        var job: RealJob
         do {
             job = try RealPlan.job(for: file.scenario, directory: directory, duration: duration)
+            job.interruptTime = interruptTime
         } catch {
             o.error("error: \(path): \(error.message)")
             return .failure(.dataError)
@@ -109,7 +119,7 @@ extension Commands {
     static func real(_ args: [String], _ o: Output) throws(UsageError) -> ExitCode {
         let a = try Arguments(
             args, command: "real",
-            valued: ["--dir", "--duration", "--set", "--seed", "--format", "--trace", "--trace-ios", "--trace-window"],
+            valued: ["--dir", "--duration", "--set", "--seed", "--format", "--trace", "--trace-ios", "--trace-window", "--irq-time"],
             flags: ["--help", "--quiet"])
         if a.has("--help") {
             o.write(Help.text(for: "real")!)
@@ -122,6 +132,7 @@ extension Commands {
         let seed = try a.seed()
         let runFor = try duration(a)
         let traceOptions = try realTraceOptions(a)
+        let irqTime = try interruptTime(a)
         let file: ScenarioFile
         do {
             file = try load(path, profile: nil, overrides: overrides, seed: seed)
@@ -137,7 +148,8 @@ extension Commands {
         }
         let measurement: RealMeasurement
         switch measure(
-            file, path: path, directory: a.value("--dir"), duration: runFor, trace: traceOptions, quiet: a.has("--quiet"), o)
+            file, path: path, directory: a.value("--dir"), duration: runFor, trace: traceOptions, interruptTime: irqTime,
+            quiet: a.has("--quiet"), o)
         {
         case .failure(let code):
             return code
@@ -164,7 +176,7 @@ extension Commands {
     static func validate(_ args: [String], _ o: Output) throws(UsageError) -> ExitCode {
         let a = try Arguments(
             args, command: "validate",
-            valued: ["--profile", "--dir", "--duration", "--set", "--seed", "--format", "--repeats"],
+            valued: ["--profile", "--dir", "--duration", "--set", "--seed", "--format", "--repeats", "--irq-time"],
             flags: ["--help", "--quiet"])
         if a.has("--help") {
             o.write(Help.text(for: "validate")!)
@@ -176,6 +188,7 @@ extension Commands {
         let seed = try a.seed()
         let runFor = try duration(a)
         let repeats = try a.int("--repeats", range: 1...50) ?? 1
+        let irqTime = try interruptTime(a)
         // Every file loaded and modelled first, so a bad file stops the command before anything runs for real.
         var cases: [(path: String, file: ScenarioFile, model: SimulationResult)] = []
         for path in expand(a.positionals) {
@@ -198,7 +211,10 @@ extension Commands {
         var measured: [[[MetricComparison]]] = Array(repeating: [], count: cases.count)
         for _ in 0..<repeats {
             for (n, c) in cases.enumerated() {
-                switch measure(c.file, path: c.path, directory: a.value("--dir"), duration: runFor, quiet: a.has("--quiet"), o) {
+                switch measure(
+                    c.file, path: c.path, directory: a.value("--dir"), duration: runFor, interruptTime: irqTime,
+                    quiet: a.has("--quiet"), o)
+                {
                 case .failure(let code): return code
                 case .success(let m): measured[n].append(Validation.compare(model: c.model, real: m))
                 }

@@ -301,6 +301,15 @@ public struct InterruptConfig: Sendable, Equatable {
     /// waking one thread per interrupt cannot tell apart); `iosim calibrate` fits it from four blocking threads,
     /// which wake a thread per request.
     public var deferredWake: SimDuration = .zero
+    /// The deferred routine's further cost when the thread it wakes last ran on another CPU that is idle: the
+    /// wake-up is queued to that CPU and an inter-processor interrupt sent to take it (ttwu_queue_wakelist); in
+    /// a guest, sending one is a VM exit. One per target CPU per interrupt: the wake-ups a batch queues to a CPU
+    /// share it (the IPI is sent only when its wake-up list was empty). A wake-up to a busy CPU pays nothing
+    /// more here. Traced on the README's second machine (the irq and ipi tracepoints, four threads of blocking
+    /// reads): the block softirq took 19-21 us per interrupt of about four completions, three wake-ups and 0.93
+    /// IPIs, where io_uring at depth 4 (four completions, one local wake-up) took 3.7. Default 0; `iosim
+    /// calibrate` fits it with `deferredWake` from the four threads.
+    public var deferredWakeRemote: SimDuration = .zero
     /// In a virtual machine: the time a CPU with a thread on it loses when a device's interrupt is delivered to
     /// it, before its ISR runs. The host's device emulation, which shares that vCPU's host CPU, completes the
     /// request and injects the interrupt while the vCPU waits; the guest does not see it (no steal time here),

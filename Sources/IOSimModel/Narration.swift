@@ -119,6 +119,8 @@ extension World {
             r, step: 8, cpu: Int32(c), actor: deferredWord,
             "completes IO \(requests[ri].number) (\(Self.formatNs(deferredCost + directIOCompleteCost(r))) charged to deferred"
                 + (deferredWake > 0 && completionWakesAThread(r) ? ", and \(Self.formatNs(deferredWake)) to wake its thread" : "")
+                + (cpus[c].deferredWakeIPI > 0
+                    ? ", and \(Self.formatNs(cpus[c].deferredWakeIPI)) for the IPI to the idle CPU it wakes on" : "")
                 + "); "
                 + "it was in flight \(Self.formatNs(now - requests[ri].submitted)), during which "
                 + attachedPhrase(r))

@@ -55,5 +55,6 @@ public struct Scenario: Sendable, Equatable {
         interrupts.deferredPerRequest = .zero
         interrupts.deferredPerPage = .zero
         interrupts.deferredWake = .zero
+        interrupts.deferredWakeRemote = .zero
     }
 }

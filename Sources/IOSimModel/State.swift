@@ -227,6 +227,12 @@ struct CPUState {
     /// The idle task runs here (no thread since the last one left, or since the start): the next dispatch
     /// leaves idle and pays `machine.idleExit`.
     var inIdleTask = true
+    /// The interrupt (the count of ISRs started, `World.interrupts`) whose batch this CPU's deferred routine runs.
+    var batchSerial: Int64 = -1
+    /// The interrupt whose deferred routine last sent this CPU a wake-up IPI (`interrupts.deferredWakeRemote`).
+    var wakeIPIFromBatch: Int64 = -1
+    /// The wake-up IPI the request in this CPU's deferred routine paid (for the narration).
+    var deferredWakeIPI: Int64 = 0
 }
 
 struct VectorState {

@@ -70,6 +70,7 @@ extension World {
         if scenario.machine.idleExitUser > .zero { return "a user cost of leaving idle (machine.idleExitUser)" }
         if scenario.machine.localWakeup != nil { return "a local wake-up (machine.localWakeup)" }
         if scenario.interrupts.busyStall > .zero { return "a busy CPU's stall at an interrupt (interrupts.busyStall)" }
+        if scenario.interrupts.deferredWakeRemote > .zero { return "a wake-up IPI (interrupts.deferredWakeRemote)" }
         if scenario.machine.runQueues == .perCPU { return "per-CPU run queues (machine.runQueues)" }
         for spec in scenario.threads where spec.template { return "thread templates" }
         for p in programs {

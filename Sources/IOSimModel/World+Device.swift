@@ -550,6 +550,7 @@ extension World {
     mutating func startISR(cpu c: Int, batch: Int32, stalledSince: Int64 = -1, engine: inout Engine) {
         cpus[c].batchHead = batch
         interrupts &+= 1
+        cpus[c].batchSerial = interrupts
         setCategory(c, .irq)
         var pioBytes: Int64 = 0
         var r = batch
@@ -599,7 +600,12 @@ extension World {
                 let spec = rings[Int(requests[ri].ring)].spec
                 if !spec.sqpoll && spec.taskRun == .interrupt { cost += uringCompletePerCQE }  // the CQE is posted here
             }
-            if deferredWake > 0 && completionWakesAThread(r) { cost += deferredWake }
+            if deferredWake > 0 || deferredWakeRemote > 0 {
+                let woken = threadWokenByCompletion(r)
+                let ipi = woken >= 0 ? wakeIPICost(woken, from: c) : 0
+                cpus[c].deferredWakeIPI = ipi
+                if woken >= 0 { cost += deferredWake + ipi }
+            }
             if cost > 0 {
                 engine.schedule(
                     at: SimInstant(nanosecondsSinceStart: now &+ cost), priority: Priority.interruptContext,
@@ -632,14 +638,30 @@ extension World {
 
     /// Whether completing `r` will wake a thread: one blocked on it, or its ring's owner waiting for completions
     /// (only the batch's first completion wakes it).
-    func completionWakesAThread(_ r: Int32) -> Bool {
+    func completionWakesAThread(_ r: Int32) -> Bool { threadWokenByCompletion(r) >= 0 }
+
+    /// The thread completing `r` wakes (see `completionWakesAThread`), or -1.
+    func threadWokenByCompletion(_ r: Int32) -> Int32 {
         let ri = Int(r)
         let waiter = requests[ri].waiter
-        if waiter >= 0 && threads[Int(waiter)].runState == .blocked { return true }
-        guard requests[ri].notice == .ring && !requests[ri].punted else { return false }
+        if waiter >= 0 && threads[Int(waiter)].runState == .blocked { return waiter }
+        guard requests[ri].notice == .ring && !requests[ri].punted else { return -1 }
         let g = Int(requests[ri].ring)
         // With SQPOLL the SQ thread runs the task work: it is woken if it sleeps.
-        return rings[g].spec.sqpoll ? sqThreadSleeps(g) : ownerSleepsOnRing(g)
+        if rings[g].spec.sqpoll { return sqThreadSleeps(g) ? rings[g].sqThread : -1 }
+        return ownerSleepsOnRing(g) ? rings[g].owner : -1
+    }
+
+    /// `interrupts.deferredWakeRemote` when CPU `c`'s deferred routine, waking `t`, sends an IPI: `t` last ran
+    /// on another CPU, idle now, that this interrupt's batch has not sent one yet; else 0.
+    @inline(__always)
+    mutating func wakeIPICost(_ t: Int32, from c: Int) -> Int64 {
+        if deferredWakeRemote == 0 { return 0 }
+        let target = Int(threads[Int(t)].lastCPU)
+        guard target >= 0 && target != c && cpus[target].occupant < 0 && !cpus[target].inInterrupt else { return 0 }
+        if cpus[target].wakeIPIFromBatch == cpus[c].batchSerial { return 0 }
+        cpus[target].wakeIPIFromBatch = cpus[c].batchSerial
+        return deferredWakeRemote
     }
 
     @inline(__always)

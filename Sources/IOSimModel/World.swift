@@ -88,6 +88,8 @@ struct World: EventHandler {
     let isrCost: Int64
     let deferredCost: Int64
     let deferredWake: Int64
+    /// `interrupts.deferredWakeRemote` in ns.
+    let deferredWakeRemote: Int64
     /// `interrupts.busyStall` in ns.
     let busyStall: Int64
     let deliveryLatency: Int64
@@ -286,6 +288,7 @@ struct World: EventHandler {
         isrCost = i.isr.nanoseconds
         deferredCost = i.deferredPerRequest.nanoseconds
         deferredWake = i.deferredWake.nanoseconds
+        deferredWakeRemote = i.deferredWakeRemote.nanoseconds
         busyStall = i.busyStall.nanoseconds
         deliveryLatency = i.deliveryLatency.nanoseconds
         coalesceCount = i.coalesceCount

@@ -36,6 +36,10 @@ public struct RealError: Error, CustomStringConvertible, Sendable, Equatable {
         case refusedToWriteExistingFile
         /// The job's numbers do not make sense.
         case invalidJob
+        /// Interrupt time was to be traced (`InterruptTimeSource.trace`) and tracefs cannot be used.
+        case interruptTraceUnavailable
+        /// The interrupt trace's buffer overflowed: events were lost.
+        case interruptTraceOverflowed
         /// Any other failed system call.
         case systemCallFailed
     }
@@ -196,6 +200,22 @@ public struct RealError: Error, CustomStringConvertible, Sendable, Equatable {
 
     static func invalidJob(_ what: String) -> RealError {
         RealError(.invalidJob, description: "invalid job: \(what)", hint: "Fix the job's parameters.")
+    }
+
+    static func interruptTraceUnavailable(_ reason: String, errno e: Errno?) -> RealError {
+        RealError(
+            .interruptTraceUnavailable, errno: e,
+            description: "cannot trace interrupt time: \(reason)\(e.map { ": \($0)" } ?? "")",
+            hint: "Tracing the irq tracepoints needs root (or write access to tracefs) and tracefs mounted at "
+                + "/sys/kernel/tracing (mount -t tracefs nodev /sys/kernel/tracing); or measure interrupt time "
+                + "from /proc/stat's ticks with --irq-time ticks.")
+    }
+
+    static func interruptTraceOverflowed(events: UInt64, cpu: String) -> RealError {
+        RealError(
+            .interruptTraceOverflowed,
+            description: "the interrupt trace lost \(events) events on \(cpu): its buffer filled before the run ended",
+            hint: "Run for less time (--duration), or measure interrupt time from /proc/stat's ticks with --irq-time ticks.")
     }
 
     static func systemCall(_ name: String, _ e: Errno, path: String? = nil) -> RealError {

@@ -163,6 +163,9 @@ public struct RealJob: Sendable, Hashable {
     /// thread live for the run (an idle worker exits after 5 s), so a coarser census still sees each one; its first
     /// 20 samples come every millisecond at most, for the helpers a short run makes at its start.
     public var censusIntervalMicroseconds: Int = 10_000
+    /// How interrupt time is measured: /proc/stat's ticks (always also read), or the irq tracepoints too
+    /// (`InterruptTimeTrace`: root and tracefs; the run fails with a clear error without them).
+    public var interruptTime: InterruptTimeSource = .ticks
     /// Faults to inject (tests).
     public var faults: FaultInjection = .none
 
@@ -191,6 +194,8 @@ public struct FaultInjection: Sendable, Hashable {
     public var completionIndex: Int? = nil
     /// See `completionIndex`.
     public var completionResult: Int32 = 0
+    /// Where tracefs is looked for when interrupt time is traced (a directory without `instances`: no tracefs).
+    public var tracefsRoots: [String]? = nil
 
     /// No faults.
     public static let none = FaultInjection()

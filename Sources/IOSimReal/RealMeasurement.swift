@@ -48,6 +48,8 @@ public struct RealMeasurement: Sendable {
     public var diskInterruptsPerCPU: [UInt64] = []
     /// Which lines were counted and how they were found.
     public var diskIRQLines: DiskIRQLines
+    /// Interrupt time of every CPU from the irq tracepoints (nil unless the job asked for `.trace`).
+    public var tracedInterruptTime: InterruptTime? = nil
 
     /// The thread census (nil when disabled).
     public var threads: ThreadCensusResult?
@@ -71,6 +73,11 @@ public struct RealMeasurement: Sendable {
         guard ios > 0 else { return 0 }
         let census = threads?.samplerCPUNanoseconds ?? 0
         return Double(max(0, processUserNanoseconds + processSystemNanoseconds - census)) / Double(ios)
+    }
+    /// Machine-wide hard- and soft-interrupt time over the run: traced when the job asked for it, else
+    /// /proc/stat's irq + softirq.
+    public var interruptNanoseconds: Int64 {
+        tracedInterruptTime?.totalNanoseconds ?? (systemCPU.irqNanoseconds + systemCPU.softirqNanoseconds)
     }
     /// Disk interrupts per IO.
     public var interruptsPerIO: Double { ios > 0 ? Double(diskInterrupts) / Double(ios) : 0 }
@@ -123,6 +130,12 @@ public struct RealMeasurement: Sendable {
         n("sys_iowait_ns", systemCPU.iowaitNanoseconds)
         n("sys_idle_ns", systemCPU.idleNanoseconds)
         n("sys_steal_ns", systemCPU.stealNanoseconds)
+        if let t = tracedInterruptTime {
+            n("traced_irq_ns", t.irqNanoseconds)
+            n("traced_softirq_ns", t.softirqNanoseconds)
+            n("traced_irq_handlers", t.handlers)
+            n("traced_softirqs", t.softirqs)
+        }
         n("cpus", perCPU.count)
         n("disk_irqs", diskInterrupts)
         d("irqs_per_io", interruptsPerIO)

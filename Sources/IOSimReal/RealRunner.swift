@@ -135,6 +135,21 @@ public struct RealRunner: Sendable {
                 keepSamples: trace == nil ? 0 : RealTrace.maxCensusSamples)
             : nil
         census?.start()
+        // The interrupt trace's instance is made before the window and read after it.
+        var interruptTrace: InterruptTimeTrace? = nil
+        if job.interruptTime == .trace && setupFailure == nil {
+            do throws(RealError) {
+                let t = try InterruptTimeTrace(roots: job.faults.tracefsRoots ?? InterruptTimeTrace.roots)
+                try t.start()
+                interruptTrace = t
+            } catch {
+                plan.abort.store(true, ordering: .releasing)
+                plan.barrier.wait()
+                for t in threads { t.join() }
+                _ = census?.finish()
+                throw error
+            }
+        }
         let statBefore = ProcStat.read()
         let interruptsBefore = readSmallFile("/proc/interrupts")
         let usageBefore = ResourceUsage.process()
@@ -173,6 +188,9 @@ public struct RealRunner: Sendable {
         let usageAfter = ResourceUsage.process()
         let interruptsAfter = readSmallFile("/proc/interrupts")
         let statAfter = ProcStat.read()
+        let interruptsTraced: Result<InterruptTime, RealError>? = interruptTrace.map { t in
+            do throws(RealError) { return .success(try t.finish()) } catch { return .failure(error) }
+        }
         let censusResult = census?.finish()
         // After the measurement window closed, so the observer's work is not measured.
         report(final: true, at: end)
@@ -192,6 +210,12 @@ public struct RealRunner: Sendable {
 
         if let setupFailure { throw setupFailure }
         if let failure = boxes.lazy.compactMap(\.outcome.error).first { throw failure }
+        var tracedInterruptTime: InterruptTime? = nil
+        switch interruptsTraced {
+        case .success(let t): tracedInterruptTime = t
+        case .failure(let e): throw e
+        case nil: break
+        }
 
         var latency = Histogram()
         var ios = 0
@@ -218,7 +242,8 @@ public struct RealRunner: Sendable {
             diskInterrupts: irqLines.count(in: interruptsAfter) &- irqLines.count(in: interruptsBefore),
             diskInterruptsPerCPU: zip(irqLines.countPerCPU(in: interruptsAfter), irqLines.countPerCPU(in: interruptsBefore))
                 .map { $0 &- $1 },
-            diskIRQLines: irqLines, threads: censusResult, ringEnters: ringEnters, trace: recorded)
+            diskIRQLines: irqLines, tracedInterruptTime: tracedInterruptTime, threads: censusResult, ringEnters: ringEnters,
+            trace: recorded)
     }
 
     private func validate(_ job: RealJob) throws(RealError) {

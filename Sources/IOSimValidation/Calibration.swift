@@ -82,6 +82,8 @@ public struct CalibrationOptions: Sendable {
     public var progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
     /// Costs to take as known instead of keeping the model's defaults (`iosim calibrate --given`).
     public var given: [GivenCost] = []
+    /// How the device runs measure irq + softirq time (`--irq-time`): /proc/stat's ticks, or the irq tracepoints.
+    public var interruptTime: InterruptTimeSource = .ticks
     public init() {}
 }
 
@@ -140,6 +142,8 @@ public struct CalibrationReport: Sendable {
     public var fioLoopCheck: (measured: Double, modelled: Double)? = nil
     /// The costs taken as given (`CalibrationOptions.given`).
     public var given: [GivenCost] = []
+    /// How irq + softirq time was measured (`CalibrationOptions.interruptTime`).
+    public var interruptTime: InterruptTimeSource = .ticks
     /// A scenario-format JSON5 text holding only machine, kernel, device and interrupts keys, with a comment per
     /// value giving the measured figure it came from (median and spread), usable as `extends: "profile.json5"`
     /// and by `iosim validate --profile`. Deterministic formatting given the report.
@@ -190,15 +194,18 @@ public struct InterruptCostFit: Sendable, Equatable {
     public var isr: SimDuration
     public var deferred: SimDuration
     public var wake: SimDuration
+    /// `interrupts.deferredWakeRemote`.
+    public var wakeRemote: SimDuration = .zero
     public var rows: [Row]
 
-    /// One workload: its name, the measured irq + softirq per IO (ns), the model's interrupts and wake-ups per
-    /// IO, and the model's irq + deferred CPU per IO with the fitted costs (ns).
+    /// One workload: its name, the measured irq + softirq per IO (ns), the model's interrupts, wake-ups and
+    /// wake-up IPIs per IO, and the model's irq + deferred CPU per IO with the fitted costs (ns).
     public struct Row: Sendable, Equatable {
         public var name: String
         public var measured: Double
         public var interruptsPerIO: Double
         public var wakesPerIO: Double
+        public var wakeIPIsPerIO: Double = 0
         public var modelled: Double
     }
 }
@@ -375,7 +382,7 @@ public enum Calibration {
         }
         return fit(
             figures, cpuCount: Int(sysconf(CInt(_SC_NPROCESSORS_ONLN))), parallelism: searchGrid(quick: options.quick),
-            given: options.given, fileBytes: effort.fileBytes)
+            given: options.given, interruptTime: options.interruptTime, fileBytes: effort.fileBytes)
     }
 
     /// The device search's grid: a quick calibration (tests) searches a small one; the full one runs the
@@ -495,7 +502,7 @@ extension Calibration {
     /// the search has run the model on (for a progress line).
     static func fit(
         _ figures: [CalibrationFigure], cpuCount: Int, parallelism grid: ParallelismGrid? = nil, given: [GivenCost] = [],
-        fileBytes: Int64 = CalibrationOptions().fileBytes, searched: (() -> Void)? = nil
+        interruptTime: InterruptTimeSource = .ticks, fileBytes: Int64 = CalibrationOptions().fileBytes, searched: (() -> Void)? = nil
     ) -> CalibrationReport {
         func median(_ name: String) -> Double? { figures.median(name) }
         var machine = MachineConfig()
@@ -777,6 +784,7 @@ extension Calibration {
                 interrupts.isr = f.isr
                 interrupts.deferredPerRequest = f.deferred
                 interrupts.deferredWake = f.wake
+                interrupts.deferredWakeRemote = f.wakeRemote
                 // Both devices: the fitted one the next pass simulates, and the one the searches start from.
                 let gained = (f.isr + f.deferred + f.wake - before).nanoseconds
                 giveUpLatency(gained, of: &device)
@@ -874,6 +882,7 @@ extension Calibration {
             if let r = try? Simulator(s).run() { report.fioLoopCheck = (measured, r.iops) }
         }
         report.given = given
+        report.interruptTime = interruptTime
         var result = report
         result.profileText = profile(for: report)
         return result
@@ -1044,32 +1053,38 @@ extension Calibration {
                 (FigureName.poolIrqSoftirq, poolWorkload(machine: machine, kernel: kernel, device: device, interrupts: interrupts), y))
         }
         guard workloads.count >= 3 else { return nil }
-        var points: [(name: String, measured: Double, interrupts: Double, wakes: Double)] = []
+        typealias Point = (name: String, measured: Double, interrupts: Double, wakes: Double, ipis: Double)
+        var points: [Point] = []
         for w in workloads {
-            func run(wake: Int64) -> SimulationResult? {
+            func run(wake: Int64, remote: Int64) -> SimulationResult? {
                 var s = w.scenario
                 s.interrupts.deferredWake = .nanoseconds(wake)
+                s.interrupts.deferredWakeRemote = .nanoseconds(remote)
                 guard let r = try? Simulator(s).run(), r.iosCompleted > 0 else { return nil }
                 return r
             }
-            let current = interrupts.deferredWake.nanoseconds
-            guard let without = run(wake: current), let with = run(wake: current + 1_000) else { return nil }
-            let ios = Double(without.iosCompleted)
-            let wakes = Double((with.totalCPU[.deferred] - without.totalCPU[.deferred]).nanoseconds) / 1_000 / Double(with.iosCompleted)
-            points.append((w.name, w.measured, Double(without.interrupts) / ios, max(0, wakes)))
+            /// Deferred CPU per IO more than `base`'s, per 1 us more of a cost: that cost's count per IO.
+            func count(_ r: SimulationResult, over base: SimulationResult) -> Double {
+                max(0, Double((r.totalCPU[.deferred] - base.totalCPU[.deferred]).nanoseconds) / 1_000 / Double(r.iosCompleted))
+            }
+            let wake = interrupts.deferredWake.nanoseconds, remote = interrupts.deferredWakeRemote.nanoseconds
+            guard let base = run(wake: wake, remote: remote), let woken = run(wake: wake + 1_000, remote: remote),
+                let sent = run(wake: wake, remote: remote + 1_000)
+            else { return nil }
+            let ios = Double(base.iosCompleted)
+            points.append((w.name, w.measured, Double(base.interrupts) / ios, count(woken, over: base), count(sent, over: base)))
         }
         // Least squares over the free costs, the others held at their floors; each cost's column is its weight.
-        let floors = [500.0, 500.0, 0.0]  // isr, deferred, wake
-        func columns(_ p: (name: String, measured: Double, interrupts: Double, wakes: Double)) -> [Double] {
-            [p.interrupts, 1, p.wakes]
-        }
+        let floors = [500.0, 500.0, 0.0, 0.0]  // isr, deferred, wake, wake IPI
+        let costCount = floors.count
+        func columns(_ p: Point) -> [Double] { [p.interrupts, 1, p.wakes, p.ipis] }
         func solve(free: [Int]) -> [Double]? {
             let n = free.count
             var a = [[Double]](repeating: [Double](repeating: 0, count: n + 1), count: n)
             for p in points {
                 let x = columns(p)
                 var rest = p.measured
-                for k in 0..<3 where !free.contains(k) { rest -= floors[k] * x[k] }
+                for k in 0..<costCount where !free.contains(k) { rest -= floors[k] * x[k] }
                 for i in 0..<n {
                     for j in 0..<n { a[i][j] += x[free[i]] * x[free[j]] }
                     a[i][n] += x[free[i]] * rest
@@ -1089,15 +1104,16 @@ extension Calibration {
             return values
         }
         // The least squared error over every choice of costs held at their floors, the others fitted freely
-        // (three costs: eight choices); a choice whose free costs fall below their floors is not a fit.
+        // (four costs: sixteen choices); a choice whose free costs fall below their floors is not a fit. A cost
+        // no workload weighs (no IPIs in the model's runs) stays at its floor: its column is all zero.
         var values: [Double]? = nil
         var bestError = Double.infinity
-        for mask in 0..<8 {
-            let free = (0..<3).filter { mask & (1 << $0) != 0 }
+        for mask in 0..<(1 << costCount) {
+            let free = (0..<costCount).filter { mask & (1 << $0) != 0 }
             guard let v = free.isEmpty ? floors : solve(free: free), free.allSatisfy({ v[$0] >= floors[$0] }) else { continue }
             let error = points.reduce(0.0) { sum, p in
                 let x = columns(p)
-                let r = p.measured - (0..<3).reduce(0.0) { $0 + v[$1] * x[$1] }
+                let r = p.measured - (0..<costCount).reduce(0.0) { $0 + v[$1] * x[$1] }
                 return sum + r * r
             }
             if error < bestError {
@@ -1107,13 +1123,14 @@ extension Calibration {
         }
         let v = values ?? floors
         func tens(_ ns: Double) -> Int64 { Int64((ns / 10).rounded()) * 10 }
-        let isr = tens(v[0]), deferred = tens(v[1]), wake = tens(v[2])
+        let isr = tens(v[0]), deferred = tens(v[1]), wake = tens(v[2]), ipi = tens(v[3])
         return InterruptCostFit(
-            isr: .nanoseconds(isr), deferred: .nanoseconds(deferred), wake: .nanoseconds(wake),
+            isr: .nanoseconds(isr), deferred: .nanoseconds(deferred), wake: .nanoseconds(wake), wakeRemote: .nanoseconds(ipi),
             rows: points.map {
                 InterruptCostFit.Row(
                     name: $0.name, measured: $0.measured, interruptsPerIO: $0.interrupts, wakesPerIO: $0.wakes,
-                    modelled: Double(isr) * $0.interrupts + Double(deferred) + Double(wake) * $0.wakes)
+                    wakeIPIsPerIO: $0.ipis,
+                    modelled: Double(isr) * $0.interrupts + Double(deferred) + Double(wake) * $0.wakes + Double(ipi) * $0.ipis)
             })
     }
 
@@ -1348,6 +1365,7 @@ extension Calibration {
         var out = """
             // Machine profile measured by `iosim calibrate` and fitted to the model (IOSimValidation/Calibration.swift).
             // Use it from a scenario with extends: "profile.json5", or with `iosim validate --profile profile.json5`.
+            \(interruptTimeLine(report.interruptTime))
             // Figures are medians (minimum - maximum over the repeats).
 
             """
@@ -1574,11 +1592,12 @@ extension Calibration {
             let line = "the line through irq+softirq per IO against interrupts per IO over the queue depths"
             let woken = figure(FigureName.poolIrqSoftirq) != nil && i.deferredWake > .zero
             let simulated = report.interruptFit.map { f in
-                "least-squares fit of isr x interrupts + deferred + deferredWake x wake-ups per IO, the model's own counts of "
-                    + "each workload, to the measured irq+softirq per IO ("
+                "least-squares fit of isr x interrupts + deferred + deferredWake x wake-ups + deferredWakeRemote x wake-up IPIs "
+                    + "per IO, the model's own counts of each workload, to the measured irq+softirq per IO ("
                     + f.rows.map { "\($0.name) \(duration(.nanoseconds(Int64($0.measured.rounded())))) vs "
                         + "\(duration(.nanoseconds(Int64($0.modelled.rounded())))) at \(Validation.fixed($0.interruptsPerIO, 3)) "
-                        + "interrupts and \(Validation.fixed($0.wakesPerIO, 3)) wake-ups" }.joined(separator: "; ") + ")"
+                        + "interrupts, \(Validation.fixed($0.wakesPerIO, 3)) wake-ups and \(Validation.fixed($0.wakeIPIsPerIO, 3)) IPIs" }
+                        .joined(separator: "; ") + ")"
             }
             entry(
                 "isr", quoted(duration(i.isr)),
@@ -1595,6 +1614,9 @@ extension Calibration {
                     ? notMeasured + " (inside the isr)"
                     : "(\(describe(FigureName.poolIrqSoftirq)) - the line's slope x \(describe(FigureName.poolInterrupts)) "
                         + "- deferred) / (1 - those interrupts per IO): a wake-up per request against one per interrupt; floor 0")
+            entry(
+                "deferredWakeRemote", quoted(duration(i.deferredWakeRemote)),
+                simulated != nil ? "fitted with isr (above); floor 0" : notMeasured)
             entry(
                 "busyStall", quoted(duration(i.busyStall)),
                 given(.busyStall) ?? notMeasured + " (a kernel trace tells it: .bench/trace-costs.sh)")
@@ -1754,8 +1776,10 @@ struct Effort {
     var memcpyBytes: Int
     var deviceRun: SimDuration
     var deviceWarmUp: SimDuration
+    var interruptTime: InterruptTimeSource
 
     init(_ o: CalibrationOptions) throws(RealError) {
+        interruptTime = o.interruptTime
         guard o.repeats >= 1 && o.repeats <= 1_000 else {
             throw RealError(
                 .invalidJob, description: "invalid calibration: repeats \(o.repeats) must be in 1...1000",
@@ -2135,14 +2159,15 @@ enum Probes {
             j.stop = .duration(duration)
             j.threadCensus = false
             j.seed = seed
+            j.interruptTime = e.interruptTime
             return j
         }
         _ = try runner.run(job(blockBytes: 4096, depth: 16, duration: e.deviceWarmUp, seed: 999))
         step()
         var s = DeviceSamples()
-        /// Machine-wide irq + softirq time per IO of a run (call only with IOs done).
+        /// Machine-wide irq + softirq time per IO of a run, traced or from ticks (call only with IOs done).
         func irqPerIO(_ m: RealMeasurement) -> Double {
-            Double(m.systemCPU.irqNanoseconds + m.systemCPU.softirqNanoseconds) / Double(m.ios)
+            Double(m.interruptNanoseconds) / Double(m.ios)
         }
         for r in 0..<e.repeats {
             for (n, (size, depth)) in deviceConfigurations.enumerated() {

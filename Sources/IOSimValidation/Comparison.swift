@@ -81,7 +81,7 @@ public enum Validation {
                 tolerance: 0.25, slack: 1, isFigure: true),
             MetricComparison(
                 name: "CPU irq+softirq per IO", unit: "us", predicted: modelIRQ,
-                measured: realPerIO(s.irqNanoseconds + s.softirqNanoseconds), tolerance: 0.25, slack: 1, isFigure: true),
+                measured: realPerIO(r.interruptNanoseconds), tolerance: 0.25, slack: 1, isFigure: true),
             MetricComparison(
                 name: "interrupts per IO", unit: "", predicted: Double(m.interrupts) / ios,
                 measured: r.interruptsPerIO, tolerance: 0.25, slack: 0.05, isFigure: true),

@@ -82,7 +82,13 @@ extension RealMeasurement {
                     JSONMember("iowaitNs", .int(systemCPU.iowaitNanoseconds)),
                     JSONMember("stealNs", .int(systemCPU.stealNanoseconds)),
                     JSONMember("diskIRQLines", .string(diskIRQLines.names.joined(separator: ","))),
-                ])),
+                ] + (tracedInterruptTime.map { t in
+                    [
+                        JSONMember("tracedIrqNs", .int(t.irqNanoseconds)),
+                        JSONMember("tracedSoftirqNs", .int(t.softirqNanoseconds)),
+                        JSONMember("tracedIrqSoftirqPerIONs", .double(Double(t.totalNanoseconds) / n)),
+                    ]
+                } ?? []))),
         ])
     }
 
@@ -102,6 +108,14 @@ extension RealMeasurement {
         lines.append(
             "           busy CPU per IO \(Units.formatDuration(nanoseconds: Int64(Double(c.busyNanoseconds) / n))), "
                 + "this process \(Units.formatDuration(nanoseconds: Int64(cpuPerIONanoseconds)))")
+        if let t = tracedInterruptTime {
+            let ticks = Double(c.irqNanoseconds + c.softirqNanoseconds) / n
+            lines.append(
+                "irq time   traced: irq \(Units.formatDuration(nanoseconds: t.irqNanoseconds)), softirq "
+                    + "\(Units.formatDuration(nanoseconds: t.softirqNanoseconds)), "
+                    + "\(Units.formatDuration(nanoseconds: Int64(Double(t.totalNanoseconds) / n))) per IO "
+                    + "(the ticks above: \(Units.formatDuration(nanoseconds: Int64(ticks))) per IO)")
+        }
         lines.append(
             "IO         \(ios) completed, \(Units.formatSize(bytes: bytes)), \(Validation.fixed(iops, 0)) IOPS")
         lines.append(

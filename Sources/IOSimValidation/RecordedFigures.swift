@@ -4,11 +4,20 @@
 //! measuring the machine again, whose state moves between measurements.
 
 import IOSimCore
+import IOSimReal
 import IOSimScenario
 
 extension Calibration {
     /// The header line that opens the figures in a profile (`profile(for:)`).
     static let figuresHeading = "// Figures are medians (minimum - maximum over the repeats)."
+
+    /// The header line that says how the profile's irq + softirq figures were measured.
+    static func interruptTimeLine(_ source: InterruptTimeSource) -> String {
+        switch source {
+        case .trace: return "// irq+softirq figures: traced (the irq tracepoints, --irq-time trace)."
+        case .ticks: return "// irq+softirq figures: /proc/stat's irq and softirq (tick samples unless the kernel accounts IRQ time)."
+        }
+    }
 
     /// The figures recorded in the profile at `path`, to the precision printed there, the CPU count of its
     /// `machine.cpus`, and the costs it was given (a value whose comment reads "given (--given KEY)").
@@ -96,7 +105,8 @@ extension Calibration {
             }
             given.append(GivenCost(key: key, value: .nanoseconds(ns)))
         }
-        return RecordedFigures(figures: figures, cpuCount: Int(count), given: given)
+        let traced = lines.prefix(heading).contains { $0.trimmingTrailingSpaces == interruptTimeLine(.trace) }
+        return RecordedFigures(figures: figures, cpuCount: Int(count), given: given, interruptTime: traced ? .trace : .ticks)
     }
 
     /// One figure from its recorded spread: "4.28us (3.72us - 4.5us, 5 repeats)" (a duration, unit "ns") or
@@ -170,7 +180,7 @@ extension Calibration {
         let costs = recorded.given.filter { g in !given.contains { $0.key == g.key } } + given
         return fit(
             recorded.figures, cpuCount: recorded.cpuCount, parallelism: searchGrid(quick: quick), given: costs,
-            searched: searched)
+            interruptTime: recorded.interruptTime, searched: searched)
     }
 }
 
@@ -182,6 +192,8 @@ public struct RecordedFigures: Sendable, Equatable {
     public var cpuCount: Int
     /// The costs the calibration was given, in `GivenCost.Key` order.
     public var given: [GivenCost]
+    /// How its irq + softirq figures were measured (the profile's header line says so; ticks when it does not).
+    public var interruptTime: InterruptTimeSource = .ticks
 }
 
 /// Why a recorded figure did not read (`Calibration.parseSpread`).

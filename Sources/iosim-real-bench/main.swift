@@ -4,7 +4,7 @@
 //   iosim-real-bench --engine uring|pread|pool [--qd N] [--bs 4k] [--direct | --buffered cold|warm]
 //                    [--seconds S | --ios N] [--dir D | --file F] [--size 1G] [--rw randread|read|randwrite|write]
 //                    [--threads N] [--workers K] [--sqpoll] [--iopoll] [--async] [--fixed-buffers]
-//                    [--fixed-files] [--no-defer-taskrun] [--spin | --submit-each] [--compute-us N] [--no-census] [--seed N]
+//                    [--fixed-files] [--no-defer-taskrun] [--spin | --submit-each] [--compute-us N] [--no-census] [--irq-trace] [--seed N]
 //                    [--main-wake-ms N]
 //
 // --main-wake-ms N: the main thread, while the job runs, wakes every N ms (and does nothing), as fio's main
@@ -84,6 +84,7 @@ while let a = args.popFirst() {
     case "--submit-each": uring.waitMode = .submitEach
     case "--compute-us": job.computePerIO = .microseconds(Int64(value(a)) ?? { fail("--compute-us takes an integer") }())
     case "--no-census": job.threadCensus = false
+    case "--irq-trace": job.interruptTime = .trace
     case "--seed": job.seed = UInt64(value(a)) ?? { fail("--seed takes an integer") }()
     case "--main-wake-ms":
         guard let n = Int(value(a)), n >= 1 else { fail("--main-wake-ms takes a whole number of milliseconds, 1 or more") }

@@ -73,6 +73,13 @@ struct RealSmokeTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
         let bad = Output()
         #expect(CLI.execute(["validate", "x.json5", "--repeats", "0"], bad) == .usage)
+        for command in [["validate", "x.json5"], ["real", "x.json5"], ["calibrate"]] {
+            let wrong = Output()
+            #expect(CLI.execute(command + ["--irq-time", "sampled"], wrong) == .usage)
+            #expect(wrong.err.contains("--irq-time expects ticks or trace, found 'sampled'"), "\(wrong.err)")
+        }
+        let measureless = Output()
+        #expect(CLI.execute(["calibrate", "--from", "p.json5", "--irq-time", "trace"], measureless) == .usage)
     }
 
     @Test func realRunOfABlockingReadLoopReportsTheSameKeysAsRun() throws {

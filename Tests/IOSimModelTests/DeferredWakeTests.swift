@@ -40,4 +40,53 @@ struct DeferredWakeTests {
         #expect(waking.iosCompleted == 5)
         #expect(waking.totalCPU[.deferred] == plain.totalCPU[.deferred] + .nanoseconds(5 * 300))
     }
+
+    /// `interrupts.deferredWakeRemote`: a thread that last ran on another, idle CPU is woken by an IPI, which the
+    /// deferred routine pays; one on the interrupt's own CPU is not. One blocking read on two CPUs: the thread
+    /// runs on CPU 1 (the highest idle one), the interrupt lands on CPU 0 or 1.
+    @Test(arguments: [(0, 4_000), (1, 0)])
+    func aWakeToAnotherIdleCPUPaysTheIPI(target: Int, extra: Int64) throws {
+        func run(ipi: Int64) throws -> SimulationResult {
+            var s = constantCostScenario(cpus: 2)
+            s.interrupts.target = .fixed(cpu: target)
+            s.interrupts.deferredWakeRemote = .nanoseconds(ipi)
+            s.threads = [ThreadSpec(name: "main", program: [read4k(.blocking)])]
+            return try Simulator(s).run()
+        }
+        let plain = try run(ipi: 0), ipi = try run(ipi: 4_000)
+        #expect(ipi.totalCPU[.deferred] == plain.totalCPU[.deferred] + .nanoseconds(extra))
+        #expect(ipi.elapsed == plain.elapsed + .nanoseconds(extra))
+    }
+
+    /// Wake-ups one interrupt queues to the same CPU share one IPI. A thread computing on CPU 1 (made first, so it
+    /// takes CPU 1) leaves two readers to CPU 0, one after the other; their completions share one interrupt
+    /// (coalesced by two) on CPU 1, whose deferred routine wakes both: one IPI, to CPU 0.
+    @Test func wakeUpsToOneCPUShareTheIPI() throws {
+        func run(ipi: Int64) throws -> SimulationResult {
+            var s = constantCostScenario(cpus: 2)
+            s.interrupts.target = .fixed(cpu: 1)
+            s.interrupts.coalesceCount = 2
+            s.interrupts.coalesceTime = .milliseconds(1)
+            s.interrupts.deferredWakeRemote = .nanoseconds(ipi)
+            s.threads = [
+                ThreadSpec(name: "busy", program: [.compute(.constant(1_000_000))]),
+                ThreadSpec(name: "reader", count: 2, program: [read4k(.blocking)]),
+            ]
+            return try Simulator(s).run()
+        }
+        let plain = try run(ipi: 0), ipi = try run(ipi: 4_000)
+        #expect(ipi.interrupts == 1 && ipi.iosCompleted == 2)
+        #expect(ipi.totalCPU[.deferred] == plain.totalCPU[.deferred] + .nanoseconds(4_000))
+    }
+
+    /// Left at 0 it changes nothing, and the closed-loop fast path (which does not model it) steps aside only
+    /// when it is set.
+    @Test func atZeroItKeepsTheFastPath() throws {
+        var s = constantCostScenario(cpus: 2)
+        s.threads = [ThreadSpec(name: "main", program: [read4k(.blocking)])]
+        let plain = try Simulator(s)
+        #expect(plain.fastPathUnavailable == nil)
+        s.interrupts.deferredWakeRemote = .nanoseconds(1)
+        #expect(try Simulator(s).fastPathUnavailable?.contains("interrupts.deferredWakeRemote") == true)
+    }
 }

@@ -9,11 +9,25 @@ import Testing
 @Suite struct ComparisonTests {
     /// The thread census's sampler is the measurement's own work: its user and system time come out of the
     /// machine-wide figures before they are divided by the IOs.
-    @Test func theCensusSamplerIsLeftOut() throws {
+    /// The model's run of one blocking 4 KiB read (what it predicts does not matter to these tests).
+    func oneRead() throws -> SimulationResult {
         var s = Scenario(name: "one read")
         s.files = [FileSpec(name: "data", sizeBytes: 1 << 20)]
         s.threads = [ThreadSpec(name: "main", program: [.io(IOOperation(.read, file: "data", sizeBytes: 4096, offset: .fixed(0), style: .blocking))])]
-        let model = try Simulator(s).run()
+        return try Simulator(s).run()
+    }
+
+    /// A real measurement of 1,000 IOs over 100 ms with `cpu` machine-wide and the census `census`.
+    func thousandIOs(cpu: IOSimReal.CPUTime, census: ThreadCensusResult?) -> RealMeasurement {
+        RealMeasurement(
+            job: RealJob(), path: "data", fileWasCreated: true, ios: 1_000, bytes: 4_096_000, elapsedNanoseconds: 100_000_000,
+            latency: Histogram(), processUserNanoseconds: 0, processSystemNanoseconds: 0, jobThreadsCPUNanoseconds: 0,
+            voluntaryContextSwitches: 0, involuntaryContextSwitches: 0, systemContextSwitches: 0, systemCPU: cpu, perCPU: [],
+            diskInterrupts: 0, diskIRQLines: DiskIRQLines(numbers: [], names: [], method: .none, note: ""), threads: census)
+    }
+
+    @Test func theCensusSamplerIsLeftOut() throws {
+        let model = try oneRead()
         var cpu = CPUTime()
         cpu.userNanoseconds = 5_000_000
         cpu.systemNanoseconds = 30_000_000
@@ -21,11 +35,7 @@ import Testing
         census.samplerUserNanoseconds = 1_000_000
         census.samplerSystemNanoseconds = 10_000_000
         census.samplerCPUNanoseconds = 11_000_000
-        let real = RealMeasurement(
-            job: RealJob(), path: "data", fileWasCreated: true, ios: 1_000, bytes: 4_096_000, elapsedNanoseconds: 100_000_000,
-            latency: Histogram(), processUserNanoseconds: 0, processSystemNanoseconds: 0, jobThreadsCPUNanoseconds: 0,
-            voluntaryContextSwitches: 0, involuntaryContextSwitches: 0, systemContextSwitches: 0, systemCPU: cpu, perCPU: [],
-            diskInterrupts: 0, diskIRQLines: DiskIRQLines(numbers: [], names: [], method: .none, note: ""), threads: census)
+        let real = thousandIOs(cpu: cpu, census: census)
         let rows = Validation.compare(model: model, real: real)
         let user = try #require(rows.first { $0.name == "CPU user per IO" })
         let system = try #require(rows.first { $0.name == "CPU system per IO" })
@@ -58,5 +68,23 @@ import Testing
         #expect(!row.passes)
         let blocking = Validation.compare(model: model, real: real(.blocking, enters: 0))
         #expect(!blocking.contains { $0.name == "io_uring_enter per IO" })
+    }
+
+    /// Interrupt time is the traced one when the run traced it, /proc/stat's ticks otherwise.
+    @Test func tracedInterruptTimeReplacesTheTicks() throws {
+        let model = try oneRead()
+        var cpu = CPUTime()
+        cpu.irqNanoseconds = 1_000_000
+        cpu.softirqNanoseconds = 500_000
+        var real = thousandIOs(cpu: cpu, census: nil)
+        func measured() throws -> Double {
+            try #require(Validation.compare(model: model, real: real).first { $0.name == "CPU irq+softirq per IO" }).measured
+        }
+        #expect(try measured() == 1.5)  // (1 ms + 0.5 ms) / 1,000 IOs, in us
+        var traced = InterruptTime()
+        traced.irqNanoseconds = 900_000
+        traced.softirqNanoseconds = 2_900_000
+        real.tracedInterruptTime = traced
+        #expect(try measured() == 3.8)
     }
 }

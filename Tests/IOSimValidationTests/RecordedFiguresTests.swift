@@ -3,6 +3,7 @@
 
 import Foundation
 import IOSimModel
+import IOSimReal
 import IOSimScenario
 import Testing
 
@@ -64,6 +65,20 @@ struct RecordedFiguresTests {
         let report = Calibration.fit(referenceFigures(), cpuCount: 2, given: given)
         let read = try Calibration.recordedFigures(text: report.profileText, path: "p.json5")
         #expect(read.given == given)
+    }
+
+    /// How the irq + softirq figures were measured is said in the profile's header, read back with the figures,
+    /// and kept by a refit; a profile without the line (older ones) counts as ticks.
+    @Test("the interrupt-time source reads back", arguments: [InterruptTimeSource.trace, .ticks])
+    func interruptTimeSourceReadsBack(source: InterruptTimeSource) throws {
+        let report = Calibration.fit(referenceFigures(), cpuCount: 2, interruptTime: source)
+        #expect(report.profileText.contains(Calibration.interruptTimeLine(source) + "\n"))
+        let read = try Calibration.recordedFigures(text: report.profileText, path: "p.json5")
+        #expect(read.interruptTime == source)
+        let again = Calibration.fit(read.figures, cpuCount: read.cpuCount, interruptTime: read.interruptTime)
+        #expect(try Calibration.recordedFigures(text: again.profileText, path: "p.json5").interruptTime == source)
+        let older = report.profileText.replacingOccurrences(of: Calibration.interruptTimeLine(source) + "\n", with: "")
+        #expect(try Calibration.recordedFigures(text: older, path: "p.json5").interruptTime == .ticks)
     }
 
     @Test("a figure line reads as calibrate writes it", arguments: [

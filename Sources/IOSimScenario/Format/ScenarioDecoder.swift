@@ -168,6 +168,7 @@ enum ScenarioDecoder {
         if let x = f.take("deferred") { i.deferredPerRequest = try Read.duration(x, f.child("deferred")) }
         if let x = f.take("deferredPerPage") { i.deferredPerPage = try Read.duration(x, f.child("deferredPerPage")) }
         if let x = f.take("deferredWake") { i.deferredWake = try Read.duration(x, f.child("deferredWake")) }
+        if let x = f.take("deferredWakeRemote") { i.deferredWakeRemote = try Read.duration(x, f.child("deferredWakeRemote")) }
         if let x = f.take("busyStall") { i.busyStall = try Read.duration(x, f.child("busyStall")) }
         if let x = f.take("target") {
             switch x.kind {
