@@ -140,7 +140,8 @@ public enum Help {
                 Runs the scenario's workload on this machine: the same file size, block size, queue depth,
                 threads and engine (an io_uring loop; blocking pread in one thread; a pool for several). Lays the
                 file out in a new directory inside DIR (default: a new temporary directory), never writes to a
-                file it did not create (the --trace file aside), and removes what it created on exit, Ctrl-C included. Prints the same
+                file it did not create (the --trace file, and with --irq-time trace its tracefs instance's control
+                files, aside), and removes what it created on exit, Ctrl-C included. Prints the same
                 report keys as run (machine-wide CPU from /proc/stat, the disk's interrupts from
                 /proc/interrupts, latency per IO, the thread census) plus a system section.
 
@@ -155,9 +156,10 @@ public enum Help {
                   --trace-window A..B   record only IOs issued in this span after the run's start (such as 1s..2s)
                   --irq-time SOURCE how irq and softirq time is measured: ticks (default), /proc/stat's
                                     columns, which a kernel without CONFIG_IRQ_TIME_ACCOUNTING fills by
-                                    sampling at each tick (here 1.8-3.3 us per 4 KiB read where the handlers
-                                    took 2.8-4.0); or trace, the irq tracepoints in a tracefs instance of the
-                                    run's own (root; it writes only that instance's files and removes it)
+                                    sampling at each tick (here 0.8-3.3 us per 4 KiB read where the handlers
+                                    took 2.7-4.0); or trace, the irq tracepoints in a tracefs instance of the
+                                    run's own (root; it writes only that instance's control files, which the
+                                    kernel makes with it, and removes it; up to 32 MiB of buffer per CPU)
                   --quiet           no progress line on stderr (shown for runs longer than ~2 s when stderr is a TTY)
                 Errors (io_uring unavailable, O_DIRECT refused, no space, ...) exit 74 with the likely cause; so
                 does a trace file that cannot be written.
@@ -182,9 +184,10 @@ public enum Help {
                   --duration D      run each for real for this long instead of its IO count
                   --irq-time SOURCE how irq and softirq time is measured: ticks (default), /proc/stat's
                                     columns, which a kernel without CONFIG_IRQ_TIME_ACCOUNTING fills by
-                                    sampling at each tick (here 1.8-3.3 us per 4 KiB read where the handlers
-                                    took 2.8-4.0); or trace, the irq tracepoints in a tracefs instance of the
-                                    run's own (root; it writes only that instance's files and removes it)
+                                    sampling at each tick (here 0.8-3.3 us per 4 KiB read where the handlers
+                                    took 2.7-4.0); or trace, the irq tracepoints in a tracefs instance of the
+                                    run's own (root; it writes only that instance's control files, which the
+                                    kernel makes with it, and removes it; up to 32 MiB of buffer per CPU)
                   --quiet           no progress line on stderr (shown for runs longer than ~2 s when stderr is a TTY)
                 """
         case "calibrate":
@@ -209,9 +212,10 @@ public enum Help {
                                     or kernel.directIOPerPage (repeatable)
                   --irq-time SOURCE how the device runs measure irq+softirq time: ticks (default), /proc/stat's
                                     columns, which a kernel without CONFIG_IRQ_TIME_ACCOUNTING fills by
-                                    sampling at each tick (here 1.8-3.3 us per 4 KiB read where the handlers
-                                    took 2.8-4.0); or trace, the irq tracepoints in a tracefs instance of the
-                                    run's own (root; it writes only that instance's files and removes it)
+                                    sampling at each tick (here 0.8-3.3 us per 4 KiB read where the handlers
+                                    took 2.7-4.0); or trace, the irq tracepoints in a tracefs instance of the
+                                    run's own (root; it writes only that instance's control files, which the
+                                    kernel makes with it, and removes it; up to 32 MiB of buffer per CPU)
                   --from PROFILE    measure nothing: fit the figures an earlier calibration recorded in
                                     that profile's header again, with the costs it was given (a --given
                                     of the same key replaces one), so two fits compare on one

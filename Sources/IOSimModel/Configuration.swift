@@ -303,7 +303,10 @@ public struct InterruptConfig: Sendable, Equatable {
     public var deferredWake: SimDuration = .zero
     /// The deferred routine's further cost when the thread it wakes last ran on another CPU that is idle: the
     /// wake-up is queued to that CPU and an inter-processor interrupt sent to take it (ttwu_queue_wakelist); in
-    /// a guest, sending one is a VM exit. One per target CPU per interrupt: the wake-ups a batch queues to a CPU
+    /// a guest, sending one is a VM exit, and the host must wake the halted vCPU. Modelled with per-CPU run queues
+    /// only (`machine.runQueues: "perCPU"`, Linux's), which put a woken thread on the CPU it last ran on when that
+    /// one is idle; with the shared queue it costs nothing. A wake-up to a running vCPU, such as the kick of a
+    /// spinning SQPOLL thread, is cheap and not charged. One per target CPU per interrupt: the wake-ups a batch queues to a CPU
     /// share it (the IPI is sent only when its wake-up list was empty). A wake-up to a busy CPU pays nothing
     /// more here. Traced on the README's second machine (the irq and ipi tracepoints, four threads of blocking
     /// reads): the block softirq took 19-21 us per interrupt of about four completions, three wake-ups and 0.93

@@ -118,7 +118,9 @@ extension World {
         narrate(
             r, step: 8, cpu: Int32(c), actor: deferredWord,
             "completes IO \(requests[ri].number) (\(Self.formatNs(deferredCost + directIOCompleteCost(r))) charged to deferred"
-                + (deferredWake > 0 && completionWakesAThread(r) ? ", and \(Self.formatNs(deferredWake)) to wake its thread" : "")
+                + (deferredWake > 0 && completionWakesAThread(r)
+                    ? ", and \(Self.formatNs(deferredWake)) to \(requests[ri].ring >= 0 && rings[Int(requests[ri].ring)].spec.sqpoll ? "signal the SQ thread" : "wake its thread")"
+                    : "")
                 + (cpus[c].deferredWakeIPI > 0
                     ? ", and \(Self.formatNs(cpus[c].deferredWakeIPI)) for the IPI to the idle CPU it wakes on" : "")
                 + "); "

@@ -154,6 +154,10 @@ public struct SimulationResult: Sendable, Equatable {
     /// Per stage, indexed by `IOStage.rawValue`.
     public var stages: [LatencySummary]
     public var interrupts: Int64
+    /// Threads the deferred routines woke or signalled, each paying `interrupts.deferredWake`.
+    public var deferredWakeUps: Int64 = 0
+    /// Of those, the wake-ups that sent an IPI to another, idle CPU, each paying `interrupts.deferredWakeRemote`.
+    public var wakeIPIs: Int64 = 0
     /// Changes of the task on a CPU, the idle task included (thread to idle, idle to thread, thread to thread).
     public var contextSwitches: Int64
     /// io_uring_enter calls of the programs' ring loops (0 without io_uring).

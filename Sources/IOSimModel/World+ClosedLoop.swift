@@ -516,6 +516,7 @@ extension World {
         cpus[c].batchHead = r
         cpus[c].batchTail = r
         interrupts &+= 1
+        cpus[c].batchSerial = interrupts
         chargeLedger(c, .irq)
         requests[Int(r)].isrStart = now
         if _slowPath(requests[Int(r)].number == narrateNumber) { narrateISR(r, cpu: c, stalledSince: -1) }
@@ -554,9 +555,10 @@ extension World {
             let ri = Int(r)
             chargeLedger(c, .deferred)
             var cost = deferredCostPerIO[Int(requests[ri].operation)]  // deferredCost + directIOCompleteCost(r)
-            if deferredWake > 0 {
-                let waiter = requests[ri].waiter
-                if waiter >= 0 && threads[Int(waiter)].runState == .blocked { cost += deferredWake }
+            let waiter = requests[ri].waiter
+            if waiter >= 0 && threads[Int(waiter)].runState == .blocked {
+                deferredWakeUps &+= 1  // counted as the general path counts them (no IPIs: a shared run queue)
+                cost += deferredWake
             }
             if cost > 0 {
                 engine.schedule(

@@ -600,11 +600,16 @@ extension World {
                 let spec = rings[Int(requests[ri].ring)].spec
                 if !spec.sqpoll && spec.taskRun == .interrupt { cost += uringCompletePerCQE }  // the CQE is posted here
             }
-            if deferredWake > 0 || deferredWakeRemote > 0 {
-                let woken = threadWokenByCompletion(r)
-                let ipi = woken >= 0 ? wakeIPICost(woken, from: c) : 0
-                cpus[c].deferredWakeIPI = ipi
-                if woken >= 0 { cost += deferredWake + ipi }
+            let woken = threadWokenByCompletion(r)
+            cpus[c].deferredWakeIPI = 0
+            if woken >= 0 {
+                deferredWakeUps &+= 1
+                cost += deferredWake
+                if wakeSendsIPI(woken, from: c) {
+                    wakeIPIs &+= 1
+                    cost += deferredWakeRemote
+                    cpus[c].deferredWakeIPI = deferredWakeRemote
+                }
             }
             if cost > 0 {
                 engine.schedule(
@@ -636,32 +641,38 @@ extension World {
         return !spec.sqpoll && spec.taskRun == .interrupt
     }
 
-    /// Whether completing `r` will wake a thread: one blocked on it, or its ring's owner waiting for completions
-    /// (only the batch's first completion wakes it).
+    /// Whether completing `r` will wake a thread, or signal one (`interrupts.deferredWake`): one blocked on it,
+    /// its ring's owner waiting for completions (only the batch's first completion wakes it), or with SQPOLL the
+    /// SQ thread.
     func completionWakesAThread(_ r: Int32) -> Bool { threadWokenByCompletion(r) >= 0 }
 
-    /// The thread completing `r` wakes (see `completionWakesAThread`), or -1.
+    /// The thread completing `r` wakes or signals (see `completionWakesAThread`), or -1. With SQPOLL the SQ
+    /// thread runs the completions' task work: the first one queued to its empty list signals it, asleep or
+    /// spinning (io_req_normal_work_add: __set_notify_signal sets TIF_NOTIFY_SIGNAL, calls wake_up_state, and
+    /// kicks the CPU it runs on), which costs the deferred routine about what a wake-up does. Traced on the
+    /// README's second machine: SQPOLL's irq + softirq per IO was 2.8-3.2 us, queue depth 1's 2.3-2.8 (five validations).
     func threadWokenByCompletion(_ r: Int32) -> Int32 {
         let ri = Int(r)
         let waiter = requests[ri].waiter
         if waiter >= 0 && threads[Int(waiter)].runState == .blocked { return waiter }
         guard requests[ri].notice == .ring && !requests[ri].punted else { return -1 }
         let g = Int(requests[ri].ring)
-        // With SQPOLL the SQ thread runs the task work: it is woken if it sleeps.
-        if rings[g].spec.sqpoll { return sqThreadSleeps(g) ? rings[g].sqThread : -1 }
+        if rings[g].spec.sqpoll { return sqThreadSleeps(g) || rings[g].taskWork.isEmpty ? rings[g].sqThread : -1 }
         return ownerSleepsOnRing(g) ? rings[g].owner : -1
     }
 
-    /// `interrupts.deferredWakeRemote` when CPU `c`'s deferred routine, waking `t`, sends an IPI: `t` last ran
-    /// on another CPU, idle now, that this interrupt's batch has not sent one yet; else 0.
+    /// Whether CPU `c`'s deferred routine, waking `t`, sends an IPI (`interrupts.deferredWakeRemote`): with
+    /// per-CPU run queues (Linux's, which put a woken thread on the CPU it last ran on when that one is idle),
+    /// `t` last ran on another CPU, idle now, to which this interrupt's batch has not sent one yet. With the
+    /// shared queue a woken thread goes to whichever CPU is idle, and no IPI is modelled.
     @inline(__always)
-    mutating func wakeIPICost(_ t: Int32, from c: Int) -> Int64 {
-        if deferredWakeRemote == 0 { return 0 }
+    mutating func wakeSendsIPI(_ t: Int32, from c: Int) -> Bool {
+        if !perCPURunQueues { return false }
         let target = Int(threads[Int(t)].lastCPU)
-        guard target >= 0 && target != c && cpus[target].occupant < 0 && !cpus[target].inInterrupt else { return 0 }
-        if cpus[target].wakeIPIFromBatch == cpus[c].batchSerial { return 0 }
+        guard target >= 0 && target != c && cpus[target].occupant < 0 && !cpus[target].inInterrupt else { return false }
+        if cpus[target].wakeIPIFromBatch == cpus[c].batchSerial { return false }
         cpus[target].wakeIPIFromBatch = cpus[c].batchSerial
-        return deferredWakeRemote
+        return true
     }
 
     @inline(__always)

@@ -133,6 +133,10 @@ struct World: EventHandler {
     var ioSynchronous: Int64 = 0
     var bytesCompleted: Int64 = 0
     var interrupts: Int64 = 0
+    /// Threads the deferred routines woke or signalled (`interrupts.deferredWake` each), and of them the ones
+    /// woken by an IPI to another idle CPU (`interrupts.deferredWakeRemote` each), counted whatever those cost.
+    var deferredWakeUps: Int64 = 0
+    var wakeIPIs: Int64 = 0
     var contextSwitches: Int64 = 0
     /// io_uring_enter calls of the programs' ring loops.
     var ringEnters: Int64 = 0

@@ -3,16 +3,24 @@
 //! `/proc/stat` splits CPU time into user, system, irq and softirq by sampling the context at each tick unless
 //! the kernel has CONFIG_IRQ_TIME_ACCOUNTING. Interrupt handlers run for microseconds, in step with the IO, so
 //! the samples can be far off: on the README's second machine (CONFIG_HZ=250, tick accounting) the tracepoints
-//! put 3.6-4.0 us per 4 KiB read at queue depth 1 into the disk's handler and the block softirq, where the
-//! ticks counted 1.8-3.3 us; and with an SQPOLL poller spinning on the CPU that takes the disk's interrupts the
-//! ticks counted 9.3-10.7 us per IO where the tracepoints saw 3.1 (`.bench/trace-costs.sh`, the same runs).
+//! put 2.7-4.0 us per 4 KiB read at queue depth 1 into the disk's handler and the block softirq, where the
+//! ticks counted 0.8-3.3 us; and with an SQPOLL poller spinning on the CPU that takes the disk's interrupts the
+//! ticks counted 9.3-10.7 us per IO where the tracepoints saw 3.1 (`.bench/trace-interrupts.sh`).
 //!
-//! `InterruptTimeTrace` makes its own tracefs instance (`instances/iosim-PID-N`, so the global trace and
+//! `InterruptTimeTrace` makes its own tracefs instance (`instances/iosim-PID-N-NS`, so the global trace and
 //! other tracers are not touched), enables `irq_handler_entry/exit` and `softirq_entry/exit` in it, records
 //! over the run window, and adds the durations up per CPU: a hard interrupt nested in a softirq counts as irq
-//! time only, as /proc/stat would count it. The instance is removed afterwards, and on SIGINT/SIGTERM. The
-//! tracepoints' own cost (a few hundred nanoseconds per event) is in the durations. Needs root (or a tracefs
-//! the user may write) with tracefs mounted.
+//! time only. The instance is removed afterwards, and on SIGINT/SIGTERM. What it writes: the instance's own
+//! control files, which the kernel makes when the instance is made; what it costs the machine: the four
+//! tracepoints on for every interrupt while it records, and up to 1 GiB of buffer (32 MiB per CPU).
+//!
+//! What it measures is a lower bound of what a kernel with IRQ time accounting would count: the handlers
+//! registered with request_irq and the softirqs, not the local timer's interrupt, IPIs (the receiving side of
+//! a wake-up's) or the entry and exit code around each handler. The tracepoints' own cost (a few hundred
+//! nanoseconds per event) is inside the durations, and slows the traced run's IO path a little. Timestamps are
+//! whole microseconds (tracefs prints seconds.microseconds), so each duration is off by up to a microsecond
+//! either way; over thousands of interrupts the sum is not biased. Needs root (or a tracefs the user may
+//! write) with tracefs mounted.
 
 import Glibc
 import IOSimURing
@@ -104,8 +112,8 @@ struct InterruptTimeParser {
                 } else if sawPoint {
                     if fractionDigits < 9 { fraction = fraction * 10 + Int64(b - 48); fractionDigits += 1 }
                 } else {
-                    if seconds > Int64.max / 100 { return nil }
                     seconds = seconds * 10 + Int64(b - 48)
+                    if seconds > (Int64.max - 999_999_999) / 1_000_000_000 { return nil }
                 }
             }
             guard sawPoint, fractionDigits > 0 else { return nil }
@@ -132,7 +140,7 @@ final class InterruptTimeTrace {
     /// Where tracefs is looked for, in order.
     static let roots = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"]
     /// Ring buffer per CPU: at 32 MiB it holds some 10 s of a 4 KiB read at queue depth 1 (four events of
-    /// about 40 bytes each per read, at 25,000 reads a second); a run that overflows it fails (`finish`).
+    /// about 40 bytes each per read, at 25,000 reads a second); a run that overflows it fails (`collect`).
     static let bufferKilobytesPerCPU = 32 * 1024
     /// At most this much for all CPUs' buffers together.
     static let bufferKilobytesTotal = 1024 * 1024
@@ -140,24 +148,34 @@ final class InterruptTimeTrace {
     let path: String
     private var registration: SignalCleanupRegistration?
     private var removed = false
+    /// Why `rmdir` failed, when it did.
+    private(set) var removalError: Errno?
     private static let counter = Atomic<Int>(0)
 
-    /// Makes the instance and enables the events in it, with tracing off.
+    /// Makes the instance and enables the events in it, with tracing off. Its name holds the process ID, a
+    /// counter and the monotonic clock, so a directory left by another process is never taken for ours.
     /// - Parameter roots: tracefs mount points to try (tests point this elsewhere).
     init(roots: [String] = InterruptTimeTrace.roots) throws(RealError) {
         guard let root = roots.first(where: { access($0 + "/instances", W_OK) == 0 }) else {
+            removed = true
+            path = ""
             let reason = roots.contains(where: { access($0 + "/instances", F_OK) == 0 })
                 ? "tracefs is mounted but its instances directory is not writable by this user"
                 : "no tracefs at \(roots.joined(separator: " or "))"
             throw .interruptTraceUnavailable(reason, errno: nil)
         }
-        path = "\(root)/instances/iosim-\(getpid())-\(Self.counter.wrappingAdd(1, ordering: .relaxed).newValue)"
+        let n = Self.counter.wrappingAdd(1, ordering: .relaxed).newValue
+        path = "\(root)/instances/iosim-\(getpid())-\(n)-\(monotonicNanoseconds())"
         if mkdir(path, 0o700) != 0 {
+            removed = true  // not ours: never touched again
             throw .interruptTraceUnavailable("cannot make the tracefs instance \(path)", errno: Errno(rawValue: Glibc.errno))
         }
         registration = try? SignalCleanupRegistration(path: path, isDirectory: true)
         do throws(RealError) {
             try write("tracing_on", "0")
+            // The text this parser reads: seconds.microseconds of a per-CPU clock, one event per line.
+            try write("trace_clock", "local")
+            for option in ["nolatency-format", "noraw", "nohex", "nobin", "norecord-cmd"] { try? write("trace_options", option) }
             let cpus = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_CONF))))
             let perCPU = max(1024, min(Self.bufferKilobytesPerCPU, Self.bufferKilobytesTotal / cpus))
             try write("buffer_size_kb", "\(perCPU)")
@@ -175,23 +193,55 @@ final class InterruptTimeTrace {
     /// Opens the window.
     func start() throws(RealError) { try write("tracing_on", "1") }
 
-    /// Closes the window and adds the recorded interrupt time up. Removes the instance.
-    /// - Throws: when the buffer overflowed (events were lost) or the trace cannot be read.
-    func finish() throws(RealError) -> InterruptTime {
-        defer { remove() }
-        try write("tracing_on", "0")
+    /// Closes the window.
+    func stop() throws(RealError) { try write("tracing_on", "0") }
+
+    /// Adds the recorded interrupt time up, then removes the instance.
+    /// - Throws: when the buffer overflowed (events were lost), the trace cannot be read, or the instance cannot
+    ///   be removed.
+    func collect() throws(RealError) -> InterruptTime {
+        let total: InterruptTime
+        do throws(RealError) {
+            total = try Self.totals(ofInstanceAt: path)
+        } catch {
+            remove()
+            throw error
+        }
+        remove()
+        if let e = removalError {
+            throw .interruptTraceUnavailable("cannot remove the tracefs instance \(path) (remove it with rmdir)", errno: e)
+        }
+        return total
+    }
+
+    /// The interrupt time an instance's per-CPU traces hold. Each trace is read whole and closed before it is
+    /// parsed, so the instance's files stay open for as short a time as possible (tracefs refuses to remove an
+    /// instance while one is open).
+    /// - Throws: when a CPU's buffer overflowed, or the traces cannot be listed or read.
+    static func totals(ofInstanceAt path: String) throws(RealError) -> InterruptTime {
+        guard let entries = listDirectory(path + "/per_cpu") else {
+            throw .interruptTraceUnavailable("cannot list \(path)/per_cpu", errno: Errno(rawValue: Glibc.errno))
+        }
+        let cpus = entries.filter { $0.hasPrefix("cpu") }.sorted()
+        if cpus.isEmpty { throw .interruptTraceUnavailable("\(path)/per_cpu lists no CPU", errno: nil) }
         var total = InterruptTime()
-        let cpus = (listDirectory(path + "/per_cpu") ?? []).filter { $0.hasPrefix("cpu") }.sorted()
         for cpu in cpus {
             let dir = "\(path)/per_cpu/\(cpu)"
             if let stats = readSmallFile(dir + "/stats") {
-                for line in stats.split(separator: "\n") where line.hasPrefix("overrun:") || line.hasPrefix("dropped events:") {
+                for line in stats.split(separator: "\n")
+                where line.hasPrefix("overrun:") || line.hasPrefix("commit overrun:") || line.hasPrefix("dropped events:") {
                     let n = UInt64(line.split(separator: ":").last.map { $0.trimmingPrefixSpaces } ?? "") ?? 0
                     if n > 0 { throw .interruptTraceOverflowed(events: n, cpu: cpu) }
                 }
             }
+            let text = try readWhole(dir + "/trace")
             var parser = InterruptTimeParser()
-            try forEachLine(ofFile: dir + "/trace") { parser.add(line: $0) }
+            var lineStart = 0
+            while let newline = text[lineStart...].firstIndex(of: 10) {
+                parser.add(line: text[lineStart..<newline])
+                lineStart = newline + 1
+            }
+            if lineStart < text.count { parser.add(line: text[lineStart...]) }
             total.irqNanoseconds += parser.time.irqNanoseconds
             total.softirqNanoseconds += parser.time.softirqNanoseconds
             total.handlers += parser.time.handlers
@@ -200,13 +250,16 @@ final class InterruptTimeTrace {
         return total
     }
 
-    /// Turns the events off and removes the instance (idempotent).
+    /// Turns the events off and removes the instance (idempotent); `removalError` says why it could not.
     func remove() {
         if removed { return }
         removed = true
         try? write("tracing_on", "0")
-        rmdir(path)
-        registration?.forget()
+        if rmdir(path) == 0 {
+            registration?.forget()
+        } else {
+            removalError = Errno(rawValue: Glibc.errno)  // still registered: a signal's handler tries again
+        }
     }
 
     private func write(_ file: String, _ value: String) throws(RealError) {
@@ -219,29 +272,22 @@ final class InterruptTimeTrace {
         if n != bytes.count { throw .interruptTraceUnavailable("cannot write \(full)", errno: Errno(rawValue: Glibc.errno)) }
     }
 
-    /// Calls `body` with each line of `path` (without its newline), read in 1 MiB chunks.
-    private func forEachLine(ofFile file: String, _ body: (ArraySlice<UInt8>) -> Void) throws(RealError) {
+    /// The whole content of `file`, read in 1 MiB chunks.
+    private static func readWhole(_ file: String) throws(RealError) -> [UInt8] {
         let fd = open(file, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw .interruptTraceUnavailable("cannot open \(file)", errno: Errno(rawValue: Glibc.errno)) }
         defer { close(fd) }
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        var pending: [UInt8] = []
+        var all: [UInt8] = []
         while true {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if Glibc.errno == EINTR { continue }
                 throw .interruptTraceUnavailable("cannot read \(file)", errno: Errno(rawValue: Glibc.errno))
             }
-            if n == 0 { break }
-            pending.append(contentsOf: chunk[0..<n])
-            var lineStart = 0
-            while let newline = pending[lineStart...].firstIndex(of: 10) {
-                body(pending[lineStart..<newline])
-                lineStart = newline + 1
-            }
-            pending.removeFirst(lineStart)
+            if n == 0 { return all }
+            all.append(contentsOf: chunk[0..<n])
         }
-        if !pending.isEmpty { body(pending[...]) }
     }
 }
 

@@ -134,8 +134,8 @@ public struct RealRunner: Sendable {
                 intervalMicroseconds: job.censusIntervalMicroseconds, jobThreadIDs: Set(boxes.map(\.threadID)),
                 keepSamples: trace == nil ? 0 : RealTrace.maxCensusSamples)
             : nil
-        census?.start()
-        // The interrupt trace's instance is made before the window and read after it.
+        // The interrupt trace's instance is made before the census starts (making it allocates the buffers) and
+        // read after the census has stopped, so the census's own time stays inside the window.
         var interruptTrace: InterruptTimeTrace? = nil
         if job.interruptTime == .trace && setupFailure == nil {
             do throws(RealError) {
@@ -146,10 +146,10 @@ public struct RealRunner: Sendable {
                 plan.abort.store(true, ordering: .releasing)
                 plan.barrier.wait()
                 for t in threads { t.join() }
-                _ = census?.finish()
                 throw error
             }
         }
+        census?.start()
         let statBefore = ProcStat.read()
         let interruptsBefore = readSmallFile("/proc/interrupts")
         let usageBefore = ResourceUsage.process()
@@ -188,10 +188,13 @@ public struct RealRunner: Sendable {
         let usageAfter = ResourceUsage.process()
         let interruptsAfter = readSmallFile("/proc/interrupts")
         let statAfter = ProcStat.read()
-        let interruptsTraced: Result<InterruptTime, RealError>? = interruptTrace.map { t in
-            do throws(RealError) { return .success(try t.finish()) } catch { return .failure(error) }
-        }
+        var traceStopFailure: RealError? = nil
+        do throws(RealError) { try interruptTrace?.stop() } catch { traceStopFailure = error }
         let censusResult = census?.finish()
+        let interruptsTraced: Result<InterruptTime, RealError>? = interruptTrace.map { t in
+            if let traceStopFailure { return .failure(traceStopFailure) }
+            do throws(RealError) { return .success(try t.collect()) } catch { return .failure(error) }
+        }
         // After the measurement window closed, so the observer's work is not measured.
         report(final: true, at: end)
         let recorded = traceBuffer.map { b in
@@ -216,6 +219,12 @@ public struct RealRunner: Sendable {
         case .failure(let e): throw e
         case nil: break
         }
+        let diskInterrupts = irqLines.count(in: interruptsAfter) &- irqLines.count(in: interruptsBefore)
+        if let t = tracedInterruptTime, t.handlers == 0 && diskInterrupts > 0 {
+            throw .interruptTraceUnavailable(
+                "the trace recorded no interrupt handler while the disk raised \(diskInterrupts) interrupts "
+                    + "(its text not as this parser reads it?)", errno: nil)
+        }
 
         var latency = Histogram()
         var ios = 0
@@ -239,7 +248,7 @@ public struct RealRunner: Sendable {
             systemContextSwitches: statAfter.contextSwitches &- statBefore.contextSwitches,
             systemCPU: statAfter.total - statBefore.total,
             perCPU: (0..<cpuCount).map { statAfter.perCPU[$0] - statBefore.perCPU[$0] },
-            diskInterrupts: irqLines.count(in: interruptsAfter) &- irqLines.count(in: interruptsBefore),
+            diskInterrupts: diskInterrupts,
             diskInterruptsPerCPU: zip(irqLines.countPerCPU(in: interruptsAfter), irqLines.countPerCPU(in: interruptsBefore))
                 .map { $0 &- $1 },
             diskIRQLines: irqLines, tracedInterruptTime: tracedInterruptTime, threads: censusResult, ringEnters: ringEnters,

@@ -767,12 +767,14 @@ extension Calibration {
         }
         searchDeviceAndHost()
 
-        // isr, deferred and deferredWake, by simulation: the line above assumes io_uring's owner is woken once per
-        // interrupt, as at queue depth 1; at deeper queues the model's owner is often running when the interrupt
-        // comes and is not woken. So the model runs each measured workload (the queue depths and the four blocking
-        // threads) with the fitted device, and its own interrupts and wake-ups per IO weigh the three costs in a
-        // least-squares fit to the measured irq + softirq per IO (twice: the counts move a little with the
-        // costs). The device's latency mean gives up what the QD1 path gains, so QD1 keeps its fitted latency.
+        // isr, deferred, deferredWake and deferredWakeRemote, by simulation: the line above assumes io_uring's owner
+        // is woken once per interrupt, as at queue depth 1; at deeper queues the model's owner is often running when
+        // the interrupt comes and is not woken, and the four blocking threads' wake-ups go to both CPUs (an IPI to
+        // the idle one). So the model runs each measured workload (the queue depths and the four blocking threads)
+        // with the fitted device, and its own interrupts, wake-ups and wake-up IPIs per IO weigh the four costs in
+        // a least-squares fit to the measured irq + softirq per IO (twice: the counts move a little with the
+        // costs). The device's latency mean gives up what the QD1 path gains (the QD1 workload's IPIs per IO
+        // weigh the IPI's change), so QD1 keeps its fitted latency.
         var interruptFit: InterruptCostFit? = nil
         if grid != nil, latency4K != nil {
             for _ in 0..<2 {
@@ -781,12 +783,14 @@ extension Calibration {
                         figures, machine: machine, kernel: kernel, device: device, interrupts: interrupts)
                 else { break }
                 let before = interrupts.isr + interrupts.deferredPerRequest + interrupts.deferredWake
+                let ipisAtQD1 = f.rows.first { $0.name == FigureName.irqSoftirq(depth: 1) }?.wakeIPIsPerIO ?? 0
+                let ipiGained = Double((f.wakeRemote - interrupts.deferredWakeRemote).nanoseconds) * ipisAtQD1
                 interrupts.isr = f.isr
                 interrupts.deferredPerRequest = f.deferred
                 interrupts.deferredWake = f.wake
                 interrupts.deferredWakeRemote = f.wakeRemote
                 // Both devices: the fitted one the next pass simulates, and the one the searches start from.
-                let gained = (f.isr + f.deferred + f.wake - before).nanoseconds
+                let gained = (f.isr + f.deferred + f.wake - before).nanoseconds + Int64(ipiGained.rounded())
                 giveUpLatency(gained, of: &device)
                 giveUpLatency(gained, of: &unsearched)
                 interruptFit = f
@@ -1030,13 +1034,15 @@ extension Calibration {
         return s
     }
 
-    /// isr, deferredPerRequest and deferredWake (see `fit`): each workload with a measured irq + softirq per IO
-    /// (4 KiB at each queue depth through io_uring; the four blocking threads) runs in the model with the given
-    /// wake-up cost and 1 us more; its interrupts per IO, and its wake-ups per IO (the difference of its deferred
-    /// CPU per IO, per ns of wake-up cost), are the weights of isr and deferredWake in the model's irq + softirq
-    /// per IO, isr x interrupts + deferred + wake x wake-ups; the three are the least-squares fit of that to the
-    /// measured figures with isr and deferred at least 0.5 us and wake at least 0 (the best over every choice of
-    /// costs held at their floors), to 10 ns. Nil with fewer than three workloads measured or no unique fit.
+    /// isr, deferredPerRequest, deferredWake and deferredWakeRemote (see `fit`): each workload with a measured irq +
+    /// softirq per IO (4 KiB at each queue depth through io_uring; the four blocking threads) runs in the model
+    /// with the given costs; its interrupts, wake-ups and wake-up IPIs per IO (`SimulationResult` counts them)
+    /// are the weights of isr, deferredWake and deferredWakeRemote in the model's irq + softirq per IO, isr x
+    /// interrupts + deferred + wake x wake-ups + IPI x IPIs; the four are the least-squares fit of that to the
+    /// measured figures with isr and deferred at least 0.5 us and the wake-up's costs at least 0 (the best over
+    /// every choice of costs held at their floors), to 10 ns. Only the four blocking threads wake threads on
+    /// another CPU here, so they alone weigh the IPI. Nil with fewer than three workloads measured or no unique
+    /// fit.
     static func fitInterruptCosts(
         _ figures: [CalibrationFigure], machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig,
         interrupts: InterruptConfig
@@ -1056,23 +1062,12 @@ extension Calibration {
         typealias Point = (name: String, measured: Double, interrupts: Double, wakes: Double, ipis: Double)
         var points: [Point] = []
         for w in workloads {
-            func run(wake: Int64, remote: Int64) -> SimulationResult? {
-                var s = w.scenario
-                s.interrupts.deferredWake = .nanoseconds(wake)
-                s.interrupts.deferredWakeRemote = .nanoseconds(remote)
-                guard let r = try? Simulator(s).run(), r.iosCompleted > 0 else { return nil }
-                return r
-            }
-            /// Deferred CPU per IO more than `base`'s, per 1 us more of a cost: that cost's count per IO.
-            func count(_ r: SimulationResult, over base: SimulationResult) -> Double {
-                max(0, Double((r.totalCPU[.deferred] - base.totalCPU[.deferred]).nanoseconds) / 1_000 / Double(r.iosCompleted))
-            }
-            let wake = interrupts.deferredWake.nanoseconds, remote = interrupts.deferredWakeRemote.nanoseconds
-            guard let base = run(wake: wake, remote: remote), let woken = run(wake: wake + 1_000, remote: remote),
-                let sent = run(wake: wake, remote: remote + 1_000)
-            else { return nil }
-            let ios = Double(base.iosCompleted)
-            points.append((w.name, w.measured, Double(base.interrupts) / ios, count(woken, over: base), count(sent, over: base)))
+            var s = w.scenario
+            s.interrupts.deferredWake = interrupts.deferredWake
+            s.interrupts.deferredWakeRemote = interrupts.deferredWakeRemote
+            guard let r = try? Simulator(s).run(), r.iosCompleted > 0 else { return nil }
+            let ios = Double(r.iosCompleted)
+            points.append((w.name, w.measured, Double(r.interrupts) / ios, Double(r.deferredWakeUps) / ios, Double(r.wakeIPIs) / ios))
         }
         // Least squares over the free costs, the others held at their floors; each cost's column is its weight.
         let floors = [500.0, 500.0, 0.0, 0.0]  // isr, deferred, wake, wake IPI

@@ -110,6 +110,8 @@ import Testing
         if x.latency != y.latency { fields.append("latency") }
         if x.stages != y.stages { fields.append("stages") }
         if x.interrupts != y.interrupts { fields.append("interrupts") }
+        if x.deferredWakeUps != y.deferredWakeUps { fields.append("wake-ups \(x.deferredWakeUps) against \(y.deferredWakeUps)") }
+        if x.wakeIPIs != y.wakeIPIs { fields.append("wake-up IPIs \(x.wakeIPIs) against \(y.wakeIPIs)") }
         if x.contextSwitches != y.contextSwitches { fields.append("context switches \(x.contextSwitches) against \(y.contextSwitches)") }
         if x.threads != y.threads { fields.append("census \(x.threads) against \(y.threads)") }
         if x.narration != y.narration {

@@ -41,13 +41,26 @@ struct DeferredWakeTests {
         #expect(waking.totalCPU[.deferred] == plain.totalCPU[.deferred] + .nanoseconds(5 * 300))
     }
 
-    /// `interrupts.deferredWakeRemote`: a thread that last ran on another, idle CPU is woken by an IPI, which the
-    /// deferred routine pays; one on the interrupt's own CPU is not. One blocking read on two CPUs: the thread
-    /// runs on CPU 1 (the highest idle one), the interrupt lands on CPU 0 or 1.
-    @Test(arguments: [(0, 4_000), (1, 0)])
-    func aWakeToAnotherIdleCPUPaysTheIPI(target: Int, extra: Int64) throws {
+    /// With SQPOLL the completion's task work goes to the SQ thread, which is signalled whether it sleeps or
+    /// spins (the first item on its empty list): at queue depth 1 every completion pays it, the poller spinning.
+    @Test func anSQPollRingSignalsItsSpinningThreadOncePerCompletion() throws {
+        let loop: [Operation] = [.uring(UringLoop(ring: "ring", file: "data", sizeBytes: 4096, offset: .fixed(0), queueDepth: 1, ios: 5))]
+        let ring = RingSpec(name: "ring", entries: 8, sqpoll: true, sqThreadIdle: .milliseconds(10))
+        let plain = try run(loop, wake: 0, rings: [ring])
+        let waking = try run(loop, wake: 300, rings: [ring])
+        #expect(waking.iosCompleted == 5)
+        #expect(waking.totalCPU[.deferred] == plain.totalCPU[.deferred] + .nanoseconds(5 * 300))
+    }
+
+    /// `interrupts.deferredWakeRemote`: with per-CPU run queues, a thread that last ran on another, idle CPU is
+    /// woken by an IPI, which the deferred routine pays; one on the interrupt's own CPU is not, and with the
+    /// shared queue none is. One blocking read on two CPUs: the thread runs on CPU 1 (the highest idle one), the
+    /// interrupt lands on CPU 0 or 1.
+    @Test(arguments: [(0, RunQueues.perCPU, 4_000), (1, .perCPU, 0), (0, .shared, 0)])
+    func aWakeToAnotherIdleCPUPaysTheIPI(target: Int, queues: RunQueues, extra: Int64) throws {
         func run(ipi: Int64) throws -> SimulationResult {
             var s = constantCostScenario(cpus: 2)
+            s.machine.runQueues = queues
             s.interrupts.target = .fixed(cpu: target)
             s.interrupts.deferredWakeRemote = .nanoseconds(ipi)
             s.threads = [ThreadSpec(name: "main", program: [read4k(.blocking)])]
@@ -56,6 +69,9 @@ struct DeferredWakeTests {
         let plain = try run(ipi: 0), ipi = try run(ipi: 4_000)
         #expect(ipi.totalCPU[.deferred] == plain.totalCPU[.deferred] + .nanoseconds(extra))
         #expect(ipi.elapsed == plain.elapsed + .nanoseconds(extra))
+        // Counted whatever it costs (the calibration weighs the cost by the count).
+        #expect(ipi.deferredWakeUps == 1 && plain.deferredWakeUps == 1)
+        #expect(ipi.wakeIPIs == (extra > 0 ? 1 : 0) && plain.wakeIPIs == ipi.wakeIPIs)
     }
 
     /// Wake-ups one interrupt queues to the same CPU share one IPI. A thread computing on CPU 1 (made first, so it
@@ -64,6 +80,7 @@ struct DeferredWakeTests {
     @Test func wakeUpsToOneCPUShareTheIPI() throws {
         func run(ipi: Int64) throws -> SimulationResult {
             var s = constantCostScenario(cpus: 2)
+            s.machine.runQueues = .perCPU
             s.interrupts.target = .fixed(cpu: 1)
             s.interrupts.coalesceCount = 2
             s.interrupts.coalesceTime = .milliseconds(1)
@@ -76,6 +93,7 @@ struct DeferredWakeTests {
         }
         let plain = try run(ipi: 0), ipi = try run(ipi: 4_000)
         #expect(ipi.interrupts == 1 && ipi.iosCompleted == 2)
+        #expect(ipi.deferredWakeUps == 2 && ipi.wakeIPIs == 1 && plain.wakeIPIs == 1)
         #expect(ipi.totalCPU[.deferred] == plain.totalCPU[.deferred] + .nanoseconds(4_000))
     }
 

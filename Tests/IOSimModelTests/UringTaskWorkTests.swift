@@ -178,11 +178,12 @@ struct UringSubmitEachTests {
     }
 
     /// With SQPOLL a completion is the SQ thread's task work (io_req_normal_work_add; io_sq_thread's io_sq_tw):
-    /// the softirq only ends the poller's spin, and the poller posts the CQE (500 ns) and wakes the sleeping
-    /// owner (deferredWake, 700 ns) in its own system time. By hand: the poller takes the SQE at 1,000 (SQE 60,
-    /// request 400, driver 800: 2,260), the device serves 20,000 + 4,096 (26,356), delivery 500, ISR 1,500 and
-    /// the deferred routine 2,000 complete it at 30,356 on CPU 0, where the poller spins; the poller's 1,200 wake
-    /// the owner at 31,556. The deferred routine's CPU is its 2,000 alone (3,200 when it posted and woke).
+    /// the softirq signals the spinning poller (deferredWake, 700 ns: the first item on its list), and the poller
+    /// posts the CQE (500 ns) and wakes the sleeping owner (deferredWake again) in its own system time. By hand:
+    /// the poller takes the SQE at 1,000 (SQE 60, request 400, driver 800: 2,260), the device serves 20,000 +
+    /// 4,096 (26,356), delivery 500, ISR 1,500 and the deferred routine 2,000 + 700 complete it at 31,056 on CPU
+    /// 0, where the poller spins; the poller's 1,200 wake the owner at 32,256. The deferred routine's CPU is its
+    /// 2,700 (3,900 when it also posted and woke).
     @Test func sqPollPostsTheCQEAndWakesTheOwnerInItsOwnTime() throws {
         var s = constantCostScenario(cpus: 2)
         s.interrupts.deferredWake = .nanoseconds(700)
@@ -190,12 +191,13 @@ struct UringSubmitEachTests {
         s.threads = [ThreadSpec(name: "job", program: [.uring(UringLoop(ring: "ring", file: "data", sizeBytes: 4096, offset: .fixed(0), queueDepth: 1, ios: 1))])]
         let recorder = TraceRecorder()
         let r = try Simulator(s, trace: recorder).run()
-        #expect(r.ioRecords.first?.completed == ns(30_356))
-        #expect(r.totalCPU[.deferred] == .nanoseconds(2_000))
+        #expect(r.ioRecords.first?.completed == ns(31_056))
+        #expect(r.totalCPU[.deferred] == .nanoseconds(2_700))
+        #expect(r.deferredWakeUps == 1 && r.wakeIPIs == 0)
         let woken: [Int64] = recorder.events.compactMap {
             if case .thread(0, .waking, let at) = $0 { return at.nanosecondsSinceStart } else { return nil }
         }
-        #expect(woken == [31_556])
+        #expect(woken == [32_256])
         // The poller's system time: the SQE's 1,260, the doorbell, and the task work's 1,200.
         #expect(r.totalCPU[.syscall] - .nanoseconds(100 + 200) == .nanoseconds(1_260 + s.kernel.doorbell.nanoseconds + 1_200))
     }

@@ -49,8 +49,8 @@ struct InterruptTimeTests {
         #expect(t.totalNanoseconds == 6_000)
     }
 
-    /// A hard interrupt inside a softirq is irq time only, as /proc/stat would count it; nanosecond timestamps
-    /// (a clock printed with nine decimals) are read to the nanosecond.
+    /// A hard interrupt inside a softirq is irq time only, as /proc/stat would count it. tracefs prints whole
+    /// microseconds; a timestamp with more decimals (up to nine) is read to the nanosecond all the same.
     @Test func aHandlerNestedInASoftirqIsIrqTimeOnly() {
         let t = Self.parse(
             """
@@ -105,20 +105,55 @@ struct InterruptTimeTests {
         #expect(RealError.exitCode == 74)
     }
 
-    /// A directory that exists but has no writable `instances` (tracefs mounted read-only for this user).
-    @Test func anUnwritableInstancesDirectoryIsNamed() throws {
+    /// A directory that exists but has no writable `instances` (tracefs mounted read-only for this user). Root
+    /// writes anywhere, so only another user can see it.
+    @Test(.enabled(if: geteuid() != 0, "root may write to any directory: an unwritable one cannot be made"))
+    func anUnwritableInstancesDirectoryIsNamed() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let fake = dir.path + "/tracing"
         #expect(mkdir(fake, 0o700) == 0 && mkdir(fake + "/instances", 0o500) == 0)
         defer { rmdir(fake + "/instances"); rmdir(fake) }
-        if access(fake + "/instances", W_OK) == 0 { return }  // root writes anywhere: nothing to see
         var job = smallJob(.blocking, in: dir.path)
         job.interruptTime = .trace
         job.faults.tracefsRoots = [fake]
         let e = try expectFailure(job)
         #expect(e.kind == .interruptTraceUnavailable)
         #expect(e.description.contains("not writable"))
+    }
+
+    /// An instance's per-CPU traces are added up CPU by CPU; a CPU whose buffer overflowed fails the whole, and
+    /// so does an instance with no per-CPU traces. (A directory laid out as tracefs lays an instance out.)
+    @Test func perCPUTracesAreAddedUpAndAnOverflowFails() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        func write(_ path: String, _ text: String) {
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            _ = text.withCString { Glibc.write(fd, $0, strlen($0)) }
+            close(fd)
+        }
+        let instance = dir.path + "/instance"
+        #expect(mkdir(instance, 0o700) == 0)
+        #expect(throws: RealError.self) { try InterruptTimeTrace.totals(ofInstanceAt: instance) }  // no per_cpu
+        #expect(mkdir(instance + "/per_cpu", 0o700) == 0)
+        for (cpu, us) in [("cpu0", 2), ("cpu1", 5)] {
+            #expect(mkdir("\(instance)/per_cpu/\(cpu)", 0o700) == 0)
+            write("\(instance)/per_cpu/\(cpu)/stats", "entries: 2\noverrun: 0\ncommit overrun: 0\ndropped events: 0\n")
+            write(
+                "\(instance)/per_cpu/\(cpu)/trace",
+                "  <idle>-0 [000] d.h1. 1.000001: irq_handler_entry: irq=1 name=x\n"
+                    + "  <idle>-0 [000] d.h1. 1.00000\(1 + us): irq_handler_exit: irq=1 ret=handled")  // no last newline
+        }
+        let t = try InterruptTimeTrace.totals(ofInstanceAt: instance)
+        #expect(t.irqNanoseconds == 7_000 && t.handlers == 2)
+        write("\(instance)/per_cpu/cpu1/stats", "entries: 2\noverrun: 0\ncommit overrun: 3\ndropped events: 0\n")
+        let e = try #require(throws: RealError.self) { try InterruptTimeTrace.totals(ofInstanceAt: instance) }
+        #expect(e.kind == .interruptTraceOverflowed && e.description.contains("lost 3 events on cpu1"))
+        for cpu in ["cpu0", "cpu1"] {
+            unlink("\(instance)/per_cpu/\(cpu)/stats"); unlink("\(instance)/per_cpu/\(cpu)/trace")
+            rmdir("\(instance)/per_cpu/\(cpu)")
+        }
+        rmdir(instance + "/per_cpu"); rmdir(instance)
     }
 
     /// The real thing: the disk's handler and the block softirq are traced over the run, every read's

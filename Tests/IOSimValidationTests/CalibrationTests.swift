@@ -854,16 +854,18 @@ struct DeferredWakeFitTests {
 
 @Suite("Interrupt costs fitted by simulation")
 struct InterruptCostFitTests {
-    /// irq + softirq per IO made by the model itself with an isr of 3,000 ns, a deferred routine of 1,200 and a
-    /// wake-up of 2,000, at each queue depth and for the four blocking threads: the fit, weighing the costs by the
-    /// model's own interrupts and wake-ups per IO (counted in runs with the true costs and a wake-up 1 us
-    /// longer), finds the three again, to 10 ns.
-    @Test func recoversKnownCosts() throws {
+    /// irq + softirq per IO made by the model itself with an isr of 3,000 ns, a deferred routine of 1,200, a
+    /// wake-up of 2,000 and a wake-up IPI of 0 or 5,000, at each queue depth and for the four blocking threads: the
+    /// fit, weighing the costs by the model's own interrupts, wake-ups and IPIs per IO (counted in runs with the
+    /// true costs and with a wake-up, or an IPI, 1 us longer), finds the four again, to 10 ns.
+    @Test(arguments: [0, 5_000] as [Int64])
+    func recoversKnownCosts(ipi: Int64) throws {
         let base = Calibration.fit(referenceFigures(), cpuCount: 2)
         var truth = base.interrupts
         truth.isr = .nanoseconds(3_000)
         truth.deferredPerRequest = .nanoseconds(1_200)
         truth.deferredWake = .nanoseconds(2_000)
+        truth.deferredWakeRemote = .nanoseconds(ipi)
         func perIO(_ s: Scenario) throws -> Double {
             let r = try Simulator(s).run()
             return Double((r.totalCPU[.irq] + r.totalCPU[.deferred]).nanoseconds) / Double(r.iosCompleted)
@@ -885,7 +887,10 @@ struct InterruptCostFitTests {
         #expect(abs(fit.isr.nanoseconds - 3_000) <= 10, "\(fit)")
         #expect(abs(fit.deferred.nanoseconds - 1_200) <= 10, "\(fit)")
         #expect(abs(fit.wake.nanoseconds - 2_000) <= 10, "\(fit)")
+        #expect(abs(fit.wakeRemote.nanoseconds - ipi) <= 10, "\(fit)")
         #expect(fit.rows.count == 5)
+        // Only the blocking threads wake threads on the other, idle CPU.
+        #expect(fit.rows[4].wakeIPIsPerIO > 0.05, "\(fit.rows[4])")
         // Deeper queues have fewer interrupts per IO, and the blocking threads a wake-up per IO.
         #expect(fit.rows[0].interruptsPerIO > fit.rows[3].interruptsPerIO)
         #expect(abs(fit.rows[4].wakesPerIO - 1) < 0.01)
