@@ -180,4 +180,19 @@ struct RecordedFiguresTests {
         let loaded = try loadThroughExtends(report.profileText)
         #expect(loaded.device == report.device && loaded.machine == report.machine)
     }
+
+    /// The stored profile with traced interrupt time records every figure calibrate measures, says its irq +
+    /// softirq figures are traced, fitted the wake-up's IPI, and is a profile the loader takes.
+    @Test("the traced stored profile records every figure and its source")
+    func theTracedStoredProfile() throws {
+        let path = StoredProfileTests.root + "/Scenarios/validation/_measured-xeon-traced.json5"
+        let recorded = try Calibration.recordedFigures(inProfileAt: path)
+        #expect(recorded.figures.map(\.name) == FigureName.all)
+        #expect(recorded.interruptTime == .trace)
+        #expect(recorded.given.map(\.key) == [.requestCreate, .driverSubmit, .doorbell, .localWakeup])
+        let file = try ScenarioLoader.load(
+            path: StoredProfileTests.root + "/Scenarios/validation/pool-4k.json5", profile: path, overrides: [])
+        #expect(file.scenario.interrupts.deferredWakeRemote > .microseconds(1))
+        #expect(file.scenario.machine.runQueues == .perCPU)
+    }
 }
