@@ -65,6 +65,18 @@ public enum Help {
 
         """
 
+    /// The `--irq-time` option's help lines (real, validate and calibrate), `what` saying what it measures.
+    static func irqTimeOption(_ what: String) -> String {
+        [
+            "--irq-time SOURCE \(what): ticks (default), /proc/stat's",
+            "columns, which a kernel without CONFIG_IRQ_TIME_ACCOUNTING fills by",
+            "sampling at each tick (here 0.8-3.3 us per 4 KiB read where the handlers",
+            "took 2.7-4.0); or trace, the irq tracepoints in a tracefs instance of the",
+            "run's own (root; it writes only that instance's control files, which the",
+            "kernel makes with it, and removes it; up to 32 MiB of buffer per CPU)",
+        ].joined(separator: "\n" + String(repeating: " ", count: 20))
+    }
+
     static func text(for command: String) -> String? {
         guard let usage = usage(command) else { return nil }
         let body: String
@@ -154,12 +166,7 @@ public enum Help {
                   --trace-ios N     record the first N IOs (default 10,000, at most 1,000,000; per IO 240 to 320
                                     bytes of trace and 32 bytes of memory allocated before the run)
                   --trace-window A..B   record only IOs issued in this span after the run's start (such as 1s..2s)
-                  --irq-time SOURCE how irq and softirq time is measured: ticks (default), /proc/stat's
-                                    columns, which a kernel without CONFIG_IRQ_TIME_ACCOUNTING fills by
-                                    sampling at each tick (here 0.8-3.3 us per 4 KiB read where the handlers
-                                    took 2.7-4.0); or trace, the irq tracepoints in a tracefs instance of the
-                                    run's own (root; it writes only that instance's control files, which the
-                                    kernel makes with it, and removes it; up to 32 MiB of buffer per CPU)
+                  \(irqTimeOption("how irq and softirq time is measured"))
                   --quiet           no progress line on stderr (shown for runs longer than ~2 s when stderr is a TTY)
                 Errors (io_uring unavailable, O_DIRECT refused, no space, ...) exit 74 with the likely cause; so
                 does a trace file that cannot be written.
@@ -182,12 +189,7 @@ public enum Help {
                                     round), and compare the median of each metric (default 1)
                   --dir DIR         where to lay files out
                   --duration D      run each for real for this long instead of its IO count
-                  --irq-time SOURCE how irq and softirq time is measured: ticks (default), /proc/stat's
-                                    columns, which a kernel without CONFIG_IRQ_TIME_ACCOUNTING fills by
-                                    sampling at each tick (here 0.8-3.3 us per 4 KiB read where the handlers
-                                    took 2.7-4.0); or trace, the irq tracepoints in a tracefs instance of the
-                                    run's own (root; it writes only that instance's control files, which the
-                                    kernel makes with it, and removes it; up to 32 MiB of buffer per CPU)
+                  \(irqTimeOption("how irq and softirq time is measured"))
                   --quiet           no progress line on stderr (shown for runs longer than ~2 s when stderr is a TTY)
                 """
         case "calibrate":
@@ -210,12 +212,7 @@ public enum Help {
                                     kernel.doorbell, device.passWakeup, machine.hostHaltPoll,
                                     machine.idleExit, machine.localWakeup, interrupts.busyStall
                                     or kernel.directIOPerPage (repeatable)
-                  --irq-time SOURCE how the device runs measure irq+softirq time: ticks (default), /proc/stat's
-                                    columns, which a kernel without CONFIG_IRQ_TIME_ACCOUNTING fills by
-                                    sampling at each tick (here 0.8-3.3 us per 4 KiB read where the handlers
-                                    took 2.7-4.0); or trace, the irq tracepoints in a tracefs instance of the
-                                    run's own (root; it writes only that instance's control files, which the
-                                    kernel makes with it, and removes it; up to 32 MiB of buffer per CPU)
+                  \(irqTimeOption("how the device runs measure irq+softirq time"))
                   --from PROFILE    measure nothing: fit the figures an earlier calibration recorded in
                                     that profile's header again, with the costs it was given (a --given
                                     of the same key replaces one), so two fits compare on one

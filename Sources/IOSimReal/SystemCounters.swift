@@ -7,21 +7,31 @@
 import Glibc
 import IOSimURing
 
-/// Reads a small (< 1 MiB) file whole; nil when it cannot be opened.
+/// Reads a small (< 1 MiB) file whole; nil when it cannot be opened (a read that fails keeps what came before).
 func readSmallFile(_ path: String, limit: Int = 1 << 20) -> String? {
+    guard let (bytes, _) = readFileBytes(path, limit: limit) else { return nil }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+/// Reads a file's first `limit` bytes (all of it by default), growing the buffer as it goes: nil when it cannot
+/// be opened (`errno` says why), else the bytes read and the error that stopped the read early, if one did.
+func readFileBytes(_ path: String, limit: Int = .max) -> (bytes: [UInt8], failure: Errno?)? {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     if fd < 0 { return nil }
     defer { close(fd) }
     var bytes = [UInt8](repeating: 0, count: 16384)
     var used = 0
+    var failure: Errno? = nil
     while used < limit {
         if used == bytes.count { bytes.append(contentsOf: [UInt8](repeating: 0, count: bytes.count)) }
-        let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + used, $0.count - used) }
+        let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + used, min($0.count - used, limit - used)) }
         if n < 0 && errno == EINTR { continue }
+        if n < 0 { failure = Errno(rawValue: errno) }
         if n <= 0 { break }
         used += n
     }
-    return String(decoding: bytes[0..<used], as: UTF8.self)
+    bytes.removeSubrange(used...)
+    return (bytes, failure)
 }
 
 /// CPU time of one CPU (or all) in nanoseconds, split the way /proc/stat splits it.
