@@ -154,8 +154,14 @@ public struct KernelConfig: Sendable, Equatable {
     /// io_uring: completing a request into a CQE (task work, CQE fill). costs.txt: a 4 KiB page-cache read costs
     /// 2.15 us through io_uring and 1.13 us through pread; about half of the 1 us is attributed here.
     public var uringCompletePerCQE: SimDuration = .nanoseconds(500)
-    /// io_uring: the program reading one CQE from the shared ring (user mode, no syscall).
+    /// io_uring: the program reading one CQE from the shared ring (user mode, no syscall), and its loop's work up
+    /// to the next SQE (outside the IO's latency, which ends when the CQE is seen).
     public var uringReapPerCQE: SimDuration = .nanoseconds(20)
+    /// io_uring: the program writing one SQE into the shared ring (user mode, before the io_uring_enter that submits
+    /// it), inside the IO's latency, which starts as the SQE is written (the real backend reads the clock there).
+    /// Default 0: the program's work is all in `uringReapPerCQE` unless calibrate measures the split (the loop
+    /// over cached pages: its user time per IO less its time per IO outside the latency).
+    public var uringPreparePerSQE: SimDuration = .zero
 
     public init() {}
 }

@@ -32,6 +32,8 @@ extension World {
     private static let afterSubmit: UInt8 = 11
     private static let submittedOne: UInt8 = 12
     private static let leftOneEnter: UInt8 = 13
+    private static let prepared: UInt8 = 14
+    private static let preparedOne: UInt8 = 15
     /// IO_LOCAL_TW_DEFAULT_MAX: the task-work items DEFER_TASKRUN runs in one go when none are awaited.
     private static let localTaskWorkMax = 20
     /// An io_uring_enter that submits with GETEVENTS runs the task work twice before it would sleep: once after
@@ -355,10 +357,22 @@ extension World {
             let n = Int(min(Int64(loop.queueDepth - threads[ti].uringInFlight), loop.ios - threads[ti].uringIssued))
             threads[ti].uringIssued += Int64(n)
             threads[ti].uringInFlight += n
-            threads[ti].uringPreparedAt = now
+            threads[ti].uringPreparedAt = now  // the IOs' latency starts as their SQEs are written
+            threads[ti].uringToSubmit = n
+            // Writing the SQEs (fio's loop writes each just before its own io_uring_enter: one now).
+            let written = loop.submitEach ? min(n, 1) : n
+            let prepare = Int64(written) * scenario.kernel.uringPreparePerSQE.nanoseconds
+            if prepare > 0 {
+                threads[ti].phase = World.prepared
+                return burstIfAny(t, .user, prepare, engine: &engine)
+            }
+            fallthrough
+        case World.prepared:  // the SQEs are in the ring (the SQ tail is stored): submit them, or let SQPOLL
+            let n = threads[ti].uringToSubmit
             if spec.sqpoll {
+                threads[ti].uringToSubmit = 0  // the SQ thread submits them
                 rings[g].sqPending += n
-                for _ in 0..<n { rings[g].sqPreparedAt.append(now) }
+                for _ in 0..<n { rings[g].sqPreparedAt.append(threads[ti].uringPreparedAt) }
                 rings[g].sqLoop = index
                 let sq = rings[g].sqThread
                 if n > 0 && rings[g].sqThreadSleeping {
@@ -379,7 +393,6 @@ extension World {
                 threads[ti].phase = World.spinOnCQ
                 return false
             }
-            threads[ti].uringToSubmit = n
             // Under DEFER_TASKRUN an enter that submits runs the task work after the submission too (not with
             // IOPOLL, which polls instead).
             threads[ti].uringSubmittedInEnter = n > 0 && !spec.iopoll
@@ -417,13 +430,18 @@ extension World {
         case World.leftOneEnter:
             if threads[ti].uringToSubmit > 0 {  // the next SQE, written now and submitted in its own io_uring_enter
                 threads[ti].uringPreparedAt = now
-                threads[ti].phase = World.consumeSQE
-                ringEnters &+= 1
-                return burstIfAny(t, .syscall, syscallEntry, engine: &engine)
+                threads[ti].phase = World.preparedOne
+                let prepare = scenario.kernel.uringPreparePerSQE.nanoseconds
+                if prepare > 0 { return burstIfAny(t, .user, prepare, engine: &engine) }
+                return false
             }
             // Reap what the CQ holds; wait in io_uring_enter (min_complete 1) only when it is empty.
             threads[ti].phase = rings[g].cq.isEmpty ? World.waitForCompletions : World.reap
             return false
+        case World.preparedOne:
+            threads[ti].phase = World.consumeSQE
+            ringEnters &+= 1
+            return burstIfAny(t, .syscall, syscallEntry, engine: &engine)
         case World.afterSubmit:
             // Still inside io_uring_enter: with GETEVENTS wait there; peeking leaves the kernel first.
             if loop.peek {

@@ -123,6 +123,13 @@ private func scenario(_ extra: String) -> String {
         #expect(e.message.contains("-5us"), "\(e.message)")
     }
 
+    @Test func uringPreparePerSQEIsReadAndRefusedNegative() throws {
+        let f = try ScenarioLoader.load(text: scenario(#"  kernel: { uringPreparePerSQE: "150ns" },"#), path: file)
+        #expect(f.scenario.kernel.uringPreparePerSQE == .nanoseconds(150))
+        guard let e = dataError(scenario(#"  kernel: { uringPreparePerSQE: "-1ns" },"#)) else { return }
+        #expect(e.keyPath == "kernel.uringPreparePerSQE")
+    }
+
     @Test func unknownUnit() {
         guard let e = dataError(scenario(#"  device: { latency: "80 parsecs" },"#)) else { return }
         #expect(e.location == IOSimScenario.SourceLocation(file: file, line: 4, column: 22))

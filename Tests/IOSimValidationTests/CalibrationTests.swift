@@ -252,6 +252,26 @@ struct CalibrationFitTests {
         let after = 4096 * 1e9 / Double(split.kernel.pageCacheCopyBytesPerSecond)
         #expect(abs(after - before - 300) < 5, "copy \(before) ns -> \(after) ns")
         #expect(split.profileText.contains("the rest is kernel time, in pageCacheCopy"))
+        #expect(split.kernel.uringPreparePerSQE == .zero)
+        // With the loop's mean latency (2,490 ns) its time per IO outside the latency, 90 ns, is the reap; the
+        // other 60 ns of its user time are inside the latency: writing the SQE. The copy stays where it was, and
+        // the QD1 path, inside the latency, now holds the SQE's writing.
+        figures.append(CalibrationFigure(name: FigureName.uringLoopLatency, unit: "ns", median: 2_490, minimum: 2_400, maximum: 2_600, repeats: 5))
+        let inside = Calibration.fit(figures, cpuCount: 2)
+        #expect(inside.kernel.uringReapPerCQE == .nanoseconds(90))
+        #expect(inside.kernel.uringPreparePerSQE == .nanoseconds(60))
+        #expect(inside.kernel.pageCacheCopyBytesPerSecond == split.kernel.pageCacheCopyBytesPerSecond)
+        #expect(
+            Calibration.softwarePath(machine: inside.machine, kernel: inside.kernel, interrupts: inside.interrupts)
+                == Calibration.softwarePath(machine: inside.machine, kernel: split.kernel, interrupts: inside.interrupts)
+                + .nanoseconds(60))
+        #expect(inside.profileText.contains("uringPreparePerSQE: \"60ns\""))
+        #expect(try loadThroughExtends(inside.profileText).kernel == inside.kernel)
+        // A loop latency longer than the time per IO leaves no reap: all the user time is inside.
+        figures.removeLast()
+        figures.append(CalibrationFigure(name: FigureName.uringLoopLatency, unit: "ns", median: 2_600, minimum: 2_600, maximum: 2_600, repeats: 1))
+        let none = Calibration.fit(figures, cpuCount: 2)
+        #expect(none.kernel.uringReapPerCQE == .zero && none.kernel.uringPreparePerSQE == .nanoseconds(150))
     }
 
     @Test("floors, one interrupt per IO, and missing figures keep the defaults")

@@ -159,10 +159,11 @@ struct RecordedFiguresTests {
         let recorded = try Calibration.recordedFigures(inProfileAt: stored)
         #expect(recorded.cpuCount == 2)
         // Every figure calibrate measures, in its order, but those measured since: the four threads' IOPS, the
-        // system time per IO at queue depth 4 and the user time per IO at queue depth 1.
+        // system time per IO at queue depth 4, the user time per IO at queue depth 1 and the io_uring loop's
+        // latency.
         let names = recorded.figures.map(\.name)
         let since = [FigureName.poolIOPS] + FigureName.pageCostSizes.map { FigureName.systemPerIOAtDepth(bytes: $0) }
-            + [FigureName.userPerIOQD1]
+            + [FigureName.userPerIOQD1, FigureName.uringLoopLatency]
         #expect(names == FigureName.all.filter { !since.contains($0) })
         // Its four given costs come with it; a --given of one of them replaces it.
         #expect(recorded.given.map(\.key) == [.requestCreate, .driverSubmit, .doorbell, .localWakeup])
@@ -181,18 +182,33 @@ struct RecordedFiguresTests {
         #expect(loaded.device == report.device && loaded.machine == report.machine)
     }
 
-    /// The stored profile with traced interrupt time records every figure calibrate measures, says its irq +
+    /// The stored profile with traced interrupt time records the figures calibrate measured then, says its irq +
     /// softirq figures are traced, fitted the wake-up's IPI, and is a profile the loader takes.
     @Test("the traced stored profile records every figure and its source")
     func theTracedStoredProfile() throws {
         let path = StoredProfileTests.root + "/Scenarios/validation/_measured-xeon-traced.json5"
         let recorded = try Calibration.recordedFigures(inProfileAt: path)
-        #expect(recorded.figures.map(\.name) == FigureName.all)
+        // Every figure but the io_uring loop's latency, measured since.
+        #expect(recorded.figures.map(\.name) == FigureName.all.filter { $0 != FigureName.uringLoopLatency })
         #expect(recorded.interruptTime == .trace)
         #expect(recorded.given.map(\.key) == [.requestCreate, .driverSubmit, .doorbell, .localWakeup])
         let file = try ScenarioLoader.load(
             path: StoredProfileTests.root + "/Scenarios/validation/pool-4k.json5", profile: path, overrides: [])
         #expect(file.scenario.interrupts.deferredWakeRemote > .microseconds(1))
         #expect(file.scenario.machine.runQueues == .perCPU)
+    }
+
+    /// The seventh day's profile records every figure calibrate measures, the io_uring loop's latency among
+    /// them, and so splits the loop's user time around the latency.
+    @Test("the seventh day's stored profile records every figure and splits the loop's work")
+    func theSeventhDaysProfile() throws {
+        let path = StoredProfileTests.root + "/Scenarios/validation/_measured-xeon-day7.json5"
+        let recorded = try Calibration.recordedFigures(inProfileAt: path)
+        #expect(recorded.figures.map(\.name) == FigureName.all)
+        #expect(recorded.interruptTime == .trace)
+        let file = try ScenarioLoader.load(
+            path: StoredProfileTests.root + "/Scenarios/validation/buffered-warm.json5", profile: path, overrides: [])
+        #expect(file.scenario.kernel.uringPreparePerSQE > .zero)
+        #expect(file.scenario.kernel.uringReapPerCQE > .zero)
     }
 }

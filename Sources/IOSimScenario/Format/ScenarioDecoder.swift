@@ -101,6 +101,7 @@ enum ScenarioDecoder {
         if let x = f.take("uringSubmitPerSQE") { k.uringSubmitPerSQE = try Read.duration(x, f.child("uringSubmitPerSQE")) }
         if let x = f.take("uringCompletePerCQE") { k.uringCompletePerCQE = try Read.duration(x, f.child("uringCompletePerCQE")) }
         if let x = f.take("uringReapPerCQE") { k.uringReapPerCQE = try Read.duration(x, f.child("uringReapPerCQE")) }
+        if let x = f.take("uringPreparePerSQE") { k.uringPreparePerSQE = try Read.duration(x, f.child("uringPreparePerSQE")) }
         try f.finish()
     }
 
