@@ -81,6 +81,8 @@ extension RealMeasurement {
                     JSONMember("involuntaryContextSwitches", .int(involuntaryContextSwitches)),
                     JSONMember("iowaitNs", .int(systemCPU.iowaitNanoseconds)),
                     JSONMember("stealNs", .int(systemCPU.stealNanoseconds)),
+                    JSONMember("busyFromIdleNs", .int(busyFromIdleNanoseconds)),
+                    JSONMember("busyFromIdlePerIONs", .double(Double(busyFromIdleNanoseconds) / n)),
                     JSONMember("diskIRQLines", .string(diskIRQLines.names.joined(separator: ","))),
                 ] + (tracedInterruptTime.map { t in
                     [
@@ -106,7 +108,8 @@ extension RealMeasurement {
                 + "softirq \(pct(c.softirqNanoseconds))  iowait \(pct(c.iowaitNanoseconds))  steal \(pct(c.stealNanoseconds))  "
                 + "idle \(pct(c.idleNanoseconds))")
         lines.append(
-            "           busy CPU per IO \(Units.formatDuration(nanoseconds: Int64(Double(c.busyNanoseconds) / n))), "
+            "           busy CPU per IO \(Units.formatDuration(nanoseconds: Int64(Double(c.busyNanoseconds) / n))) "
+                + "(\(Units.formatDuration(nanoseconds: Int64(Double(busyFromIdleNanoseconds) / n))) from the exact idle time), "
                 + "this process \(Units.formatDuration(nanoseconds: Int64(cpuPerIONanoseconds)))")
         if let t = tracedInterruptTime {
             let ticks = Double(c.irqNanoseconds + c.softirqNanoseconds) / n

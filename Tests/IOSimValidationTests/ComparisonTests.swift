@@ -87,4 +87,24 @@ import Testing
         real.tracedInterruptTime = traced
         #expect(try measured() == 3.8)
     }
+
+    /// The busy time from the idle side: 100 ms on each of two CPUs less idle, iowait and steal, whatever the
+    /// ticks counted busy; shown in the report and the JSON beside the ticks' figure.
+    @Test func busyTimeFromTheExactIdleTime() throws {
+        var cpu = CPUTime()
+        cpu.userNanoseconds = 10_000_000
+        cpu.systemNanoseconds = 40_000_000  // the ticks' busy time: 50 ms
+        cpu.idleNanoseconds = 90_000_000
+        cpu.iowaitNanoseconds = 30_000_000
+        cpu.stealNanoseconds = 10_000_000
+        var real = thousandIOs(cpu: cpu, census: nil)
+        real.perCPU = [CPUTime(), CPUTime()]
+        #expect(real.busyFromIdleNanoseconds == 70_000_000)  // 200 ms - 90 - 30 - 10
+        #expect(real.jsonLine.contains("\"sys_busy_from_idle_ns\":70000000"))
+        #expect(real.textReport(scenario: "s").contains("busy CPU per IO 50us (70us from the exact idle time)"))
+        #expect(real.document(scenario: "s", seed: 1).lookup("system.busyFromIdlePerIONs") == .double(70_000))
+        // Never below 0, where /proc/stat's 10 ms units put idle past the elapsed time.
+        real.systemCPU.idleNanoseconds = 300_000_000
+        #expect(real.busyFromIdleNanoseconds == 0)
+    }
 }
