@@ -333,6 +333,13 @@ extension World {
 
     // MARK: - The program's loop
 
+    /// When the SQE written `fromEnd` places before the end of the thread's last writing started: the program
+    /// writes its SQEs one after another, `kernel.uringPreparePerSQE` each, and the real backend starts an IO's
+    /// latency as it writes that IO's SQE.
+    func sqeWrittenAt(_ ti: Int, fromEnd: Int) -> Int64 {
+        threads[ti].uringPreparedAt - Int64(fromEnd) * scenario.kernel.uringPreparePerSQE.nanoseconds
+    }
+
     /// - Returns: true when the thread started a burst, a spin, or blocked.
     mutating func stepUringLoop(_ t: Int32, _ index: Int32, engine: inout Engine) -> Bool {
         let ti = Int(t)
@@ -357,9 +364,9 @@ extension World {
             let n = Int(min(Int64(loop.queueDepth - threads[ti].uringInFlight), loop.ios - threads[ti].uringIssued))
             threads[ti].uringIssued += Int64(n)
             threads[ti].uringInFlight += n
-            threads[ti].uringPreparedAt = now  // the IOs' latency starts as their SQEs are written
             threads[ti].uringToSubmit = n
-            // Writing the SQEs (fio's loop writes each just before its own io_uring_enter: one now).
+            // Writing the SQEs, one after another (fio's loop writes each just before its own io_uring_enter: one
+            // now); each IO's latency starts as its SQE is written (see `sqeWrittenAt`).
             let written = loop.submitEach ? min(n, 1) : n
             let prepare = Int64(written) * scenario.kernel.uringPreparePerSQE.nanoseconds
             if prepare > 0 {
@@ -369,10 +376,11 @@ extension World {
             fallthrough
         case World.prepared:  // the SQEs are in the ring (the SQ tail is stored): submit them, or let SQPOLL
             let n = threads[ti].uringToSubmit
+            threads[ti].uringPreparedAt = now  // the writing's end
             if spec.sqpoll {
                 threads[ti].uringToSubmit = 0  // the SQ thread submits them
                 rings[g].sqPending += n
-                for _ in 0..<n { rings[g].sqPreparedAt.append(threads[ti].uringPreparedAt) }
+                for k in 0..<n { rings[g].sqPreparedAt.append(sqeWrittenAt(ti, fromEnd: n - k)) }
                 rings[g].sqLoop = index
                 let sq = rings[g].sqThread
                 if n > 0 && rings[g].sqThreadSleeping {
@@ -409,7 +417,9 @@ extension World {
                 return false
             }
             threads[ti].uringToSubmit -= 1
-            let r = issueRingRequest(owner: t, loop: index, writtenAt: threads[ti].uringPreparedAt)
+            // The batch's SQEs go in the order they were written; fio's loop wrote only this one.
+            let fromEnd = loop.submitEach ? 1 : threads[ti].uringToSubmit + 1
+            let r = issueRingRequest(owner: t, loop: index, writtenAt: sqeWrittenAt(ti, fromEnd: fromEnd))
             let last = loop.submitEach || threads[ti].uringToSubmit == 0
             threads[ti].phase = last ? World.handOffSQE : World.consumeSQE
             let cost = takeSQE(r, ring: g, from: t, last: last, engine: &engine)
@@ -429,7 +439,6 @@ extension World {
             return burstIfAny(t, .syscall, posted.cost + syscallExit, engine: &engine)
         case World.leftOneEnter:
             if threads[ti].uringToSubmit > 0 {  // the next SQE, written now and submitted in its own io_uring_enter
-                threads[ti].uringPreparedAt = now
                 threads[ti].phase = World.preparedOne
                 let prepare = scenario.kernel.uringPreparePerSQE.nanoseconds
                 if prepare > 0 { return burstIfAny(t, .user, prepare, engine: &engine) }
@@ -439,6 +448,7 @@ extension World {
             threads[ti].phase = rings[g].cq.isEmpty ? World.waitForCompletions : World.reap
             return false
         case World.preparedOne:
+            threads[ti].uringPreparedAt = now  // the writing's end
             threads[ti].phase = World.consumeSQE
             ringEnters &+= 1
             return burstIfAny(t, .syscall, syscallEntry, engine: &engine)

@@ -568,7 +568,7 @@ extension Calibration {
             kernel.requestCreate = .nanoseconds(max(0, kernel.requestCreate.nanoseconds - gained))
         }
         // uringReapPerCQE: the program's user-mode work per IO in its io_uring loop (read the CQE, time the IO,
-        // record it, prepare the next SQE): the real backend's loop over cached pages at queue depth 1 takes, per
+        // record it, write the next SQE; split below): the real backend's loop over cached pages at queue depth 1 takes, per
         // IO, the io_uring read round trip of the probe (whose own loop does almost nothing: the default 20 ns)
         // plus that work, so the loop's time per IO minus the probe's, plus 20 ns, is what the loop adds. Of it,
         // the loop's user time per IO is the program's work; the rest is kernel time the probe does not pay (the
@@ -740,8 +740,9 @@ extension Calibration {
             idleExitFit = fitIdleCost(\.idleExit, measured: measured, perIO: modelSystemPerIO)
         }
         // idleExitUser, by simulation as idleExit: the machine-wide user time per IO of the 4 KiB QD1 run less the
-        // model's user time per IO for that workload without it (the loop's own work, uringReapPerCQE, fitted
-        // above from the loop over cached pages, which never idles), over the model's exits from idle per IO.
+        // model's user time per IO for that workload without it (the loop's own work, uringReapPerCQE and
+        // uringPreparePerSQE, fitted above from the loop over cached pages, which never idles), over the model's
+        // exits from idle per IO.
         var idleExitUserFit: IdleExitFit? = nil
         if grid != nil, let measured = median(FigureName.userPerIOQD1) {
             idleExitUserFit = fitIdleCost(\.idleExitUser, measured: measured) {
@@ -1524,15 +1525,18 @@ extension Calibration {
                                 + "adds to the probe (\(describe(FigureName.uringLoopOverCache)) - \(describe(FigureName.uringPageCacheRead)) "
                                 + "+ 20ns; the rest is kernel time, in pageCacheCopy); floor 0"
                             : "\(describe(FigureName.uringLoopOverCache)) - \(describe(FigureName.uringLoopLatency)): the loop's "
-                                + "time per IO outside the latency, reap to next SQE, at most \(describe(FigureName.uringLoopUser)), the "
-                                + "program's part of what the loop adds to the probe (\(describe(FigureName.uringPageCacheRead)) + 20ns; "
-                                + "the rest is kernel time, in pageCacheCopy); floor 0")
+                                + "time per IO outside the latency, reap to next SQE, at most the program's work: "
+                                + "\(describe(FigureName.uringLoopUser)), at most what the loop adds to the probe (the loop less "
+                                + "\(describe(FigureName.uringPageCacheRead)), + 20ns; the rest is kernel time, in pageCacheCopy); floor 0")
+            let split = figure(FigureName.uringLoopLatency) != nil && figure(FigureName.uringLoopUser) != nil
+                && figure(FigureName.uringLoopOverCache) != nil && figure(FigureName.uringPageCacheRead) != nil
             entry(
                 "uringPreparePerSQE", quoted(duration(k.uringPreparePerSQE)),
-                figure(FigureName.uringLoopLatency) == nil || figure(FigureName.uringLoopUser) == nil
-                    ? notMeasured
-                    : "the rest of \(FigureName.uringLoopUser) after uringReapPerCQE: the program's work inside the "
-                        + "latency (writing the SQE, reading the clock)")
+                split
+                    ? "the rest of the program's work (\(describe(FigureName.uringLoopUser)), at most what the loop adds to "
+                        + "the probe) after uringReapPerCQE: its work inside the latency, writing the SQE and reading the clock "
+                        + "(the probe's own SQE writing, a few tens of ns not measured apart, is also in uringSubmitPerSQE)"
+                    : notMeasured)
         }
         section("device") {
             let latency4K = figure(FigureName.readLatency(bytes: 4096))
@@ -2278,7 +2282,7 @@ enum Probes {
 
     /// ns per IO of the real backend's io_uring loop (fio's setup flags) reading 4 KiB pages of `path` at random
     /// offsets at queue depth 1 after the runner has read the file once (every read a page-cache hit, completed
-    /// inline), `deviceRun` long per repeat.
+    /// inline), `deviceRun` long per repeat; with its machine-wide user time per IO and its mean latency, in ns.
     static func uringLoopOverCache(path: String, _ e: Effort, step: () -> Void = {}) throws(RealError)
         -> (perIO: [Double], userPerIO: [Double], latency: [Double])
     {

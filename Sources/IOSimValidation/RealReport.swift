@@ -109,7 +109,7 @@ extension RealMeasurement {
                 + "idle \(pct(c.idleNanoseconds))")
         lines.append(
             "           busy CPU per IO \(Units.formatDuration(nanoseconds: Int64(Double(c.busyNanoseconds) / n))) "
-                + "(\(Units.formatDuration(nanoseconds: Int64(Double(busyFromIdleNanoseconds) / n))) from the exact idle time), "
+                + "(\(Units.formatDuration(nanoseconds: Int64(Double(busyFromIdleNanoseconds) / n))) from the idle time), "
                 + "this process \(Units.formatDuration(nanoseconds: Int64(cpuPerIONanoseconds)))")
         if let t = tracedInterruptTime {
             let ticks = Double(c.irqNanoseconds + c.softirqNanoseconds) / n

@@ -101,7 +101,7 @@ import Testing
         real.perCPU = [CPUTime(), CPUTime()]
         #expect(real.busyFromIdleNanoseconds == 70_000_000)  // 200 ms - 90 - 30 - 10
         #expect(real.jsonLine.contains("\"sys_busy_from_idle_ns\":70000000"))
-        #expect(real.textReport(scenario: "s").contains("busy CPU per IO 50us (70us from the exact idle time)"))
+        #expect(real.textReport(scenario: "s").contains("busy CPU per IO 50us (70us from the idle time)"))
         #expect(real.document(scenario: "s", seed: 1).lookup("system.busyFromIdlePerIONs") == .double(70_000))
         // Never below 0, where /proc/stat's 10 ms units put idle past the elapsed time.
         real.systemCPU.idleNanoseconds = 300_000_000
