@@ -2,8 +2,10 @@
 # The submission costs user space cannot tell apart, read from the kernel's own tracepoints (block, irq,
 # sched, syscalls, io_uring) while `iosim real` runs the validation suite's workloads: the doorbell (the gap
 # from block_rq_issue to the submitter's next event with no request outstanding, against one or more: a busy
-# virtio device wants no kick), a request's cost inside a batch (io_uring_submit_req to the next, at queue
-# depth 16), the stall of a busy vCPU at a disk interrupt (the gap before an interrupt that comes inside a
+# virtio device wants no kick), the kicks per IO of each run (to hold against the model's doorbells),
+# a request's whole cost inside a batch (the slope of io_uring_enter to the batch's last block_rq_issue over
+# its SQEs at depths 4, 16 and 64: built, then inserted and issued at the plug flush; io_uring_submit_req to the
+# next at depth 16 is the build alone), the stall of a busy vCPU at a disk interrupt (the gap before an interrupt that comes inside a
 # submission at depth 16: interrupts.busyStall), the whole submission at queue depth 1 (sys_enter to block_rq_issue), the local wake-up at queue
 # depth 1 (the block softirq waking the reader on its own idle CPU, to the reader's first event there), and how
 # the interrupts group the requests. Give the results to `iosim calibrate --given` (README, "Validation on this machine").
@@ -31,7 +33,7 @@ traced() {  # scenario name -> trace file
   cat $T/trace > "$out/$1.trace"
   echo 0 > $T/events/enable
 }
-for s in uring-4k-qd1 uring-4k-qd16 pool-4k; do traced "$s"; done
+for s in uring-4k-qd1 uring-4k-qd4 uring-4k-qd16 uring-4k-qd64 pool-4k; do traced "$s"; done
 "$iosim" real Scenarios/validation/uring-4k-qd1.json5 --duration "$duration" --quiet > "$out/untraced.report"
 python3 - "$out" <<'EOF'
 import re, sys, collections, statistics
@@ -58,7 +60,7 @@ def iops(name):
     return float(m.group(1)) if m else float('nan')
 ratio = iops("uring-4k-qd1") / iops("untraced")
 print(f"queue depth 1: {iops('untraced'):.0f} IOPS untraced, {iops('uring-4k-qd1'):.0f} traced: traced durations are long by 1/{ratio:.2f}")
-for name in ["uring-4k-qd1", "uring-4k-qd16", "pool-4k"]:
+for name in ["uring-4k-qd1", "uring-4k-qd4", "uring-4k-qd16", "uring-4k-qd64", "pool-4k"]:
     evs = events(name)
     # The doorbell: block_rq_issue to the next event on its CPU, by requests outstanding at the issue.
     nxt = {}
@@ -84,6 +86,15 @@ for name in ["uring-4k-qd1", "uring-4k-qd16", "pool-4k"]:
     sizes = collections.Counter(g[0] for g in groups)
     print(f"{name}: block_rq_issue to the next event, no request outstanding {stat(gaps[0])}; "
           f"some outstanding {stat(gaps[1])}; requests per interrupt {sizes.most_common(4)}")
+    # The kicks: a batch's last block_rq_issue followed by a gap of 10 us or more on its CPU (the VM exit),
+    # against 1-3 us without one; per IO, to hold against the model's doorbells per IO.
+    kicks, issues = 0, 0
+    for i, e in enumerate(evs):
+        if e[2] != 'block_rq_issue': continue
+        issues += 1
+        if i in nxt and evs[nxt[i]][2] not in ('block_rq_issue', 'io_uring_submit_req') and evs[nxt[i]][0] - e[0] >= 10:
+            kicks += 1
+    print(f"  kicks (a batch's last block_rq_issue, then 10 us or more to the next event): {kicks / max(1, issues):.3f} per IO")
     if name == "uring-4k-qd1":
         enter, spans = None, []
         for e in evs:
@@ -105,6 +116,30 @@ for name in ["uring-4k-qd1", "uring-4k-qd16", "pool-4k"]:
                 if e[1] in woken: local.append(e[0] - woken[e[1]])
                 woken.clear()
         print(f"  local wake-up, softirq's sched_wakeup to the reader's first event on that CPU: {stat(local)}")
+    if name.startswith("uring-4k-qd") and name != "uring-4k-qd1":
+        # A batch's submission by its size: io_uring_enter to the last block_rq_issue of its n SQEs (the plug
+        # flush issues them all at its end), counted when nothing else ran on the CPU in between. The slope over
+        # n is a request's whole cost (built, then inserted and issued at the flush: kernel.requestCreate and
+        # uringSubmitPerSQE); what is left at n = 1 is the batch's (syscall entry, flush, driverSubmit).
+        reader = collections.Counter(e[4] for e in evs if e[2] == 'sys_enter' and e[3].strip().startswith('NR 426'))
+        pid = reader.most_common(1)[0][0] if reader else -1
+        cur, batches = {}, []
+        for e in evs:
+            c = cur.get(e[1])
+            if e[4] == pid and e[2] == 'sys_enter' and e[3].strip().startswith('NR 426'):
+                cur[e[1]] = [e[0], 0, 0]
+            elif c is None: continue
+            elif e[2] in ('irq_handler_entry', 'softirq_entry', 'sched_switch', 'sys_exit'): cur[e[1]] = None
+            elif e[2] == 'io_uring_submit_req': c[1] += 1
+            elif e[2] == 'block_rq_issue':
+                c[2] += 1
+                if c[2] == c[1]: batches.append((c[1], e[0] - c[0])); cur[e[1]] = None
+        if len({n for n, _ in batches}) > 1:
+            mx = statistics.mean(n for n, _ in batches); my = statistics.mean(d for _, d in batches)
+            slope = sum((n - mx) * (d - my) for n, d in batches) / sum((n - mx) ** 2 for n, _ in batches)
+            sizes = collections.Counter(n for n, _ in batches).most_common(3)
+            print(f"  io_uring_enter to a batch's last block_rq_issue: {slope:.2f} us per SQE ({slope * ratio:.2f} "
+                  f"untraced) + {my - slope * mx:.2f} us, over {len(batches)} batches (most of sizes {sizes})")
     if name == "uring-4k-qd16":
         spacing, prev = [], None
         for e in evs:
