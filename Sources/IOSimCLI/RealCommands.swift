@@ -223,6 +223,7 @@ extension Commands {
         var worst = ExitCode.ok
         var documents: [JSONValue] = []
         var compared: [(name: String, rows: [MetricComparison])] = []
+        let drifts = calibrationDrift(profile: a.value("--profile"), cases: cases.map { ($0.path, $0.file) }, measured: measured)
         for (n, c) in cases.enumerated() {
             let path = c.path, file = c.file
             let rows = Validation.medianRows(measured[n])
@@ -252,7 +253,17 @@ extension Commands {
                                 }
                                 return .object(members)
                             })),
-                    ]))
+                    ] + (drifts[n].map { d in
+                        [JSONMember("atCalibration", .object([
+                            JSONMember("figure", .string(d.atCalibration.name)),
+                            JSONMember("median", .double(d.atCalibration.median)),
+                            JSONMember("minimum", .double(d.atCalibration.minimum)),
+                            JSONMember("maximum", .double(d.atCalibration.maximum)),
+                            JSONMember("repeats", .int(Int64(d.atCalibration.repeats))),
+                            JSONMember("measuredNow", .double(d.measured)),
+                            JSONMember("change", .double(d.change)),
+                        ]))]
+                    } ?? [])))
             } else {
                 let rounds = repeats > 1 ? ", medians of \(repeats) runs" : ""
                 o.write(Validation.table(rows, title: "\(path): \(file.scenario.name) (\(failed ? "FAIL" : "ok")\(rounds))"))
@@ -261,10 +272,28 @@ extension Commands {
         }
         if format == "json" {
             o.print(JSONValue.array(documents).rendered())
-        } else if cases.count > 1 {
-            o.write(Validation.summary(compared))
+        } else {
+            if cases.count > 1 { o.write(Validation.summary(compared)) }
+            o.write(Validation.driftText(drifts.compactMap { $0 }))
         }
         return worst
+    }
+
+    /// For each validated workload that calibrate measured too, its IOPS now beside the profile's recorded figure
+    /// (nil for the others, and for all without a profile or with one that records no figures: written by hand,
+    /// or before calibrate recorded them).
+    static func calibrationDrift(
+        profile: String?, cases: [(path: String, file: ScenarioFile)], measured: [[[MetricComparison]]]
+    ) -> [CalibrationDrift?] {
+        guard let profile, let recorded = try? Calibration.recordedFigures(inProfileAt: profile) else {
+            return Array(repeating: nil, count: cases.count)
+        }
+        return cases.enumerated().map { (n, c) -> CalibrationDrift? in
+            guard let job = try? RealPlan.job(for: c.file.scenario),
+                let iops = Validation.medianRows(measured[n]).first(where: { $0.name == "IOPS" })?.measured
+            else { return nil }
+            return Calibration.drift(recorded: recorded, measuredIOPS: [(shortName(c.path), job, iops)]).first
+        }
     }
 
     /// A scenario file's name without its directory and extension, for the summary.

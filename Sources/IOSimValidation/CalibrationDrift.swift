@@ -1,0 +1,91 @@
+//! How far the machine has moved since a profile was calibrated. A profile fits the machine in the state its
+//! calibration found, and a shared host moves between states within minutes (README, "Validation on a second
+//! machine of this class"). Calibrate's device runs are workloads of the validation suite too (4 KiB random
+//! O_DIRECT reads through io_uring at queue depths 1, 4, 16 and 64; four threads of blocking reads), so
+//! `validate` can set the IOPS such a scenario measures beside the IOPS the profile recorded for it: a model
+//! that misses by as much as the machine moved was fitted to another state of the machine.
+
+import IOSimReal
+
+/// One validated workload's IOPS now against the same workload's IOPS in the profile's calibration.
+public struct CalibrationDrift: Sendable, Equatable {
+    /// The scenario's short name.
+    public var scenario: String
+    /// The figure the profile recorded for the same workload ("IOPS 4KiB QD16").
+    public var atCalibration: CalibrationFigure
+    /// The IOPS measured now (the median over the repeats).
+    public var measured: Double
+
+    public init(scenario: String, atCalibration: CalibrationFigure, measured: Double) {
+        self.scenario = scenario
+        self.atCalibration = atCalibration
+        self.measured = measured
+    }
+
+    /// Now against the calibration's median: 0.1 is 10% more IOPS now.
+    public var change: Double { atCalibration.median > 0 ? measured / atCalibration.median - 1 : 0 }
+    /// Whether now lies outside what the calibration's repeats measured.
+    public var outsideSpread: Bool { measured < atCalibration.minimum || measured > atCalibration.maximum }
+}
+
+extension Calibration {
+    /// The name of the IOPS figure calibrate records for a run of the same workload as `job`, or nil when
+    /// calibrate runs no such workload: 4 KiB random O_DIRECT reads of one thread through io_uring with fio's
+    /// setup (`FigureName.iops(depth:)` at the depths calibrate runs), or of four threads each blocking in its
+    /// own read at a time (`FigureName.poolIOPS`). Programs with compute steps do other work between the reads
+    /// and match nothing.
+    public static func iopsFigure(sameWorkloadAs job: RealJob) -> String? {
+        guard job.direction == .read, job.pattern == .random, job.caching == .direct, job.blockBytes == 4096,
+            job.computePerIO == .zero
+        else { return nil }
+        switch job.engine {
+        case .ioUring(let options):
+            // Calibrate's ring (`RealJob.URingOptions()`); the SQ thread's idle time means nothing without one.
+            let fio = RealJob.URingOptions()
+            guard !options.submissionQueuePolling, !options.ioPolling, !options.asyncFlag,
+                options.registeredBuffers == fio.registeredBuffers, options.registeredFiles == fio.registeredFiles,
+                options.deferTaskRun == fio.deferTaskRun, options.waitMode == fio.waitMode,
+                job.threads == 1, FigureName.depths.contains(job.queueDepth)
+            else { return nil }
+            return FigureName.iops(depth: job.queueDepth)
+        case .blocking:
+            guard job.threads == 4, job.queueDepth == 1 else { return nil }
+            return FigureName.poolIOPS
+        case .threadPool:
+            return nil
+        }
+    }
+
+    /// The IOPS of each validated workload that calibrate also measured, beside the profile's figure for it,
+    /// in the order given. `measuredIOPS` pairs a scenario's short name with its job and the IOPS it measured.
+    public static func drift(
+        recorded: RecordedFigures, measuredIOPS: [(scenario: String, job: RealJob, iops: Double)]
+    ) -> [CalibrationDrift] {
+        measuredIOPS.compactMap { m in
+            guard let name = iopsFigure(sameWorkloadAs: m.job),
+                let figure = recorded.figures.first(where: { $0.name == name && $0.unit == "IOPS" })
+            else { return nil }
+            return CalibrationDrift(scenario: m.scenario, atCalibration: figure, measured: m.iops)
+        }
+    }
+}
+
+extension Validation {
+    /// The lines `validate` prints after its tables when the profile recorded figures of the same workloads:
+    /// each workload's IOPS at calibration (median, and minimum - maximum over its repeats) and now.
+    public static func driftText(_ drifts: [CalibrationDrift]) -> String {
+        guard !drifts.isEmpty else { return "" }
+        let width = drifts.map(\.scenario.count).max() ?? 0
+        var text = "since the profile's calibration (its IOPS of the same workloads; a model fitted to one state of "
+            + "the machine misses by as much as the machine moved):\n"
+        for d in drifts {
+            let f = d.atCalibration
+            let sign = d.change >= 0 ? "+" : ""
+            text += "  " + d.scenario.padding(toLength: width, withPad: " ", startingAt: 0)
+                + "  \(fixed(f.median, 0)) IOPS then (\(fixed(f.minimum, 0)) - \(fixed(f.maximum, 0)) over \(f.repeats) repeats), "
+                + "\(fixed(d.measured, 0)) now (\(sign)\(fixed(d.change * 100, 1))%"
+                + (d.outsideSpread ? ", outside the calibration's spread" : "") + ")\n"
+        }
+        return text
+    }
+}
