@@ -216,4 +216,30 @@ struct RecordedFiguresTests {
         #expect(fitted.kernel.uringReapPerCQE == file.scenario.kernel.uringReapPerCQE)
         #expect(fitted.kernel.uringPreparePerSQE == file.scenario.kernel.uringPreparePerSQE)
     }
+
+    /// The eighth day's profile is the seventh day's figures fitted again with the submission's cost split as a
+    /// trace showed it (`.bench/trace-costs.sh`: 1.7 us a request, 1.3 us a batch): the same figures, the same 3
+    /// us for a lone read, so the same device; only the split (and what the interrupt fit draws from it) moves.
+    @Test("the eighth day's stored profile is the seventh day's figures with the traced split")
+    func theEighthDaysProfile() throws {
+        let root = StoredProfileTests.root + "/Scenarios/validation/"
+        let day7 = try Calibration.recordedFigures(inProfileAt: root + "_measured-xeon-day7.json5")
+        let day8 = try Calibration.recordedFigures(inProfileAt: root + "_measured-xeon-day8.json5")
+        #expect(day8.figures == day7.figures)
+        #expect(day8.interruptTime == .trace)
+        #expect(day8.given.first { $0.key == .requestCreate }?.value == .nanoseconds(1_700))
+        #expect(day8.given.first { $0.key == .driverSubmit }?.value == .nanoseconds(1_300))
+        #expect(day7.given.first { $0.key == .requestCreate }?.value == .microseconds(1))
+        func scenario(_ profile: String) throws -> Scenario {
+            try ScenarioLoader.load(path: root + "uring-4k-qd16.json5", profile: root + profile, overrides: []).scenario
+        }
+        let (old, new) = (try scenario("_measured-xeon-day7.json5"), try scenario("_measured-xeon-day8.json5"))
+        #expect(new.kernel.requestCreate == .nanoseconds(1_700) && new.kernel.driverSubmit == .nanoseconds(1_300))
+        #expect(new.kernel.requestCreate.nanoseconds + new.kernel.driverSubmit.nanoseconds == old.kernel.requestCreate.nanoseconds + old.kernel.driverSubmit.nanoseconds)
+        #expect(new.device == old.device && new.machine == old.machine)
+        var rest = new.kernel
+        rest.requestCreate = old.kernel.requestCreate
+        rest.driverSubmit = old.kernel.driverSubmit
+        #expect(rest == old.kernel)
+    }
 }
