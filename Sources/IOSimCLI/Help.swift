@@ -182,9 +182,10 @@ public enum Help {
                 sums up the metrics off and their scenarios, and apart the figures off (IOPS, mean latency,
                 CPU and interrupts per IO), and with repeats the widest spread of a scenario's measured IOPS;
                 the JSON marks those metrics "figure": true. With a profile that calibrate wrote, the workloads
-                it measured too (4 KiB random O_DIRECT reads through io_uring at depths 1, 4, 16 and 64, four
-                blocking threads) get a last line each: the IOPS the profile recorded and the IOPS now, which
-                tell how far the machine moved since it was calibrated ("atCalibration" in the JSON).
+                it measured too (4 KiB random O_DIRECT reads through io_uring at depths 1, 4, 16 and 64 and
+                fio's loop at 32, four blocking threads; the file's size is not compared) get a last line
+                each: the IOPS the profile recorded and the IOPS now, which tell how far the machine moved
+                since it was calibrated ("atCalibration" in the JSON).
 
                 options:
                   --profile P       a calibrated profile (iosim calibrate -o P) laid over each scenario

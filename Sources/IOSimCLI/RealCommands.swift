@@ -223,7 +223,7 @@ extension Commands {
         var worst = ExitCode.ok
         var documents: [JSONValue] = []
         var compared: [(name: String, rows: [MetricComparison])] = []
-        let drifts = calibrationDrift(profile: a.value("--profile"), cases: cases.map { ($0.path, $0.file) }, measured: measured)
+        let drifts = calibrationDrift(profile: a.value("--profile"), cases: cases.map { ($0.path, $0.file) }, measured: measured, o)
         for (n, c) in cases.enumerated() {
             let path = c.path, file = c.file
             let rows = Validation.medianRows(measured[n])
@@ -253,17 +253,7 @@ extension Commands {
                                 }
                                 return .object(members)
                             })),
-                    ] + (drifts[n].map { d in
-                        [JSONMember("atCalibration", .object([
-                            JSONMember("figure", .string(d.atCalibration.name)),
-                            JSONMember("median", .double(d.atCalibration.median)),
-                            JSONMember("minimum", .double(d.atCalibration.minimum)),
-                            JSONMember("maximum", .double(d.atCalibration.maximum)),
-                            JSONMember("repeats", .int(Int64(d.atCalibration.repeats))),
-                            JSONMember("measuredNow", .double(d.measured)),
-                            JSONMember("change", .double(d.change)),
-                        ]))]
-                    } ?? [])))
+                    ] + (drifts[n].map { d in [JSONMember("atCalibration", Self.driftDocument(d))] } ?? [])))
             } else {
                 let rounds = repeats > 1 ? ", medians of \(repeats) runs" : ""
                 o.write(Validation.table(rows, title: "\(path): \(file.scenario.name) (\(failed ? "FAIL" : "ok")\(rounds))"))
@@ -282,11 +272,37 @@ extension Commands {
     /// For each validated workload that calibrate measured too, its IOPS now beside the profile's recorded figure
     /// (nil for the others, and for all without a profile or with one that records no figures: written by hand,
     /// or before calibrate recorded them).
+    /// `atCalibration` of a scenario in `validate`'s JSON (`change` left out when the recorded median is 0).
+    static func driftDocument(_ d: CalibrationDrift) -> JSONValue {
+        var members = [
+            JSONMember("figure", .string(d.atCalibration.name)),
+            JSONMember("median", .double(d.atCalibration.median)),
+            JSONMember("minimum", .double(d.atCalibration.minimum)),
+            JSONMember("maximum", .double(d.atCalibration.maximum)),
+            JSONMember("repeats", .int(Int64(d.atCalibration.repeats))),
+            JSONMember("measuredNow", .double(d.measured)),
+        ]
+        if let change = d.change { members.append(JSONMember("change", .double(change))) }
+        members.append(JSONMember("outsideSpread", .bool(d.outsideSpread)))
+        return .object(members)
+    }
+
+    /// A profile whose figures calibrate wrote but that do not read (edited, or from a calibrate that records
+    /// other figures) gets a warning on stderr; the validation itself stands.
     static func calibrationDrift(
-        profile: String?, cases: [(path: String, file: ScenarioFile)], measured: [[[MetricComparison]]]
+        profile: String?, cases: [(path: String, file: ScenarioFile)], measured: [[[MetricComparison]]], _ o: Output
     ) -> [CalibrationDrift?] {
-        guard let profile, let recorded = try? Calibration.recordedFigures(inProfileAt: profile) else {
-            return Array(repeating: nil, count: cases.count)
+        let none = [CalibrationDrift?](repeating: nil, count: cases.count)
+        guard let profile else { return none }
+        let recorded: RecordedFigures
+        do {
+            recorded = try Calibration.recordedFigures(inProfileAt: profile)
+        } catch {
+            let text = (try? ScenarioLoader.readFile(profile)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            if text.contains(Calibration.figuresHeading) {
+                o.error("warning: \(profile): its recorded figures do not read, so the IOPS at calibration are not shown: \(error)")
+            }
+            return none
         }
         return cases.enumerated().map { (n, c) -> CalibrationDrift? in
             guard let job = try? RealPlan.job(for: c.file.scenario),

@@ -1,8 +1,8 @@
 //! How far the machine has moved since a profile was calibrated. A profile fits the machine in the state its
 //! calibration found, and a shared host moves between states within minutes (README, "Validation on a second
 //! machine of this class"). Calibrate's device runs are workloads of the validation suite too (4 KiB random
-//! O_DIRECT reads through io_uring at queue depths 1, 4, 16 and 64; four threads of blocking reads), so
-//! `validate` can set the IOPS such a scenario measures beside the IOPS the profile recorded for it: a model
+//! O_DIRECT reads through io_uring at queue depths 1, 4, 16 and 64; four threads of blocking reads; and fio's
+//! loop at depth 32, which a scenario can ask for), so `validate` can set the IOPS such a scenario measures beside the IOPS the profile recorded for it: a model
 //! that misses by as much as the machine moved was fitted to another state of the machine.
 
 import IOSimReal
@@ -22,8 +22,8 @@ public struct CalibrationDrift: Sendable, Equatable {
         self.measured = measured
     }
 
-    /// Now against the calibration's median: 0.1 is 10% more IOPS now.
-    public var change: Double { atCalibration.median > 0 ? measured / atCalibration.median - 1 : 0 }
+    /// Now against the calibration's median: 0.1 is 10% more IOPS now (nil when the median is 0).
+    public var change: Double? { atCalibration.median > 0 ? measured / atCalibration.median - 1 : nil }
     /// Whether now lies outside what the calibration's repeats measured.
     public var outsideSpread: Bool { measured < atCalibration.minimum || measured > atCalibration.maximum }
 }
@@ -31,9 +31,11 @@ public struct CalibrationDrift: Sendable, Equatable {
 extension Calibration {
     /// The name of the IOPS figure calibrate records for a run of the same workload as `job`, or nil when
     /// calibrate runs no such workload: 4 KiB random O_DIRECT reads of one thread through io_uring with fio's
-    /// setup (`FigureName.iops(depth:)` at the depths calibrate runs), or of four threads each blocking in its
-    /// own read at a time (`FigureName.poolIOPS`). Programs with compute steps do other work between the reads
-    /// and match nothing.
+    /// setup (`FigureName.iops(depth:)` at the depths calibrate runs, and fio's loop, each SQE submitted as it is
+    /// written, at `FigureName.submitEachDepth`), or of four threads each blocking in its own read at a time
+    /// (`FigureName.poolIOPS`). Programs with compute steps do other work between the reads and match nothing.
+    /// The file's size and where it lies are not compared (calibrate's file is 256 MiB by default; the
+    /// suite's scenarios read 1 GiB).
     public static func iopsFigure(sameWorkloadAs job: RealJob) -> String? {
         guard job.direction == .read, job.pattern == .random, job.caching == .direct, job.blockBytes == 4096,
             job.computePerIO == .zero
@@ -44,10 +46,16 @@ extension Calibration {
             let fio = RealJob.URingOptions()
             guard !options.submissionQueuePolling, !options.ioPolling, !options.asyncFlag,
                 options.registeredBuffers == fio.registeredBuffers, options.registeredFiles == fio.registeredFiles,
-                options.deferTaskRun == fio.deferTaskRun, options.waitMode == fio.waitMode,
-                job.threads == 1, FigureName.depths.contains(job.queueDepth)
+                options.deferTaskRun == fio.deferTaskRun, job.threads == 1
             else { return nil }
-            return FigureName.iops(depth: job.queueDepth)
+            switch options.waitMode {
+            case .waitForOne:
+                return FigureName.depths.contains(job.queueDepth) ? FigureName.iops(depth: job.queueDepth) : nil
+            case .submitEach:  // fio's loop, which calibrate runs at one depth
+                return job.queueDepth == FigureName.submitEachDepth ? FigureName.iopsSubmitEach : nil
+            case .peekAndSpin:
+                return nil
+            }
         case .blocking:
             guard job.threads == 4, job.queueDepth == 1 else { return nil }
             return FigureName.poolIOPS
@@ -80,11 +88,12 @@ extension Validation {
             + "the machine misses by as much as the machine moved):\n"
         for d in drifts {
             let f = d.atCalibration
-            let sign = d.change >= 0 ? "+" : ""
+            var notes: [String] = []
+            if let change = d.change { notes.append((change >= 0 ? "+" : "") + fixed(change * 100, 1) + "%") }
+            if d.outsideSpread { notes.append("outside the calibration's spread") }
             text += "  " + d.scenario.padding(toLength: width, withPad: " ", startingAt: 0)
                 + "  \(fixed(f.median, 0)) IOPS then (\(fixed(f.minimum, 0)) - \(fixed(f.maximum, 0)) over \(f.repeats) repeats), "
-                + "\(fixed(d.measured, 0)) now (\(sign)\(fixed(d.change * 100, 1))%"
-                + (d.outsideSpread ? ", outside the calibration's spread" : "") + ")\n"
+                + "\(fixed(d.measured, 0)) now" + (notes.isEmpty ? "" : " (" + notes.joined(separator: ", ") + ")") + "\n"
         }
         return text
     }

@@ -9,7 +9,7 @@ import IOSimScenario
 
 extension Calibration {
     /// The header line that opens the figures in a profile (`profile(for:)`).
-    static let figuresHeading = "// Figures are medians (minimum - maximum over the repeats)."
+    public static let figuresHeading = "// Figures are medians (minimum - maximum over the repeats)."
 
     /// The header line that says how the profile's irq + softirq figures were measured.
     static func interruptTimeLine(_ source: InterruptTimeSource) -> String {

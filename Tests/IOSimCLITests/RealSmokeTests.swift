@@ -41,6 +41,49 @@ struct RealSmokeTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
     }
 
+    /// With a calibrated profile, a workload calibrate ran too gets the profile's IOPS for it beside the IOPS now,
+    /// in the text and as `atCalibration` in the JSON; a profile whose recorded figures do not read gets a warning.
+    @Test func validateSetsTheCalibrationsIOPSBesideNow() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let profile = "\(packageRoot)/Scenarios/validation/_measured-xeon-day8.json5"
+        let args = [
+            "validate", "\(packageRoot)/Scenarios/validation/uring-4k-qd1.json5", "--dir", dir,
+            "--set", "files[0].size=16MiB", "--set", "threads[0].program[0].ios=300", "--duration", "50ms", "--quiet",
+        ]
+        let json = Output()
+        var code = CLI.execute(args + ["--profile", profile, "--format", "json"], json)
+        #expect(code == .ok || code == .checkFailed, "stderr: \(json.err)")
+        let documents = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [[String: Any]])
+        let at = try #require(documents.first?["atCalibration"] as? [String: Any])
+        #expect(at["figure"] as? String == "IOPS 4KiB QD1")
+        #expect(at["median"] as? Double == 15_367 && at["minimum"] as? Double == 13_880 && at["repeats"] as? Int == 5)
+        let now = try #require(at["measuredNow"] as? Double)
+        let iops = (documents.first?["metrics"] as? [[String: Any]])?.first { $0["name"] as? String == "IOPS" }?["measured"] as? Double
+        #expect(now == iops)
+        #expect(at["outsideSpread"] as? Bool == (now < 13_880 || now > 15_740))
+
+        let text = Output()
+        code = CLI.execute(args + ["--profile", profile], text)
+        #expect(code == .ok || code == .checkFailed, "stderr: \(text.err)")
+        #expect(text.out.contains("since the profile's calibration"), "\(text.out)")
+        #expect(text.out.contains("  uring-4k-qd1  15367 IOPS then (13880 - 15740 over 5 repeats), "), "\(text.out)")
+
+        // Without a profile, no such line; with one whose figure lines were edited, a warning and none.
+        let plain = Output()
+        _ = CLI.execute(args, plain)
+        #expect(!plain.out.contains("since the profile's calibration"))
+        let edited = dir + "/edited-profile.json5"
+        let original = try String(contentsOfFile: profile, encoding: .utf8)
+        try original.replacingOccurrences(of: "//   null syscall ", with: "//   null syscal  ").write(toFile: edited, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: edited) }
+        let warned = Output()
+        code = CLI.execute(args + ["--profile", edited], warned)
+        #expect(code == .ok || code == .checkFailed, "stderr: \(warned.err)")
+        #expect(warned.err.contains("warning: \(edited): its recorded figures do not read"), "\(warned.err)")
+        #expect(!warned.out.contains("since the profile's calibration"))
+    }
+
     /// With --repeats, every scenario runs once per round and the table says it shows medians.
     @Test func validateRepeatsInterleavedAndTakesMedians() throws {
         let dir = try scratch()

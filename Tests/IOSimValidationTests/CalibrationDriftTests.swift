@@ -49,14 +49,51 @@ struct CalibrationDriftTests {
         j = qd16
         j.engine = .ioUring(RealJob.URingOptions(waitMode: .submitEach))
         #expect(Calibration.iopsFigure(sameWorkloadAs: j) == nil)
+        j = qd16
+        j.pattern = .sequential
+        #expect(Calibration.iopsFigure(sameWorkloadAs: j) == nil)
+        j = qd16
+        j.caching = .bufferedWarm
+        #expect(Calibration.iopsFigure(sameWorkloadAs: j) == nil)
+        j = qd16
+        j.blockBytes = 65_536
+        #expect(Calibration.iopsFigure(sameWorkloadAs: j) == nil)
+        for options in [
+            RealJob.URingOptions(registeredBuffers: true), RealJob.URingOptions(registeredFiles: true),
+            RealJob.URingOptions(deferTaskRun: false), RealJob.URingOptions(ioPolling: true),
+            RealJob.URingOptions(asyncFlag: true), RealJob.URingOptions(submissionQueuePolling: true),
+            RealJob.URingOptions(waitMode: .peekAndSpin),
+        ] {
+            j = qd16
+            j.engine = .ioUring(options)
+            #expect(Calibration.iopsFigure(sameWorkloadAs: j) == nil, "\(options)")
+        }
+        // The SQ thread's idle time means nothing without SQPOLL.
+        j = qd16
+        j.engine = .ioUring(RealJob.URingOptions(sqThreadIdleMilliseconds: 2))
+        #expect(Calibration.iopsFigure(sameWorkloadAs: j) == "IOPS 4KiB QD16")
         var pool = try job("pool-4k")
         pool.threads = 8
         #expect(Calibration.iopsFigure(sameWorkloadAs: pool) == nil)
+        pool.threads = 4
+        pool.engine = .threadPool(workers: 4)
+        #expect(Calibration.iopsFigure(sameWorkloadAs: pool) == nil)
     }
 
-    /// The seventh day's profile recorded 73,479 IOPS at depth 16 (those it was fitted to); a validation that
-    /// measured 58,000 sees the machine 21% slower, below the calibration's spread. Scenarios calibrate did not
-    /// run are left out, and the lines give each figure then and now.
+    /// fio's loop (each SQE submitted as it is written) is calibrate's at queue depth 32 only.
+    @Test("fio's loop at queue depth 32 is calibrate's check run")
+    func fiosLoop() throws {
+        var j = try job("uring-4k-qd16")
+        j.engine = .ioUring(RealJob.URingOptions(waitMode: .submitEach))
+        j.queueDepth = 32
+        #expect(Calibration.iopsFigure(sameWorkloadAs: j) == FigureName.iopsSubmitEach)
+        j.queueDepth = 16
+        #expect(Calibration.iopsFigure(sameWorkloadAs: j) == nil)
+    }
+
+    /// The seventh day's profile recorded 67,216 IOPS at depth 16 (66,879 - 71,340 over five repeats); a
+    /// validation that measured 58,000 sees the machine 13.7% slower, below the calibration's spread. Scenarios
+    /// calibrate did not run are left out, and the lines give each figure then and now.
     @Test("the profile's IOPS then and the validation's now")
     func thenAndNow() throws {
         let recorded = try Calibration.recordedFigures(
@@ -70,8 +107,12 @@ struct CalibrationDriftTests {
             ])
         #expect(drifts.map(\.scenario) == ["uring-4k-qd16", "pool-4k"])
         #expect(drifts[0].atCalibration == figure)
-        #expect(abs(drifts[0].change - (58_000 / figure.median - 1)) < 1e-12)
-        #expect(drifts[0].outsideSpread == (58_000 < figure.minimum))
+        #expect(figure.median == 67_216 && figure.minimum == 66_879 && figure.maximum == 71_340 && figure.repeats == 5)
+        #expect(abs(try #require(drifts[0].change) - (58_000.0 / 67_216 - 1)) < 1e-12)
+        #expect(drifts[0].outsideSpread)
+        // The four threads: 36,160 IOPS recorded (34,303 - 37,455); 36,000 now is inside.
+        #expect(drifts[1].atCalibration.name == FigureName.poolIOPS && drifts[1].atCalibration.median == 36_160)
+        #expect(!drifts[1].outsideSpread)
 
         let made = CalibrationFigure(name: "IOPS 4KiB QD16", unit: "IOPS", median: 60_000, minimum: 55_000, maximum: 64_000, repeats: 5)
         let pool = CalibrationFigure(name: FigureName.poolIOPS, unit: "IOPS", median: 30_000, minimum: 29_000, maximum: 33_000, repeats: 5)
@@ -87,5 +128,10 @@ struct CalibrationDriftTests {
 
                 """)
         #expect(Validation.driftText([]) == "")
+        // A recorded median of 0 has no change to give.
+        let zero = CalibrationFigure(name: "IOPS 4KiB QD1", unit: "IOPS", median: 0, minimum: 0, maximum: 0, repeats: 1)
+        let none = CalibrationDrift(scenario: "uring-4k-qd1", atCalibration: zero, measured: 10)
+        #expect(none.change == nil && none.outsideSpread)
+        #expect(Validation.driftText([none]).hasSuffix("0 IOPS then (0 - 0 over 1 repeats), 10 now (outside the calibration's spread)\n"))
     }
 }

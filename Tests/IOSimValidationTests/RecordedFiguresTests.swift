@@ -241,5 +241,12 @@ struct RecordedFiguresTests {
         rest.requestCreate = old.kernel.requestCreate
         rest.driverSubmit = old.kernel.driverSubmit
         #expect(rest == old.kernel)
+        // The interrupt fit weighs the model's own counts, which the split moves a little: only the IPI's cost
+        // changed (13.29 us on the seventh day, 13.22 here).
+        var interrupts = new.interrupts
+        #expect(interrupts.deferredWakeRemote != old.interrupts.deferredWakeRemote)
+        #expect(abs(interrupts.deferredWakeRemote.nanoseconds - old.interrupts.deferredWakeRemote.nanoseconds) < 200)
+        interrupts.deferredWakeRemote = old.interrupts.deferredWakeRemote
+        #expect(interrupts == old.interrupts)
     }
 }
