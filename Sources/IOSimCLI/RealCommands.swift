@@ -223,10 +223,11 @@ extension Commands {
         var worst = ExitCode.ok
         var documents: [JSONValue] = []
         var compared: [(name: String, rows: [MetricComparison])] = []
-        let drifts = calibrationDrift(profile: a.value("--profile"), cases: cases.map { ($0.path, $0.file) }, measured: measured, o)
+        let medians = measured.map(Validation.medianRows)
+        let drifts = calibrationDrift(profile: a.value("--profile"), cases: cases.map { ($0.path, $0.file) }, rows: medians, o)
         for (n, c) in cases.enumerated() {
             let path = c.path, file = c.file
-            let rows = Validation.medianRows(measured[n])
+            let rows = medians[n]
             compared.append((shortName(path), rows))
             let failed = rows.contains { !$0.passes }
             if failed && worst == .ok { worst = .checkFailed }
@@ -269,9 +270,6 @@ extension Commands {
         return worst
     }
 
-    /// For each validated workload that calibrate measured too, its IOPS now beside the profile's recorded figure
-    /// (nil for the others, and for all without a profile or with one that records no figures: written by hand,
-    /// or before calibrate recorded them).
     /// `atCalibration` of a scenario in `validate`'s JSON (`change` left out when the recorded median is 0).
     static func driftDocument(_ d: CalibrationDrift) -> JSONValue {
         var members = [
@@ -287,10 +285,13 @@ extension Commands {
         return .object(members)
     }
 
-    /// A profile whose figures calibrate wrote but that do not read (edited, or from a calibrate that records
-    /// other figures) gets a warning on stderr; the validation itself stands.
+    /// For each validated workload that calibrate measured too, its IOPS now (the median in `rows`) beside the
+    /// profile's recorded figure (nil for the others, and for all without a profile or with one that records no
+    /// figures: written by hand, or before calibrate recorded them). A profile whose figures calibrate wrote but
+    /// that do not read (edited, or from a calibrate that records other figures) gets a warning on stderr; the
+    /// validation itself stands.
     static func calibrationDrift(
-        profile: String?, cases: [(path: String, file: ScenarioFile)], measured: [[[MetricComparison]]], _ o: Output
+        profile: String?, cases: [(path: String, file: ScenarioFile)], rows: [[MetricComparison]], _ o: Output
     ) -> [CalibrationDrift?] {
         let none = [CalibrationDrift?](repeating: nil, count: cases.count)
         guard let profile else { return none }
@@ -306,9 +307,9 @@ extension Commands {
         }
         return cases.enumerated().map { (n, c) -> CalibrationDrift? in
             guard let job = try? RealPlan.job(for: c.file.scenario),
-                let iops = Validation.medianRows(measured[n]).first(where: { $0.name == "IOPS" })?.measured
+                let iops = rows[n].first(where: { $0.name == "IOPS" })?.measured
             else { return nil }
-            return Calibration.drift(recorded: recorded, measuredIOPS: [(shortName(c.path), job, iops)]).first
+            return Calibration.drift(recorded: recorded, scenario: shortName(c.path), job: job, iops: iops)
         }
     }
 

@@ -65,17 +65,21 @@ extension Calibration {
         }
     }
 
+    /// A validated workload's IOPS beside the profile's figure for the same workload, or nil when calibrate ran
+    /// no such workload or the profile does not record its figure.
+    public static func drift(recorded: RecordedFigures, scenario: String, job: RealJob, iops: Double) -> CalibrationDrift? {
+        guard let name = iopsFigure(sameWorkloadAs: job),
+            let figure = recorded.figures.first(where: { $0.name == name && $0.unit == "IOPS" })
+        else { return nil }
+        return CalibrationDrift(scenario: scenario, atCalibration: figure, measured: iops)
+    }
+
     /// The IOPS of each validated workload that calibrate also measured, beside the profile's figure for it,
     /// in the order given. `measuredIOPS` pairs a scenario's short name with its job and the IOPS it measured.
     public static func drift(
         recorded: RecordedFigures, measuredIOPS: [(scenario: String, job: RealJob, iops: Double)]
     ) -> [CalibrationDrift] {
-        measuredIOPS.compactMap { m in
-            guard let name = iopsFigure(sameWorkloadAs: m.job),
-                let figure = recorded.figures.first(where: { $0.name == name && $0.unit == "IOPS" })
-            else { return nil }
-            return CalibrationDrift(scenario: m.scenario, atCalibration: figure, measured: m.iops)
-        }
+        measuredIOPS.compactMap { drift(recorded: recorded, scenario: $0.scenario, job: $0.job, iops: $0.iops) }
     }
 }
 

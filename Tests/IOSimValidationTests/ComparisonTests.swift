@@ -90,7 +90,7 @@ import Testing
 
     /// The busy time from the idle side: 100 ms on each of two CPUs less idle, iowait and steal, whatever the
     /// ticks counted busy; shown in the report and the JSON beside the ticks' figure.
-    @Test func busyTimeFromTheExactIdleTime() throws {
+    @Test func busyTimeFromTheIdleTime() throws {
         var cpu = CPUTime()
         cpu.userNanoseconds = 10_000_000
         cpu.systemNanoseconds = 40_000_000  // the ticks' busy time: 50 ms
