@@ -141,6 +141,13 @@ struct Compiler {
         try check(
             !m.wakeAffine || m.runQueues == .perCPU, "machine.wakeAffine",
             "needs machine.runQueues: \"perCPU\" (the woken thread is queued on the waker's CPU)")
+        for (n, point) in m.wakeupAfterIdle.enumerated() {
+            try checkDuration(point.idle, "machine.wakeupAfterIdle")
+            try checkDuration(point.latency, "machine.wakeupAfterIdle")
+            try check(
+                n == 0 || point.idle > m.wakeupAfterIdle[n - 1].idle, "machine.wakeupAfterIdle",
+                "its idle times must ascend (\(point.idle.nanoseconds)ns follows \(m.wakeupAfterIdle[max(0, n - 1)].idle.nanoseconds)ns)")
+        }
         for (value, key) in [
             (m.contextSwitch, "machine.contextSwitch"), (m.wakeupLatency, "machine.wakeupLatency"),
             (m.timeSlice, "machine.timeSlice"), (m.threadCreate, "machine.threadCreate"),

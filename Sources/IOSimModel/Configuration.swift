@@ -6,6 +6,32 @@
 
 import IOSimCore
 
+/// One point of `MachineConfig.wakeupAfterIdle`: a wake-up onto a CPU idle for `idle` takes `latency`.
+public struct WakeupAfterIdle: Sendable, Equatable {
+    public var idle: SimDuration
+    public var latency: SimDuration
+    public init(idle: SimDuration, latency: SimDuration) {
+        self.idle = idle
+        self.latency = latency
+    }
+
+    /// The value at `x` of the piecewise-linear curve through (`times`, `values`) (`times` ascending, not
+    /// empty), flat beyond its ends; rounded to the nanosecond.
+    public static func interpolate(_ x: Int64, times: [Int64], values: [Int64]) -> Int64 {
+        if x <= times[0] { return values[0] }
+        var i = 1
+        while i < times.count {
+            if x <= times[i] {
+                let (x0, x1, y0, y1) = (times[i - 1], times[i], values[i - 1], values[i])
+                let fraction = Double(x - x0) / Double(x1 - x0)
+                return y0 + Int64((Double(y1 - y0) * fraction).rounded())
+            }
+            i += 1
+        }
+        return values[values.count - 1]
+    }
+}
+
 /// CPUs and the scheduler.
 public struct MachineConfig: Sendable, Equatable {
     /// Number of CPUs (at least 1).
@@ -66,6 +92,17 @@ public struct MachineConfig: Sendable, Equatable {
     /// `.bench/trace-costs.sh`): 16-20 us mean, 19-25 median, against 39-45 us for the cross-CPU wake-up of
     /// `wakeupLatency`. Unset (the default): `wakeupLatency`, as for any wake-up.
     public var localWakeup: SimDuration? = nil
+    /// The wake-up latency of a thread onto an idle CPU by how long that CPU has been idle: points of (idle time,
+    /// latency), ascending in idle time, read piecewise linearly between them and flat beyond the ends. Used for
+    /// every wake-up that `wakeupLatency` would take whose thread goes to an idle CPU (the one it last ran on
+    /// if idle, else another idle one, as `machine.runQueues: "perCPU"` places it); one in interrupt context
+    /// counts as idle for no time (it is awake). In a VM a vCPU that has just halted is woken sooner than one that
+    /// has halted for long (the host's halt polling, then the host's own idle states). Measured on the README's
+    /// second machine (a futex wake-up from one vCPU of a thread waiting on the other, after that vCPU has been
+    /// idle for a given time, medians of 300; `iosim calibrate` measures it the same way): 29-40 us after 5-8 us
+    /// of idle, 42-48 after 20-50 us, 53-63 after 100-200 us, 47-78 after 0.5-3 ms, with the same-CPU hop
+    /// (2 us) in each. Empty (the default): `wakeupLatency`, whatever the idle time.
+    public var wakeupAfterIdle: [WakeupAfterIdle] = []
     /// With per-CPU run queues: a thread woken by a thread running on the CPU the woken one last ran on is
     /// queued on that CPU at once, with no wake-up latency (no IPI: that CPU is not idle), and runs there when
     /// the waker blocks or its slice ends; an idle CPU may take it from that queue only once woken itself

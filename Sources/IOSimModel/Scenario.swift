@@ -40,6 +40,7 @@ public struct Scenario: Sendable, Equatable {
         machine.contextSwitch = .zero
         machine.wakeupLatency = .zero
         machine.localWakeup = nil  // the wake-up latency, zero
+        machine.wakeupAfterIdle = []
         interrupts.busyStall = .zero
         machine.timeSlice = .zero
         kernel.syscallEntry = .zero

@@ -69,6 +69,7 @@ extension World {
         if scenario.machine.idleExit > .zero { return "a cost of leaving idle (machine.idleExit)" }
         if scenario.machine.idleExitUser > .zero { return "a user cost of leaving idle (machine.idleExitUser)" }
         if scenario.machine.localWakeup != nil { return "a local wake-up (machine.localWakeup)" }
+        if !scenario.machine.wakeupAfterIdle.isEmpty { return "a wake-up latency by idle time (machine.wakeupAfterIdle)" }
         if scenario.interrupts.busyStall > .zero { return "a busy CPU's stall at an interrupt (interrupts.busyStall)" }
         if scenario.interrupts.deferredWakeRemote > .zero { return "a wake-up IPI (interrupts.deferredWakeRemote)" }
         if scenario.machine.runQueues == .perCPU { return "per-CPU run queues (machine.runQueues)" }

@@ -70,6 +70,9 @@ struct World: EventHandler {
     let wakeupLatency: Int64
     /// `machine.localWakeup` in ns (`wakeupLatency` when unset).
     let localWakeup: Int64
+    /// `machine.wakeupAfterIdle` in ns: idle times ascending, and the wake-up latency at each (empty: unset).
+    let wakeupIdleTimes: [Int64]
+    let wakeupIdleLatencies: [Int64]
     /// `machine.wakeAffine`, with per-CPU run queues.
     let wakeAffine: Bool
     /// The CPU of the thread whose program runs now (`runThread`), -1 outside it: a wake-up it makes is a
@@ -277,6 +280,8 @@ struct World: EventHandler {
         idleExitUserCost = m.idleExitUser.nanoseconds
         wakeupLatency = m.wakeupLatency.nanoseconds
         localWakeup = m.localWakeup?.nanoseconds ?? m.wakeupLatency.nanoseconds
+        wakeupIdleTimes = m.wakeupAfterIdle.map(\.idle.nanoseconds)
+        wakeupIdleLatencies = m.wakeupAfterIdle.map(\.latency.nanoseconds)
         wakeAffine = m.wakeAffine  // with per-CPU run queues (the compiler checks)
         timeSlice = m.timeSlice.nanoseconds
         hostMilliCPUs = m.hostMilliCPUs
@@ -610,24 +615,7 @@ struct World: EventHandler {
     /// runs there when the interrupt work ends.
     @inline(never) mutating func placeRunnable(_ t: Int32, engine: inout Engine) {
         let last = Int(threads[Int(t)].lastCPU)
-        var chosen = -1
-        if last >= 0 && cpus[last].occupant < 0 && cpus[last].runQueue.isEmpty {
-            chosen = last
-        } else {
-            var idleInInterrupt = -1
-            var c = cpuCount - 1
-            while c >= 0 {
-                if cpus[c].occupant < 0 && cpus[c].runQueue.isEmpty {
-                    if !cpus[c].inInterrupt {
-                        chosen = c
-                        break
-                    }
-                    if idleInInterrupt < 0 { idleInInterrupt = c }
-                }
-                c -= 1
-            }
-            if chosen < 0 { chosen = idleInInterrupt }
-        }
+        var chosen = idleCPU(for: t)
         if chosen < 0 {
             chosen = last >= 0 ? last : cpuCount - 1
             var c = cpuCount - 1
@@ -641,6 +629,24 @@ struct World: EventHandler {
             return
         }
         enqueue(t, on: chosen, engine: &engine)
+    }
+
+    /// The idle CPU a runnable `t` goes to: the one it last ran on if idle (with `preferringLast`, as
+    /// `placeRunnable` places it; the shared queue does not), else the highest-numbered idle one not in interrupt
+    /// context, else the highest-numbered one in interrupt context; -1 when none is idle.
+    @inline(__always) func idleCPU(for t: Int32, preferringLast: Bool = true) -> Int {
+        let last = Int(threads[Int(t)].lastCPU)
+        if preferringLast && last >= 0 && cpus[last].occupant < 0 && cpus[last].runQueue.isEmpty { return last }
+        var idleInInterrupt = -1
+        var c = cpuCount - 1
+        while c >= 0 {
+            if cpus[c].occupant < 0 && cpus[c].runQueue.isEmpty {
+                if !cpus[c].inInterrupt { return c }
+                if idleInInterrupt < 0 { idleInInterrupt = c }
+            }
+            c -= 1
+        }
+        return idleInInterrupt
     }
 
     /// Per-CPU run queues: `t` waits at the back of CPU `c`'s queue. A CPU idle (and not in interrupt context)
@@ -963,7 +969,9 @@ struct World: EventHandler {
                 return
             }
         }
-        let latency = c >= 0 && Int(threads[ti].lastCPU) == c && cpus[c].occupant < 0 ? localWakeup : wakeupLatency
+        let latency =
+            c >= 0 && Int(threads[ti].lastCPU) == c && cpus[c].occupant < 0
+            ? localWakeup : wakeupIdleTimes.isEmpty ? wakeupLatency : wakeupLatencyAfterIdle(ti)
         if latency > 0 {
             trace(.thread(thread: ti, state: .waking, at: at))
             threads[ti].runState = .waking
@@ -973,6 +981,16 @@ struct World: EventHandler {
         } else {
             makeRunnable(t, engine: &engine)
         }
+    }
+
+    /// `machine.wakeupAfterIdle`: the wake-up latency of thread `ti` by how long the idle CPU it would go to now
+    /// (`idleCPU(for:)`) has been idle; `wakeupLatency` when every CPU is busy.
+    @inline(never) func wakeupLatencyAfterIdle(_ ti: Int) -> Int64 {
+        let target = idleCPU(for: Int32(ti), preferringLast: perCPURunQueues)
+        if target < 0 { return wakeupLatency }
+        // A CPU in interrupt context (or switching) is awake: idle for no time.
+        let idle = cpus[target].category == .idle && !cpus[target].inInterrupt ? now &- cpus[target].since : 0
+        return WakeupAfterIdle.interpolate(idle, times: wakeupIdleTimes, values: wakeupIdleLatencies)
     }
 
     @inline(__always) mutating func noteBlockedOnIO(_ delta: Int) {

@@ -6,6 +6,9 @@
 //! - context switch: a 1-byte pipe ping-pong between two threads pinned to one CPU, ns per one-way hop
 //!   (round trip / 2; costs/pipe_pingpong.c, "same");
 //! - cross-CPU wake-up: the same ping-pong with the threads on two CPUs ("cross");
+//! - cross-CPU wake-up after idle: a thread spinning on one CPU writes a byte to a pipe a thread blocked on the
+//!   other CPU reads, after that CPU has been idle for 5 us to 1 ms; from the write to the reader running, both
+//!   ways (the ping-pong's waker blocks as it wakes; this one stays on its CPU, as a spinning SQPOLL thread does);
 //! - io_uring NOP round trip: prepare a NOP, io_uring_enter(submit 1, wait 1), reap, on a default ring
 //!   (costs/uring_nop.c);
 //! - page-cache pread: 4 KiB preads at random page offsets of a warm region of the test file into a
@@ -290,6 +293,9 @@ public enum Calibration {
         add(FigureName.contextSwitch, "ns", try Probes.pipeHops(cpuA: first, cpuB: first, effort))
         if cpus.count >= 2 {
             add(FigureName.crossCPUWakeup, "ns", try Probes.pipeHops(cpuA: cpus[0], cpuB: cpus[1], effort))
+            let idles = FigureName.wakeupIdles
+            let afterIdle = try Probes.wakeupsAfterIdle(cpuA: cpus[0], cpuB: cpus[1], idles: idles, effort)
+            for (idle, samples) in zip(idles, afterIdle) { add(FigureName.wakeupAfterIdle(idle), "ns", samples) }
         }
         add(FigureName.uringNop, "ns", try Probes.uringNop(effort))
         add(FigureName.memcpy, "GB/s", try Probes.memcpyBandwidth(effort))
@@ -416,6 +422,12 @@ enum FigureName {
     static let nullSyscall = "null syscall"
     static let contextSwitch = "context switch"
     static let crossCPUWakeup = "cross-CPU wake-up"
+    /// The idle times (ns) of the cross-CPU wake-ups after idle (`Probes.wakeupsAfterIdle`).
+    static let wakeupIdles: [Int64] = [5_000, 20_000, 50_000, 100_000, 200_000, 1_000_000]
+    /// A cross-CPU wake-up of a thread whose CPU has been idle for `idle` ns (for `machine.wakeupAfterIdle`).
+    static func wakeupAfterIdle(_ idle: Int64) -> String {
+        "cross-CPU wake-up after \(Units.formatDuration(nanoseconds: idle)) idle"
+    }
     static let uringNop = "io_uring NOP round trip"
     static let memcpy = "memcpy 1MiB"
     static let pageCachePread = "page-cache pread 4KiB"
@@ -475,7 +487,7 @@ enum FigureName {
     /// Every name, in the order `Calibration.run` reports them (cross-CPU and interrupts may be missing: one
     /// allowed CPU; disk IRQ lines not found).
     static var all: [String] {
-        [nullSyscall, contextSwitch, crossCPUWakeup, uringNop, memcpy, pageCachePread, uringPageCacheRead, pageCacheCopy]
+        [nullSyscall, contextSwitch, crossCPUWakeup] + wakeupIdles.map { wakeupAfterIdle($0) } + [uringNop, memcpy, pageCachePread, uringPageCacheRead, pageCacheCopy]
             + latencySizes.map { readLatency(bytes: $0) } + depths.map { iops(depth: $0) }
             + depths.map { bandwidth(depth: $0) } + depths.map { interrupts(depth: $0) }
             + depths.map { irqSoftirq(depth: $0) } + latencySizes.map { systemPerIO(bytes: $0) }
@@ -545,6 +557,14 @@ extension Calibration {
         // difference, floored at 0.
         if let cross = median(FigureName.crossCPUWakeup), let same = sameHop {
             machine.wakeupLatency = .nanoseconds(max(0, Int64((cross - same).rounded())))
+        }
+        // wakeupAfterIdle: each cross-CPU wake-up after an idle time, less the same-CPU hop likewise.
+        if let same = sameHop {
+            machine.wakeupAfterIdle = FigureName.wakeupIdles.compactMap { idle in
+                median(FigureName.wakeupAfterIdle(idle)).map {
+                    WakeupAfterIdle(idle: .nanoseconds(idle), latency: .nanoseconds(max(0, Int64(($0 - same).rounded()))))
+                }
+            }
         }
 
         // pageCacheCopyBytesPerSecond: 4 KiB over (warm 4 KiB pread - null syscall), the figure's median,
@@ -1412,6 +1432,14 @@ extension Calibration {
                 figure(FigureName.crossCPUWakeup) == nil || figure(FigureName.contextSwitch) == nil
                     ? notMeasured + " (needs two CPUs)"
                     : "\(describe(FigureName.crossCPUWakeup)) minus the same-CPU hop; floor 0")
+            if !m.wakeupAfterIdle.isEmpty {
+                let points = m.wakeupAfterIdle.map { "\(quoted(duration($0.idle))): \(quoted(duration($0.latency)))" }
+                let first = FigureName.wakeupAfterIdle(m.wakeupAfterIdle[0].idle.nanoseconds)
+                entry(
+                    "wakeupAfterIdle", "{ " + points.joined(separator: ", ") + " }",
+                    "the cross-CPU wake-ups after idle (\(describe(first)), and the others above) minus the "
+                        + "same-CPU hop; floor 0")
+            }
             entry(
                 "localWakeup", quoted(duration(m.localWakeup ?? m.wakeupLatency)),
                 given(.localWakeup) ?? "not measured: wakeupLatency (its own figure is in a kernel trace: .bench/trace-costs.sh)")
@@ -1796,6 +1824,8 @@ struct Effort {
     var fileBytes: Int64
     var syscallCalls: Int
     var pipeRoundTrips: Int
+    /// Wake-ups per idle time, each way, per repeat (`Probes.wakeupsAfterIdle`).
+    var idleWakeups: Int
     var nops: Int
     var preads: Int
     var pageCacheBytes: Int64
@@ -1826,6 +1856,7 @@ struct Effort {
             repeats = min(o.repeats, 3)
             syscallCalls = 20_000
             pipeRoundTrips = 1_000
+            idleWakeups = 20
             nops = 5_000
             preads = 5_000
             memcpyBytes = 16 << 20
@@ -1835,6 +1866,7 @@ struct Effort {
             repeats = o.repeats
             syscallCalls = 500_000
             pipeRoundTrips = 20_000
+            idleWakeups = 200
             nops = 100_000
             preads = 100_000
             memcpyBytes = 256 << 20
@@ -1968,6 +2000,118 @@ enum Probes {
             if n == 1 { return true }
             if n < 0 && errno == EINTR { continue }
             return false
+        }
+    }
+
+    /// ns from a 1-byte pipe write by a thread spinning on one CPU to the reader, blocked on the other CPU, running
+    /// again, after the reader's CPU has been idle for each of `idles` (ns: the spin from the reader's last sign
+    /// of life before it blocks to the write). Both ways (`cpuA` waking `cpuB`, then `cpuB` waking `cpuA`), each
+    /// `e.idleWakeups` times; one sample per repeat and idle: the median of that repeat's wake-ups both ways.
+    /// - Returns: the samples by idle, in the order of `idles`.
+    static func wakeupsAfterIdle(cpuA: Int, cpuB: Int, idles: [Int64], _ e: Effort) throws(RealError) -> [[Double]] {
+        let forth = try oneWayWakeups(waker: cpuA, sleeper: cpuB, idles: idles, e)
+        let back = try oneWayWakeups(waker: cpuB, sleeper: cpuA, idles: idles, e)
+        return idles.indices.map { i in
+            (0..<e.repeats).map { r in
+                let both = (forth[r][i] + back[r][i]).sorted()
+                let n = both.count
+                return n % 2 == 1 ? Double(both[n / 2]) : Double(both[n / 2 - 1] + both[n / 2]) / 2
+            }
+        }
+    }
+
+    /// The wake-ups of `wakeupsAfterIdle` one way: by repeat, then idle, the ns of each.
+    private static func oneWayWakeups(waker: Int, sleeper: Int, idles: [Int64], _ e: Effort) throws(RealError)
+        -> [[[Int64]]]
+    {
+        var fds: [CInt] = [-1, -1]
+        if pipe(&fds) != 0 {
+            throw RealError(.systemCallFailed, errno: .current, description: "pipe failed with \(Errno.current)",
+                hint: "Too many open files? Raise ulimit -n.")
+        }
+        let (readEnd, writeEnd) = (fds[0], fds[1])
+        let writerOpen = Box(true)
+        func closeWriter() {
+            if writerOpen.value { close(writeEnd) }
+            writerOpen.value = false
+        }
+        defer {
+            closeWriter()
+            close(readEnd)
+        }
+        let state = WakeProbeState()
+        let sleeperFailure = Box<String?>(nil)
+        let reader = try PThread(name: "iosim-cal-sleep") {
+            if let e = Affinity.pin(to: sleeper) { sleeperFailure.value = "pinning to CPU \(sleeper): \(e)" }
+            var c: UInt8 = 0
+            while true {
+                state.ready.store(true, ordering: .releasing)
+                if !readByte(readEnd, &c) { return }  // EOF: the waking side is done
+                state.runAt.store(now(), ordering: .releasing)
+            }
+        }
+        let result = Box<Result<[[[Int64]]], ProbeFailure>>(.failure(ProbeFailure(message: "not run")))
+        let wakerThread: PThread
+        do {
+            wakerThread = try PThread(name: "iosim-cal-wake") {
+                if let e = Affinity.pin(to: waker) {
+                    result.value = .failure(ProbeFailure(message: "pinning to CPU \(waker): \(e)"))
+                    return
+                }
+                /// Spins until `done` or a second has passed; false on the timeout.
+                func spin(until done: () -> Bool) -> Bool {
+                    let start = now()
+                    while !done() { if now() - start > 1_000_000_000 { return false } }
+                    return true
+                }
+                func wakeup(after idle: Int64) -> Int64? {
+                    guard spin(until: { state.ready.load(ordering: .acquiring) }) else { return nil }
+                    state.ready.store(false, ordering: .relaxed)
+                    state.runAt.store(0, ordering: .relaxed)
+                    let start = now()
+                    while now() - start < idle {}
+                    let wrote = now()
+                    guard writeByte(writeEnd, 0x78) else { return nil }
+                    var ran: Int64 = 0
+                    guard spin(until: { ran = state.runAt.load(ordering: .acquiring); return ran != 0 }) else { return nil }
+                    return ran - wrote
+                }
+                for _ in 0..<max(10, e.idleWakeups / 10) { _ = wakeup(after: 5_000) }  // warm-up, not kept
+                // The idle times take turns, so a slow spell of the host falls on all of them alike.
+                var byRepeat: [[[Int64]]] = []
+                for _ in 0..<e.repeats {
+                    var byIdle = [[Int64]](repeating: [], count: idles.count)
+                    for _ in 0..<e.idleWakeups {
+                        for (i, idle) in idles.enumerated() {
+                            guard let ns = wakeup(after: idle) else {
+                                result.value = .failure(ProbeFailure(message: "no wake-up within a second (\(Errno.current))"))
+                                return
+                            }
+                            byIdle[i].append(ns)
+                        }
+                    }
+                    byRepeat.append(byIdle)
+                }
+                result.value = .success(byRepeat)
+            }
+        } catch {
+            closeWriter()
+            reader.join()
+            throw error
+        }
+        wakerThread.join()
+        closeWriter()  // the reader reads EOF and ends
+        reader.join()
+        if let failure = sleeperFailure.value {
+            throw RealError(.systemCallFailed, description: "wake-up probe (CPU \(waker) waking CPU \(sleeper)): \(failure)",
+                hint: hintAffinity)
+        }
+        switch result.value {
+        case .success(let samples): return samples
+        case .failure(let f):
+            throw RealError(.systemCallFailed,
+                description: "wake-up probe (CPU \(waker) waking CPU \(sleeper)): \(f.message)",
+                hint: hintAffinity)
         }
     }
 
@@ -2336,6 +2480,12 @@ private func now() -> Int64 {
 // MARK: - Threads and CPU affinity
 
 /// A value handed between threads; each thread writes it before the other reads it after join().
+/// The two threads of the wake-up probe: the reader is about to block (`ready`), and when it ran again (`runAt`).
+private final class WakeProbeState: Sendable {
+    let ready = Atomic<Bool>(false)
+    let runAt = Atomic<Int64>(0)
+}
+
 /// Tells a spinning thread to stop.
 private final class StopFlag: Sendable {
     let stopped = Atomic<Bool>(false)

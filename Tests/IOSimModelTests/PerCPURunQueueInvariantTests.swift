@@ -81,6 +81,12 @@ func perCPUTraceViolations(_ events: [TraceEvent], cpus: Int, migrationCost: Int
         s.machine.runQueues = .perCPU
         s.machine.migrationCost = .nanoseconds(d.pick([0, 1_000, 50_000, 500_000, 5_000_000]))
         if d.bool() { s.machine.cpuCount = max(s.machine.cpuCount, d.pick([1, 2, 3, 8])) }
+        if d.bool() {  // a wake-up latency by idle time
+            s.machine.wakeupAfterIdle = [
+                WakeupAfterIdle(idle: .microseconds(5), latency: .nanoseconds(d.pick([0, 2_000]))),
+                WakeupAfterIdle(idle: .microseconds(200), latency: .microseconds(9)),
+            ]
+        }
         if s.machine.hostMilliCPUs > 0 { return }  // 5 s runs
         s.stop.afterTime = .milliseconds(100)
         var sh = s
@@ -89,7 +95,8 @@ func perCPUTraceViolations(_ events: [TraceEvent], cpus: Int, migrationCost: Int
             shared.progressReports == Int64(s.threads.filter { !$0.daemon && !$0.template }.map(\.count).reduce(0, +)),
             shared.events < 2_000_000
         else { return }  // not a per-CPU matter
-        let why = "seed \(seed) mc \(s.machine.migrationCost.nanoseconds) cpus \(s.machine.cpuCount): \(summary)"
+        let table = s.machine.wakeupAfterIdle.map { "\($0.idle.nanoseconds):\($0.latency.nanoseconds)" }.joined(separator: ",")
+        let why = "seed \(seed) mc \(s.machine.migrationCost.nanoseconds) cpus \(s.machine.cpuCount) wakeupAfterIdle [\(table)]: \(summary)"
         let recorder = TraceRecorder()
         let r: SimulationResult
         do { r = try Simulator(s, trace: recorder).run() } catch {

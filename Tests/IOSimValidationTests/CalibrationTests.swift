@@ -105,6 +105,7 @@ struct CalibrationFitTests {
         // Same-CPU hop minus two null syscalls; cross minus same.
         #expect(report.machine.contextSwitch.nanoseconds == 4284 - 2 * 272)
         #expect(report.machine.wakeupLatency.nanoseconds == Int64((7291.1 - 4283.6).rounded()))
+        #expect(report.machine.wakeupAfterIdle.isEmpty)  // no wake-ups after idle among the figures
         // 4 KiB / (1126.7 - 271.6) ns = 4.79 GB/s, to 1 MB/s.
         #expect(report.kernel.pageCacheCopyBytesPerSecond == 4_790_000_000)
         // Slope: (1 MiB - 4 KiB) over (700 - 39) us less the default per-page costs of the 255 further pages,
@@ -301,6 +302,30 @@ struct CalibrationFitTests {
         #expect(empty.profileText.contains("not measured"))
     }
 
+    @Test("the wake-ups after idle, less the same-CPU hop, are the wake-up latency by idle time")
+    func wakeupAfterIdle() throws {
+        var figures = referenceFigures()
+        for (idle, ns) in zip(FigureName.wakeupIdles, [3_000.0, 9_000, 10_000, 12_500, 15_000, 20_000]) {
+            figures.append(CalibrationFigure(name: FigureName.wakeupAfterIdle(idle), unit: "ns", median: ns, minimum: ns, maximum: ns, repeats: 5))
+        }
+        let report = Calibration.fit(figures, cpuCount: 2)
+        // Less the same-CPU hop (4,283.6 ns), floored at 0.
+        #expect(report.machine.wakeupAfterIdle.map(\.latency.nanoseconds) == [0, 4_716, 5_716, 8_216, 10_716, 15_716])
+        #expect(report.machine.wakeupAfterIdle.map(\.idle.nanoseconds) == FigureName.wakeupIdles)
+        #expect(report.machine.wakeupLatency.nanoseconds == Int64((7291.1 - 4283.6).rounded()))  // as before
+        #expect(FigureName.wakeupIdles.map { FigureName.wakeupAfterIdle($0) }.first == "cross-CPU wake-up after 5us idle")
+        #expect(FigureName.wakeupAfterIdle(1_000_000) == "cross-CPU wake-up after 1ms idle")
+        // Written with its figures, and read back the same.
+        #expect(report.profileText.contains(
+            #"wakeupAfterIdle: { "5us": "0", "20us": "4.716us", "50us": "5.716us", "100us": "8.216us", "200us": "10.716us", "1ms": "15.716us" },"#))
+        #expect(report.profileText.contains("// the cross-CPU wake-ups after idle (cross-CPU wake-up after 5us idle 3us"))
+        let s = try loadThroughExtends(report.profileText)
+        #expect(s.machine == report.machine)
+        // Recorded, the figures read back, and a refit from them gives the same table.
+        let recorded = try Calibration.recordedFigures(text: report.profileText, path: "p.json5")
+        #expect(Calibration.fit(recorded.figures, cpuCount: 2).machine.wakeupAfterIdle == report.machine.wakeupAfterIdle)
+    }
+
     @Test("the profile round-trips through extends and ScenarioLoader")
     func profileRoundTrip() throws {
         let report = Calibration.fit(referenceFigures(), cpuCount: 2)
@@ -439,7 +464,9 @@ struct CalibrationRealTests {
         let names = report.figures.map(\.name)
         var expected = FigureName.all
         if Int(sysconf(CInt(_SC_NPROCESSORS_ONLN))) < 2 {
-            expected.removeAll { $0 == FigureName.crossCPUWakeup || $0 == FigureName.iopsBesideBusyCPU }
+            let crossCPU = [FigureName.crossCPUWakeup, FigureName.iopsBesideBusyCPU]
+                + FigureName.wakeupIdles.map { FigureName.wakeupAfterIdle($0) }
+            expected.removeAll { crossCPU.contains($0) }
         }
         // Reported only where the kernel accounts IRQ time (CONFIG_IRQ_TIME_ACCOUNTING; this machine does).
         if !names.contains(FigureName.irqSoftirq(depth: 1)) {

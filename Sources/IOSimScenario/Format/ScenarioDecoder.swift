@@ -75,7 +75,33 @@ enum ScenarioDecoder {
         if let x = f.take("idleExitUser") { m.idleExitUser = try Read.duration(x, f.child("idleExitUser")) }
         if let x = f.take("localWakeup") { m.localWakeup = try Read.duration(x, f.child("localWakeup")) }
         if let x = f.take("wakeAffine") { m.wakeAffine = try Read.bool(x, f.child("wakeAffine")) }
+        if let x = f.take("wakeupAfterIdle") { m.wakeupAfterIdle = try wakeupAfterIdle(x, f.child("wakeupAfterIdle")) }
         try f.finish()
+    }
+
+    /// `machine.wakeupAfterIdle`: { "5us": "30us", "200us": "55us" }, idle time to wake-up latency, ascending.
+    static func wakeupAfterIdle(_ v: JSON5Value, _ p: String) throws(ScenarioError) -> [WakeupAfterIdle] {
+        var f = try Fields(v, path: p)
+        var points: [WakeupAfterIdle] = []
+        for member in f.members {
+            f.allow(member.key)
+            guard case .success(let idleNs) = Units.parseDuration(member.key) else {
+                throw ScenarioError(
+                    location: member.keyLocation, keyPath: "\(p).\(member.key)",
+                    message: "expected an idle time such as \"5us\" as the key, found '\(member.key)'",
+                    hint: "write wakeupAfterIdle: { \"5us\": \"30us\", \"200us\": \"55us\" } (idle time: wake-up latency)")
+            }
+            let idle = SimDuration.nanoseconds(idleNs)
+            let latency = try Read.duration(member.value, "\(p).\(member.key)")
+            if let last = points.last, idle <= last.idle {
+                throw ScenarioError(
+                    location: member.keyLocation, keyPath: "\(p).\(member.key)",
+                    message: "the idle times must ascend, in order")
+            }
+            points.append(WakeupAfterIdle(idle: idle, latency: latency))
+        }
+        if points.isEmpty { throw Read.fail(v, p, "expected at least one idle time and its wake-up latency") }
+        return points
     }
 
     static func kernel(_ v: JSON5Value, _ k: inout KernelConfig) throws(ScenarioError) {
