@@ -95,13 +95,15 @@ public struct MachineConfig: Sendable, Equatable {
     /// The wake-up latency of a thread onto an idle CPU by how long that CPU has been idle: points of (idle time,
     /// latency), ascending in idle time, read piecewise linearly between them and flat beyond the ends. Used for
     /// every wake-up that `wakeupLatency` would take whose thread goes to an idle CPU (the one it last ran on
-    /// if idle, else another idle one, as `machine.runQueues: "perCPU"` places it); one in interrupt context
-    /// counts as idle for no time (it is awake). In a VM a vCPU that has just halted is woken sooner than one that
-    /// has halted for long (the host's halt polling, then the host's own idle states). Measured on the README's
-    /// second machine (a futex wake-up from one vCPU of a thread waiting on the other, after that vCPU has been
-    /// idle for a given time, medians of 300; `iosim calibrate` measures it the same way): 29-40 us after 5-8 us
-    /// of idle, 42-48 after 20-50 us, 53-63 after 100-200 us, 47-78 after 0.5-3 ms, with the same-CPU hop
-    /// (2 us) in each. Empty (the default): `wakeupLatency`, whatever the idle time.
+    /// if idle, with per-CPU run queues, else the highest-numbered idle one, as the scheduler places it); one in
+    /// interrupt context counts as idle for no time (it is awake). Not for `wakeAffine`'s queue on a busy CPU:
+    /// an idle CPU takes a thread from there by load balancing, not by a wake-up, and that keeps
+    /// `wakeupLatency`. In a VM a vCPU that has just halted is woken sooner than one that has halted for long.
+    /// Measured on the README's second machine by `iosim calibrate`'s probe (a thread spinning on one CPU writes a
+    /// byte to a pipe that a thread blocked on the other CPU reads, after that CPU has idled for a given time,
+    /// both ways; the idle counts from the reader's last step before its read, about 1 us before the CPU
+    /// halts): 17-33 us after 5 us of idle, 36-49 us after 20-100 us, 37-78 us after 200 us to 3 ms over an
+    /// hour, the same-CPU hop (1.3-2 us) in each. Empty (the default): `wakeupLatency`, whatever the idle time.
     public var wakeupAfterIdle: [WakeupAfterIdle] = []
     /// With per-CPU run queues: a thread woken by a thread running on the CPU the woken one last ran on is
     /// queued on that CPU at once, with no wake-up latency (no IPI: that CPU is not idle), and runs there when

@@ -944,7 +944,8 @@ struct World: EventHandler {
     }
 
     /// Ends a wait: the thread becomes runnable after the wake-up latency (`localWakeup` when an interrupt's
-    /// deferred routine wakes it on the idle CPU it last ran on).
+    /// deferred routine wakes it on the idle CPU it last ran on; else, with `machine.wakeupAfterIdle`, by how
+    /// long the idle CPU it goes to has been idle).
     @inline(__always)
     mutating func wake(_ t: Int32, engine: inout Engine) {
         let ti = Int(t)
@@ -964,7 +965,8 @@ struct World: EventHandler {
         if wakeAffine && c < 0 {
             let w = runningThreadCPU
             if w >= 0 && Int(threads[ti].lastCPU) == w && cpus[w].occupant >= 0 {
-                // Queued on the waker's CPU, which is busy: no IPI; an idle CPU must be woken to take it.
+                // Queued on the waker's CPU, which is busy: no IPI; an idle CPU takes it by load balancing, after
+                // the plain wake-up latency (not `wakeupAfterIdle`'s: no wake-up is sent to that CPU).
                 enqueue(t, on: w, pullableAt: now &+ wakeupLatency, engine: &engine)
                 return
             }
@@ -988,7 +990,7 @@ struct World: EventHandler {
     @inline(never) func wakeupLatencyAfterIdle(_ ti: Int) -> Int64 {
         let target = idleCPU(for: Int32(ti), preferringLast: perCPURunQueues)
         if target < 0 { return wakeupLatency }
-        // A CPU in interrupt context (or switching) is awake: idle for no time.
+        // A CPU in interrupt context is awake: idle for no time.
         let idle = cpus[target].category == .idle && !cpus[target].inInterrupt ? now &- cpus[target].since : 0
         return WakeupAfterIdle.interpolate(idle, times: wakeupIdleTimes, values: wakeupIdleLatencies)
     }

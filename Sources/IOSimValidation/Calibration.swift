@@ -2004,25 +2004,29 @@ enum Probes {
     }
 
     /// ns from a 1-byte pipe write by a thread spinning on one CPU to the reader, blocked on the other CPU, running
-    /// again, after the reader's CPU has been idle for each of `idles` (ns: the spin from the reader's last sign
-    /// of life before it blocks to the write). Both ways (`cpuA` waking `cpuB`, then `cpuB` waking `cpuA`), each
-    /// `e.idleWakeups` times; one sample per repeat and idle: the median of that repeat's wake-ups both ways.
+    /// again, after the reader's CPU has been idle for each of `idles` (ns: the spin from the reader's last step
+    /// before its read, which blocks about 1 us later, to the write). Each repeat goes both ways (`cpuA` waking
+    /// `cpuB`, then `cpuB` waking `cpuA`), `e.idleWakeups` times each; one sample per repeat and idle: the median
+    /// of that repeat's wake-ups both ways.
     /// - Returns: the samples by idle, in the order of `idles`.
     static func wakeupsAfterIdle(cpuA: Int, cpuB: Int, idles: [Int64], _ e: Effort) throws(RealError) -> [[Double]] {
-        let forth = try oneWayWakeups(waker: cpuA, sleeper: cpuB, idles: idles, e)
-        let back = try oneWayWakeups(waker: cpuB, sleeper: cpuA, idles: idles, e)
-        return idles.indices.map { i in
-            (0..<e.repeats).map { r in
-                let both = (forth[r][i] + back[r][i]).sorted()
-                let n = both.count
-                return n % 2 == 1 ? Double(both[n / 2]) : Double(both[n / 2 - 1] + both[n / 2]) / 2
-            }
+        var byRepeat: [[Double]] = []
+        for _ in 0..<e.repeats {
+            let forth = try oneWayWakeups(waker: cpuA, sleeper: cpuB, idles: idles, e)
+            let back = try oneWayWakeups(waker: cpuB, sleeper: cpuA, idles: idles, e)
+            byRepeat.append(
+                idles.indices.map { i in
+                    let both = (forth[i] + back[i]).sorted()
+                    let n = both.count
+                    return n % 2 == 1 ? Double(both[n / 2]) : Double(both[n / 2 - 1] + both[n / 2]) / 2
+                })
         }
+        return idles.indices.map { i in byRepeat.map { $0[i] } }
     }
 
-    /// The wake-ups of `wakeupsAfterIdle` one way: by repeat, then idle, the ns of each.
+    /// The wake-ups of `wakeupsAfterIdle` one way, one repeat: by idle, the ns of each.
     private static func oneWayWakeups(waker: Int, sleeper: Int, idles: [Int64], _ e: Effort) throws(RealError)
-        -> [[[Int64]]]
+        -> [[Int64]]
     {
         var fds: [CInt] = [-1, -1]
         if pipe(&fds) != 0 {
@@ -2050,7 +2054,7 @@ enum Probes {
                 state.runAt.store(now(), ordering: .releasing)
             }
         }
-        let result = Box<Result<[[[Int64]]], ProbeFailure>>(.failure(ProbeFailure(message: "not run")))
+        let result = Box<Result<[[Int64]], ProbeFailure>>(.failure(ProbeFailure(message: "not run")))
         let wakerThread: PThread
         do {
             wakerThread = try PThread(name: "iosim-cal-wake") {
@@ -2064,35 +2068,43 @@ enum Probes {
                     while !done() { if now() - start > 1_000_000_000 { return false } }
                     return true
                 }
-                func wakeup(after idle: Int64) -> Int64? {
-                    guard spin(until: { state.ready.load(ordering: .acquiring) }) else { return nil }
+                func wakeup(after idle: Int64) -> Result<Int64, ProbeFailure> {
+                    guard spin(until: { state.ready.load(ordering: .acquiring) }) else {
+                        return .failure(ProbeFailure(message: "the reader did not come back to its read within a second"))
+                    }
                     state.ready.store(false, ordering: .relaxed)
                     state.runAt.store(0, ordering: .relaxed)
                     let start = now()
                     while now() - start < idle {}
                     let wrote = now()
-                    guard writeByte(writeEnd, 0x78) else { return nil }
+                    guard writeByte(writeEnd, 0x78) else {
+                        return .failure(ProbeFailure(message: "pipe write: \(Errno.current)"))
+                    }
                     var ran: Int64 = 0
-                    guard spin(until: { ran = state.runAt.load(ordering: .acquiring); return ran != 0 }) else { return nil }
-                    return ran - wrote
+                    guard spin(until: { ran = state.runAt.load(ordering: .acquiring); return ran != 0 }) else {
+                        return .failure(ProbeFailure(message: "the reader was not woken within a second"))
+                    }
+                    return .success(ran - wrote)
                 }
-                for _ in 0..<max(10, e.idleWakeups / 10) { _ = wakeup(after: 5_000) }  // warm-up, not kept
+                for _ in 0..<max(10, e.idleWakeups / 10) {  // warm-up, not kept
+                    if case .failure(let f) = wakeup(after: 5_000) {
+                        result.value = .failure(f)
+                        return
+                    }
+                }
                 // The idle times take turns, so a slow spell of the host falls on all of them alike.
-                var byRepeat: [[[Int64]]] = []
-                for _ in 0..<e.repeats {
-                    var byIdle = [[Int64]](repeating: [], count: idles.count)
-                    for _ in 0..<e.idleWakeups {
-                        for (i, idle) in idles.enumerated() {
-                            guard let ns = wakeup(after: idle) else {
-                                result.value = .failure(ProbeFailure(message: "no wake-up within a second (\(Errno.current))"))
-                                return
-                            }
-                            byIdle[i].append(ns)
+                var byIdle = [[Int64]](repeating: [], count: idles.count)
+                for _ in 0..<e.idleWakeups {
+                    for (i, idle) in idles.enumerated() {
+                        switch wakeup(after: idle) {
+                        case .success(let ns): byIdle[i].append(ns)
+                        case .failure(let f):
+                            result.value = .failure(f)
+                            return
                         }
                     }
-                    byRepeat.append(byIdle)
                 }
-                result.value = .success(byRepeat)
+                result.value = .success(byIdle)
             }
         } catch {
             closeWriter()
@@ -2479,7 +2491,6 @@ private func now() -> Int64 {
 
 // MARK: - Threads and CPU affinity
 
-/// A value handed between threads; each thread writes it before the other reads it after join().
 /// The two threads of the wake-up probe: the reader is about to block (`ready`), and when it ran again (`runAt`).
 private final class WakeProbeState: Sendable {
     let ready = Atomic<Bool>(false)
@@ -2491,6 +2502,7 @@ private final class StopFlag: Sendable {
     let stopped = Atomic<Bool>(false)
 }
 
+/// A value handed between threads; each thread writes it before the other reads it after join().
 private final class Box<T>: @unchecked Sendable {
     var value: T
     init(_ value: T) { self.value = value }

@@ -54,6 +54,19 @@ import Testing
         #expect(table.elapsed == plain.elapsed)
     }
 
+    /// The same read with per-CPU run queues: the reader goes back to its own CPU 1, idle since it blocked, and
+    /// the curve gives the same 28,096.
+    @Test func perCPURunQueuesTakeTheIdleTimeOfTheLastCPU() throws {
+        func observedPerCPU(_ points: [(Int64, Int64)]) throws -> Int64 {
+            var s = constantCostScenario(cpus: 2)
+            s.machine.runQueues = .perCPU
+            s.machine.wakeupAfterIdle = points.map { WakeupAfterIdle(idle: .nanoseconds($0.0), latency: .nanoseconds($0.1)) }
+            s.threads = reader
+            return try observed(Simulator(s).run())
+        }
+        #expect(try observedPerCPU([(0, 0), (1_000_000, 1_000_000)]) - observedPerCPU([(0, 0)]) == 28_096)
+    }
+
     @Test func interpolation() {
         let times: [Int64] = [10, 20, 40]
         let values: [Int64] = [100, 200, 100]

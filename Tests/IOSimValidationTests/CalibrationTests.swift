@@ -326,6 +326,32 @@ struct CalibrationFitTests {
         #expect(Calibration.fit(recorded.figures, cpuCount: 2).machine.wakeupAfterIdle == report.machine.wakeupAfterIdle)
     }
 
+    @Test("a profile's wake-up curve replaces a scenario's whole, through --profile and extends")
+    func wakeupCurveReplacesWhole() throws {
+        let dir = ScratchDirectory()
+        defer { dir.remove() }
+        let scenario = #"""
+            {
+              extends: "base.json5",
+              machine: { wakeupAfterIdle: { "1us": "3us", "2ms": "90us" } },
+              files: [{ name: "data", size: "1MiB" }],
+              threads: [{ name: "main", program: [{ read: "data", size: "4KiB" }] }],
+            }
+            """#
+        dir.write("base.json5", #"{ machine: { cpus: 2, wakeupAfterIdle: { "3us": "7us" } } }"#)
+        dir.write("scenario.json5", scenario)
+        dir.write("profile.json5", #"{ machine: { wakeupAfterIdle: { "5us": "20us", "1ms": "40us" } } }"#)
+        let own = try ScenarioLoader.load(path: "\(dir.path)/scenario.json5").scenario.machine
+        #expect(own.cpuCount == 2)  // the base's other keys still merge
+        #expect(own.wakeupAfterIdle.map(\.idle) == [.microseconds(1), .milliseconds(2)])
+        let profiled = try ScenarioLoader.load(path: "\(dir.path)/scenario.json5", profile: "\(dir.path)/profile.json5")
+        #expect(
+            profiled.scenario.machine.wakeupAfterIdle == [
+                WakeupAfterIdle(idle: .microseconds(5), latency: .microseconds(20)),
+                WakeupAfterIdle(idle: .milliseconds(1), latency: .microseconds(40)),
+            ])
+    }
+
     @Test("the profile round-trips through extends and ScenarioLoader")
     func profileRoundTrip() throws {
         let report = Calibration.fit(referenceFigures(), cpuCount: 2)

@@ -79,7 +79,8 @@ enum ScenarioDecoder {
         try f.finish()
     }
 
-    /// `machine.wakeupAfterIdle`: { "5us": "30us", "200us": "55us" }, idle time to wake-up latency, ascending.
+    /// `machine.wakeupAfterIdle`: { "5us": "30us", "200us": "55us" }, idle time to wake-up latency, in any order
+    /// (taken in order of idle time); one idle time written twice ("5us", "5000ns") is refused.
     static func wakeupAfterIdle(_ v: JSON5Value, _ p: String) throws(ScenarioError) -> [WakeupAfterIdle] {
         var f = try Fields(v, path: p)
         var points: [WakeupAfterIdle] = []
@@ -93,15 +94,16 @@ enum ScenarioDecoder {
             }
             let idle = SimDuration.nanoseconds(idleNs)
             let latency = try Read.duration(member.value, "\(p).\(member.key)")
-            if let last = points.last, idle <= last.idle {
+            if let same = points.first(where: { $0.idle == idle }) {
                 throw ScenarioError(
                     location: member.keyLocation, keyPath: "\(p).\(member.key)",
-                    message: "the idle times must ascend, in order")
+                    message: "the idle time \(Units.formatDuration(nanoseconds: idle.nanoseconds)) is given twice",
+                    hint: "it already has the latency \(Units.formatDuration(nanoseconds: same.latency.nanoseconds))")
             }
             points.append(WakeupAfterIdle(idle: idle, latency: latency))
         }
         if points.isEmpty { throw Read.fail(v, p, "expected at least one idle time and its wake-up latency") }
-        return points
+        return points.sorted { $0.idle < $1.idle }
     }
 
     static func kernel(_ v: JSON5Value, _ k: inout KernelConfig) throws(ScenarioError) {

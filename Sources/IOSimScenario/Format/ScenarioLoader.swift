@@ -143,12 +143,18 @@ public enum ScenarioLoader {
         return merge(base, over: tree, dropping: "extends")
     }
 
-    static func merge(_ base: JSON5Value, over top: JSON5Value, dropping: String? = nil) -> JSON5Value {
+    /// Objects that are one value, not a set of keys: the top file's replaces the base's whole (a curve of two
+    /// machines mixed point by point would be neither's).
+    static let wholeObjectKeyPaths: Set<String> = ["machine.wakeupAfterIdle"]
+
+    static func merge(_ base: JSON5Value, over top: JSON5Value, dropping: String? = nil, path: String = "") -> JSON5Value {
         guard case .object(let baseMembers) = base.kind, case .object(let topMembers) = top.kind else { return top }
         var members = baseMembers.filter { $0.key != dropping }
         for m in topMembers where m.key != dropping {
+            let childPath = path.isEmpty ? m.key : path + "." + m.key
             if let i = members.firstIndex(where: { $0.key == m.key }) {
-                members[i] = JSON5Member(key: m.key, keyLocation: m.keyLocation, value: merge(members[i].value, over: m.value))
+                let value = wholeObjectKeyPaths.contains(childPath) ? m.value : merge(members[i].value, over: m.value, path: childPath)
+                members[i] = JSON5Member(key: m.key, keyLocation: m.keyLocation, value: value)
             } else {
                 members.append(m)
             }
