@@ -252,6 +252,30 @@ struct RecordedFiguresTests {
         interrupts.deferredWakeRemote = old.interrupts.deferredWakeRemote
         #expect(interrupts == old.interrupts)
     }
+
+    /// The ninth day's profile, calibrated with the wake-ups after idle: it records every figure calibrate
+    /// measures, and its curve is each of them less the same-CPU hop.
+    @Test("the ninth day's stored profile records the wake-ups after idle and carries their curve")
+    func theNinthDaysProfile() throws {
+        let root = StoredProfileTests.root + "/Scenarios/validation/"
+        let recorded = try Calibration.recordedFigures(inProfileAt: root + "_measured-xeon-day9.json5")
+        #expect(recorded.figures.map(\.name) == FigureName.all)
+        #expect(recorded.interruptTime == .trace)
+        #expect(recorded.given.map(\.key) == [.requestCreate, .driverSubmit, .doorbell, .localWakeup, .directIOPerPage])
+        let machine = try ScenarioLoader.load(
+            path: root + "sqpoll-qd1.json5", profile: root + "_measured-xeon-day9.json5", overrides: []
+        ).scenario.machine
+        let hop = try #require(recorded.figures.median(FigureName.contextSwitch))
+        #expect(machine.wakeupAfterIdle.map(\.idle.nanoseconds) == FigureName.wakeupIdles)
+        for point in machine.wakeupAfterIdle {
+            let measured = try #require(recorded.figures.median(FigureName.wakeupAfterIdle(point.idle.nanoseconds)))
+            // The figures are written to 4 significant digits; the curve was fitted from the unrounded ones.
+            #expect(abs(Double(point.latency.nanoseconds) - (measured - hop)) < 10, "\(point)")
+        }
+        // Shorter idle, sooner wake-up: the first point under the ping-pong's wake-up latency, the last above.
+        #expect(machine.wakeupAfterIdle.first!.latency < machine.wakeupLatency)
+        #expect(machine.wakeupAfterIdle.last!.latency > machine.wakeupLatency)
+    }
 }
 
 /// The cross-CPU wake-ups after idle, which calibrate measures since the stored profiles were made: they have none,
