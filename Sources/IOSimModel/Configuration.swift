@@ -15,20 +15,21 @@ public struct WakeupAfterIdle: Sendable, Equatable {
         self.latency = latency
     }
 
-    /// The value at `x` of the piecewise-linear curve through (`times`, `values`) (`times` ascending, not
-    /// empty), flat beyond its ends; rounded to the nanosecond.
-    public static func interpolate(_ x: Int64, times: [Int64], values: [Int64]) -> Int64 {
-        if x <= times[0] { return values[0] }
+    /// The latency in ns after `idle` ns on the piecewise-linear curve through `points` (ascending in idle time,
+    /// not empty), flat beyond its ends; rounded to the nanosecond.
+    public static func latency(afterIdle idle: Int64, on points: [WakeupAfterIdle]) -> Int64 {
+        if idle <= points[0].idle.nanoseconds { return points[0].latency.nanoseconds }
         var i = 1
-        while i < times.count {
-            if x <= times[i] {
-                let (x0, x1, y0, y1) = (times[i - 1], times[i], values[i - 1], values[i])
-                let fraction = Double(x - x0) / Double(x1 - x0)
+        while i < points.count {
+            let (x1, y1) = (points[i].idle.nanoseconds, points[i].latency.nanoseconds)
+            if idle <= x1 {
+                let (x0, y0) = (points[i - 1].idle.nanoseconds, points[i - 1].latency.nanoseconds)
+                let fraction = Double(idle - x0) / Double(x1 - x0)
                 return y0 + Int64((Double(y1 - y0) * fraction).rounded())
             }
             i += 1
         }
-        return values[values.count - 1]
+        return points[points.count - 1].latency.nanoseconds
     }
 }
 

@@ -70,9 +70,8 @@ struct World: EventHandler {
     let wakeupLatency: Int64
     /// `machine.localWakeup` in ns (`wakeupLatency` when unset).
     let localWakeup: Int64
-    /// `machine.wakeupAfterIdle` in ns: idle times ascending, and the wake-up latency at each (empty: unset).
-    let wakeupIdleTimes: [Int64]
-    let wakeupIdleLatencies: [Int64]
+    /// `machine.wakeupAfterIdle` (empty: unset).
+    let wakeupAfterIdle: [WakeupAfterIdle]
     /// `machine.wakeAffine`, with per-CPU run queues.
     let wakeAffine: Bool
     /// The CPU of the thread whose program runs now (`runThread`), -1 outside it: a wake-up it makes is a
@@ -280,8 +279,7 @@ struct World: EventHandler {
         idleExitUserCost = m.idleExitUser.nanoseconds
         wakeupLatency = m.wakeupLatency.nanoseconds
         localWakeup = m.localWakeup?.nanoseconds ?? m.wakeupLatency.nanoseconds
-        wakeupIdleTimes = m.wakeupAfterIdle.map(\.idle.nanoseconds)
-        wakeupIdleLatencies = m.wakeupAfterIdle.map(\.latency.nanoseconds)
+        wakeupAfterIdle = m.wakeupAfterIdle
         wakeAffine = m.wakeAffine  // with per-CPU run queues (the compiler checks)
         timeSlice = m.timeSlice.nanoseconds
         hostMilliCPUs = m.hostMilliCPUs
@@ -973,7 +971,7 @@ struct World: EventHandler {
         }
         let latency =
             c >= 0 && Int(threads[ti].lastCPU) == c && cpus[c].occupant < 0
-            ? localWakeup : wakeupIdleTimes.isEmpty ? wakeupLatency : wakeupLatencyAfterIdle(ti)
+            ? localWakeup : wakeupAfterIdle.isEmpty ? wakeupLatency : wakeupLatencyAfterIdle(ti)
         if latency > 0 {
             trace(.thread(thread: ti, state: .waking, at: at))
             threads[ti].runState = .waking
@@ -992,7 +990,7 @@ struct World: EventHandler {
         if target < 0 { return wakeupLatency }
         // A CPU in interrupt context is awake: idle for no time.
         let idle = cpus[target].category == .idle && !cpus[target].inInterrupt ? now &- cpus[target].since : 0
-        return WakeupAfterIdle.interpolate(idle, times: wakeupIdleTimes, values: wakeupIdleLatencies)
+        return WakeupAfterIdle.latency(afterIdle: idle, on: wakeupAfterIdle)
     }
 
     @inline(__always) mutating func noteBlockedOnIO(_ delta: Int) {

@@ -63,10 +63,18 @@ public struct CalibrationFigure: Sendable, Equatable {
     public init(name: String, unit: String, samples: [Double]) {
         precondition(!samples.isEmpty, "a figure needs at least one sample")
         let sorted = samples.sorted()
-        let n = sorted.count
         self.init(
-            name: name, unit: unit, median: n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2,
-            minimum: sorted[0], maximum: sorted[n - 1], repeats: n)
+            name: name, unit: unit, median: sorted.sortedMedian, minimum: sorted[0], maximum: sorted[sorted.count - 1],
+            repeats: sorted.count)
+    }
+}
+
+extension [Double] {
+    /// The median of these values, sorted ascending (not empty): the middle one, or the mean of the middle two
+    /// for an even count.
+    var sortedMedian: Double {
+        let n = count
+        return n % 2 == 1 ? self[n / 2] : (self[n / 2 - 1] + self[n / 2]) / 2
     }
 }
 
@@ -487,7 +495,8 @@ enum FigureName {
     /// Every name, in the order `Calibration.run` reports them (cross-CPU and interrupts may be missing: one
     /// allowed CPU; disk IRQ lines not found).
     static var all: [String] {
-        [nullSyscall, contextSwitch, crossCPUWakeup] + wakeupIdles.map { wakeupAfterIdle($0) } + [uringNop, memcpy, pageCachePread, uringPageCacheRead, pageCacheCopy]
+        [nullSyscall, contextSwitch, crossCPUWakeup] + wakeupIdles.map { wakeupAfterIdle($0) }
+            + [uringNop, memcpy, pageCachePread, uringPageCacheRead, pageCacheCopy]
             + latencySizes.map { readLatency(bytes: $0) } + depths.map { iops(depth: $0) }
             + depths.map { bandwidth(depth: $0) } + depths.map { interrupts(depth: $0) }
             + depths.map { irqSoftirq(depth: $0) } + latencySizes.map { systemPerIO(bytes: $0) }
@@ -1965,16 +1974,20 @@ enum Probes {
         measurer.join()
         closeWriter()  // the peer reads EOF and ends
         peer.join()
-        if let failure = peerFailure.value {
-            throw RealError(.systemCallFailed, description: "context-switch probe (CPU \(cpuA) and \(cpuB)): \(failure)",
-                hint: hintAffinity)
+        return try outcome(result.value, peerFailure: peerFailure.value, probe: "context-switch probe (CPU \(cpuA) and \(cpuB))")
+    }
+
+    /// A two-thread probe's samples, or its failure as an error: the peer's (which it records first), else the
+    /// measuring side's; `probe` names the probe and its CPUs.
+    private static func outcome<T>(_ result: Result<T, ProbeFailure>, peerFailure: String?, probe: String)
+        throws(RealError) -> T
+    {
+        if let failure = peerFailure {
+            throw RealError(.systemCallFailed, description: "\(probe): \(failure)", hint: hintAffinity)
         }
-        switch result.value {
+        switch result {
         case .success(let samples): return samples
-        case .failure(let f):
-            throw RealError(.systemCallFailed,
-                description: "context-switch probe (CPU \(cpuA) and \(cpuB)): \(f.message)",
-                hint: hintAffinity)
+        case .failure(let f): throw RealError(.systemCallFailed, description: "\(probe): \(f.message)", hint: hintAffinity)
         }
     }
 
@@ -2015,11 +2028,7 @@ enum Probes {
             let forth = try oneWayWakeups(waker: cpuA, sleeper: cpuB, idles: idles, e)
             let back = try oneWayWakeups(waker: cpuB, sleeper: cpuA, idles: idles, e)
             byRepeat.append(
-                idles.indices.map { i in
-                    let both = (forth[i] + back[i]).sorted()
-                    let n = both.count
-                    return n % 2 == 1 ? Double(both[n / 2]) : Double(both[n / 2 - 1] + both[n / 2]) / 2
-                })
+                idles.indices.map { i in (forth[i] + back[i]).map(Double.init).sorted().sortedMedian })
         }
         return idles.indices.map { i in byRepeat.map { $0[i] } }
     }
@@ -2114,17 +2123,8 @@ enum Probes {
         wakerThread.join()
         closeWriter()  // the reader reads EOF and ends
         reader.join()
-        if let failure = sleeperFailure.value {
-            throw RealError(.systemCallFailed, description: "wake-up probe (CPU \(waker) waking CPU \(sleeper)): \(failure)",
-                hint: hintAffinity)
-        }
-        switch result.value {
-        case .success(let samples): return samples
-        case .failure(let f):
-            throw RealError(.systemCallFailed,
-                description: "wake-up probe (CPU \(waker) waking CPU \(sleeper)): \(f.message)",
-                hint: hintAffinity)
-        }
+        return try outcome(
+            result.value, peerFailure: sleeperFailure.value, probe: "wake-up probe (CPU \(waker) waking CPU \(sleeper))")
     }
 
     static let hintAffinity =

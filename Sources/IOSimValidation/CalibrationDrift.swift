@@ -73,14 +73,6 @@ extension Calibration {
         else { return nil }
         return CalibrationDrift(scenario: scenario, atCalibration: figure, measured: iops)
     }
-
-    /// The IOPS of each validated workload that calibrate also measured, beside the profile's figure for it,
-    /// in the order given. `measuredIOPS` pairs a scenario's short name with its job and the IOPS it measured.
-    public static func drift(
-        recorded: RecordedFigures, measuredIOPS: [(scenario: String, job: RealJob, iops: Double)]
-    ) -> [CalibrationDrift] {
-        measuredIOPS.compactMap { drift(recorded: recorded, scenario: $0.scenario, job: $0.job, iops: $0.iops) }
-    }
 }
 
 extension Validation {

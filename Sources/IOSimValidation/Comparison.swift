@@ -134,9 +134,8 @@ public enum Validation {
         guard var rows = runs.first else { return [] }
         for i in rows.indices {
             let values = runs.map { $0[i].measured }.sorted()
-            let n = values.count
-            rows[i].measured = n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2
-            rows[i].measuredRange = n > 1 ? values[0]...values[n - 1] : nil
+            rows[i].measured = values.sortedMedian
+            rows[i].measuredRange = values.count > 1 ? values[0]...values[values.count - 1] : nil
         }
         return rows
     }

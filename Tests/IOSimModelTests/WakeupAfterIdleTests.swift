@@ -68,14 +68,16 @@ import Testing
     }
 
     @Test func interpolation() {
-        let times: [Int64] = [10, 20, 40]
-        let values: [Int64] = [100, 200, 100]
-        #expect([0, 10, 15, 20, 30, 40, 1_000].map { WakeupAfterIdle.interpolate($0, times: times, values: values) }
+        func curve(_ points: [(Int64, Int64)]) -> [WakeupAfterIdle] {
+            points.map { WakeupAfterIdle(idle: .nanoseconds($0.0), latency: .nanoseconds($0.1)) }
+        }
+        let points = curve([(10, 100), (20, 200), (40, 100)])
+        #expect([0, 10, 15, 20, 30, 40, 1_000].map { WakeupAfterIdle.latency(afterIdle: $0, on: points) }
             == [100, 100, 150, 200, 150, 100, 100])
-        #expect(WakeupAfterIdle.interpolate(5, times: [7], values: [9]) == 9)
+        #expect(WakeupAfterIdle.latency(afterIdle: 5, on: curve([(7, 9)])) == 9)
         // Rounded to the nanosecond: a third of the way from 0 to 1.
-        #expect(WakeupAfterIdle.interpolate(1, times: [0, 3], values: [0, 1]) == 0)
-        #expect(WakeupAfterIdle.interpolate(2, times: [0, 3], values: [0, 1]) == 1)
+        #expect(WakeupAfterIdle.latency(afterIdle: 1, on: curve([(0, 0), (3, 1)])) == 0)
+        #expect(WakeupAfterIdle.latency(afterIdle: 2, on: curve([(0, 0), (3, 1)])) == 1)
     }
 
     @Test func idleTimesThatDoNotAscendOrNegativeLatenciesAreRefused() {

@@ -99,12 +99,10 @@ struct CalibrationDriftTests {
         let recorded = try Calibration.recordedFigures(
             inProfileAt: StoredProfileTests.root + "/Scenarios/validation/_measured-xeon-day7.json5")
         let figure = try #require(recorded.figures.first { $0.name == "IOPS 4KiB QD16" })
-        let drifts = Calibration.drift(
-            recorded: recorded,
-            measuredIOPS: [
-                ("uring-4k-qd16", try job("uring-4k-qd16"), 58_000), ("async-qd16", try job("async-qd16"), 70_000),
-                ("pool-4k", try job("pool-4k"), 36_000),
-            ])
+        let measured: [(String, Double)] = [("uring-4k-qd16", 58_000), ("async-qd16", 70_000), ("pool-4k", 36_000)]
+        let drifts = try measured.compactMap { (name, iops) in
+            Calibration.drift(recorded: recorded, scenario: name, job: try job(name), iops: iops)
+        }
         #expect(drifts.map(\.scenario) == ["uring-4k-qd16", "pool-4k"])
         #expect(drifts[0].atCalibration == figure)
         #expect(figure.median == 67_216 && figure.minimum == 66_879 && figure.maximum == 71_340 && figure.repeats == 5)
