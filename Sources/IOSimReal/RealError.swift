@@ -108,7 +108,7 @@ public struct RealError: Error, CustomStringConvertible, Sendable, Equatable {
                 + "COOP_TASKRUN 5.19). Turn deferTaskRun off (--no-defer-taskrun) or use a newer kernel.")
     }
 
-    static func directIORefused(path: String, _ e: Errno) -> RealError {
+    public static func directIORefused(path: String, _ e: Errno) -> RealError {
         RealError(
             .directIORefused, errno: e, description: "opening \(path) with O_DIRECT failed with \(e)",
             hint: "The file system does not support O_DIRECT (e.g. tmpfs before Linux 6.6, some FUSE and overlay "
@@ -149,7 +149,7 @@ public struct RealError: Error, CustomStringConvertible, Sendable, Equatable {
                 + "elsewhere, or make the file smaller.")
     }
 
-    static func shortRead(path: String, offset: Int64, expected: Int, got: Int) -> RealError {
+    public static func shortRead(path: String, offset: Int64, expected: Int, got: Int) -> RealError {
         RealError(
             .shortRead, description: "short read of \(path) at offset \(offset): \(got) of \(expected) bytes",
             hint: "The file is shorter than the job assumed (truncated while running?), or the read crossed its "
@@ -162,7 +162,7 @@ public struct RealError: Error, CustomStringConvertible, Sendable, Equatable {
             hint: "The file system is nearly full or a file size limit (ulimit -f) was reached.")
     }
 
-    static func ioFailed(operation: String, path: String, offset: Int64, _ e: Errno, direct: Bool) -> RealError {
+    public static func ioFailed(operation: String, path: String, offset: Int64, _ e: Errno, direct: Bool) -> RealError {
         var hint: String
         switch e {
         case .ioError: hint = "EIO: the device reported an error; check dmesg for the device's messages."

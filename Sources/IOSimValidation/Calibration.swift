@@ -140,6 +140,10 @@ public struct CalibrationReport: Sendable {
     public var hostFit: HostFit? = nil
     /// How isr, deferred and deferredWake were fitted by simulation, when they were.
     public var interruptFit: InterruptCostFit? = nil
+    /// How `machine.localWakeup` was fitted to the pinned round trips, when it was.
+    public var localWakeupFit: LocalWakeupFit? = nil
+    /// How requestCreate, driverSubmit and doorbell were fitted to the timed submissions, when they were.
+    public var submissionFit: SubmissionFit? = nil
     /// How `machine.idleExit` was fitted to the QD1 system time per IO, when it was (not given, fitted by simulation).
     public var idleExitFit: IdleExitFit? = nil
     /// How `machine.idleExitUser` was fitted to the QD1 user time per IO, when it was (`withoutIdleExit`: the
@@ -177,6 +181,28 @@ public struct HostFit: Sendable, Equatable {
     public var measured: Double
     public var modelled: Double
     public var unshared: Double
+}
+
+/// The submission's costs fitted to the timed io_uring_enter calls that submit O_DIRECT reads to the idle device
+/// (`Calibration.fitSubmission`), ns: each further request of a batch, and the one read's time beyond its
+/// request and the syscall, the driver's hand-off with the doorbell.
+public struct SubmissionFit: Sendable, Equatable {
+    public var perRequest: Double
+    public var handOff: Double
+}
+
+/// The local wake-up fitted to the single read's round trips pinned to the CPU that takes the disk's interrupts
+/// and to another (`Calibration.fitLocalWakeup`), ns.
+public struct LocalWakeupFit: Sendable, Equatable {
+    /// The CPUs, and their round trips' medians.
+    public var interruptCPU: Int
+    public var otherCPU: Int
+    public var local: Double
+    public var remote: Double
+    /// The model's wake-up across CPUs in the remote run: `wakeupAfterIdle` at `idle`, else wakeupLatency.
+    public var idle: Int64
+    public var acrossCPUs: Int64
+    public var localWakeup: Int64
 }
 
 /// The exit from idle fitted to the QD1 system time per IO: the measured figure, the model's system time per IO
@@ -268,8 +294,9 @@ public enum Calibration {
         let effort = try Effort(options)
         if case .failure(let e) = URing.probe() { throw Probes.uringUnavailable(e) }
         var figures: [CalibrationFigure] = []
-        // The layout, six CPU probes (five on one CPU), the device's warm-up and runs.
-        let cpuProbes = Affinity.allowedCPUs().count >= 2 ? 6 : 5
+        // The layout, the CPU probes (six on one CPU; the cross-CPU wake-up and its idle times on two), the
+        // device's warm-up and runs.
+        let cpuProbes = 6 + (Affinity.allowedCPUs().count >= 2 ? 1 + FigureName.wakeupIdles.count : 0)
         let totalSteps = 1 + cpuProbes + 1 + effort.repeats * (Probes.deviceConfigurations.count + 4)
         var stepsDone = 0
         func step() {
@@ -315,6 +342,15 @@ public enum Calibration {
         // Per repeat: the bytes over the time the copy itself took (the call minus a null syscall).
         let copy = pread.compactMap { ns in ns > syscallMedian ? 4096 / (ns - syscallMedian) : nil }  // bytes/ns = GB/s
         if !copy.isEmpty { figures.append(CalibrationFigure(name: FigureName.pageCacheCopy, unit: "GB/s", samples: copy)) }
+        // On the first two CPUs this process may use (one on a single CPU).
+        let submitCPUs = Array(cpus.prefix(2))
+        let submits = try Probes.uringSubmits(path: scratch.path, cpus: submitCPUs, effort)
+        figures.append(CalibrationFigure(name: FigureName.uringSubmitOne, unit: "ns", samples: submits.one))
+        figures.append(CalibrationFigure(name: FigureName.uringSubmitFour, unit: "ns", samples: submits.four))
+        for cpu in submitCPUs {
+            figures.append(CalibrationFigure(name: FigureName.roundTrip(cpu: cpu), unit: "ns", samples: submits.roundTrip[cpu] ?? []))
+        }
+        step()
 
         // The loop over cached pages before the device runs: their buffered cold run leaves a quarter of the
         // pages cached one by one and the rest read in sequentially, a page cache the loop crossed 13% slower
@@ -440,6 +476,17 @@ enum FigureName {
     static let memcpy = "memcpy 1MiB"
     static let pageCachePread = "page-cache pread 4KiB"
     static let uringPageCacheRead = "page-cache io_uring read 4KiB"
+    /// The wall time of an io_uring_enter that submits one O_DIRECT 4 KiB read to the idle device, and four in
+    /// one call (`Probes.uringSubmits`): the requests, the driver, and the doorbell.
+    static let uringSubmitOne = "io_uring submit of 1 4KiB O_DIRECT read"
+    static let uringSubmitFour = "io_uring submit of 4 4KiB O_DIRECT reads"
+    /// The single read's round trip in the same probe, its thread pinned to CPU `cpu` (for `machine.localWakeup`).
+    static func roundTrip(cpu: Int) -> String { roundTripPrefix + "\(cpu)" }
+    static let roundTripPrefix = "read round trip 4KiB QD1 pinned to CPU "
+    /// The CPU of a `roundTrip(cpu:)` name, nil for any other name.
+    static func roundTripCPU(_ name: String) -> Int? {
+        name.hasPrefix(roundTripPrefix) ? Int(name.dropFirst(roundTripPrefix.count)) : nil
+    }
     /// Wall time per IO of the real backend's io_uring loop reading cached 4 KiB pages at queue depth 1.
     static let uringLoopOverCache = "io_uring loop 4KiB page-cache QD1"
     /// The same loop's machine-wide user time per IO: the program's own work in it.
@@ -496,7 +543,8 @@ enum FigureName {
     /// allowed CPU; disk IRQ lines not found).
     static var all: [String] {
         [nullSyscall, contextSwitch, crossCPUWakeup] + wakeupIdles.map { wakeupAfterIdle($0) }
-            + [uringNop, memcpy, pageCachePread, uringPageCacheRead, pageCacheCopy]
+            + [uringNop, memcpy, pageCachePread, uringPageCacheRead, pageCacheCopy, uringSubmitOne, uringSubmitFour]
+            + [roundTrip(cpu: 0), roundTrip(cpu: 1)]  // on the first two CPUs the process may use, here 0 and 1
             + latencySizes.map { readLatency(bytes: $0) } + depths.map { iops(depth: $0) }
             + depths.map { bandwidth(depth: $0) } + depths.map { interrupts(depth: $0) }
             + depths.map { irqSoftirq(depth: $0) } + latencySizes.map { systemPerIO(bytes: $0) }
@@ -648,8 +696,14 @@ extension Calibration {
             case .directIOPerPage: kernel.directIOPerPage = g.value
             }
         }
-        // localWakeup, unless given: the wake-up latency (a kernel trace tells them apart; the profile says so).
-        if machine.localWakeup == nil { machine.localWakeup = machine.wakeupLatency }
+        // requestCreate and the hand-off (driverSubmit + doorbell), from the submissions alone, unless given.
+        let submissionFit = fitSubmission(figures, kernel: &kernel, given: given)
+        // localWakeup, unless given: from the round trips pinned to the interrupts' CPU and to another; without
+        // them the wake-up latency (a kernel trace tells them apart; the profile says so).
+        let localWakeupFit = fitLocalWakeup(figures, machine: machine)
+        if machine.localWakeup == nil {
+            machine.localWakeup = localWakeupFit.map { .nanoseconds($0.localWakeup) } ?? machine.wakeupLatency
+        }
         // Not measured, defaults kept: pollCheck, openFile.
 
         // directIOPerPage and deferredPerPage: the model charges an O_DIRECT request of n 4 KiB pages (n - 1) x
@@ -924,6 +978,8 @@ extension Calibration {
         report.interruptFit = interruptFit
         report.latencyFit = latencyFit
         report.idleExitFit = idleExitFit
+        report.submissionFit = submissionFit
+        report.localWakeupFit = localWakeupFit
         report.idleExitUserFit = idleExitUserFit
         if parallelism != nil, let measured = median(FigureName.iopsSubmitEach) {
             let s = deviceWorkload(
@@ -994,6 +1050,60 @@ extension Calibration {
         else { return nil }
         let rest = Double(kernel.uringCompletePerCQE.nanoseconds + kernel.uringReapPerCQE.nanoseconds)
         return tensOfNanoseconds(uring - pread - rest)
+    }
+
+    /// requestCreate, and driverSubmit or doorbell, from `FigureName.uringSubmitOne` and `uringSubmitFour`. The
+    /// model's io_uring_enter that submits k O_DIRECT 4 KiB reads to an idle device and returns at once costs
+    /// syscallEntry + k x (uringSubmitPerSQE + requestCreate) + driverSubmit + doorbell + syscallExit (the
+    /// requests built one by one, then the batch handed to the driver with one doorbell), so:
+    /// - each further request is a third of the four's time less the one's, and requestCreate is that less
+    ///   uringSubmitPerSQE (fitted before), unless given;
+    /// - the hand-off is the one's time less the syscall, its SQE and its request: the driver's work and the
+    ///   doorbell (a virtio kick is a VM exit, 10-25 us on the README's second machine and moving with the host),
+    ///   which user space cannot tell apart. The doorbell takes what a given driverSubmit leaves, driverSubmit
+    ///   what a given doorbell leaves; with neither given, driverSubmit takes it all (the doorbell inside it, as
+    ///   by default); with both given, nothing.
+    /// Floors 0, rounded to 10 ns. - Returns: nil when the figures were not measured.
+    static func fitSubmission(_ figures: [CalibrationFigure], kernel: inout KernelConfig, given: [GivenCost]) -> SubmissionFit? {
+        guard let one = figures.median(FigureName.uringSubmitOne), let four = figures.median(FigureName.uringSubmitFour)
+        else { return nil }
+        func isGiven(_ key: GivenCost.Key) -> Bool { given.contains { $0.key == key } }
+        let perRequest = (four - one) / 3
+        if !isGiven(.requestCreate) {
+            kernel.requestCreate = .nanoseconds(tensOfNanoseconds(perRequest - Double(kernel.uringSubmitPerSQE.nanoseconds)))
+        }
+        let handOff = one - Double((kernel.syscallEntry + kernel.syscallExit + kernel.uringSubmitPerSQE + kernel.requestCreate).nanoseconds)
+        switch (isGiven(.driverSubmit), isGiven(.doorbell)) {
+        case (true, false): kernel.doorbell = .nanoseconds(tensOfNanoseconds(handOff - Double(kernel.driverSubmit.nanoseconds)))
+        case (false, true): kernel.driverSubmit = .nanoseconds(tensOfNanoseconds(handOff - Double(kernel.doorbell.nanoseconds)))
+        case (false, false):
+            kernel.driverSubmit = .nanoseconds(tensOfNanoseconds(handOff))
+            kernel.doorbell = .zero
+        case (true, true): break
+        }
+        return SubmissionFit(perRequest: perRequest, handOff: handOff)
+    }
+
+    /// localWakeup from `FigureName.roundTrip(cpu:)` on the CPU that took the disk's interrupts
+    /// (`measuredInterruptCPU`) and on another. In the model the two runs differ by the completion's wake-up
+    /// alone: on the interrupts' CPU the deferred routine wakes the thread there (localWakeup); elsewhere it
+    /// wakes it across CPUs, onto a CPU idle since the thread slept (`wakeupAfterIdle` at that idle time, else
+    /// wakeupLatency). So localWakeup is that wake-up less the remote round trip's excess over the local one.
+    /// The idle time is taken as the local round trip less `uringSubmitOne` (the read's wait; the wake-up and
+    /// the return are in it too, but the curve is flat there on the machines measured). Floor 0, to 10 ns.
+    /// - Returns: nil without the figures, or when the interrupts went to more than one CPU.
+    static func fitLocalWakeup(_ figures: [CalibrationFigure], machine: MachineConfig) -> LocalWakeupFit? {
+        guard let irqCPU = measuredInterruptCPU(figures), let local = figures.median(FigureName.roundTrip(cpu: irqCPU)),
+            let other = figures.first(where: { FigureName.roundTripCPU($0.name).map { $0 != irqCPU } ?? false }),
+            let otherCPU = FigureName.roundTripCPU(other.name)
+        else { return nil }
+        let idle = max(0, Int64((local - (figures.median(FigureName.uringSubmitOne) ?? 0)).rounded()))
+        let across =
+            machine.wakeupAfterIdle.isEmpty
+            ? machine.wakeupLatency.nanoseconds : WakeupAfterIdle.latency(afterIdle: idle, on: machine.wakeupAfterIdle)
+        return LocalWakeupFit(
+            interruptCPU: irqCPU, otherCPU: otherCPU, local: local, remote: other.median, idle: idle, acrossCPUs: across,
+            localWakeup: tensOfNanoseconds(Double(across) - (other.median - local)))
     }
 
     /// `ns` rounded to 10 ns and floored at 0, as the fitted costs are written.
@@ -1451,7 +1561,14 @@ extension Calibration {
             }
             entry(
                 "localWakeup", quoted(duration(m.localWakeup ?? m.wakeupLatency)),
-                given(.localWakeup) ?? "not measured: wakeupLatency (its own figure is in a kernel trace: .bench/trace-costs.sh)")
+                given(.localWakeup).map { g in report.localWakeupFit.map { "\(g); measured: \(duration(.nanoseconds($0.localWakeup)))" } ?? g }
+                    ?? report.localWakeupFit.map { f in
+                        "the model's wake-up across CPUs after \(duration(.nanoseconds(f.idle))) of idle, "
+                            + "\(duration(.nanoseconds(f.acrossCPUs))), less the round trip's excess on another CPU: "
+                            + "\(describe(FigureName.roundTrip(cpu: f.otherCPU))) less \(describe(FigureName.roundTrip(cpu: f.interruptCPU))) "
+                            + "(the interrupts' CPU); the idle time is the latter less the submission; floor 0"
+                    }
+                    ?? "not measured: wakeupLatency (its own figure is in a kernel trace: .bench/trace-costs.sh)")
             entry("timeSlice", quoted(duration(m.timeSlice)), notMeasured)
             entry("threadCreate", quoted(duration(m.threadCreate)), notMeasured)
             entry("threadStack", quoted(Units.formatSize(bytes: m.threadStackBytes)), notMeasured)
@@ -1504,15 +1621,36 @@ extension Calibration {
             entry("syscallEntry", quoted(duration(k.syscallEntry)), "half the \(syscall)")
             entry("syscallExit", quoted(duration(k.syscallExit)), "the other half of the null syscall")
             let sqeFitted = uringSubmitCost(figures, kernel: KernelConfig()) != nil
+            let submitted = report.submissionFit
+            let timed = "\(describe(FigureName.uringSubmitFour)) and \(describe(FigureName.uringSubmitOne))"
+            // What a read's io_uring_enter holds beyond its request and the syscall (`fitSubmission`).
+            let handOff = submitted.map {
+                "the hand-off of \(duration(.nanoseconds(Int64($0.handOff.rounded())))): \(describe(FigureName.uringSubmitOne)) "
+                    + "less the syscall, uringSubmitPerSQE and requestCreate"
+            }
             entry(
                 "requestCreate", quoted(duration(k.requestCreate)),
-                given(.requestCreate)
+                given(.requestCreate).map { g in
+                    submitted.map { "\(g); measured: \(duration(.nanoseconds(Int64($0.perRequest.rounded())))) per further request" } ?? g
+                }
+                    ?? submitted.map {
+                        "\(duration(.nanoseconds(Int64($0.perRequest.rounded())))) per further request (a third of \(timed)'s "
+                            + "difference) less uringSubmitPerSQE; floor 0"
+                    }
                     ?? (sqeFitted
                         ? "model default \(duration(KernelConfig().requestCreate)) less what uringSubmitPerSQE gained over its default "
                             + "\(duration(KernelConfig().uringSubmitPerSQE)) (an O_DIRECT submission keeps its total); floor 0"
                         : notMeasured + " (inside the device's QD1 latency)"))
-            entry("driverSubmit", quoted(duration(k.driverSubmit)), given(.driverSubmit) ?? notMeasured + " (inside the device's QD1 latency)")
-            entry("doorbell", quoted(duration(k.doorbell)), given(.doorbell) ?? notMeasured + " (inside driverSubmit)")
+            entry(
+                "driverSubmit", quoted(duration(k.driverSubmit)),
+                given(.driverSubmit)
+                    ?? handOff.map { given(.doorbell) == nil ? "\($0), the doorbell inside it; floor 0" : "\($0) less the given doorbell; floor 0" }
+                    ?? notMeasured + " (inside the device's QD1 latency)")
+            entry(
+                "doorbell", quoted(duration(k.doorbell)),
+                given(.doorbell)
+                    ?? handOff.flatMap { given(.driverSubmit) == nil ? nil : "\($0) less the given driverSubmit; floor 0" }
+                    ?? notMeasured + " (inside driverSubmit)")
             entry(
                 "directIOPerPage", quoted(duration(k.directIOPerPage)),
                 given(.directIOPerPage).map { g in
@@ -1837,6 +1975,8 @@ struct Effort {
     var idleWakeups: Int
     var nops: Int
     var preads: Int
+    /// Timed submissions of each size per repeat (`Probes.uringSubmits`).
+    var submitSamples: Int
     var pageCacheBytes: Int64
     var memcpyBytes: Int
     var deviceRun: SimDuration
@@ -1868,6 +2008,7 @@ struct Effort {
             idleWakeups = 20
             nops = 5_000
             preads = 5_000
+            submitSamples = 100
             memcpyBytes = 16 << 20
             deviceRun = .milliseconds(60)
             deviceWarmUp = .milliseconds(30)
@@ -1878,6 +2019,7 @@ struct Effort {
             idleWakeups = 200
             nops = 100_000
             preads = 100_000
+            submitSamples = 1_000
             memcpyBytes = 256 << 20
             deviceRun = .seconds(1)
             deviceWarmUp = .milliseconds(300)
@@ -2166,6 +2308,147 @@ enum Probes {
         return samples
     }
 
+    /// Per-repeat samples of `uringSubmits`, ns.
+    struct SubmitSamples {
+        var one: [Double] = []
+        var four: [Double] = []
+        /// By CPU: the single read's whole round trip, the thread pinned there.
+        var roundTrip: [Int: [Double]] = [:]
+    }
+
+    /// The submission alone of O_DIRECT 4 KiB reads at random offsets of `path` through io_uring (fio's setup
+    /// flags), the device idle: the wall time of `io_uring_enter` submitting one read, and submitting four in one
+    /// call, each median over `submitSamples` calls per repeat and CPU. The call builds each request, hands the
+    /// batch to the driver and rings the doorbell once (a virtio kick, a VM exit here), and returns; the reads
+    /// are then waited for in a second call (for `kernel.requestCreate` and `kernel.doorbell`). Also the single
+    /// read's round trip, from before its submission to its completion reaped, with the thread pinned to each of
+    /// `cpus` in turn: on the CPU that takes the disk's interrupts the completion wakes it there, elsewhere
+    /// across CPUs (for `machine.localWakeup`). The sizes and the CPUs take turns, so a slow spell of the
+    /// shared host falls on all of them; the submission figures pool the CPUs.
+    static func uringSubmits(path: String, cpus: [Int], _ e: Effort) throws(RealError) -> SubmitSamples {
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.open(path, .readOnly, options: [.direct, .noFollow])
+        } catch {
+            throw RealError.directIORefused(path: path, error)
+        }
+        defer { try? fd.close() }
+        let pages = UInt64(max(1, e.fileBytes / 4096))
+        let descriptor = fd.rawValue
+        var result = SubmitSamples()
+        for r in 0..<e.repeats {
+            var ones: [Double] = [], fours: [Double] = []
+            for cpu in cpus {
+                let outcome = Box<Result<(one: [Double], four: [Double], trip: [Double]), RealError>>(
+                    .failure(RealError(.systemCallFailed, description: "not run", hint: "")))
+                let thread = try PThread(name: "iosim-cal-submit") {
+                    outcome.value = Result { () throws(RealError) in
+                        if let e = Affinity.pin(to: cpu) {
+                            throw RealError(.systemCallFailed, description: "submission probe: pinning to CPU \(cpu): \(e)",
+                                hint: hintAffinity)
+                        }
+                        return try submissions(
+                            of: FileDescriptor(rawValue: descriptor), path: path, pages: pages, count: e.submitSamples,
+                            warmUp: r == 0, seed: UInt64(r * 64 + cpu))
+                    }
+                }
+                thread.join()
+                let samples = try outcome.value.get()
+                ones += samples.one
+                fours += samples.four
+                result.roundTrip[cpu, default: []].append(samples.trip.sorted().sortedMedian)
+            }
+            result.one.append(ones.sorted().sortedMedian)
+            result.four.append(fours.sorted().sortedMedian)
+        }
+        return result
+    }
+
+    /// `count` timed submissions of one read and of four (`uringSubmits`) on a ring of the calling thread, with
+    /// the single read's round trips, ns.
+    private static func submissions(
+        of fd: FileDescriptor, path: String, pages: UInt64, count: Int, warmUp: Bool, seed: UInt64
+    ) throws(RealError) -> (one: [Double], four: [Double], trip: [Double]) {
+        let buffers: AlignedBuffer
+        do {
+            buffers = try AlignedBuffer(byteCount: 4 * 4096)
+        } catch {
+            throw RealError(.systemCallFailed, errno: error, description: "posix_memalign failed with \(error)",
+                hint: "Out of memory.")
+        }
+        let ring = try fioRing()
+        let target = URing.FileTarget.descriptor(fd)
+        var generator = SeededGenerator(seed: seed, streamName: "calibrate:submit")
+        func failed(_ error: Errno) -> RealError {
+            RealError(.systemCallFailed, errno: error, description: "io_uring_enter (READ) failed with \(error)",
+                hint: "Unexpected; check the kernel log (dmesg).")
+        }
+        var offsets = [Int64](repeating: 0, count: 4)
+        /// One timed submission of `n` reads, then the wait for them: the submission's time and the round trip's.
+        func submission(_ n: Int) throws(RealError) -> (submit: Int64, trip: Int64) {
+            for i in 0..<n {
+                offsets[i] = Int64(generator.nextInt(below: pages) * 4096)
+                ring.prepareRead(
+                    target, into: buffers.baseAddress + i * 4096, count: 4096, offset: UInt64(offsets[i]),
+                    userData: UInt64(i))
+            }
+            let t0 = now()
+            let consumed: Int
+            do {
+                consumed = try ring.submit()
+            } catch {
+                throw failed(error)
+            }
+            let submitted = now()
+            if consumed != n {
+                throw RealError(.systemCallFailed, description: "io_uring_enter consumed \(consumed) of \(n) SQEs",
+                    hint: "Unexpected; check the kernel log (dmesg).")
+            }
+            var reaped = 0
+            while reaped < n {
+                do {
+                    try ring.submit(waitFor: 1)
+                } catch {
+                    throw failed(error)
+                }
+                while let c = ring.popCompletion() {
+                    reaped += 1
+                    let offset = offsets[Int(c.userData) % offsets.count]
+                    if c.result < 0 {
+                        throw RealError.ioFailed(
+                            operation: "an io_uring read", path: path, offset: offset, Errno(rawValue: -c.result),
+                            direct: true)
+                    }
+                    if c.result != 4096 {
+                        throw RealError.shortRead(path: path, offset: offset, expected: 4096, got: Int(c.result))
+                    }
+                }
+            }
+            return (submitted - t0, now() - t0)
+        }
+        if warmUp {
+            _ = try submission(1)
+            _ = try submission(4)
+        }
+        var one: [Double] = [], four: [Double] = [], trip: [Double] = []
+        for _ in 0..<count {
+            let single = try submission(1)
+            one.append(Double(single.submit))
+            trip.append(Double(single.trip))
+            four.append(Double(try submission(4).submit))
+        }
+        return (one, four, trip)
+    }
+
+    /// A ring of 8 entries set up as fio's (`RealJob.URingOptions`), for the calling thread.
+    static func fioRing() throws(RealError) -> URing {
+        do {
+            return try URing(entries: 8, flags: RealJob.URingOptions().setupFlags)
+        } catch {
+            throw uringUnavailable(error)
+        }
+    }
+
     static func uringUnavailable(_ e: Errno) -> RealError {
         let sysctl = readFirstLine("/proc/sys/kernel/io_uring_disabled") ?? "unreadable"
         return RealError(
@@ -2260,12 +2543,7 @@ enum Probes {
             if let i = short { try read(offsets[i], into: page.bytes) }  // says what went wrong, or throws
             return elapsed
         }
-        let ring: URing
-        do {
-            ring = try URing(entries: 8, flags: RealJob.URingOptions().setupFlags)
-        } catch {
-            throw uringUnavailable(error)
-        }
+        let ring = try fioRing()
         let target = URing.FileTarget.descriptor(fd)
         func uringBatch() throws(RealError) -> Int64 {
             let t0 = now()

@@ -85,4 +85,24 @@ import Testing
             #expect(throws: SimulationError.self) { try run(cpus: 2, points, threads: reader) }
         }
     }
+
+    /// The reader blocks on CPU 1 at 2,300; a worker, waking from a sleep onto the idle CPU 1, computes there
+    /// from before the read is done until long after. So when CPU 0's deferred routine wakes the reader at
+    /// 30,396, the only CPU without a thread is CPU 0, in interrupt context: awake, so idle for no time. The
+    /// curve gives 7,000 at 0 and 8,000 from 1 us of idle on (the worker's own wake-up, after 5 us of idle).
+    @Test func aCPUInInterruptContextHasIdledForNoTime() throws {
+        let threads = [
+            ThreadSpec(name: "reader", program: [read4k(.blocking)]),
+            ThreadSpec(name: "worker", program: [.sleep(.constant(5_000)), .compute(.constant(100_000))]),
+        ]
+        let none = try run(cpus: 2, [], threads: threads)
+        let steep = try run(cpus: 2, [(0, 7_000), (1_000, 8_000)], threads: threads)
+        #expect(try observed(steep) - observed(none) == 7_000 - 3_000)
+        // Where each ran: the reader's request and the worker's work on CPU 1; the deferred routine, and the
+        // reader's syscall exit after its wake-up, on CPU 0.
+        for r in [none, steep] {
+            #expect(r.perCPU[1][.user] == .nanoseconds(100_000) && r.perCPU[1][.syscall] == .nanoseconds(1_300))
+            #expect(r.perCPU[0][.deferred] == .nanoseconds(2_000) && r.perCPU[0][.syscall] == .nanoseconds(200))
+        }
+    }
 }

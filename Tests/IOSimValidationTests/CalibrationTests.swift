@@ -275,6 +275,106 @@ struct CalibrationFitTests {
         #expect(none.kernel.uringReapPerCQE == .zero && none.kernel.uringPreparePerSQE == .nanoseconds(150))
     }
 
+    /// `uringSubmitFour` less `uringSubmitOne` is three further requests (each its SQE and requestCreate); the one
+    /// read's time less the syscall, its SQE and its request is the driver's hand-off with the doorbell, split by
+    /// what is given.
+    @Test("the timed submissions give the request's cost and the hand-off")
+    func theSubmissionsGiveTheRequestAndTheHandOff() throws {
+        var figures = referenceFigures()
+        // An io_uring read of a cached page of 2,146 ns: uringSubmitPerSQE 870 ns (above).
+        figures.append(CalibrationFigure(name: FigureName.uringPageCacheRead, unit: "ns", median: 2_146, minimum: 2_100, maximum: 2_200, repeats: 5))
+        let before = Calibration.fit(figures, cpuCount: 2)
+        figures.append(CalibrationFigure(name: FigureName.uringSubmitOne, unit: "ns", median: 13_000, minimum: 12_000, maximum: 14_000, repeats: 5))
+        figures.append(CalibrationFigure(name: FigureName.uringSubmitFour, unit: "ns", median: 20_500, minimum: 19_000, maximum: 21_000, repeats: 5))
+        func fit(_ given: [GivenCost] = []) -> CalibrationReport { Calibration.fit(figures, cpuCount: 2, given: given) }
+        let plain = fit()
+        let k = plain.kernel
+        #expect(k.uringSubmitPerSQE == .nanoseconds(870))
+        // 2,500 ns a further request, less the SQE's 870.
+        #expect(k.requestCreate == .nanoseconds(1_630))
+        let syscall = (k.syscallEntry + k.syscallExit).nanoseconds
+        #expect(syscall == (before.kernel.syscallEntry + before.kernel.syscallExit).nanoseconds && syscall > 0)
+        let handOff = 13_000 - syscall - 870 - 1_630
+        #expect(plain.submissionFit == SubmissionFit(perRequest: 2_500, handOff: Double(handOff)))
+        // Nothing given: the driver's hand-off holds the doorbell, as by default.
+        #expect(k.driverSubmit == .nanoseconds(Calibration.tensOfNanoseconds(Double(handOff))))
+        #expect(k.doorbell == .zero)
+        #expect(plain.profileText.contains("per further request (a third of io_uring submit of 4 4KiB O_DIRECT reads"))
+        #expect(plain.profileText.contains("the doorbell inside it; floor 0"))
+        // The model's submission of one read then takes what was measured, to the rounding.
+        let modelled = k.syscallEntry + k.uringSubmitPerSQE + k.requestCreate + k.driverSubmit + k.doorbell + k.syscallExit
+        #expect(abs(modelled.nanoseconds - 13_000) <= 5)
+
+        let driver = fit([GivenCost(key: .driverSubmit, value: .nanoseconds(1_300))])
+        #expect(driver.kernel.driverSubmit == .nanoseconds(1_300))
+        #expect(driver.kernel.doorbell == .nanoseconds(Calibration.tensOfNanoseconds(Double(handOff - 1_300))))
+        #expect(driver.kernel.requestCreate == .nanoseconds(1_630))
+        #expect(driver.profileText.contains("less the given driverSubmit; floor 0"))
+        let bell = fit([GivenCost(key: .doorbell, value: .nanoseconds(9_000))])
+        #expect(bell.kernel.doorbell == .nanoseconds(9_000))
+        #expect(bell.kernel.driverSubmit == .nanoseconds(Calibration.tensOfNanoseconds(Double(handOff - 9_000))))
+        #expect(bell.profileText.contains("less the given doorbell; floor 0"))
+        // A given request cost is kept, and the hand-off is what the one read leaves beyond it.
+        let both = fit([
+            GivenCost(key: .requestCreate, value: .nanoseconds(1_700)), GivenCost(key: .driverSubmit, value: .nanoseconds(1_300)),
+        ])
+        #expect(both.kernel.requestCreate == .nanoseconds(1_700))
+        #expect(both.kernel.doorbell == .nanoseconds(Calibration.tensOfNanoseconds(Double(handOff - 70 - 1_300))))
+        #expect(both.profileText.contains("given (--given kernel.requestCreate); measured: 2.5us per further request"))
+        // All three given: nothing is fitted from the submissions.
+        let all = fit([
+            GivenCost(key: .requestCreate, value: .nanoseconds(1_700)), GivenCost(key: .driverSubmit, value: .nanoseconds(1_300)),
+            GivenCost(key: .doorbell, value: .nanoseconds(15_000)),
+        ])
+        #expect(all.kernel.requestCreate == .nanoseconds(1_700) && all.kernel.driverSubmit == .nanoseconds(1_300))
+        #expect(all.kernel.doorbell == .nanoseconds(15_000))
+        // Floors: a submission faster than the rest of the model's path leaves no doorbell.
+        figures[figures.count - 2].median = 1_000
+        #expect(fit([GivenCost(key: .driverSubmit, value: .nanoseconds(1_300))]).kernel.doorbell == .zero)
+        #expect(try loadThroughExtends(driver.profileText).kernel == driver.kernel)
+    }
+
+    /// The round trip pinned to another CPU than the interrupts' is longer by the wake-up across CPUs less the
+    /// local one: localWakeup is the model's wake-up across CPUs less that excess.
+    @Test("the local wake-up is the wake-up across CPUs less the round trip's excess off the interrupts' CPU")
+    func theLocalWakeupFromThePinnedRoundTrips() throws {
+        func f(_ name: String, _ unit: String, _ median: Double) -> CalibrationFigure {
+            CalibrationFigure(name: name, unit: unit, median: median, minimum: median, maximum: median, repeats: 5)
+        }
+        var figures = referenceFigures()
+        // The curve, less the same-CPU hop of 4,283.6 ns: 8 us after 5 us of idle, 18 after 20, 19 after 50.
+        figures += [(5_000, 8_000.0), (20_000, 18_000), (50_000, 19_000)].map {
+            f(FigureName.wakeupAfterIdle($0.0), "ns", 4_283.6 + $0.1)
+        }
+        figures += [
+            f(FigureName.uringSubmitOne, "ns", 13_000), f(FigureName.uringSubmitFour, "ns", 20_500),
+            f(FigureName.roundTrip(cpu: 0), "ns", 65_000), f(FigureName.roundTrip(cpu: 1), "ns", 50_000),
+        ]
+        let withoutTarget = Calibration.fit(figures, cpuCount: 2)
+        #expect(withoutTarget.localWakeupFit == nil)
+        #expect(withoutTarget.machine.localWakeup == withoutTarget.machine.wakeupLatency)
+        figures += [f(FigureName.interruptCPU, "CPU", 1), f(FigureName.interruptCPUShare, "share", 1)]
+        let report = Calibration.fit(figures, cpuCount: 2)
+        // Idle 50,000 - 13,000 = 37,000 ns: 18,000 + 17/30 x 1,000 = 18,567 across CPUs; less the 15,000 excess.
+        let fit = try #require(report.localWakeupFit)
+        #expect(fit.interruptCPU == 1 && fit.otherCPU == 0 && fit.idle == 37_000 && fit.acrossCPUs == 18_567)
+        #expect(report.machine.localWakeup == .nanoseconds(3_570))
+        #expect(report.profileText.contains("localWakeup: \"3.57us\""))
+        #expect(report.profileText.contains("less the round trip's excess on another CPU: read round trip 4KiB QD1 pinned to CPU 0 65us"))
+        #expect(try loadThroughExtends(report.profileText).machine == report.machine)
+        // The interrupts on CPU 0 instead: the "remote" run is the faster one, and the floor holds.
+        figures[figures.count - 2].median = 0
+        figures[figures.count - 2].minimum = 0
+        figures[figures.count - 2].maximum = 0
+        let swapped = Calibration.fit(figures, cpuCount: 2)
+        #expect(swapped.localWakeupFit?.interruptCPU == 0)
+        #expect(swapped.machine.localWakeup == .nanoseconds(Calibration.tensOfNanoseconds(Double(swapped.localWakeupFit!.acrossCPUs) + 15_000)))
+        // A given local wake-up is kept; the profile names the measured one beside it.
+        let given = Calibration.fit(figures, cpuCount: 2, given: [GivenCost(key: .localWakeup, value: .microseconds(18))])
+        #expect(given.machine.localWakeup == .microseconds(18))
+        #expect(given.profileText.contains("given (--given machine.localWakeup); measured: "))
+    }
+
     @Test("floors, one interrupt per IO, and missing figures keep the defaults")
     func floorsAndDefaults() {
         var figures = referenceFigures(interruptsAtQD16: 0.95)
@@ -489,6 +589,10 @@ struct CalibrationRealTests {
         let report = try Calibration.run(options)
         let names = report.figures.map(\.name)
         var expected = FigureName.all
+        // The round trips name the first two CPUs this process may use (0 and 1 in `all`).
+        let roundTrips = Affinity.allowedCPUs().prefix(2).map { FigureName.roundTrip(cpu: $0) }
+        expected.removeAll { FigureName.roundTripCPU($0) != nil }
+        expected.insert(contentsOf: roundTrips, at: try #require(expected.firstIndex(of: FigureName.uringSubmitFour)) + 1)
         if Int(sysconf(CInt(_SC_NPROCESSORS_ONLN))) < 2 {
             let crossCPU = [FigureName.crossCPUWakeup, FigureName.iopsBesideBusyCPU]
                 + FigureName.wakeupIdles.map { FigureName.wakeupAfterIdle($0) }
