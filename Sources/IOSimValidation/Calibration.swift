@@ -2321,10 +2321,11 @@ enum Probes {
     /// call, each median over `submitSamples` calls per repeat and CPU. The call builds each request, hands the
     /// batch to the driver and rings the doorbell once (a virtio kick, a VM exit here), and returns; the reads
     /// are then waited for in a second call (for `kernel.requestCreate` and `kernel.doorbell`). Also the single
-    /// read's round trip, from before its submission to its completion reaped, with the thread pinned to each of
-    /// `cpus` in turn: on the CPU that takes the disk's interrupts the completion wakes it there, elsewhere
-    /// across CPUs (for `machine.localWakeup`). The sizes and the CPUs take turns, so a slow spell of the
-    /// shared host falls on all of them; the submission figures pool the CPUs.
+    /// read's round trip, from before its submission to its completion reaped, by the CPU the thread was pinned
+    /// to: on the CPU that takes the disk's interrupts the completion wakes it there, elsewhere across CPUs (for
+    /// `machine.localWakeup`). The sizes take turns, and the thread goes round `cpus` `submitRounds` times a
+    /// repeat, so a slow spell of the shared host falls on all of them alike; the submission figures pool the
+    /// CPUs.
     static func uringSubmits(path: String, cpus: [Int], _ e: Effort) throws(RealError) -> SubmitSamples {
         let fd: FileDescriptor
         do {
@@ -2335,57 +2336,84 @@ enum Probes {
         defer { try? fd.close() }
         let pages = UInt64(max(1, e.fileBytes / 4096))
         let descriptor = fd.rawValue
+        // Per repeat one thread, whose ring is its own (SINGLE_ISSUER), moves between the CPUs every
+        // `submitSamples / submitRounds` submissions: the host's state drifts within a repeat too.
+        let perRound = max(1, e.submitSamples / submitRounds)
         var result = SubmitSamples()
         for r in 0..<e.repeats {
-            var ones: [Double] = [], fours: [Double] = []
-            for cpu in cpus {
-                let outcome = Box<Result<(one: [Double], four: [Double], trip: [Double]), RealError>>(
-                    .failure(RealError(.systemCallFailed, description: "not run", hint: "")))
-                let thread = try PThread(name: "iosim-cal-submit") {
-                    outcome.value = Result { () throws(RealError) in
-                        if let e = Affinity.pin(to: cpu) {
-                            throw RealError(.systemCallFailed, description: "submission probe: pinning to CPU \(cpu): \(e)",
-                                hint: hintAffinity)
-                        }
-                        return try submissions(
-                            of: FileDescriptor(rawValue: descriptor), path: path, pages: pages, count: e.submitSamples,
-                            warmUp: r == 0, seed: UInt64(r * 64 + cpu))
+            let outcome = Box<Result<SubmitSamples, RealError>>(.failure(RealError(.systemCallFailed, description: "not run", hint: "")))
+            let thread = try PThread(name: "iosim-cal-submit") {
+                outcome.value = Result { () throws(RealError) in
+                    var probe = try SubmissionProbe(
+                        fd: FileDescriptor(rawValue: descriptor), path: path, pages: pages, seed: UInt64(r))
+                    if r == 0 {
+                        _ = try probe.submission(1)
+                        _ = try probe.submission(4)
                     }
+                    var samples = SubmitSamples()
+                    var trips: [Int: [Double]] = [:]
+                    for _ in 0..<submitRounds {
+                        for cpu in cpus {
+                            if let e = Affinity.pin(to: cpu) {
+                                throw RealError(.systemCallFailed, description: "submission probe: pinning to CPU \(cpu): \(e)",
+                                    hint: hintAffinity)
+                            }
+                            for _ in 0..<perRound {
+                                let single = try probe.submission(1)
+                                samples.one.append(Double(single.submit))
+                                trips[cpu, default: []].append(Double(single.trip))
+                                samples.four.append(Double(try probe.submission(4).submit))
+                            }
+                        }
+                    }
+                    samples.roundTrip = trips
+                    return samples
                 }
-                thread.join()
-                let samples = try outcome.value.get()
-                ones += samples.one
-                fours += samples.four
-                result.roundTrip[cpu, default: []].append(samples.trip.sorted().sortedMedian)
             }
-            result.one.append(ones.sorted().sortedMedian)
-            result.four.append(fours.sorted().sortedMedian)
+            thread.join()
+            let samples = try outcome.value.get()
+            result.one.append(samples.one.sorted().sortedMedian)
+            result.four.append(samples.four.sorted().sortedMedian)
+            for (cpu, trips) in samples.roundTrip { result.roundTrip[cpu, default: []].append(trips.sorted().sortedMedian) }
         }
         return result
     }
 
-    /// `count` timed submissions of one read and of four (`uringSubmits`) on a ring of the calling thread, with
-    /// the single read's round trips, ns.
-    private static func submissions(
-        of fd: FileDescriptor, path: String, pages: UInt64, count: Int, warmUp: Bool, seed: UInt64
-    ) throws(RealError) -> (one: [Double], four: [Double], trip: [Double]) {
+    /// How many times per repeat `uringSubmits` goes round the CPUs.
+    static let submitRounds = 10
+
+    /// The ring, buffers and offsets of `uringSubmits` on the calling thread.
+    private struct SubmissionProbe {
+        let path: String
+        let pages: UInt64
         let buffers: AlignedBuffer
-        do {
-            buffers = try AlignedBuffer(byteCount: 4 * 4096)
-        } catch {
-            throw RealError(.systemCallFailed, errno: error, description: "posix_memalign failed with \(error)",
-                hint: "Out of memory.")
+        let ring: URing
+        let target: URing.FileTarget
+        var generator: SeededGenerator
+        var offsets = [Int64](repeating: 0, count: 4)
+
+        init(fd: FileDescriptor, path: String, pages: UInt64, seed: UInt64) throws(RealError) {
+            do {
+                buffers = try AlignedBuffer(byteCount: 4 * 4096)
+            } catch {
+                throw RealError(.systemCallFailed, errno: error, description: "posix_memalign failed with \(error)",
+                    hint: "Out of memory.")
+            }
+            ring = try fioRing()
+            target = .descriptor(fd)
+            self.path = path
+            self.pages = pages
+            generator = SeededGenerator(seed: seed, streamName: "calibrate:submit")
         }
-        let ring = try fioRing()
-        let target = URing.FileTarget.descriptor(fd)
-        var generator = SeededGenerator(seed: seed, streamName: "calibrate:submit")
+
         func failed(_ error: Errno) -> RealError {
             RealError(.systemCallFailed, errno: error, description: "io_uring_enter (READ) failed with \(error)",
                 hint: "Unexpected; check the kernel log (dmesg).")
         }
-        var offsets = [Int64](repeating: 0, count: 4)
-        /// One timed submission of `n` reads, then the wait for them: the submission's time and the round trip's.
-        func submission(_ n: Int) throws(RealError) -> (submit: Int64, trip: Int64) {
+
+        /// One timed submission of `n` reads, then the wait for them: the submission's time and the round
+        /// trip's, ns.
+        mutating func submission(_ n: Int) throws(RealError) -> (submit: Int64, trip: Int64) {
             for i in 0..<n {
                 offsets[i] = Int64(generator.nextInt(below: pages) * 4096)
                 ring.prepareRead(
@@ -2426,18 +2454,6 @@ enum Probes {
             }
             return (submitted - t0, now() - t0)
         }
-        if warmUp {
-            _ = try submission(1)
-            _ = try submission(4)
-        }
-        var one: [Double] = [], four: [Double] = [], trip: [Double] = []
-        for _ in 0..<count {
-            let single = try submission(1)
-            one.append(Double(single.submit))
-            trip.append(Double(single.trip))
-            four.append(Double(try submission(4).submit))
-        }
-        return (one, four, trip)
     }
 
     /// A ring of 8 entries set up as fio's (`RealJob.URingOptions`), for the calling thread.
