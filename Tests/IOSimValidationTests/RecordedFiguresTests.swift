@@ -284,5 +284,40 @@ struct RecordedFiguresTests {
 /// The cross-CPU wake-ups after idle, which calibrate measures since the stored profiles were made: they have none,
 /// and their refits keep the one wake-up latency.
 private let wakeupsAfterIdle = FigureName.wakeupIdles.map { FigureName.wakeupAfterIdle($0) }
+extension RecordedFiguresTests {
+    /// The tenth day's profile, calibrated with the submission timed and the round trips pinned: it records every
+    /// figure calibrate measures, and its requestCreate, doorbell and localWakeup are what those figures give.
+    @Test("the tenth day's stored profile records the submissions and carries what they give")
+    func theTenthDaysProfile() throws {
+        let root = StoredProfileTests.root + "/Scenarios/validation/"
+        let recorded = try Calibration.recordedFigures(inProfileAt: root + "_measured-xeon-day10.json5")
+        #expect(recorded.figures.map(\.name) == FigureName.all)
+        #expect(recorded.interruptTime == .trace)
+        #expect(recorded.given.map(\.key) == [.driverSubmit, .directIOPerPage])
+        let scenario = try ScenarioLoader.load(
+            path: root + "uring-4k-qd1.json5", profile: root + "_measured-xeon-day10.json5", overrides: []
+        ).scenario
+        let k = scenario.kernel
+        // The one read's submission: syscall, SQE, request, the given driverSubmit and the doorbell (the figures are
+        // written to 4 significant digits; the costs were fitted from the unrounded ones).
+        let one = try #require(recorded.figures.median(FigureName.uringSubmitOne))
+        let four = try #require(recorded.figures.median(FigureName.uringSubmitFour))
+        let costs = [k.syscallEntry, k.uringSubmitPerSQE, k.requestCreate, k.driverSubmit, k.doorbell, k.syscallExit]
+        let modelled = Double(costs.map(\.nanoseconds).reduce(0, +))
+        #expect(abs(modelled - one) < 20)
+        let perRequest = Double(k.uringSubmitPerSQE.nanoseconds + k.requestCreate.nanoseconds)
+        #expect(abs(perRequest - (four - one) / 3) < 20)
+        #expect(k.driverSubmit == .nanoseconds(1_300) && k.doorbell > .microseconds(5))
+        // The local wake-up: the curve at the local round trip less the submission, less the remote's excess.
+        let irq = try #require(Calibration.measuredInterruptCPU(recorded.figures))
+        let local = try #require(recorded.figures.median(FigureName.roundTrip(cpu: irq)))
+        let remote = try #require(recorded.figures.median(FigureName.roundTrip(cpu: 1 - irq)))
+        let across = WakeupAfterIdle.latency(afterIdle: Int64(local - one), on: scenario.machine.wakeupAfterIdle)
+        let localWakeup = try #require(scenario.machine.localWakeup)
+        #expect(abs(Double(localWakeup.nanoseconds) - (Double(across) - (remote - local))) < 30)
+        #expect(localWakeup > .zero && localWakeup < scenario.machine.wakeupLatency)
+    }
+}
+
 /// The timed submissions and the pinned round trips, measured since the ninth day's profile.
 private let submissions = [FigureName.uringSubmitOne, FigureName.uringSubmitFour, FigureName.roundTrip(cpu: 0), FigureName.roundTrip(cpu: 1)]
