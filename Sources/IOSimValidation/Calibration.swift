@@ -725,18 +725,12 @@ extension Calibration {
         }
         if let c = pageCosts.complete { interrupts.deferredPerPage = .nanoseconds(c) }
 
-        // bandwidthBytesPerSecond: from the slope of the QD1 mean latency between 4 KiB and 1 MiB reads (the
-        // model adds size / bandwidth to every service time) less the per-page CPU on that path (a 1 MiB read's
-        // 255 further pages, pinned at submission and released in the deferred routine, both before the
+        // bandwidthBytesPerSecond: from the slope of the QD1 mean latency between 4 KiB reads and
+        // `bandwidthSize` ones (the model adds size / bandwidth to every service time) less the per-page CPU on
+        // that path (the further pages, pinned at submission and released in the deferred routine, both before the
         // completion), rounded to 1 MB/s; kept when what remains is not positive (noise larger than the transfer).
         let latency4K = median(FigureName.readLatency(bytes: 4096))
-        if let small = latency4K, let large = median(FigureName.readLatency(bytes: 1 << 20)) {
-            let transfer = large - small - perPageLatency(bytes: 1 << 20, kernel: kernel, interrupts: interrupts)
-            if transfer > 0 {
-                let bytesPerSecond = Double((1 << 20) - 4096) / transfer * 1e9
-                device.bandwidthBytesPerSecond = max(1_000_000, Int64((bytesPerSecond / 1e6).rounded()) * 1_000_000)
-            }
-        }
+        if let rate = bandwidth(figures, kernel: kernel, interrupts: interrupts) { device.bandwidthBytesPerSecond = rate.bytesPerSecond }
         let transfer4K = device.bandwidthBytesPerSecond > 0
             ? 4096 * 1e9 / Double(device.bandwidthBytesPerSecond) : 0
 
@@ -1082,6 +1076,29 @@ extension Calibration {
         case (true, true): break
         }
         return SubmissionFit(perRequest: perRequest, handOff: handOff)
+    }
+
+    /// The size whose QD1 latency gives the bandwidth against 4 KiB's: 64 KiB when measured, else 1 MiB. On the
+    /// README's second machine the 1 MiB latency moved from 540 to 821 us over five calibrations of a day, where
+    /// 64 KiB's stayed within 87-103 us: through 1 MiB the slope gave 1.46-2.40 GB/s, and the two calibrations
+    /// with the fastest 1 MiB put the model's 64 KiB reads at depth 4 33% and 42% fast. (A 1 MiB read there is
+    /// also two requests, 1,016 KiB and 8 KiB, the queue taking 254 segments a request; the model has one.)
+    static func bandwidthSize(_ figures: [CalibrationFigure]) -> Int? {
+        [65_536, 1 << 20].first { figures.median(FigureName.readLatency(bytes: $0)) != nil }
+    }
+
+    /// The bandwidth from the QD1 latencies of 4 KiB and `size` (`fit`), nil without them or when the
+    /// transfer left is not positive; `size` nil: `bandwidthSize`.
+    static func bandwidth(_ figures: [CalibrationFigure], through size: Int? = nil, kernel: KernelConfig, interrupts: InterruptConfig)
+        -> (bytesPerSecond: Int64, size: Int)?
+    {
+        guard let size = size ?? bandwidthSize(figures), let small = figures.median(FigureName.readLatency(bytes: 4096)),
+            let large = figures.median(FigureName.readLatency(bytes: size))
+        else { return nil }
+        let transfer = large - small - perPageLatency(bytes: size, kernel: kernel, interrupts: interrupts)
+        guard transfer > 0 else { return nil }
+        let bytesPerSecond = Double(size - 4096) / transfer * 1e9
+        return (max(1_000_000, Int64((bytesPerSecond / 1e6).rounded()) * 1_000_000), size)
     }
 
     /// localWakeup from `FigureName.roundTrip(cpu:)` on the CPU that took the disk's interrupts
@@ -1727,13 +1744,19 @@ extension Calibration {
                         + "\(Units.formatDuration(nanoseconds: transfer4K)); floor 1us; sigma not fitted"
                         + latencyCheck(report.latencyFit))
             if let w = d.writeLatency { entry("writeLatency", distribution(w), notMeasured) }
-            let large = FigureName.readLatency(bytes: 1 << 20)
+            let bandwidthSize = Calibration.bandwidthSize(figures)
+            // The other size's slope, as a check (with the fitted per-page costs).
+            let other = bandwidthSize == 65_536
+                ? Calibration.bandwidth(figures, through: 1 << 20, kernel: k, interrupts: i).map {
+                    "; through \(describe(FigureName.readLatency(bytes: 1 << 20))) it is \(rate($0.bytesPerSecond)), not used"
+                } ?? "" : ""
             entry(
                 "bandwidth", quoted(rate(d.bandwidthBytesPerSecond)),
-                latency4K == nil || figure(large) == nil
+                latency4K == nil || bandwidthSize == nil
                     ? notMeasured
-                    : "slope between \(describe(FigureName.readLatency(bytes: 4096))) and \(describe(large)), less "
-                        + "the further pages' directIOPerPage and deferredPerPage")
+                    : "slope between \(describe(FigureName.readLatency(bytes: 4096))) and "
+                        + "\(describe(FigureName.readLatency(bytes: bandwidthSize!))), less the further pages' directIOPerPage and "
+                        + "deferredPerPage\(other)")
             entry("queueDepth", "\(d.queueDepth)", "nr_requests of this machine class (baseline.md); not measured")
             let saturated = FigureName.depths.compactMap { figure(FigureName.iops(depth: $0)) }.max { $0.median < $1.median }
             if let p = report.parallelismFit {
