@@ -200,7 +200,9 @@ public enum Help {
             body = """
                 Measures the null syscall, a context switch, a cross-CPU wake-up (and one after each of six idle
                 times, 5us to 1ms), an io_uring NOP round trip, a page-cache read through pread and through
-                io_uring (and the copy rate), memcpy bandwidth, the device's latency by size at queue depth 1
+                io_uring (and the copy rate), memcpy bandwidth, an io_uring_enter submitting one O_DIRECT read
+                and one submitting four (the doorbell, the request), the read's round trip pinned to each of two
+                CPUs (the local wake-up), the device's latency by size at queue depth 1
                 with system and irq+softirq time per IO by size (and user time at 4 KiB), system time per IO of
                 4 KiB and 64 KiB at queue depth 4, the device's saturation (IOPS and bandwidth by queue depth),
                 interrupts and irq+softirq time per IO by queue depth, and the real io_uring loop over cached
