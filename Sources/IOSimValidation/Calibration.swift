@@ -184,8 +184,8 @@ public struct HostFit: Sendable, Equatable {
 }
 
 /// The submission's costs fitted to the timed io_uring_enter calls that submit O_DIRECT reads to the idle device
-/// (`Calibration.fitSubmission`), ns: each further request of a batch, and the one read's time beyond its
-/// request and the syscall, the driver's hand-off with the doorbell.
+/// (`Calibration.fitSubmission`), ns: each further request of a batch, and the one read's time beyond the
+/// syscall, its SQE and its request: the driver's hand-off with the doorbell.
 public struct SubmissionFit: Sendable, Equatable {
     public var perRequest: Double
     public var handOff: Double
@@ -202,7 +202,17 @@ public struct LocalWakeupFit: Sendable, Equatable {
     /// The model's wake-up across CPUs in the remote run: `wakeupAfterIdle` at `idle`, else wakeupLatency.
     public var idle: Int64
     public var acrossCPUs: Int64
+    /// The deferred routine's IPI for that wake-up (`interrupts.deferredWakeRemote`), which the remote run pays.
+    public var wakeIPI: Int64
     public var localWakeup: Int64
+
+    /// The same fit with the IPI's cost `ipi`: across + IPI less the remote run's excess, floor 0, to 10 ns.
+    func withWakeIPI(_ ipi: Int64) -> LocalWakeupFit {
+        var f = self
+        f.wakeIPI = ipi
+        f.localWakeup = Calibration.tensOfNanoseconds(Double(acrossCPUs + ipi) - (remote - local))
+        return f
+    }
 }
 
 /// The exit from idle fitted to the QD1 system time per IO: the measured figure, the model's system time per IO
@@ -485,7 +495,10 @@ enum FigureName {
     static let roundTripPrefix = "read round trip 4KiB QD1 pinned to CPU "
     /// The CPU of a `roundTrip(cpu:)` name, nil for any other name.
     static func roundTripCPU(_ name: String) -> Int? {
-        name.hasPrefix(roundTripPrefix) ? Int(name.dropFirst(roundTripPrefix.count)) : nil
+        guard name.hasPrefix(roundTripPrefix), let cpu = Int(name.dropFirst(roundTripPrefix.count)), cpu >= 0,
+            roundTrip(cpu: cpu) == name
+        else { return nil }
+        return cpu
     }
     /// Wall time per IO of the real backend's io_uring loop reading cached 4 KiB pages at queue depth 1.
     static let uringLoopOverCache = "io_uring loop 4KiB page-cache QD1"
@@ -700,7 +713,8 @@ extension Calibration {
         let submissionFit = fitSubmission(figures, kernel: &kernel, given: given)
         // localWakeup, unless given: from the round trips pinned to the interrupts' CPU and to another; without
         // them the wake-up latency (a kernel trace tells them apart; the profile says so).
-        let localWakeupFit = fitLocalWakeup(figures, machine: machine)
+        // Refitted below once the deferred routine's IPI is (the remote run pays it).
+        var localWakeupFit = fitLocalWakeup(figures, machine: machine, wakeIPI: interrupts.deferredWakeRemote.nanoseconds)
         if machine.localWakeup == nil {
             machine.localWakeup = localWakeupFit.map { .nanoseconds($0.localWakeup) } ?? machine.wakeupLatency
         }
@@ -883,8 +897,18 @@ extension Calibration {
                 interrupts.deferredPerRequest = f.deferred
                 interrupts.deferredWake = f.wake
                 interrupts.deferredWakeRemote = f.wakeRemote
+                // localWakeup, fitted from the pinned round trips, takes the IPI's new cost into the remote run's.
+                var wakeupGained: Int64 = 0
+                if let fit = localWakeupFit {
+                    let refit = fit.withWakeIPI(f.wakeRemote.nanoseconds)
+                    if !given.contains(where: { $0.key == .localWakeup }) {
+                        wakeupGained = refit.localWakeup - fit.localWakeup
+                        machine.localWakeup = .nanoseconds(refit.localWakeup)
+                    }
+                    localWakeupFit = refit
+                }
                 // Both devices: the fitted one the next pass simulates, and the one the searches start from.
-                let gained = (f.isr + f.deferred + f.wake - before).nanoseconds + Int64(ipiGained.rounded())
+                let gained = (f.isr + f.deferred + f.wake - before).nanoseconds + Int64(ipiGained.rounded()) + wakeupGained
                 giveUpLatency(gained, of: &device)
                 giveUpLatency(gained, of: &unsearched)
                 interruptFit = f
@@ -1096,20 +1120,23 @@ extension Calibration {
             let large = figures.median(FigureName.readLatency(bytes: size))
         else { return nil }
         let transfer = large - small - perPageLatency(bytes: size, kernel: kernel, interrupts: interrupts)
-        guard transfer > 0 else { return nil }
+        guard transfer >= 1 else { return nil }  // under a nanosecond: noise, not a transfer
         let bytesPerSecond = Double(size - 4096) / transfer * 1e9
         return (max(1_000_000, Int64((bytesPerSecond / 1e6).rounded()) * 1_000_000), size)
     }
 
     /// localWakeup from `FigureName.roundTrip(cpu:)` on the CPU that took the disk's interrupts
-    /// (`measuredInterruptCPU`) and on another. In the model the two runs differ by the completion's wake-up
-    /// alone: on the interrupts' CPU the deferred routine wakes the thread there (localWakeup); elsewhere it
-    /// wakes it across CPUs, onto a CPU idle since the thread slept (`wakeupAfterIdle` at that idle time, else
-    /// wakeupLatency). So localWakeup is that wake-up less the remote round trip's excess over the local one.
-    /// The idle time is taken as the local round trip less `uringSubmitOne` (the read's wait; the wake-up and
-    /// the return are in it too, but the curve is flat there on the machines measured). Floor 0, to 10 ns.
+    /// (`measuredInterruptCPU`) and on another. In the model the two runs differ by the completion's wake-up:
+    /// on the interrupts' CPU the deferred routine wakes the thread there (localWakeup); elsewhere it wakes it
+    /// across CPUs, onto a CPU idle since the thread slept (`wakeupAfterIdle` at that idle time, else
+    /// wakeupLatency), and pays the wake-up's IPI in the deferred routine (`wakeIPI`, deferredWakeRemote). So
+    /// localWakeup is that wake-up and IPI less the remote round trip's excess over the local one; more than
+    /// the wake-up across CPUs when the remote run was the faster. The idle time is taken as the local round
+    /// trip less `uringSubmitOne` (the read's wait; the wake-up and the return are in it too, but the curve is
+    /// flat there on the machines measured). Floor 0, to 10 ns. The probe pins to the first two CPUs the
+    /// process may use: with the disk's interrupts on another CPU (more than two CPUs), nothing is fitted.
     /// - Returns: nil without the figures, or when the interrupts went to more than one CPU.
-    static func fitLocalWakeup(_ figures: [CalibrationFigure], machine: MachineConfig) -> LocalWakeupFit? {
+    static func fitLocalWakeup(_ figures: [CalibrationFigure], machine: MachineConfig, wakeIPI: Int64) -> LocalWakeupFit? {
         guard let irqCPU = measuredInterruptCPU(figures), let local = figures.median(FigureName.roundTrip(cpu: irqCPU)),
             let other = figures.first(where: { FigureName.roundTripCPU($0.name).map { $0 != irqCPU } ?? false }),
             let otherCPU = FigureName.roundTripCPU(other.name)
@@ -1120,7 +1147,8 @@ extension Calibration {
             ? machine.wakeupLatency.nanoseconds : WakeupAfterIdle.latency(afterIdle: idle, on: machine.wakeupAfterIdle)
         return LocalWakeupFit(
             interruptCPU: irqCPU, otherCPU: otherCPU, local: local, remote: other.median, idle: idle, acrossCPUs: across,
-            localWakeup: tensOfNanoseconds(Double(across) - (other.median - local)))
+            wakeIPI: 0, localWakeup: 0
+        ).withWakeIPI(wakeIPI)
     }
 
     /// `ns` rounded to 10 ns and floored at 0, as the fitted costs are written.
@@ -1581,7 +1609,8 @@ extension Calibration {
                 given(.localWakeup).map { g in report.localWakeupFit.map { "\(g); measured: \(duration(.nanoseconds($0.localWakeup)))" } ?? g }
                     ?? report.localWakeupFit.map { f in
                         "the model's wake-up across CPUs after \(duration(.nanoseconds(f.idle))) of idle, "
-                            + "\(duration(.nanoseconds(f.acrossCPUs))), less the round trip's excess on another CPU: "
+                            + "\(duration(.nanoseconds(f.acrossCPUs))), and its IPI (deferredWakeRemote) "
+                            + "\(duration(.nanoseconds(f.wakeIPI))), less the round trip's excess on another CPU: "
                             + "\(describe(FigureName.roundTrip(cpu: f.otherCPU))) less \(describe(FigureName.roundTrip(cpu: f.interruptCPU))) "
                             + "(the interrupts' CPU); the idle time is the latter less the submission; floor 0"
                     }
@@ -1998,7 +2027,7 @@ struct Effort {
     var idleWakeups: Int
     var nops: Int
     var preads: Int
-    /// Timed submissions of each size per repeat (`Probes.uringSubmits`).
+    /// Timed submissions of each size per repeat and CPU (`Probes.uringSubmits`).
     var submitSamples: Int
     var pageCacheBytes: Int64
     var memcpyBytes: Int
@@ -2451,12 +2480,11 @@ enum Probes {
                 throw failed(error)
             }
             let submitted = now()
-            if consumed != n {
-                throw RealError(.systemCallFailed, description: "io_uring_enter consumed \(consumed) of \(n) SQEs",
-                    hint: "Unexpected; check the kernel log (dmesg).")
-            }
+            // Every read the kernel took is reaped before anything is thrown: none may still be writing into the
+            // buffers when they are freed.
             var reaped = 0
-            while reaped < n {
+            var failure: RealError? = nil
+            while reaped < consumed {
                 do {
                     try ring.submit(waitFor: 1)
                 } catch {
@@ -2465,15 +2493,20 @@ enum Probes {
                 while let c = ring.popCompletion() {
                     reaped += 1
                     let offset = offsets[Int(c.userData) % offsets.count]
+                    if failure != nil { continue }
                     if c.result < 0 {
-                        throw RealError.ioFailed(
+                        failure = RealError.ioFailed(
                             operation: "an io_uring read", path: path, offset: offset, Errno(rawValue: -c.result),
                             direct: true)
-                    }
-                    if c.result != 4096 {
-                        throw RealError.shortRead(path: path, offset: offset, expected: 4096, got: Int(c.result))
+                    } else if c.result != 4096 {
+                        failure = RealError.shortRead(path: path, offset: offset, expected: 4096, got: Int(c.result))
                     }
                 }
+            }
+            if let failure { throw failure }
+            if consumed != n {
+                throw RealError(.systemCallFailed, description: "io_uring_enter consumed \(consumed) of \(n) SQEs",
+                    hint: "Unexpected; check the kernel log (dmesg).")
             }
             return (submitted - t0, now() - t0)
         }

@@ -372,7 +372,17 @@ struct CalibrationFitTests {
         #expect(report.profileText.contains("localWakeup: \"3.57us\""))
         #expect(report.profileText.contains("less the round trip's excess on another CPU: read round trip 4KiB QD1 pinned to CPU 0 65us"))
         #expect(try loadThroughExtends(report.profileText).machine == report.machine)
-        // The interrupts on CPU 0 instead: the "remote" run is the faster one, and the floor holds.
+        // The remote run pays the deferred routine's IPI too: with it, localWakeup is that much longer.
+        #expect(fit.wakeIPI == report.interrupts.deferredWakeRemote.nanoseconds)
+        #expect(fit.withWakeIPI(fit.wakeIPI + 2_000).localWakeup == 5_570)
+        #expect(fit.withWakeIPI(0).withWakeIPI(-20_000).localWakeup == 0)  // the floor
+        // The names: only the one spelling of each CPU's figure.
+        #expect(FigureName.roundTripCPU(FigureName.roundTrip(cpu: 12)) == 12)
+        for name in ["01", "+1", "-1", " 1", "1 "].map({ FigureName.roundTripPrefix + $0 }) + [FigureName.uringSubmitOne] {
+            #expect(FigureName.roundTripCPU(name) == nil, "\(name)")
+        }
+        // The interrupts on CPU 0 instead: the "remote" run is the faster one, so the local wake-up comes out
+        // longer than the one across CPUs by the difference.
         figures[figures.count - 2].median = 0
         figures[figures.count - 2].minimum = 0
         figures[figures.count - 2].maximum = 0
