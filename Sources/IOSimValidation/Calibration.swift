@@ -167,6 +167,11 @@ public struct CalibrationReport: Sendable {
     public var table: String
 }
 
+extension [GivenCost] {
+    /// Whether a cost of `key` is among the given ones.
+    func contains(_ key: GivenCost.Key) -> Bool { contains { $0.key == key } }
+}
+
 extension [CalibrationFigure] {
     /// The median of the figure named `name`, if it was measured.
     func median(_ name: String) -> Double? { first { $0.name == name }?.median }
@@ -734,7 +739,7 @@ extension Calibration {
         // depth 4 the difference of two noisy figures spread from 140 to 320 ns over three calibrations of a day.
         // A given per-page cost (the submission's, from a trace) is kept.
         let pageCosts = perPageCosts(figures)
-        if let s = pageCosts.submit, !given.contains(where: { $0.key == .directIOPerPage }) {
+        if let s = pageCosts.submit, !given.contains(.directIOPerPage) {
             kernel.directIOPerPage = .nanoseconds(s)
         }
         if let c = pageCosts.complete { interrupts.deferredPerPage = .nanoseconds(c) }
@@ -744,7 +749,7 @@ extension Calibration {
         // that path (the further pages, pinned at submission and released in the deferred routine, both before the
         // completion), rounded to 1 MB/s; kept when what remains is not positive (noise larger than the transfer).
         let latency4K = median(FigureName.readLatency(bytes: 4096))
-        if let rate = bandwidth(figures, kernel: kernel, interrupts: interrupts) { device.bandwidthBytesPerSecond = rate.bytesPerSecond }
+        if let rate = bandwidth(figures, kernel: kernel, interrupts: interrupts) { device.bandwidthBytesPerSecond = rate }
         let transfer4K = device.bandwidthBytesPerSecond > 0
             ? 4096 * 1e9 / Double(device.bandwidthBytesPerSecond) : 0
 
@@ -827,7 +832,7 @@ extension Calibration {
         // IO) is the sleep; the same-CPU pipe hop that gives contextSwitch never idles. Before the device search:
         // it is CPU time on the path, which the depths' IOPS feel.
         var idleExitFit: IdleExitFit? = nil
-        if grid != nil, !given.contains(where: { $0.key == .idleExit }), let measured = median(FigureName.systemPerIO(bytes: 4096)) {
+        if grid != nil, !given.contains(.idleExit), let measured = median(FigureName.systemPerIO(bytes: 4096)) {
             idleExitFit = fitIdleCost(\.idleExit, measured: measured, perIO: modelSystemPerIO)
         }
         // idleExitUser, by simulation as idleExit: the machine-wide user time per IO of the 4 KiB QD1 run less the
@@ -856,7 +861,7 @@ extension Calibration {
                     interruptsPerIO: measuredInterrupts, poolInterruptsPerIO: median(FigureName.poolInterrupts),
                     poolIOPS: median(FigureName.poolIOPS), searched: searched,
                     channels: grid.channels, dispatches: grid.dispatches,
-                    wakeups: given.contains { $0.key == .passWakeup } ? [device.passWakeup] : grid.wakeups)
+                    wakeups: given.contains(.passWakeup) ? [device.passWakeup] : grid.wakeups)
                 if let p = parallelism {
                     device.completionBatching = p.completionBatching
                     device = withParallelism(device, p.channels, p.passDispatch, p.passWakeup)
@@ -901,7 +906,7 @@ extension Calibration {
                 var wakeupGained: Int64 = 0
                 if let fit = localWakeupFit {
                     let refit = fit.withWakeIPI(f.wakeRemote.nanoseconds)
-                    if !given.contains(where: { $0.key == .localWakeup }) {
+                    if !given.contains(.localWakeup) {
                         wakeupGained = refit.localWakeup - fit.localWakeup
                         machine.localWakeup = .nanoseconds(refit.localWakeup)
                     }
@@ -1085,13 +1090,12 @@ extension Calibration {
     static func fitSubmission(_ figures: [CalibrationFigure], kernel: inout KernelConfig, given: [GivenCost]) -> SubmissionFit? {
         guard let one = figures.median(FigureName.uringSubmitOne), let four = figures.median(FigureName.uringSubmitFour)
         else { return nil }
-        func isGiven(_ key: GivenCost.Key) -> Bool { given.contains { $0.key == key } }
         let perRequest = (four - one) / 3
-        if !isGiven(.requestCreate) {
+        if !given.contains(.requestCreate) {
             kernel.requestCreate = .nanoseconds(tensOfNanoseconds(perRequest - Double(kernel.uringSubmitPerSQE.nanoseconds)))
         }
         let handOff = one - Double((kernel.syscallEntry + kernel.syscallExit + kernel.uringSubmitPerSQE + kernel.requestCreate).nanoseconds)
-        switch (isGiven(.driverSubmit), isGiven(.doorbell)) {
+        switch (given.contains(.driverSubmit), given.contains(.doorbell)) {
         case (true, false): kernel.doorbell = .nanoseconds(tensOfNanoseconds(handOff - Double(kernel.driverSubmit.nanoseconds)))
         case (false, true): kernel.driverSubmit = .nanoseconds(tensOfNanoseconds(handOff - Double(kernel.doorbell.nanoseconds)))
         case (false, false):
@@ -1114,7 +1118,7 @@ extension Calibration {
     /// The bandwidth from the QD1 latencies of 4 KiB and `size` (`fit`), nil without them or when the
     /// transfer left is not positive; `size` nil: `bandwidthSize`.
     static func bandwidth(_ figures: [CalibrationFigure], through size: Int? = nil, kernel: KernelConfig, interrupts: InterruptConfig)
-        -> (bytesPerSecond: Int64, size: Int)?
+        -> Int64?
     {
         guard let size = size ?? bandwidthSize(figures), let small = figures.median(FigureName.readLatency(bytes: 4096)),
             let large = figures.median(FigureName.readLatency(bytes: size))
@@ -1122,7 +1126,7 @@ extension Calibration {
         let transfer = large - small - perPageLatency(bytes: size, kernel: kernel, interrupts: interrupts)
         guard transfer >= 1 else { return nil }  // under a nanosecond: noise, not a transfer
         let bytesPerSecond = Double(size - 4096) / transfer * 1e9
-        return (max(1_000_000, Int64((bytesPerSecond / 1e6).rounded()) * 1_000_000), size)
+        return max(1_000_000, Int64((bytesPerSecond / 1e6).rounded()) * 1_000_000)
     }
 
     /// localWakeup from `FigureName.roundTrip(cpu:)` on the CPU that took the disk's interrupts
@@ -1582,7 +1586,7 @@ extension Calibration {
         }
         func entry(_ key: String, _ value: String, _ comment: String) { lines.append(("\(key): \(value),", comment)) }
         /// The comment of a value that was given, nil for one that was not.
-        func given(_ key: GivenCost.Key) -> String? { report.given.contains { $0.key == key } ? key.note : nil }
+        func given(_ key: GivenCost.Key) -> String? { report.given.contains(key) ? key.note : nil }
 
         section("machine") {
             entry("cpus", "\(m.cpuCount)", "CPUs online (sysconf _SC_NPROCESSORS_ONLN)")
@@ -1777,7 +1781,7 @@ extension Calibration {
             // The other size's slope, as a check (with the fitted per-page costs).
             let other = bandwidthSize == 65_536
                 ? Calibration.bandwidth(figures, through: 1 << 20, kernel: k, interrupts: i).map {
-                    "; through \(describe(FigureName.readLatency(bytes: 1 << 20))) it is \(rate($0.bytesPerSecond)), not used"
+                    "; through \(describe(FigureName.readLatency(bytes: 1 << 20))) it is \(rate($0)), not used"
                 } ?? "" : ""
             entry(
                 "bandwidth", quoted(rate(d.bandwidthBytesPerSecond)),
@@ -2342,9 +2346,7 @@ enum Probes {
                 do {
                     try ring.submit(waitFor: 1)
                 } catch {
-                    throw RealError(.systemCallFailed, errno: error,
-                        description: "io_uring_enter (NOP) failed with \(error)",
-                        hint: "Unexpected; check the kernel log (dmesg).")
+                    throw enterFailed("NOP", error)
                 }
                 guard ring.popCompletion() != nil else {
                     throw RealError(.systemCallFailed,
@@ -2403,7 +2405,6 @@ enum Probes {
                         _ = try probe.submission(4)
                     }
                     var samples = SubmitSamples()
-                    var trips: [Int: [Double]] = [:]
                     for _ in 0..<submitRounds {
                         for cpu in cpus {
                             if let e = Affinity.pin(to: cpu) {
@@ -2413,12 +2414,11 @@ enum Probes {
                             for _ in 0..<perRound {
                                 let single = try probe.submission(1)
                                 samples.one.append(Double(single.submit))
-                                trips[cpu, default: []].append(Double(single.trip))
+                                samples.roundTrip[cpu, default: []].append(Double(single.trip))
                                 samples.four.append(Double(try probe.submission(4).submit))
                             }
                         }
                     }
-                    samples.roundTrip = trips
                     return samples
                 }
             }
@@ -2445,22 +2445,12 @@ enum Probes {
         var offsets = [Int64](repeating: 0, count: 4)
 
         init(fd: FileDescriptor, path: String, pages: UInt64, seed: UInt64) throws(RealError) {
-            do {
-                buffers = try AlignedBuffer(byteCount: 4 * 4096)
-            } catch {
-                throw RealError(.systemCallFailed, errno: error, description: "posix_memalign failed with \(error)",
-                    hint: "Out of memory.")
-            }
+            buffers = try alignedBuffer(byteCount: 4 * 4096)
             ring = try fioRing()
             target = .descriptor(fd)
             self.path = path
             self.pages = pages
             generator = SeededGenerator(seed: seed, streamName: "calibrate:submit")
-        }
-
-        func failed(_ error: Errno) -> RealError {
-            RealError(.systemCallFailed, errno: error, description: "io_uring_enter (READ) failed with \(error)",
-                hint: "Unexpected; check the kernel log (dmesg).")
         }
 
         /// One timed submission of `n` reads, then the wait for them: the submission's time and the round
@@ -2477,7 +2467,7 @@ enum Probes {
             do {
                 consumed = try ring.submit()
             } catch {
-                throw failed(error)
+                throw enterFailed("READ", error)
             }
             let submitted = now()
             // Every read the kernel took is reaped before anything is thrown: none may still be writing into the
@@ -2488,7 +2478,7 @@ enum Probes {
                 do {
                     try ring.submit(waitFor: 1)
                 } catch {
-                    throw failed(error)
+                    throw enterFailed("READ", error)
                 }
                 while let c = ring.popCompletion() {
                     reaped += 1
@@ -2533,14 +2523,7 @@ enum Probes {
     /// GB/s of memcpy between two 1 MiB page-aligned buffers, `memcpyBytes` per repeat.
     static func memcpyBandwidth(_ e: Effort) throws(RealError) -> [Double] {
         let size = 1 << 20
-        let a: AlignedBuffer, b: AlignedBuffer
-        do {
-            a = try AlignedBuffer(byteCount: size)
-            b = try AlignedBuffer(byteCount: size)
-        } catch {
-            throw RealError(.systemCallFailed, errno: error, description: "posix_memalign of 1 MiB failed with \(error)",
-                hint: "Out of memory.")
-        }
+        let a = try alignedBuffer(byteCount: size), b = try alignedBuffer(byteCount: size)
         memset(a.baseAddress, 1, size)
         memset(b.baseAddress, 2, size)
         // Called through a pointer found at run time, so the optimizer cannot merge or drop repeated copies.
@@ -2567,14 +2550,7 @@ enum Probes {
                 hint: "Unexpected; the calibration created this file.")
         }
         defer { try? fd.close() }
-        let page: AlignedBuffer, chunk: AlignedBuffer
-        do {
-            page = try AlignedBuffer(byteCount: 4096)
-            chunk = try AlignedBuffer(byteCount: 1 << 20)
-        } catch {
-            throw RealError(.systemCallFailed, errno: error, description: "posix_memalign failed with \(error)",
-                hint: "Out of memory.")
-        }
+        let page = try alignedBuffer(byteCount: 4096), chunk = try alignedBuffer(byteCount: 1 << 20)
         func read(_ offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws(RealError) {
             let n: Int
             do {
@@ -2624,8 +2600,7 @@ enum Probes {
                 do {
                     try ring.submit(waitFor: 1)
                 } catch {
-                    throw RealError(.systemCallFailed, errno: error, description: "io_uring_enter (READ) failed with \(error)",
-                        hint: "Unexpected; check the kernel log (dmesg).")
+                    throw enterFailed("READ", error)
                 }
                 guard let c = ring.popCompletion(), c.result == 4096 else {
                     throw RealError(.shortRead,
@@ -2833,6 +2808,22 @@ enum Probes {
 }
 
 /// CLOCK_MONOTONIC in nanoseconds.
+/// A page-aligned buffer of `byteCount` bytes, or the error calibrate reports when there is no memory for it.
+private func alignedBuffer(byteCount: Int) throws(RealError) -> AlignedBuffer {
+    do {
+        return try AlignedBuffer(byteCount: byteCount)
+    } catch {
+        throw RealError(.systemCallFailed, errno: error,
+            description: "posix_memalign of \(Units.formatSize(bytes: Int64(byteCount))) failed with \(error)", hint: "Out of memory.")
+    }
+}
+
+/// The error of an io_uring_enter that failed while a probe submitted `opcode` (NOP, READ) and waited.
+private func enterFailed(_ opcode: String, _ error: Errno) -> RealError {
+    RealError(.systemCallFailed, errno: error, description: "io_uring_enter (\(opcode)) failed with \(error)",
+        hint: "Unexpected; check the kernel log (dmesg).")
+}
+
 private func now() -> Int64 {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
@@ -3024,11 +3015,7 @@ final class ScratchFile {
         defer { try? fd.close() }
 
         let chunkBytes = 1 << 20
-        let chunk: AlignedBuffer
-        do { chunk = try AlignedBuffer(byteCount: chunkBytes) } catch {
-            throw RealError(.systemCallFailed, errno: error, description: "posix_memalign failed with \(error)",
-                hint: "Out of memory.")
-        }
+        let chunk = try alignedBuffer(byteCount: chunkBytes)
         var generator = SeededGenerator(seed: 1, streamName: "calibrate:layout")
         for i in stride(from: 0, to: chunkBytes, by: 8) {
             chunk.bytes.storeBytes(of: generator.next(), toByteOffset: i, as: UInt64.self)

@@ -177,7 +177,7 @@ extension Calibration {
         profileAt path: String, given: [GivenCost] = [], quick: Bool = false, searched: (() -> Void)? = nil
     ) throws(LoadError) -> CalibrationReport {
         let recorded = try recordedFigures(inProfileAt: path)
-        let costs = recorded.given.filter { g in !given.contains { $0.key == g.key } } + given
+        let costs = recorded.given.filter { !given.contains($0.key) } + given
         return fit(
             recorded.figures, cpuCount: recorded.cpuCount, parallelism: searchGrid(quick: quick), given: costs,
             interruptTime: recorded.interruptTime, searched: searched)
