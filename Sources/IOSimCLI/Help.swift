@@ -183,7 +183,8 @@ public enum Help {
                 CPU and interrupts per IO), and with repeats the widest spread of a scenario's measured IOPS;
                 the JSON marks those metrics "figure": true. With a profile that calibrate wrote, the workloads
                 it measured too (4 KiB random O_DIRECT reads through io_uring at depths 1, 4, 16 and 64 and
-                fio's loop at 32, four blocking threads; the file's size is not compared) get a last line
+                fio's loop at 32, 64 KiB ones at depth 4, four blocking threads; the file's size is not
+                compared) get a last line
                 each: the IOPS the profile recorded and the IOPS now, which tell how far the machine moved
                 since it was calibrated ("atCalibration" in the JSON).
 
@@ -204,7 +205,8 @@ public enum Help {
                 and one submitting four (the doorbell, the request), the read's round trip pinned to each of two
                 CPUs (the local wake-up), the device's latency by size at queue depth 1
                 with system and irq+softirq time per IO by size (and user time at 4 KiB), system time per IO of
-                4 KiB and 64 KiB at queue depth 4, the device's saturation (IOPS and bandwidth by queue depth),
+                4 KiB and 64 KiB at queue depth 4 (and the 64 KiB run's IOPS, which the device's bandwidth is
+                fitted to), the device's saturation (IOPS and bandwidth by queue depth),
                 interrupts and irq+softirq time per IO by queue depth, and the real io_uring loop over cached
                 pages, each with its spread over repeats; fits the model's
                 parameters and prints (or writes with -o) a profile of machine, kernel, device and interrupts

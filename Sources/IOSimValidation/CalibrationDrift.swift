@@ -1,8 +1,8 @@
 //! How far the machine has moved since a profile was calibrated. A profile fits the machine in the state its
 //! calibration found, and a shared host moves between states within minutes (README, "Validation on a second
 //! machine of this class"). Calibrate's device runs are workloads of the validation suite too (4 KiB random
-//! O_DIRECT reads through io_uring at queue depths 1, 4, 16 and 64; four threads of blocking reads; and fio's
-//! loop at depth 32, which a scenario can ask for), so `validate` can set the IOPS such a scenario measures
+//! O_DIRECT reads through io_uring at queue depths 1, 4, 16 and 64; 64 KiB ones at depth 4; four threads of
+//! blocking reads; and fio's loop at depth 32, which a scenario can ask for), so `validate` can set the IOPS such a scenario measures
 //! beside the IOPS the profile recorded for it: a model that misses by as much as the machine moved was fitted
 //! to another state of the machine.
 
@@ -34,13 +34,17 @@ extension Calibration {
     /// calibrate runs no such workload: 4 KiB random O_DIRECT reads of one thread through io_uring with fio's
     /// setup (`FigureName.iops(depth:)` at the depths calibrate runs, and fio's loop, each SQE submitted as it is
     /// written, at `FigureName.submitEachDepth`), or of four threads each blocking in its own read at a time
-    /// (`FigureName.poolIOPS`). Programs with compute steps do other work between the reads and match nothing.
+    /// (`FigureName.poolIOPS`); and 64 KiB reads through io_uring at depth 4 (`FigureName.iopsForBandwidth`).
+    /// Programs with compute steps do other work between the reads and match nothing.
     /// The file's size and where it lies are not compared (calibrate's file is 256 MiB by default; the
     /// suite's scenarios read 1 GiB).
     public static func iopsFigure(sameWorkloadAs job: RealJob) -> String? {
-        guard job.direction == .read, job.pattern == .random, job.caching == .direct, job.blockBytes == 4096,
-            job.computePerIO == .zero
-        else { return nil }
+        guard job.direction == .read, job.pattern == .random, job.caching == .direct, job.computePerIO == .zero else {
+            return nil
+        }
+        // 4 KiB, but for the one 64 KiB run.
+        let small = job.blockBytes == 4096
+        guard small || job.blockBytes == FigureName.bandwidthFitBytes else { return nil }
         switch job.engine {
         case .ioUring(let options):
             // Calibrate's ring (`RealJob.URingOptions()`); the SQ thread's idle time means nothing without one.
@@ -51,14 +55,15 @@ extension Calibration {
             else { return nil }
             switch options.waitMode {
             case .waitForOne:
+                if !small { return job.queueDepth == FigureName.pageCostDepth ? FigureName.iopsForBandwidth : nil }
                 return FigureName.depths.contains(job.queueDepth) ? FigureName.iops(depth: job.queueDepth) : nil
             case .submitEach:  // fio's loop, which calibrate runs at one depth
-                return job.queueDepth == FigureName.submitEachDepth ? FigureName.iopsSubmitEach : nil
+                return small && job.queueDepth == FigureName.submitEachDepth ? FigureName.iopsSubmitEach : nil
             case .peekAndSpin:
                 return nil
             }
         case .blocking:
-            guard job.threads == 4, job.queueDepth == 1 else { return nil }
+            guard small, job.threads == 4, job.queueDepth == 1 else { return nil }
             return FigureName.poolIOPS
         case .threadPool:
             return nil

@@ -16,8 +16,8 @@ struct CalibrationDriftTests {
         try RealPlan.job(for: ScenarioLoader.load(path: Self.suite + name + ".json5", overrides: []).scenario)
     }
 
-    /// Of the suite, the four io_uring depths and the four blocking threads are calibrate's own device runs; the
-    /// other modes, 64 KiB and buffered reads are not.
+    /// Of the suite, the four io_uring depths, 64 KiB at depth 4 and the four blocking threads are calibrate's own
+    /// device runs; the other modes and buffered reads are not.
     @Test("the suite's workloads that calibrate measures too")
     func suiteWorkloads() throws {
         #expect(try Calibration.iopsFigure(sameWorkloadAs: job("uring-4k-qd1")) == "IOPS 4KiB QD1")
@@ -25,7 +25,8 @@ struct CalibrationDriftTests {
         #expect(try Calibration.iopsFigure(sameWorkloadAs: job("uring-4k-qd16")) == "IOPS 4KiB QD16")
         #expect(try Calibration.iopsFigure(sameWorkloadAs: job("uring-4k-qd64")) == "IOPS 4KiB QD64")
         #expect(try Calibration.iopsFigure(sameWorkloadAs: job("pool-4k")) == FigureName.poolIOPS)
-        for other in ["async-qd16", "sqpoll-qd1", "uring-64k-qd4", "buffered-cold", "buffered-warm", "pread-4k"] {
+        #expect(try Calibration.iopsFigure(sameWorkloadAs: job("uring-64k-qd4")) == "IOPS 64KiB QD4")
+        for other in ["async-qd16", "sqpoll-qd1", "buffered-cold", "buffered-warm", "pread-4k"] {
             #expect(try Calibration.iopsFigure(sameWorkloadAs: job(other)) == nil, "\(other)")
         }
     }
@@ -58,6 +59,16 @@ struct CalibrationDriftTests {
         j = qd16
         j.blockBytes = 65_536
         #expect(Calibration.iopsFigure(sameWorkloadAs: j) == nil)
+        // 64 KiB only at depth 4, through the same ring and loop; no other size.
+        var large = try job("uring-64k-qd4")
+        large.queueDepth = 16
+        #expect(Calibration.iopsFigure(sameWorkloadAs: large) == nil)
+        large.queueDepth = 4
+        large.engine = .ioUring(RealJob.URingOptions(waitMode: .submitEach))
+        #expect(Calibration.iopsFigure(sameWorkloadAs: large) == nil)
+        large.engine = .ioUring(RealJob.URingOptions())
+        large.blockBytes = 16_384
+        #expect(Calibration.iopsFigure(sameWorkloadAs: large) == nil)
         for options in [
             RealJob.URingOptions(registeredBuffers: true), RealJob.URingOptions(registeredFiles: true),
             RealJob.URingOptions(deferTaskRun: false), RealJob.URingOptions(ioPolling: true),
@@ -75,6 +86,10 @@ struct CalibrationDriftTests {
         var pool = try job("pool-4k")
         pool.threads = 8
         #expect(Calibration.iopsFigure(sameWorkloadAs: pool) == nil)
+        pool.threads = 4
+        pool.blockBytes = 65_536
+        #expect(Calibration.iopsFigure(sameWorkloadAs: pool) == nil)
+        pool.blockBytes = 4096
         pool.threads = 4
         pool.engine = .threadPool(workers: 4)
         #expect(Calibration.iopsFigure(sameWorkloadAs: pool) == nil)
