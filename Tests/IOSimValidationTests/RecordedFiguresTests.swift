@@ -324,6 +324,31 @@ extension RecordedFiguresTests {
     }
 }
 
+extension RecordedFiguresTests {
+    /// The eleventh day's profile, calibrated with the bandwidth fitted by simulation: it records every figure
+    /// calibrate measures, the 64 KiB depth-4 IOPS among them, and its model, loaded from the profile's text,
+    /// makes those IOPS on calibrate's workload (the text rounds the latency mean to the nanosecond and the
+    /// bandwidth to 1 MB/s: within 0.5%).
+    @Test("the eleventh day's stored profile records the 64 KiB run and its model makes those IOPS")
+    func theEleventhDaysProfile() throws {
+        let root = StoredProfileTests.root + "/Scenarios/validation/"
+        let path = root + "_measured-xeon-day11.json5"
+        let recorded = try Calibration.recordedFigures(inProfileAt: path)
+        #expect(recorded.figures.map(\.name) == FigureName.all)
+        #expect(recorded.interruptTime == .trace)
+        #expect(recorded.given.map(\.key) == [.driverSubmit, .directIOPerPage])
+        let s = try ScenarioLoader.load(path: root + "uring-64k-qd4.json5", profile: path, overrides: []).scenario
+        func iops(_ device: DeviceConfig) throws -> Double {
+            let w = Calibration.deviceWorkload(
+                depth: FigureName.pageCostDepth, machine: s.machine, kernel: s.kernel, device: device, interrupts: s.interrupts,
+                bytes: Int64(FigureName.bandwidthFitBytes))
+            return try Simulator(w).run().iops
+        }
+        let measured = try #require(recorded.figures.median(FigureName.iopsForBandwidth))
+        #expect(abs(try iops(s.device) - measured) / measured < 0.005)
+    }
+}
+
 /// The IOPS of 64 KiB reads at depth 4, which the bandwidth is fitted to, measured since the tenth day's profile.
 private let sinceTheTenthDay = [FigureName.iopsForBandwidth]
 /// The timed submissions and the pinned round trips, measured since the ninth day's profile.
