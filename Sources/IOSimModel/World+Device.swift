@@ -845,3 +845,11 @@ extension World {
         return Int64(min(q, UInt64(Int64.max / 2))) + (rem > 0 ? 1 : 0)
     }
 }
+
+extension DeviceConfig {
+    /// The DMA transfer of `bytes` at the device's bandwidth in nanoseconds, as the model adds it to a request's
+    /// service (rounded up; 0 without a bandwidth).
+    public func transferNanoseconds(bytes: Int64) -> Int64 {
+        World.nanoseconds(bytes: bytes, atBytesPerSecond: bandwidthBytesPerSecond)
+    }
+}

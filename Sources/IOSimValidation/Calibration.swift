@@ -252,6 +252,8 @@ public struct LatencyFit: Sendable, Equatable {
     public var steps: Int
     /// Whether the device search ran again after the steps (it had run on the mean before them).
     public var searchedAgain = false
+    /// Whether `after` was taken again after the bandwidth's fit by simulation (and the search it ran again).
+    public var afterBandwidthFit = false
 }
 
 /// The interrupt costs fitted to the measured irq + softirq per IO with the model's own interrupts and wake-ups
@@ -765,10 +767,12 @@ extension Calibration {
         }
         if let c = pageCosts.complete { interrupts.deferredPerPage = .nanoseconds(c) }
 
-        // bandwidthBytesPerSecond: from the slope of the QD1 mean latency between 4 KiB reads and
+        // bandwidthBytesPerSecond, a first value: from the slope of the QD1 mean latency between 4 KiB reads and
         // `bandwidthSize` ones (the model adds size / bandwidth to every service time) less the per-page CPU on
         // that path (the further pages, pinned at submission and released in the deferred routine, both before the
         // completion), rounded to 1 MB/s; kept when what remains is not positive (noise larger than the transfer).
+        // When the 64 KiB depth-4 IOPS were measured, `fitBandwidth` replaces it by simulation (below), starting
+        // from it.
         let latency4K = median(FigureName.readLatency(bytes: 4096))
         if let rate = bandwidth(figures, kernel: kernel, interrupts: interrupts) { device.bandwidthBytesPerSecond = rate }
         let transfer4K = device.bandwidthBytesPerSecond > 0
@@ -1009,11 +1013,28 @@ extension Calibration {
                     before: bandwidthFit?.before ?? f.before, modelledBefore: bandwidthFit?.modelledBefore ?? f.modelledBefore)
                 if pass == 0, parallelism != nil { searchDeviceAndHost() } else { break }
             }
-            // The QD1 check, on the device as it now is.
-            if bandwidthFit != nil, latencyFit != nil,
-                let after = modelQD1Latency(machine: machine, kernel: kernel, device: device, interrupts: interrupts)
-            {
-                latencyFit?.after = after
+            // What the report says of the model, taken again on the device as it ends (the second fit moved the
+            // rate after the search): the 64 KiB IOPS, the depths' and the host's IOPS (the search's scores stay
+            // the search's), and the QD1 check. The interrupt costs' fit is not run again (its counts move little
+            // with the rate; as after the latency's steps).
+            if bandwidthFit != nil {
+                let s = deviceWorkload(
+                    depth: FigureName.pageCostDepth, machine: machine, kernel: kernel, device: device, interrupts: interrupts,
+                    bytes: Int64(FigureName.bandwidthFitBytes))
+                if let r = try? Simulator(s).run(), r.iosCompleted > 0 { bandwidthFit?.modelled = r.iops }
+                if let p = parallelism {
+                    parallelism = rerun(p, machine: machine, kernel: kernel, device: device, interrupts: interrupts)
+                }
+                if hostFit != nil {
+                    let s = besideBusyCPUWorkload(machine: machine, kernel: kernel, device: device, interrupts: interrupts)
+                    if let r = try? Simulator(s).run(), r.iops > 0 { hostFit?.modelled = r.iops }
+                }
+                if latencyFit != nil,
+                    let after = modelQD1Latency(machine: machine, kernel: kernel, device: device, interrupts: interrupts)
+                {
+                    latencyFit?.after = after
+                    latencyFit?.afterBandwidthFit = true
+                }
             }
         }
 
@@ -1184,51 +1205,67 @@ extension Calibration {
     }
 
     /// `device` with the bandwidth `bytesPerSecond`; the read latency's mean gives up what the 4 KiB transfer
-    /// gains, so a 4 KiB request's service (latency plus transfer), which the mean was fitted to, stays the same.
+    /// gains (the model's own transfer time, `DeviceConfig.transferNanoseconds`), so a 4 KiB request's service
+    /// (latency plus transfer), which the mean was fitted to, stays the same, as long as the mean stays above its
+    /// 1 us floor (`slowestKeepingService` gives the lowest rate that does).
     static func withBandwidth(_ device: DeviceConfig, _ bytesPerSecond: Int64) -> DeviceConfig {
-        func transfer4K(_ rate: Int64) -> Int64 { rate > 0 ? Int64((4096 * 1e9 / Double(rate)).rounded()) : 0 }
         var d = device
         d.bandwidthBytesPerSecond = bytesPerSecond
-        giveUpLatency(transfer4K(bytesPerSecond) - transfer4K(device.bandwidthBytesPerSecond), of: &d)
+        giveUpLatency(d.transferNanoseconds(bytes: 4096) - device.transferNanoseconds(bytes: 4096), of: &d)
         return d
     }
 
-    /// The bandwidth range `fitBandwidth` searches, bytes/s: 10 MB/s to 100 GB/s.
-    static let bandwidthSearchRange: ClosedRange<Int64> = 10_000_000...100_000_000_000
+    /// The lowest rate, in whole MB/s, at which `withBandwidth` keeps the 4 KiB service of `device`: its latency
+    /// mean can give up at most what lies above the 1 us floor. Nil when the mean is not a fitted log-normal.
+    static func slowestKeepingService(_ device: DeviceConfig) -> Int64? {
+        guard case .logNormal(let mean, _) = device.readLatency else { return nil }
+        let longest = device.transferNanoseconds(bytes: 4096) + max(0, mean - 1_000)  // the 4 KiB transfer at most
+        guard longest > 0 else { return nil }
+        return Int64((4096 * 1e3 / Double(longest)).rounded(.up))  // MB/s, so 4096 B take at most `longest` ns
+    }
+
+    /// The bandwidth range `fitBandwidth` searches, in whole MB/s: 10 MB/s to 100 GB/s.
+    static let bandwidthSearchMBps: ClosedRange<Int64> = 10...100_000
 
     /// bandwidthBytesPerSecond, by simulation: the rate at which the model's 64 KiB random reads at depth 4
     /// (`FigureName.iopsForBandwidth`, a run calibrate makes for the per-page cost) reach the measured IOPS, with
-    /// everything else fitted; a 4 KiB request keeps its service (`withBandwidth`), so the 4 KiB fits hold. The
-    /// model's IOPS rise with the rate (each 64 KiB request's service falls by 60 KiB over it), so the rate is
-    /// bisected on a log scale over `bandwidthSearchRange`, 24 steps, rounded to 1 MB/s; deterministic (seed 1).
-    /// It replaces the slope of the QD1 latencies, a difference of two noisy means: on the README's second
-    /// machine the slope through 64 KiB put the model's 64 KiB depth-4 IOPS 7% slow to 22% fast over five
-    /// calibrations of a day. - Returns: nil without the figure, or when the measured IOPS lie outside what the
-    /// range gives (the slope's rate is kept).
+    /// everything else fitted; a 4 KiB request keeps its service (`withBandwidth`), so the rates below
+    /// `slowestKeepingService` are not tried. The model's IOPS rise with the rate (each 64 KiB request's service
+    /// falls by 60 KiB over it), so the lowest whole MB/s that reaches them is bisected in integers over
+    /// `bandwidthSearchMBps` (deterministic: seed 1, no floating-point search). It replaces the slope of the QD1
+    /// latencies, a difference of two noisy means: on the README's second machine the slope through 64 KiB put the
+    /// model's 64 KiB depth-4 IOPS 7% slow to 22% fast over five calibrations of a day. - Returns: nil when a model
+    /// run fails, when the measured IOPS are not positive or lie outside what the range gives (its top
+    /// included), or when the model's IOPS hardly move with the rate there (under 1% more at twice the rate: its
+    /// 64 KiB reads are bound by something else, and any rate would do); the slope's rate is then kept.
     static func fitBandwidth(
         measured: Double, machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig
     ) -> BandwidthFit? {
-        func modelled(_ rate: Int64) -> Double? {
+        func iops(_ d: DeviceConfig) -> Double? {
             let s = deviceWorkload(
-                depth: FigureName.pageCostDepth, machine: machine, kernel: kernel, device: withBandwidth(device, rate),
-                interrupts: interrupts, bytes: Int64(FigureName.bandwidthFitBytes))
+                depth: FigureName.pageCostDepth, machine: machine, kernel: kernel, device: d, interrupts: interrupts,
+                bytes: Int64(FigureName.bandwidthFitBytes))
             guard let r = try? Simulator(s).run(), r.iosCompleted > 0 else { return nil }
             return r.iops
         }
-        guard measured > 0, let before = modelled(device.bandwidthBytesPerSecond),
-            let slowest = modelled(bandwidthSearchRange.lowerBound), let fastest = modelled(bandwidthSearchRange.upperBound),
-            slowest <= measured, measured <= fastest
+        func modelled(megabytesPerSecond: Int64) -> Double? { iops(withBandwidth(device, megabytesPerSecond * 1_000_000)) }
+        var low = max(bandwidthSearchMBps.lowerBound, slowestKeepingService(device) ?? bandwidthSearchMBps.lowerBound)
+        var high = bandwidthSearchMBps.upperBound
+        guard measured > 0, low < high, let slowest = modelled(megabytesPerSecond: low),
+            let fastest = modelled(megabytesPerSecond: high), slowest < measured, measured <= fastest
         else { return nil }
-        var low = log(Double(bandwidthSearchRange.lowerBound)), high = log(Double(bandwidthSearchRange.upperBound))
-        for _ in 0..<24 {
-            let mid = (low + high) / 2
-            guard let iops = modelled(Int64(exp(mid).rounded())) else { return nil }
-            if iops < measured { low = mid } else { high = mid }
+        // Invariant: the model at `low` makes fewer IOPS than measured, at `high` at least as many.
+        while high - low > 1 {
+            let mid = low + (high - low) / 2
+            guard let made = modelled(megabytesPerSecond: mid) else { return nil }
+            if made < measured { low = mid } else { high = mid }
         }
-        let rate = max(1_000_000, Int64((exp(high) / 1e6).rounded()) * 1_000_000)
-        guard let after = modelled(rate) else { return nil }
+        guard high < bandwidthSearchMBps.upperBound, let after = modelled(megabytesPerSecond: high),
+            let twice = modelled(megabytesPerSecond: 2 * high), twice > after * 1.01, let before = iops(device)
+        else { return nil }
         return BandwidthFit(
-            measured: measured, bytesPerSecond: rate, modelled: after, before: device.bandwidthBytesPerSecond, modelledBefore: before)
+            measured: measured, bytesPerSecond: high * 1_000_000, modelled: after, before: device.bandwidthBytesPerSecond,
+            modelledBefore: before)
     }
 
     /// localWakeup from `FigureName.roundTrip(cpu:)` on the CPU that took the disk's interrupts
@@ -1456,6 +1493,25 @@ extension Calibration {
         return s
     }
 
+    /// `p` with its rows (and the four blocking threads' IOPS) taken again on `device`, the device it chose as it
+    /// now is; its scores stay the search's.
+    static func rerun(
+        _ p: ParallelismFit, machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig
+    ) -> ParallelismFit {
+        var q = p
+        q.rows = p.rows.map { row in
+            let s = deviceWorkload(depth: row.depth, machine: machine, kernel: kernel, device: device, interrupts: interrupts)
+            guard let r = try? Simulator(s).run(), r.iops > 0 else { return row }
+            return (row.depth, row.measured, r.iops)
+        }
+        q.worstError = q.rows.map { abs($0.modelled - $0.measured) / $0.measured }.max() ?? 0
+        if let pool = p.pool {
+            let s = poolWorkload(machine: machine, kernel: kernel, device: device, interrupts: interrupts)
+            if let r = try? Simulator(s).run(), r.iosCompleted > 0 { q.pool = (pool.measured, r.iops) }
+        }
+        return q
+    }
+
     /// Runs the model on the calibration's device workload (4 KiB random O_DIRECT reads through an io_uring set
     /// up as fio does, at each measured queue depth) for every channel count of `channels` and, when the device
     /// works in passes, every dispatch time of `dispatches` and wake-up time of `wakeups` that the latency mean can
@@ -1634,14 +1690,14 @@ extension Calibration {
     static func latencyCheck(_ fit: LatencyFit?) -> String {
         guard let f = fit else { return "" }
         func us(_ ns: Double) -> String { Units.formatDuration(nanoseconds: Int64(ns.rounded())) }
-        if f.steps == 0 {
-            let held = abs(f.after - f.measured) <= 0.01 * f.measured
-            return "; by simulation the model's QD1 latency is \(us(f.after))" + (held ? ", as measured" : " against \(us(f.measured)) measured")
-        }
+        // Within 1% of the measured figure (the steps' target), or not.
+        let held = abs(f.after - f.measured) <= 0.01 * f.measured ? ", as measured" : " against \(us(f.measured)) measured"
+        let bandwidth = f.afterBandwidthFit ? " (the bandwidth fitted after)" : ""
+        if f.steps == 0 { return "; by simulation the model's QD1 latency is \(us(f.after))\(bandwidth)\(held)" }
         return "; by simulation the model's QD1 latency was \(us(f.before)), "
             + "\(us(f.after)) after the mean \(f.gaveUp.nanoseconds >= 0 ? "gave up" : "took back") "
             + "\(Units.formatDuration(nanoseconds: abs(f.gaveUp.nanoseconds))) in \(f.steps) steps, hostCPUs refitted each"
-            + (f.searchedAgain ? ", and the channels and passes searched again on it" : "")
+            + (f.searchedAgain ? ", and the channels and passes searched again on it" : "") + bandwidth + held
     }
 
     /// The profile of `report`: every key the decoder reads for machine, kernel, device and interrupts, each
@@ -1889,7 +1945,7 @@ extension Calibration {
                 ? Calibration.bandwidth(figures, through: 1 << 20, kernel: k, interrupts: i).map {
                     "; through \(describe(FigureName.readLatency(bytes: 1 << 20))) it is \(rate($0)), not used"
                 } ?? "" : ""
-            let slope = latency4K == nil || bandwidthSize == nil
+            let slope = latency4K == nil || bandwidthSize == nil || Calibration.bandwidth(figures, kernel: k, interrupts: i) == nil
                 ? nil
                 : "slope between \(describe(FigureName.readLatency(bytes: 4096))) and "
                     + "\(describe(FigureName.readLatency(bytes: bandwidthSize!))), less the further pages' directIOPerPage and "
@@ -1899,8 +1955,10 @@ extension Calibration {
                     "bandwidth", quoted(rate(d.bandwidthBytesPerSecond)),
                     "by simulation: the model's \(Units.formatSize(bytes: Int64(FigureName.bandwidthFitBytes))) random reads at "
                         + "QD\(FigureName.pageCostDepth) make \(Int(b.modelled.rounded())) IOPS against "
-                        + "\(describe(FigureName.iopsForBandwidth)); the latency mean gave up the 4KiB transfer's change. "
-                        + "At \(rate(b.before)) (\(slope ?? "the default")) the model made \(Int(b.modelledBefore.rounded())) IOPS"
+                        + "\(describe(FigureName.iopsForBandwidth)); the latency mean takes the 4KiB transfer's change, "
+                        + "and the device's search ran again on the rate. "
+                        + "At \(rate(b.before)) (\(slope ?? "the default")), before that search, the model made "
+                        + "\(Int(b.modelledBefore.rounded())) IOPS"
                         + other)
             } else {
                 entry("bandwidth", quoted(rate(d.bandwidthBytesPerSecond)), slope.map { $0 + other } ?? notMeasured)

@@ -63,9 +63,10 @@ struct CalibrationDriftTests {
         var large = try job("uring-64k-qd4")
         large.queueDepth = 16
         #expect(Calibration.iopsFigure(sameWorkloadAs: large) == nil)
-        large.queueDepth = 4
+        large.queueDepth = FigureName.submitEachDepth  // fio's loop is calibrate's at this depth, but at 4 KiB
         large.engine = .ioUring(RealJob.URingOptions(waitMode: .submitEach))
         #expect(Calibration.iopsFigure(sameWorkloadAs: large) == nil)
+        large.queueDepth = 4
         large.engine = .ioUring(RealJob.URingOptions())
         large.blockBytes = 16_384
         #expect(Calibration.iopsFigure(sameWorkloadAs: large) == nil)
@@ -90,7 +91,6 @@ struct CalibrationDriftTests {
         pool.blockBytes = 65_536
         #expect(Calibration.iopsFigure(sameWorkloadAs: pool) == nil)
         pool.blockBytes = 4096
-        pool.threads = 4
         pool.engine = .threadPool(workers: 4)
         #expect(Calibration.iopsFigure(sameWorkloadAs: pool) == nil)
     }
