@@ -956,7 +956,9 @@ extension Calibration {
         // of the distribution's). Without sharing the model's QD1 is the measured one and nothing moves.
         var latencyFit: LatencyFit? = nil
         if let grid, let measured = latency4K {
-            func modelledQD1() -> Double? { modelQD1Latency(machine: machine, kernel: kernel, device: device, interrupts: interrupts) }
+            func modelledQD1() -> Double? {
+                modelQD1Latency(machine: machine, kernel: kernel, device: device, interrupts: interrupts)
+            }
             if var modelled = modelledQD1() {
                 var fit = LatencyFit(measured: measured, before: modelled, after: modelled, gaveUp: .zero, steps: 0)
                 while fit.steps < 4, abs(modelled - measured) > 0.01 * measured,
@@ -1003,7 +1005,8 @@ extension Calibration {
         if grid != nil, latency4K != nil, let measured = median(FigureName.iopsForBandwidth) {
             for pass in 0..<2 {
                 guard
-                    let f = fitBandwidth(measured: measured, machine: machine, kernel: kernel, device: device, interrupts: interrupts)
+                    let f = fitBandwidth(
+                        measured: measured, machine: machine, kernel: kernel, device: device, interrupts: interrupts)
                 else { break }
                 device = withBandwidth(device, f.bytesPerSecond)
                 unsearched = withBandwidth(unsearched, f.bytesPerSecond)
@@ -1945,7 +1948,9 @@ extension Calibration {
                 ? Calibration.bandwidth(figures, through: 1 << 20, kernel: k, interrupts: i).map {
                     "; through \(describe(FigureName.readLatency(bytes: 1 << 20))) it is \(rate($0)), not used"
                 } ?? "" : ""
-            let slope = latency4K == nil || bandwidthSize == nil || Calibration.bandwidth(figures, kernel: k, interrupts: i) == nil
+            let sloped = latency4K != nil && bandwidthSize != nil
+                && Calibration.bandwidth(figures, kernel: k, interrupts: i) != nil
+            let slope = !sloped
                 ? nil
                 : "slope between \(describe(FigureName.readLatency(bytes: 4096))) and "
                     + "\(describe(FigureName.readLatency(bytes: bandwidthSize!))), less the further pages' directIOPerPage and "
