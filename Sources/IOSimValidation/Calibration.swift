@@ -1011,9 +1011,12 @@ extension Calibration {
                 device = withBandwidth(device, f.bytesPerSecond)
                 unsearched = withBandwidth(unsearched, f.bytesPerSecond)
                 // The first fit's starting rate (the slope's) is the one the profile reports beside the fit.
-                bandwidthFit = BandwidthFit(
-                    measured: f.measured, bytesPerSecond: f.bytesPerSecond, modelled: f.modelled,
-                    before: bandwidthFit?.before ?? f.before, modelledBefore: bandwidthFit?.modelledBefore ?? f.modelledBefore)
+                if bandwidthFit == nil {
+                    bandwidthFit = f
+                } else {
+                    bandwidthFit?.bytesPerSecond = f.bytesPerSecond
+                    bandwidthFit?.modelled = f.modelled
+                }
                 if pass == 0, parallelism != nil { searchDeviceAndHost() } else { break }
             }
             // What the report says of the model, taken again on the device as it ends (the second fit moved the
@@ -1021,9 +1024,7 @@ extension Calibration {
             // the search's), and the QD1 check. The interrupt costs' fit is not run again (its counts move little
             // with the rate; as after the latency's steps).
             if bandwidthFit != nil {
-                let s = deviceWorkload(
-                    depth: FigureName.pageCostDepth, machine: machine, kernel: kernel, device: device, interrupts: interrupts,
-                    bytes: Int64(FigureName.bandwidthFitBytes))
+                let s = bandwidthWorkload(machine: machine, kernel: kernel, device: device, interrupts: interrupts)
                 if let r = try? Simulator(s).run(), r.iosCompleted > 0 { bandwidthFit?.modelled = r.iops }
                 if let p = parallelism {
                     parallelism = rerun(p, machine: machine, kernel: kernel, device: device, interrupts: interrupts)
@@ -1245,9 +1246,7 @@ extension Calibration {
         measured: Double, machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig
     ) -> BandwidthFit? {
         func iops(_ d: DeviceConfig) -> Double? {
-            let s = deviceWorkload(
-                depth: FigureName.pageCostDepth, machine: machine, kernel: kernel, device: d, interrupts: interrupts,
-                bytes: Int64(FigureName.bandwidthFitBytes))
+            let s = bandwidthWorkload(machine: machine, kernel: kernel, device: d, interrupts: interrupts)
             guard let r = try? Simulator(s).run(), r.iosCompleted > 0 else { return nil }
             return r.iops
         }
@@ -1494,6 +1493,16 @@ extension Calibration {
             ring: "ring", file: "data", sizeBytes: bytes, queueDepth: depth, ios: 1_000 + 40 * depth, submitEach: submitEach)
         s.threads = [ThreadSpec(name: "job", program: [.uring(loop)])]
         return s
+    }
+
+    /// The calibration's 64 KiB random reads at `FigureName.pageCostDepth` as a model scenario, which the
+    /// device's bandwidth is fitted to (`fitBandwidth`).
+    static func bandwidthWorkload(
+        machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig
+    ) -> Scenario {
+        deviceWorkload(
+            depth: FigureName.pageCostDepth, machine: machine, kernel: kernel, device: device, interrupts: interrupts,
+            bytes: Int64(FigureName.bandwidthFitBytes))
     }
 
     /// `p` with its rows (and the four blocking threads' IOPS) taken again on `device`, the device it chose as it
@@ -2989,7 +2998,6 @@ enum Probes {
     }
 }
 
-/// CLOCK_MONOTONIC in nanoseconds.
 /// A page-aligned buffer of `byteCount` bytes, or the error calibrate reports when there is no memory for it.
 private func alignedBuffer(byteCount: Int) throws(RealError) -> AlignedBuffer {
     do {
@@ -3006,6 +3014,7 @@ private func enterFailed(_ opcode: String, _ error: Errno) -> RealError {
         hint: "Unexpected; check the kernel log (dmesg).")
 }
 
+/// CLOCK_MONOTONIC in nanoseconds.
 private func now() -> Int64 {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)

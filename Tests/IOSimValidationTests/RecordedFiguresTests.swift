@@ -339,9 +339,7 @@ extension RecordedFiguresTests {
         #expect(recorded.given.map(\.key) == [.driverSubmit, .directIOPerPage])
         let s = try ScenarioLoader.load(path: root + "uring-64k-qd4.json5", profile: path, overrides: []).scenario
         func iops(_ device: DeviceConfig) throws -> Double {
-            let w = Calibration.deviceWorkload(
-                depth: FigureName.pageCostDepth, machine: s.machine, kernel: s.kernel, device: device, interrupts: s.interrupts,
-                bytes: Int64(FigureName.bandwidthFitBytes))
+            let w = Calibration.bandwidthWorkload(machine: s.machine, kernel: s.kernel, device: device, interrupts: s.interrupts)
             return try Simulator(w).run().iops
         }
         let measured = try #require(recorded.figures.median(FigureName.iopsForBandwidth))
