@@ -183,8 +183,8 @@ public enum Help {
                 CPU and interrupts per IO), and with repeats the widest spread of a scenario's measured IOPS;
                 the JSON marks those metrics "figure": true. With a profile that calibrate wrote, the workloads
                 it measured too (4 KiB random O_DIRECT reads through io_uring at depths 1, 4, 16 and 64 and
-                fio's loop at 32, 64 KiB ones at depth 4, four blocking threads; the file's size is not
-                compared) get a last line
+                fio's loop at 32, 64 KiB ones at depth 4, four blocking threads, 4 KiB at depth 1 through an
+                SQPOLL ring idling 1s; the file's size is not compared) get a last line
                 each: the IOPS the profile recorded and the IOPS now, which tell how far the machine moved
                 since it was calibrated ("atCalibration" in the JSON).
 
@@ -207,8 +207,9 @@ public enum Help {
                 with system and irq+softirq time per IO by size (and user time at 4 KiB), system time per IO of
                 4 KiB and 64 KiB at queue depth 4 (and the 64 KiB run's IOPS, which the device's bandwidth is
                 fitted to), the device's saturation (IOPS and bandwidth by queue depth),
-                interrupts and irq+softirq time per IO by queue depth, and the real io_uring loop over cached
-                pages, each with its spread over repeats; fits the model's
+                interrupts and irq+softirq time per IO by queue depth, queue depth 1 through an SQPOLL ring
+                (the shared host's CPUs are fitted to it) and beside a spinning thread, and the real io_uring
+                loop over cached pages, each with its spread over repeats; fits the model's
                 parameters and prints (or writes with -o) a profile of machine, kernel, device and interrupts
                 keys that a scenario can extend and `validate --profile` can lay over.
 

@@ -181,14 +181,43 @@ extension [CalibrationFigure] {
 }
 
 /// The host CPUs shared with the device's emulation, chosen by running the model on the queue-depth-1 workload
-/// beside a spinning thread.
+/// with a CPU kept busy: through an SQPOLL ring, or (profiles recorded before that run) beside a spinning thread.
 public struct HostFit: Sendable, Equatable {
+    /// The run it was fitted to.
+    public var probe: HostProbe
     /// The chosen `machine.hostMilliCPUs` (0: not shared).
     public var milliCPUs: Int64
-    /// The measured IOPS beside the spinner, the model's with the chosen value, and the model's without sharing.
+    /// The measured IOPS of the probe, the model's with the chosen value, and the model's without sharing.
     public var measured: Double
     public var modelled: Double
     public var unshared: Double
+    /// With the SQPOLL probe and the spinner's run measured too: that run's measured IOPS and the model's with the
+    /// chosen value (a check, not fitted).
+    public var besideBusyCheck: (measured: Double, modelled: Double)? = nil
+
+    public static func == (a: HostFit, b: HostFit) -> Bool {
+        a.probe == b.probe && a.milliCPUs == b.milliCPUs && a.measured == b.measured && a.modelled == b.modelled
+            && a.unshared == b.unshared && a.besideBusyCheck?.measured == b.besideBusyCheck?.measured
+            && a.besideBusyCheck?.modelled == b.besideBusyCheck?.modelled
+    }
+}
+
+/// A 4 KiB queue-depth-1 run with one of the machine's CPUs kept busy, which `machine.hostCPUs` is fitted to.
+public enum HostProbe: Sendable, Equatable {
+    /// Through an SQPOLL ring: the kernel's poller spins on one CPU; where the poller and the job run is the
+    /// scheduler's choice, as in any SQPOLL job (`FigureName.iopsSQPOLL`).
+    case sqpoll
+    /// Beside a user thread spinning on another CPU (`FigureName.iopsBesideBusyCPU`), which profiles recorded
+    /// before the SQPOLL run have. Where the job lands beside it moved that run more than the busy CPU did.
+    case besideBusyCPU
+
+    /// The measured figure.
+    public var figure: String {
+        switch self {
+        case .sqpoll: FigureName.iopsSQPOLL
+        case .besideBusyCPU: FigureName.iopsBesideBusyCPU
+        }
+    }
 }
 
 /// The submission's costs fitted to the timed io_uring_enter calls that submit O_DIRECT reads to the idle device
@@ -435,6 +464,9 @@ public enum Calibration {
         if !device.iopsBesideBusyCPU.isEmpty {
             figures.append(CalibrationFigure(name: FigureName.iopsBesideBusyCPU, unit: "IOPS", samples: device.iopsBesideBusyCPU))
         }
+        if !device.iopsSQPOLL.isEmpty {
+            figures.append(CalibrationFigure(name: FigureName.iopsSQPOLL, unit: "IOPS", samples: device.iopsSQPOLL))
+        }
         if !device.iopsSubmitEach.isEmpty {
             figures.append(CalibrationFigure(name: FigureName.iopsSubmitEach, unit: "IOPS", samples: device.iopsSubmitEach))
         }
@@ -539,8 +571,13 @@ enum FigureName {
     static let poolInterrupts = "interrupts per IO 4 blocking threads"
     /// The same run's IOPS: separate submitters, whose requests the device's passes group as they come.
     static let poolIOPS = "IOPS 4KiB 4 blocking threads"
-    /// The 4 KiB queue-depth-1 run with another thread spinning on a second CPU (for `machine.hostCPUs`).
+    /// The 4 KiB queue-depth-1 run with another thread spinning on a second CPU: `machine.hostCPUs` is fitted to it
+    /// in profiles recorded before `iopsSQPOLL`, and checked against it since.
     static let iopsBesideBusyCPU = "IOPS 4KiB QD1 beside a busy CPU"
+    /// The 4 KiB queue-depth-1 run through an SQPOLL ring (fio's other flags off, the poller's idle time 1 s, as
+    /// the suite's `sqpoll-qd1` runs it): the kernel's poller spins on one CPU while the job sleeps for its
+    /// completions, and the scheduler places both as it places them in any SQPOLL job (for `machine.hostCPUs`).
+    static let iopsSQPOLL = "IOPS 4KiB QD1 SQPOLL"
     /// 4 KiB at queue depth 32 through fio's own loop (an io_uring_enter per SQE, `submit: "each"`): the driver
     /// takes each request as it is built, not a round's together. A check of the fitted model, not fitted: the
     /// profile gives the model's figure beside it (`CalibrationReport.fioLoopCheck`).
@@ -589,7 +626,7 @@ enum FigureName {
             + latencySizes.map { readLatency(bytes: $0) } + depths.map { iops(depth: $0) }
             + depths.map { bandwidth(depth: $0) } + depths.map { interrupts(depth: $0) }
             + depths.map { irqSoftirq(depth: $0) } + latencySizes.map { systemPerIO(bytes: $0) }
-            + pageCostSizes.map { systemPerIOAtDepth(bytes: $0) } + [iopsForBandwidth] + [iopsBesideBusyCPU, iopsSubmitEach]
+            + pageCostSizes.map { systemPerIOAtDepth(bytes: $0) } + [iopsForBandwidth] + [iopsBesideBusyCPU, iopsSQPOLL, iopsSubmitEach]
             + [poolIOPS]
             + [bufferedColdSystemPerIO, interruptCPU, interruptCPUShare, poolIrqSoftirq, poolInterrupts]
             + largerSizes.map { irqSoftirqPerIO(bytes: $0) } + [uringLoopOverCache, uringLoopUser, uringLoopLatency, userPerIOQD1]
@@ -896,10 +933,10 @@ extension Calibration {
             if parallelism == nil, device.completionBatching.hasPasses, device.passWakeup > .zero {
                 device = withParallelism(device, device.channels, device.passDispatch, device.passWakeup)
             }
-            if let grid, machine.cpuCount >= 2, latency4K != nil, let besideBusy = median(FigureName.iopsBesideBusyCPU) {
+            if let grid, machine.cpuCount >= 2, latency4K != nil, let host = hostProbe(median) {
                 hostFit = fitHostCPUs(
-                    machine: machine, kernel: kernel, device: device, interrupts: interrupts, measured: besideBusy,
-                    candidates: grid.hostMilliCPUs)
+                    machine: machine, kernel: kernel, device: device, interrupts: interrupts, probe: host.probe,
+                    measured: host.measured, candidates: grid.hostMilliCPUs)
                 if let h = hostFit { machine.hostMilliCPUs = h.milliCPUs }
             }
         }
@@ -973,10 +1010,10 @@ extension Calibration {
                     giveUpLatency(step, of: &unsearched)
                     fit.gaveUp += .nanoseconds(step)
                     fit.steps += 1
-                    if let besideBusy = median(FigureName.iopsBesideBusyCPU), machine.cpuCount >= 2,
+                    if let host = hostProbe(median), machine.cpuCount >= 2,
                         let h = fitHostCPUs(
-                            machine: machine, kernel: kernel, device: device, interrupts: interrupts, measured: besideBusy,
-                            candidates: grid.hostMilliCPUs)
+                            machine: machine, kernel: kernel, device: device, interrupts: interrupts, probe: host.probe,
+                            measured: host.measured, candidates: grid.hostMilliCPUs)
                     {
                         hostFit = h
                         machine.hostMilliCPUs = h.milliCPUs
@@ -1029,8 +1066,8 @@ extension Calibration {
                 if let p = parallelism {
                     parallelism = rerun(p, machine: machine, kernel: kernel, device: device, interrupts: interrupts)
                 }
-                if hostFit != nil {
-                    let s = besideBusyCPUWorkload(machine: machine, kernel: kernel, device: device, interrupts: interrupts)
+                if let h = hostFit {
+                    let s = hostProbeWorkload(h.probe, machine: machine, kernel: kernel, device: device, interrupts: interrupts)
                     if let r = try? Simulator(s).run(), r.iops > 0 { hostFit?.modelled = r.iops }
                 }
                 if latencyFit != nil,
@@ -1059,6 +1096,12 @@ extension Calibration {
                 let perMiss = (cold - without) / ((with - without) / 1_000)  // over the misses per IO
                 kernel.pageCacheMiss = .nanoseconds(tensOfNanoseconds(perMiss))
             }
+        }
+
+        // The spinner's run, when the host was fitted to the SQPOLL one: a check of the fitted host, on the final model.
+        if hostFit?.probe == .sqpoll, let besideBusy = median(FigureName.iopsBesideBusyCPU) {
+            let s = besideBusyCPUWorkload(machine: machine, kernel: kernel, device: device, interrupts: interrupts)
+            if let r = try? Simulator(s).run(), r.iops > 0 { hostFit?.besideBusyCheck = (besideBusy, r.iops) }
         }
 
         var report = CalibrationReport(
@@ -1654,17 +1697,54 @@ extension Calibration {
         return s
     }
 
-    /// Runs `besideBusyCPUWorkload` with each of `candidates` as `machine.hostMilliCPUs` and keeps the one whose
-    /// IOPS is closest to `measured` (ties: the earlier candidate). Deterministic (seed 1); nil when no run
-    /// completes an IO.
+    /// The ring options of calibrate's SQPOLL run, as the suite's `sqpoll-qd1` scenario has them.
+    static let sqpollOptions = RealJob.URingOptions(submissionQueuePolling: true, sqThreadIdleMilliseconds: 1_000)
+
+    /// The calibration's queue-depth-1 workload through an SQPOLL ring (its poller spinning for 1 s after its
+    /// last work, as `sqpollOptions`), as `Probes.device` runs it for real.
+    static func sqpollWorkload(
+        machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig
+    ) -> Scenario {
+        var s = deviceWorkload(depth: 1, machine: machine, kernel: kernel, device: device, interrupts: interrupts)
+        s.name = "calibration QD1 SQPOLL"
+        s.rings = [
+            RingSpec(
+                name: "ring", entries: 128, sqpoll: true,
+                sqThreadIdle: .milliseconds(Int64(sqpollOptions.sqThreadIdleMilliseconds)))
+        ]
+        return s
+    }
+
+    /// The model's workload of `probe`.
+    static func hostProbeWorkload(
+        _ probe: HostProbe, machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig
+    ) -> Scenario {
+        switch probe {
+        case .sqpoll: sqpollWorkload(machine: machine, kernel: kernel, device: device, interrupts: interrupts)
+        case .besideBusyCPU: besideBusyCPUWorkload(machine: machine, kernel: kernel, device: device, interrupts: interrupts)
+        }
+    }
+
+    /// The run `machine.hostCPUs` is fitted to and its measured IOPS: the SQPOLL run when recorded, else the one
+    /// beside a spinning thread; nil with neither.
+    static func hostProbe(_ median: (String) -> Double?) -> (probe: HostProbe, measured: Double)? {
+        for probe in [HostProbe.sqpoll, .besideBusyCPU] {
+            if let measured = median(probe.figure) { return (probe, measured) }
+        }
+        return nil
+    }
+
+    /// Runs `probe`'s workload with each of `candidates` as `machine.hostMilliCPUs` and keeps the one whose IOPS
+    /// is closest to `measured` (ties: the earlier candidate). Deterministic (seed 1); nil when no run completes
+    /// an IO.
     static func fitHostCPUs(
         machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig,
-        measured: Double, candidates: [Int64]
+        probe: HostProbe = .besideBusyCPU, measured: Double, candidates: [Int64]
     ) -> HostFit? {
         func iops(_ milliCPUs: Int64) -> Double? {
             var m = machine
             m.hostMilliCPUs = milliCPUs
-            let s = besideBusyCPUWorkload(machine: m, kernel: kernel, device: device, interrupts: interrupts)
+            let s = hostProbeWorkload(probe, machine: m, kernel: kernel, device: device, interrupts: interrupts)
             guard let result = try? Simulator(s).run(), result.iops > 0 else { return nil }
             return result.iops
         }
@@ -1673,7 +1753,7 @@ extension Calibration {
         for milli in candidates {
             guard let modelled = milli == 0 ? unshared : iops(milli) else { continue }
             if best == nil || abs(modelled - measured) < abs(best!.modelled - measured) {
-                best = HostFit(milliCPUs: milli, measured: measured, modelled: modelled, unshared: unshared)
+                best = HostFit(probe: probe, milliCPUs: milli, measured: measured, modelled: modelled, unshared: unshared)
             }
         }
         return best
@@ -1811,8 +1891,11 @@ extension Calibration {
             if let h = report.hostFit {
                 entry(
                     "hostCPUs", host,
-                    "\(describe(FigureName.iopsBesideBusyCPU)) against the model's \(Validation.fixed(h.modelled, 0)) with this "
-                        + "value (\(Validation.fixed(h.unshared, 0)) not shared); the closest of 0 and 1 to 4 CPUs in steps of 0.05")
+                    "\(describe(h.probe.figure)) against the model's \(Validation.fixed(h.modelled, 0)) with this "
+                        + "value (\(Validation.fixed(h.unshared, 0)) not shared); the closest of 0 and 1 to 4 CPUs in steps of 0.05"
+                        + (h.besideBusyCheck.map {
+                            "; a check: \(describe(FigureName.iopsBesideBusyCPU)), the model \(Validation.fixed($0.modelled, 0))"
+                        } ?? ""))
             } else {
                 entry("hostCPUs", host, notMeasured + " (0: the device does not share the CPUs)")
             }
@@ -2825,6 +2908,7 @@ enum Probes {
         var poolInterruptsPerIO: [Double] = []
         var poolIOPS: [Double] = []
         var iopsBesideBusyCPU: [Double] = []  // 4 KiB QD1 with a thread spinning on another CPU
+        var iopsSQPOLL: [Double] = []  // 4 KiB QD1 through an SQPOLL ring
         var iopsSubmitEach: [Double] = []  // 4 KiB QD32 through fio's loop
         var bufferedColdSystemPerIO: [Double] = []  // 4 KiB QD1 buffered, pages dropped first: system ns per IO
         var interruptCPU: [Double] = []  // 4 KiB QD1: the CPU that took most of the disk's interrupts
@@ -2920,6 +3004,11 @@ enum Probes {
                     try runner.run(job(blockBytes: 4096, depth: 1, duration: e.deviceRun, seed: UInt64(r * 100 + 98)))
                 }
                 if spinning.ios > 0 { s.iopsBesideBusyCPU.append(spinning.iops) }
+                // The same through an SQPOLL ring: the kernel's poller is the busy CPU, placed by the scheduler as
+                // in any SQPOLL job (for machine.hostCPUs). A kernel that refuses SQPOLL leaves the figure out.
+                var polled = job(blockBytes: 4096, depth: 1, duration: e.deviceRun, seed: UInt64(r * 100 + 95))
+                polled.engine = .ioUring(Calibration.sqpollOptions)
+                if let m = try? runner.run(polled), m.ios > 0 { s.iopsSQPOLL.append(m.iops) }
             }
             step()
             // Buffered reads of pages dropped from the cache first: each a miss (for kernel.pageCacheMiss).

@@ -34,7 +34,8 @@ extension Calibration {
     /// calibrate runs no such workload: 4 KiB random O_DIRECT reads of one thread through io_uring with fio's
     /// setup (`FigureName.iops(depth:)` at the depths calibrate runs, and fio's loop, each SQE submitted as it is
     /// written, at `FigureName.submitEachDepth`), or of four threads each blocking in its own read at a time
-    /// (`FigureName.poolIOPS`); and 64 KiB reads through io_uring at depth 4 (`FigureName.iopsForBandwidth`).
+    /// (`FigureName.poolIOPS`); 64 KiB reads through io_uring at depth 4 (`FigureName.iopsForBandwidth`); and 4 KiB
+    /// at depth 1 through an SQPOLL ring idling 1 s (`FigureName.iopsSQPOLL`).
     /// Programs with compute steps do other work between the reads and match nothing.
     /// The file's size and where it lies are not compared (calibrate's file is 256 MiB by default; the
     /// suite's scenarios read 1 GiB).
@@ -49,7 +50,18 @@ extension Calibration {
         case .ioUring(let options):
             // Calibrate's ring (`RealJob.URingOptions()`); the SQ thread's idle time means nothing without one.
             let fio = RealJob.URingOptions()
-            guard !options.submissionQueuePolling, !options.ioPolling, !options.asyncFlag,
+            // Calibrate's SQPOLL run: 4 KiB at depth 1, its poller idling as long (the task-run flags, which
+            // the kernel refuses with SQPOLL, mean nothing there).
+            if options.submissionQueuePolling {
+                let sq = Calibration.sqpollOptions
+                guard small, job.queueDepth == 1, job.threads == 1, !options.ioPolling, !options.asyncFlag,
+                    options.sqThreadIdleMilliseconds == sq.sqThreadIdleMilliseconds,
+                    options.registeredBuffers == sq.registeredBuffers, options.registeredFiles == sq.registeredFiles,
+                    options.waitMode == sq.waitMode
+                else { return nil }
+                return FigureName.iopsSQPOLL
+            }
+            guard !options.ioPolling, !options.asyncFlag,
                 options.registeredBuffers == fio.registeredBuffers, options.registeredFiles == fio.registeredFiles,
                 options.deferTaskRun == fio.deferTaskRun, job.threads == 1
             else { return nil }

@@ -16,8 +16,8 @@ struct CalibrationDriftTests {
         try RealPlan.job(for: ScenarioLoader.load(path: Self.suite + name + ".json5", overrides: []).scenario)
     }
 
-    /// Of the suite, the four io_uring depths, 64 KiB at depth 4 and the four blocking threads are calibrate's own
-    /// device runs; the other modes and buffered reads are not.
+    /// Of the suite, the four io_uring depths, 64 KiB at depth 4, the four blocking threads and SQPOLL at depth 1
+    /// are calibrate's own device runs; the other modes and buffered reads are not.
     @Test("the suite's workloads that calibrate measures too")
     func suiteWorkloads() throws {
         #expect(try Calibration.iopsFigure(sameWorkloadAs: job("uring-4k-qd1")) == "IOPS 4KiB QD1")
@@ -26,8 +26,40 @@ struct CalibrationDriftTests {
         #expect(try Calibration.iopsFigure(sameWorkloadAs: job("uring-4k-qd64")) == "IOPS 4KiB QD64")
         #expect(try Calibration.iopsFigure(sameWorkloadAs: job("pool-4k")) == FigureName.poolIOPS)
         #expect(try Calibration.iopsFigure(sameWorkloadAs: job("uring-64k-qd4")) == "IOPS 64KiB QD4")
-        for other in ["async-qd16", "sqpoll-qd1", "buffered-cold", "buffered-warm", "pread-4k"] {
+        #expect(try Calibration.iopsFigure(sameWorkloadAs: job("sqpoll-qd1")) == "IOPS 4KiB QD1 SQPOLL")
+        for other in ["async-qd16", "buffered-cold", "buffered-warm", "pread-4k"] {
             #expect(try Calibration.iopsFigure(sameWorkloadAs: job(other)) == nil, "\(other)")
+        }
+    }
+
+    /// The SQPOLL run at another depth, with another idle time, forced to io-wq, polling the device, or with its
+    /// buffers registered is another workload; the task-run flags, which the kernel refuses with SQPOLL, are not
+    /// compared.
+    @Test("SQPOLL with another depth, idle time or flag is another workload")
+    func otherSQPOLLWorkloads() throws {
+        let sqpoll = try job("sqpoll-qd1")
+        guard case .ioUring(let options) = sqpoll.engine else {
+            Issue.record("the SQPOLL scenario runs \(sqpoll.engine)")
+            return
+        }
+        func with(_ change: (inout RealJob.URingOptions) -> Void) -> RealJob {
+            var j = sqpoll
+            var o = options
+            change(&o)
+            j.engine = .ioUring(o)
+            return j
+        }
+        #expect(Calibration.iopsFigure(sameWorkloadAs: with { $0.deferTaskRun.toggle() }) == FigureName.iopsSQPOLL)
+        #expect(Calibration.iopsFigure(sameWorkloadAs: with { $0.sqThreadIdleMilliseconds = 10 }) == nil)
+        #expect(Calibration.iopsFigure(sameWorkloadAs: with { $0.asyncFlag = true }) == nil)
+        #expect(Calibration.iopsFigure(sameWorkloadAs: with { $0.ioPolling = true }) == nil)
+        #expect(Calibration.iopsFigure(sameWorkloadAs: with { $0.registeredBuffers = true }) == nil)
+        #expect(Calibration.iopsFigure(sameWorkloadAs: with { $0.waitMode = .peekAndSpin }) == nil)
+        let others: [(inout RealJob) -> Void] = [{ $0.queueDepth = 4 }, { $0.threads = 2 }, { $0.blockBytes = 65_536 }]
+        for (n, change) in others.enumerated() {
+            var j = sqpoll
+            change(&j)
+            #expect(Calibration.iopsFigure(sameWorkloadAs: j) == nil, "change \(n)")
         }
     }
 

@@ -614,7 +614,7 @@ struct CalibrationRealTests {
         expected.removeAll { FigureName.roundTripCPU($0) != nil }
         expected.insert(contentsOf: roundTrips, at: try #require(expected.firstIndex(of: FigureName.uringSubmitFour)) + 1)
         if Int(sysconf(CInt(_SC_NPROCESSORS_ONLN))) < 2 {
-            let crossCPU = [FigureName.crossCPUWakeup, FigureName.iopsBesideBusyCPU]
+            let crossCPU = [FigureName.crossCPUWakeup, FigureName.iopsBesideBusyCPU, FigureName.iopsSQPOLL]
                 + FigureName.wakeupIdles.map { FigureName.wakeupAfterIdle($0) }
             expected.removeAll { crossCPU.contains($0) }
         }
@@ -918,6 +918,61 @@ struct ParallelismFitTests {
         #expect(report.profileText.contains("hostCPUs: "))
         let loaded = try loadThroughExtends(report.profileText)
         #expect(loaded.machine.hostMilliCPUs == report.machine.hostMilliCPUs)
+    }
+
+    /// The SQPOLL run's IOPS that the model gives with 1.5 host CPUs: the search finds 1.5, and without sharing 0.
+    /// Through `fit`, that run is preferred to the spinner's, whose run becomes a check on the final model; a
+    /// profile with the spinner's run alone (recorded before) is fitted to it, with no check.
+    @Test("the host CPUs are fitted to the SQPOLL run, the spinner's run a check")
+    func fitsTheHostToTheSQPOLLRun() throws {
+        let base = Calibration.fit(referenceFigures(), cpuCount: 2)
+        func iops(_ milli: Int64, _ probe: HostProbe = .sqpoll) throws -> Double {
+            var m = base.machine
+            m.hostMilliCPUs = milli
+            let s = Calibration.hostProbeWorkload(probe, machine: m, kernel: base.kernel, device: base.device, interrupts: base.interrupts)
+            return try Simulator(s).run().iops
+        }
+        let shared = try iops(1_500), unshared = try iops(0)
+        #expect(shared < unshared * 0.95)  // the poller's busy CPU slows the device
+        let s = Calibration.sqpollWorkload(machine: base.machine, kernel: base.kernel, device: base.device, interrupts: base.interrupts)
+        let run = try Simulator(s).run()
+        #expect(run.threads.kernelCreated == 1 && run.iosCompleted == 1_040)  // one SQ thread, depth 1's IOs
+        func fit(_ measured: Double) throws -> HostFit {
+            try #require(
+                Calibration.fitHostCPUs(
+                    machine: base.machine, kernel: base.kernel, device: base.device, interrupts: base.interrupts,
+                    probe: .sqpoll, measured: measured, candidates: [0, 1_000, 1_500, 2_000]))
+        }
+        #expect(try fit(shared).milliCPUs == 1_500 && fit(shared).probe == .sqpoll)
+        #expect(try fit(shared).modelled == shared && fit(shared).unshared == unshared)
+        #expect(try fit(unshared).milliCPUs == 0)
+
+        let grid = Calibration.ParallelismGrid(channels: [1], dispatches: [.zero], wakeups: [.zero], hostMilliCPUs: [0, 1_500])
+        func figure(_ name: String, _ value: Double) -> CalibrationFigure {
+            CalibrationFigure(name: name, unit: "IOPS", median: value, minimum: value, maximum: value, repeats: 5)
+        }
+        var figures = referenceFigures()
+        figures.append(figure(FigureName.iopsBesideBusyCPU, 18_000))
+        figures.append(figure(FigureName.iopsSQPOLL, shared))
+        let report = Calibration.fit(figures, cpuCount: 2, parallelism: grid)
+        let host = try #require(report.hostFit)
+        #expect(host.probe == .sqpoll && host.measured == shared)
+        #expect(report.machine.hostMilliCPUs == host.milliCPUs)
+        let check = try #require(host.besideBusyCheck)
+        let beside = Calibration.besideBusyCPUWorkload(
+            machine: report.machine, kernel: report.kernel, device: report.device, interrupts: report.interrupts)
+        let besideIOPS = try Simulator(beside).run().iops
+        #expect(check.measured == 18_000 && check.modelled == besideIOPS)
+        let line = try #require(report.profileText.split(separator: "\n").first { $0.contains("hostCPUs: ") })
+        #expect(line.contains("// IOPS 4KiB QD1 SQPOLL "))
+        #expect(line.contains("; a check: IOPS 4KiB QD1 beside a busy CPU 18000 IOPS"))
+        let loaded = try loadThroughExtends(report.profileText)
+        #expect(loaded.machine.hostMilliCPUs == report.machine.hostMilliCPUs)
+
+        // Recorded before the SQPOLL run: the spinner's run is the one fitted, and nothing is checked.
+        figures.removeLast()
+        let older = try #require(Calibration.fit(figures, cpuCount: 2, parallelism: grid).hostFit)
+        #expect(older.probe == .besideBusyCPU && older.measured == 18_000 && older.besideBusyCheck == nil)
     }
 
     /// The buffered cold run's system time per IO that the model gives with a 3 us miss: the fit gives 3 us back
