@@ -1067,8 +1067,13 @@ extension Calibration {
                     parallelism = rerun(p, machine: machine, kernel: kernel, device: device, interrupts: interrupts)
                 }
                 if let h = hostFit {
-                    let s = hostProbeWorkload(h.probe, machine: machine, kernel: kernel, device: device, interrupts: interrupts)
-                    if let r = try? Simulator(s).run(), r.iops > 0 { hostFit?.modelled = r.iops }
+                    var unshared = machine
+                    unshared.hostMilliCPUs = 0
+                    for (m, isShared) in [(machine, true), (unshared, false)] {
+                        let s = hostProbeWorkload(h.probe, machine: m, kernel: kernel, device: device, interrupts: interrupts)
+                        guard let r = try? Simulator(s).run(), r.iops > 0 else { continue }
+                        if isShared { hostFit?.modelled = r.iops } else { hostFit?.unshared = r.iops }
+                    }
                 }
                 if latencyFit != nil,
                     let after = modelQD1Latency(machine: machine, kernel: kernel, device: device, interrupts: interrupts)

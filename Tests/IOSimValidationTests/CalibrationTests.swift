@@ -958,6 +958,14 @@ struct ParallelismFitTests {
         let host = try #require(report.hostFit)
         #expect(host.probe == .sqpoll && host.measured == shared)
         #expect(report.machine.hostMilliCPUs == host.milliCPUs)
+        // Its modelled and unshared IOPS are the final model's.
+        func final(_ r: CalibrationReport, _ milli: Int64) throws -> Double {
+            var m = r.machine
+            m.hostMilliCPUs = milli
+            return try Simulator(Calibration.sqpollWorkload(machine: m, kernel: r.kernel, device: r.device, interrupts: r.interrupts))
+                .run().iops
+        }
+        #expect(try host.modelled == final(report, host.milliCPUs) && host.unshared == final(report, 0))
         let check = try #require(host.besideBusyCheck)
         let beside = Calibration.besideBusyCPUWorkload(
             machine: report.machine, kernel: report.kernel, device: report.device, interrupts: report.interrupts)
@@ -973,6 +981,18 @@ struct ParallelismFitTests {
         figures.removeLast()
         let older = try #require(Calibration.fit(figures, cpuCount: 2, parallelism: grid).hostFit)
         #expect(older.probe == .besideBusyCPU && older.measured == 18_000 && older.besideBusyCheck == nil)
+
+        // With the device's bandwidth fitted after the search, the host's IOPS are taken again on the final device.
+        let slower = Calibration.withBandwidth(report.device, 700_000_000)
+        let atRate = try Simulator(
+            Calibration.bandwidthWorkload(machine: report.machine, kernel: report.kernel, device: slower, interrupts: report.interrupts)
+        ).run().iops
+        figures.append(figure(FigureName.iopsSQPOLL, shared))
+        figures.append(figure(FigureName.iopsForBandwidth, atRate))
+        let refitted = Calibration.fit(figures, cpuCount: 2, parallelism: grid)
+        let refreshed = try #require(refitted.hostFit)
+        #expect(refitted.bandwidthFit != nil && refitted.device.bandwidthBytesPerSecond != report.device.bandwidthBytesPerSecond)
+        #expect(try refreshed.modelled == final(refitted, refreshed.milliCPUs) && refreshed.unshared == final(refitted, 0))
     }
 
     /// The buffered cold run's system time per IO that the model gives with a 3 us miss: the fit gives 3 us back

@@ -331,13 +331,9 @@ extension RecordedFiguresTests {
     /// bandwidth to 1 MB/s: within 0.5%).
     @Test("the eleventh day's stored profile records the 64 KiB run and its model makes those IOPS")
     func theEleventhDaysProfile() throws {
-        let root = StoredProfileTests.root + "/Scenarios/validation/"
-        let path = root + "_measured-xeon-day11.json5"
-        let recorded = try Calibration.recordedFigures(inProfileAt: path)
-        #expect(recorded.figures.map(\.name) == FigureName.all.filter { !sinceTheEleventhDay.contains($0) })
-        #expect(recorded.interruptTime == .trace)
-        #expect(recorded.given.map(\.key) == [.driverSubmit, .directIOPerPage])
-        let s = try ScenarioLoader.load(path: root + "uring-64k-qd4.json5", profile: path, overrides: []).scenario
+        let (recorded, s) = try storedWithGivenCosts(
+            "_measured-xeon-day11.json5", figures: FigureName.all.filter { !sinceTheEleventhDay.contains($0) },
+            scenario: "uring-64k-qd4.json5")
         func iops(_ device: DeviceConfig) throws -> Double {
             let w = Calibration.bandwidthWorkload(machine: s.machine, kernel: s.kernel, device: device, interrupts: s.interrupts)
             return try Simulator(w).run().iops
@@ -347,6 +343,17 @@ extension RecordedFiguresTests {
     }
 }
 
+/// A stored profile of the days calibrated with traced irq time and the two given costs (driverSubmit and
+/// directIOPerPage), which records `figures` in order; with the suite's `scenario` laid under it.
+private func storedWithGivenCosts(_ profile: String, figures: [String], scenario: String) throws -> (RecordedFigures, Scenario) {
+    let root = StoredProfileTests.root + "/Scenarios/validation/"
+    let recorded = try Calibration.recordedFigures(inProfileAt: root + profile)
+    #expect(recorded.figures.map(\.name) == figures)
+    #expect(recorded.interruptTime == .trace)
+    #expect(recorded.given.map(\.key) == [.driverSubmit, .directIOPerPage])
+    return (recorded, try ScenarioLoader.load(path: root + scenario, profile: root + profile, overrides: []).scenario)
+}
+
 /// The IOPS of 64 KiB reads at depth 4, which the bandwidth is fitted to, measured since the tenth day's profile,
 /// and those measured since the eleventh's.
 private let sinceTheTenthDay = [FigureName.iopsForBandwidth] + sinceTheEleventhDay
@@ -354,3 +361,24 @@ private let sinceTheTenthDay = [FigureName.iopsForBandwidth] + sinceTheEleventhD
 private let sinceTheEleventhDay = [FigureName.iopsSQPOLL]
 /// The timed submissions and the pinned round trips, measured since the ninth day's profile.
 private let submissions = [FigureName.uringSubmitOne, FigureName.uringSubmitFour, FigureName.roundTrip(cpu: 0), FigureName.roundTrip(cpu: 1)]
+
+extension RecordedFiguresTests {
+    /// The twelfth day's profile, calibrated with the shared host fitted to the SQPOLL run: it records every figure
+    /// calibrate measures, and its model, loaded from the profile's text, makes fewer SQPOLL IOPS than recorded
+    /// without sharing (within 5%), so 0 host CPUs is the closest (sharing only slows the device further).
+    @Test("the twelfth day's stored profile records the SQPOLL run, which its unshared host is closest to")
+    func theTwelfthDaysProfile() throws {
+        let (recorded, s) = try storedWithGivenCosts("_measured-xeon-day12.json5", figures: FigureName.all, scenario: "sqpoll-qd1.json5")
+        #expect(s.machine.hostMilliCPUs == 0)
+        func iops(hostMilliCPUs: Int64) throws -> Double {
+            var m = s.machine
+            m.hostMilliCPUs = hostMilliCPUs
+            return try Simulator(Calibration.sqpollWorkload(machine: m, kernel: s.kernel, device: s.device, interrupts: s.interrupts))
+                .run().iops
+        }
+        let measured = try #require(recorded.figures.median(FigureName.iopsSQPOLL))
+        let unshared = try iops(hostMilliCPUs: 0)
+        #expect(unshared < measured && unshared > measured * 0.95)
+        #expect(try iops(hostMilliCPUs: 1_000) < unshared)
+    }
+}
