@@ -226,7 +226,8 @@ public enum Help {
                   --from PROFILE    measure nothing: fit the figures an earlier calibration recorded in
                                     that profile's header again, with the costs it was given (a --given
                                     of the same key replaces one), so two fits compare on one
-                                    measurement; about a minute
+                                    measurement; about a minute. A figure it lacks is fitted as
+                                    without it (the shared host, with no SQPOLL run, to the spinner's)
                   --quick           short runs (a few seconds; for smoke tests); with --from, a
                                     small search grid
                   --quiet           no progress line on stderr (shown after ~2 s when stderr is a TTY)

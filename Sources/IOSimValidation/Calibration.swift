@@ -193,22 +193,23 @@ public struct HostFit: Sendable, Equatable {
     public var unshared: Double
     /// With the SQPOLL probe and the spinner's run measured too: that run's measured IOPS and the model's with the
     /// chosen value (a check, not fitted).
-    public var besideBusyCheck: (measured: Double, modelled: Double)? = nil
+    public var besideBusyCheck: HostCheck? = nil
 
-    public static func == (a: HostFit, b: HostFit) -> Bool {
-        a.probe == b.probe && a.milliCPUs == b.milliCPUs && a.measured == b.measured && a.modelled == b.modelled
-            && a.unshared == b.unshared && a.besideBusyCheck?.measured == b.besideBusyCheck?.measured
-            && a.besideBusyCheck?.modelled == b.besideBusyCheck?.modelled
+    /// A run's measured IOPS and the fitted model's.
+    public struct HostCheck: Sendable, Equatable {
+        public var measured: Double
+        public var modelled: Double
     }
 }
 
 /// A 4 KiB queue-depth-1 run with one of the machine's CPUs kept busy, which `machine.hostCPUs` is fitted to.
 public enum HostProbe: Sendable, Equatable {
-    /// Through an SQPOLL ring: the kernel's poller spins on one CPU; where the poller and the job run is the
-    /// scheduler's choice, as in any SQPOLL job (`FigureName.iopsSQPOLL`).
+    /// Through an SQPOLL ring: the kernel's poller spins on one CPU; where the poller and the job run is left to the
+    /// scheduler, as in any SQPOLL job (`FigureName.iopsSQPOLL`).
     case sqpoll
-    /// Beside a user thread spinning on another CPU (`FigureName.iopsBesideBusyCPU`), which profiles recorded
-    /// before the SQPOLL run have. Where the job lands beside it moved that run more than the busy CPU did.
+    /// Beside a user thread spinning on another CPU (`FigureName.iopsBesideBusyCPU`): fitted when no SQPOLL run is
+    /// recorded (profiles recorded before it, a kernel that refused SQPOLL). Where the job lands beside the spinner
+    /// moved that run more than the busy CPU did.
     case besideBusyCPU
 
     /// The measured figure.
@@ -571,8 +572,8 @@ enum FigureName {
     static let poolInterrupts = "interrupts per IO 4 blocking threads"
     /// The same run's IOPS: separate submitters, whose requests the device's passes group as they come.
     static let poolIOPS = "IOPS 4KiB 4 blocking threads"
-    /// The 4 KiB queue-depth-1 run with another thread spinning on a second CPU: `machine.hostCPUs` is fitted to it
-    /// in profiles recorded before `iopsSQPOLL`, and checked against it since.
+    /// The 4 KiB queue-depth-1 run with another thread spinning on a second CPU: a check of `machine.hostCPUs`, which
+    /// is fitted to it when no `iopsSQPOLL` is recorded (profiles recorded before it, a kernel that refused SQPOLL).
     static let iopsBesideBusyCPU = "IOPS 4KiB QD1 beside a busy CPU"
     /// The 4 KiB queue-depth-1 run through an SQPOLL ring (fio's other flags off, the poller's idle time 1 s, as
     /// the suite's `sqpoll-qd1` runs it): the kernel's poller spins on one CPU while the job sleeps for its
@@ -859,8 +860,8 @@ extension Calibration {
 
         // channels and passDispatch, by simulation (`iosim calibrate`): Little's law above ignores how passes
         // group requests, so the model is run on the measured workload over a grid and the closest is kept.
-        // hostCPUs, by simulation: the queue-depth-1 run beside a thread spinning on another CPU, in the model
-        // with each candidate (not shared first, so a machine whose busy CPUs do not slow its disk keeps 0); the
+        // hostCPUs, by simulation: the queue-depth-1 run through an SQPOLL ring (or, with none recorded, the one
+        // beside a thread spinning on another CPU), in the model with each candidate (not shared first, so a machine whose busy CPUs do not slow its disk keeps 0); the
         // closest IOPS is kept. After the device, whose first fit runs without sharing. Both run again after the
         // interrupt costs below, which change the model they ran: the device with the host CPUs found first (at
         // depth 64 the submitter is busy, and a shared host slows the device there), then the host CPUs again.
@@ -988,7 +989,7 @@ extension Calibration {
         // submitter's CPU idles while its read is in flight and counts as busy. So the model runs the QD1
         // workload with everything fitted, and the device's mean gives up the difference over the device's
         // share of the path (k = (modelled - what is not the device's service) / mean, at least 1), with the
-        // host CPUs fitted again after each step (their figure, beside a busy CPU, moves with the mean); up to
+        // host CPUs fitted again after each step (their run, with a CPU kept busy, moves with the mean); up to
         // 4 steps, until within 1% (the model's 1,040 draws of the log-normal put their own mean within about 1.5%
         // of the distribution's). Without sharing the model's QD1 is the measured one and nothing moves.
         var latencyFit: LatencyFit? = nil
@@ -1067,13 +1068,13 @@ extension Calibration {
                     parallelism = rerun(p, machine: machine, kernel: kernel, device: device, interrupts: interrupts)
                 }
                 if let h = hostFit {
-                    var unshared = machine
-                    unshared.hostMilliCPUs = 0
-                    for (m, isShared) in [(machine, true), (unshared, false)] {
-                        let s = hostProbeWorkload(h.probe, machine: m, kernel: kernel, device: device, interrupts: interrupts)
-                        guard let r = try? Simulator(s).run(), r.iops > 0 else { continue }
-                        if isShared { hostFit?.modelled = r.iops } else { hostFit?.unshared = r.iops }
+                    func iops(_ milliCPUs: Int64) -> Double? {
+                        hostProbeIOPS(
+                            h.probe, milliCPUs: milliCPUs, machine: machine, kernel: kernel, device: device, interrupts: interrupts)
                     }
+                    let unshared = iops(0)
+                    if let u = unshared { hostFit?.unshared = u }
+                    if let m = h.milliCPUs == 0 ? unshared : iops(h.milliCPUs) { hostFit?.modelled = m }
                 }
                 if latencyFit != nil,
                     let after = modelQD1Latency(machine: machine, kernel: kernel, device: device, interrupts: interrupts)
@@ -1104,9 +1105,12 @@ extension Calibration {
         }
 
         // The spinner's run, when the host was fitted to the SQPOLL one: a check of the fitted host, on the final model.
-        if hostFit?.probe == .sqpoll, let besideBusy = median(FigureName.iopsBesideBusyCPU) {
-            let s = besideBusyCPUWorkload(machine: machine, kernel: kernel, device: device, interrupts: interrupts)
-            if let r = try? Simulator(s).run(), r.iops > 0 { hostFit?.besideBusyCheck = (besideBusy, r.iops) }
+        if hostFit?.probe == .sqpoll, let besideBusy = median(FigureName.iopsBesideBusyCPU),
+            let modelled = hostProbeIOPS(
+                .besideBusyCPU, milliCPUs: machine.hostMilliCPUs, machine: machine, kernel: kernel, device: device,
+                interrupts: interrupts)
+        {
+            hostFit?.besideBusyCheck = HostFit.HostCheck(measured: besideBusy, modelled: modelled)
         }
 
         var report = CalibrationReport(
@@ -1739,19 +1743,28 @@ extension Calibration {
         return nil
     }
 
+    /// The model's IOPS on `probe`'s workload with `milliCPUs` as `machine.hostMilliCPUs` (seed 1), or nil when
+    /// no IO completes.
+    static func hostProbeIOPS(
+        _ probe: HostProbe, milliCPUs: Int64, machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig,
+        interrupts: InterruptConfig
+    ) -> Double? {
+        var m = machine
+        m.hostMilliCPUs = milliCPUs
+        let s = hostProbeWorkload(probe, machine: m, kernel: kernel, device: device, interrupts: interrupts)
+        guard let result = try? Simulator(s).run(), result.iops > 0 else { return nil }
+        return result.iops
+    }
+
     /// Runs `probe`'s workload with each of `candidates` as `machine.hostMilliCPUs` and keeps the one whose IOPS
     /// is closest to `measured` (ties: the earlier candidate). Deterministic (seed 1); nil when no run completes
     /// an IO.
     static func fitHostCPUs(
         machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig,
-        probe: HostProbe = .besideBusyCPU, measured: Double, candidates: [Int64]
+        probe: HostProbe, measured: Double, candidates: [Int64]
     ) -> HostFit? {
         func iops(_ milliCPUs: Int64) -> Double? {
-            var m = machine
-            m.hostMilliCPUs = milliCPUs
-            let s = hostProbeWorkload(probe, machine: m, kernel: kernel, device: device, interrupts: interrupts)
-            guard let result = try? Simulator(s).run(), result.iops > 0 else { return nil }
-            return result.iops
+            hostProbeIOPS(probe, milliCPUs: milliCPUs, machine: machine, kernel: kernel, device: device, interrupts: interrupts)
         }
         guard let unshared = iops(0) else { return nil }
         var best: HostFit? = nil
@@ -3003,17 +3016,22 @@ enum Probes {
                 s.poolIOPS.append(m.iops)
             }
             // Queue depth 1 while a thread spins on another CPU: in a VM whose device emulation shares the
-            // host's CPUs with the vCPUs, the busy vCPU slows the device (for machine.hostCPUs).
+            // host's CPUs with the vCPUs, the busy vCPU slows the device (a check of machine.hostCPUs; fitted to it
+            // when no SQPOLL run is recorded).
             if Affinity.allowedCPUs().count >= 2 {
                 let spinning = try runBesideASpinner { () throws(RealError) -> RealMeasurement in
                     try runner.run(job(blockBytes: 4096, depth: 1, duration: e.deviceRun, seed: UInt64(r * 100 + 98)))
                 }
                 if spinning.ios > 0 { s.iopsBesideBusyCPU.append(spinning.iops) }
                 // The same through an SQPOLL ring: the kernel's poller is the busy CPU, placed by the scheduler as
-                // in any SQPOLL job (for machine.hostCPUs). A kernel that refuses SQPOLL leaves the figure out.
+                // in any SQPOLL job (for machine.hostCPUs). A kernel that refuses SQPOLL (EPERM without
+                // CAP_SYS_ADMIN before 5.11) leaves the figure out; any other failure fails the calibration.
                 var polled = job(blockBytes: 4096, depth: 1, duration: e.deviceRun, seed: UInt64(r * 100 + 95))
                 polled.engine = .ioUring(Calibration.sqpollOptions)
-                if let m = try? runner.run(polled), m.ios > 0 { s.iopsSQPOLL.append(m.iops) }
+                do {
+                    let m = try runner.run(polled)
+                    if m.ios > 0 { s.iopsSQPOLL.append(m.iops) }
+                } catch where error.kind == .ioUringSetupRefused || error.kind == .ioUringUnavailable {}
             }
             step()
             // Buffered reads of pages dropped from the cache first: each a miss (for kernel.pageCacheMiss).

@@ -188,8 +188,8 @@ struct RecordedFiguresTests {
     func theTracedStoredProfile() throws {
         let path = StoredProfileTests.root + "/Scenarios/validation/_measured-xeon-traced.json5"
         let recorded = try Calibration.recordedFigures(inProfileAt: path)
-        // Every figure but the io_uring loop's latency, the wake-ups after idle, the submissions and the 64 KiB
-        // depth-4 IOPS, measured since.
+        // Every figure but the io_uring loop's latency, the wake-ups after idle, the submissions, the 64 KiB
+        // depth-4 IOPS and the SQPOLL run, measured since.
         #expect(
             recorded.figures.map(\.name)
                 == FigureName.all.filter {
@@ -204,13 +204,14 @@ struct RecordedFiguresTests {
         #expect(file.scenario.machine.runQueues == .perCPU)
     }
 
-    /// The seventh day's profile records every figure calibrate measures, the io_uring loop's latency among
+    /// The seventh day's profile records every figure calibrate measured then, the io_uring loop's latency among
     /// them, and so splits the loop's user time around the latency.
     @Test("the seventh day's stored profile records every figure and splits the loop's work")
     func theSeventhDaysProfile() throws {
         let path = StoredProfileTests.root + "/Scenarios/validation/_measured-xeon-day7.json5"
         let recorded = try Calibration.recordedFigures(inProfileAt: path)
-        // Every figure but the wake-ups after idle, the submissions and the 64 KiB depth-4 IOPS, measured since.
+        // Every figure but the wake-ups after idle, the submissions, the 64 KiB depth-4 IOPS and the SQPOLL run,
+        // measured since.
         #expect(
             recorded.figures.map(\.name)
                 == FigureName.all.filter { !wakeupsAfterIdle.contains($0) && !submissions.contains($0) && !sinceTheTenthDay.contains($0) })
@@ -265,7 +266,7 @@ struct RecordedFiguresTests {
     func theNinthDaysProfile() throws {
         let root = StoredProfileTests.root + "/Scenarios/validation/"
         let recorded = try Calibration.recordedFigures(inProfileAt: root + "_measured-xeon-day9.json5")
-        // Every figure but the submissions and the 64 KiB depth-4 IOPS, measured since.
+        // Every figure but the submissions, the 64 KiB depth-4 IOPS and the SQPOLL run, measured since.
         #expect(recorded.figures.map(\.name) == FigureName.all.filter { !submissions.contains($0) && !sinceTheTenthDay.contains($0) })
         #expect(recorded.interruptTime == .trace)
         #expect(recorded.given.map(\.key) == [.requestCreate, .driverSubmit, .doorbell, .localWakeup, .directIOPerPage])
@@ -295,7 +296,8 @@ extension RecordedFiguresTests {
     func theTenthDaysProfile() throws {
         let root = StoredProfileTests.root + "/Scenarios/validation/"
         let recorded = try Calibration.recordedFigures(inProfileAt: root + "_measured-xeon-day10.json5")
-        // Every figure but the 64 KiB depth-4 IOPS, measured since: its bandwidth is the QD1 latencies' slope.
+        // Every figure but the 64 KiB depth-4 IOPS (its bandwidth is the QD1 latencies' slope) and the SQPOLL run,
+        // measured since.
         #expect(recorded.figures.map(\.name) == FigureName.all.filter { !sinceTheTenthDay.contains($0) })
         #expect(recorded.interruptTime == .trace)
         #expect(recorded.given.map(\.key) == [.driverSubmit, .directIOPerPage])
@@ -326,7 +328,7 @@ extension RecordedFiguresTests {
 
 extension RecordedFiguresTests {
     /// The eleventh day's profile, calibrated with the bandwidth fitted by simulation: it records every figure
-    /// calibrate measures, the 64 KiB depth-4 IOPS among them, and its model, loaded from the profile's text,
+    /// calibrate measures but the SQPOLL run, the 64 KiB depth-4 IOPS among them, and its model, loaded from the profile's text,
     /// makes those IOPS on calibrate's workload (the text rounds the latency mean to the nanosecond and the
     /// bandwidth to 1 MB/s: within 0.5%).
     @Test("the eleventh day's stored profile records the 64 KiB run and its model makes those IOPS")
