@@ -58,7 +58,10 @@ public struct MachineConfig: Sendable, Equatable {
     /// pass) and n of the machine's CPUs are busy (not idle), the device works at min(1, hostCPUs / (n + 1)) of its speed: the
     /// host shares its CPUs evenly among the busy vCPUs and the device's thread. Measured here: one busy vCPU
     /// took a third of the disk's IOPS at queue depth 1 (22.9k to 15.6k, 13% steal time; README "Validation on
-    /// this machine"). The vCPUs' own loss (steal time) is not modelled: their costs stay as they are.
+    /// this machine"). The vCPUs' own loss (steal time) is not modelled: their costs stay as they are. `iosim
+    /// calibrate` fits it to a queue-depth-1 run through an SQPOLL ring (its poller the busy CPU; on the second
+    /// machine SQPOLL's device side was 4 us longer than plain depth 1's, traced); where the scheduler puts a job
+    /// beside a busy user thread is not modelled, and moved that run more (README, "twelfth day").
     public var hostMilliCPUs: Int64 = 0
     /// How runnable threads wait for a CPU: `.shared` (the default), or `.perCPU` as Linux's scheduler does.
     public var runQueues: RunQueues = .shared
