@@ -1062,8 +1062,9 @@ extension Calibration {
             // the search's), and the QD1 check. The interrupt costs' fit is not run again (its counts move little
             // with the rate; as after the latency's steps).
             if bandwidthFit != nil {
-                let s = bandwidthWorkload(machine: machine, kernel: kernel, device: device, interrupts: interrupts)
-                if let r = try? Simulator(s).run(), r.iosCompleted > 0 { bandwidthFit?.modelled = r.iops }
+                if let r = modelIOPS(bandwidthWorkload(machine: machine, kernel: kernel, device: device, interrupts: interrupts)) {
+                    bandwidthFit?.modelled = r
+                }
                 if let p = parallelism {
                     parallelism = rerun(p, machine: machine, kernel: kernel, device: device, interrupts: interrupts)
                 }
@@ -1146,6 +1147,12 @@ extension Calibration {
         let s = deviceWorkload(depth: 1, machine: machine, kernel: kernel, device: device, interrupts: interrupts)
         guard let r = try? Simulator(s).run(), r.iosCompleted > 0 else { return nil }
         return r.latency.mean + r.stage(.delivery).mean
+    }
+
+    /// The model's IOPS for `scenario`; nil when the run fails or completes no IO. Deterministic (seed 1).
+    static func modelIOPS(_ scenario: Scenario) -> Double? {
+        guard let r = try? Simulator(scenario).run(), r.iosCompleted > 0 else { return nil }
+        return r.iops
     }
 
     /// The model's system time per IO for `scenario` in ns (syscall, context switch and polling time, as a
@@ -1298,9 +1305,7 @@ extension Calibration {
         measured: Double, machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig
     ) -> BandwidthFit? {
         func iops(_ d: DeviceConfig) -> Double? {
-            let s = bandwidthWorkload(machine: machine, kernel: kernel, device: d, interrupts: interrupts)
-            guard let r = try? Simulator(s).run(), r.iosCompleted > 0 else { return nil }
-            return r.iops
+            modelIOPS(bandwidthWorkload(machine: machine, kernel: kernel, device: d, interrupts: interrupts))
         }
         func modelled(megabytesPerSecond: Int64) -> Double? { iops(withBandwidth(device, megabytesPerSecond * 1_000_000)) }
         var low = max(bandwidthSearchMBps.lowerBound, slowestKeepingService(device) ?? bandwidthSearchMBps.lowerBound)
@@ -1565,13 +1570,13 @@ extension Calibration {
         var q = p
         q.rows = p.rows.map { row in
             let s = deviceWorkload(depth: row.depth, machine: machine, kernel: kernel, device: device, interrupts: interrupts)
-            guard let r = try? Simulator(s).run(), r.iops > 0 else { return row }
-            return (row.depth, row.measured, r.iops)
+            return modelIOPS(s).map { (row.depth, row.measured, $0) } ?? row
         }
         q.worstError = q.rows.map { abs($0.modelled - $0.measured) / $0.measured }.max() ?? 0
-        if let pool = p.pool {
-            let s = poolWorkload(machine: machine, kernel: kernel, device: device, interrupts: interrupts)
-            if let r = try? Simulator(s).run(), r.iosCompleted > 0 { q.pool = (pool.measured, r.iops) }
+        if let pool = p.pool,
+            let r = modelIOPS(poolWorkload(machine: machine, kernel: kernel, device: device, interrupts: interrupts))
+        {
+            q.pool = (pool.measured, r)
         }
         return q
     }
@@ -1751,9 +1756,7 @@ extension Calibration {
     ) -> Double? {
         var m = machine
         m.hostMilliCPUs = milliCPUs
-        let s = hostProbeWorkload(probe, machine: m, kernel: kernel, device: device, interrupts: interrupts)
-        guard let result = try? Simulator(s).run(), result.iops > 0 else { return nil }
-        return result.iops
+        return modelIOPS(hostProbeWorkload(probe, machine: m, kernel: kernel, device: device, interrupts: interrupts))
     }
 
     /// Runs `probe`'s workload with each of `candidates` as `machine.hostMilliCPUs` and keeps the one whose IOPS

@@ -3,9 +3,8 @@
 //! machine of this class"). Calibrate's device runs are workloads of the validation suite too (4 KiB random
 //! O_DIRECT reads through io_uring at queue depths 1, 4, 16 and 64; 64 KiB ones at depth 4; 4 KiB at depth 1
 //! through an SQPOLL ring; four threads of blocking reads; and fio's loop at depth 32, which a scenario can ask
-//! for), so `validate` can set the IOPS such
-//! a scenario measures beside the IOPS the profile recorded for it: a model that misses by as much as the machine
-//! moved was fitted to another state of the machine.
+//! for), so `validate` can set the IOPS such a scenario measures beside the IOPS the profile recorded for it: a
+//! model that misses by as much as the machine moved was fitted to another state of the machine.
 
 import IOSimReal
 
