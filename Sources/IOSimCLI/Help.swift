@@ -207,7 +207,8 @@ public enum Help {
                 with system and irq+softirq time per IO by size (and user time at 4 KiB), system time per IO of
                 4 KiB and 64 KiB at queue depth 4 (and the 64 KiB run's IOPS, which the device's bandwidth is
                 fitted to), the device's saturation (IOPS and bandwidth by queue depth),
-                interrupts and irq+softirq time per IO by queue depth, queue depth 1 through an SQPOLL ring
+                interrupts and irq+softirq time per IO by queue depth, the device's stalls at queue depth 64
+                (gaps in its completions of 1 ms or more: how often and how long), queue depth 1 through an SQPOLL ring
                 (the shared host's CPUs are fitted to it) and beside a spinning thread, and the real io_uring
                 loop over cached pages, each with its spread over repeats; fits the model's
                 parameters and prints (or writes with -o) a profile of machine, kernel, device and interrupts

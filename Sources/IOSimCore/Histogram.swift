@@ -84,14 +84,22 @@ public struct Histogram: Sendable, Equatable {
     /// The exact mean, or 0 when empty.
     public var mean: Double { count == 0 ? 0 : Double(sum) / Double(count) }
 
+    /// The samples in `value`'s bucket or above (up to bucket resolution: a bucket is counted whole).
+    public func count(atLeast value: Int64) -> UInt64 {
+        counts[Histogram.bucketIndex(value)...].reduce(0, &+)
+    }
+
     /// The smallest value `v` (up to bucket resolution) such that at least `partsPerMillion / 10^6` of the
-    /// samples are `<= v`; reported as the middle of its bucket, clamped to the exact min and max.
-    public func percentile(partsPerMillion: Int) -> Int64 {
-        guard count > 0 else { return 0 }
-        let rank = Swift.max(1, (count * UInt64(partsPerMillion) + 999_999) / 1_000_000)
+    /// samples are `<= v`; reported as the middle of its bucket, clamped to the exact min and max. With
+    /// `atLeast`, of the samples `count(atLeast:)` counts only (0 when there are none).
+    public func percentile(partsPerMillion: Int, atLeast lowest: Int64 = 0) -> Int64 {
+        let first = Histogram.bucketIndex(lowest)
+        let total = first == 0 ? count : count(atLeast: lowest)
+        guard total > 0 else { return 0 }
+        let rank = Swift.max(1, (total * UInt64(partsPerMillion) + 999_999) / 1_000_000)
         var seen: UInt64 = 0
-        for (i, c) in counts.enumerated() where c > 0 {
-            seen += c
+        for i in first..<counts.count where counts[i] > 0 {
+            seen += counts[i]
             if seen >= rank {
                 let r = Histogram.bucketRange(i)
                 let mid = r.lowerBound + (r.upperBound - r.lowerBound) / 2

@@ -163,6 +163,7 @@ struct Compiler {
             (i.deliveryLatency, "interrupts.delivery"), (i.isr, "interrupts.isr"),
             (i.deferredPerRequest, "interrupts.deferred"), (i.coalesceTime, "interrupts.coalesceTime"),
             (d.passDispatch, "device.passDispatch"), (d.passWakeup, "device.passWakeup"),
+            (d.stallInterval, "device.stallInterval"), (d.stallDuration, "device.stallDuration"),
         ] {
             try checkDuration(value, key)
         }
@@ -180,6 +181,14 @@ struct Compiler {
         try check(d.queueDepth >= 1, "device.queueDepth", "must be at least 1 (found \(d.queueDepth))")
         try check(d.channels >= 1, "device.channels", "must be at least 1 (found \(d.channels))")
         try check(d.capacityBytes > 0, "device.capacity", "must be positive")
+        try check(d.stallMinimumRequests >= 1, "device.stallMinimumRequests", "must be at least 1 (found \(d.stallMinimumRequests))")
+        // An interval under 1 us would schedule a stall check every few nanoseconds; none is that frequent.
+        try check(
+            d.stallInterval == .zero || d.stallInterval >= .microseconds(1), "device.stallInterval",
+            "0 (no stalls) or at least 1us (found \(d.stallInterval.nanoseconds)ns)")
+        try check(
+            d.stallInterval == .zero || d.stallDuration > .zero, "device.stallDuration",
+            "stalls (device.stallInterval above 0) need a positive duration")
         if case .pio(let rate) = d.transfer {
             try check(rate > 0, "device.pioRate", "the PIO copy rate must be positive")
         }

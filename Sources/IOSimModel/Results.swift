@@ -158,6 +158,8 @@ public struct SimulationResult: Sendable, Equatable {
     public var deferredWakeUps: Int64 = 0
     /// Of those, the wake-ups that sent an IPI to another, idle CPU, each paying `interrupts.deferredWakeRemote`.
     public var wakeIPIs: Int64 = 0
+    /// The device's stalls (`device.stallInterval`).
+    public var deviceStalls: Int64 = 0
     /// Changes of the task on a CPU, the idle task included (thread to idle, idle to thread, thread to thread).
     public var contextSwitches: Int64
     /// io_uring_enter calls of the programs' ring loops (0 without io_uring).

@@ -160,8 +160,8 @@ extension World {
             iops: elapsed > 0 ? Double(ioCompleted) * 1e9 / Double(elapsed) : 0,
             latency: LatencySummary(recorder.histogram(0)),
             stages: IOStage.allCases.map { LatencySummary(recorder.histogram(1 + $0.rawValue)) },
-            interrupts: interrupts, deferredWakeUps: deferredWakeUps, wakeIPIs: wakeIPIs, contextSwitches: contextSwitches,
-            ringEnters: ringEnters,
+            interrupts: interrupts, deferredWakeUps: deferredWakeUps, wakeIPIs: wakeIPIs, deviceStalls: device.stalls,
+            contextSwitches: contextSwitches, ringEnters: ringEnters,
             threads: ThreadCensus(
                 maxAlive: maxAlive, created: threadsCreated,
                 blockedOnIO: elapsed > 0 ? Double(blockedArea) / Double(elapsed) : 0,

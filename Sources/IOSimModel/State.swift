@@ -289,4 +289,12 @@ struct DeviceState {
     var servingGeneration: UInt32 = 0
     var rng: SeededGenerator
     var roundRobin = 0
+    /// Stalls (`DeviceConfig.stallInterval`): the device finishes nothing before this instant (ns); the next
+    /// instant of the stalls' Poisson process (-1: not drawn yet), drawn from a stream of its own so stalls
+    /// leave the service times' draws as they were; whether a stall event is scheduled; stalls so far.
+    var stalledUntil: Int64 = 0
+    var nextStallAt: Int64 = -1
+    var stallArmed = false
+    var stalls: Int64 = 0
+    var stallRNG: SeededGenerator
 }

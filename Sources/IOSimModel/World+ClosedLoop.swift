@@ -65,6 +65,7 @@ extension World {
         if i.coalesceCount > 1 && i.coalesceTime.nanoseconds > 0 { return "interrupt coalescing" }
         if i.suppressWhileServicing { return "interrupt suppression" }
         if d.completionBatching != .none { return "completion batching" }
+        if d.stallInterval > .zero { return "device stalls (device.stallInterval)" }
         if scenario.machine.hostMilliCPUs > 0 { return "a shared host (machine.hostCPUs)" }
         if scenario.machine.idleExit > .zero { return "a cost of leaving idle (machine.idleExit)" }
         if scenario.machine.idleExitUser > .zero { return "a user cost of leaving idle (machine.idleExitUser)" }

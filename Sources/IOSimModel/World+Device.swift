@@ -54,6 +54,9 @@ extension World {
     @inline(__always)
     mutating func accept(_ r: Int32, engine: inout Engine) {
         device.accepted += 1
+        if _slowPath(stallInterval > 0) && !device.stallArmed && device.accepted >= scenario.device.stallMinimumRequests {
+            armStall(engine: &engine)
+        }
         requests[Int(r)].accepted = now
         let batching = scenario.device.completionBatching
         if batching.hasPasses {
@@ -128,6 +131,39 @@ extension World {
         engine.schedule(
             at: SimInstant(nanosecondsSinceStart: now &+ dispatchWait + service), priority: Priority.hardware, kind: EventKind.deviceDone.rawValue,
             target: UInt32(r))
+    }
+
+    // MARK: - Stalls
+
+    /// Schedules the next instant of the stalls' Poisson process not before now (instants that passed while
+    /// the device held too few requests are skipped: no stall came then). Armed only while the device holds
+    /// enough requests, so the stalls' events end with the work and do not hold the run open.
+    @inline(never) mutating func armStall(engine: inout Engine) {
+        let interval = Distribution.exponential(mean: stallInterval)
+        if device.nextStallAt < 0 { device.nextStallAt = interval.sample(&device.stallRNG) }
+        while device.nextStallAt < now { device.nextStallAt &+= interval.sample(&device.stallRNG) }
+        device.stallArmed = true
+        engine.schedule(
+            at: SimInstant(nanosecondsSinceStart: device.nextStallAt), priority: Priority.timer,
+            kind: EventKind.deviceStall.rawValue, target: 0)
+    }
+
+    /// An instant of the stalls' process: a device holding enough requests stalls from now for
+    /// `device.stallDuration`; one already stalled is not stalled again (so a stall ends, however often the
+    /// instants come, and the time from one stall's end to the next stall is the process's interval, which
+    /// is memoryless). The next instant is armed while the device still holds enough.
+    /// - Returns: false when nothing happened (too few requests, or stalled already).
+    @inline(never) mutating func onDeviceStall(engine: inout Engine) -> Bool {
+        device.stallArmed = false
+        guard device.accepted >= scenario.device.stallMinimumRequests else { return false }
+        let stalls = now >= device.stalledUntil
+        if stalls {
+            device.stalls &+= 1
+            device.stalledUntil = now &+ scenario.device.stallDuration.nanoseconds
+        }
+        device.nextStallAt &+= Distribution.exponential(mean: stallInterval).sample(&device.stallRNG)
+        armStall(engine: &engine)
+        return stalls
     }
 
     /// The DMA transfer of `r` at the device's bandwidth (0 under PIO or without a bandwidth). At most the longest

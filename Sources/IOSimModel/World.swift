@@ -25,7 +25,7 @@ import IOSimEngine
 
 enum EventKind: UInt32 {
     case burstEnd, threadReady, timer, deviceDone, interruptArrive, isrDone, deferredDone, coalesceTimer, sliceEnd
-    case passStart, balance, hostPollEnd, stallDone
+    case passStart, balance, hostPollEnd, stallDone, deviceStall
 }
 
 /// Tie rule among events at the same nanosecond (lower first): hardware (a device finishing) before the
@@ -98,6 +98,8 @@ struct World: EventHandler {
     let coalesceCount: Int
     let coalesceTime: Int64
     let passDispatch: Int64
+    /// `device.stallInterval` in ns (0: no stalls).
+    let stallInterval: Int64
     let narrateNumber: Int64
     /// `machine.hostMilliCPUs` (0: the device does not share the machine's CPUs).
     let hostMilliCPUs: Int64
@@ -301,11 +303,14 @@ struct World: EventHandler {
         coalesceCount = i.coalesceCount
         coalesceTime = i.coalesceTime.nanoseconds
         passDispatch = scenario.device.passDispatch.nanoseconds
+        stallInterval = scenario.device.stallInterval.nanoseconds
         narrateNumber = Int64(scenario.narrateIO ?? -1)
         cpus = UnsafeTable(repeating: CPUState(), count: m.cpuCount)
         vectors = UnsafeTable(repeating: VectorState(), count: m.cpuCount)
         ports = UnsafeTable(scenario.ports.map { PortState(concurrency: $0.concurrency == 0 ? m.cpuCount : $0.concurrency) })
-        device = DeviceState(rng: SeededGenerator(seed: scenario.seed, streamName: "device"))
+        device = DeviceState(
+            rng: SeededGenerator(seed: scenario.seed, streamName: "device"),
+            stallRNG: SeededGenerator(seed: scenario.seed, streamName: "device stalls"))
         interruptRNG = SeededGenerator(seed: scenario.seed, streamName: "interrupts")
         pageCache = scenario.files.map { f in
             // A bitmap of the file's pages; none for a file too large for buffered IO (the compiler refuses it).
@@ -391,6 +396,7 @@ struct World: EventHandler {
         case .balance: if !onBalance(event, engine: &engine) { return }
         case .hostPollEnd: if !onHostPollEnd(event, engine: &engine) { return }
         case .stallDone: onStallDone(event, engine: &engine)
+        case .deviceStall: if !onDeviceStall(engine: &engine) { return }
         }
         if _slowPath(!pollEndsToSchedule.isEmpty) { schedulePollEnds(engine: &engine) }
         lastEffectAt = now
@@ -423,6 +429,13 @@ struct World: EventHandler {
     /// - Returns: false for a stale event (a shared host's device rescheduled the request's end; when the device
     /// sped up, the stale end comes after the real one).
     @inline(never) mutating func onDeviceDone(_ event: Event, engine: inout Engine) -> Bool {
+        if _slowPath(now < device.stalledUntil) {
+            // The device is stalled: the request it finished comes back at the stall's end, its channel held.
+            engine.schedule(
+                at: SimInstant(nanosecondsSinceStart: device.stalledUntil), priority: Priority.hardware,
+                kind: EventKind.deviceDone.rawValue, target: event.target, generation: event.generation)
+            return false
+        }
         if hostMilliCPUs > 0 {
             let r = Int32(event.target)
             guard let i = device.serving.firstIndex(where: { $0.request == r && $0.generation == event.generation })

@@ -102,6 +102,8 @@ struct ThreadOutcome {
     var cpu = ResourceUsage(userNanoseconds: 0, systemNanoseconds: 0, voluntarySwitches: 0, involuntarySwitches: 0)
     /// io_uring_enter calls of the thread's ring during the measured run (0 for the other engines).
     var ringEnters = 0
+    /// io_uring engine: the time between one reap of completions and the next.
+    var completionGaps = Histogram()
 }
 
 /// A job thread's result, written by that thread and read by the runner after join.
@@ -473,6 +475,7 @@ func runURing(plan: JobPlan, thread index: Int, options: RealJob.URingOptions) -
     }
 
     var now = monotonicNanoseconds()
+    var lastReapAt: Int64 = -1
     let submitEach = options.waitMode == .submitEach
     var freed: [Int] = []  // fio's loop: the slots this round's CQEs freed, refilled once every CQE is reaped
     freed.reserveCapacity(depth)
@@ -496,7 +499,13 @@ func runURing(plan: JobPlan, thread index: Int, options: RealJob.URingOptions) -
                 if ring.completionsReady == 0 { try ring.submit(waitFor: 1) }
             }
             now = monotonicNanoseconds()
+            var firstOfReap = true
             ring.reapCompletions { c in
+                if firstOfReap {
+                    firstOfReap = false
+                    if lastReapAt >= 0 { out.completionGaps.record(now - lastReapAt) }
+                    lastReapAt = now
+                }
                 let slot = Int(truncatingIfNeeded: c.userData)
                 inflight -= 1
                 tap.completed(slot: slot, at: now)

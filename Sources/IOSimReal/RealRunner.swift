@@ -231,8 +231,10 @@ public struct RealRunner: Sendable {
         var bytes: Int64 = 0
         var jobCPU: Int64 = 0
         var ringEnters = 0
+        var completionGaps = Histogram()
         for b in boxes {
             ringEnters += b.outcome.ringEnters
+            completionGaps.merge(b.outcome.completionGaps)
             latency.merge(b.outcome.latency)
             ios += b.outcome.ios
             bytes += b.outcome.bytes
@@ -252,7 +254,7 @@ public struct RealRunner: Sendable {
             diskInterruptsPerCPU: zip(irqLines.countPerCPU(in: interruptsAfter), irqLines.countPerCPU(in: interruptsBefore))
                 .map { $0 &- $1 },
             diskIRQLines: irqLines, tracedInterruptTime: tracedInterruptTime, threads: censusResult, ringEnters: ringEnters,
-            trace: recorded)
+            trace: recorded, completionGaps: completionGaps)
     }
 
     private func validate(_ job: RealJob) throws(RealError) {

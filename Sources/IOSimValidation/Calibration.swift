@@ -474,6 +474,12 @@ public enum Calibration {
         if !device.poolIOPS.isEmpty {
             figures.append(CalibrationFigure(name: FigureName.poolIOPS, unit: "IOPS", samples: device.poolIOPS))
         }
+        if !device.stallsPerSecond.isEmpty {
+            figures.append(CalibrationFigure(name: FigureName.deviceStalls, unit: "per s", samples: device.stallsPerSecond))
+        }
+        if !device.stallGap.isEmpty {
+            figures.append(CalibrationFigure(name: FigureName.deviceStallGap, unit: "ns", samples: device.stallGap))
+        }
         if counted(device.bufferedColdSystemPerIO) {
             figures.append(
                 CalibrationFigure(name: FigureName.bufferedColdSystemPerIO, unit: "ns", samples: device.bufferedColdSystemPerIO))
@@ -590,6 +596,12 @@ enum FigureName {
     /// The CPU that took most of the disk's interrupts in the 4 KiB queue-depth-1 run (its number), and its share.
     static let interruptCPU = "CPU taking the disk's interrupts QD1"
     static let interruptCPUShare = "share of the disk's interrupts on that CPU QD1"
+    /// The device's stalls in the 4 KiB runs at `stallDepth` (`CompletionStalls`: gaps between the job's reaps of
+    /// completions of 1 ms or more), per second, and their median gap (for `device.stallInterval` and
+    /// `device.stallDuration`).
+    static let stallDepth = 64
+    static let deviceStalls = "device stalls per second 4KiB QD\(stallDepth)"
+    static let deviceStallGap = "device stall gap 4KiB QD\(stallDepth)"
     static let latencySizes = [4096, 65_536, 1 << 20]
     /// The sizes beyond 4 KiB, whose QD1 irq + softirq figures are their own (at 4 KiB it is the QD1 figure).
     static var largerSizes: [Int] { latencySizes.filter { $0 != 4096 } }
@@ -628,7 +640,7 @@ enum FigureName {
             + depths.map { bandwidth(depth: $0) } + depths.map { interrupts(depth: $0) }
             + depths.map { irqSoftirq(depth: $0) } + latencySizes.map { systemPerIO(bytes: $0) }
             + pageCostSizes.map { systemPerIOAtDepth(bytes: $0) } + [iopsForBandwidth] + [iopsBesideBusyCPU, iopsSQPOLL, iopsSubmitEach]
-            + [poolIOPS]
+            + [poolIOPS, deviceStalls, deviceStallGap]
             + [bufferedColdSystemPerIO, interruptCPU, interruptCPUShare, poolIrqSoftirq, poolInterrupts]
             + largerSizes.map { irqSoftirqPerIO(bytes: $0) } + [uringLoopOverCache, uringLoopUser, uringLoopLatency, userPerIOQD1]
     }
@@ -647,6 +659,32 @@ extension Calibration {
             let share = figures.first(where: { $0.name == FigureName.interruptCPUShare }), share.minimum >= 0.9
         else { return nil }
         return Int(cpu.median)
+    }
+
+    /// How many of the usual intervals between reaps a stall's gap holds beyond the stall (see `fitStalls`).
+    static let stallGapReaps = 1.5
+
+    /// The device's stalls (`device.stallInterval`, `device.stallDuration`) from the queue-depth-64 runs' stalls,
+    /// or nil when none was seen (or the figures are missing: profiles recorded before them). A stall's gap is
+    /// longer than the stall: it begins some time after the last reap of completions, and the requests it held
+    /// are signalled with the rest of their pass. In the model at that depth the gap is the stall plus 1.5 of
+    /// the usual intervals between reaps (the IOPS over the interrupts per IO: a reap per interrupt; found by
+    /// simulation, `DeviceStallFitTests`), so the duration is the median gap less that, rounded to 10 us. The
+    /// interval is the time between the stalls less one stall, rounded to 0.1 ms (the device is never idle at
+    /// that depth, so every instant of the stalls' process but those within a stall makes one). Measured here:
+    /// 15-17 stalls a second, gaps of 3.1-3.8 ms, reaps every 0.4 ms.
+    static func fitStalls(_ figures: [CalibrationFigure]) -> (interval: SimDuration, duration: SimDuration)? {
+        guard let rate = figures.median(FigureName.deviceStalls), rate > 0, let gap = figures.median(FigureName.deviceStallGap)
+        else { return nil }
+        var reapsInGap = 0.0
+        if let iops = figures.median(FigureName.iops(depth: FigureName.stallDepth)),
+            let perIO = figures.median(FigureName.interrupts(depth: FigureName.stallDepth)), iops > 0, perIO > 0
+        {
+            reapsInGap = stallGapReaps * 1e9 / (iops * perIO)
+        }
+        let duration = max(10_000, Int64(((gap - reapsInGap) / 10_000).rounded()) * 10_000)
+        let interval = max(100_000, Int64(((1e9 / rate - Double(duration)) / 100_000).rounded()) * 100_000)
+        return (.nanoseconds(interval), .nanoseconds(duration))
     }
 
     /// Interrupts per IO at queue depth 16 below which the disk is taken to batch completions as virtio does
@@ -756,6 +794,11 @@ extension Calibration {
             let batching = perIO < batchingThreshold
             device.completionBatching = batching ? .pass : .none
             interrupts.suppressWhileServicing = batching
+        }
+        // stallInterval and stallDuration: from the stalls of the queue-depth-64 runs (see `fitStalls`).
+        if let stalls = fitStalls(figures) {
+            device.stallInterval = stalls.interval
+            device.stallDuration = stalls.duration
         }
         // target: the CPU that took at least 90% of the disk's interrupts in every queue-depth-1 run (the line's
         // affinity, /proc/irq/N/effective_affinity); otherwise the default.
@@ -2119,6 +2162,16 @@ extension Calibration {
                         ? "completions signalled per pass as virtio's VMM does" : "one interrupt per completion")
                     + passKindChoice(report.parallelismFit)
             entry("completionBatching", quoted(d.completionBatching.rawValue), batching)
+            if d.stallInterval > .zero {
+                let gap = FigureName.deviceStallGap
+                entry(
+                    "stallInterval", quoted(duration(d.stallInterval)),
+                    "\(describe(FigureName.deviceStalls)): the time between them less one stall")
+                entry(
+                    "stallDuration", quoted(duration(d.stallDuration)),
+                    "\(describe(gap)), less \(Calibration.stallGapReaps) times the time between reaps (QD\(FigureName.stallDepth)'s IOPS over its interrupts per IO), as in the model's own gaps")
+                entry("stallMinimumRequests", "\(d.stallMinimumRequests)", notMeasured + " (none at queue depth 1 here)")
+            }
             entry("capacity", quoted(Units.formatSize(bytes: d.capacityBytes)), notMeasured)
             switch d.transfer {
             case .dma:
@@ -2934,6 +2987,8 @@ enum Probes {
         var bufferedColdSystemPerIO: [Double] = []  // 4 KiB QD1 buffered, pages dropped first: system ns per IO
         var interruptCPU: [Double] = []  // 4 KiB QD1: the CPU that took most of the disk's interrupts
         var interruptCPUShare: [Double] = []  // and its share of them
+        var stallsPerSecond: [Double] = []  // 4 KiB at FigureName.stallDepth: the device's stalls (CompletionStalls)
+        var stallGap: [Double] = []  // and their median gap, ns (the repeats that saw one)
     }
 
     /// O_DIRECT random reads of `path` through io_uring (fio's setup flags) with `RealRunner`: 4 KiB at each
@@ -2995,6 +3050,11 @@ enum Probes {
                     s.iopsForBandwidth.append(m.iops)
                 }
                 if size == 4096 && m.ios > 0 { s.irqSoftirqPerIO[depth, default: []].append(irqPerIO(m)) }
+                if size == 4096 && depth == FigureName.stallDepth && m.ios > 0 {
+                    let stalls = m.completionStalls
+                    s.stallsPerSecond.append(Double(stalls.count) * 1e9 / Double(m.elapsedNanoseconds))
+                    if stalls.count > 0 { s.stallGap.append(Double(stalls.medianGapNanoseconds)) }
+                }
                 if size == 4096 {
                     s.iops[depth, default: []].append(m.iops)
                     s.bandwidth[depth, default: []].append(m.bandwidthBytesPerSecond / 1e9)

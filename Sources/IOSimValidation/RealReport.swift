@@ -84,7 +84,10 @@ extension RealMeasurement {
                     JSONMember("busyFromIdleNs", .int(busyFromIdleNanoseconds)),
                     JSONMember("busyFromIdlePerIONs", .double(Double(busyFromIdleNanoseconds) / n)),
                     JSONMember("diskIRQLines", .string(diskIRQLines.names.joined(separator: ","))),
-                ] + (tracedInterruptTime.map { t in
+                ] + (completionGaps.count == 0 ? [] : [
+                    JSONMember("deviceStalls", .int(Int64(completionStalls.count))),
+                    JSONMember("deviceStallGapMedianNs", .int(completionStalls.medianGapNanoseconds)),
+                ]) + (tracedInterruptTime.map { t in
                     [
                         JSONMember("tracedIrqNs", .int(t.irqNanoseconds)),
                         JSONMember("tracedSoftirqNs", .int(t.softirqNanoseconds)),
@@ -131,6 +134,14 @@ extension RealMeasurement {
                 + "context switches \(systemContextSwitches) (\(Validation.fixed(Double(systemContextSwitches) / n, 2)) per IO)")
         if case .ioUring = job.engine {
             lines.append("syscalls   io_uring_enter \(ringEnters) (\(Validation.fixed(ringEntersPerIO, 2)) per IO)")
+        }
+        if completionGaps.count > 0 {
+            let stalls = completionStalls
+            let perSecond = Double(stalls.count) * 1e9 / Double(max(elapsedNanoseconds, 1))
+            lines.append(
+                "stalls     \(stalls.count) (\(Validation.fixed(perSecond, 1)) a second): gaps between reaps of completions of "
+                    + "\(Units.formatDuration(nanoseconds: stalls.thresholdNanoseconds)) or more"
+                    + (stalls.count > 0 ? ", median \(Units.formatDuration(nanoseconds: stalls.medianGapNanoseconds))" : ""))
         }
         if let t = threads {
             lines.append(

@@ -157,6 +157,11 @@ enum ScenarioDecoder {
         }
         if let x = f.take("passDispatch") { d.passDispatch = try Read.duration(x, f.child("passDispatch")) }
         if let x = f.take("passWakeup") { d.passWakeup = try Read.duration(x, f.child("passWakeup")) }
+        if let x = f.take("stallInterval") { d.stallInterval = try Read.duration(x, f.child("stallInterval")) }
+        if let x = f.take("stallDuration") { d.stallDuration = try Read.duration(x, f.child("stallDuration")) }
+        if let x = f.take("stallMinimumRequests") {
+            d.stallMinimumRequests = try Read.int(x, f.child("stallMinimumRequests"), 1...65_536)
+        }
         if let x = f.take("capacity") {
             d.capacityBytes = try Read.size(x, f.child("capacity"))
             if d.capacityBytes <= 0 { throw Read.fail(x, f.child("capacity"), "expected a positive size such as \"1TiB\"") }

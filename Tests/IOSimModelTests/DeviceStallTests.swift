@@ -1,0 +1,122 @@
+import Foundation
+import IOSimCore
+import IOSimModel
+import Testing
+
+/// `device.stallInterval` and `device.stallDuration`: at the instants of a Poisson process (its own random
+/// stream), a device holding at least `device.stallMinimumRequests` requests stops for the duration; what it
+/// holds completes no earlier than the stall's end, its channel held meanwhile.
+@Suite struct DeviceStallTests {
+    /// Two overlapped reads, one channel (each served 24,096 ns), the thread waiting for both.
+    static func twoReads() -> Scenario {
+        var s = constantCostScenario()
+        s.threads = [
+            ThreadSpec(
+                name: "main",
+                program: [
+                    read4k(.overlapped, name: "a"), read4k(.overlapped, name: "b", offset: .fixed(8_192)),
+                    .getResult(request: "a", wait: true), .getResult(request: "b", wait: true),
+                ])
+        ]
+        return s
+    }
+
+    /// The stalls' instants as the model draws them: the exponential draws of the "device stalls" stream.
+    static func stallInstants(seed: UInt64, mean: Int64, count: Int) -> [Int64] {
+        var g = SeededGenerator(seed: seed, streamName: "device stalls")
+        var at: Int64 = 0
+        return (0..<count).map { _ in
+            at += Distribution.exponential(mean: mean).sample(&g)
+            return at
+        }
+    }
+
+    /// The first stall comes while the device holds both reads: the first read, finished meanwhile, completes at
+    /// the stall's end, the second is served from then on, and with one request left nothing else stalls. The mean interval is chosen so that the first instant falls
+    /// half-way between the second read's submission and the first one's end.
+    @Test func aStallHoldsWhatTheDeviceHoldsUntilItsEnd() throws {
+        let plain = try Simulator(Self.twoReads()).run()
+        let a = try #require(plain.ioRecords.first { $0.number == 1 }), b = try #require(plain.ioRecords.first { $0.number == 2 })
+        let aDone = try #require(a.deviceDone).nanosecondsSinceStart
+        let bSubmitted = try #require(b.submitted).nanosecondsSinceStart
+        #expect(aDone - bSubmitted > 1_000)
+        let target = (bSubmitted + aDone) / 2
+        var g = SeededGenerator(seed: 1, streamName: "device stalls")
+        let mean = Int64((Double(target) / -log(g.nextUnitOpen())).rounded())
+        let instants = Self.stallInstants(seed: 1, mean: mean, count: 50)
+        #expect(instants[0] > bSubmitted && instants[0] < aDone)
+
+        let duration: Int64 = 50_000
+        var s = Self.twoReads()
+        s.device.stallInterval = .nanoseconds(mean)
+        s.device.stallDuration = .nanoseconds(duration)
+        let stalled = try Simulator(s).run()
+        // Instants within the stall do nothing; at those after it the device holds one read.
+        let end = instants[0] + duration
+        let a2 = try #require(stalled.ioRecords.first { $0.number == 1 }), b2 = try #require(stalled.ioRecords.first { $0.number == 2 })
+        #expect(a2.deviceStart == a.deviceStart)
+        #expect(a2.deviceDone == ns(end))
+        #expect(b2.deviceStart == b.deviceStart)  // accepted as before; served from the stall's end
+        #expect(b2.deviceDone == ns(end + 24_096))
+        #expect(stalled.deviceStalls == 1)
+        #expect(stalled.iosCompleted == 2 && stalled.elapsed > plain.elapsed)
+        // Nothing else moved: the CPU did the same work.
+        #expect(stalled.totalCPU.busy == plain.totalCPU.busy)
+    }
+
+    /// Blocking reads one after another: the device never holds two, so however often the instants come
+    /// nothing stalls and the run is the plain one; with a minimum of one request it stalls, and with instants
+    /// far more frequent than the stall is long every read still completes (a stalled device is not stalled
+    /// again).
+    @Test func oneRequestAtATimeDoesNotStall() throws {
+        var s = constantCostScenario()
+        s.threads = [ThreadSpec(name: "main", program: [.repeatCount(50, [read4k(.blocking, offset: .random)])])]
+        let plain = try Simulator(s).run()
+        s.device.stallInterval = .microseconds(20)
+        s.device.stallDuration = .microseconds(500)
+        let stalled = try Simulator(s).run()
+        #expect(stalled.deviceStalls == 0)
+        #expect(stalled.elapsed == plain.elapsed && stalled.latency == plain.latency)
+        s.device.stallMinimumRequests = 1
+        let single = try Simulator(s).run()
+        #expect(single.deviceStalls > 0 && single.elapsed > plain.elapsed)
+        #expect(single.iosCompleted == 50)
+    }
+
+    /// Four threads of blocking reads with stalls (the general path, which the closed-loop fast path leaves
+    /// them to): every IO completes once, and the run ends when the work does, the stalls' instants
+    /// not holding it open.
+    @Test func stallsEndWithTheWork() throws {
+        var s = constantCostScenario(cpus: 2)
+        s.threads = [
+            ThreadSpec(name: "reader", count: 4, program: [.repeatCount(200, [read4k(.blocking, offset: .random)])])
+        ]
+        let plain = try Simulator(s).run()
+        s.device.stallInterval = .microseconds(500)
+        s.device.stallDuration = .microseconds(100)
+        let stalled = try Simulator(s).run()
+        #expect(stalled.iosCompleted == 800 && stalled.iosIssued == 800)
+        #expect(stalled.deviceStalls > 10)
+        // The last IO's completion ends the run; a stall holding it can only delay it.
+        #expect(stalled.elapsed > plain.elapsed)
+        #expect(stalled.latency.max >= 100_000)
+    }
+
+    @Test func badStallSettingsNameTheirKeys() throws {
+        var s = Self.twoReads()
+        s.device.stallInterval = .nanoseconds(500)
+        s.device.stallDuration = .microseconds(1)
+        let short = try #require(buildError(s))
+        #expect(short.kind == .invalidConfiguration && short.subject == "device.stallInterval")
+        #expect(short.message.contains("at least 1us"))
+
+        s.device.stallInterval = .milliseconds(10)
+        s.device.stallDuration = .zero
+        let none = try #require(buildError(s))
+        #expect(none.subject == "device.stallDuration" && none.message.contains("positive duration"))
+
+        s.device.stallDuration = .microseconds(1)
+        s.device.stallMinimumRequests = 0
+        #expect(buildError(s)?.subject == "device.stallMinimumRequests")
+    }
+}

@@ -1,0 +1,121 @@
+import IOSimCore
+import IOSimModel
+import IOSimReal
+import IOSimScenario
+import Testing
+
+@testable import IOSimValidation
+
+/// The device's stalls: calibrate tells them from the gaps between the real backend's reaps of completions at
+/// queue depth 64 (`CompletionStalls`) and fits `device.stallInterval` and `device.stallDuration` to them
+/// (`Calibration.fitStalls`). Here the model plays the machine: with known stalls, its reaps' gaps go through the
+/// same detection and fit, which must find the stalls again.
+@Suite struct DeviceStallFitTests {
+    /// The gaps between a model run's reaps, as the real backend records them: the instants its program saw
+    /// completions, those of one reap (read back to back, `kernel.uringReapPerCQE` apart) taken as one.
+    static func reapGaps(_ result: SimulationResult, reapPerCQE: SimDuration) -> Histogram {
+        let seen = result.ioRecords.compactMap { $0.observed?.nanosecondsSinceStart }.sorted()
+        var gaps = Histogram()
+        var reapAt: Int64 = -1
+        var previous: Int64 = -1
+        for t in seen {
+            // A CQE read within a few CQE reads of the one before is of the same reap.
+            if previous >= 0 && t - previous <= 4 * max(reapPerCQE.nanoseconds, 1) {
+                previous = t
+                continue
+            }
+            if reapAt >= 0 { gaps.record(t - reapAt) }
+            reapAt = t
+            previous = t
+        }
+        return gaps
+    }
+
+    /// Calibrate's 4 KiB workload at queue depth 64 on this machine's twelfth-day model, with stalls, `ios` long.
+    static func stalledRun(interval: SimDuration, duration: SimDuration, ios: Int) throws -> (Scenario, SimulationResult) {
+        let root = StoredProfileTests.root + "/Scenarios/validation/"
+        let s = try ScenarioLoader.load(path: root + "uring-4k-qd64.json5", profile: root + "_measured-xeon-day12.json5", overrides: [])
+            .scenario
+        var device = s.device
+        device.stallInterval = interval
+        device.stallDuration = duration
+        var w = Calibration.deviceWorkload(
+            depth: FigureName.stallDepth, machine: s.machine, kernel: s.kernel, device: device, interrupts: s.interrupts)
+        w.recordIOs = true
+        if case .uring(var loop) = w.threads[0].program[0] {
+            loop.ios = ios
+            w.threads[0].program = [.uring(loop)]
+        }
+        return (w, try Simulator(w).run())
+    }
+
+    @Test("the fit finds the model's own stalls again from its reaps' gaps")
+    func theFitFindsTheStallsAgain() throws {
+        let interval = SimDuration.milliseconds(40), duration = SimDuration.microseconds(3_200)
+        let (w, r) = try Self.stalledRun(interval: interval, duration: duration, ios: 200_000)
+        let stalls = CompletionStalls(gaps: Self.reapGaps(r, reapPerCQE: w.kernel.uringReapPerCQE))
+        #expect(stalls.thresholdNanoseconds >= CompletionStalls.shortestThresholdNanoseconds)
+        // Every stall of the run is seen, one gap each, but where two came within one gap (their instants drawn
+        // at random, they can).
+        #expect(r.deviceStalls >= 40)
+        #expect(Int64(stalls.count) <= r.deviceStalls && Int64(stalls.count) >= r.deviceStalls - 2)
+        let seconds = Double(r.elapsed.nanoseconds) / 1e9
+        let figures = [
+            CalibrationFigure(name: FigureName.iops(depth: 64), unit: "IOPS", samples: [r.iops]),
+            CalibrationFigure(name: FigureName.interrupts(depth: 64), unit: "per IO", samples: [Double(r.interrupts) / Double(r.iosCompleted)]),
+            CalibrationFigure(name: FigureName.deviceStalls, unit: "per s", samples: [Double(stalls.count) / seconds]),
+            CalibrationFigure(name: FigureName.deviceStallGap, unit: "ns", samples: [Double(stalls.medianGapNanoseconds)]),
+        ]
+        let fitted = try #require(Calibration.fitStalls(figures))
+        #expect(abs(Double(fitted.duration.nanoseconds) / Double(duration.nanoseconds) - 1) < 0.05)
+        // The interval from some 50 stalls: a Poisson count's spread is about 14%.
+        #expect(abs(Double(fitted.interval.nanoseconds) / Double(interval.nanoseconds) - 1) < 0.35)
+    }
+
+    /// A run's gaps: a thousand usual ones of 400 us and ten of 3.5 ms. The threshold is three times the p99
+    /// (the 400 us bucket's middle, within 1.6%), above the 1 ms floor; the ten are the stalls.
+    @Test func theStallsAreTheGapsFarBeyondTheUsualOnes() {
+        var gaps = Histogram()
+        for _ in 0..<1_000 { gaps.record(400_000) }
+        for _ in 0..<10 { gaps.record(3_500_000) }
+        let stalls = CompletionStalls(gaps: gaps)
+        #expect(abs(Double(stalls.thresholdNanoseconds) / 1_200_000 - 1) < 0.02)
+        #expect(stalls.count == 10)
+        #expect(abs(Double(stalls.medianGapNanoseconds) / 3_500_000 - 1) < 0.02)
+        // Short usual gaps: the 1 ms floor; none beyond it, none counted (and a median of 0).
+        var quick = Histogram()
+        for _ in 0..<1_000 { quick.record(20_000) }
+        quick.record(900_000)
+        let none = CompletionStalls(gaps: quick)
+        #expect(none.thresholdNanoseconds == CompletionStalls.shortestThresholdNanoseconds)
+        #expect(none.count == 0 && none.medianGapNanoseconds == 0)
+    }
+
+    /// By hand: 16 stalls a second with gaps of 3.8 ms, reaps every 1 / (87,000 x 0.03) s = 383 us: the stall is
+    /// 3.8 ms less 1.5 reaps, 3.225 ms, rounded to 3.23 ms; the interval 62.5 ms less that, 59.27, rounded to
+    /// 59.3 ms. No stall seen, or no figures (a profile recorded before them): no stalls in the model.
+    @Test func theFitByHand() throws {
+        let figures = [
+            CalibrationFigure(name: FigureName.iops(depth: 64), unit: "IOPS", samples: [87_000]),
+            CalibrationFigure(name: FigureName.interrupts(depth: 64), unit: "per IO", samples: [0.03]),
+            CalibrationFigure(name: FigureName.deviceStalls, unit: "per s", samples: [16]),
+            CalibrationFigure(name: FigureName.deviceStallGap, unit: "ns", samples: [3_800_000]),
+        ]
+        let fitted = try #require(Calibration.fitStalls(figures))
+        #expect(fitted.duration == .microseconds(3_230))
+        #expect(fitted.interval == .microseconds(59_300))
+        var none = figures
+        none[2] = CalibrationFigure(name: FigureName.deviceStalls, unit: "per s", samples: [0])
+        #expect(Calibration.fitStalls(none) == nil)
+        #expect(Calibration.fitStalls(Array(figures.prefix(2))) == nil)
+        // Through the whole fit: the profile's device has them, and its text says where they came from.
+        let withStalls = referenceFigures() + figures.suffix(2)
+        let expected = try #require(Calibration.fitStalls(withStalls))
+        let report = Calibration.fit(withStalls, cpuCount: 2)
+        #expect(report.device.stallInterval == expected.interval && report.device.stallDuration == expected.duration)
+        #expect(report.profileText.contains("stallInterval: \"\(Units.formatDuration(nanoseconds: expected.interval.nanoseconds))\""))
+        #expect(report.profileText.contains("device stalls per second 4KiB QD64 16"))
+        #expect(try loadThroughExtends(report.profileText).device == report.device)
+        #expect(Calibration.fit(referenceFigures(), cpuCount: 2).device.stallInterval == .zero)
+    }
+}
