@@ -661,6 +661,15 @@ extension Calibration {
         return Int(cpu.median)
     }
 
+    /// The share of the time a device that always holds at least two requests is stalled: one stall in each
+    /// interval plus stall. The calibration's device runs at depth 4 and up (and its four blocking threads) are
+    /// taken to hold two all the time: their IOPS without the stalls are the measured over one less this share,
+    /// and the device is fitted to those in runs too short to see a stall (the depth-64 run simulates 45 ms,
+    /// the stalls come every 40-80 ms here).
+    static func stallShare(_ stalls: (interval: SimDuration, duration: SimDuration)) -> Double {
+        Double(stalls.duration.nanoseconds) / Double(stalls.interval.nanoseconds + stalls.duration.nanoseconds)
+    }
+
     /// How many of the usual intervals between reaps a stall's gap holds beyond the stall (see `fitStalls`).
     static let stallGapReaps = 1.5
 
@@ -795,11 +804,12 @@ extension Calibration {
             device.completionBatching = batching ? .pass : .none
             interrupts.suppressWhileServicing = batching
         }
-        // stallInterval and stallDuration: from the stalls of the queue-depth-64 runs (see `fitStalls`).
-        if let stalls = fitStalls(figures) {
-            device.stallInterval = stalls.interval
-            device.stallDuration = stalls.duration
-        }
+        // stallInterval and stallDuration: from the stalls of the queue-depth-64 runs (see `fitStalls`); set on the
+        // device after its fits (below), which run without them on the IOPS the device would make without them.
+        let stalls = fitStalls(figures)
+        /// The IOPS a run with the device holding at least two requests measured, without the stalls' share of
+        /// the time (see `stallShare`).
+        func stallFree(_ iops: Double?) -> Double? { iops.map { $0 / (1 - (stalls.map(stallShare) ?? 0)) } }
         // target: the CPU that took at least 90% of the disk's interrupts in every queue-depth-1 run (the line's
         // affinity, /proc/irq/N/effective_affinity); otherwise the default.
         if let cpu = measuredInterruptCPU(figures), cpu < machine.cpuCount { interrupts.target = .fixed(cpu: cpu) }
@@ -893,7 +903,7 @@ extension Calibration {
         device.queueDepth = 256
         // channels: Little's law at saturation: the highest IOPS over the queue depths times the 4 KiB service
         // time (the fitted mean latency plus the transfer), rounded, in 1...64.
-        let saturated = FigureName.depths.compactMap { median(FigureName.iops(depth: $0)) }.max()
+        let saturated = FigureName.depths.compactMap { d in median(FigureName.iops(depth: d)).map { d > 1 ? stallFree($0)! : $0 } }.max()
         if let iops = saturated, latency4K != nil {
             let service = device.readLatency.mean + transfer4K
             device.channels = min(64, max(1, Int((iops * service / 1e9).rounded())))
@@ -954,7 +964,7 @@ extension Calibration {
 
         var parallelism: ParallelismFit? = nil
         var hostFit: HostFit? = nil
-        let measuredIOPS = FigureName.depths.compactMap { d in median(FigureName.iops(depth: d)).map { (d, $0) } }
+        let measuredIOPS = FigureName.depths.compactMap { d in median(FigureName.iops(depth: d)).map { (d, d > 1 ? stallFree($0)! : $0) } }
         let measuredInterrupts = FigureName.depths.compactMap { d in median(FigureName.interrupts(depth: d)).map { (d, $0) } }
         var unsearched = device  // the device before the search (its latency mean not yet given up)
         func searchDeviceAndHost() {
@@ -965,7 +975,7 @@ extension Calibration {
                 parallelism = fitParallelism(
                     machine: machine, kernel: kernel, device: device, interrupts: interrupts, measured: measuredIOPS,
                     interruptsPerIO: measuredInterrupts, poolInterruptsPerIO: median(FigureName.poolInterrupts),
-                    poolIOPS: median(FigureName.poolIOPS), searched: searched,
+                    poolIOPS: stallFree(median(FigureName.poolIOPS)), searched: searched,
                     channels: grid.channels, dispatches: grid.dispatches,
                     wakeups: given.contains(.passWakeup) ? [device.passWakeup] : grid.wakeups)
                 if let p = parallelism {
@@ -1083,7 +1093,7 @@ extension Calibration {
         // service, but the link its transfer holds and a pass's taking of it move with the rate, so the device
         // search runs again on the new rate, and the rate is fitted once more on what that search chose.
         var bandwidthFit: BandwidthFit? = nil
-        if grid != nil, latency4K != nil, let measured = median(FigureName.iopsForBandwidth) {
+        if grid != nil, latency4K != nil, let measured = stallFree(median(FigureName.iopsForBandwidth)) {
             for pass in 0..<2 {
                 guard
                     let f = fitBandwidth(
@@ -1157,9 +1167,24 @@ extension Calibration {
             hostFit?.besideBusyCheck = HostFit.HostCheck(measured: besideBusy, modelled: modelled)
         }
 
+        // The fio loop's check, without the stalls as the fits ran: the model's IOPS with them is its IOPS less
+        // their share of the time.
+        var fioLoopCheck: (measured: Double, modelled: Double)? = nil
+        if parallelism != nil, let measured = median(FigureName.iopsSubmitEach) {
+            let s = deviceWorkload(
+                depth: FigureName.submitEachDepth, machine: machine, kernel: kernel, device: device, interrupts: interrupts,
+                submitEach: true)
+            if let r = try? Simulator(s).run() { fioLoopCheck = (measured, r.iops * (1 - (stalls.map(stallShare) ?? 0))) }
+        }
+        if let stalls {
+            device.stallInterval = stalls.interval
+            device.stallDuration = stalls.duration
+        }
+
         var report = CalibrationReport(
             figures: figures, machine: machine, kernel: kernel, device: device, interrupts: interrupts,
             profileText: "", table: table(figures))
+        report.fioLoopCheck = fioLoopCheck
         report.parallelismFit = parallelism
         report.hostFit = hostFit
         report.interruptFit = interruptFit
@@ -1169,12 +1194,6 @@ extension Calibration {
         report.bandwidthFit = bandwidthFit
         report.localWakeupFit = localWakeupFit
         report.idleExitUserFit = idleExitUserFit
-        if parallelism != nil, let measured = median(FigureName.iopsSubmitEach) {
-            let s = deviceWorkload(
-                depth: FigureName.submitEachDepth, machine: machine, kernel: kernel, device: device, interrupts: interrupts,
-                submitEach: true)
-            if let r = try? Simulator(s).run() { report.fioLoopCheck = (measured, r.iops) }
-        }
         report.given = given
         report.interruptTime = interruptTime
         var result = report
@@ -2098,6 +2117,11 @@ extension Calibration {
                         + "\(Units.formatDuration(nanoseconds: transfer4K)); floor 1us; sigma not fitted"
                         + latencyCheck(report.latencyFit))
             if let w = d.writeLatency { entry("writeLatency", distribution(w), notMeasured) }
+            // The fits ran without the stalls, on IOPS without their share of the time (`stallShare`).
+            let stallFree = d.stallInterval > .zero
+                ? "; the IOPS of runs holding two requests or more taken without the stalls (below), "
+                    + "\(Validation.fixed(stallShare((d.stallInterval, d.stallDuration)) * 100, 1))% of the time: the measured over one less that"
+                : ""
             let bandwidthSize = Calibration.bandwidthSize(figures)
             // The other size's slope, as a check (with the fitted per-page costs).
             let other = bandwidthSize == 65_536
@@ -2120,7 +2144,7 @@ extension Calibration {
                         + "and the device's search ran again on the rate. "
                         + "At \(rate(b.before)) (\(slope ?? "the default")), before that search, the model made "
                         + "\(Int(b.modelledBefore.rounded())) IOPS"
-                        + other)
+                        + other + stallFree)
             } else {
                 entry("bandwidth", quoted(rate(d.bandwidthBytesPerSecond)), slope.map { $0 + other } ?? notMeasured)
             }
@@ -2130,7 +2154,7 @@ extension Calibration {
                 let rows = p.rows.map { "QD\($0.depth) \(Int($0.modelled.rounded())) vs \(Int($0.measured.rounded()))" }
                     + (p.pool.map { ["4 blocking threads \(Int($0.modelled.rounded())) vs \(Int($0.measured.rounded()))"] } ?? [])
                 let why = "with passDispatch, the model's closest IOPS and interrupts per IO over the depths and the 4 blocking threads (IOPS simulated: "
-                    + rows.joined(separator: ", ") + "; worst over the depths \(Validation.fixed(p.worstError * 100, 1))%)"
+                    + rows.joined(separator: ", ") + "; worst over the depths \(Validation.fixed(p.worstError * 100, 1))%)" + stallFree
                     + (report.fioLoopCheck.map {
                         "; a check, not fitted: \(describe(FigureName.iopsSubmitEach)) against the model's "
                             + "\(Int($0.modelled.rounded()))"

@@ -118,4 +118,40 @@ import Testing
         #expect(try loadThroughExtends(report.profileText).device == report.device)
         #expect(Calibration.fit(referenceFigures(), cpuCount: 2).device.stallInterval == .zero)
     }
+
+    /// The device is fitted without the stalls, to the IOPS it would make without them: a fit with stalls finds
+    /// the device (stalls aside) a fit finds on the figures of the runs holding two requests or more (depth 4 and
+    /// up, the four threads, 64 KiB at depth 4) over one less the stalls' share of the time, and no stalls.
+    @Test func theDeviceIsFittedToTheIOPSWithoutTheStalls() throws {
+        let stallFigures = [
+            CalibrationFigure(name: FigureName.deviceStalls, unit: "per s", samples: [16]),
+            CalibrationFigure(name: FigureName.deviceStallGap, unit: "ns", samples: [3_800_000]),
+        ]
+        let figures = referenceFigures()
+        let stalls = try #require(Calibration.fitStalls(figures + stallFigures))
+        let share = Calibration.stallShare(stalls)
+        #expect(share > 0.04 && share < 0.06)
+        let holdingTwo = Set(
+            [4, 16, 64].map { FigureName.iops(depth: $0) } + [FigureName.poolIOPS, FigureName.iopsForBandwidth])
+        let scaled = figures.map { f in
+            holdingTwo.contains(f.name)
+                ? CalibrationFigure(
+                    name: f.name, unit: f.unit, median: f.median / (1 - share), minimum: f.minimum / (1 - share),
+                    maximum: f.maximum / (1 - share), repeats: f.repeats)
+                : f
+        }
+        #expect(scaled.filter { holdingTwo.contains($0.name) }.count >= 3)
+        let grid = Calibration.searchGrid(quick: true)
+        let withStalls = Calibration.fit(figures + stallFigures, cpuCount: 2, parallelism: grid)
+        let withoutStalls = Calibration.fit(scaled, cpuCount: 2, parallelism: grid)
+        var device = withStalls.device
+        #expect(device.stallInterval == stalls.interval && device.stallDuration == stalls.duration)
+        device.stallInterval = .zero
+        device.stallDuration = .zero
+        #expect(device == withoutStalls.device)
+        #expect(withStalls.parallelismFit?.rows.map(\.measured) == withoutStalls.parallelismFit?.rows.map(\.measured))
+        // The profile says so.
+        #expect(withStalls.profileText.contains("taken without the stalls"))
+        #expect(!withoutStalls.profileText.contains("taken without the stalls"))
+    }
 }

@@ -81,6 +81,9 @@ extension SimulationResult {
         if ringEnters > 0 {
             lines.append("syscalls io_uring_enter \(Text.grouped(ringEnters)) (\(Text.fixed(Double(ringEnters) / ios, 2)) per IO)")
         }
+        if deviceStalls > 0 {
+            lines.append("device   \(Text.grouped(deviceStalls)) stalls (device.stallInterval)")
+        }
         lines.append(
             "threads  most alive \(threads.maxAlive), created \(threads.created), stacks \(Units.formatSize(bytes: threads.stackBytesMax)); "
                 + "blocked on IO \(Text.fixed(threads.blockedOnIO, 2)) (time-weighted)")
