@@ -158,6 +158,8 @@ public struct CalibrationReport: Sendable {
     /// The QD32 run through fio's loop, measured and as the fitted model gives it (a check, not fitted), when
     /// the device's parameters were fitted by simulation.
     public var fioLoopCheck: (measured: Double, modelled: Double)? = nil
+    /// What the device's stalls cost the workloads it was fitted to, in the model (`Calibration.stallLoss`).
+    public var stallLosses: [Calibration.StallLoss] = []
     /// The costs taken as given (`CalibrationOptions.given`).
     public var given: [GivenCost] = []
     /// How irq + softirq time was measured (`CalibrationOptions.interruptTime`).
@@ -519,7 +521,7 @@ public enum Calibration {
         quick
             ? ParallelismGrid(
                 channels: [1, 2, 4], dispatches: [.zero, .microseconds(4)], wakeups: [.zero, .microseconds(8)],
-                hostMilliCPUs: [0, 1_000, 2_000])
+                hostMilliCPUs: [0, 1_000, 2_000], stallsSeen: 8)
             : ParallelismGrid()
     }
 
@@ -661,13 +663,43 @@ extension Calibration {
         return Int(cpu.median)
     }
 
-    /// The share of the time a device that always holds at least two requests is stalled: one stall in each
-    /// interval plus stall. The calibration's device runs at depth 4 and up (and its four blocking threads) are
-    /// taken to hold two all the time: their IOPS without the stalls are the measured over one less this share,
-    /// and the device is fitted to those in runs too short to see a stall (the depth-64 run simulates 45 ms,
-    /// the stalls come every 40-80 ms here).
-    static func stallShare(_ stalls: (interval: SimDuration, duration: SimDuration)) -> Double {
-        Double(stalls.duration.nanoseconds) / Double(stalls.interval.nanoseconds + stalls.duration.nanoseconds)
+    /// The share of its IOPS `workload` (a device with stalls) loses to them in the model: its IOPS over a run
+    /// lasting `stallsSeen` stalls and the intervals between them, with the stalls and without. The device is
+    /// fitted in runs too short to see a stall (the depth-64 run simulates 45 ms; the stalls come every 40-80 ms
+    /// here), to the measured IOPS over one less this. Less than the stalls' share of the time: a stall holds
+    /// what the device finished, but its channels served their requests meanwhile, and a device that holds
+    /// fewer than `stallMinimumRequests` at an instant does not stall (measured in the model of this machine:
+    /// 2-3% at depths 4 to 64 and for the four blocking threads, with the stalls 4.7% of the time). Nil when a
+    /// run fails.
+    static func stallLoss(_ workload: Scenario, stallsSeen: Int) -> Double? {
+        let d = workload.device
+        let span = SimDuration.nanoseconds(Int64(stallsSeen) * (d.stallInterval.nanoseconds + d.stallDuration.nanoseconds))
+        var long = workload
+        long.stop = StopCondition(afterTime: span)
+        long.recordIOs = false
+        long.threads = long.threads.map { t in
+            var t = t
+            t.program = t.program.map { op in
+                switch op {
+                case .uring(var loop):
+                    loop.ios = Int(Int32.max)
+                    return .uring(loop)
+                case .repeatCount(_, let body): return .repeatCount(Int(Int32.max), body)
+                default: return op
+                }
+            }
+            return t
+        }
+        var plain = long
+        plain.device.stallInterval = .zero
+        guard let with = modelIOPS(long), let without = modelIOPS(plain), without > 0 else { return nil }
+        return max(0, 1 - with / without)
+    }
+
+    /// What the stalls cost one of calibrate's workloads in the model (`stallLoss`), by the figure of its run.
+    public struct StallLoss: Sendable, Equatable {
+        public var workload: String
+        public var loss: Double
     }
 
     /// How many of the usual intervals between reaps a stall's gap holds beyond the stall (see `fitStalls`).
@@ -807,9 +839,12 @@ extension Calibration {
         // stallInterval and stallDuration: from the stalls of the queue-depth-64 runs (see `fitStalls`); set on the
         // device after its fits (below), which run without them on the IOPS the device would make without them.
         let stalls = fitStalls(figures)
-        /// The IOPS a run with the device holding at least two requests measured, without the stalls' share of
-        /// the time (see `stallShare`).
-        func stallFree(_ iops: Double?) -> Double? { iops.map { $0 / (1 - (stalls.map(stallShare) ?? 0)) } }
+        /// What the stalls cost the model's workloads (`stallLoss`, by name; found before the device search).
+        var stallLosses: [StallLoss] = []
+        /// The IOPS the run of `workload` measured, without what the stalls cost it (none found: as measured).
+        func stallFree(_ iops: Double?, _ workload: String) -> Double? {
+            iops.map { $0 / (1 - (stallLosses.first { $0.workload == workload }?.loss ?? 0)) }
+        }
         // target: the CPU that took at least 90% of the disk's interrupts in every queue-depth-1 run (the line's
         // affinity, /proc/irq/N/effective_affinity); otherwise the default.
         if let cpu = measuredInterruptCPU(figures), cpu < machine.cpuCount { interrupts.target = .fixed(cpu: cpu) }
@@ -903,7 +938,7 @@ extension Calibration {
         device.queueDepth = 256
         // channels: Little's law at saturation: the highest IOPS over the queue depths times the 4 KiB service
         // time (the fitted mean latency plus the transfer), rounded, in 1...64.
-        let saturated = FigureName.depths.compactMap { d in median(FigureName.iops(depth: d)).map { d > 1 ? stallFree($0)! : $0 } }.max()
+        let saturated = FigureName.depths.compactMap { median(FigureName.iops(depth: $0)) }.max()
         if let iops = saturated, latency4K != nil {
             let service = device.readLatency.mean + transfer4K
             device.channels = min(64, max(1, Int((iops * service / 1e9).rounded())))
@@ -962,9 +997,27 @@ extension Calibration {
             }
         }
 
+        // What the stalls cost each workload the device is fitted to, by simulation on the device as it stands
+        // (its runs are too short to see a stall): the device is fitted to the IOPS without it.
+        if let stalls, let grid {
+            var stalled = device
+            stalled.stallInterval = stalls.interval
+            stalled.stallDuration = stalls.duration
+            let workloads: [(String, Scenario)] =
+                FigureName.depths.filter { $0 >= stalled.stallMinimumRequests }.map {
+                    (FigureName.iops(depth: $0), deviceWorkload(depth: $0, machine: machine, kernel: kernel, device: stalled, interrupts: interrupts))
+                } + [
+                    (FigureName.poolIOPS, poolWorkload(machine: machine, kernel: kernel, device: stalled, interrupts: interrupts)),
+                    (FigureName.iopsForBandwidth, bandwidthWorkload(machine: machine, kernel: kernel, device: stalled, interrupts: interrupts)),
+                    (FigureName.iopsSubmitEach,
+                     deviceWorkload(depth: FigureName.submitEachDepth, machine: machine, kernel: kernel, device: stalled, interrupts: interrupts, submitEach: true)),
+                ]
+            stallLosses = workloads.compactMap { name, w in stallLoss(w, stallsSeen: grid.stallsSeen).map { StallLoss(workload: name, loss: $0) } }
+        }
+
         var parallelism: ParallelismFit? = nil
         var hostFit: HostFit? = nil
-        let measuredIOPS = FigureName.depths.compactMap { d in median(FigureName.iops(depth: d)).map { (d, d > 1 ? stallFree($0)! : $0) } }
+        let measuredIOPS = FigureName.depths.compactMap { d in median(FigureName.iops(depth: d)).map { (d, stallFree($0, FigureName.iops(depth: d))!) } }
         let measuredInterrupts = FigureName.depths.compactMap { d in median(FigureName.interrupts(depth: d)).map { (d, $0) } }
         var unsearched = device  // the device before the search (its latency mean not yet given up)
         func searchDeviceAndHost() {
@@ -975,7 +1028,7 @@ extension Calibration {
                 parallelism = fitParallelism(
                     machine: machine, kernel: kernel, device: device, interrupts: interrupts, measured: measuredIOPS,
                     interruptsPerIO: measuredInterrupts, poolInterruptsPerIO: median(FigureName.poolInterrupts),
-                    poolIOPS: stallFree(median(FigureName.poolIOPS)), searched: searched,
+                    poolIOPS: stallFree(median(FigureName.poolIOPS), FigureName.poolIOPS), searched: searched,
                     channels: grid.channels, dispatches: grid.dispatches,
                     wakeups: given.contains(.passWakeup) ? [device.passWakeup] : grid.wakeups)
                 if let p = parallelism {
@@ -1093,7 +1146,7 @@ extension Calibration {
         // service, but the link its transfer holds and a pass's taking of it move with the rate, so the device
         // search runs again on the new rate, and the rate is fitted once more on what that search chose.
         var bandwidthFit: BandwidthFit? = nil
-        if grid != nil, latency4K != nil, let measured = stallFree(median(FigureName.iopsForBandwidth)) {
+        if grid != nil, latency4K != nil, let measured = stallFree(median(FigureName.iopsForBandwidth), FigureName.iopsForBandwidth) {
             for pass in 0..<2 {
                 guard
                     let f = fitBandwidth(
@@ -1174,7 +1227,8 @@ extension Calibration {
             let s = deviceWorkload(
                 depth: FigureName.submitEachDepth, machine: machine, kernel: kernel, device: device, interrupts: interrupts,
                 submitEach: true)
-            if let r = try? Simulator(s).run() { fioLoopCheck = (measured, r.iops * (1 - (stalls.map(stallShare) ?? 0))) }
+            let loss = stallLosses.first { $0.workload == FigureName.iopsSubmitEach }?.loss ?? 0
+            if let r = try? Simulator(s).run() { fioLoopCheck = (measured, r.iops * (1 - loss)) }
         }
         if let stalls {
             device.stallInterval = stalls.interval
@@ -1185,6 +1239,7 @@ extension Calibration {
             figures: figures, machine: machine, kernel: kernel, device: device, interrupts: interrupts,
             profileText: "", table: table(figures))
         report.fioLoopCheck = fioLoopCheck
+        report.stallLosses = stallLosses
         report.parallelismFit = parallelism
         report.hostFit = hostFit
         report.interruptFit = interruptFit
@@ -1461,6 +1516,8 @@ extension Calibration {
         /// The `machine.hostMilliCPUs` values `fitHostCPUs` tries: not shared, then 1 to 4 CPUs (at least one: with
         /// every CPU idle the device works at full speed, as the device's fit assumed).
         var hostMilliCPUs: [Int64] = [0] + Array(stride(from: Int64(1_000), through: 4_000, by: 50))
+        /// How many stalls' time the runs that find what the stalls cost a workload last (`stallLoss`).
+        var stallsSeen = 60
     }
 
     /// `device` with `channels`, `dispatch` and `wakeup`; the read latency's mean gives up the dispatch and
@@ -2117,11 +2174,11 @@ extension Calibration {
                         + "\(Units.formatDuration(nanoseconds: transfer4K)); floor 1us; sigma not fitted"
                         + latencyCheck(report.latencyFit))
             if let w = d.writeLatency { entry("writeLatency", distribution(w), notMeasured) }
-            // The fits ran without the stalls, on IOPS without their share of the time (`stallShare`).
-            let stallFree = d.stallInterval > .zero
-                ? "; the IOPS of runs holding two requests or more taken without the stalls (below), "
-                    + "\(Validation.fixed(stallShare((d.stallInterval, d.stallDuration)) * 100, 1))% of the time: the measured over one less that"
-                : ""
+            // The fits ran without the stalls, on IOPS without what they cost (`stallLoss`).
+            let stallFree = report.stallLosses.isEmpty
+                ? ""
+                : "; the IOPS taken without the stalls (below): the measured over one less what they cost the model's run, by simulation ("
+                    + report.stallLosses.map { "\($0.workload) \(Validation.fixed($0.loss * 100, 1))%" }.joined(separator: ", ") + ")"
             let bandwidthSize = Calibration.bandwidthSize(figures)
             // The other size's slope, as a check (with the fitted per-page costs).
             let other = bandwidthSize == 65_536

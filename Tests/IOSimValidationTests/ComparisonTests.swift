@@ -1,5 +1,6 @@
 import IOSimCore
 import IOSimModel
+import IOSimScenario
 import Testing
 
 @testable import IOSimReal
@@ -106,5 +107,24 @@ import Testing
         // Never below 0, where /proc/stat's 10 ms units put idle past the elapsed time.
         real.systemCPU.idleNanoseconds = 300_000_000
         #expect(real.busyFromIdleNanoseconds == 0)
+    }
+
+    /// The device's stalls of an io_uring run: two gaps of 3.5 ms among 998 of 100 us between the job's reaps, in
+    /// a 0.1 s run, are 2 stalls (20 a second); shown in the report, the JSON and the JSON line. A run without
+    /// gaps (the blocking engines) shows none of it.
+    @Test func theDevicesStallsAreReported() throws {
+        var real = thousandIOs(cpu: CPUTime(), census: nil)
+        #expect(!real.textReport(scenario: "s").contains("stalls"))
+        #expect(real.document(scenario: "s", seed: 1).lookup("system.deviceStalls") == nil)
+        #expect(!real.jsonLine.contains("stall"))
+        for _ in 0..<998 { real.completionGaps.record(100_000) }
+        for _ in 0..<2 { real.completionGaps.record(3_500_000) }
+        #expect(real.completionStalls.count == 2)
+        let text = real.textReport(scenario: "s")
+        let median = real.completionStalls.medianGapNanoseconds
+        #expect(abs(Double(median) / 3_500_000 - 1) < 0.02)  // the bucket's middle
+        #expect(text.contains("stalls     2 (20.0 a second): gaps between reaps of completions of 1ms or more, median \(Units.formatDuration(nanoseconds: median))"))
+        #expect(real.document(scenario: "s", seed: 1).lookup("system.deviceStalls") == .int(2))
+        #expect(real.jsonLine.contains("\"stalls\":2,\"stall_gap_median_ns\":"))
     }
 }
