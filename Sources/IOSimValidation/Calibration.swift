@@ -666,11 +666,11 @@ extension Calibration {
     /// The share of its IOPS `workload` (a device with stalls) loses to them in the model: its IOPS over a run
     /// lasting `stallsSeen` stalls and the intervals between them, with the stalls and without. The device is
     /// fitted in runs too short to see a stall (the depth-64 run simulates 45 ms; the stalls come every 40-80 ms
-    /// here), to the measured IOPS over one less this. Less than the stalls' share of the time: a stall holds
-    /// what the device finished, but its channels served their requests meanwhile, and a device that holds
-    /// fewer than `stallMinimumRequests` at an instant does not stall (measured in the model of this machine:
-    /// 2-3% at depths 4 to 64 and for the four blocking threads, with the stalls 4.7% of the time). Nil when a
-    /// run fails.
+    /// here), to the measured IOPS over one less this, found on the device a first search found. It depends on
+    /// the device: a stall holds what the device finished, but its channels serve meanwhile, and a device that
+    /// holds fewer than `stallMinimumRequests` at an instant does not stall (in the model of this machine, with
+    /// the stalls 4.7% of the time, 2-3% at depths 4 to 64 and for the four blocking threads; 16% at depth 4 on a
+    /// device of Little's law's channels before any search). Nil when a run fails.
     static func stallLoss(_ workload: Scenario, stallsSeen: Int) -> Double? {
         let d = workload.device
         let span = SimDuration.nanoseconds(Int64(stallsSeen) * (d.stallInterval.nanoseconds + d.stallDuration.nanoseconds))
@@ -997,27 +997,11 @@ extension Calibration {
             }
         }
 
-        // What the stalls cost each workload the device is fitted to, by simulation on the device as it stands
-        // (its runs are too short to see a stall): the device is fitted to the IOPS without it.
-        if let stalls, let grid {
-            var stalled = device
-            stalled.stallInterval = stalls.interval
-            stalled.stallDuration = stalls.duration
-            let workloads: [(String, Scenario)] =
-                FigureName.depths.filter { $0 >= stalled.stallMinimumRequests }.map {
-                    (FigureName.iops(depth: $0), deviceWorkload(depth: $0, machine: machine, kernel: kernel, device: stalled, interrupts: interrupts))
-                } + [
-                    (FigureName.poolIOPS, poolWorkload(machine: machine, kernel: kernel, device: stalled, interrupts: interrupts)),
-                    (FigureName.iopsForBandwidth, bandwidthWorkload(machine: machine, kernel: kernel, device: stalled, interrupts: interrupts)),
-                    (FigureName.iopsSubmitEach,
-                     deviceWorkload(depth: FigureName.submitEachDepth, machine: machine, kernel: kernel, device: stalled, interrupts: interrupts, submitEach: true)),
-                ]
-            stallLosses = workloads.compactMap { name, w in stallLoss(w, stallsSeen: grid.stallsSeen).map { StallLoss(workload: name, loss: $0) } }
-        }
-
         var parallelism: ParallelismFit? = nil
         var hostFit: HostFit? = nil
-        let measuredIOPS = FigureName.depths.compactMap { d in median(FigureName.iops(depth: d)).map { (d, stallFree($0, FigureName.iops(depth: d))!) } }
+        var measuredIOPS: [(Int, Double)] {
+            FigureName.depths.compactMap { d in median(FigureName.iops(depth: d)).map { (d, stallFree($0, FigureName.iops(depth: d))!) } }
+        }
         let measuredInterrupts = FigureName.depths.compactMap { d in median(FigureName.interrupts(depth: d)).map { (d, $0) } }
         var unsearched = device  // the device before the search (its latency mean not yet given up)
         func searchDeviceAndHost() {
@@ -1048,6 +1032,24 @@ extension Calibration {
             }
         }
         searchDeviceAndHost()
+        // What the stalls cost each workload the device is fitted to (`stallLoss`), by simulation on the device the
+        // search found without them; the search runs again on the IOPS without that cost, as do those below.
+        if let stalls, let grid, parallelism != nil {
+            var stalled = device
+            stalled.stallInterval = stalls.interval
+            stalled.stallDuration = stalls.duration
+            let workloads: [(String, Scenario)] =
+                FigureName.depths.filter { $0 >= stalled.stallMinimumRequests }.map {
+                    (FigureName.iops(depth: $0), deviceWorkload(depth: $0, machine: machine, kernel: kernel, device: stalled, interrupts: interrupts))
+                } + [
+                    (FigureName.poolIOPS, poolWorkload(machine: machine, kernel: kernel, device: stalled, interrupts: interrupts)),
+                    (FigureName.iopsForBandwidth, bandwidthWorkload(machine: machine, kernel: kernel, device: stalled, interrupts: interrupts)),
+                    (FigureName.iopsSubmitEach,
+                     deviceWorkload(depth: FigureName.submitEachDepth, machine: machine, kernel: kernel, device: stalled, interrupts: interrupts, submitEach: true)),
+                ]
+            stallLosses = workloads.compactMap { name, w in stallLoss(w, stallsSeen: grid.stallsSeen).map { StallLoss(workload: name, loss: $0) } }
+            searchDeviceAndHost()
+        }
 
         // isr, deferred, deferredWake and deferredWakeRemote, by simulation: the line above assumes io_uring's owner
         // is woken once per interrupt, as at queue depth 1; at deeper queues the model's owner is often running when
