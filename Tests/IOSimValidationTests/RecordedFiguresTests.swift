@@ -388,3 +388,22 @@ extension RecordedFiguresTests {
         #expect(try iops(hostMilliCPUs: 1_000) < unshared)
     }
 }
+
+extension RecordedFiguresTests {
+    /// The thirteenth day's profile, calibrated with the device's stalls: it records every figure calibrate
+    /// measures, its device stalls as `fitStalls` finds from its recorded figures (to the header's precision), and its model at depth 64
+    /// (the suite's scenario, with the profile laid under it) stalls, its tail in them.
+    @Test("the thirteenth day's stored profile records the stalls, and its model's depth-64 tail is in them")
+    func theThirteenthDaysProfile() throws {
+        let (recorded, s) = try storedWithGivenCosts("_measured-xeon-day13.json5", figures: FigureName.all, scenario: "uring-4k-qd64.json5")
+        let stalls = try #require(Calibration.fitStalls(recorded.figures))
+        // Within one rounding step: the header gives the figures to three or four digits.
+        #expect(abs(s.device.stallInterval.nanoseconds - stalls.interval.nanoseconds) <= 100_000)
+        #expect(abs(s.device.stallDuration.nanoseconds - stalls.duration.nanoseconds) <= 10_000)
+        #expect(s.device.stallInterval > .zero && s.device.stallDuration > .zero)
+        let r = try Simulator(s).run()
+        #expect(r.deviceStalls > 20)
+        // A stall holds the 64 IOs in flight: the tail is the stalls', the median is not.
+        #expect(r.latency.p999 >= s.device.stallDuration.nanoseconds && r.latency.p50 < 1_000_000)
+    }
+}
