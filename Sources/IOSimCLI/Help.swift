@@ -208,7 +208,8 @@ public enum Help {
                 4 KiB and 64 KiB at queue depth 4 (and the 64 KiB run's IOPS, which the device's bandwidth is
                 fitted to), the device's saturation (IOPS and bandwidth by queue depth),
                 interrupts and irq+softirq time per IO by queue depth, the device's stalls at queue depth 64
-                (gaps in its completions of 1 ms or more: how often and how long), queue depth 1 through an SQPOLL ring
+                (gaps between reaps of completions of 1 ms or more, or 3 x the 90th percentile gap: how often and
+                how long), queue depth 1 through an SQPOLL ring
                 (the shared host's CPUs are fitted to it) and beside a spinning thread, and the real io_uring
                 loop over cached pages, each with its spread over repeats; fits the model's
                 parameters and prints (or writes with -o) a profile of machine, kernel, device and interrupts
@@ -227,7 +228,7 @@ public enum Help {
                   --from PROFILE    measure nothing: fit the figures an earlier calibration recorded in
                                     that profile's header again, with the costs it was given (a --given
                                     of the same key replaces one), so two fits compare on one
-                                    measurement; about a minute. A figure it lacks is fitted as
+                                    measurement; a minute or two. A figure it lacks is fitted as
                                     without it (the shared host, with no SQPOLL run, to the spinner's)
                   --quick           short runs (a few seconds; for smoke tests); with --from, a
                                     small search grid

@@ -94,9 +94,10 @@ public final class Simulator {
         return try result()
     }
 
-    /// Whether nothing is left that could change the world: no events, or only host poll ends (bookkeeping;
-    /// with no request in service, which would have its own event pending, they change nothing).
-    var eventsRanOut: Bool { engine.pendingCount == world.pendingPollEnds }
+    /// Whether nothing is left that could change the world: no events, or only host poll ends and an instant of
+    /// the device's stalls (bookkeeping; with no request in service, which would have its own event pending,
+    /// they change nothing).
+    var eventsRanOut: Bool { engine.pendingCount == world.pendingPollEnds + (world.device.stallArmed ? 1 : 0) }
 
     /// The result so far (after `run()`, the final one).
     /// - Throws: the run's failure or deadlock, if any.

@@ -137,11 +137,13 @@ extension World {
 
     /// Schedules the next instant of the stalls' Poisson process not before now (instants that passed while
     /// the device held too few requests are skipped: no stall came then). Armed only while the device holds
-    /// enough requests, so the stalls' events end with the work and do not hold the run open.
+    /// enough requests; the one left pending when the work ends is bookkeeping (`Simulator.eventsRanOut`), and
+    /// none is scheduled past the horizon.
     @inline(never) mutating func armStall(engine: inout Engine) {
         let interval = Distribution.exponential(mean: stallInterval)
         if device.nextStallAt < 0 { device.nextStallAt = interval.sample(&device.stallRNG) }
         while device.nextStallAt < now { device.nextStallAt &+= interval.sample(&device.stallRNG) }
+        if device.nextStallAt > World.horizon { return }
         device.stallArmed = true
         engine.schedule(
             at: SimInstant(nanosecondsSinceStart: device.nextStallAt), priority: Priority.timer,

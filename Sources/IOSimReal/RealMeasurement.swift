@@ -179,8 +179,9 @@ public struct RealMeasurement: Sendable {
 /// usual ones, while IOs were in flight (a thread reaps only with IOs in flight). Traced on this machine
 /// (README): a virtio disk's emulation stops 13-21 times a second for 2.4-3.7 ms while 4 or more reads are in
 /// flight; at queue depth 64 the gaps between reaps were at most 0.65 ms (p99.9) otherwise, and the stalls'
-/// gaps 3.1-5.6 ms. A gap counts as a stall from 1 ms, or from three times the 99th percentile gap where that
-/// is longer (a slow device's usual gaps are long), up to the histogram's resolution (1.6%).
+/// gaps 3.1-5.6 ms. A gap counts as a stall from 1 ms, or from three times the 90th percentile gap where that
+/// is longer (a slow device's usual gaps are long; the 90th, as stalls can be more than 1% of the gaps), up to
+/// the histogram's resolution (1.6%). With several job threads each sees each stall: the counts add up.
 public struct CompletionStalls: Sendable, Equatable {
     /// The shortest gap taken for a stall, in ns.
     public var thresholdNanoseconds: Int64
@@ -193,7 +194,7 @@ public struct CompletionStalls: Sendable, Equatable {
     public static let shortestThresholdNanoseconds: Int64 = 1_000_000
 
     public init(gaps: Histogram) {
-        let threshold = max(CompletionStalls.shortestThresholdNanoseconds, 3 * gaps.percentile(partsPerMillion: 990_000))
+        let threshold = max(CompletionStalls.shortestThresholdNanoseconds, 3 * gaps.percentile(partsPerMillion: 900_000))
         thresholdNanoseconds = threshold
         count = Int(gaps.count(atLeast: threshold))
         medianGapNanoseconds = gaps.percentile(partsPerMillion: 500_000, atLeast: threshold)

@@ -668,9 +668,10 @@ extension Calibration {
     /// fitted in runs too short to see a stall (the depth-64 run simulates 45 ms; the stalls come every 40-80 ms
     /// here), to the measured IOPS over one less this, found on the device a first search found. It depends on
     /// the device: a stall holds what the device finished, but its channels serve meanwhile, and a device that
-    /// holds fewer than `stallMinimumRequests` at an instant does not stall (in the model of this machine, with
-    /// the stalls 4.7% of the time, 2-3% at depths 4 to 64 and for the four blocking threads; 16% at depth 4 on a
-    /// device of Little's law's channels before any search). Nil when a run fails.
+    /// holds fewer than `stallMinimumRequests` at an instant does not stall; a loss over that share is the run's
+    /// count of stalls above its mean, or what comes after a stall (in the model of the thirteenth day's profile,
+    /// the stalls 5.9% of the time: 4.0% at depth 4, 8.4% at 16, 6.0% at 64, 4.4% for the four blocking threads;
+    /// 16% at depth 4 on the device of Little's law's channels before any search). Nil when a run fails.
     static func stallLoss(_ workload: Scenario, stallsSeen: Int) -> Double? {
         let d = workload.device
         let span = SimDuration.nanoseconds(Int64(stallsSeen) * (d.stallInterval.nanoseconds + d.stallDuration.nanoseconds))
@@ -839,7 +840,7 @@ extension Calibration {
         // stallInterval and stallDuration: from the stalls of the queue-depth-64 runs (see `fitStalls`); set on the
         // device after its fits (below), which run without them on the IOPS the device would make without them.
         let stalls = fitStalls(figures)
-        /// What the stalls cost the model's workloads (`stallLoss`, by name; found before the device search).
+        /// What the stalls cost the model's workloads (`stallLoss`, by name; found after a first device search).
         var stallLosses: [StallLoss] = []
         /// The IOPS the run of `workload` measured, without what the stalls cost it (none found: as measured).
         func stallFree(_ iops: Double?, _ workload: String) -> Double? {
@@ -1047,7 +1048,9 @@ extension Calibration {
                     (FigureName.iopsSubmitEach,
                      deviceWorkload(depth: FigureName.submitEachDepth, machine: machine, kernel: kernel, device: stalled, interrupts: interrupts, submitEach: true)),
                 ]
-            stallLosses = workloads.compactMap { name, w in stallLoss(w, stallsSeen: grid.stallsSeen).map { StallLoss(workload: name, loss: $0) } }
+            stallLosses = workloads.filter { median($0.0) != nil }.compactMap { name, w in
+                stallLoss(w, stallsSeen: grid.stallsSeen).map { StallLoss(workload: name, loss: $0) }
+            }
             searchDeviceAndHost()
         }
 
@@ -1223,7 +1226,7 @@ extension Calibration {
         }
 
         // The fio loop's check, without the stalls as the fits ran: the model's IOPS with them is its IOPS less
-        // their share of the time.
+        // what they cost that workload (`stallLoss`).
         var fioLoopCheck: (measured: Double, modelled: Double)? = nil
         if parallelism != nil, let measured = median(FigureName.iopsSubmitEach) {
             let s = deviceWorkload(
@@ -1232,7 +1235,8 @@ extension Calibration {
             let loss = stallLosses.first { $0.workload == FigureName.iopsSubmitEach }?.loss ?? 0
             if let r = try? Simulator(s).run() { fioLoopCheck = (measured, r.iops * (1 - loss)) }
         }
-        if let stalls {
+        // Only on a device fitted without them: one fitted to the IOPS as measured (no search) holds their cost already.
+        if let stalls, !stallLosses.isEmpty {
             device.stallInterval = stalls.interval
             device.stallDuration = stalls.duration
         }
@@ -2179,7 +2183,7 @@ extension Calibration {
             // The fits ran without the stalls, on IOPS without what they cost (`stallLoss`).
             let stallFree = report.stallLosses.isEmpty
                 ? ""
-                : "; the IOPS taken without the stalls (below): the measured over one less what they cost the model's run, by simulation ("
+                : "; the IOPS taken without the stalls (below): the measured over one less what they cost the model's run, by simulation on the device a first search found ("
                     + report.stallLosses.map { "\($0.workload) \(Validation.fixed($0.loss * 100, 1))%" }.joined(separator: ", ") + ")"
             let bandwidthSize = Calibration.bandwidthSize(figures)
             // The other size's slope, as a check (with the fitted per-page costs).
@@ -2252,8 +2256,15 @@ extension Calibration {
                     "\(describe(FigureName.deviceStalls)): the time between them less one stall")
                 entry(
                     "stallDuration", quoted(duration(d.stallDuration)),
-                    "\(describe(gap)), less \(Calibration.stallGapReaps) times the time between reaps (QD\(FigureName.stallDepth)'s IOPS over its interrupts per IO), as in the model's own gaps")
-                entry("stallMinimumRequests", "\(d.stallMinimumRequests)", notMeasured + " (none at queue depth 1 here)")
+                    "\(describe(gap)), less \(Calibration.stallGapReaps) times the time between reaps (one over QD\(FigureName.stallDepth)'s "
+                        + "IOPS times its interrupts per IO), as in the model's own gaps")
+                entry(
+                    "stallMinimumRequests", "\(d.stallMinimumRequests)",
+                    notMeasured + " (a trace here: 0.5 gaps of 1.5 ms or more a second at queue depth 1, 12-17 from depth 4 on)")
+            } else if Calibration.fitStalls(figures) != nil {
+                entry(
+                    "stallInterval", quoted("0"),
+                    "\(describe(FigureName.deviceStalls)); not set: the device was not fitted by simulation, so its IOPS hold the stalls' cost")
             }
             entry("capacity", quoted(Units.formatSize(bytes: d.capacityBytes)), notMeasured)
             switch d.transfer {

@@ -102,6 +102,22 @@ import Testing
         #expect(stalled.latency.max >= 100_000)
     }
 
+    /// An instant armed while the device held two requests and left pending when the work ends is bookkeeping: a
+    /// run with a time limit ends as the run without stalls does, and one far past the horizon (a mean interval
+    /// of a week) is not scheduled.
+    @Test func aPendingInstantDoesNotHoldTheRunOpen() throws {
+        for interval in [SimDuration.seconds(3_600), .seconds(7 * 86_400)] {
+            var plain = Self.twoReads()
+            plain.stop = StopCondition(afterTime: .seconds(10))
+            var s = plain
+            s.device.stallInterval = interval
+            s.device.stallDuration = .milliseconds(1)
+            let a = try Simulator(plain).run(), b = try Simulator(s).run()
+            #expect(b.deviceStalls == 0 && b.iosCompleted == 2)
+            #expect(b.elapsed == a.elapsed && b.elapsed < .seconds(1))
+        }
+    }
+
     @Test func badStallSettingsNameTheirKeys() throws {
         var s = Self.twoReads()
         s.device.stallInterval = .nanoseconds(500)

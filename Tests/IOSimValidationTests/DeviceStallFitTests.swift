@@ -72,8 +72,9 @@ import Testing
         #expect(abs(Double(fitted.interval.nanoseconds) / Double(interval.nanoseconds) - 1) < 0.35)
     }
 
-    /// A run's gaps: a thousand usual ones of 400 us and ten of 3.5 ms. The threshold is three times the p99
-    /// (the 400 us bucket's middle, within 1.6%), above the 1 ms floor; the ten are the stalls.
+    /// A run's gaps: a thousand usual ones of 400 us and ten of 3.5 ms. The threshold is three times the p90
+    /// (the 400 us bucket's middle, within 1.6%), above the 1 ms floor; the ten are the stalls, and so are
+    /// thirty (3% of the gaps, where a threshold from the p99 would be three times a stall's gap).
     @Test func theStallsAreTheGapsFarBeyondTheUsualOnes() {
         var gaps = Histogram()
         for _ in 0..<1_000 { gaps.record(400_000) }
@@ -82,6 +83,9 @@ import Testing
         #expect(abs(Double(stalls.thresholdNanoseconds) / 1_200_000 - 1) < 0.02)
         #expect(stalls.count == 10)
         #expect(abs(Double(stalls.medianGapNanoseconds) / 3_500_000 - 1) < 0.02)
+        var many = gaps
+        for _ in 0..<20 { many.record(3_500_000) }
+        #expect(CompletionStalls(gaps: many).count == 30)
         // Short usual gaps: the 1 ms floor; none beyond it, none counted (and a median of 0).
         var quick = Histogram()
         for _ in 0..<1_000 { quick.record(20_000) }
@@ -108,13 +112,15 @@ import Testing
         none[2] = CalibrationFigure(name: FigureName.deviceStalls, unit: "per s", samples: [0])
         #expect(Calibration.fitStalls(none) == nil)
         #expect(Calibration.fitStalls(Array(figures.prefix(2))) == nil)
-        // Through the whole fit: the profile's device has them, and its text says where they came from.
+        // Through the whole fit without a search: the device's IOPS are the measured ones, which hold the stalls'
+        // cost, so the stalls are not set, and the profile says why (with a search they are: the test below).
         let withStalls = referenceFigures() + figures.suffix(2)
-        let expected = try #require(Calibration.fitStalls(withStalls))
+        #expect(Calibration.fitStalls(withStalls) != nil)
         let report = Calibration.fit(withStalls, cpuCount: 2)
-        #expect(report.device.stallInterval == expected.interval && report.device.stallDuration == expected.duration)
-        #expect(report.profileText.contains("stallInterval: \"\(Units.formatDuration(nanoseconds: expected.interval.nanoseconds))\""))
+        #expect(report.device.stallInterval == .zero && report.device.stallDuration == .zero)
+        #expect(report.profileText.contains("stallInterval: \"0\""))
         #expect(report.profileText.contains("device stalls per second 4KiB QD64 16"))
+        #expect(report.profileText.contains("not set: the device was not fitted by simulation"))
         #expect(try loadThroughExtends(report.profileText).device == report.device)
         #expect(Calibration.fit(referenceFigures(), cpuCount: 2).device.stallInterval == .zero)
     }
@@ -134,9 +140,9 @@ import Testing
         let grid = Calibration.searchGrid(quick: true)
         let withStalls = Calibration.fit(figures + stallFigures, cpuCount: 2, parallelism: grid)
         let losses = withStalls.stallLosses
-        #expect(
-            losses.map(\.workload)
-                == [4, 16, 64].map { FigureName.iops(depth: $0) } + [FigureName.poolIOPS, FigureName.iopsForBandwidth, FigureName.iopsSubmitEach])
+        // Of the workloads measured: the reference figures have the depths' IOPS (not the four threads', 64 KiB's or
+        // the fio loop's).
+        #expect(losses.map(\.workload) == [4, 16, 64].map { FigureName.iops(depth: $0) })
         // Over 8 stalls (the quick grid's) a loss can pass the share by chance; not by three times.
         for l in losses { #expect(l.loss > 0 && l.loss < 3 * share, "\(l.workload): \(l.loss)") }
         let scaled = figures.map { f in
@@ -145,19 +151,19 @@ import Testing
                 name: f.name, unit: f.unit, median: f.median / (1 - loss), minimum: f.minimum / (1 - loss),
                 maximum: f.maximum / (1 - loss), repeats: f.repeats)
         }
-        // The reference figures have the depths' IOPS (not the four threads', 64 KiB's or the fio loop's).
         #expect(scaled.filter { f in losses.contains { $0.workload == f.name } }.count == 3)
         let withoutStalls = Calibration.fit(scaled, cpuCount: 2, parallelism: grid)
         #expect(withoutStalls.stallLosses.isEmpty)
         var device = withStalls.device
         #expect(device.stallInterval == stalls.interval && device.stallDuration == stalls.duration)
+        #expect(try loadThroughExtends(withStalls.profileText).device == withStalls.device)
         device.stallInterval = .zero
         device.stallDuration = .zero
         #expect(device == withoutStalls.device)
         #expect(withStalls.parallelismFit?.rows.map(\.measured) == withoutStalls.parallelismFit?.rows.map(\.measured))
         // The profile says so, with each workload's cost.
         #expect(withStalls.profileText.contains("the IOPS taken without the stalls"))
-        #expect(withStalls.profileText.contains("\(FigureName.poolIOPS) \(Validation.fixed(losses[3].loss * 100, 1))%"))
+        #expect(withStalls.profileText.contains("\(FigureName.iops(depth: 16)) \(Validation.fixed(losses[1].loss * 100, 1))%"))
         #expect(!withoutStalls.profileText.contains("taken without the stalls"))
     }
 

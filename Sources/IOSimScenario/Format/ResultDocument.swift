@@ -154,7 +154,7 @@ extension SimulationResult {
             JSONMember("contextSwitchesPerIO", .double(Double(contextSwitches) / ios)),
             JSONMember("ringEnters", .int(ringEnters)),
             JSONMember("ringEntersPerIO", .double(Double(ringEnters) / ios)),
-        ] + (deviceStalls > 0 ? [JSONMember("deviceStalls", .int(deviceStalls))] : []) + [
+            JSONMember("deviceStalls", .int(deviceStalls)),
             JSONMember(
                 "threads",
                 .object([
