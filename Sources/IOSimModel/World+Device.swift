@@ -282,6 +282,14 @@ extension World {
         narrate(r, step: 5, cpu: -1, actor: "device", text)
     }
 
+    /// The narrated request is done but the device is stalled (`device.stallInterval`).
+    @inline(never) mutating func narrateStall(_ r: Int32) {
+        narrate(
+            r, step: 5, cpu: -1, actor: "device",
+            "has served IO \(narrateNumber), but is stalled (device.stallInterval): it comes back at the stall's end, "
+                + "\(Self.formatNs(device.stalledUntil - now)) later, with everything else the device holds. Still no thread runs for it")
+    }
+
     @inline(never) mutating func traceService(_ ri: Int, after dispatchWait: Int64, for service: Int64) {
         let start = at + .nanoseconds(dispatchWait)
         trace(.deviceService(io: requests[ri].number, start: start, end: start + .nanoseconds(service)))

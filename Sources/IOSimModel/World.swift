@@ -431,6 +431,7 @@ struct World: EventHandler {
     @inline(never) mutating func onDeviceDone(_ event: Event, engine: inout Engine) -> Bool {
         if _slowPath(now < device.stalledUntil) {
             // The device is stalled: the request it finished comes back at the stall's end, its channel held.
+            if _slowPath(requests[Int(event.target)].number == narrateNumber) { narrateStall(Int32(event.target)) }
             engine.schedule(
                 at: SimInstant(nanosecondsSinceStart: device.stalledUntil), priority: Priority.hardware,
                 kind: EventKind.deviceDone.rawValue, target: event.target, generation: event.generation)

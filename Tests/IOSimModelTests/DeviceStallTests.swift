@@ -62,6 +62,13 @@ import Testing
         #expect(stalled.iosCompleted == 2 && stalled.elapsed > plain.elapsed)
         // Nothing else moved: the CPU did the same work.
         #expect(stalled.totalCPU.busy == plain.totalCPU.busy)
+        // The narration of the first read says it waited for the stall's end; without the stall it does not.
+        s.narrateIO = 1
+        let told = try Simulator(s).run().narration.map(\.text)
+        #expect(told.contains { $0.contains("but is stalled (device.stallInterval): it comes back at the stall's end") })
+        var unstalled = Self.twoReads()
+        unstalled.narrateIO = 1
+        #expect(!(try Simulator(unstalled).run().narration.contains { $0.text.contains("stalled") }))
     }
 
     /// Blocking reads one after another: the device never holds two, so however often the instants come
