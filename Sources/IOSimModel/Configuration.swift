@@ -283,8 +283,9 @@ public struct DeviceConfig: Sendable, Equatable {
     /// The device stalls now and then: at instants of a Poisson process with this mean interval, a device that
     /// holds at least `stallMinimumRequests` requests finishes nothing for `stallDuration`: every request it
     /// holds completes no earlier than the stall's end (a request in service is served meanwhile, but its
-    /// channel, holding it, takes no new one); an instant that comes while it is stalled does nothing. 0 (the default): no stalls. A flash device's garbage collection does this; so does a VM's
-    /// device emulation losing its host CPU. Traced on this machine (`iosim real --trace`, README): with 4 or
+    /// channel, holding it, takes no new one); an instant that comes while it is stalled does nothing. 0 (the
+    /// default): no stalls. A flash device's garbage collection does this; so does a VM's device emulation losing
+    /// its host CPU. Traced on this machine (`iosim real --trace`, README): with 4 or
     /// more reads in flight every IO comes back 2.4-3.7 ms late, together, 13-21 times a second; none with 1.
     /// `iosim calibrate` measures both from the gaps in the completions of its queue-depth-64 runs.
     public var stallInterval: SimDuration = .zero

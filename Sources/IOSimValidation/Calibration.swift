@@ -842,10 +842,10 @@ extension Calibration {
         let stalls = fitStalls(figures)
         /// What the stalls cost the model's workloads (`stallLoss`, by name; found after a first device search).
         var stallLosses: [StallLoss] = []
-        /// The IOPS the run of `workload` measured, without what the stalls cost it (none found: as measured).
-        func stallFree(_ iops: Double?, _ workload: String) -> Double? {
-            iops.map { $0 / (1 - (stallLosses.first { $0.workload == workload }?.loss ?? 0)) }
-        }
+        /// What the stalls cost the run of `workload` (0 when none was found).
+        func costOfStalls(to workload: String) -> Double { stallLosses.first { $0.workload == workload }?.loss ?? 0 }
+        /// The IOPS the run of `workload` measured, without what the stalls cost it.
+        func stallFree(_ iops: Double, _ workload: String) -> Double { iops / (1 - costOfStalls(to: workload)) }
         // target: the CPU that took at least 90% of the disk's interrupts in every queue-depth-1 run (the line's
         // affinity, /proc/irq/N/effective_affinity); otherwise the default.
         if let cpu = measuredInterruptCPU(figures), cpu < machine.cpuCount { interrupts.target = .fixed(cpu: cpu) }
@@ -1001,7 +1001,7 @@ extension Calibration {
         var parallelism: ParallelismFit? = nil
         var hostFit: HostFit? = nil
         var measuredIOPS: [(Int, Double)] {
-            FigureName.depths.compactMap { d in median(FigureName.iops(depth: d)).map { (d, stallFree($0, FigureName.iops(depth: d))!) } }
+            FigureName.depths.compactMap { d in median(FigureName.iops(depth: d)).map { (d, stallFree($0, FigureName.iops(depth: d))) } }
         }
         let measuredInterrupts = FigureName.depths.compactMap { d in median(FigureName.interrupts(depth: d)).map { (d, $0) } }
         var unsearched = device  // the device before the search (its latency mean not yet given up)
@@ -1013,7 +1013,7 @@ extension Calibration {
                 parallelism = fitParallelism(
                     machine: machine, kernel: kernel, device: device, interrupts: interrupts, measured: measuredIOPS,
                     interruptsPerIO: measuredInterrupts, poolInterruptsPerIO: median(FigureName.poolInterrupts),
-                    poolIOPS: stallFree(median(FigureName.poolIOPS), FigureName.poolIOPS), searched: searched,
+                    poolIOPS: median(FigureName.poolIOPS).map { stallFree($0, FigureName.poolIOPS) }, searched: searched,
                     channels: grid.channels, dispatches: grid.dispatches,
                     wakeups: given.contains(.passWakeup) ? [device.passWakeup] : grid.wakeups)
                 if let p = parallelism {
@@ -1151,7 +1151,7 @@ extension Calibration {
         // service, but the link its transfer holds and a pass's taking of it move with the rate, so the device
         // search runs again on the new rate, and the rate is fitted once more on what that search chose.
         var bandwidthFit: BandwidthFit? = nil
-        if grid != nil, latency4K != nil, let measured = stallFree(median(FigureName.iopsForBandwidth), FigureName.iopsForBandwidth) {
+        if grid != nil, latency4K != nil, let measured = median(FigureName.iopsForBandwidth).map({ stallFree($0, FigureName.iopsForBandwidth) }) {
             for pass in 0..<2 {
                 guard
                     let f = fitBandwidth(
@@ -1232,8 +1232,7 @@ extension Calibration {
             let s = deviceWorkload(
                 depth: FigureName.submitEachDepth, machine: machine, kernel: kernel, device: device, interrupts: interrupts,
                 submitEach: true)
-            let loss = stallLosses.first { $0.workload == FigureName.iopsSubmitEach }?.loss ?? 0
-            if let r = try? Simulator(s).run() { fioLoopCheck = (measured, r.iops * (1 - loss)) }
+            fioLoopCheck = modelIOPS(s).map { (measured, $0 * (1 - costOfStalls(to: FigureName.iopsSubmitEach))) }
         }
         // Only on a device fitted without them: one fitted to the IOPS as measured (no search) holds their cost already.
         if let stalls, !stallLosses.isEmpty {

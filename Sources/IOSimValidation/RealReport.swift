@@ -26,6 +26,7 @@ extension RealMeasurement {
         }
         let n = Double(max(ios, 1))
         let l = latency
+        let stalls = completionGaps.count == 0 ? nil : completionStalls  // the io_uring engine's
         func summary(_ h: Histogram) -> JSONValue {
             .object([
                 JSONMember("count", .int(Int64(h.count))), JSONMember("mean", .double(h.mean)),
@@ -84,10 +85,12 @@ extension RealMeasurement {
                     JSONMember("busyFromIdleNs", .int(busyFromIdleNanoseconds)),
                     JSONMember("busyFromIdlePerIONs", .double(Double(busyFromIdleNanoseconds) / n)),
                     JSONMember("diskIRQLines", .string(diskIRQLines.names.joined(separator: ","))),
-                ] + (completionGaps.count == 0 ? [] : [
-                    JSONMember("deviceStalls", .int(Int64(completionStalls.count))),
-                    JSONMember("deviceStallGapMedianNs", .int(completionStalls.medianGapNanoseconds)),
-                ]) + (tracedInterruptTime.map { t in
+                ] + (stalls.map { s in
+                    [
+                        JSONMember("deviceStalls", .int(Int64(s.count))),
+                        JSONMember("deviceStallGapMedianNs", .int(s.medianGapNanoseconds)),
+                    ]
+                } ?? []) + (tracedInterruptTime.map { t in
                     [
                         JSONMember("tracedIrqNs", .int(t.irqNanoseconds)),
                         JSONMember("tracedSoftirqNs", .int(t.softirqNanoseconds)),
