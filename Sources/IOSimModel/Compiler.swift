@@ -217,6 +217,13 @@ struct Compiler {
             try check(r.entries >= 1 && r.entries <= 32_768, "rings[\(n)].entries", "must lie in 1...32768")
             try checkDuration(r.sqThreadIdle, "rings[\(n)].sqThreadIdle")
             if let w = r.maxWorkers { try check(w >= 1, "rings[\(n)].maxWorkers", "must be at least 1") }
+            if let cpu = r.sqThreadCPU {
+                // io_uring_setup refuses IORING_SETUP_SQ_AFF without SQPOLL (EINVAL), and a CPU that is not online.
+                try check(r.sqpoll, "rings[\(n)].sqThreadCPU", "binds the SQPOLL thread: it needs sqpoll: true")
+                try check(
+                    cpu >= 0 && cpu < m.cpuCount, "rings[\(n)].sqThreadCPU",
+                    "CPU \(cpu) does not exist (CPUs 0..<\(m.cpuCount))")
+            }
             try check(
                 !scenario.rings[..<n].contains { $0.name == r.name }, "rings[\(n)].name", "a second ring named '\(r.name)'")
         }
@@ -231,6 +238,14 @@ struct Compiler {
             try check(
                 !scenario.threads[..<n].contains { $0.name == t.name }, "threads[\(n)].name",
                 "a second thread named '\(t.name)'")
+            if let cpus = t.cpus {
+                try check(!cpus.isEmpty, "threads[\(n)].cpus", "needs at least one CPU (sched_setaffinity refuses an empty set)")
+                for cpu in cpus {
+                    try check(
+                        cpu >= 0 && cpu < m.cpuCount, "threads[\(n)].cpus",
+                        "CPU \(cpu) does not exist (CPUs 0..<\(m.cpuCount))")
+                }
+            }
         }
         if let s = scenario.stop.afterIOs { try check(s >= 1, "stop.ios", "must be at least 1") }
         if let s = scenario.stop.afterTime {

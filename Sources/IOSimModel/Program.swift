@@ -95,10 +95,13 @@ public struct RingSpec: Sendable, Equatable {
     public var taskRun: TaskRunMode
     /// io-wq bounded workers at most (default min(entries, 4 x CPUs), as the kernel).
     public var maxWorkers: Int?
+    /// IORING_SETUP_SQ_AFF: the CPU the SQPOLL thread is bound to (`sq_thread_cpu`); nil leaves it to the
+    /// scheduler, as any thread.
+    public var sqThreadCPU: Int?
 
     public init(
         name: String, entries: Int = 64, sqpoll: Bool = false, sqThreadIdle: SimDuration = .milliseconds(1),
-        iopoll: Bool = false, taskRun: TaskRunMode = .deferred, maxWorkers: Int? = nil
+        iopoll: Bool = false, taskRun: TaskRunMode = .deferred, maxWorkers: Int? = nil, sqThreadCPU: Int? = nil
     ) {
         self.name = name
         self.entries = entries
@@ -107,6 +110,7 @@ public struct RingSpec: Sendable, Equatable {
         self.iopoll = iopoll
         self.taskRun = taskRun
         self.maxWorkers = maxWorkers
+        self.sqThreadCPU = sqThreadCPU
     }
 }
 
@@ -215,11 +219,17 @@ public struct ThreadSpec: Sendable, Equatable {
     public var daemon: Bool
     /// A template is not started at the beginning; `spawn` operations create instances of it.
     public var template: Bool
-    public init(name: String, count: Int = 1, daemon: Bool = false, template: Bool = false, program: [Operation]) {
+    /// The CPUs its threads may run on (sched_setaffinity, fio's `cpus_allowed`), ascending; nil: any CPU.
+    public var cpus: [Int]?
+    public init(
+        name: String, count: Int = 1, daemon: Bool = false, template: Bool = false, cpus: [Int]? = nil,
+        program: [Operation]
+    ) {
         self.name = name
         self.count = count
         self.program = program
         self.daemon = daemon
         self.template = template
+        self.cpus = cpus
     }
 }

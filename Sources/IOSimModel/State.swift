@@ -57,6 +57,8 @@ struct ThreadState {
     var leftCPUAt: Int64 = -1
     /// Queued on a busy CPU by an affine wake-up (`machine.wakeAffine`): no other CPU takes it before this.
     var pullableAt: Int64 = 0
+    /// Its CPU affinity: an index into `World.affinitySets` (-1: any CPU).
+    var affinity: Int32 = -1
     // The burst in progress on its CPU.
     var burstCategory = CPUCategory.user
     var burstIsSwitch = false

@@ -75,6 +75,7 @@ extension World {
         if scenario.interrupts.deferredWakeRemote > .zero { return "a wake-up IPI (interrupts.deferredWakeRemote)" }
         if scenario.machine.runQueues == .perCPU { return "per-CPU run queues (machine.runQueues)" }
         for spec in scenario.threads where spec.template { return "thread templates" }
+        for spec in scenario.threads where spec.cpus != nil { return "CPU affinity (threads[].cpus)" }
         for p in programs {
             for instruction in p.instructions {
                 switch instruction {

@@ -294,6 +294,10 @@ extension World {
             if running { return 0 }
         }
         let w = createKernelThread(name: "iou-wrk-\(rings[g].workers.count)", program: ioWorkerProgram[g], ring: g)
+        // It keeps the affinity of the task it is created for, the submitter (measured: a pinned job's iou-wrk
+        // threads had the job's Cpus_allowed_list); with SQPOLL, the poller.
+        let submitter = rings[g].spec.sqpoll ? rings[g].sqThread : rings[g].owner
+        threads[Int(w)].affinity = submitter >= 0 ? threads[Int(submitter)].affinity : -1
         rings[g].workers.append(w)
         rings[g].freeWorkers.append(w)  // a new worker starts on the free list (io_init_new_worker)
         // It exists, and runs, once the caller has made it (wake_up_new_task at the end of copy_process).
@@ -326,6 +330,7 @@ extension World {
     mutating func startRings(engine: inout Engine) {
         for g in 0..<rings.count where rings[g].spec.sqpoll {
             let t = createKernelThread(name: "iou-sqp-\(g)", program: sqPollerProgram[g], ring: g)
+            threads[Int(t)].affinity = ringAffinity[g]  // IORING_SETUP_SQ_AFF
             rings[g].sqThread = t
             makeRunnable(t, engine: &engine)
         }
@@ -585,6 +590,9 @@ extension World {
         let idleUntil = threads[ti].lastWorkAt + rings[g].spec.sqThreadIdle.nanoseconds
         if now < idleUntil {
             startSpin(t, .polling, until: idleUntil, engine: &engine)
+            // A thread woken onto this CPU meanwhile set need_resched: the loop's cond_resched() yields to it.
+            let c = Int(threads[ti].cpu)
+            if !cpus[c].inInterrupt && anyWaiting(for: c) { preempt(cpu: c, engine: &engine) }
             return true
         }
         rings[g].sqThreadSleeping = true  // sets IORING_SQ_NEED_WAKEUP

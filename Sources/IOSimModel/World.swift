@@ -123,6 +123,13 @@ struct World: EventHandler {
     var pendingPollEnds = 0
     /// With per-CPU run queues: the threads waiting in all of them.
     var queuedOnCPUs = 0
+    /// CPU affinities (`threads[].cpus`, `rings[].sqThreadCPU`): each set as a flag per CPU; a thread's
+    /// `affinity` indexes it (-1: any CPU). `anyAffinity` keeps the scheduler's common case to one branch.
+    let affinitySets: [[Bool]]
+    let anyAffinity: Bool
+    /// The affinity set of each thread spec and of each ring's SQPOLL thread (-1: none; see `init`).
+    let specAffinity: [Int32]
+    let ringAffinity: [Int32]
     var vectors: UnsafeTable<VectorState>
     var ports: UnsafeTable<PortState>
     var device: DeviceState
@@ -249,6 +256,27 @@ struct World: EventHandler {
         }
         ioOperations = UnsafeTable(ios)
         if case .fixed(let cpu) = scenario.interrupts.target { interruptCPU = cpu } else { interruptCPU = -1 }
+        var sets: [[Bool]] = []
+        func affinity(_ allowed: [Int]?) -> Int32 {
+            guard let allowed else { return -1 }
+            var set = [Bool](repeating: false, count: scenario.machine.cpuCount)
+            for c in allowed where c >= 0 && c < set.count { set[c] = true }
+            if let same = sets.firstIndex(of: set) { return Int32(same) }
+            sets.append(set)
+            return Int32(sets.count - 1)
+        }
+        specAffinity = scenario.threads.map { affinity($0.cpus) }
+        // An SQPOLL thread not bound by sqThreadCPU keeps the affinity of the task that set the ring up (measured
+        // here: a job pinned with taskset or sched_setaffinity, its iou-sqp thread's Cpus_allowed_list is the
+        // job's): the first thread whose program uses the ring.
+        ringAffinity = scenario.rings.indices.map { g in
+            let ring = scenario.rings[g]
+            if ring.sqpoll, let cpu = ring.sqThreadCPU { return affinity([cpu]) }
+            let user = programs.firstIndex { $0.uringLoops.contains { Int($0.ring) == g } }
+            return user.map { affinity(scenario.threads[$0].cpus) } ?? -1
+        }
+        affinitySets = sets
+        anyAffinity = !sets.isEmpty
         let kernel = scenario.kernel, ints = scenario.interrupts
         issueCost = UnsafeTable(ios.map { io in
             kernel.syscallEntry.nanoseconds + kernel.requestCreate.nanoseconds
@@ -351,11 +379,12 @@ struct World: EventHandler {
     mutating func createThread(spec: Int32, instance: Int) -> Int32 {
         let s = scenario.threads[Int(spec)]
         let name = s.count > 1 || s.template ? "\(s.name)#\(instance)" : s.name
-        let thread = ThreadState(
+        var thread = ThreadState(
             spec: spec, name: name, program: spec,
             slots: [Int32](repeating: -1, count: programs[Int(spec)].slotNames.count),
             rng: SeededGenerator(seed: scenario.seed, streamName: "thread:\(name)"), daemon: s.daemon,
             fileCursors: [Int64](repeating: 0, count: scenario.files.count))
+        thread.affinity = specAffinity[Int(spec)]
         threads.append(thread)
         trace(.threadCreated(thread: threads.count - 1, name: name, kernel: false, at: at))
         alive += 1
@@ -600,7 +629,7 @@ struct World: EventHandler {
         }
         var c = cpuCount - 1
         while c >= 0 {
-            if cpus[c].occupant < 0 && !cpus[c].inInterrupt {
+            if cpus[c].occupant < 0 && !cpus[c].inInterrupt && allows(t, c) {
                 runOn(t, cpu: c, engine: &engine)
                 return
             }
@@ -610,14 +639,35 @@ struct World: EventHandler {
         runQueue.append(t)
         trace(.thread(thread: Int(t), state: .runnable, at: at))
         trace(.counter(name: "runnable", value: runQueue.count, at: at))
+        let poller = spinningPollerCPU(for: t)
+        if poller >= 0 {
+            preempt(cpu: poller, engine: &engine)
+            return
+        }
         if timeSlice > 0 { armSlices(engine: &engine) }
     }
 
     /// Runnable threads waiting for a CPU, in every queue.
     var runnableWaiting: Int { perCPURunQueues ? queuedOnCPUs : runQueue.count }
 
-    /// Threads waiting that CPU `c` could take next: its own queue's, or the shared queue's.
-    @inline(__always) func waiting(for c: Int) -> Int { perCPURunQueues ? cpus[c].runQueue.count : runQueue.count }
+    /// Whether a thread waits that CPU `c` could take next: in its own queue, or in the shared queue (one
+    /// allowed on it).
+    @inline(__always) func anyWaiting(for c: Int) -> Bool {
+        if perCPURunQueues { return !cpus[c].runQueue.isEmpty }
+        return anyAffinity ? sharedQueueIndex(allowedOn: c) >= 0 : !runQueue.isEmpty
+    }
+
+    /// Whether thread `t` may run on CPU `c` (its affinity).
+    @inline(__always) func allows(_ t: Int32, _ c: Int) -> Bool {
+        let a = threads[Int(t)].affinity
+        return a < 0 || affinitySets[Int(a)][c]
+    }
+
+    /// The position in the shared run queue of the first thread allowed on CPU `c`; -1 when none is.
+    func sharedQueueIndex(allowedOn c: Int) -> Int {
+        for i in 0..<runQueue.count where allows(runQueue.element(at: i), c) { return i }
+        return -1
+    }
 
     /// Per-CPU run queues: places a runnable thread as Linux's `select_task_rq_fair` does for a wake-up (see
     /// `RunQueues.perCPU`): the CPU it last ran on if idle; else an idle CPU (one not in interrupt context
@@ -629,16 +679,24 @@ struct World: EventHandler {
         let last = Int(threads[Int(t)].lastCPU)
         var chosen = idleCPU(for: t)
         if chosen < 0 {
-            chosen = last >= 0 ? last : cpuCount - 1
+            chosen = last >= 0 && allows(t, last) ? last : highestAllowedCPU(t)
             var c = cpuCount - 1
             while c >= 0 {
-                if cpus[c].runQueue.count < cpus[chosen].runQueue.count { chosen = c }
+                if cpus[c].runQueue.count < cpus[chosen].runQueue.count && allows(t, c) { chosen = c }
                 c -= 1
             }
         }
         if cpus[chosen].occupant < 0 && !cpus[chosen].inInterrupt {
             runOn(t, cpu: chosen, engine: &engine)
             return
+        }
+        if cpus[chosen].occupant >= 0 {  // every CPU it may take is busy
+            let poller = spinningPollerCPU(for: t)
+            if poller >= 0 {
+                enqueue(t, on: poller, engine: &engine)
+                preempt(cpu: poller, engine: &engine)
+                return
+            }
         }
         enqueue(t, on: chosen, engine: &engine)
     }
@@ -648,17 +706,26 @@ struct World: EventHandler {
     /// context, else the highest-numbered one in interrupt context; -1 when none is idle.
     @inline(__always) func idleCPU(for t: Int32, preferringLast: Bool = true) -> Int {
         let last = Int(threads[Int(t)].lastCPU)
-        if preferringLast && last >= 0 && cpus[last].occupant < 0 && cpus[last].runQueue.isEmpty { return last }
+        if preferringLast && last >= 0 && cpus[last].occupant < 0 && cpus[last].runQueue.isEmpty && allows(t, last) {
+            return last
+        }
         var idleInInterrupt = -1
         var c = cpuCount - 1
         while c >= 0 {
-            if cpus[c].occupant < 0 && cpus[c].runQueue.isEmpty {
+            if cpus[c].occupant < 0 && cpus[c].runQueue.isEmpty && allows(t, c) {
                 if !cpus[c].inInterrupt { return c }
                 if idleInInterrupt < 0 { idleInInterrupt = c }
             }
             c -= 1
         }
         return idleInInterrupt
+    }
+
+    /// The highest-numbered CPU thread `t` may run on.
+    func highestAllowedCPU(_ t: Int32) -> Int {
+        var c = cpuCount - 1
+        while c > 0 && !allows(t, c) { c -= 1 }
+        return c
     }
 
     /// Per-CPU run queues: `t` waits at the back of CPU `c`'s queue. A CPU idle (and not in interrupt context)
@@ -673,7 +740,7 @@ struct World: EventHandler {
         trace(.counter(name: "runnable", value: queuedOnCPUs, at: at))
         if timeSlice > 0 && cpus[c].occupant >= 0 && !cpus[c].sliceArmed { armSlice(cpu: c, engine: &engine) }
         let cool = coolsAt(t)
-        for other in 0..<cpuCount where other != c && cpus[other].occupant < 0 && !cpus[other].inInterrupt {
+        for other in 0..<cpuCount where other != c && cpus[other].occupant < 0 && !cpus[other].inInterrupt && allows(t, other) {
             armBalance(cpu: other, at: max(now, cool), engine: &engine)
         }
     }
@@ -701,7 +768,11 @@ struct World: EventHandler {
     /// looks again when the first of them cools.
     @inline(__always)
     mutating func nextRunnable(for c: Int, engine: inout Engine) -> Int32? {
-        if !perCPURunQueues { return runQueue.popFirst() }
+        if !perCPURunQueues {
+            if !anyAffinity { return runQueue.popFirst() }
+            let i = sharedQueueIndex(allowedOn: c)
+            return i < 0 ? nil : runQueue.remove(at: i)
+        }
         if let t = cpus[c].runQueue.popFirst() {
             queuedOnCPUs -= 1
             return t
@@ -713,7 +784,7 @@ struct World: EventHandler {
     @inline(never) mutating func takeCooledThread(for c: Int, engine: inout Engine) -> Int32? {
         var firstCool = Int64.max
         for other in 0..<cpuCount where other != c {
-            for i in 0..<cpus[other].runQueue.count {
+            for i in 0..<cpus[other].runQueue.count where allows(cpus[other].runQueue.element(at: i), c) {
                 let cool = coolsAt(cpus[other].runQueue.element(at: i))
                 if cool <= now {
                     queuedOnCPUs -= 1
@@ -750,7 +821,7 @@ struct World: EventHandler {
         threads[ti].runState = .running
         contextSwitches &+= 1
         if _slowPath(tracer != nil) { traceRunning(ti, cpu: c) }
-        if waiting(for: c) > 0 && timeSlice > 0 { armSlice(cpu: c, engine: &engine) }
+        if timeSlice > 0 && anyWaiting(for: c) { armSlice(cpu: c, engine: &engine) }
         // Leaving the idle task costs `idleExit` more (tick restart, the idle loop's exit).
         // A free switch resumes the thread at once, unless dispatches already nest here: threads that hand
         // work to each other on one CPU with nothing costing time would recurse without bound, so past a few
@@ -873,12 +944,20 @@ struct World: EventHandler {
         guard cpus[c].sliceGeneration == generation, cpus[c].sliceArmed else { return false }
         cpus[c].sliceArmed = false
         let t = cpus[c].occupant
-        guard t >= 0, waiting(for: c) > 0 else { return false }
+        guard t >= 0, anyWaiting(for: c) else { return false }
         if cpus[c].inInterrupt {  // try again when the interrupt work is over
             cpus[c].dispatchedAt = now
             armSlice(cpu: c, engine: &engine)
             return true
         }
+        preempt(cpu: c, engine: &engine)
+        return true
+    }
+
+    /// The thread running on CPU `c` (not in interrupt context) goes to the back of the run queue, its burst's
+    /// rest kept, and the next thread waiting that `c` may run takes the CPU (one must wait).
+    mutating func preempt(cpu c: Int, engine: inout Engine) {
+        let t = cpus[c].occupant
         let ti = Int(t)
         threads[ti].generation &+= 1
         if !threads[ti].burstIsSwitch {
@@ -897,7 +976,7 @@ struct World: EventHandler {
             next = cpus[c].runQueue.popFirst()!
         } else {
             runQueue.append(t)
-            next = runQueue.popFirst()!
+            next = anyAffinity ? runQueue.remove(at: sharedQueueIndex(allowedOn: c)) : runQueue.popFirst()!
         }
         trace(.thread(thread: ti, state: .runnable, at: at))
         if closedLoop {
@@ -905,7 +984,26 @@ struct World: EventHandler {
         } else {
             runOn(next, cpu: c, engine: &engine)
         }
-        return true
+    }
+
+    /// A CPU that runnable `t` may take from an SQPOLL thread in its idle spin (the highest-numbered; -1:
+    /// none). The kernel's wake-up preemption sets need_resched on the poller's CPU, and io_sq_thread calls
+    /// cond_resched() on every pass of its loop, so the woken thread runs at once (measured here: a depth-1 job
+    /// pinned with its poller to one CPU made 23-26k IOPS, more than the two apart). A thread spinning in user
+    /// mode is not taken off its CPU so (only at the end of its time slice): not modelled.
+    @inline(never) func spinningPollerCPU(for t: Int32) -> Int {
+        if rings.isEmpty { return -1 }
+        var c = cpuCount - 1
+        while c >= 0 {
+            let o = cpus[c].occupant
+            if o >= 0 && !cpus[c].inInterrupt && allows(t, c) && threads[Int(o)].kernelRing >= 0
+                && threads[Int(o)].spinning && !threads[Int(o)].burstIsSwitch
+            {
+                return c
+            }
+            c -= 1
+        }
+        return -1
     }
 
     // MARK: - Blocking and waking
@@ -976,7 +1074,7 @@ struct World: EventHandler {
         let c = interruptWakerCPU
         if wakeAffine && c < 0 {
             let w = runningThreadCPU
-            if w >= 0 && Int(threads[ti].lastCPU) == w && cpus[w].occupant >= 0 {
+            if w >= 0 && Int(threads[ti].lastCPU) == w && cpus[w].occupant >= 0 && allows(t, w) {
                 // Queued on the waker's CPU, which is busy: no IPI; an idle CPU takes it by load balancing, after
                 // the plain wake-up latency (not `wakeupAfterIdle`'s: no wake-up is sent to that CPU).
                 enqueue(t, on: w, pullableAt: now &+ wakeupLatency, engine: &engine)

@@ -22,6 +22,12 @@ final class JobPlan: @unchecked Sendable {
     let busyWork: BusyWork
     let barrier: Barrier
     let abort = Atomic<Bool>(false)
+
+    /// Binds the calling job thread to the job's CPUs, if it names any.
+    func pinJobThread() throws(RealError) {
+        guard let cpus = job.cpus, let e = Affinity.pin(to: cpus) else { return }
+        throw .cpusRefused(e, cpus: cpus, allowed: Affinity.allowedCPUs())
+    }
     /// CLOCK_MONOTONIC deadline of a `.duration` job; written by the runner between the two barrier waits.
     var deadlineNanoseconds: Int64 = .max
     /// The device holding the file, for messages.
@@ -104,6 +110,10 @@ struct ThreadOutcome {
     var ringEnters = 0
     /// io_uring engine: the time between one reap of completions and the next.
     var completionGaps = Histogram()
+    /// The CPUs the job thread may run on, read at its end (its pinning, or the process's).
+    var cpusAllowed: [Int] = []
+    /// With SQPOLL: the CPUs each iou-sqp thread of the process may run on, read at the end of the run.
+    var sqThreadCPUsAllowed: [[Int]] = []
 }
 
 /// A job thread's result, written by that thread and read by the runner after join.
@@ -166,6 +176,7 @@ func runBlocking(plan: JobPlan, thread index: Int) -> ThreadOutcome {
     let job = plan.job
     let buffer: AlignedBuffer
     do {
+        try plan.pinJobThread()
         buffer = try makeSlotBuffers(plan: plan, slots: 1)
     } catch {
         out.error = error
@@ -301,6 +312,7 @@ func runThreadPool(plan: JobPlan, thread index: Int, workers: Int) -> ThreadOutc
     let depth = job.queueDepth
     let buffer: AlignedBuffer
     do {
+        try plan.pinJobThread()
         buffer = try makeSlotBuffers(plan: plan, slots: depth)
     } catch {
         out.error = error
@@ -403,6 +415,7 @@ func runURing(plan: JobPlan, thread index: Int, options: RealJob.URingOptions) -
     let buffer: AlignedBuffer
     var target = URing.FileTarget.descriptor(plan.descriptor)
     do throws(RealError) {
+        try plan.pinJobThread()  // before the ring: its SQPOLL thread and io-wq workers start from here
         (ring, buffer) = try setUpRing(plan: plan, options: options)
         if options.registeredFiles {
             do {
@@ -546,6 +559,7 @@ func runURing(plan: JobPlan, thread index: Int, options: RealJob.URingOptions) -
     }
     out.cpu = ResourceUsage.thread() - cpuBefore
     out.ringEnters = ring.enterCalls - entersBefore
+    if options.submissionQueuePolling { out.sqThreadCPUsAllowed = Affinity.cpusAllowed(ofThreadsNamed: "iou-sqp") }
     withExtendedLifetime(ring) {}
     return out
 }
@@ -559,11 +573,15 @@ private func setUpRing(plan: JobPlan, options: RealJob.URingOptions) throws(Real
     let ring: URing
     do throws(Errno) {
         if let e = job.faults.ioUringSetupErrno { throw e }
-        ring = try URing(entries: entries, flags: flags, sqThreadIdleMilliseconds: options.sqThreadIdleMilliseconds)
+        ring = try URing(
+            entries: entries, flags: flags, sqThreadIdleMilliseconds: options.sqThreadIdleMilliseconds,
+            sqThreadCPU: options.submissionQueuePolling ? options.sqThreadCPU : nil)
     } catch {
         switch error {
         case .noFunction, .notPermitted, .permissionDenied:
             throw .ioUringUnavailable(error, sysctl: job.faults.ioUringDisabledSysctl ?? readSmallFile("/proc/sys/kernel/io_uring_disabled"))
+        case .invalidArgument where options.submissionQueuePolling && options.sqThreadCPU != nil:
+            throw .sqThreadCPURefused(error, cpu: options.sqThreadCPU ?? -1)
         case .invalidArgument:
             throw .setupRefused(error, flags: flags)
         case .noMemory:

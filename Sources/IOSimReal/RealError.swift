@@ -40,6 +40,8 @@ public struct RealError: Error, CustomStringConvertible, Sendable, Equatable {
         case interruptTraceUnavailable
         /// The interrupt trace's buffer overflowed: events were lost.
         case interruptTraceOverflowed
+        /// The job's CPUs (or its SQPOLL thread's) are not ones this process may run on.
+        case cpusUnavailable
         /// Any other failed system call.
         case systemCallFailed
     }
@@ -196,6 +198,36 @@ public struct RealError: Error, CustomStringConvertible, Sendable, Equatable {
             .refusedToWriteExistingFile,
             description: "refusing to write to \(path): the run writes only to files it created",
             hint: "Drop existingFile to let the run lay out its own file (in --dir), or make the job read-only.")
+    }
+
+    static func cpusRefused(_ e: Errno, cpus: [Int], allowed: [Int]) -> RealError {
+        RealError(
+            .cpusUnavailable, errno: e,
+            description: "sched_setaffinity refused CPUs \(cpuList(cpus)) for a job thread with \(e)",
+            hint: "This process may run on CPUs \(cpuList(allowed)) (taskset, the cgroup's cpuset). Name those in the "
+                + "thread's cpus, or leave cpus out.")
+    }
+
+    static func sqThreadCPURefused(_ e: Errno, cpu: Int) -> RealError {
+        RealError(
+            .cpusUnavailable, errno: e,
+            description: "io_uring_setup refused to bind the SQPOLL thread to CPU \(cpu) (IORING_SETUP_SQ_AFF) with \(e)",
+            hint: "The CPU is not online or not in this process's cpuset (online: \(cpuList(Affinity.allowedCPUs())) for "
+                + "this process). Name one of those in the ring's sqThreadCPU, or leave it out.")
+    }
+
+    /// "0-3,6" for [0, 1, 2, 3, 6].
+    public static func cpuList(_ cpus: [Int]) -> String {
+        var parts: [String] = []
+        var i = 0
+        let sorted = cpus.sorted()
+        while i < sorted.count {
+            var j = i
+            while j + 1 < sorted.count && sorted[j + 1] == sorted[j] + 1 { j += 1 }
+            parts.append(j == i ? "\(sorted[i])" : "\(sorted[i])-\(sorted[j])")
+            i = j + 1
+        }
+        return parts.isEmpty ? "(none)" : parts.joined(separator: ",")
     }
 
     static func invalidJob(_ what: String) -> RealError {

@@ -62,6 +62,9 @@ public struct RealJob: Sendable, Hashable {
         public var deferTaskRun = true
         /// How completions are waited for.
         public var waitMode: WaitMode = .waitForOne
+        /// With SQPOLL: the CPU the poller is bound to (IORING_SETUP_SQ_AFF, `sq_thread_cpu`); nil: the
+        /// scheduler places it.
+        public var sqThreadCPU: Int? = nil
 
         public init(
             submissionQueuePolling: Bool = false, sqThreadIdleMilliseconds: UInt32 = 1000, ioPolling: Bool = false,
@@ -138,6 +141,9 @@ public struct RealJob: Sendable, Hashable {
     public var threads: Int = 1
     /// The most job threads a run takes.
     public static let maxThreads = 256
+    /// The CPUs the job threads may run on (sched_setaffinity at each thread's start); nil: any the process
+    /// may use. Helper threads (the pool's workers, the census) and the kernel's own are not pinned.
+    public var cpus: [Int]? = nil
     /// O_DIRECT or buffered, cold or warm.
     public var caching: Caching = .direct
     /// Busy CPU work on the job thread after each completion, calibrated (see `BusyWork`).

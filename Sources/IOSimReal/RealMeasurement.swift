@@ -64,6 +64,10 @@ public struct RealMeasurement: Sendable {
     /// io_uring engine: the time between one reap of completions and the next of the same job thread, every
     /// thread's gaps together (empty for the other engines).
     public var completionGaps = Histogram()
+    /// The CPUs each job thread could run on (`RealJob.cpus`, else the process's affinity).
+    public var jobThreadCPUs: [[Int]] = []
+    /// With SQPOLL: the CPUs each iou-sqp thread could run on at the end of the run (`sqThreadCPU` binds it).
+    public var sqThreadCPUs: [[Int]] = []
     /// The device's stalls, told from `completionGaps`.
     public var completionStalls: CompletionStalls { CompletionStalls(gaps: completionGaps) }
 

@@ -121,6 +121,7 @@ public struct RealRunner: Sendable {
                 case .threadPool(let workers): box.outcome = runThreadPool(plan: plan, thread: i, workers: workers)
                 case .ioUring(let options): box.outcome = runURing(plan: plan, thread: i, options: options)
                 }
+                box.outcome.cpusAllowed = Affinity.allowedCPUs()
                 latch.arrive()
             })
         }
@@ -242,7 +243,7 @@ public struct RealRunner: Sendable {
         }
         let usage = usageAfter - usageBefore
         let cpuCount = min(statBefore.perCPU.count, statAfter.perCPU.count)
-        return RealMeasurement(
+        var measurement = RealMeasurement(
             job: job, path: path, fileWasCreated: created, ios: ios, bytes: bytes, elapsedNanoseconds: end - start,
             latency: latency, processUserNanoseconds: usage.userNanoseconds,
             processSystemNanoseconds: usage.systemNanoseconds, jobThreadsCPUNanoseconds: jobCPU,
@@ -255,6 +256,11 @@ public struct RealRunner: Sendable {
                 .map { $0 &- $1 },
             diskIRQLines: irqLines, tracedInterruptTime: tracedInterruptTime, threads: censusResult, ringEnters: ringEnters,
             trace: recorded, completionGaps: completionGaps)
+        measurement.jobThreadCPUs = boxes.map(\.outcome.cpusAllowed)
+        var pollers: [[Int]] = []
+        for b in boxes where !b.outcome.sqThreadCPUsAllowed.isEmpty { pollers = b.outcome.sqThreadCPUsAllowed }
+        measurement.sqThreadCPUs = pollers
+        return measurement
     }
 
     private func validate(_ job: RealJob) throws(RealError) {
@@ -275,6 +281,17 @@ public struct RealRunner: Sendable {
         case .duration(let d) where d.nanoseconds <= 0:
             throw .invalidJob("duration \(d) must be positive")
         default: break
+        }
+        // Checked before anything is laid out; the threads' own sched_setaffinity may still refuse (cpusRefused).
+        let allowed = Affinity.allowedCPUs()
+        if let cpus = job.cpus {
+            if cpus.isEmpty { throw .invalidJob("cpus must name at least one CPU") }
+            if let c = cpus.first(where: { !allowed.contains($0) }) {
+                throw .cpusRefused(.invalidArgument, cpus: [c], allowed: allowed)
+            }
+        }
+        if case .ioUring(let o) = job.engine, o.submissionQueuePolling, let c = o.sqThreadCPU, !allowed.contains(c) {
+            throw .sqThreadCPURefused(.invalidArgument, cpu: c)
         }
         if job.existingFile == nil && job.fileBytes < Int64(job.blockBytes) {
             throw .invalidJob("fileBytes \(job.fileBytes) is smaller than one block (\(job.blockBytes))")

@@ -144,18 +144,26 @@ public final class URing {
     ///   - entries: SQ entries wanted (rounded up to a power of two by the kernel; at most 32768).
     ///   - flags: setup flags; see `SetupFlags` for which combinations the kernel refuses.
     ///   - sqThreadIdleMilliseconds: with SQPOLL, how long the poller spins on an empty SQ before sleeping.
+    ///   - sqThreadCPU: with SQPOLL, the CPU the poller is bound to (IORING_SETUP_SQ_AFF, `sq_thread_cpu`);
+    ///     nil leaves it to the scheduler. The kernel answers EINVAL for a CPU that is not online and
+    ///     without SQPOLL.
     ///   - completionQueueEntries: CQ size (IORING_SETUP_CQSIZE); default twice the SQ.
     /// - Throws: `Errno`: ENOSYS (no io_uring in this kernel, or seccomp), EPERM (`kernel.io_uring_disabled`
     ///   or seccomp), EINVAL (a flag this kernel does not know, or a refused combination), ENOMEM (locked
     ///   memory for the rings), EMFILE.
     public init(
-        entries: UInt32, flags: SetupFlags = [], sqThreadIdleMilliseconds: UInt32 = 1000,
+        entries: UInt32, flags: SetupFlags = [], sqThreadIdleMilliseconds: UInt32 = 1000, sqThreadCPU: Int? = nil,
         completionQueueEntries: UInt32? = nil
     ) throws(Errno) {
         precondition(entries > 0, "a ring needs at least one entry")
         var params = io_uring_params()
         params.flags = flags.rawValue
         if flags.contains(.submissionQueuePolling) { params.sq_thread_idle = sqThreadIdleMilliseconds }
+        if let sqThreadCPU {
+            guard sqThreadCPU >= 0, sqThreadCPU <= Int(UInt32.max) else { throw .invalidArgument }
+            params.flags |= IORING_SETUP_SQ_AFF
+            params.sq_thread_cpu = UInt32(sqThreadCPU)
+        }
         if let completionQueueEntries {
             params.flags |= IORING_SETUP_CQSIZE
             params.cq_entries = completionQueueEntries

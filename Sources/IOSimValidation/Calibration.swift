@@ -3354,49 +3354,6 @@ private final class PThread {
     deinit { precondition(joined, "a PThread was dropped without join()") }
 }
 
-/// sched_setaffinity / sched_getaffinity and memcpy, found at run time. Why dlsym: glibc declares the affinity
-/// calls only under _GNU_SOURCE, which Swift's Glibc module does not set (and syscall(2) is variadic, which
-/// Swift cannot call); memcpy, so the optimizer cannot see through the copy loop.
-enum Affinity {
-    typealias AffinityCall = @convention(c) (pid_t, Int, UnsafeMutableRawPointer?) -> CInt
-    typealias CopyCall = @convention(c) (UnsafeMutableRawPointer?, UnsafeRawPointer?, Int) -> UnsafeMutableRawPointer?
-
-    private static func symbol(_ name: String) -> UnsafeMutableRawPointer? {
-        let handle = dlopen(nil, RTLD_NOW)
-        return dlsym(handle, name)
-    }
-
-    static let setAffinity: AffinityCall? = symbol("sched_setaffinity").map { unsafeBitCast($0, to: AffinityCall.self) }
-    static let getAffinity: AffinityCall? = symbol("sched_getaffinity").map { unsafeBitCast($0, to: AffinityCall.self) }
-    nonisolated(unsafe) static let memcpyFunction: CopyCall = symbol("memcpy").map { unsafeBitCast($0, to: CopyCall.self) }
-        ?? { d, s, n in memcpy(d!, s!, n) }
-
-    /// CPUs the calling thread may run on, ascending (a 1024-CPU mask, glibc's cpu_set_t).
-    static func allowedCPUs() -> [Int] {
-        guard let get = getAffinity else {
-            return Array(0..<max(1, Int(sysconf(CInt(_SC_NPROCESSORS_ONLN)))))
-        }
-        var mask = [UInt64](repeating: 0, count: 16)
-        let r = mask.withUnsafeMutableBytes { get(0, $0.count, $0.baseAddress) }
-        if r != 0 { return Array(0..<max(1, Int(sysconf(CInt(_SC_NPROCESSORS_ONLN))))) }
-        var cpus: [Int] = []
-        for (w, word) in mask.enumerated() {
-            for bit in 0..<64 where word & (1 << UInt64(bit)) != 0 { cpus.append(w * 64 + bit) }
-        }
-        return cpus
-    }
-
-    /// Pins the calling thread to `cpu`; the errno on failure.
-    static func pin(to cpu: Int) -> Errno? {
-        guard let set = setAffinity else { return .noFunction }
-        guard cpu >= 0 && cpu < 1024 else { return .invalidArgument }
-        var mask = [UInt64](repeating: 0, count: 16)
-        mask[cpu / 64] = 1 << UInt64(cpu % 64)
-        let r = mask.withUnsafeMutableBytes { set(0, $0.count, $0.baseAddress) }
-        return r == 0 ? nil : Errno.current
-    }
-}
-
 // MARK: - The test file
 
 /// The calibration's private directory and its one test file, removed by `remove()` (idempotent, called on

@@ -28,6 +28,7 @@ public enum RealPlan {
         }
         var job = RealJob()
         job.seed = scenario.seed
+        job.cpus = spec.cpus
         job.directory = directory
         var ios = 0
         func file(_ name: String) throws(PlanError) -> FileSpec {
@@ -58,6 +59,7 @@ public enum RealPlan {
             options.ioPolling = ring.iopoll
             options.asyncFlag = loop.async
             options.deferTaskRun = ring.taskRun == .deferred
+            options.sqThreadCPU = ring.sqThreadCPU
             options.waitMode = loop.peek ? .peekAndSpin : loop.submitEach ? .submitEach : .waitForOne
             job.engine = .ioUring(options)
             job.direction = loop.direction == .read ? .read : .write

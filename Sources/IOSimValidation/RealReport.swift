@@ -151,6 +151,19 @@ extension RealMeasurement {
                 "threads    most at once \(t.threadsMax); iou-wrk \(t.ioWorkersDistinct) (most \(t.ioWorkersMax) at once), "
                     + "iou-sqp \(t.sqPollThreadsDistinct)")
         }
+        // Where the threads could run, when the scenario pins them (what the kernel reported back).
+        var sqThreadCPU: Int? = nil
+        if case .ioUring(let o) = job.engine, o.submissionQueuePolling { sqThreadCPU = o.sqThreadCPU }
+        if job.cpus != nil || sqThreadCPU != nil {
+            func list(_ sets: [[Int]]) -> String {
+                var distinct: [[Int]] = []
+                for s in sets where !distinct.contains(s) { distinct.append(s) }
+                return distinct.isEmpty ? "(none seen)" : distinct.map { RealError.cpuList($0) }.joined(separator: "; ")
+            }
+            var text = "affinity   job threads on CPUs \(list(jobThreadCPUs))"
+            if sqThreadCPU != nil { text += ", iou-sqp on CPUs \(list(sqThreadCPUs))" }
+            lines.append(text)
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }

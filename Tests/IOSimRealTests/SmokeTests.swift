@@ -1,6 +1,6 @@
 import Glibc
 import IOSimCore
-import IOSimReal
+@testable import IOSimReal
 import IOSimURing
 import Testing
 
@@ -182,5 +182,79 @@ struct URingSmokeTests {
         #expect(directory.contains("/iosim-real-"))
         #expect(!fileExists(m.path))
         #expect(!fileExists(directory), "the temporary directory was removed")
+    }
+}
+
+/// `RealJob.cpus` and `sqThreadCPU`: the job threads and the SQPOLL thread are bound where the job says, as the
+/// kernel reports back (sched_getaffinity, and the poller's Cpus_allowed_list); CPUs this process may not use
+/// are refused before anything is laid out.
+@Suite("CPU affinity of real runs")
+struct RealAffinityTests {
+    @Test func jobThreadsRunOnTheirCPUs() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let cpu = try #require(Affinity.allowedCPUs().last)
+        var job = smallJob(.blocking, in: dir.path, count: 200)
+        job.threads = 2
+        job.cpus = [cpu]
+        let m = try RealRunner().run(job)
+        expectSane(m, ios: 200, in: dir)
+        #expect(m.jobThreadCPUs == [[cpu], [cpu]])
+        #expect(m.sqThreadCPUs.isEmpty)
+    }
+
+    @Test func unpinnedJobThreadsKeepTheProcesssCPUs() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let m = try RealRunner().run(smallJob(.blocking, in: dir.path, count: 100))
+        #expect(m.jobThreadCPUs == [Affinity.allowedCPUs()])
+    }
+
+    @Test(.enabled(if: URingAvailability.isAvailable, URingAvailability.skipReason))
+    func theSQPollThreadIsBoundToItsCPU() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let allowed = Affinity.allowedCPUs()
+        let cpu = try #require(allowed.first)
+        var options = RealJob.URingOptions(submissionQueuePolling: true, sqThreadIdleMilliseconds: 10)
+        options.sqThreadCPU = cpu
+        var job = smallJob(.ioUring(options), in: dir.path, count: 300)
+        job.cpus = [try #require(allowed.last)]
+        let m = try RealRunner().run(job)
+        expectSane(m, ios: 300, in: dir)
+        #expect(m.sqThreadCPUs == [[cpu]], "the poller's Cpus_allowed_list")
+        #expect(m.jobThreadCPUs == [[try #require(allowed.last)]])
+    }
+
+    /// A CPU beyond the process's affinity (1023 when the process may use it all is out of any small machine).
+    var forbiddenCPU: Int? {
+        let allowed = Affinity.allowedCPUs()
+        return (0..<1024).reversed().first { !allowed.contains($0) }
+    }
+
+    @Test func aCPUTheProcessMayNotUseIsRefusedBeforeAnythingIsLaidOut() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let cpu = try #require(forbiddenCPU)
+        var job = smallJob(.blocking, in: dir.path)
+        job.cpus = [cpu]
+        let e = try expectFailure(job)
+        #expect(e.kind == .cpusUnavailable)
+        #expect(e.description.contains("CPUs \(cpu)"))
+        #expect(e.hint.contains(RealError.cpuList(Affinity.allowedCPUs())))
+        #expect(dir.entries.isEmpty)
+
+        var ring = RealJob.URingOptions(submissionQueuePolling: true)
+        ring.sqThreadCPU = cpu
+        let e2 = try expectFailure(smallJob(.ioUring(ring), in: dir.path))
+        #expect(e2.kind == .cpusUnavailable)
+        #expect(e2.description.contains("SQPOLL thread to CPU \(cpu)"))
+        #expect(dir.entries.isEmpty)
+    }
+
+    @Test func cpuListsReadAndWrite() {
+        #expect(RealError.cpuList([3, 0, 1, 2, 6]) == "0-3,6")
+        #expect(RealError.cpuList([]) == "(none)")
+        #expect(Affinity.parseCPUList("\t0-3,6\n") == [0, 1, 2, 3, 6])
     }
 }

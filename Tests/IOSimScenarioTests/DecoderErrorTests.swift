@@ -535,4 +535,57 @@ private func scenario(_ extra: String) -> String {
         #expect(e[2].relative && e[2].tolerance == 0.01)
         #expect(e[0].location == IOSimScenario.SourceLocation(file: file, line: 4, column: 13))
     }
+
+    // MARK: CPU affinity
+
+    /// A scenario of two CPUs whose one thread is pinned with `cpus` (line 3) and whose ring is `ring` (line 4).
+    private func pinned(_ cpus: String, ring: String = #"{ name: "r", sqpoll: true }"#) -> String {
+        """
+        { machine: { cpus: 2 },
+          files: [{ name: "data", size: "1MiB" }],
+          threads: [{ name: "main", cpus: \(cpus), program: [{ read: "data", size: "4KiB" }] }],
+          rings: [\(ring)],
+        }
+        """
+    }
+
+    @Test func cpusThatLoad() throws {
+        let f = try ScenarioLoader.load(text: pinned("[1, 0]", ring: #"{ name: "r", sqpoll: true, sqThreadCPU: "cpu1" }"#), path: file)
+        #expect(f.scenario.threads[0].cpus == [0, 1])
+        #expect(f.scenario.rings[0].sqThreadCPU == 1)
+        #expect(try ScenarioLoader.load(text: pinned("1"), path: file).scenario.threads[0].cpus == [1])
+    }
+
+    @Test func aCPUTheMachineDoesNotHave() {
+        expectError(
+            pinned("[0, 2]"), line: 3, column: 39, keyPath: "threads[0].cpus[1]",
+            message: "CPU 2 does not exist: the machine has CPUs 0..<2", hint: "machine.cpus sets how many CPUs the machine has")
+    }
+
+    @Test func aCPUGivenTwice() {
+        expectError(pinned("[1, 1]"), line: 3, column: 39, keyPath: "threads[0].cpus[1]", message: "CPU 1 is given twice")
+    }
+
+    @Test func noCPUs() {
+        expectError(pinned("[]"), line: 3, column: 35, keyPath: "threads[0].cpus", message: "expected at least one CPU")
+    }
+
+    @Test func aCPUThatIsNotANumber() {
+        expectError(
+            pinned("true"), line: 3, column: 35, keyPath: "threads[0].cpus",
+            message: #"expected a CPU number such as 0 (or "cpu0"), found true"#)
+    }
+
+    @Test func anSQThreadCPUWithoutSQPOLL() {
+        expectError(
+            pinned("0", ring: #"{ name: "r", sqThreadCPU: 1 }"#), line: 4, column: 37, keyPath: "rings[0].sqThreadCPU",
+            message: "binds the SQPOLL thread: the ring needs sqpoll: true",
+            hint: "io_uring_setup refuses IORING_SETUP_SQ_AFF without IORING_SETUP_SQPOLL")
+    }
+
+    @Test func anSQThreadCPUTheMachineDoesNotHave() {
+        expectError(
+            pinned("0", ring: #"{ name: "r", sqpoll: true, sqThreadCPU: 5 }"#), line: 4, column: 51, keyPath: "rings[0].sqThreadCPU",
+            message: "CPU 5 does not exist: the machine has CPUs 0..<2")
+    }
 }

@@ -33,8 +33,8 @@ enum ScenarioDecoder {
         if let v = top.take("interrupts") { try interrupts(v, &s.interrupts) }
         if let v = top.take("files") { s.files = try files(v) }
         if let v = top.take("ports") { s.ports = try ports(v) }
-        if let v = top.take("rings") { s.rings = try rings(v) }
-        if let v = top.take("threads") { s.threads = try threads(v) }
+        if let v = top.take("rings") { s.rings = try rings(v, cpuCount: s.machine.cpuCount) }
+        if let v = top.take("threads") { s.threads = try threads(v, cpuCount: s.machine.cpuCount) }
         if let v = top.take("stop") { s.stop = try stop(v) }
         if let v = top.take("narrate") { s.narrateIO = try Read.int(v, "narrate", 0...Int64(Int32.max)) }
         var expectations: [Expectation] = []
@@ -267,7 +267,25 @@ enum ScenarioDecoder {
         return result
     }
 
-    static func rings(_ v: JSON5Value) throws(ScenarioError) -> [RingSpec] {
+    /// A CPU of the machine (`cpuCount` of them): a whole number, or "cpu1" as `interrupts.target` writes it.
+    static func cpu(_ v: JSON5Value, _ path: String, cpuCount: Int) throws(ScenarioError) -> Int {
+        var n: Int
+        if case .string(let s) = v.kind, s.hasPrefix("cpu"), let k = Int(s.dropFirst(3)) {
+            n = k
+        } else if case .number = v.kind {
+            n = try Read.int(v, path, 0...4095)
+        } else {
+            throw Read.fail(v, path, "expected a CPU number such as 0 (or \"cpu0\"), found \(v.briefDescription)")
+        }
+        guard n >= 0 && n < cpuCount else {
+            throw Read.fail(
+                v, path, "CPU \(n) does not exist: the machine has CPUs 0..<\(cpuCount)",
+                hint: "machine.cpus sets how many CPUs the machine has")
+        }
+        return n
+    }
+
+    static func rings(_ v: JSON5Value, cpuCount: Int) throws(ScenarioError) -> [RingSpec] {
         var result: [RingSpec] = []
         for (n, item) in try Read.array(v, "rings").enumerated() {
             var f = try Fields(item, path: "rings[\(n)]")
@@ -282,6 +300,14 @@ enum ScenarioDecoder {
                 spec.taskRun = mode == "interrupt" ? .interrupt : mode == "coop" ? .cooperative : .deferred
             }
             if let x = f.take("maxWorkers") { spec.maxWorkers = try Read.int(x, f.child("maxWorkers"), 1...4096) }
+            if let x = f.take("sqThreadCPU") {
+                spec.sqThreadCPU = try cpu(x, f.child("sqThreadCPU"), cpuCount: cpuCount)
+                if !spec.sqpoll {
+                    throw Read.fail(
+                        x, f.child("sqThreadCPU"), "binds the SQPOLL thread: the ring needs sqpoll: true",
+                        hint: "io_uring_setup refuses IORING_SETUP_SQ_AFF without IORING_SETUP_SQPOLL")
+                }
+            }
             try f.finish()
             if result.contains(where: { $0.name == spec.name }) {
                 throw Read.fail(nameValue, f.child("name"), "a second ring named '\(spec.name)'")
@@ -291,7 +317,7 @@ enum ScenarioDecoder {
         return result
     }
 
-    static func threads(_ v: JSON5Value) throws(ScenarioError) -> [ThreadSpec] {
+    static func threads(_ v: JSON5Value, cpuCount: Int) throws(ScenarioError) -> [ThreadSpec] {
         var result: [ThreadSpec] = []
         for (n, item) in try Read.array(v, "threads").enumerated() {
             var f = try Fields(item, path: "threads[\(n)]")
@@ -303,6 +329,22 @@ enum ScenarioDecoder {
             if let x = f.take("daemon") { daemon = try Read.bool(x, f.child("daemon")) }
             var template = false
             if let x = f.take("template") { template = try Read.bool(x, f.child("template")) }
+            var cpus: [Int]? = nil
+            if let x = f.take("cpus") {
+                let path = f.child("cpus")
+                if case .array(let items) = x.kind {
+                    if items.isEmpty { throw Read.fail(x, path, "expected at least one CPU", hint: "cpus: [0, 1]") }
+                    var set: [Int] = []
+                    for (k, item) in items.enumerated() {
+                        let c = try cpu(item, "\(path)[\(k)]", cpuCount: cpuCount)
+                        if set.contains(c) { throw Read.fail(item, "\(path)[\(k)]", "CPU \(c) is given twice") }
+                        set.append(c)
+                    }
+                    cpus = set.sorted()
+                } else {
+                    cpus = [try cpu(x, path, cpuCount: cpuCount)]
+                }
+            }
             guard let programValue = f.take("program") else {
                 throw Read.fail(item, f.path, "a thread needs a program", hint: "program: [{ compute: \"20us\" }]")
             }
@@ -311,7 +353,8 @@ enum ScenarioDecoder {
             if result.contains(where: { $0.name == name }) {
                 throw Read.fail(nameValue, f.child("name"), "a second thread named '\(name)'")
             }
-            result.append(ThreadSpec(name: name, count: count, daemon: daemon, template: template, program: program))
+            result.append(
+                ThreadSpec(name: name, count: count, daemon: daemon, template: template, cpus: cpus, program: program))
         }
         return result
     }
