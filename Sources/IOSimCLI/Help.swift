@@ -210,7 +210,8 @@ public enum Help {
                 interrupts and irq+softirq time per IO by queue depth, the device's stalls at queue depth 64
                 (gaps between reaps of completions of 1 ms or more, or 3 x the 90th percentile gap: how often and
                 how long), queue depth 1 through an SQPOLL ring
-                (the shared host's CPUs are fitted to it) and beside a spinning thread, and the real io_uring
+                (the shared host's CPUs are fitted to it), the same pinned with its poller to the interrupts' CPU
+                and beside it (an interrupt to a halted CPU), and beside a spinning thread, and the real io_uring
                 loop over cached pages, each with its spread over repeats; fits the model's
                 parameters and prints (or writes with -o) a profile of machine, kernel, device and interrupts
                 keys that a scenario can extend and `validate --profile` can lay over.
@@ -222,8 +223,8 @@ public enum Help {
                   --given KEY=D     take a cost user space cannot measure as known (from a kernel trace) and fit
                                     the device around it; KEY is kernel.requestCreate, kernel.driverSubmit,
                                     kernel.doorbell, device.passWakeup, machine.hostHaltPoll,
-                                    machine.idleExit, machine.localWakeup, interrupts.busyStall
-                                    or kernel.directIOPerPage (repeatable)
+                                    machine.idleExit, machine.localWakeup, interrupts.busyStall,
+                                    interrupts.idleDelivery or kernel.directIOPerPage (repeatable)
                   \(irqTimeOption("how the device runs measure irq+softirq time"))
                   --from PROFILE    measure nothing: fit the figures an earlier calibration recorded in
                                     that profile's header again, with the costs it was given (a --given

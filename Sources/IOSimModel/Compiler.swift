@@ -158,7 +158,7 @@ struct Compiler {
             (k.doorbell, "kernel.doorbell"),
             (k.directIOPerPage, "kernel.directIOPerPage"), (i.deferredPerPage, "interrupts.deferredPerPage"),
             (i.deferredWake, "interrupts.deferredWake"), (i.deferredWakeRemote, "interrupts.deferredWakeRemote"),
-            (i.busyStall, "interrupts.busyStall"),
+            (i.busyStall, "interrupts.busyStall"), (i.idleDelivery, "interrupts.idleDelivery"),
             (k.pollCheck, "kernel.pollCheck"), (k.openFile, "kernel.openFile"), (k.pageCacheMiss, "kernel.pageCacheMiss"),
             (i.deliveryLatency, "interrupts.delivery"), (i.isr, "interrupts.isr"),
             (i.deferredPerRequest, "interrupts.deferred"), (i.coalesceTime, "interrupts.coalesceTime"),

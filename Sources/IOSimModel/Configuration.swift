@@ -387,6 +387,13 @@ public struct InterruptConfig: Sendable, Equatable {
     /// thread): the disk's interrupts there came 11 us (median; mean 12.2) after the last request, where
     /// requests are 1 us apart, so about 11 us less one request (`.bench/trace-costs.sh`). Default 0.
     public var busyStall: SimDuration = .zero
+    /// In a virtual machine: the further delivery latency of an interrupt to a CPU that is idle (its vCPU halted:
+    /// the host must wake the vCPU's thread to inject it), beyond `deliveryLatency`, which a busy CPU's interrupt
+    /// takes. Measured on the README's second machine by `iosim calibrate`: an SQPOLL job at queue depth 1, its
+    /// program and poller pinned together, ran 7-9 us slower per read on the CPU beside the interrupts' (whose
+    /// CPU idles) than on the interrupts' CPU (which never does; `Scenarios/uring/sqpoll-pinned.json5`).
+    /// Whether the CPU is idle is taken when the interrupt is raised. Default 0.
+    public var idleDelivery: SimDuration = .zero
     public var target: InterruptTarget = .fixed(cpu: 0)
     /// Interrupt coalescing as NVMe feature 08h: raise when `coalesceCount` completions are pending or when
     /// `coalesceTime` has passed since the first; a count of 0 or 1 disables coalescing.

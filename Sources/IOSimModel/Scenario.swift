@@ -42,6 +42,7 @@ public struct Scenario: Sendable, Equatable {
         machine.localWakeup = nil  // the wake-up latency, zero
         machine.wakeupAfterIdle = []
         interrupts.busyStall = .zero
+        interrupts.idleDelivery = .zero
         machine.timeSlice = .zero
         kernel.syscallEntry = .zero
         kernel.syscallExit = .zero

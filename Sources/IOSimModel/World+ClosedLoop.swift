@@ -72,6 +72,7 @@ extension World {
         if scenario.machine.localWakeup != nil { return "a local wake-up (machine.localWakeup)" }
         if !scenario.machine.wakeupAfterIdle.isEmpty { return "a wake-up latency by idle time (machine.wakeupAfterIdle)" }
         if scenario.interrupts.busyStall > .zero { return "a busy CPU's stall at an interrupt (interrupts.busyStall)" }
+        if scenario.interrupts.idleDelivery > .zero { return "an idle CPU's later interrupt (interrupts.idleDelivery)" }
         if scenario.interrupts.deferredWakeRemote > .zero { return "a wake-up IPI (interrupts.deferredWakeRemote)" }
         if scenario.machine.runQueues == .perCPU { return "per-CPU run queues (machine.runQueues)" }
         for spec in scenario.threads where spec.template { return "thread templates" }

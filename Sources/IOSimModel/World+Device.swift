@@ -548,9 +548,11 @@ extension World {
         vectors[v].count = 0
         vectors[v].timerArmed = false
         vectors[v].timerGeneration &+= 1
-        if deliveryLatency > 0 {
+        // A halted vCPU takes longer to reach (`interrupts.idleDelivery`).
+        let delivery = idleDelivery > 0 && cpus[v].occupant < 0 && !cpus[v].inInterrupt ? deliveryLatency &+ idleDelivery : deliveryLatency
+        if delivery > 0 {
             engine.schedule(
-                after: .nanoseconds(deliveryLatency), priority: Priority.interruptArrival,
+                after: .nanoseconds(delivery), priority: Priority.interruptArrival,
                 kind: EventKind.interruptArrive.rawValue, target: UInt32(v), generation: UInt32(bitPattern: head))
         } else {
             interruptArrived(cpu: v, batch: head, engine: &engine)

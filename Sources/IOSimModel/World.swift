@@ -94,6 +94,8 @@ struct World: EventHandler {
     let deferredWakeRemote: Int64
     /// `interrupts.busyStall` in ns.
     let busyStall: Int64
+    /// `interrupts.idleDelivery` in ns.
+    let idleDelivery: Int64
     let deliveryLatency: Int64
     let coalesceCount: Int
     let coalesceTime: Int64
@@ -327,6 +329,7 @@ struct World: EventHandler {
         deferredWake = i.deferredWake.nanoseconds
         deferredWakeRemote = i.deferredWakeRemote.nanoseconds
         busyStall = i.busyStall.nanoseconds
+        idleDelivery = i.idleDelivery.nanoseconds
         deliveryLatency = i.deliveryLatency.nanoseconds
         coalesceCount = i.coalesceCount
         coalesceTime = i.coalesceTime.nanoseconds

@@ -40,7 +40,10 @@ extension Calibration {
     /// The file's size and where it lies are not compared (calibrate's file is 256 MiB by default; the
     /// suite's scenarios read 1 GiB).
     public static func iopsFigure(sameWorkloadAs job: RealJob) -> String? {
-        guard job.direction == .read, job.pattern == .random, job.caching == .direct, job.computePerIO == .zero else {
+        // Calibrate's runs that compare with a scenario's are not pinned (its pinned SQPOLL pair is its own).
+        guard job.direction == .read, job.pattern == .random, job.caching == .direct, job.computePerIO == .zero,
+            job.cpus == nil
+        else {
             return nil
         }
         // 4 KiB, but for the one 64 KiB run.
@@ -54,6 +57,7 @@ extension Calibration {
             // the kernel refuses with SQPOLL, mean nothing there).
             if options.submissionQueuePolling {
                 let sq = Calibration.sqpollOptions
+                if options.sqThreadCPU != nil { return nil }
                 guard small, job.queueDepth == 1, job.threads == 1, !options.ioPolling, !options.asyncFlag,
                     options.sqThreadIdleMilliseconds == sq.sqThreadIdleMilliseconds,
                     options.registeredBuffers == sq.registeredBuffers, options.registeredFiles == sq.registeredFiles,

@@ -32,11 +32,12 @@ import Testing
         #expect(r.err.contains(message), "\(r.err)")
     }
 
-    /// Every given key is accepted, the busy CPU's interrupt stall among them, each with its value.
+    /// Every given key is accepted, the busy CPU's interrupt stall and the idle CPU's delivery among them, each with
+    /// its value.
     @Test func everyKeyCanBeGiven() throws {
         let keys = [
             "kernel.requestCreate", "kernel.driverSubmit", "kernel.doorbell", "device.passWakeup", "machine.hostHaltPoll",
-            "machine.idleExit", "machine.localWakeup", "interrupts.busyStall",
+            "machine.idleExit", "machine.localWakeup", "interrupts.busyStall", "interrupts.idleDelivery",
         ]
         let given = try Commands.givenCosts(keys.enumerated().map { "\($0.element)=\($0.offset + 1)us" })
         #expect(given.map(\.key.rawValue) == keys)

@@ -204,6 +204,7 @@ enum ScenarioDecoder {
         if let x = f.take("deferredWake") { i.deferredWake = try Read.duration(x, f.child("deferredWake")) }
         if let x = f.take("deferredWakeRemote") { i.deferredWakeRemote = try Read.duration(x, f.child("deferredWakeRemote")) }
         if let x = f.take("busyStall") { i.busyStall = try Read.duration(x, f.child("busyStall")) }
+        if let x = f.take("idleDelivery") { i.idleDelivery = try Read.duration(x, f.child("idleDelivery")) }
         if let x = f.take("target") {
             switch x.kind {
             case .number: i.target = .fixed(cpu: try Read.int(x, f.child("target"), 0...1023))
