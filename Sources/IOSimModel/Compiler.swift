@@ -219,7 +219,7 @@ struct Compiler {
             if let w = r.maxWorkers { try check(w >= 1, "rings[\(n)].maxWorkers", "must be at least 1") }
             if let cpu = r.sqThreadCPU {
                 // io_uring_setup refuses IORING_SETUP_SQ_AFF without SQPOLL (EINVAL), and a CPU that is not online.
-                try check(r.sqpoll, "rings[\(n)].sqThreadCPU", "binds the SQPOLL thread: it needs sqpoll: true")
+                try check(r.sqpoll, "rings[\(n)].sqThreadCPU", "binds the SQPOLL thread: the ring needs sqpoll: true")
                 try check(
                     cpu >= 0 && cpu < m.cpuCount, "rings[\(n)].sqThreadCPU",
                     "CPU \(cpu) does not exist (CPUs 0..<\(m.cpuCount))")

@@ -392,7 +392,9 @@ public struct InterruptConfig: Sendable, Equatable {
     /// takes. Measured on the README's second machine by `iosim calibrate`: an SQPOLL job at queue depth 1, its
     /// program and poller pinned together, ran 7-9 us slower per read on the CPU beside the interrupts' (whose
     /// CPU idles) than on the interrupts' CPU (which never does; `Scenarios/uring/sqpoll-pinned.json5`).
-    /// Whether the CPU is idle is taken when the interrupt is raised. Default 0.
+    /// Whether the CPU is idle is taken when the interrupt is raised (one the host still polls,
+    /// `machine.hostHaltPoll`, is not halted); a later interrupt of the same vector never arrives before it.
+    /// Default 0.
     public var idleDelivery: SimDuration = .zero
     public var target: InterruptTarget = .fixed(cpu: 0)
     /// Interrupt coalescing as NVMe feature 08h: raise when `coalesceCount` completions are pending or when

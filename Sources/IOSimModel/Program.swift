@@ -95,8 +95,8 @@ public struct RingSpec: Sendable, Equatable {
     public var taskRun: TaskRunMode
     /// io-wq bounded workers at most (default min(entries, 4 x CPUs), as the kernel).
     public var maxWorkers: Int?
-    /// IORING_SETUP_SQ_AFF: the CPU the SQPOLL thread is bound to (`sq_thread_cpu`); nil leaves it to the
-    /// scheduler, as any thread.
+    /// IORING_SETUP_SQ_AFF: the CPU the SQPOLL thread is bound to (`sq_thread_cpu`); nil: it keeps the CPU
+    /// affinity of the thread that uses the ring (`ThreadSpec.cpus`), as the kernel's poller does.
     public var sqThreadCPU: Int?
 
     public init(
@@ -219,7 +219,7 @@ public struct ThreadSpec: Sendable, Equatable {
     public var daemon: Bool
     /// A template is not started at the beginning; `spawn` operations create instances of it.
     public var template: Bool
-    /// The CPUs its threads may run on (sched_setaffinity, fio's `cpus_allowed`), ascending; nil: any CPU.
+    /// The CPUs its threads may run on (sched_setaffinity, fio's `cpus_allowed`); nil: any CPU.
     public var cpus: [Int]?
     public init(
         name: String, count: Int = 1, daemon: Bool = false, template: Bool = false, cpus: [Int]? = nil,

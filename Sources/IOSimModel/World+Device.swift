@@ -548,8 +548,13 @@ extension World {
         vectors[v].count = 0
         vectors[v].timerArmed = false
         vectors[v].timerGeneration &+= 1
-        // A halted vCPU takes longer to reach (`interrupts.idleDelivery`).
-        let delivery = idleDelivery > 0 && cpus[v].occupant < 0 && !cpus[v].inInterrupt ? deliveryLatency &+ idleDelivery : deliveryLatency
+        // A halted vCPU takes longer to reach (`interrupts.idleDelivery`); one the host still polls does not.
+        var delivery = deliveryLatency
+        if idleDelivery > 0 {
+            if cpus[v].occupant < 0 && !cpus[v].inInterrupt && !cpus[v].hostPolling { delivery &+= idleDelivery }
+            delivery = max(delivery, vectors[v].lastArrival &- now)
+            vectors[v].lastArrival = now &+ delivery
+        }
         if delivery > 0 {
             engine.schedule(
                 after: .nanoseconds(delivery), priority: Priority.interruptArrival,

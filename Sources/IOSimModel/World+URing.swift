@@ -294,10 +294,11 @@ extension World {
             if running { return 0 }
         }
         let w = createKernelThread(name: "iou-wrk-\(rings[g].workers.count)", program: ioWorkerProgram[g], ring: g)
-        // It keeps the affinity of the task it is created for, the submitter (measured: a pinned job's iou-wrk
-        // threads had the job's Cpus_allowed_list); with SQPOLL, the poller.
-        let submitter = rings[g].spec.sqpoll ? rings[g].sqThread : rings[g].owner
-        threads[Int(w)].affinity = submitter >= 0 ? threads[Int(submitter)].affinity : -1
+        // It keeps the affinity of the program that set the ring up (measured: a pinned job's iou-wrk threads had
+        // the job's Cpus_allowed_list; a kernel thread inherits the mask sched_setaffinity set, which binding the
+        // SQPOLL thread to its CPU does not change).
+        let owner = rings[g].owner
+        threads[Int(w)].affinity = owner >= 0 ? threads[Int(owner)].affinity : -1
         rings[g].workers.append(w)
         rings[g].freeWorkers.append(w)  // a new worker starts on the free list (io_init_new_worker)
         // It exists, and runs, once the caller has made it (wake_up_new_task at the end of copy_process).
@@ -591,8 +592,9 @@ extension World {
         if now < idleUntil {
             startSpin(t, .polling, until: idleUntil, engine: &engine)
             // A thread woken onto this CPU meanwhile set need_resched: the loop's cond_resched() yields to it.
+            // (Another SQPOLL thread waiting here was preempted, not woken: it waits for a slice's end.)
             let c = Int(threads[ti].cpu)
-            if !cpus[c].inInterrupt && anyWaiting(for: c) { preempt(cpu: c, engine: &engine) }
+            if !cpus[c].inInterrupt && wokenThreadWaits(for: c) { preempt(cpu: c, engine: &engine) }
             return true
         }
         rings[g].sqThreadSleeping = true  // sets IORING_SQ_NEED_WAKEUP

@@ -126,7 +126,7 @@ struct World: EventHandler {
     /// With per-CPU run queues: the threads waiting in all of them.
     var queuedOnCPUs = 0
     /// CPU affinities (`threads[].cpus`, `rings[].sqThreadCPU`): each set as a flag per CPU; a thread's
-    /// `affinity` indexes it (-1: any CPU). `anyAffinity` keeps the scheduler's common case to one branch.
+    /// `affinity` indexes it (-1: any CPU). Without any, `allows` is one branch on `anyAffinity`.
     let affinitySets: [[Bool]]
     let anyAffinity: Bool
     /// The affinity set of each thread spec and of each ring's SQPOLL thread (-1: none; see `init`).
@@ -643,10 +643,8 @@ struct World: EventHandler {
         trace(.thread(thread: Int(t), state: .runnable, at: at))
         trace(.counter(name: "runnable", value: runQueue.count, at: at))
         let poller = spinningPollerCPU(for: t)
-        if poller >= 0 {
-            preempt(cpu: poller, engine: &engine)
-            return
-        }
+        if poller >= 0 { preempt(cpu: poller, engine: &engine) }
+        // Still waiting (another was ahead of it), or the poller now is: the busy CPUs' slices end for them.
         if timeSlice > 0 { armSlices(engine: &engine) }
     }
 
@@ -662,8 +660,23 @@ struct World: EventHandler {
 
     /// Whether thread `t` may run on CPU `c` (its affinity).
     @inline(__always) func allows(_ t: Int32, _ c: Int) -> Bool {
+        if !anyAffinity { return true }
         let a = threads[Int(t)].affinity
         return a < 0 || affinitySets[Int(a)][c]
+    }
+
+    /// Whether a thread other than an SQPOLL poller waits that CPU `c` could take (see `stepSQPoller`).
+    func wokenThreadWaits(for c: Int) -> Bool {
+        func woken(_ t: Int32) -> Bool {
+            let k = threads[Int(t)].kernelRing
+            return (k < 0 || rings[Int(k)].sqThread != t) && allows(t, c)
+        }
+        if perCPURunQueues {
+            for i in 0..<cpus[c].runQueue.count where woken(cpus[c].runQueue.element(at: i)) { return true }
+            return false
+        }
+        for i in 0..<runQueue.count where woken(runQueue.element(at: i)) { return true }
+        return false
     }
 
     /// The position in the shared run queue of the first thread allowed on CPU `c`; -1 when none is.
@@ -966,6 +979,14 @@ struct World: EventHandler {
         if !threads[ti].burstIsSwitch {
             threads[ti].preemptedRemaining = threads[ti].burstEnd - now
             threads[ti].preemptedCategory = threads[ti].burstCategory
+            if threads[ti].kernelRing >= 0 && threads[ti].spinning && threads[ti].burstCategory == .polling
+                && threads[ti].burstEnd < World.spinForever
+            {
+                // The poller's idle time is a deadline (sq_thread_idle from its last work): back on a CPU, its
+                // loop looks again rather than spinning the rest.
+                threads[ti].preemptedRemaining = 0
+                threads[ti].spinning = false
+            }
         }
         threads[ti].burstIsSwitch = false
         threads[ti].idleExitUserPending = 0  // it leaves this CPU: no exit from idle to pay for on the next
@@ -992,17 +1013,20 @@ struct World: EventHandler {
     /// A CPU that runnable `t` may take from an SQPOLL thread in its idle spin (the highest-numbered; -1:
     /// none). The kernel's wake-up preemption sets need_resched on the poller's CPU, and io_sq_thread calls
     /// cond_resched() on every pass of its loop, so the woken thread runs at once (measured here: a depth-1 job
-    /// pinned with its poller to one CPU made 23-26k IOPS, more than the two apart). A thread spinning in user
-    /// mode is not taken off its CPU so (only at the end of its time slice): not modelled.
+    /// pinned with its poller to the interrupts' CPU made 22-26k IOPS, more than the two apart). Not a poller
+    /// whose spin has ended (at this instant, its flag not yet cleared) nor one on the CPU of the thread being
+    /// stepped (it yields when it starts its spin, `stepSQPoller`). A thread spinning in user mode is not taken
+    /// off its CPU so (only at the end of its time slice): not modelled.
     @inline(never) func spinningPollerCPU(for t: Int32) -> Int {
         if rings.isEmpty { return -1 }
         var c = cpuCount - 1
         while c >= 0 {
             let o = cpus[c].occupant
-            if o >= 0 && !cpus[c].inInterrupt && allows(t, c) && threads[Int(o)].kernelRing >= 0
-                && threads[Int(o)].spinning && !threads[Int(o)].burstIsSwitch
-            {
-                return c
+            if o >= 0 && c != runningThreadCPU && !cpus[c].inInterrupt && allows(t, c) {
+                let p = threads[Int(o)]
+                if p.kernelRing >= 0 && p.spinning && !p.burstIsSwitch && p.burstCategory == .polling && p.burstEnd > now {
+                    return c
+                }
             }
             c -= 1
         }

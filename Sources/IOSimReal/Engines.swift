@@ -559,7 +559,10 @@ func runURing(plan: JobPlan, thread index: Int, options: RealJob.URingOptions) -
     }
     out.cpu = ResourceUsage.thread() - cpuBefore
     out.ringEnters = ring.enterCalls - entersBefore
-    if options.submissionQueuePolling { out.sqThreadCPUsAllowed = Affinity.cpusAllowed(ofThreadsNamed: "iou-sqp") }
+    // The kernel names the poller after the task that set the ring up: iou-sqp-<this thread's TID>.
+    if options.submissionQueuePolling {
+        out.sqThreadCPUsAllowed = Affinity.cpusAllowed(ofThreadsNamed: "iou-sqp-\(currentThreadID())", exactly: true)
+    }
     withExtendedLifetime(ring) {}
     return out
 }
@@ -580,8 +583,6 @@ private func setUpRing(plan: JobPlan, options: RealJob.URingOptions) throws(Real
         switch error {
         case .noFunction, .notPermitted, .permissionDenied:
             throw .ioUringUnavailable(error, sysctl: job.faults.ioUringDisabledSysctl ?? readSmallFile("/proc/sys/kernel/io_uring_disabled"))
-        case .invalidArgument where options.submissionQueuePolling && options.sqThreadCPU != nil:
-            throw .sqThreadCPURefused(error, cpu: options.sqThreadCPU ?? -1)
         case .invalidArgument:
             throw .setupRefused(error, flags: flags)
         case .noMemory:

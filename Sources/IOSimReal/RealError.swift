@@ -107,7 +107,8 @@ public struct RealError: Error, CustomStringConvertible, Sendable, Equatable {
             .ioUringSetupRefused, errno: e,
             description: "io_uring_setup refused flags 0x\(String(flags.rawValue, radix: 16)) with \(e)",
             hint: "The kernel is older than one of the flags (SINGLE_ISSUER needs 6.0, DEFER_TASKRUN 6.1, "
-                + "COOP_TASKRUN 5.19). Turn deferTaskRun off (--no-defer-taskrun) or use a newer kernel.")
+                + "COOP_TASKRUN 5.19). Turn deferTaskRun off (--no-defer-taskrun) or use a newer kernel. With "
+                + "sqThreadCPU (IORING_SETUP_SQ_AFF), the CPU must be online and in the process's cpuset.")
     }
 
     public static func directIORefused(path: String, _ e: Errno) -> RealError {
@@ -208,12 +209,13 @@ public struct RealError: Error, CustomStringConvertible, Sendable, Equatable {
                 + "thread's cpus, or leave cpus out.")
     }
 
-    static func sqThreadCPURefused(_ e: Errno, cpu: Int) -> RealError {
+    /// A CPU the job names that this process may not run on, found before anything is laid out.
+    static func cpuNotAllowed(_ cpu: Int, for what: String, allowed: [Int]) -> RealError {
         RealError(
-            .cpusUnavailable, errno: e,
-            description: "io_uring_setup refused to bind the SQPOLL thread to CPU \(cpu) (IORING_SETUP_SQ_AFF) with \(e)",
-            hint: "The CPU is not online or not in this process's cpuset (online: \(cpuList(Affinity.allowedCPUs())) for "
-                + "this process). Name one of those in the ring's sqThreadCPU, or leave it out.")
+            .cpusUnavailable,
+            description: "CPU \(cpu), named for \(what), is not one this process may run on",
+            hint: "This process may run on CPUs \(cpuList(allowed)) (taskset, the cgroup's cpuset, the CPUs online). "
+                + "Name those in the thread's cpus or the ring's sqThreadCPU, or leave them out.")
     }
 
     /// "0-3,6" for [0, 1, 2, 3, 6].

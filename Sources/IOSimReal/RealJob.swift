@@ -142,7 +142,8 @@ public struct RealJob: Sendable, Hashable {
     /// The most job threads a run takes.
     public static let maxThreads = 256
     /// The CPUs the job threads may run on (sched_setaffinity at each thread's start); nil: any the process
-    /// may use. Helper threads (the pool's workers, the census) and the kernel's own are not pinned.
+    /// may use. Threads a job thread creates keep its CPUs, as Linux's do: the pool's workers, and the kernel's
+    /// iou-wrk and (unless `sqThreadCPU` binds it) iou-sqp threads; the census thread is not pinned.
     public var cpus: [Int]? = nil
     /// O_DIRECT or buffered, cold or warm.
     public var caching: Caching = .direct

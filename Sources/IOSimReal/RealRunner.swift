@@ -257,9 +257,7 @@ public struct RealRunner: Sendable {
             diskIRQLines: irqLines, tracedInterruptTime: tracedInterruptTime, threads: censusResult, ringEnters: ringEnters,
             trace: recorded, completionGaps: completionGaps)
         measurement.jobThreadCPUs = boxes.map(\.outcome.cpusAllowed)
-        var pollers: [[Int]] = []
-        for b in boxes where !b.outcome.sqThreadCPUsAllowed.isEmpty { pollers = b.outcome.sqThreadCPUsAllowed }
-        measurement.sqThreadCPUs = pollers
+        measurement.sqThreadCPUs = boxes.flatMap(\.outcome.sqThreadCPUsAllowed)
         return measurement
     }
 
@@ -286,12 +284,11 @@ public struct RealRunner: Sendable {
         let allowed = Affinity.allowedCPUs()
         if let cpus = job.cpus {
             if cpus.isEmpty { throw .invalidJob("cpus must name at least one CPU") }
-            if let c = cpus.first(where: { !allowed.contains($0) }) {
-                throw .cpusRefused(.invalidArgument, cpus: [c], allowed: allowed)
-            }
+            if let c = cpus.first(where: { !allowed.contains($0) }) { throw .cpuNotAllowed(c, for: "a job thread", allowed: allowed) }
         }
-        if case .ioUring(let o) = job.engine, o.submissionQueuePolling, let c = o.sqThreadCPU, !allowed.contains(c) {
-            throw .sqThreadCPURefused(.invalidArgument, cpu: c)
+        if case .ioUring(let o) = job.engine, let c = o.sqThreadCPU {
+            if !o.submissionQueuePolling { throw .invalidJob("sqThreadCPU binds the SQPOLL thread: it needs submissionQueuePolling") }
+            if !allowed.contains(c) { throw .cpuNotAllowed(c, for: "the SQPOLL thread", allowed: allowed) }
         }
         if job.existingFile == nil && job.fileBytes < Int64(job.blockBytes) {
             throw .invalidJob("fileBytes \(job.fileBytes) is smaller than one block (\(job.blockBytes))")

@@ -474,8 +474,8 @@ public enum Calibration {
         if !device.iopsSubmitEach.isEmpty {
             figures.append(CalibrationFigure(name: FigureName.iopsSubmitEach, unit: "IOPS", samples: device.iopsSubmitEach))
         }
-        // Both pinned runs or neither: the fit takes their difference, repeat by repeat.
-        if !device.iopsSQPOLLOnInterruptCPU.isEmpty && device.iopsSQPOLLOnInterruptCPU.count == device.iopsSQPOLLBesideInterruptCPU.count {
+        // Both pinned runs or neither (the probe keeps the two together): the fit takes the difference of their medians.
+        if !device.iopsSQPOLLOnInterruptCPU.isEmpty {
             figures.append(
                 CalibrationFigure(name: FigureName.iopsSQPOLLOnInterruptCPU, unit: "IOPS", samples: device.iopsSQPOLLOnInterruptCPU))
             figures.append(
@@ -3230,25 +3230,32 @@ enum Probes {
                 do {
                     let m = try runner.run(polled)
                     if m.ios > 0 { s.iopsSQPOLL.append(m.iops) }
-                    // Pinned together to the CPU this repeat's depth-1 run saw take the interrupts (90% of them
-                    // at least), then to another: whether an interrupt finds its CPU halted (interrupts.idleDelivery).
-                    let allowed = Affinity.allowedCPUs()
-                    if let cpu = s.interruptCPU.last.map({ Int($0) }), (s.interruptCPUShare.last ?? 0) >= 0.9,
-                        allowed.contains(cpu), let other = allowed.first(where: { $0 != cpu })
-                    {
-                        for (target, onInterruptCPU) in [(cpu, true), (other, false)] {
-                            var pinned = polled
-                            var options = Calibration.sqpollOptions
-                            options.sqThreadCPU = target
-                            pinned.engine = .ioUring(options)
-                            pinned.cpus = [target]
-                            pinned.seed = UInt64(r * 100 + (onInterruptCPU ? 94 : 93))
-                            let p = try runner.run(pinned)
-                            guard p.ios > 0 else { continue }
-                            if onInterruptCPU { s.iopsSQPOLLOnInterruptCPU.append(p.iops) } else { s.iopsSQPOLLBesideInterruptCPU.append(p.iops) }
-                        }
-                    }
                 } catch where error.kind == .ioUringSetupRefused || error.kind == .ioUringUnavailable {}
+                // Pinned together to the CPU this repeat's depth-1 run saw take the interrupts (90% of them at
+                // least), then to another: whether an interrupt finds its CPU halted (interrupts.idleDelivery). A
+                // pair with a run refused (SQPOLL, or the CPUs) or empty is left out; the two are kept together.
+                let allowed = Affinity.allowedCPUs()
+                if let cpu = s.interruptCPU.last.map({ Int($0) }), (s.interruptCPUShare.last ?? 0) >= 0.9,
+                    allowed.contains(cpu), let other = allowed.first(where: { $0 != cpu })
+                {
+                    var pair: [Double] = []
+                    for target in [cpu, other] {
+                        var pinned = polled
+                        var options = Calibration.sqpollOptions
+                        options.sqThreadCPU = target
+                        pinned.engine = .ioUring(options)
+                        pinned.cpus = [target]
+                        pinned.seed = UInt64(r * 100 + (target == cpu ? 94 : 93))
+                        do {
+                            let p = try runner.run(pinned)
+                            if p.ios > 0 { pair.append(p.iops) }
+                        } catch where [.ioUringSetupRefused, .ioUringUnavailable, .cpusUnavailable].contains(error.kind) {}
+                    }
+                    if pair.count == 2 {
+                        s.iopsSQPOLLOnInterruptCPU.append(pair[0])
+                        s.iopsSQPOLLBesideInterruptCPU.append(pair[1])
+                    }
+                }
             }
             step()
             // Buffered reads of pages dropped from the cache first: each a miss (for kernel.pageCacheMiss).

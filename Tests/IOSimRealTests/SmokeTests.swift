@@ -220,10 +220,12 @@ struct RealAffinityTests {
         options.sqThreadCPU = cpu
         var job = smallJob(.ioUring(options), in: dir.path, count: 300)
         job.cpus = [try #require(allowed.last)]
+        job.threads = 2  // a ring and a poller each: each job thread reads its own poller's (iou-sqp-<its TID>)
         let m = try RealRunner().run(job)
         expectSane(m, ios: 300, in: dir)
-        #expect(m.sqThreadCPUs == [[cpu]], "the poller's Cpus_allowed_list")
-        #expect(m.jobThreadCPUs == [[try #require(allowed.last)]])
+        #expect(m.sqThreadCPUs == [[cpu], [cpu]], "the pollers' Cpus_allowed_list")
+        let last = try #require(allowed.last)
+        #expect(m.jobThreadCPUs == [[last], [last]])
     }
 
     /// A CPU beyond the process's affinity (1023 when the process may use it all is out of any small machine).
@@ -240,7 +242,7 @@ struct RealAffinityTests {
         job.cpus = [cpu]
         let e = try expectFailure(job)
         #expect(e.kind == .cpusUnavailable)
-        #expect(e.description.contains("CPUs \(cpu)"))
+        #expect(e.description == "CPU \(cpu), named for a job thread, is not one this process may run on")
         #expect(e.hint.contains(RealError.cpuList(Affinity.allowedCPUs())))
         #expect(dir.entries.isEmpty)
 
@@ -248,7 +250,13 @@ struct RealAffinityTests {
         ring.sqThreadCPU = cpu
         let e2 = try expectFailure(smallJob(.ioUring(ring), in: dir.path))
         #expect(e2.kind == .cpusUnavailable)
-        #expect(e2.description.contains("SQPOLL thread to CPU \(cpu)"))
+        #expect(e2.description == "CPU \(cpu), named for the SQPOLL thread, is not one this process may run on")
+        #expect(dir.entries.isEmpty)
+
+        // sqThreadCPU binds the SQPOLL thread: without SQPOLL it is an invalid job, as the model refuses it.
+        var plain = RealJob.URingOptions()
+        plain.sqThreadCPU = try #require(Affinity.allowedCPUs().first)
+        #expect(try expectFailure(smallJob(.ioUring(plain), in: dir.path)).kind == .invalidJob)
         #expect(dir.entries.isEmpty)
     }
 
