@@ -36,4 +36,27 @@ import Testing
         #expect(try interruptDelay(busy: true) == 500)
         #expect(try interruptDelay(busy: false) == 7_500)
     }
+
+    /// A later interrupt never overtakes one still on its way to an idle CPU: two readers on CPU 1 whose reads
+    /// complete 2,300 apart on a two-channel device, the interrupts on CPU 0, idle at the first (delivered 50 us
+    /// later) and busy at the second (a thread that slept there is switched in meanwhile). Without the rule the
+    /// second would arrive 500 after it was raised, long before the first.
+    @Test func aLaterInterruptDoesNotOvertake() throws {
+        var s = constantCostScenario(cpus: 2)
+        s.device.channels = 2
+        s.interrupts.idleDelivery = .microseconds(50)
+        s.threads = [
+            ThreadSpec(name: "r1", cpus: [1], program: [read4k(.blocking)]),
+            ThreadSpec(name: "r2", cpus: [1], program: [read4k(.blocking, offset: .fixed(8192))]),
+            ThreadSpec(name: "sleeper", cpus: [0], program: [.sleep(.constant(24_000)), .compute(.constant(1_000_000))]),
+        ]
+        let r = try Simulator(s).run()
+        let first = try #require(r.ioRecords.first { $0.thread == "r1" })
+        let second = try #require(r.ioRecords.first { $0.thread == "r2" })
+        let firstDone = try #require(first.deviceDone).nanosecondsSinceStart
+        let secondDone = try #require(second.deviceDone).nanosecondsSinceStart
+        #expect(secondDone > firstDone && secondDone - firstDone < 5_000)
+        #expect(try #require(first.interruptStart).nanosecondsSinceStart == firstDone + 50_500)
+        #expect(try #require(second.interruptStart) >= #require(first.interruptStart))
+    }
 }
