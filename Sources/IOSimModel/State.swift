@@ -244,9 +244,6 @@ struct VectorState {
     var timerGeneration: UInt32 = 0
     /// The coalescing timer runs for the completions queued here.
     var timerArmed = false
-    /// When the last interrupt raised here reaches its CPU: a later one never overtakes it (with
-    /// `interrupts.idleDelivery`, an interrupt to an idle CPU takes longer than the next one may).
-    var lastArrival: Int64 = 0
 }
 
 struct PortState {

@@ -552,8 +552,8 @@ extension World {
         var delivery = deliveryLatency
         if idleDelivery > 0 {
             if cpus[v].occupant < 0 && !cpus[v].inInterrupt && !cpus[v].hostPolling { delivery &+= idleDelivery }
-            delivery = max(delivery, vectors[v].lastArrival &- now)
-            vectors[v].lastArrival = now &+ delivery
+            delivery = max(delivery, lastArrival[v] &- now)
+            lastArrival[v] = now &+ delivery
         }
         if delivery > 0 {
             engine.schedule(

@@ -94,8 +94,6 @@ struct World: EventHandler {
     let deferredWakeRemote: Int64
     /// `interrupts.busyStall` in ns.
     let busyStall: Int64
-    /// `interrupts.idleDelivery` in ns.
-    let idleDelivery: Int64
     let deliveryLatency: Int64
     let coalesceCount: Int
     let coalesceTime: Int64
@@ -125,13 +123,6 @@ struct World: EventHandler {
     var pendingPollEnds = 0
     /// With per-CPU run queues: the threads waiting in all of them.
     var queuedOnCPUs = 0
-    /// CPU affinities (`threads[].cpus`, `rings[].sqThreadCPU`): each set as a flag per CPU; a thread's
-    /// `affinity` indexes it (-1: any CPU). Without any, `allows` is one branch on `anyAffinity`.
-    let affinitySets: [[Bool]]
-    let anyAffinity: Bool
-    /// The affinity set of each thread spec and of each ring's SQPOLL thread (-1: none; see `init`).
-    let specAffinity: [Int32]
-    let ringAffinity: [Int32]
     var vectors: UnsafeTable<VectorState>
     var ports: UnsafeTable<PortState>
     var device: DeviceState
@@ -213,6 +204,19 @@ struct World: EventHandler {
 
     /// `stopReached || failure != nil`, kept stored because the engine tests it after every event.
     private(set) var isFinished = false
+
+    /// CPU affinities (`threads[].cpus`, `rings[].sqThreadCPU`): each set as a flag per CPU; a thread's
+    /// `affinity` indexes it (-1: any CPU). Without any, `allows` is one branch on `anyAffinity`.
+    let affinitySets: [[Bool]]
+    let anyAffinity: Bool
+    /// The affinity set of each thread spec and of each ring's SQPOLL thread (-1: none; see `init`).
+    let specAffinity: [Int32]
+    let ringAffinity: [Int32]
+    /// With `interrupts.idleDelivery`, per vector: when the last interrupt raised there reaches its CPU, so that a
+    /// later one never overtakes it (an interrupt to an idle CPU takes longer than the next one may). Empty without.
+    var lastArrival: [Int64]
+    /// `interrupts.idleDelivery` in ns.
+    let idleDelivery: Int64
 
     init(
         scenario: Scenario, programs: [CompiledProgram], distributions: [Distribution], tracer: TraceSink? = nil,
@@ -338,6 +342,7 @@ struct World: EventHandler {
         narrateNumber = Int64(scenario.narrateIO ?? -1)
         cpus = UnsafeTable(repeating: CPUState(), count: m.cpuCount)
         vectors = UnsafeTable(repeating: VectorState(), count: m.cpuCount)
+        lastArrival = [Int64](repeating: 0, count: i.idleDelivery > .zero ? m.cpuCount : 0)
         ports = UnsafeTable(scenario.ports.map { PortState(concurrency: $0.concurrency == 0 ? m.cpuCount : $0.concurrency) })
         device = DeviceState(
             rng: SeededGenerator(seed: scenario.seed, streamName: "device"),
@@ -642,10 +647,16 @@ struct World: EventHandler {
         runQueue.append(t)
         trace(.thread(thread: Int(t), state: .runnable, at: at))
         trace(.counter(name: "runnable", value: runQueue.count, at: at))
-        let poller = spinningPollerCPU(for: t)
-        if poller >= 0 { preempt(cpu: poller, engine: &engine) }
+        if !rings.isEmpty { preemptSpinningPoller(for: t, engine: &engine) }
         // Still waiting (another was ahead of it), or the poller now is: the busy CPUs' slices end for them.
         if timeSlice > 0 { armSlices(engine: &engine) }
+    }
+
+    /// The shared queue: `t`, just queued, takes a CPU from an SQPOLL thread in its idle spin, if one may
+    /// (`spinningPollerCPU`). Out of line: most scenarios have no ring.
+    @inline(never) mutating func preemptSpinningPoller(for t: Int32, engine: inout Engine) {
+        let poller = spinningPollerCPU(for: t)
+        if poller >= 0 { preempt(cpu: poller, engine: &engine) }
     }
 
     /// Runnable threads waiting for a CPU, in every queue.
@@ -784,17 +795,19 @@ struct World: EventHandler {
     /// looks again when the first of them cools.
     @inline(__always)
     mutating func nextRunnable(for c: Int, engine: inout Engine) -> Int32? {
-        if !perCPURunQueues {
-            if !anyAffinity { return runQueue.popFirst() }
-            let i = sharedQueueIndex(allowedOn: c)
-            return i < 0 ? nil : runQueue.remove(at: i)
-        }
+        if !perCPURunQueues { return anyAffinity ? nextAllowedShared(for: c) : runQueue.popFirst() }
         if let t = cpus[c].runQueue.popFirst() {
             queuedOnCPUs -= 1
             return t
         }
         if queuedOnCPUs == 0 { return nil }
         return takeCooledThread(for: c, engine: &engine)
+    }
+
+    /// The shared queue's first thread allowed on CPU `c`, taken off it (nil: none).
+    @inline(never) mutating func nextAllowedShared(for c: Int) -> Int32? {
+        let i = sharedQueueIndex(allowedOn: c)
+        return i < 0 ? nil : runQueue.remove(at: i)
     }
 
     @inline(never) mutating func takeCooledThread(for c: Int, engine: inout Engine) -> Int32? {
