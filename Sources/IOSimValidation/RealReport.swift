@@ -85,6 +85,9 @@ extension RealMeasurement {
                     JSONMember("busyFromIdleNs", .int(busyFromIdleNanoseconds)),
                     JSONMember("busyFromIdlePerIONs", .double(Double(busyFromIdleNanoseconds) / n)),
                     JSONMember("diskIRQLines", .string(diskIRQLines.names.joined(separator: ","))),
+                    // The CPUs each job thread, and each job thread's SQPOLL thread, could run on (as read back).
+                    JSONMember("jobThreadCPUs", .array(jobThreadCPUs.map { .array($0.map { .int(Int64($0)) }) })),
+                    JSONMember("sqThreadCPUs", .array(sqThreadCPUs.map { .array($0.map { .int(Int64($0)) }) })),
                 ] + (stalls.map { s in
                     [
                         JSONMember("deviceStalls", .int(Int64(s.count))),

@@ -127,4 +127,24 @@ import Testing
         #expect(real.document(scenario: "s", seed: 1).lookup("system.deviceStalls") == .int(2))
         #expect(real.jsonLine.contains("\"stalls\":2,\"stall_gap_median_ns\":"))
     }
+
+    /// Where the threads could run: the "affinity" line only for a pinned job (what the kernel reported back, the
+    /// distinct sets), the JSON's lists always.
+    @Test func theAffinityIsReported() throws {
+        var real = thousandIOs(cpu: CPUTime(), census: nil)
+        real.jobThreadCPUs = [[0, 1]]
+        #expect(!real.textReport(scenario: "s").contains("affinity"))
+        #expect(real.document(scenario: "s", seed: 1).lookup("system.jobThreadCPUs") == .array([.array([.int(0), .int(1)])]))
+        #expect(real.document(scenario: "s", seed: 1).lookup("system.sqThreadCPUs") == .array([]))
+        real.job.cpus = [1]
+        var options = RealJob.URingOptions(submissionQueuePolling: true)
+        options.sqThreadCPU = 0
+        real.job.engine = .ioUring(options)
+        real.jobThreadCPUs = [[1], [1]]
+        real.sqThreadCPUs = [[0], [0]]
+        #expect(real.textReport(scenario: "s").contains("affinity   job threads on CPUs 1, iou-sqp on CPUs 0\n"))
+        real.jobThreadCPUs = [[1], [2, 3]]
+        #expect(real.textReport(scenario: "s").contains("affinity   job threads on CPUs 1; 2-3, iou-sqp on CPUs 0\n"))
+        #expect(real.document(scenario: "s", seed: 1).lookup("system.sqThreadCPUs") == .array([.array([.int(0)]), .array([.int(0)])]))
+    }
 }
