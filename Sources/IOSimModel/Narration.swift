@@ -193,7 +193,7 @@ extension World {
         return "\(ns)ns"
     }
 
-    func recordsIO(_ r: Int32) -> Bool { scenario.recordIOs }
+    @inline(__always) func recordsIO(_ r: Int32) -> Bool { recordIOs }
 
     @inline(never)
     mutating func updateRecord(_ r: Int32) {

@@ -617,9 +617,7 @@ extension World {
             r = requests[ri].next
         }
         var cost = isrCost
-        if case .pio(let rate) = scenario.device.transfer {
-            cost += Self.nanoseconds(bytes: pioBytes, atBytesPerSecond: rate)
-        }
+        if pioBytesPerSecond > 0 { cost += Self.nanoseconds(bytes: pioBytes, atBytesPerSecond: pioBytesPerSecond) }
         if cost > 0 {
             engine.schedule(
                 at: SimInstant(nanosecondsSinceStart: now &+ cost), priority: Priority.interruptContext, kind: EventKind.isrDone.rawValue,
@@ -685,7 +683,7 @@ extension World {
     /// Whether the deferred routine copies `r`'s data into the program's buffer: an overlapped buffered read that
     /// missed the page cache, unless it is a ring request whose copy is done elsewhere (see `taskWorkCost`; an
     /// io-wq worker copies its own).
-    func copiesInDeferredRoutine(_ r: Int32) -> Bool {
+    @inline(__always) func copiesInDeferredRoutine(_ r: Int32) -> Bool {
         let ri = Int(r)
         guard missedPageCache(r) && !requests[ri].blocking else { return false }
         guard requests[ri].notice == .ring else { return true }
@@ -697,14 +695,14 @@ extension World {
     /// Whether completing `r` will wake a thread, or signal one (`interrupts.deferredWake`): one blocked on it,
     /// its ring's owner waiting for completions (only the batch's first completion wakes it), or with SQPOLL the
     /// SQ thread.
-    func completionWakesAThread(_ r: Int32) -> Bool { threadWokenByCompletion(r) >= 0 }
+    @inline(__always) func completionWakesAThread(_ r: Int32) -> Bool { threadWokenByCompletion(r) >= 0 }
 
     /// The thread completing `r` wakes or signals (see `completionWakesAThread`), or -1. With SQPOLL the SQ
     /// thread runs the completions' task work: the first one queued to its empty list signals it, asleep or
     /// spinning (io_req_normal_work_add: __set_notify_signal sets TIF_NOTIFY_SIGNAL, calls wake_up_state, and
     /// kicks the CPU it runs on), which costs the deferred routine about what a wake-up does. Traced on the
     /// README's second machine: SQPOLL's irq + softirq per IO was 2.8-3.2 us, queue depth 1's 2.3-2.8 (five validations).
-    func threadWokenByCompletion(_ r: Int32) -> Int32 {
+    @inline(__always) func threadWokenByCompletion(_ r: Int32) -> Int32 {
         let ri = Int(r)
         let waiter = requests[ri].waiter
         if waiter >= 0 && threads[Int(waiter)].runState == .blocked { return waiter }
@@ -794,7 +792,7 @@ extension World {
         interruptWakerCPU = outer
         if recordsIO(r) { updateRecord(r) }
         release(r)  // no longer in flight
-        if let n = scenario.stop.afterIOs, ioCompleted >= Int64(n) { stop(engine: &engine) }
+        if ioCompleted >= stopAfterIOs { stop(engine: &engine) }
     }
 
     /// The completed request's attachment, latency and stages, and the run's counts.
@@ -839,7 +837,7 @@ extension World {
             queueAPC(r, engine: &engine)
         }
         if recordsIO(r) { updateRecord(r) }
-        if let n = scenario.stop.afterIOs, ioCompleted >= Int64(n) { stop(engine: &engine) }
+        if ioCompleted >= stopAfterIOs { stop(engine: &engine) }
     }
 
     /// Wakes the waiter, queues the APC, or posts the packet.
@@ -866,7 +864,7 @@ extension World {
 
     // MARK: - Page cache
 
-    func isCached(_ r: Int32) -> Bool {
+    @inline(__always) func isCached(_ r: Int32) -> Bool {
         let ri = Int(r)
         let f = Int(requests[ri].file)
         let first = requests[ri].offsetBytes / 4096

@@ -29,8 +29,7 @@ extension World {
     func requestBuildCost(_ r: Int32) -> Int64 {
         let ri = Int(r)
         let build = requestCreate + Self.pagesCost(
-            Self.furtherDirectPages(bytes: requests[ri].sizeBytes, buffered: requests[ri].buffered),
-            scenario.kernel.directIOPerPage.nanoseconds)
+            Self.furtherDirectPages(bytes: requests[ri].sizeBytes, buffered: requests[ri].buffered), directIOPerPage)
         if requests[ri].buffered && requests[ri].direction == .read { return build + pageCacheMissCost(r) }
         return build
     }
@@ -51,7 +50,6 @@ extension World {
     func directIOCompleteCost(_ r: Int32) -> Int64 {
         let ri = Int(r)
         return Self.pagesCost(
-            Self.furtherDirectPages(bytes: requests[ri].sizeBytes, buffered: requests[ri].buffered),
-            scenario.interrupts.deferredPerPage.nanoseconds)
+            Self.furtherDirectPages(bytes: requests[ri].sizeBytes, buffered: requests[ri].buffered), deferredPerPage)
     }
 }

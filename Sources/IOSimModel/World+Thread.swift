@@ -275,7 +275,7 @@ extension World {
         case .fixed(let o):
             offset = o
         case .sequential:
-            let fileSize = scenario.files[Int(io.file)].sizeBytes
+            let fileSize = fileSizes[Int(io.file)]
             offset = threads[ti].fileCursors[Int(io.file)]
             if offset + io.sizeBytes > fileSize { offset = 0 }
             threads[ti].fileCursors[Int(io.file)] = offset + io.sizeBytes
@@ -295,7 +295,7 @@ extension World {
             threads[ti].slots[Int(io.slot)] = r
             retain(r)
         }
-        if _slowPath(scenario.recordIOs) { openRecord(thread: ti) }
+        if _slowPath(recordIOs) { openRecord(thread: ti) }
         trace(.ioIssued(io: ioIssued, thread: ti, cpu: threads[ti].cpu >= 0 ? Int(threads[ti].cpu) : nil,
                         direction: io.direction, bytes: io.sizeBytes, at: SimInstant(nanosecondsSinceStart: writtenAt ?? now)))
         return r

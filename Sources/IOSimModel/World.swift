@@ -84,6 +84,9 @@ struct World: EventHandler {
     let syscallEntry: Int64
     let syscallExit: Int64
     let requestCreate: Int64
+    /// `kernel.directIOPerPage` and `interrupts.deferredPerPage` in ns (see `pioBytesPerSecond`).
+    let directIOPerPage: Int64
+    let deferredPerPage: Int64
     let driverSubmit: Int64
     let doorbell: Int64
     let pollCheck: Int64
@@ -186,6 +189,11 @@ struct World: EventHandler {
     let dmaBytesPerSecond: Int64
     let deviceIsHDD: Bool
     let stopAfterIOs: Int64
+    /// Read on every IO or interrupt, kept here rather than read through `scenario`: the PIO rate (0: DMA), each
+    /// file's size, whether IOs are recorded, and the two per-page costs of unbuffered requests.
+    let pioBytesPerSecond: Int64
+    let fileSizes: [Int64]
+    let recordIOs: Bool
     /// For the fast path: the CPU every interrupt goes to (-1: round robin or the submitting CPU's), and per IO
     /// operation the CPU costs that depend only on its size: issue (syscall entry, building the request,
     /// submitting it), ISR (with PIO, the copy) and deferred routine (with the pinned pages released).
@@ -231,6 +239,9 @@ struct World: EventHandler {
         }
         deviceIsHDD = scenario.device.hdd != nil
         stopAfterIOs = scenario.stop.afterIOs.map { Int64($0) } ?? .max
+        if case .pio(let rate) = scenario.device.transfer { pioBytesPerSecond = rate } else { pioBytesPerSecond = 0 }
+        fileSizes = scenario.files.map(\.sizeBytes)
+        recordIOs = scenario.recordIOs
         self.tracer = tracer
         self.programs = programs
         var flat: [Instruction] = []
@@ -325,6 +336,8 @@ struct World: EventHandler {
         syscallEntry = k.syscallEntry.nanoseconds
         syscallExit = k.syscallExit.nanoseconds
         requestCreate = k.requestCreate.nanoseconds
+        directIOPerPage = k.directIOPerPage.nanoseconds
+        deferredPerPage = i.deferredPerPage.nanoseconds
         driverSubmit = k.driverSubmit.nanoseconds
         doorbell = k.doorbell.nanoseconds
         pollCheck = k.pollCheck.nanoseconds
@@ -677,7 +690,7 @@ struct World: EventHandler {
     }
 
     /// Whether a thread other than an SQPOLL poller waits that CPU `c` could take (see `stepSQPoller`).
-    func wokenThreadWaits(for c: Int) -> Bool {
+    mutating func wokenThreadWaits(for c: Int) -> Bool {
         func woken(_ t: Int32) -> Bool {
             let k = threads[Int(t)].kernelRing
             return (k < 0 || rings[Int(k)].sqThread != t) && allows(t, c)
@@ -691,7 +704,7 @@ struct World: EventHandler {
     }
 
     /// The position in the shared run queue of the first thread allowed on CPU `c`; -1 when none is.
-    func sharedQueueIndex(allowedOn c: Int) -> Int {
+    @inline(__always) func sharedQueueIndex(allowedOn c: Int) -> Int {
         for i in 0..<runQueue.count where allows(runQueue.element(at: i), c) { return i }
         return -1
     }
@@ -749,7 +762,7 @@ struct World: EventHandler {
     }
 
     /// The highest-numbered CPU thread `t` may run on.
-    func highestAllowedCPU(_ t: Int32) -> Int {
+    @inline(__always) func highestAllowedCPU(_ t: Int32) -> Int {
         var c = cpuCount - 1
         while c > 0 && !allows(t, c) { c -= 1 }
         return c
@@ -1030,7 +1043,7 @@ struct World: EventHandler {
     /// whose spin has ended (at this instant, its flag not yet cleared) nor one on the CPU of the thread being
     /// stepped (it yields when it starts its spin, `stepSQPoller`). A thread spinning in user mode is not taken
     /// off its CPU so (only at the end of its time slice): not modelled.
-    @inline(never) func spinningPollerCPU(for t: Int32) -> Int {
+    @inline(never) mutating func spinningPollerCPU(for t: Int32) -> Int {
         if rings.isEmpty { return -1 }
         var c = cpuCount - 1
         while c >= 0 {
