@@ -36,7 +36,7 @@ extension World {
 
     /// A buffered read's page-cache misses: `kernel.pageCacheMiss` per page the request touches (none for a hit;
     /// a request is read from the device whole, so its pages count whether or not some of them are cached).
-    @inline(never)
+    @inline(__always)
     func pageCacheMissCost(_ r: Int32) -> Int64 {
         if isCached(r) { return 0 }
         let ri = Int(r)

@@ -125,7 +125,7 @@ extension World {
     }
 
     /// Whether the ring's SQPOLL thread sleeps after its idle spin (IORING_SQ_NEED_WAKEUP).
-    func sqThreadSleeps(_ g: Int) -> Bool {
+    @inline(__always) func sqThreadSleeps(_ g: Int) -> Bool {
         let sq = rings[g].sqThread
         return sq >= 0 && threads[Int(sq)].runState == .blocked && threads[Int(sq)].waitKind == .sqpollIdle
     }
@@ -137,7 +137,7 @@ extension World {
     }
 
     /// Whether the ring's owner sleeps in io_uring_enter waiting for completions (a CQE posted wakes it).
-    func ownerSleepsOnRing(_ g: Int) -> Bool {
+    @inline(__always) func ownerSleepsOnRing(_ g: Int) -> Bool {
         let owner = rings[g].owner
         return rings[g].ownerWaiting && owner >= 0 && threads[Int(owner)].runState == .blocked
             && threads[Int(owner)].waitKind == .ring
