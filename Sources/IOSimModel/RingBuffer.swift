@@ -36,6 +36,12 @@ struct RingBuffer<Element: BitwiseCopyable & Sendable>: Sendable {
     /// The element `offset` places from the head (0 is the head).
     func element(at offset: Int) -> Element { storage[(head + offset) % storage.count] }
 
+    /// The offset of the first element (from the head) that satisfies `predicate`; nil when none does.
+    @inline(__always) func firstIndex(where predicate: (Element) -> Bool) -> Int? {
+        for i in 0..<count where predicate(element(at: i)) { return i }
+        return nil
+    }
+
     /// Removes and returns the element `offset` places from the head, keeping the others' order (O(count)).
     mutating func remove(at offset: Int) -> Element {
         precondition(offset >= 0 && offset < count)

@@ -285,10 +285,11 @@ struct World: EventHandler {
         specAffinity = scenario.threads.map { affinity($0.cpus) }
         // An SQPOLL thread not bound by sqThreadCPU keeps the affinity of the task that set the ring up (measured
         // here: a job pinned with taskset or sched_setaffinity, its iou-sqp thread's Cpus_allowed_list is the
-        // job's): the first thread whose program uses the ring.
+        // job's): the first thread whose program uses the ring. A ring without SQPOLL has no such thread.
         ringAffinity = scenario.rings.indices.map { g in
             let ring = scenario.rings[g]
-            if ring.sqpoll, let cpu = ring.sqThreadCPU { return affinity([cpu]) }
+            guard ring.sqpoll else { return -1 }
+            if let cpu = ring.sqThreadCPU { return affinity([cpu]) }
             let user = programs.firstIndex { $0.uringLoops.contains { Int($0.ring) == g } }
             return user.map { affinity(scenario.threads[$0].cpus) } ?? -1
         }
@@ -695,18 +696,12 @@ struct World: EventHandler {
             let k = threads[Int(t)].kernelRing
             return (k < 0 || rings[Int(k)].sqThread != t) && allows(t, c)
         }
-        if perCPURunQueues {
-            for i in 0..<cpus[c].runQueue.count where woken(cpus[c].runQueue.element(at: i)) { return true }
-            return false
-        }
-        for i in 0..<runQueue.count where woken(runQueue.element(at: i)) { return true }
-        return false
+        return (perCPURunQueues ? cpus[c].runQueue : runQueue).firstIndex(where: woken) != nil
     }
 
     /// The position in the shared run queue of the first thread allowed on CPU `c`; -1 when none is.
     @inline(__always) func sharedQueueIndex(allowedOn c: Int) -> Int {
-        for i in 0..<runQueue.count where allows(runQueue.element(at: i), c) { return i }
-        return -1
+        runQueue.firstIndex { allows($0, c) } ?? -1
     }
 
     /// Per-CPU run queues: places a runnable thread as Linux's `select_task_rq_fair` does for a wake-up (see
@@ -808,7 +803,7 @@ struct World: EventHandler {
     /// looks again when the first of them cools.
     @inline(__always)
     mutating func nextRunnable(for c: Int, engine: inout Engine) -> Int32? {
-        if !perCPURunQueues { return anyAffinity ? nextAllowedShared(for: c) : runQueue.popFirst() }
+        if !perCPURunQueues { return nextShared(for: c) }
         if let t = cpus[c].runQueue.popFirst() {
             queuedOnCPUs -= 1
             return t
@@ -817,7 +812,11 @@ struct World: EventHandler {
         return takeCooledThread(for: c, engine: &engine)
     }
 
-    /// The shared queue's first thread allowed on CPU `c`, taken off it (nil: none).
+    /// The shared queue's first thread allowed on CPU `c`, taken off it (nil: none); its head without affinities.
+    @inline(__always) mutating func nextShared(for c: Int) -> Int32? {
+        anyAffinity ? nextAllowedShared(for: c) : runQueue.popFirst()
+    }
+
     @inline(never) mutating func nextAllowedShared(for c: Int) -> Int32? {
         let i = sharedQueueIndex(allowedOn: c)
         return i < 0 ? nil : runQueue.remove(at: i)
@@ -1026,7 +1025,7 @@ struct World: EventHandler {
             next = cpus[c].runQueue.popFirst()!
         } else {
             runQueue.append(t)
-            next = anyAffinity ? runQueue.remove(at: sharedQueueIndex(allowedOn: c)) : runQueue.popFirst()!
+            next = nextShared(for: c)!  // `t` at least, allowed on `c`
         }
         trace(.thread(thread: ti, state: .runnable, at: at))
         if closedLoop {
@@ -1049,8 +1048,10 @@ struct World: EventHandler {
         while c >= 0 {
             let o = cpus[c].occupant
             if o >= 0 && c != runningThreadCPU && !cpus[c].inInterrupt && allows(t, c) {
-                let p = threads[Int(o)]
-                if p.kernelRing >= 0 && p.spinning && !p.burstIsSwitch && p.burstCategory == .polling && p.burstEnd > now {
+                let p = Int(o)
+                if threads[p].kernelRing >= 0 && threads[p].spinning && !threads[p].burstIsSwitch
+                    && threads[p].burstCategory == .polling && threads[p].burstEnd > now
+                {
                     return c
                 }
             }

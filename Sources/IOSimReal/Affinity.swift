@@ -52,14 +52,14 @@ public enum Affinity {
         return r == 0 ? nil : Errno.current
     }
 
-    /// The CPUs each thread of this process named `name` (or, not `exactly`, whose name starts with it) may run
-    /// on (its `Cpus_allowed_list` in /proc/self/task/TID/status), by thread ID.
-    static func cpusAllowed(ofThreadsNamed name: String, exactly: Bool = false) -> [[Int]] {
+    /// The CPUs each thread of this process named `name` may run on (its `Cpus_allowed_list` in
+    /// /proc/self/task/TID/status), by thread ID.
+    static func cpusAllowed(ofThreadsNamed name: String) -> [[Int]] {
         var result: [(Int, [Int])] = []
         for tid in listDirectory("/proc/self/task") ?? [] {
             guard let id = Int(tid), let text = readSmallFile("/proc/self/task/\(tid)/comm") else { continue }
             let comm = text.hasSuffix("\n") ? String(text.dropLast()) : text
-            guard exactly ? comm == name : comm.hasPrefix(name),
+            guard comm == name,
                 let status = readSmallFile("/proc/self/task/\(tid)/status"),
                 let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") })
             else { continue }

@@ -561,7 +561,7 @@ func runURing(plan: JobPlan, thread index: Int, options: RealJob.URingOptions) -
     out.ringEnters = ring.enterCalls - entersBefore
     // The kernel names the poller after the task that set the ring up: iou-sqp-<this thread's TID>.
     if options.submissionQueuePolling {
-        out.sqThreadCPUsAllowed = Affinity.cpusAllowed(ofThreadsNamed: "iou-sqp-\(currentThreadID())", exactly: true)
+        out.sqThreadCPUsAllowed = Affinity.cpusAllowed(ofThreadsNamed: "iou-sqp-\(currentThreadID())")
     }
     withExtendedLifetime(ring) {}
     return out

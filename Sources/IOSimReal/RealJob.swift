@@ -62,8 +62,8 @@ public struct RealJob: Sendable, Hashable {
         public var deferTaskRun = true
         /// How completions are waited for.
         public var waitMode: WaitMode = .waitForOne
-        /// With SQPOLL: the CPU the poller is bound to (IORING_SETUP_SQ_AFF, `sq_thread_cpu`); nil: the
-        /// scheduler places it.
+        /// With SQPOLL: the CPU the poller is bound to (IORING_SETUP_SQ_AFF, `sq_thread_cpu`); nil: it keeps the
+        /// CPUs of the job thread that set the ring up (`cpus`).
         public var sqThreadCPU: Int? = nil
 
         public init(

@@ -892,7 +892,7 @@ extension Calibration {
             }
         }
         // idleDelivery: measured (`fitIdleDelivery`, the pinned SQPOLL pair) but only applied when given: on the
-        // machine measured, applying it brought the pinned placements of SQPOLL within 12% of the machine's runs
+        // machine measured, applying it brought the pinned placements of SQPOLL within 13% of the machine's runs
         // (from 14-36% off) but left more of the unpinned suite off (README, the fourteenth day). Given, it is on
         // the QD1 path (`softwarePath`: the loop's interrupts find their CPU idle), which the latency gives up.
         // requestCreate and the hand-off (driverSubmit + doorbell), from the submissions alone, unless given.

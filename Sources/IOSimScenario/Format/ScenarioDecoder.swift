@@ -270,7 +270,7 @@ enum ScenarioDecoder {
 
     /// A CPU of the machine (`cpuCount` of them): a whole number, or "cpu1" as `interrupts.target` writes it.
     static func cpu(_ v: JSON5Value, _ path: String, cpuCount: Int) throws(ScenarioError) -> Int {
-        var n: Int
+        let n: Int
         if case .string(let s) = v.kind, s.hasPrefix("cpu"), let k = Int(s.dropFirst(3)) {
             n = k
         } else if case .number = v.kind {
