@@ -45,7 +45,7 @@ public enum Help {
         case "real":
             return "iosim real FILE [--dir DIR] [--duration D] [--set KEY=VALUE]... [--seed N] [--format text|json] [--trace F] [--irq-time ticks|trace] [--quiet]"
         case "validate":
-            return "iosim validate FILE|DIR... [--profile P] [--repeats N] [--dir DIR] [--duration D] [--set KEY=VALUE]... [--format text|json] [--irq-time ticks|trace] [--quiet]"
+            return "iosim validate FILE|DIR... [--profile P] [--repeats N] [--model-seeds N] [--dir DIR] [--duration D] [--set KEY=VALUE]... [--format text|json] [--irq-time ticks|trace] [--quiet]"
         case "calibrate":
             return "iosim calibrate [--dir DIR] [-o PROFILE.json5] [--repeats N] [--given KEY=DURATION]... [--from PROFILE] [--irq-time ticks|trace] [--quick] [--quiet]"
         case "help": return "iosim help [COMMAND]"
@@ -192,6 +192,9 @@ public enum Help {
                   --profile P       a calibrated profile (iosim calibrate -o P) laid over each scenario
                   --repeats N       run each scenario N times for real, interleaved (every scenario once per
                                     round), and compare the median of each metric (default 1)
+                  --model-seeds N   pool the model's runs with N seeds, the scenario's and the N - 1 after it,
+                                    as one run as long as all of them (IOs, CPU time and counts added up,
+                                    percentiles of all their IOs; default 5)
                   --dir DIR         where to lay files out
                   --duration D      run each for real for this long instead of its IO count
                   \(irqTimeOption("how irq and softirq time is measured"))

@@ -151,6 +151,8 @@ public struct SimulationResult: Sendable, Equatable {
     public var iops: Double
     /// From the call to completion (the deferred routine's delivery, or the synchronous return).
     public var latency: LatencySummary
+    /// The distribution `latency` summarizes (to pool several runs' IOs: `IOSimValidation.ModelPrediction`).
+    public var latencyHistogram = Histogram()
     /// Per stage, indexed by `IOStage.rawValue`.
     public var stages: [LatencySummary]
     public var interrupts: Int64
@@ -160,6 +162,9 @@ public struct SimulationResult: Sendable, Equatable {
     public var wakeIPIs: Int64 = 0
     /// The device's stalls (`device.stallInterval`).
     public var deviceStalls: Int64 = 0
+    /// The instants of the stalls' process that passed, those that made no stall (the device holding fewer than
+    /// `device.stallMinimumRequests`, or stalled already) included.
+    public var deviceStallInstants: Int64 = 0
     /// Changes of the task on a CPU, the idle task included (thread to idle, idle to thread, thread to thread).
     public var contextSwitches: Int64
     /// io_uring_enter calls of the programs' ring loops (0 without io_uring).

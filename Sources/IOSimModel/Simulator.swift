@@ -154,14 +154,16 @@ extension World {
             for k in 0..<n { total.nanoseconds[k] += slice[k] }
         }
         let elapsed = end
+        let latencies = recorder.histogram(0)
         return SimulationResult(
             scenario: scenario.name, seed: scenario.seed, elapsed: .nanoseconds(elapsed), events: engine.eventsProcessed,
             cpuCount: cpuCount, perCPU: perCPU, totalCPU: total, iosIssued: ioIssued, iosCompleted: ioCompleted,
             iosSynchronous: ioSynchronous, bytes: bytesCompleted,
             iops: elapsed > 0 ? Double(ioCompleted) * 1e9 / Double(elapsed) : 0,
-            latency: LatencySummary(recorder.histogram(0)),
+            latency: LatencySummary(latencies), latencyHistogram: latencies,
             stages: IOStage.allCases.map { LatencySummary(recorder.histogram(1 + $0.rawValue)) },
             interrupts: interrupts, deferredWakeUps: deferredWakeUps, wakeIPIs: wakeIPIs, deviceStalls: device.stalls,
+            deviceStallInstants: device.stallInstants,
             contextSwitches: contextSwitches, ringEnters: ringEnters,
             threads: ThreadCensus(
                 maxAlive: maxAlive, created: threadsCreated,

@@ -293,10 +293,12 @@ struct DeviceState {
     var roundRobin = 0
     /// Stalls (`DeviceConfig.stallInterval`): the device finishes nothing before this instant (ns); the next
     /// instant of the stalls' Poisson process (-1: not drawn yet), drawn from a stream of its own so stalls
-    /// leave the service times' draws as they were; whether a stall event is scheduled; stalls so far.
+    /// leave the service times' draws as they were; whether a stall event is scheduled; stalls so far, and the
+    /// process's instants passed so far, those that made no stall included.
     var stalledUntil: Int64 = 0
     var nextStallAt: Int64 = -1
     var stallArmed = false
     var stalls: Int64 = 0
+    var stallInstants: Int64 = 0
     var stallRNG: SeededGenerator
 }

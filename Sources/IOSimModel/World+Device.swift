@@ -142,7 +142,10 @@ extension World {
     @inline(never) mutating func armStall(engine: inout Engine) {
         let interval = Distribution.exponential(mean: stallInterval)
         if device.nextStallAt < 0 { device.nextStallAt = interval.sample(&device.stallRNG) }
-        while device.nextStallAt < now { device.nextStallAt &+= interval.sample(&device.stallRNG) }
+        while device.nextStallAt < now {
+            device.stallInstants &+= 1
+            device.nextStallAt &+= interval.sample(&device.stallRNG)
+        }
         if device.nextStallAt > World.horizon { return }
         device.stallArmed = true
         engine.schedule(
@@ -157,7 +160,10 @@ extension World {
     /// - Returns: false when nothing happened (too few requests, or stalled already).
     @inline(never) mutating func onDeviceStall(engine: inout Engine) -> Bool {
         device.stallArmed = false
+        // An instant that finds too few requests is counted when `armStall` skips it (or here, when it is armed
+        // again at this very instant and finds enough).
         guard device.accepted >= scenario.device.stallMinimumRequests else { return false }
+        device.stallInstants &+= 1
         let stalls = now >= device.stalledUntil
         if stalls {
             device.stalls &+= 1

@@ -161,6 +161,8 @@ public struct CalibrationReport: Sendable {
     public var fioLoopCheck: (measured: Double, modelled: Double)? = nil
     /// What the device's stalls cost the workloads it was fitted to, in the model (`Calibration.stallLoss`).
     public var stallLosses: [Calibration.StallLoss] = []
+    /// How `device.stallInterval` was fitted by simulation, when it was (`Calibration.fitStallInterval`).
+    public var stallIntervalFit: Calibration.StallIntervalFit? = nil
     /// The costs taken as given (`CalibrationOptions.given`).
     public var given: [GivenCost] = []
     /// How irq + softirq time was measured (`CalibrationOptions.interruptTime`).
@@ -530,7 +532,7 @@ public enum Calibration {
         quick
             ? ParallelismGrid(
                 channels: [1, 2, 4], dispatches: [.zero, .microseconds(4)], wakeups: [.zero, .microseconds(8)],
-                hostMilliCPUs: [0, 1_000, 2_000], stallsSeen: 8)
+                hostMilliCPUs: [0, 1_000, 2_000], stallsSeen: 8, stallRateSeen: 30)
             : ParallelismGrid()
     }
 
@@ -688,7 +690,15 @@ extension Calibration {
     /// 16% at depth 4 on the device of Little's law's channels before any search). Nil when a run fails.
     static func stallLoss(_ workload: Scenario, stallsSeen: Int) -> Double? {
         let d = workload.device
-        let span = SimDuration.nanoseconds(Int64(stallsSeen) * (d.stallInterval.nanoseconds + d.stallDuration.nanoseconds))
+        let long = endless(workload, for: .nanoseconds(Int64(stallsSeen) * (d.stallInterval.nanoseconds + d.stallDuration.nanoseconds)))
+        var plain = long
+        plain.device.stallInterval = .zero
+        guard let with = modelIOPS(long), let without = modelIOPS(plain), without > 0 else { return nil }
+        return max(0, 1 - with / without)
+    }
+
+    /// `workload` with its loops made endless, stopped after `span` of virtual time, IOs not recorded.
+    static func endless(_ workload: Scenario, for span: SimDuration) -> Scenario {
         var long = workload
         long.stop = StopCondition(afterTime: span)
         long.recordIOs = false
@@ -705,10 +715,58 @@ extension Calibration {
             }
             return t
         }
-        var plain = long
-        plain.device.stallInterval = .zero
-        guard let with = modelIOPS(long), let without = modelIOPS(plain), without > 0 else { return nil }
-        return max(0, 1 - with / without)
+        return long
+    }
+
+    /// How `device.stallInterval` was fitted by simulation (`fitStallInterval`).
+    public struct StallIntervalFit: Sendable, Equatable {
+        /// The measured stalls a second at queue depth `FigureName.stallDepth`.
+        public var measuredRate: Double
+        /// The time between the measured stalls less one stall (`fitStalls`), and the model's stalls a second at it.
+        public var unscaled: SimDuration
+        public var unscaledRate: Double
+        /// The fitted interval, and the model's stalls a second at it in the fit's last run.
+        public var interval: SimDuration
+        public var modelRate: Double
+        /// The share of the process's instants that made a stall in that run.
+        public var madeAStall: Double
+    }
+
+    /// `device.stallInterval` by simulation, from the one `fitStalls` gives (`workload.device.stallInterval`: the
+    /// time between the measured stalls less one stall). An instant of the model's stall process makes a stall
+    /// only when the device holds `stallMinimumRequests` and is not stalled already, and the model's device at
+    /// queue depth 64 holds fewer for part of the time: finished requests wait for their pass's interrupt and the
+    /// job's reap before they are sent again (on the fourteenth day's profile, the time between stalls less one
+    /// stall made 11.6 stalls a second in the model against the 15 measured, and depth 64's p99 missed the
+    /// stalls). The process's instants come at 1 / interval a second, so the model makes share / interval
+    /// stalls a second, `share` being the part of its instants that made one (`deviceStallInstants`): the next
+    /// interval is share / rate, rounded to 0.1 ms, until it repeats (the share moves a little with the
+    /// interval), in at most `rounds` runs, each lasting `stallsSeen` stalls at the measured rate (one seed: every
+    /// run draws the same instants, scaled). The share, a ratio of two counts of one run, spreads far less than
+    /// the count of stalls does. Nil when a run fails or has no instant.
+    static func fitStallInterval(_ workload: Scenario, rate: Double, stallsSeen: Int, rounds: Int = 4) -> StallIntervalFit? {
+        guard rate > 0, workload.device.stallInterval > .zero else { return nil }
+        var run = endless(workload, for: .nanoseconds(Int64(Double(stallsSeen) / rate * 1e9)))
+        var interval = workload.device.stallInterval.nanoseconds
+        var fit: StallIntervalFit? = nil
+        for _ in 0..<rounds {
+            run.device.stallInterval = .nanoseconds(interval)
+            guard let r = try? Simulator(run).run(), r.elapsed > .zero, r.deviceStallInstants > 0 else { return nil }
+            let modelRate = Double(r.deviceStalls) * 1e9 / Double(r.elapsed.nanoseconds)
+            let share = Double(r.deviceStalls) / Double(r.deviceStallInstants)
+            if fit == nil {
+                fit = StallIntervalFit(
+                    measuredRate: rate, unscaled: .nanoseconds(interval), unscaledRate: modelRate, interval: .nanoseconds(interval),
+                    modelRate: modelRate, madeAStall: share)
+            }
+            fit?.interval = .nanoseconds(interval)
+            fit?.modelRate = modelRate
+            fit?.madeAStall = share
+            let next = max(100_000, Int64((share * 1e9 / rate / 100_000).rounded()) * 100_000)
+            if next == interval { break }
+            interval = next
+        }
+        return fit
     }
 
     /// What the stalls cost one of calibrate's workloads in the model (`stallLoss`), by the figure of its run.
@@ -865,9 +923,10 @@ extension Calibration {
         }
         // stallInterval and stallDuration: from the stalls of the queue-depth-64 runs (see `fitStalls`); set on the
         // device after its fits (below), which run without them on the IOPS the device would make without them.
-        let stalls = fitStalls(figures)
+        var stalls = fitStalls(figures)
         /// What the stalls cost the model's workloads (`stallLoss`, by name; found after a first device search).
         var stallLosses: [StallLoss] = []
+        var stallIntervalFit: StallIntervalFit? = nil
         /// What the stalls cost the run of `workload` (0 when none was found).
         func costOfStalls(to workload: String) -> Double { stallLosses.first { $0.workload == workload }?.loss ?? 0 }
         /// The IOPS the run of `workload` measured, without what the stalls cost it.
@@ -1066,10 +1125,21 @@ extension Calibration {
         searchDeviceAndHost()
         // What the stalls cost each workload the device is fitted to (`stallLoss`), by simulation on the device the
         // search found without them; the search runs again on the IOPS without that cost, as do those below.
-        if let stalls, let grid, parallelism != nil {
+        if var fitted = stalls, let grid, parallelism != nil {
             var stalled = device
-            stalled.stallInterval = stalls.interval
-            stalled.stallDuration = stalls.duration
+            stalled.stallInterval = fitted.interval
+            stalled.stallDuration = fitted.duration
+            // The interval by simulation at the depth the stalls were counted at (`fitStallInterval`).
+            if let rate = median(FigureName.deviceStalls),
+                let fit = fitStallInterval(
+                    deviceWorkload(depth: FigureName.stallDepth, machine: machine, kernel: kernel, device: stalled, interrupts: interrupts),
+                    rate: rate, stallsSeen: grid.stallRateSeen)
+            {
+                fitted.interval = fit.interval
+                stalled.stallInterval = fit.interval
+                stallIntervalFit = fit
+            }
+            stalls = fitted
             let workloads: [(String, Scenario)] =
                 FigureName.depths.filter { $0 >= stalled.stallMinimumRequests }.map {
                     (FigureName.iops(depth: $0), deviceWorkload(depth: $0, machine: machine, kernel: kernel, device: stalled, interrupts: interrupts))
@@ -1276,6 +1346,7 @@ extension Calibration {
             profileText: "", table: table(figures))
         report.fioLoopCheck = fioLoopCheck
         report.stallLosses = stallLosses
+        report.stallIntervalFit = stallIntervalFit
         report.parallelismFit = parallelism
         report.hostFit = hostFit
         report.interruptFit = interruptFit
@@ -1554,6 +1625,9 @@ extension Calibration {
         var hostMilliCPUs: [Int64] = [0] + Array(stride(from: Int64(1_000), through: 4_000, by: 50))
         /// How many stalls' time the runs that find what the stalls cost a workload last (`stallLoss`).
         var stallsSeen = 60
+        /// How many stalls (at the measured rate) the runs that fit the stalls' interval last (`fitStallInterval`):
+        /// a count of 400 spreads by 5%.
+        var stallRateSeen = 400
     }
 
     /// `device` with `channels`, `dispatch` and `wakeup`; the read latency's mean gives up the dispatch and
@@ -2282,9 +2356,15 @@ extension Calibration {
             entry("completionBatching", quoted(d.completionBatching.rawValue), batching)
             if d.stallInterval > .zero {
                 let gap = FigureName.deviceStallGap
+                let rate = FigureName.deviceStalls
                 entry(
                     "stallInterval", quoted(duration(d.stallInterval)),
-                    "\(describe(FigureName.deviceStalls)): the time between them less one stall")
+                    report.stallIntervalFit.map { f in
+                        "by simulation: \(describe(rate)), and \(Validation.fixed(f.madeAStall * 100, 0))% of the instants of the stalls' process made "
+                            + "one in the model's QD\(FigureName.stallDepth) run (not while its device held fewer than stallMinimumRequests or was "
+                            + "stalled), so the interval is that share over the rate; the run made \(Validation.fixed(f.modelRate, 1)) stalls a second. "
+                            + "The time between them less one stall, \(duration(f.unscaled)), made \(Validation.fixed(f.unscaledRate, 1))"
+                    } ?? "\(describe(rate)): the time between them less one stall")
                 entry(
                     "stallDuration", quoted(duration(d.stallDuration)),
                     "\(describe(gap)), less \(Calibration.stallGapReaps) times the time between reaps (one over QD\(FigureName.stallDepth)'s "

@@ -31,6 +31,8 @@ struct RealSmokeTests {
             ], o)
         // The verdict depends on this machine's load; the run itself must work.
         #expect(code == .ok || code == .checkFailed, "stderr: \(o.err)")
+        // The model's side pools five seeds by default, and says so.
+        #expect(o.out.contains("(ok, the model's 5 seeds pooled)") || o.out.contains("(FAIL, the model's 5 seeds pooled)"), "\(o.out)")
         for metric in [
             "IOPS", "mean latency", "p99 latency", "CPU user per IO", "CPU system per IO", "CPU irq+softirq per IO",
             "interrupts per IO", "context switches per IO", "kernel threads",
@@ -93,12 +95,12 @@ struct RealSmokeTests {
             [
                 "validate", "\(packageRoot)/Scenarios/validation/uring-4k-qd1.json5",
                 "\(packageRoot)/Scenarios/validation/pread-4k.json5", "--repeats", "3", "--dir", dir, "--format", "json",
-                "--set", "files[0].size=16MiB", "--duration", "50ms",
+                "--set", "files[0].size=16MiB", "--duration", "50ms", "--model-seeds", "2",
             ], o)
         #expect(code == .ok || code == .checkFailed, "stderr: \(o.err)")
         let documents = try #require(try JSONSerialization.jsonObject(with: Data(o.out.utf8)) as? [[String: Any]])
         #expect(documents.count == 2)
-        #expect(documents.allSatisfy { $0["repeats"] as? Int == 3 })
+        #expect(documents.allSatisfy { $0["repeats"] as? Int == 3 && $0["modelSeeds"] as? Int == 2 })
         // Each metric carries the measured range over the repeats, around its median.
         let ranged = documents.allSatisfy { document in
             ((document["metrics"] as? [[String: Any]]) ?? []).allSatisfy { m in
@@ -116,6 +118,9 @@ struct RealSmokeTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
         let bad = Output()
         #expect(CLI.execute(["validate", "x.json5", "--repeats", "0"], bad) == .usage)
+        let seeds = Output()
+        #expect(CLI.execute(["validate", "x.json5", "--model-seeds", "0"], seeds) == .usage)
+        #expect(seeds.err.contains("--model-seeds expects a whole number in 1...100, found '0'"), "\(seeds.err)")
         for command in [["validate", "x.json5"], ["real", "x.json5"], ["calibrate"]] {
             let wrong = Output()
             #expect(CLI.execute(command + ["--irq-time", "sampled"], wrong) == .usage)

@@ -71,6 +71,48 @@ import Testing
         #expect(!blocking.contains { $0.name == "io_uring_enter per IO" })
     }
 
+    /// Several seeds' runs pooled as one long run: IOs and counts added up, IOPS over the summed time, the p99
+    /// of all their IOs together (not of one run, nor a mean of the runs' p99s), kernel threads per run. One run
+    /// pooled compares as the run itself.
+    @Test func runsWithSeveralSeedsArePooled() throws {
+        // Two runs of 200 random reads with a device that stalls now and then: the seeds draw different stalls.
+        var s = Scenario(name: "stalls")
+        s.files = [FileSpec(name: "data", sizeBytes: 1 << 24)]
+        s.rings = [RingSpec(name: "ring", entries: 16)]
+        s.device.stallInterval = .microseconds(500)
+        s.device.stallDuration = .microseconds(300)
+        s.threads = [ThreadSpec(name: "job", program: [.uring(UringLoop(ring: "ring", file: "data", sizeBytes: 4096, offset: .random, queueDepth: 8, ios: 200))])]
+        let first = try Simulator(s).run()
+        s.seed = 2
+        let second = try Simulator(s).run()
+        #expect(first.iops != second.iops && first.latency.p99 != second.latency.p99)
+        let real = thousandIOs(cpu: CPUTime(), census: nil)
+        func row(_ rows: [MetricComparison], _ name: String) throws -> Double { try #require(rows.first { $0.name == name }).predicted }
+
+        #expect(Validation.compare(model: ModelPrediction([first]), real: real) == Validation.compare(model: first, real: real))
+        let alone = Validation.compare(model: first, real: real)
+        #expect(try row(alone, "IOPS") == first.iops)
+        #expect(try row(alone, "p99 latency") == (Double(first.latency.p99) + first.stage(.delivery).mean) / 1_000)
+
+        let pooled = ModelPrediction([first, second])
+        #expect(pooled.runs == 2 && pooled.iosCompleted == 400)
+        let rows = Validation.compare(model: pooled, real: real)
+        let elapsed = Double(first.elapsed.nanoseconds + second.elapsed.nanoseconds)
+        #expect(try row(rows, "IOPS") == 400 * 1e9 / elapsed)
+        var all = first.latencyHistogram
+        all.merge(second.latencyHistogram)
+        #expect(all.count == 400)
+        let delivery = (first.stage(.delivery).mean + second.stage(.delivery).mean) / 2  // 200 IOs each
+        #expect(abs(try row(rows, "mean latency") - (all.mean + delivery) / 1_000) < 1e-9)
+        #expect(abs(try row(rows, "p99 latency") - (Double(all.percentile(partsPerMillion: 990_000)) + delivery) / 1_000) < 1e-9)
+        #expect(try row(rows, "interrupts per IO") == Double(first.interrupts + second.interrupts) / 400)
+        #expect(try row(rows, "io_uring_enter per IO") == Double(first.ringEnters + second.ringEnters) / 400)
+        let system = first.totalCPU[.syscall] + second.totalCPU[.syscall] + first.totalCPU[.contextSwitch]
+            + second.totalCPU[.contextSwitch] + first.totalCPU[.polling] + second.totalCPU[.polling]
+        #expect(abs(try row(rows, "CPU system per IO") - Double(system.nanoseconds) / 400 / 1_000) < 1e-9)
+        #expect(try row(rows, "kernel threads") == 0)
+    }
+
     /// Interrupt time is the traced one when the run traced it, /proc/stat's ticks otherwise.
     @Test func tracedInterruptTimeReplacesTheTicks() throws {
         let model = try oneRead()

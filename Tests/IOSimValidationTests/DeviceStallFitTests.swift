@@ -32,9 +32,11 @@ import Testing
     }
 
     /// Calibrate's 4 KiB workload at queue depth 64 on this machine's twelfth-day model, with stalls, `ios` long.
-    static func stalledRun(interval: SimDuration, duration: SimDuration, ios: Int) throws -> (Scenario, SimulationResult) {
+    static func stalledRun(
+        interval: SimDuration, duration: SimDuration, ios: Int, profile: String = "_measured-xeon-day12.json5"
+    ) throws -> (Scenario, SimulationResult) {
         let root = StoredProfileTests.root + "/Scenarios/validation/"
-        let s = try ScenarioLoader.load(path: root + "uring-4k-qd64.json5", profile: root + "_measured-xeon-day12.json5", overrides: [])
+        let s = try ScenarioLoader.load(path: root + "uring-4k-qd64.json5", profile: root + profile, overrides: [])
             .scenario
         var device = s.device
         device.stallInterval = interval
@@ -70,6 +72,40 @@ import Testing
         #expect(abs(Double(fitted.duration.nanoseconds) / Double(duration.nanoseconds) - 1) < 0.05)
         // The interval from some 50 stalls: a Poisson count's spread is about 14%.
         #expect(abs(Double(fitted.interval.nanoseconds) / Double(interval.nanoseconds) - 1) < 0.35)
+    }
+
+    /// The interval by simulation (`fitStallInterval`): the model's device at depth 64 does not hold two
+    /// requests all the time, so an instant of the stalls' process does not always make a stall, and the time
+    /// between the stalls less one stall makes fewer stalls than were counted. The model plays the machine at a
+    /// known interval: its rate is the share of the instants that made a stall over the interval (what the
+    /// known interval makes, without the count's own spread); the fit, started from that rate's unscaled
+    /// interval, finds the known interval again, and its run makes about the rate.
+    @Test func theIntervalIsFittedByItsRateInTheModel() throws {
+        // The fourteenth day's model, where the bias was found (its unscaled interval made 11.6 stalls a second
+        // against 15), with stalls ten times as short and as often (so that its runs are short).
+        let known = SimDuration.milliseconds(4), duration = SimDuration.microseconds(300)
+        let (w, _) = try Self.stalledRun(interval: known, duration: duration, ios: 1_000, profile: "_measured-xeon-day14.json5")
+        let machine = try Simulator(Calibration.endless(w, for: .milliseconds(800))).run()
+        #expect(machine.deviceStalls > 100 && machine.deviceStallInstants > machine.deviceStalls)
+        let rate = Double(machine.deviceStalls) / Double(machine.deviceStallInstants) * 1e9 / Double(known.nanoseconds)
+        let unscaled = SimDuration.nanoseconds(Int64(((1e9 / rate - Double(duration.nanoseconds)) / 100_000).rounded()) * 100_000)
+        var start = w
+        start.device.stallInterval = unscaled
+        let fit = try #require(Calibration.fitStallInterval(start, rate: rate, stallsSeen: 150))
+        #expect(fit.measuredRate == rate && fit.unscaled == unscaled)
+        // The unscaled interval is longer than the known one and makes fewer stalls: the bias the fit removes.
+        #expect(unscaled > known)
+        #expect(fit.unscaledRate < 0.85 * rate, "\(fit.unscaledRate) against \(rate)")
+        // Within the two shares' spread: each from some 200 instants (3%), and 10% for the two at two deviations;
+        // the unscaled interval was 40% off.
+        #expect(abs(Double(fit.interval.nanoseconds) / Double(known.nanoseconds) - 1) < 0.1, "\(fit.interval)")
+        #expect(fit.madeAStall > 0.5 && fit.madeAStall < 0.9)
+        // 150 stalls' count spreads by 8%.
+        #expect(abs(fit.modelRate / rate - 1) < 0.2, "\(fit.modelRate) against \(rate)")
+        // A device that never stalls: nothing to fit.
+        var none = start
+        none.device.stallInterval = .zero
+        #expect(Calibration.fitStallInterval(none, rate: rate, stallsSeen: 150) == nil)
     }
 
     /// A run's gaps: a thousand usual ones of 400 us and ten of 3.5 ms. The threshold is three times the p90
@@ -155,7 +191,11 @@ import Testing
         let withoutStalls = Calibration.fit(scaled, cpuCount: 2, parallelism: grid)
         #expect(withoutStalls.stallLosses.isEmpty)
         var device = withStalls.device
-        #expect(device.stallInterval == stalls.interval && device.stallDuration == stalls.duration)
+        // The duration as `fitStalls` gives it; the interval by simulation, from the unscaled one.
+        let intervalFit = try #require(withStalls.stallIntervalFit)
+        #expect(intervalFit.unscaled == stalls.interval && device.stallInterval == intervalFit.interval)
+        #expect(device.stallDuration == stalls.duration)
+        #expect(withStalls.profileText.contains("of the instants of the stalls' process made one in the model's QD64 run"))
         #expect(try loadThroughExtends(withStalls.profileText).device == withStalls.device)
         device.stallInterval = .zero
         device.stallDuration = .zero
