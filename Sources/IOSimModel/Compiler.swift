@@ -159,7 +159,7 @@ struct Compiler {
             (k.directIOPerPage, "kernel.directIOPerPage"), (i.deferredPerPage, "interrupts.deferredPerPage"),
             (i.deferredWake, "interrupts.deferredWake"), (i.deferredWakeRemote, "interrupts.deferredWakeRemote"),
             (i.busyStall, "interrupts.busyStall"), (i.idleDelivery, "interrupts.idleDelivery"),
-            (k.pollCheck, "kernel.pollCheck"), (k.openFile, "kernel.openFile"), (k.pageCacheMiss, "kernel.pageCacheMiss"),
+            (k.pollCheck, "kernel.pollCheck"), (k.openFile, "kernel.openFile"), (k.pageCacheMiss, "kernel.pageCacheMiss"), (k.uringWait, "kernel.uringWait"),
             (i.deliveryLatency, "interrupts.delivery"), (i.isr, "interrupts.isr"),
             (i.deferredPerRequest, "interrupts.deferred"), (i.coalesceTime, "interrupts.coalesceTime"),
             (d.passDispatch, "device.passDispatch"), (d.passWakeup, "device.passWakeup"),

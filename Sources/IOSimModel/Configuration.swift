@@ -205,6 +205,13 @@ public struct KernelConfig: Sendable, Equatable {
     /// Default 0: the program's work is all in `uringReapPerCQE` unless calibrate measures the split (the loop
     /// over cached pages: its user time per IO less its time per IO outside the latency).
     public var uringPreparePerSQE: SimDuration = .zero
+    /// io_uring: what a thread pays, beyond the switch and `machine.idleExit`, each time it is woken from a sleep
+    /// in io_uring_enter waiting for completions (io_cqring_wait: finishing the wait and running the ring's task
+    /// work and CQE path with caches gone cold by the sleep), before it looks at the CQ. A blocking `pread` that
+    /// sleeps as often does not pay it: on the second machine its system time per IO at queue depth 1 was 2-3 us
+    /// under io_uring's at depth 1 (14.6-15.3 against 16.6-18.0 us), where the model had them within 0.4 us.
+    /// Calibrate fits it from the two (README, the fifteenth day). Default 0.
+    public var uringWait: SimDuration = .zero
 
     public init() {}
 }

@@ -104,6 +104,8 @@ struct ThreadState {
     var uringPreparedAt: Int64 = 0
     /// The ring's owner slept in io_uring_enter's wait and was woken (DEFER_TASKRUN then runs only the awaited items).
     var uringWokeInWait = false
+    /// Whether the wake-up's `kernel.uringWait` was paid (the step after it runs again).
+    var uringWaitPaid = false
     /// This io_uring_enter submits SQEs before its wait (DEFER_TASKRUN then runs twice the task work).
     var uringSubmittedInEnter = false
     var uringReaping: Int32 = -1

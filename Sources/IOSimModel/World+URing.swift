@@ -475,13 +475,19 @@ extension World {
             ringEnters &+= 1
             return burstIfAny(t, .syscall, syscallEntry, engine: &engine)
         case World.inEnter:
+            let woke = threads[ti].uringWokeInWait
+            if woke && !threads[ti].uringWaitPaid && uringWaitCost > 0 {
+                // Woken from the wait: its cost first (`kernel.uringWait`), then this step again.
+                threads[ti].uringWaitPaid = true
+                return burstIfAny(t, .syscall, uringWaitCost, engine: &engine)
+            }
+            threads[ti].uringWaitPaid = false
+            threads[ti].uringWokeInWait = false
             var limit = Int.max
             if spec.taskRun == .deferred {
                 // io_cqring_wait: on entry it runs at most max(IO_LOCAL_TW_DEFAULT_MAX = 20, min_complete) items
                 // (twice that when this enter submitted); woken from its sleep, only the ones still awaited
                 // (min_complete less the CQEs already there).
-                let woke = threads[ti].uringWokeInWait
-                threads[ti].uringWokeInWait = false
                 let entry = threads[ti].uringSubmittedInEnter ? World.submittingEnterTaskWorkMax : World.localTaskWorkMax
                 limit = woke ? max(0, 1 - rings[g].cq.count) : entry
             }

@@ -67,6 +67,8 @@ struct World: EventHandler {
     let idleExitCost: Int64
     /// `machine.idleExitUser` in ns.
     let idleExitUserCost: Int64
+    /// `kernel.uringWait` in ns.
+    let uringWaitCost: Int64
     let wakeupLatency: Int64
     /// `machine.localWakeup` in ns (`wakeupLatency` when unset).
     let localWakeup: Int64
@@ -325,6 +327,7 @@ struct World: EventHandler {
         contextSwitchCost = m.contextSwitch.nanoseconds
         idleExitCost = m.idleExit.nanoseconds
         idleExitUserCost = m.idleExitUser.nanoseconds
+        uringWaitCost = k.uringWait.nanoseconds
         wakeupLatency = m.wakeupLatency.nanoseconds
         localWakeup = m.localWakeup?.nanoseconds ?? m.wakeupLatency.nanoseconds
         wakeupAfterIdle = m.wakeupAfterIdle

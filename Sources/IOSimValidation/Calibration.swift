@@ -150,6 +150,9 @@ public struct CalibrationReport: Sendable {
     public var bandwidthFit: BandwidthFit? = nil
     /// How `machine.idleExit` was fitted to the QD1 system time per IO, when it was (not given, fitted by simulation).
     public var idleExitFit: IdleExitFit? = nil
+    /// How `kernel.uringWait` was fitted to the io_uring QD1 system time per IO, when it was (with pread's
+    /// figure; `exitsPerIO`: the model's wake-ups from io_uring_enter's wait per IO).
+    public var uringWaitFit: IdleExitFit? = nil
     /// How `machine.idleExitUser` was fitted to the QD1 user time per IO, when it was (`withoutIdleExit`: the
     /// model's user time per IO without it).
     public var idleExitUserFit: IdleExitFit? = nil
@@ -275,6 +278,8 @@ public struct IdleExitFit: Sendable, Equatable {
     public var measured: Double
     public var withoutIdleExit: Double
     public var exitsPerIO: Double
+    /// The figure `measured` is (`FigureName.systemPerIO(bytes: 4096)` unless another run's).
+    public var workload = FigureName.systemPerIO(bytes: 4096)
 }
 
 /// The model's QD1 latency (latency plus delivery, ns) against the measured one, before and after the device's
@@ -363,7 +368,7 @@ public enum Calibration {
         // The layout, the CPU probes (six on one CPU; the cross-CPU wake-up and its idle times on two), the
         // device's warm-up and runs.
         let cpuProbes = 6 + (Affinity.allowedCPUs().count >= 2 ? 1 + FigureName.wakeupIdles.count : 0)
-        let totalSteps = 1 + cpuProbes + 1 + effort.repeats * (Probes.deviceConfigurations.count + 4)
+        let totalSteps = 1 + cpuProbes + 1 + effort.repeats * (Probes.deviceConfigurations.count + 5)
         var stepsDone = 0
         func step() {
             stepsDone = min(stepsDone + 1, totalSteps)
@@ -487,6 +492,9 @@ public enum Calibration {
         if !device.poolIOPS.isEmpty {
             figures.append(CalibrationFigure(name: FigureName.poolIOPS, unit: "IOPS", samples: device.poolIOPS))
         }
+        if !device.preadSystemPerIO.isEmpty {
+            figures.append(CalibrationFigure(name: FigureName.preadSystemPerIO, unit: "ns", samples: device.preadSystemPerIO))
+        }
         if !device.stallsPerSecond.isEmpty {
             figures.append(CalibrationFigure(name: FigureName.deviceStalls, unit: "per s", samples: device.stallsPerSecond))
         }
@@ -591,6 +599,9 @@ enum FigureName {
     static let poolInterrupts = "interrupts per IO 4 blocking threads"
     /// The same run's IOPS: separate submitters, whose requests the device's passes group as they come.
     static let poolIOPS = "IOPS 4KiB 4 blocking threads"
+    /// Machine-wide system time per IO of one thread's blocking 4 KiB O_DIRECT preads (queue depth 1): it sleeps
+    /// and wakes for every read as the io_uring loop at depth 1 does, without io_uring (for `kernel.uringWait`).
+    static let preadSystemPerIO = "system per IO 4KiB pread QD1"
     /// The 4 KiB queue-depth-1 run with another thread spinning on a second CPU: a check of `machine.hostCPUs`, which
     /// is fitted to it when no `iopsSQPOLL` is recorded (profiles recorded before it, a kernel that refused SQPOLL).
     static let iopsBesideBusyCPU = "IOPS 4KiB QD1 beside a busy CPU"
@@ -658,7 +669,7 @@ enum FigureName {
             + depths.map { bandwidth(depth: $0) } + depths.map { interrupts(depth: $0) }
             + depths.map { irqSoftirq(depth: $0) } + latencySizes.map { systemPerIO(bytes: $0) }
             + pageCostSizes.map { systemPerIOAtDepth(bytes: $0) } + [iopsForBandwidth] + [iopsBesideBusyCPU, iopsSQPOLL, iopsSubmitEach]
-            + [iopsSQPOLLOnInterruptCPU, iopsSQPOLLBesideInterruptCPU, poolIOPS, deviceStalls, deviceStallGap]
+            + [iopsSQPOLLOnInterruptCPU, iopsSQPOLLBesideInterruptCPU, poolIOPS, preadSystemPerIO, deviceStalls, deviceStallGap]
             + [bufferedColdSystemPerIO, interruptCPU, interruptCPUShare, poolIrqSoftirq, poolInterrupts]
             + largerSizes.map { irqSoftirqPerIO(bytes: $0) } + [uringLoopOverCache, uringLoopUser, uringLoopLatency, userPerIOQD1]
     }
@@ -1049,13 +1060,16 @@ extension Calibration {
         // the model's time without it. It is on the QD1 path (`softwarePath`), which the latency mean was fitted
         // around: the mean gives up what it added, or the device search below would fit the depths to a device
         // slower than the QD1 one.
-        func fitIdleCost(_ cost: WritableKeyPath<MachineConfig, SimDuration>, measured: Double, perIO: (SimulationResult) -> Double)
-            -> IdleExitFit?
-        {
+        func fitIdleCost(
+            _ cost: WritableKeyPath<MachineConfig, SimDuration>, measured: Double, blocking: Bool = false,
+            perIO: (SimulationResult) -> Double
+        ) -> IdleExitFit? {
             func modelled(_ value: SimDuration) -> Double? {
                 var m = machine
                 m[keyPath: cost] = value
-                let s = deviceWorkload(depth: 1, machine: m, kernel: kernel, device: device, interrupts: interrupts)
+                let s = blocking
+                    ? preadWorkload(machine: m, kernel: kernel, device: device, interrupts: interrupts)
+                    : deviceWorkload(depth: 1, machine: m, kernel: kernel, device: device, interrupts: interrupts)
                 guard let r = try? Simulator(s).run(), r.iosCompleted > 0 else { return nil }
                 return perIO(r)
             }
@@ -1073,9 +1087,38 @@ extension Calibration {
         // here: 19.9 us of system time per IO at QD1, 6.0 at 4, 3.8 at 16, 2.6 at 64, falling with the sleeps per
         // IO) is the sleep; the same-CPU pipe hop that gives contextSwitch never idles. Before the device search:
         // it is CPU time on the path, which the depths' IOPS feel.
+        // With the blocking pread's system time at QD1 measured too, idleExit is fitted to it instead (it sleeps
+        // and wakes for every read as the io_uring loop does), and what the io_uring run has beyond the model's is
+        // kernel.uringWait (below): on the second machine pread's was 2-3 us under io_uring's, which the model
+        // had within 0.4 us of each other, idleExit taking the whole difference for both.
         var idleExitFit: IdleExitFit? = nil
-        if grid != nil, !given.contains(.idleExit), let measured = median(FigureName.systemPerIO(bytes: 4096)) {
-            idleExitFit = fitIdleCost(\.idleExit, measured: measured, perIO: modelSystemPerIO)
+        let preadSystem = median(FigureName.preadSystemPerIO)
+        if grid != nil, !given.contains(.idleExit) {
+            if let measured = preadSystem {
+                idleExitFit = fitIdleCost(\.idleExit, measured: measured, blocking: true, perIO: modelSystemPerIO)
+                idleExitFit?.workload = FigureName.preadSystemPerIO
+            } else if let measured = median(FigureName.systemPerIO(bytes: 4096)) {
+                idleExitFit = fitIdleCost(\.idleExit, measured: measured, perIO: modelSystemPerIO)
+            }
+        }
+        // kernel.uringWait, by simulation as idleExit: the io_uring QD1 run's system time per IO less the model's
+        // without it, over the model's wake-ups from io_uring_enter's wait per IO (one at QD1); floor 0, to 10 ns.
+        // Only with pread's figure (else idleExit holds it). On the QD1 path (the woken loop pays it before its
+        // CQE): the latency mean gives it up.
+        var uringWaitFit: IdleExitFit? = nil
+        if grid != nil, preadSystem != nil, let measured = median(FigureName.systemPerIO(bytes: 4096)) {
+            func modelled(_ value: SimDuration) -> Double? {
+                var k = kernel
+                k.uringWait = value
+                let s = deviceWorkload(depth: 1, machine: machine, kernel: k, device: device, interrupts: interrupts)
+                return modelSystemPerIO(s)
+            }
+            if let without = modelled(.zero), let with = modelled(.microseconds(1)), with > without {
+                let waitsPerIO = (with - without) / 1_000
+                kernel.uringWait = .nanoseconds(tensOfNanoseconds((measured - without) / waitsPerIO))
+                giveUpLatency(kernel.uringWait.nanoseconds, of: &device)
+                uringWaitFit = IdleExitFit(measured: measured, withoutIdleExit: without, exitsPerIO: waitsPerIO)
+            }
         }
         // idleExitUser, by simulation as idleExit: the machine-wide user time per IO of the 4 KiB QD1 run less the
         // model's user time per IO for that workload without it (the loop's own work, uringReapPerCQE and
@@ -1352,6 +1395,7 @@ extension Calibration {
         report.interruptFit = interruptFit
         report.latencyFit = latencyFit
         report.idleExitFit = idleExitFit
+        report.uringWaitFit = uringWaitFit
         report.submissionFit = submissionFit
         report.bandwidthFit = bandwidthFit
         report.localWakeupFit = localWakeupFit
@@ -1655,6 +1699,16 @@ extension Calibration {
     }
 
     /// The calibration's four threads of blocking 4 KiB O_DIRECT reads as a model scenario.
+    /// One thread of blocking 4 KiB O_DIRECT random reads (calibrate's `preadSystemPerIO` run).
+    static func preadWorkload(
+        machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig
+    ) -> Scenario {
+        var s = poolWorkload(machine: machine, kernel: kernel, device: device, interrupts: interrupts)
+        s.name = "calibration blocking pread"
+        s.threads[0].count = 1
+        return s
+    }
+
     static func poolWorkload(
         machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig
     ) -> Scenario {
@@ -2022,7 +2076,7 @@ extension Calibration {
             + interrupts.isr + interrupts.deferredPerRequest + interrupts.deferredWake
             + (machine.localWakeup ?? machine.wakeupLatency)  // the loop's thread sleeps on the interrupts' CPU
             + machine.idleExit + machine.idleExitUser  // which idles meanwhile: the thread's switch in leaves the idle task
-            + machine.contextSwitch + kernel.uringCompletePerCQE + kernel.syscallExit
+            + machine.contextSwitch + kernel.uringWait + kernel.uringCompletePerCQE + kernel.syscallExit
     }
 }
 
@@ -2154,7 +2208,7 @@ extension Calibration {
                 "idleExit", quoted(duration(m.idleExit)),
                 given(.idleExit)
                     ?? report.idleExitFit.map {
-                        "\(describe(FigureName.systemPerIO(bytes: 4096))) less the model's other system time per IO at QD1 "
+                        "\(describe($0.workload)) less the model's other system time per IO for that run "
                             + "\(Units.formatDuration(nanoseconds: Int64($0.withoutIdleExit.rounded()))), over its "
                             + "\(Validation.fixed($0.exitsPerIO, 2)) exits from idle per IO; floor 0"
                     } ?? notMeasured)
@@ -2270,6 +2324,14 @@ extension Calibration {
                         + "the probe) after uringReapPerCQE: its work inside the latency, writing the SQE and reading the clock "
                         + "(the probe's own SQE writing, a few tens of ns not measured apart, is also in uringSubmitPerSQE)"
                     : notMeasured)
+            entry(
+                "uringWait", quoted(duration(k.uringWait)),
+                report.uringWaitFit.map {
+                    "\(describe(FigureName.systemPerIO(bytes: 4096))) less the model's other system time per IO at QD1 "
+                        + "\(Units.formatDuration(nanoseconds: Int64($0.withoutIdleExit.rounded()))) (idleExit fitted to "
+                        + "\(describe(FigureName.preadSystemPerIO)), which sleeps as often), over its "
+                        + "\(Validation.fixed($0.exitsPerIO, 2)) wake-ups from io_uring_enter's wait per IO; floor 0"
+                } ?? notMeasured + " (with idleExit fitted to the io_uring run, which holds it)")
         }
         section("device") {
             let latency4K = figure(FigureName.readLatency(bytes: 4096))
@@ -3195,6 +3257,7 @@ enum Probes {
         var poolIrqSoftirqPerIO: [Double] = []  // 4 KiB, four blocking threads: machine-wide irq + softirq ns per IO
         var poolInterruptsPerIO: [Double] = []
         var poolIOPS: [Double] = []
+        var preadSystemPerIO: [Double] = []  // 4 KiB QD1, one thread of blocking preads: system ns per IO
         var iopsBesideBusyCPU: [Double] = []  // 4 KiB QD1 with a thread spinning on another CPU
         var iopsSQPOLL: [Double] = []  // 4 KiB QD1 through an SQPOLL ring
         var iopsSQPOLLOnInterruptCPU: [Double] = []  // the same, job and poller pinned to the interrupts' CPU
@@ -3294,6 +3357,13 @@ enum Probes {
                 s.poolInterruptsPerIO.append(m.interruptsPerIO)
                 s.poolIOPS.append(m.iops)
             }
+            // One thread of blocking reads at depth 1: a sleep per read, as the io_uring loop's at depth 1, without
+            // io_uring (for kernel.uringWait).
+            var single = job(blockBytes: 4096, depth: 1, duration: e.deviceRun, seed: UInt64(r * 100 + 94))
+            single.engine = .blocking
+            let p = try runner.run(single)
+            step()
+            if p.ios > 0 { s.preadSystemPerIO.append(Double(p.systemCPU.systemNanoseconds) / Double(p.ios)) }
             // Queue depth 1 while a thread spins on another CPU: in a VM whose device emulation shares the
             // host's CPUs with the vCPUs, the busy vCPU slows the device (a check of machine.hostCPUs; fitted to it
             // when no SQPOLL run is recorded).

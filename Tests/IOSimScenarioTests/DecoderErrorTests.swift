@@ -130,6 +130,14 @@ private func scenario(_ extra: String) -> String {
         #expect(e.keyPath == "kernel.uringPreparePerSQE")
     }
 
+    @Test func uringWaitIsReadAndRefusedNegative() throws {
+        let f = try ScenarioLoader.load(text: scenario(#"  kernel: { uringWait: "2.5us" },"#), path: file)
+        #expect(f.scenario.kernel.uringWait == .nanoseconds(2_500))
+        guard let e = dataError(scenario(#"  kernel: { uringWait: "-1ns" },"#)) else { return }
+        #expect(e.location == IOSimScenario.SourceLocation(file: file, line: 4, column: 24))
+        #expect(e.keyPath == "kernel.uringWait")
+    }
+
     @Test func unknownUnit() {
         guard let e = dataError(scenario(#"  device: { latency: "80 parsecs" },"#)) else { return }
         #expect(e.location == IOSimScenario.SourceLocation(file: file, line: 4, column: 22))

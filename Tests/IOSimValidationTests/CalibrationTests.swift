@@ -1383,6 +1383,55 @@ struct InterruptCostFitTests {
         #expect(given.idleExitFit == nil)
     }
 
+    /// With a blocking pread's QD1 system time measured too: idleExit is fitted to it (the pread sleeps for every
+    /// read, as the io_uring loop does), and what the io_uring QD1 run has beyond the model's is `kernel.uringWait`,
+    /// one per wake-up from io_uring_enter's wait. The model's own figures with an exit of 3 us and a wait of 2 us
+    /// are found again (to 10 ns); the profile names both figures and reads back; the latency mean gives the wait
+    /// up (it is on the QD1 path). Without pread's figure the wait stays 0 and idleExit takes the io_uring run.
+    @Test func theIOUringWaitTakesWhatTheIOUringRunHasBeyondPread() throws {
+        let grid = Calibration.ParallelismGrid(channels: [1], dispatches: [.zero], wakeups: [.zero], hostMilliCPUs: [0])
+        let base = Calibration.fit(referenceFigures(), cpuCount: 2, parallelism: grid)
+        #expect(base.kernel.uringWait == .zero && base.uringWaitFit == nil)
+        #expect(base.profileText.contains("uringWait: \"0\","))
+        var m = base.machine
+        m.idleExit = .microseconds(3)
+        var k = base.kernel
+        k.uringWait = .microseconds(2)
+        let pread = try #require(Calibration.modelSystemPerIO(
+            Calibration.preadWorkload(machine: m, kernel: k, device: base.device, interrupts: base.interrupts)))
+        let uring = try #require(Calibration.modelSystemPerIO(
+            Calibration.deviceWorkload(depth: 1, machine: m, kernel: k, device: base.device, interrupts: base.interrupts)))
+        #expect(uring - pread > 1_500, "\(uring) against \(pread)")
+        func figure(_ name: String, _ v: Double) -> CalibrationFigure {
+            CalibrationFigure(name: name, unit: "ns", median: v, minimum: v, maximum: v, repeats: 5)
+        }
+        let figures = referenceFigures() + [figure(FigureName.systemPerIO(bytes: 4096), uring), figure(FigureName.preadSystemPerIO, pread)]
+        let report = Calibration.fit(figures, cpuCount: 2, parallelism: grid)
+        #expect(abs(report.machine.idleExit.nanoseconds - 3_000) <= 10, "\(report.machine.idleExit)")
+        #expect(abs(report.kernel.uringWait.nanoseconds - 2_000) <= 10, "\(report.kernel.uringWait)")
+        let exit = try #require(report.idleExitFit), wait = try #require(report.uringWaitFit)
+        #expect(exit.workload == FigureName.preadSystemPerIO && abs(exit.exitsPerIO - 1) < 0.01)
+        #expect(abs(wait.exitsPerIO - 1) < 0.01)
+        #expect(report.profileText.contains("system per IO 4KiB pread QD1"))
+        #expect(report.profileText.contains("wake-ups from io_uring_enter's wait per IO"))
+        let loaded = try loadThroughExtends(report.profileText)
+        #expect(loaded.kernel.uringWait == report.kernel.uringWait && loaded.machine.idleExit == report.machine.idleExit)
+        // On the QD1 path the latency mean is fitted around.
+        var without = report.kernel
+        without.uringWait = .zero
+        #expect(Calibration.softwarePath(machine: report.machine, kernel: report.kernel, interrupts: report.interrupts)
+            - Calibration.softwarePath(machine: report.machine, kernel: without, interrupts: report.interrupts)
+            == report.kernel.uringWait)
+        let latency = try #require(report.latencyFit)
+        let measuredLatency = referenceFigures().first { $0.name == FigureName.readLatency(bytes: 4096) }!.median
+        #expect(abs(latency.before - measuredLatency) < 0.01 * measuredLatency, "\(latency)")
+        // Without pread's figure: idleExit takes the io_uring run's whole excess, and the wait stays 0.
+        let old = Calibration.fit(referenceFigures() + [figure(FigureName.systemPerIO(bytes: 4096), uring)], cpuCount: 2, parallelism: grid)
+        #expect(old.kernel.uringWait == .zero && old.uringWaitFit == nil)
+        #expect(old.machine.idleExit.nanoseconds > 4_500, "\(old.machine.idleExit)")
+        #expect(old.profileText.contains("with idleExit fitted to the io_uring run, which holds it"))
+    }
+
     /// The exit from idle is on the QD1 path (the loop's CPU idles while its read is in flight), so the latency
     /// mean gives it up, given or fitted, and the model's QD1 latency is the measured one with no further step.
     @Test func theLatencyMeanGivesUpTheIdleExit() throws {

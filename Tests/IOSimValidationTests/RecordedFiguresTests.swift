@@ -367,8 +367,12 @@ private let sinceTheEleventhDay = [FigureName.iopsSQPOLL] + sinceTheTwelfthDay
 /// thirteenth's.
 private let sinceTheTwelfthDay = [FigureName.deviceStalls, FigureName.deviceStallGap] + sinceTheThirteenthDay
 /// The pinned SQPOLL pair, which the idle CPU's interrupt delivery is fitted to, measured since the thirteenth
-/// day's profile.
+/// day's profile, and those measured since the fourteenth's.
 private let sinceTheThirteenthDay = [FigureName.iopsSQPOLLOnInterruptCPU, FigureName.iopsSQPOLLBesideInterruptCPU]
+    + sinceTheFourteenthDay
+/// The blocking pread's system time at queue depth 1, which idleExit is fitted to beside io_uring's wait
+/// (`kernel.uringWait`), measured since the fourteenth day's profile.
+private let sinceTheFourteenthDay = [FigureName.preadSystemPerIO]
 /// The timed submissions and the pinned round trips, measured since the ninth day's profile.
 private let submissions = [FigureName.uringSubmitOne, FigureName.uringSubmitFour, FigureName.roundTrip(cpu: 0), FigureName.roundTrip(cpu: 1)]
 
@@ -422,7 +426,8 @@ extension RecordedFiguresTests {
     /// only with it: without, they make the same IOPS; with it, they differ by about it per read.
     @Test("the fourteenth day's stored profile records the pinned SQPOLL pair, which only idleDelivery tells apart")
     func theFourteenthDaysProfile() throws {
-        let (recorded, s) = try storedWithGivenCosts("_measured-xeon-day14.json5", figures: FigureName.all, scenario: "sqpoll-qd1.json5")
+        let (recorded, s) = try storedWithGivenCosts(
+            "_measured-xeon-day14.json5", figures: FigureName.all.filter { !sinceTheFourteenthDay.contains($0) }, scenario: "sqpoll-qd1.json5")
         #expect(s.interrupts.idleDelivery == .zero)
         let measured = try #require(Calibration.fitIdleDelivery(recorded.figures))
         // The header gives the figures to four or five digits: within 20 ns of the 7.63 us the profile names.
@@ -439,5 +444,27 @@ extension RecordedFiguresTests {
         #expect(try nanosecondsPerRead(on: irq, idleDelivery: .zero) == nanosecondsPerRead(on: 1 - irq, idleDelivery: .zero))
         let apart = try nanosecondsPerRead(on: 1 - irq, idleDelivery: measured) - nanosecondsPerRead(on: irq, idleDelivery: measured)
         #expect(abs(apart - Double(measured.nanoseconds)) < 0.15 * Double(measured.nanoseconds), "\(apart) ns")
+    }
+
+    /// The fifteenth day's profile records every figure, the blocking pread's QD1 system time among them, and
+    /// its model's depth-64 run makes the stalls a second that were counted: the share of its instants that made
+    /// a stall over the fitted interval is the measured rate within 8% (a second of the run: some 20 instants'
+    /// share, against the time between stalls less one stall, which made a fifth fewer).
+    @Test("the fifteenth day's stored profile records pread's system time, and its stalls come at the counted rate")
+    func theFifteenthDaysProfile() throws {
+        let (recorded, s) = try storedWithGivenCosts("_measured-xeon-day15.json5", figures: FigureName.all, scenario: "uring-4k-qd64.json5")
+        let rate = try #require(recorded.figures.median(FigureName.deviceStalls))
+        let w = Calibration.endless(
+            Calibration.deviceWorkload(depth: FigureName.stallDepth, machine: s.machine, kernel: s.kernel, device: s.device, interrupts: s.interrupts),
+            for: .seconds(1))
+        let r = try Simulator(w).run()
+        let share = Double(r.deviceStalls) / Double(r.deviceStallInstants)
+        let modelled = share * 1e9 / Double(s.device.stallInterval.nanoseconds)
+        #expect(abs(modelled / rate - 1) < 0.08, "\(modelled) stalls a second against \(rate)")
+        let unscaled = try #require(Calibration.fitStalls(recorded.figures)).interval
+        #expect(unscaled > s.device.stallInterval)
+        // Pread's QD1 system time was over io_uring's at this calibration: idleExit took it, and the wait is 0.
+        #expect(try #require(recorded.figures.median(FigureName.preadSystemPerIO)) > recorded.figures.median(FigureName.systemPerIO(bytes: 4096))!)
+        #expect(s.kernel.uringWait == .zero && s.machine.idleExit == .microseconds(1))
     }
 }

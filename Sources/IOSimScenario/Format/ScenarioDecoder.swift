@@ -130,6 +130,7 @@ enum ScenarioDecoder {
         if let x = f.take("uringCompletePerCQE") { k.uringCompletePerCQE = try Read.duration(x, f.child("uringCompletePerCQE")) }
         if let x = f.take("uringReapPerCQE") { k.uringReapPerCQE = try Read.duration(x, f.child("uringReapPerCQE")) }
         if let x = f.take("uringPreparePerSQE") { k.uringPreparePerSQE = try Read.duration(x, f.child("uringPreparePerSQE")) }
+        if let x = f.take("uringWait") { k.uringWait = try Read.duration(x, f.child("uringWait")) }
         try f.finish()
     }
 
