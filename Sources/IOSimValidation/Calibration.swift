@@ -751,30 +751,42 @@ extension Calibration {
     /// stall made 11.6 stalls a second in the model against the 15 measured, and depth 64's p99 missed the
     /// stalls). The process's instants come at 1 / interval a second, so the model makes share / interval
     /// stalls a second, `share` being the part of its instants that made one (`deviceStallInstants`): the next
-    /// interval is share / rate, rounded to 0.1 ms, until it repeats (the share moves a little with the
-    /// interval), in at most `rounds` runs, each lasting `stallsSeen` stalls at the measured rate (one seed: every
-    /// run draws the same instants, scaled). The share, a ratio of two counts of one run, spreads far less than
-    /// the count of stalls does. Nil when a run fails or has no instant.
-    static func fitStallInterval(_ workload: Scenario, rate: Double, stallsSeen: Int, rounds: Int = 4) -> StallIntervalFit? {
+    /// interval is share / rate, rounded to 0.1 ms, until it repeats after `minimumRounds` runs at least, in at
+    /// most `rounds` runs, each lasting `stallsSeen` stalls at the measured rate, each with a seed of its own (the
+    /// workload's, then the ones after it). The share is taken from the first run, then from all the runs after
+    /// it together: it moves a little with the interval but more by chance, more than a count of its instants
+    /// would (0.72-0.78 in four runs of some 500 instants near one interval on the fourteenth day's figures, and
+    /// two 34-second runs of one interval made 13.8 and 15.0 stalls a second: a stall changes what the device
+    /// holds after it), which pooling the runs and their seeds near the answer evens out. `modelRate` is the
+    /// last run's stalls a second. Nil when a run fails or has no instant.
+    static func fitStallInterval(
+        _ workload: Scenario, rate: Double, stallsSeen: Int, rounds: Int = 6, minimumRounds: Int = 3
+    ) -> StallIntervalFit? {
         guard rate > 0, workload.device.stallInterval > .zero else { return nil }
         var run = endless(workload, for: .nanoseconds(Int64(Double(stallsSeen) / rate * 1e9)))
         var interval = workload.device.stallInterval.nanoseconds
         var fit: StallIntervalFit? = nil
-        for _ in 0..<rounds {
+        var pooledStalls: Int64 = 0, pooledInstants: Int64 = 0  // the runs after the first
+        for round in 0..<rounds {
             run.device.stallInterval = .nanoseconds(interval)
+            run.seed = workload.seed &+ UInt64(round)
             guard let r = try? Simulator(run).run(), r.elapsed > .zero, r.deviceStallInstants > 0 else { return nil }
             let modelRate = Double(r.deviceStalls) * 1e9 / Double(r.elapsed.nanoseconds)
-            let share = Double(r.deviceStalls) / Double(r.deviceStallInstants)
+            if round > 0 {
+                pooledStalls += r.deviceStalls
+                pooledInstants += r.deviceStallInstants
+            }
+            let share = round == 0 ? Double(r.deviceStalls) / Double(r.deviceStallInstants) : Double(pooledStalls) / Double(pooledInstants)
             if fit == nil {
                 fit = StallIntervalFit(
                     measuredRate: rate, unscaled: .nanoseconds(interval), unscaledRate: modelRate, interval: .nanoseconds(interval),
                     modelRate: modelRate, madeAStall: share)
             }
-            fit?.interval = .nanoseconds(interval)
             fit?.modelRate = modelRate
             fit?.madeAStall = share
             let next = max(100_000, Int64((share * 1e9 / rate / 100_000).rounded()) * 100_000)
-            if next == interval { break }
+            fit?.interval = .nanoseconds(next)
+            if next == interval && round >= minimumRounds { break }
             interval = next
         }
         return fit
@@ -2423,8 +2435,8 @@ extension Calibration {
                     "stallInterval", quoted(duration(d.stallInterval)),
                     report.stallIntervalFit.map { f in
                         "by simulation: \(describe(rate)), and \(Validation.fixed(f.madeAStall * 100, 0))% of the instants of the stalls' process made "
-                            + "one in the model's QD\(FigureName.stallDepth) run (not while its device held fewer than stallMinimumRequests or was "
-                            + "stalled), so the interval is that share over the rate; the run made \(Validation.fixed(f.modelRate, 1)) stalls a second. "
+                            + "one in the model's QD\(FigureName.stallDepth) runs (not while its device held fewer than stallMinimumRequests or was "
+                            + "stalled), so the interval is that share over the rate; the last run made \(Validation.fixed(f.modelRate, 1)) stalls a second. "
                             + "The time between them less one stall, \(duration(f.unscaled)), made \(Validation.fixed(f.unscaledRate, 1))"
                     } ?? "\(describe(rate)): the time between them less one stall")
                 entry(
