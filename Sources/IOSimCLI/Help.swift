@@ -215,9 +215,8 @@ public enum Help {
                 how long), queue depth 1 through an SQPOLL ring
                 (the shared host's CPUs are fitted to it), the same pinned with its poller to the interrupts' CPU
                 and beside it (an interrupt to a halted CPU), and beside a spinning thread, one thread of blocking
-                preads at queue depth 1 (its system time against io_uring's: the cost of io_uring's wait), the
-                real io_uring
-                loop over cached pages, each with its spread over repeats; fits the model's
+                preads at queue depth 1 (its system time against io_uring's: the cost of io_uring's wait), and
+                the real io_uring loop over cached pages, each with its spread over repeats; fits the model's
                 parameters and prints (or writes with -o) a profile of machine, kernel, device and interrupts
                 keys that a scenario can extend and `validate --profile` can lay over.
 

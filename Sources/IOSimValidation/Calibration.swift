@@ -492,7 +492,7 @@ public enum Calibration {
         if !device.poolIOPS.isEmpty {
             figures.append(CalibrationFigure(name: FigureName.poolIOPS, unit: "IOPS", samples: device.poolIOPS))
         }
-        if !device.preadSystemPerIO.isEmpty {
+        if counted(device.preadSystemPerIO) {  // ticked, as the system times above
             figures.append(CalibrationFigure(name: FigureName.preadSystemPerIO, unit: "ns", samples: device.preadSystemPerIO))
         }
         if !device.stallsPerSecond.isEmpty {
@@ -736,8 +736,10 @@ extension Calibration {
         /// The time between the measured stalls less one stall (`fitStalls`), and the model's stalls a second at it.
         public var unscaled: SimDuration
         public var unscaledRate: Double
-        /// The fitted interval, and the model's stalls a second at it in the fit's last run.
+        /// The fitted interval; the fit's last run's interval (within 1% of it when the fit settled) and the
+        /// model's stalls a second in that run.
         public var interval: SimDuration
+        public var lastRunInterval: SimDuration
         public var modelRate: Double
         /// The share of the process's instants that made a stall in that run.
         public var madeAStall: Double
@@ -751,26 +753,32 @@ extension Calibration {
     /// stall made 11.6 stalls a second in the model against the 15 measured, and depth 64's p99 missed the
     /// stalls). The process's instants come at 1 / interval a second, so the model makes share / interval
     /// stalls a second, `share` being the part of its instants that made one (`deviceStallInstants`): the next
-    /// interval is share / rate, rounded to 0.1 ms, until it repeats after `minimumRounds` runs at least, in at
-    /// most `rounds` runs, each lasting `stallsSeen` stalls at the measured rate, each with a seed of its own (the
-    /// workload's, then the ones after it). The share is taken from the first run, then from all the runs after
+    /// interval is share / rate, rounded to 0.1 ms, until it settles (within 1% of the last run's) after
+    /// `minimumRounds` runs at least, in at most `rounds` runs, each lasting `stallsSeen` stalls at the measured
+    /// rate (at most `stallFitLongestRunSeconds`), each with a seed of its own (the workload's, then the ones
+    /// after it). The share is taken from the first run, then from all the runs after
     /// it together: it moves a little with the interval but more by chance, more than a count of its instants
     /// would (0.72-0.78 in four runs of some 500 instants near one interval on the fourteenth day's figures, and
     /// two 34-second runs of one interval made 13.8 and 15.0 stalls a second: a stall changes what the device
     /// holds after it), which pooling the runs and their seeds near the answer evens out. `modelRate` is the
-    /// last run's stalls a second. Nil when a run fails or has no instant.
+    /// last run's stalls a second. Nil when a run fails or makes no stall.
+    /// The longest run of `fitStallInterval` in virtual time (a machine with a stall every few seconds would
+    /// otherwise make its runs hours long).
+    static let stallFitLongestRunSeconds = 60.0
+
     static func fitStallInterval(
         _ workload: Scenario, rate: Double, stallsSeen: Int, rounds: Int = 6, minimumRounds: Int = 3
     ) -> StallIntervalFit? {
         guard rate > 0, workload.device.stallInterval > .zero else { return nil }
-        var run = endless(workload, for: .nanoseconds(Int64(Double(stallsSeen) / rate * 1e9)))
+        let span = min(Double(stallsSeen) / rate, stallFitLongestRunSeconds)
+        var run = endless(workload, for: .nanoseconds(Int64(span * 1e9)))
         var interval = workload.device.stallInterval.nanoseconds
         var fit: StallIntervalFit? = nil
         var pooledStalls: Int64 = 0, pooledInstants: Int64 = 0  // the runs after the first
         for round in 0..<rounds {
             run.device.stallInterval = .nanoseconds(interval)
             run.seed = workload.seed &+ UInt64(round)
-            guard let r = try? Simulator(run).run(), r.elapsed > .zero, r.deviceStallInstants > 0 else { return nil }
+            guard let r = try? Simulator(run).run(), r.elapsed > .zero, r.deviceStalls > 0 else { return nil }
             let modelRate = Double(r.deviceStalls) * 1e9 / Double(r.elapsed.nanoseconds)
             if round > 0 {
                 pooledStalls += r.deviceStalls
@@ -780,13 +788,15 @@ extension Calibration {
             if fit == nil {
                 fit = StallIntervalFit(
                     measuredRate: rate, unscaled: .nanoseconds(interval), unscaledRate: modelRate, interval: .nanoseconds(interval),
-                    modelRate: modelRate, madeAStall: share)
+                    lastRunInterval: .nanoseconds(interval), modelRate: modelRate, madeAStall: share)
             }
             fit?.modelRate = modelRate
+            fit?.lastRunInterval = .nanoseconds(interval)
             fit?.madeAStall = share
             let next = max(100_000, Int64((share * 1e9 / rate / 100_000).rounded()) * 100_000)
             fit?.interval = .nanoseconds(next)
-            if next == interval && round >= minimumRounds { break }
+            // Settled: within 1% of the interval this run had (the pooled share moves by about that a run).
+            if round + 1 >= minimumRounds && abs(next - interval) * 100 <= interval { break }
             interval = next
         }
         return fit
@@ -1067,8 +1077,8 @@ extension Calibration {
         // closest IOPS is kept. After the device, whose first fit runs without sharing. Both run again after the
         // interrupt costs below, which change the model they ran: the device with the host CPUs found first (at
         // depth 64 the submitter is busy, and a shared host slows the device there), then the host CPUs again.
-        // Both costs of leaving idle are fitted alike: the model runs the QD1 workload with the cost at 0 and at
-        // 1 us; the slope is its exits from idle per IO, and the cost takes what the measured figure leaves over
+        // Both costs of leaving idle are fitted alike: the model runs the QD1 workload (io_uring's, or with
+        // `blocking` one thread of blocking preads) with the cost at 0 and at 1 us; the slope is its exits from idle per IO, and the cost takes what the measured figure leaves over
         // the model's time without it. It is on the QD1 path (`softwarePath`), which the latency mean was fitted
         // around: the mean gives up what it added, or the device search below would fit the depths to a device
         // slower than the QD1 one.
@@ -1710,7 +1720,6 @@ extension Calibration {
         }
     }
 
-    /// The calibration's four threads of blocking 4 KiB O_DIRECT reads as a model scenario.
     /// One thread of blocking 4 KiB O_DIRECT random reads (calibrate's `preadSystemPerIO` run).
     static func preadWorkload(
         machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig
@@ -1721,6 +1730,7 @@ extension Calibration {
         return s
     }
 
+    /// The calibration's four threads of blocking 4 KiB O_DIRECT reads as a model scenario.
     static func poolWorkload(
         machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig
     ) -> Scenario {
@@ -2339,11 +2349,15 @@ extension Calibration {
             entry(
                 "uringWait", quoted(duration(k.uringWait)),
                 report.uringWaitFit.map {
-                    "\(describe(FigureName.systemPerIO(bytes: 4096))) less the model's other system time per IO at QD1 "
-                        + "\(Units.formatDuration(nanoseconds: Int64($0.withoutIdleExit.rounded()))) (idleExit fitted to "
-                        + "\(describe(FigureName.preadSystemPerIO)), which sleeps as often), over its "
+                    let exit = report.idleExitFit?.workload == FigureName.preadSystemPerIO
+                        ? "idleExit fitted to \(describe(FigureName.preadSystemPerIO)), which sleeps as often" : "idleExit given"
+                    return "\(describe(FigureName.systemPerIO(bytes: 4096))) less the model's other system time per IO at QD1 "
+                        + "\(Units.formatDuration(nanoseconds: Int64($0.withoutIdleExit.rounded()))) (\(exit)), over its "
                         + "\(Validation.fixed($0.exitsPerIO, 2)) wake-ups from io_uring_enter's wait per IO; floor 0"
-                } ?? notMeasured + " (with idleExit fitted to the io_uring run, which holds it)")
+                }
+                    ?? (figure(FigureName.preadSystemPerIO) == nil
+                        ? notMeasured + " (no blocking pread run: idleExit holds what io_uring's QD1 run has beyond the model's)"
+                        : "model default, not fitted (the device was not fitted by simulation)"))
         }
         section("device") {
             let latency4K = figure(FigureName.readLatency(bytes: 4096))
@@ -2436,7 +2450,7 @@ extension Calibration {
                     report.stallIntervalFit.map { f in
                         "by simulation: \(describe(rate)), and \(Validation.fixed(f.madeAStall * 100, 0))% of the instants of the stalls' process made "
                             + "one in the model's QD\(FigureName.stallDepth) runs (not while its device held fewer than stallMinimumRequests or was "
-                            + "stalled), so the interval is that share over the rate; the last run made \(Validation.fixed(f.modelRate, 1)) stalls a second. "
+                            + "stalled), so the interval is that share over the rate; the last run, at \(duration(f.lastRunInterval)), made \(Validation.fixed(f.modelRate, 1)) stalls a second. "
                             + "The time between them less one stall, \(duration(f.unscaled)), made \(Validation.fixed(f.unscaledRate, 1))"
                     } ?? "\(describe(rate)): the time between them less one stall")
                 entry(
@@ -3371,7 +3385,7 @@ enum Probes {
             }
             // One thread of blocking reads at depth 1: a sleep per read, as the io_uring loop's at depth 1, without
             // io_uring (for kernel.uringWait).
-            var single = job(blockBytes: 4096, depth: 1, duration: e.deviceRun, seed: UInt64(r * 100 + 94))
+            var single = job(blockBytes: 4096, depth: 1, duration: e.deviceRun, seed: UInt64(r * 100 + 92))
             single.engine = .blocking
             let p = try runner.run(single)
             step()

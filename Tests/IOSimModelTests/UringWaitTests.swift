@@ -49,6 +49,32 @@ import Testing
         #expect(try run(wait: 4_000, program: read) == run(wait: 0, program: read))
     }
 
+    /// Depth 4, 40 reads, one CPU: an enter that finds CQEs there does not sleep and pays nothing, so the cost is
+    /// paid once per sleep in the wait (counted in the trace), fewer times than there are reads.
+    @Test func onlyAnEnterThatSleptPaysIt() throws {
+        func traced(wait: Int64) throws -> (SimulationResult, sleeps: Int) {
+            var s = constantCostScenario(cpus: 1)
+            s.kernel.uringWait = .nanoseconds(wait)
+            s.device.channels = 2
+            s.rings = [RingSpec(name: "ring", entries: 8, taskRun: .interrupt)]
+            s.threads = [
+                ThreadSpec(name: "job", program: [.uring(UringLoop(ring: "ring", file: "data", sizeBytes: 4096, queueDepth: 4, ios: 40))])
+            ]
+            let recorder = TraceRecorder()
+            let r = try Simulator(s, trace: recorder).run()
+            let sleeps = recorder.events.filter {
+                if case .thread(_, .blocked(reason: "io_uring_enter"), _) = $0 { return true }
+                return false
+            }.count
+            return (r, sleeps)
+        }
+        let (plain, plainSleeps) = try traced(wait: 0), (waiting, sleeps) = try traced(wait: 4_000)
+        #expect(plain.iosCompleted == 40 && waiting.iosCompleted == 40)
+        #expect(sleeps > 0 && sleeps < 40, "\(sleeps) sleeps")
+        #expect(plainSleeps == sleeps)
+        #expect(waiting.totalCPU[.syscall] - plain.totalCPU[.syscall] == .nanoseconds(4_000 * Int64(sleeps)))
+    }
+
     /// A negative value is refused by name (the decoder's reading: `DecoderErrorTests`).
     @Test func aNegativeValueIsRefused() throws {
         var bad = constantCostScenario(cpus: 1)

@@ -626,7 +626,7 @@ struct CalibrationRealTests {
         // repeat, and then the figure is left out.
         let ticked = FigureName.latencySizes.map { FigureName.systemPerIO(bytes: $0) }
             + FigureName.pageCostSizes.map { FigureName.systemPerIOAtDepth(bytes: $0) }
-            + [FigureName.bufferedColdSystemPerIO, FigureName.uringLoopUser]
+            + [FigureName.bufferedColdSystemPerIO, FigureName.uringLoopUser, FigureName.preadSystemPerIO]
         expected.removeAll { ticked.contains($0) && !names.contains($0) }
         // The four threads' figures need IRQ time accounted and the disk's lines found.
         if !names.contains(FigureName.poolIrqSoftirq) { expected.removeAll { $0 == FigureName.poolInterrupts } }
@@ -1429,7 +1429,7 @@ struct InterruptCostFitTests {
         let old = Calibration.fit(referenceFigures() + [figure(FigureName.systemPerIO(bytes: 4096), uring)], cpuCount: 2, parallelism: grid)
         #expect(old.kernel.uringWait == .zero && old.uringWaitFit == nil)
         #expect(old.machine.idleExit.nanoseconds > 4_500, "\(old.machine.idleExit)")
-        #expect(old.profileText.contains("with idleExit fitted to the io_uring run, which holds it"))
+        #expect(old.profileText.contains("no blocking pread run: idleExit holds what io_uring's QD1 run has beyond the model's"))
     }
 
     /// The exit from idle is on the QD1 path (the loop's CPU idles while its read is in flight), so the latency

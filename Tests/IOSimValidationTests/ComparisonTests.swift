@@ -110,7 +110,11 @@ import Testing
         let system = first.totalCPU[.syscall] + second.totalCPU[.syscall] + first.totalCPU[.contextSwitch]
             + second.totalCPU[.contextSwitch] + first.totalCPU[.polling] + second.totalCPU[.polling]
         #expect(abs(try row(rows, "CPU system per IO") - Double(system.nanoseconds) / 400 / 1_000) < 1e-9)
-        #expect(try row(rows, "kernel threads") == 0)
+        // Kernel threads: per run (two runs with 2 and 3 make 2.5).
+        var withWorkers = (first, second)
+        withWorkers.0.threads.kernelCreated = 2
+        withWorkers.1.threads.kernelCreated = 3
+        #expect(try row(Validation.compare(model: ModelPrediction([withWorkers.0, withWorkers.1]), real: real), "kernel threads") == 2.5)
     }
 
     /// Interrupt time is the traced one when the run traced it, /proc/stat's ticks otherwise.

