@@ -729,6 +729,10 @@ extension Calibration {
         return long
     }
 
+    /// The longest run of `fitStallInterval` in virtual time (a machine with a stall every few seconds would
+    /// otherwise make its runs hours long).
+    static let stallFitLongestRunSeconds = 60.0
+
     /// How `device.stallInterval` was fitted by simulation (`fitStallInterval`).
     public struct StallIntervalFit: Sendable, Equatable {
         /// The measured stalls a second at queue depth `FigureName.stallDepth`.
@@ -762,44 +766,37 @@ extension Calibration {
     /// two 34-second runs of one interval made 13.8 and 15.0 stalls a second: a stall changes what the device
     /// holds after it), which pooling the runs and their seeds near the answer evens out. `modelRate` is the
     /// last run's stalls a second. Nil when a run fails or makes no stall.
-    /// The longest run of `fitStallInterval` in virtual time (a machine with a stall every few seconds would
-    /// otherwise make its runs hours long).
-    static let stallFitLongestRunSeconds = 60.0
-
     static func fitStallInterval(
         _ workload: Scenario, rate: Double, stallsSeen: Int, rounds: Int = 6, minimumRounds: Int = 3
     ) -> StallIntervalFit? {
         guard rate > 0, workload.device.stallInterval > .zero else { return nil }
         let span = min(Double(stallsSeen) / rate, stallFitLongestRunSeconds)
         var run = endless(workload, for: .nanoseconds(Int64(span * 1e9)))
-        var interval = workload.device.stallInterval.nanoseconds
-        var fit: StallIntervalFit? = nil
+        let unscaled = workload.device.stallInterval.nanoseconds
+        var interval = unscaled, next = unscaled
+        var unscaledRate = 0.0, modelRate = 0.0, share = 0.0
         var pooledStalls: Int64 = 0, pooledInstants: Int64 = 0  // the runs after the first
         for round in 0..<rounds {
+            if round > 0 { interval = next }
             run.device.stallInterval = .nanoseconds(interval)
             run.seed = workload.seed &+ UInt64(round)
             guard let r = try? Simulator(run).run(), r.elapsed > .zero, r.deviceStalls > 0 else { return nil }
-            let modelRate = Double(r.deviceStalls) * 1e9 / Double(r.elapsed.nanoseconds)
-            if round > 0 {
+            modelRate = Double(r.deviceStalls) * 1e9 / Double(r.elapsed.nanoseconds)
+            if round == 0 {
+                unscaledRate = modelRate
+                share = Double(r.deviceStalls) / Double(r.deviceStallInstants)
+            } else {
                 pooledStalls += r.deviceStalls
                 pooledInstants += r.deviceStallInstants
+                share = Double(pooledStalls) / Double(pooledInstants)
             }
-            let share = round == 0 ? Double(r.deviceStalls) / Double(r.deviceStallInstants) : Double(pooledStalls) / Double(pooledInstants)
-            if fit == nil {
-                fit = StallIntervalFit(
-                    measuredRate: rate, unscaled: .nanoseconds(interval), unscaledRate: modelRate, interval: .nanoseconds(interval),
-                    lastRunInterval: .nanoseconds(interval), modelRate: modelRate, madeAStall: share)
-            }
-            fit?.modelRate = modelRate
-            fit?.lastRunInterval = .nanoseconds(interval)
-            fit?.madeAStall = share
-            let next = max(100_000, Int64((share * 1e9 / rate / 100_000).rounded()) * 100_000)
-            fit?.interval = .nanoseconds(next)
+            next = max(100_000, Int64((share * 1e9 / rate / 100_000).rounded()) * 100_000)
             // Settled: within 1% of the interval this run had (the pooled share moves by about that a run).
             if round + 1 >= minimumRounds && abs(next - interval) * 100 <= interval { break }
-            interval = next
         }
-        return fit
+        return StallIntervalFit(
+            measuredRate: rate, unscaled: .nanoseconds(unscaled), unscaledRate: unscaledRate, interval: .nanoseconds(next),
+            lastRunInterval: .nanoseconds(interval), modelRate: modelRate, madeAStall: share)
     }
 
     /// What the stalls cost one of calibrate's workloads in the model (`stallLoss`), by the figure of its run.
@@ -1077,30 +1074,33 @@ extension Calibration {
         // closest IOPS is kept. After the device, whose first fit runs without sharing. Both run again after the
         // interrupt costs below, which change the model they ran: the device with the host CPUs found first (at
         // depth 64 the submitter is busy, and a shared host slows the device there), then the host CPUs again.
-        // Both costs of leaving idle are fitted alike: the model runs the QD1 workload (io_uring's, or with
-        // `blocking` one thread of blocking preads) with the cost at 0 and at 1 us; the slope is its exits from idle per IO, and the cost takes what the measured figure leaves over
-        // the model's time without it. It is on the QD1 path (`softwarePath`), which the latency mean was fitted
-        // around: the mean gives up what it added, or the device search below would fit the depths to a device
-        // slower than the QD1 one.
-        func fitIdleCost(
-            _ cost: WritableKeyPath<MachineConfig, SimDuration>, measured: Double, blocking: Bool = false,
+        // The costs paid once per wake-up (both costs of leaving idle, and io_uring's wait) are fitted alike: the
+        // model runs the QD1 workload (io_uring's, or with `blocking` one thread of blocking preads) with the cost
+        // at 0 and at 1 us; the slope is its events per IO, and the cost takes what the measured figure leaves over
+        // the model's time without it (to 10 ns), written into machine or kernel. It is on the QD1 path
+        // (`softwarePath`), which the latency mean was fitted around: the mean gives up what it added, or the
+        // device search below would fit the depths to a device slower than the QD1 one.
+        func fitCostPerEvent(
+            _ cost: WritableKeyPath<Scenario, SimDuration>, measured: Double, blocking: Bool = false,
             perIO: (SimulationResult) -> Double
         ) -> IdleExitFit? {
+            var workload = blocking
+                ? preadWorkload(machine: machine, kernel: kernel, device: device, interrupts: interrupts)
+                : deviceWorkload(depth: 1, machine: machine, kernel: kernel, device: device, interrupts: interrupts)
             func modelled(_ value: SimDuration) -> Double? {
-                var m = machine
-                m[keyPath: cost] = value
-                let s = blocking
-                    ? preadWorkload(machine: m, kernel: kernel, device: device, interrupts: interrupts)
-                    : deviceWorkload(depth: 1, machine: m, kernel: kernel, device: device, interrupts: interrupts)
+                var s = workload
+                s[keyPath: cost] = value
                 guard let r = try? Simulator(s).run(), r.iosCompleted > 0 else { return nil }
                 return perIO(r)
             }
             guard let without = modelled(.zero), let with = modelled(.microseconds(1)), with > without else { return nil }
-            let exitsPerIO = (with - without) / 1_000
-            let before = machine[keyPath: cost]
-            machine[keyPath: cost] = .nanoseconds(tensOfNanoseconds((measured - without) / exitsPerIO))
-            giveUpLatency((machine[keyPath: cost] - before).nanoseconds, of: &device)
-            return IdleExitFit(measured: measured, withoutIdleExit: without, exitsPerIO: exitsPerIO)
+            let eventsPerIO = (with - without) / 1_000
+            let before = workload[keyPath: cost]
+            workload[keyPath: cost] = .nanoseconds(tensOfNanoseconds((measured - without) / eventsPerIO))
+            machine = workload.machine
+            kernel = workload.kernel
+            giveUpLatency((workload[keyPath: cost] - before).nanoseconds, of: &device)
+            return IdleExitFit(measured: measured, withoutIdleExit: without, exitsPerIO: eventsPerIO)
         }
         // idleExit, by simulation, when not given: the machine-wide system time per IO of the 4 KiB QD1 run less
         // the model's own system time per IO for that workload without it (syscall, SQE, request, driver, doorbell,
@@ -1117,30 +1117,18 @@ extension Calibration {
         let preadSystem = median(FigureName.preadSystemPerIO)
         if grid != nil, !given.contains(.idleExit) {
             if let measured = preadSystem {
-                idleExitFit = fitIdleCost(\.idleExit, measured: measured, blocking: true, perIO: modelSystemPerIO)
+                idleExitFit = fitCostPerEvent(\.machine.idleExit, measured: measured, blocking: true, perIO: modelSystemPerIO)
                 idleExitFit?.workload = FigureName.preadSystemPerIO
             } else if let measured = median(FigureName.systemPerIO(bytes: 4096)) {
-                idleExitFit = fitIdleCost(\.idleExit, measured: measured, perIO: modelSystemPerIO)
+                idleExitFit = fitCostPerEvent(\.machine.idleExit, measured: measured, perIO: modelSystemPerIO)
             }
         }
         // kernel.uringWait, by simulation as idleExit: the io_uring QD1 run's system time per IO less the model's
-        // without it, over the model's wake-ups from io_uring_enter's wait per IO (one at QD1); floor 0, to 10 ns.
-        // Only with pread's figure (else idleExit holds it). On the QD1 path (the woken loop pays it before its
-        // CQE): the latency mean gives it up.
+        // without it, over the model's wake-ups from io_uring_enter's wait per IO (one at QD1); floor 0. Only with
+        // pread's figure (else idleExit holds it). On the QD1 path (the woken loop pays it before its CQE).
         var uringWaitFit: IdleExitFit? = nil
         if grid != nil, preadSystem != nil, let measured = median(FigureName.systemPerIO(bytes: 4096)) {
-            func modelled(_ value: SimDuration) -> Double? {
-                var k = kernel
-                k.uringWait = value
-                let s = deviceWorkload(depth: 1, machine: machine, kernel: k, device: device, interrupts: interrupts)
-                return modelSystemPerIO(s)
-            }
-            if let without = modelled(.zero), let with = modelled(.microseconds(1)), with > without {
-                let waitsPerIO = (with - without) / 1_000
-                kernel.uringWait = .nanoseconds(tensOfNanoseconds((measured - without) / waitsPerIO))
-                giveUpLatency(kernel.uringWait.nanoseconds, of: &device)
-                uringWaitFit = IdleExitFit(measured: measured, withoutIdleExit: without, exitsPerIO: waitsPerIO)
-            }
+            uringWaitFit = fitCostPerEvent(\.kernel.uringWait, measured: measured, perIO: modelSystemPerIO)
         }
         // idleExitUser, by simulation as idleExit: the machine-wide user time per IO of the 4 KiB QD1 run less the
         // model's user time per IO for that workload without it (the loop's own work, uringReapPerCQE and
@@ -1148,7 +1136,7 @@ extension Calibration {
         // exits from idle per IO.
         var idleExitUserFit: IdleExitFit? = nil
         if grid != nil, let measured = median(FigureName.userPerIOQD1) {
-            idleExitUserFit = fitIdleCost(\.idleExitUser, measured: measured) {
+            idleExitUserFit = fitCostPerEvent(\.machine.idleExitUser, measured: measured) {
                 Double($0.totalCPU[.user].nanoseconds) / Double($0.iosCompleted)
             }
         }
