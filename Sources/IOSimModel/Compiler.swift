@@ -182,6 +182,9 @@ struct Compiler {
         try check(d.channels >= 1, "device.channels", "must be at least 1 (found \(d.channels))")
         try check(d.capacityBytes > 0, "device.capacity", "must be positive")
         try check(d.stallMinimumRequests >= 1, "device.stallMinimumRequests", "must be at least 1 (found \(d.stallMinimumRequests))")
+        try check(
+            DeviceConfig.stallIntervalShapes.contains(d.stallIntervalShape), "device.stallIntervalShape",
+            "from 1 to \(DeviceConfig.stallIntervalShapes.upperBound) (found \(d.stallIntervalShape))")
         // An interval under 1 us would schedule a stall check every few nanoseconds; none is that frequent.
         try check(
             d.stallInterval == .zero || d.stallInterval >= .microseconds(1), "device.stallInterval",

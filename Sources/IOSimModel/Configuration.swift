@@ -287,7 +287,8 @@ public struct DeviceConfig: Sendable, Equatable {
     /// on this machine class, four threads each blocking in its own `pread` raise 0.27 to 0.34 interrupts per
     /// IO, where requests that each started a pass would raise about one). Default 0.
     public var passWakeup: SimDuration = .zero
-    /// The device stalls now and then: at instants of a Poisson process with this mean interval, a device that
+    /// The device stalls now and then: at instants of a process with this mean interval (a Poisson process unless
+    /// `stallIntervalShape` makes it more regular), a device that
     /// holds at least `stallMinimumRequests` requests finishes nothing for `stallDuration`: every request it
     /// holds completes no earlier than the stall's end (a request in service is served meanwhile, but its
     /// channel, holding it, takes no new one); an instant that comes while it is stalled does nothing. 0 (the
@@ -302,6 +303,15 @@ public struct DeviceConfig: Sendable, Equatable {
     /// this machine, 0.5 gaps of 1.5 ms or more a second at queue depth 1 (the device holding one request or
     /// none) against 12-17 from depth 4 on.
     public var stallMinimumRequests: Int = 2
+    /// How regularly the stalls' instants come (see `stallInterval`): the time between two instants is the sum of
+    /// this many exponential stages, each of the interval over this mean (an Erlang distribution, whose
+    /// coefficient of variation is one over the square root of the shape). 1 (the default) is a Poisson process;
+    /// 2 has a coefficient of variation of 0.71, what a trace here measured (0.66-0.69: the stalls came on a 10 ms
+    /// clock of the host, 30 ms apart at least, mostly 40). `iosim calibrate` measures it from the times between
+    /// the stalls of its queue-depth-64 runs.
+    public var stallIntervalShape: Int = 1
+    /// The shapes `stallIntervalShape` takes (16 stages: a coefficient of variation of 0.25).
+    public static let stallIntervalShapes = 1...16
 
     public init() {}
 }

@@ -165,6 +165,9 @@ public struct SimulationResult: Sendable, Equatable {
     /// The instants of the stalls' process that passed, those that made no stall (the device holding fewer than
     /// `device.stallMinimumRequests`, or stalled already) included.
     public var deviceStallInstants: Int64 = 0
+    /// The times from the start of each of the device's stalls to the next's (the stalls the instants made, so
+    /// less regular than the instants when some made none).
+    public var deviceStallIntervals = IntervalSpread()
     /// Changes of the task on a CPU, the idle task included (thread to idle, idle to thread, thread to thread).
     public var contextSwitches: Int64
     /// io_uring_enter calls of the programs' ring loops (0 without io_uring).

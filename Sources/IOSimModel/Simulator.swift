@@ -163,7 +163,7 @@ extension World {
             latency: LatencySummary(latencies), latencyHistogram: latencies,
             stages: IOStage.allCases.map { LatencySummary(recorder.histogram(1 + $0.rawValue)) },
             interrupts: interrupts, deferredWakeUps: deferredWakeUps, wakeIPIs: wakeIPIs, deviceStalls: device.stalls,
-            deviceStallInstants: device.stallInstants,
+            deviceStallInstants: device.stallInstants, deviceStallIntervals: device.stallIntervals,
             contextSwitches: contextSwitches, ringEnters: ringEnters,
             threads: ThreadCensus(
                 maxAlive: maxAlive, created: threadsCreated,

@@ -302,5 +302,8 @@ struct DeviceState {
     var stallArmed = false
     var stalls: Int64 = 0
     var stallInstants: Int64 = 0
+    /// The start of the last stall (-1: none yet), and the times from each stall's start to the next's.
+    var lastStallAt: Int64 = -1
+    var stallIntervals = IntervalSpread()
     var stallRNG: SeededGenerator
 }

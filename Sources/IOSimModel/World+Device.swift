@@ -135,16 +135,15 @@ extension World {
 
     // MARK: - Stalls
 
-    /// Schedules the next instant of the stalls' Poisson process not before now (instants that passed while
+    /// Schedules the next instant of the stalls' process (`nextStallInterval`) not before now (instants that passed while
     /// the device held too few requests are skipped: no stall came then). Armed only while the device holds
     /// enough requests; the one left pending when the work ends is bookkeeping (`Simulator.eventsRanOut`), and
     /// none is scheduled past the horizon.
     @inline(never) mutating func armStall(engine: inout Engine) {
-        let interval = Distribution.exponential(mean: stallInterval)
-        if device.nextStallAt < 0 { device.nextStallAt = interval.sample(&device.stallRNG) }
+        if device.nextStallAt < 0 { device.nextStallAt = nextStallInterval() }
         while device.nextStallAt < now {
             device.stallInstants &+= 1
-            device.nextStallAt &+= interval.sample(&device.stallRNG)
+            device.nextStallAt &+= nextStallInterval()
         }
         if device.nextStallAt > World.horizon { return }
         device.stallArmed = true
@@ -155,8 +154,7 @@ extension World {
 
     /// An instant of the stalls' process: a device holding enough requests stalls from now for
     /// `device.stallDuration`; one already stalled is not stalled again (so a stall ends, however often the
-    /// instants come, and the time from one stall's end to the next stall is the process's interval, which
-    /// is memoryless). The next instant is armed while the device still holds enough.
+    /// instants come). The next instant is armed while the device still holds enough.
     /// - Returns: false when nothing happened (too few requests, or stalled already).
     @inline(never) mutating func onDeviceStall(engine: inout Engine) -> Bool {
         device.stallArmed = false
@@ -167,11 +165,23 @@ extension World {
         let stalls = now >= device.stalledUntil
         if stalls {
             device.stalls &+= 1
+            if device.lastStallAt >= 0 { device.stallIntervals.record(now - device.lastStallAt) }
+            device.lastStallAt = now
             device.stalledUntil = now &+ scenario.device.stallDuration.nanoseconds
         }
-        device.nextStallAt &+= Distribution.exponential(mean: stallInterval).sample(&device.stallRNG)
+        device.nextStallAt &+= nextStallInterval()
         armStall(engine: &engine)
         return stalls
+    }
+
+    /// The time from one instant of the stalls' process to the next: `stallIntervalShape` exponential stages of
+    /// `stallInterval` over the shape each (one stage: the Poisson process, drawn as it always was).
+    @inline(__always) mutating func nextStallInterval() -> Int64 {
+        if stallIntervalShape == 1 { return Distribution.exponential(mean: stallInterval).sample(&device.stallRNG) }
+        let stage = Distribution.exponential(mean: stallInterval / Int64(stallIntervalShape))
+        var sum: Int64 = 0
+        for _ in 0..<stallIntervalShape { sum &+= stage.sample(&device.stallRNG) }
+        return sum
     }
 
     /// The DMA transfer of `r` at the device's bandwidth (0 under PIO or without a bandwidth). At most the longest

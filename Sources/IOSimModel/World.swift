@@ -105,6 +105,8 @@ struct World: EventHandler {
     let passDispatch: Int64
     /// `device.stallInterval` in ns (0: no stalls).
     let stallInterval: Int64
+    /// `device.stallIntervalShape`: the exponential stages of one interval between the stalls' instants.
+    let stallIntervalShape: Int
     let narrateNumber: Int64
     /// `machine.hostMilliCPUs` (0: the device does not share the machine's CPUs).
     let hostMilliCPUs: Int64
@@ -356,6 +358,7 @@ struct World: EventHandler {
         coalesceTime = i.coalesceTime.nanoseconds
         passDispatch = scenario.device.passDispatch.nanoseconds
         stallInterval = scenario.device.stallInterval.nanoseconds
+        stallIntervalShape = scenario.device.stallIntervalShape
         narrateNumber = Int64(scenario.narrateIO ?? -1)
         cpus = UnsafeTable(repeating: CPUState(), count: m.cpuCount)
         vectors = UnsafeTable(repeating: VectorState(), count: m.cpuCount)

@@ -110,6 +110,9 @@ struct ThreadOutcome {
     var ringEnters = 0
     /// io_uring engine: the time between one reap of completions and the next.
     var completionGaps = Histogram()
+    /// io_uring engine: those gaps of `CompletionStalls.shortestThresholdNanoseconds` or more, in order (the first
+    /// `CompletionStalls.longGapsKept`).
+    var longCompletionGaps: [CompletionGap] = []
     /// The CPUs the job thread may run on, read at its end (its pinning, or the process's).
     var cpusAllowed: [Int] = []
     /// With SQPOLL: the CPUs each iou-sqp thread of the process may run on, read at the end of the run.
@@ -516,7 +519,13 @@ func runURing(plan: JobPlan, thread index: Int, options: RealJob.URingOptions) -
             ring.reapCompletions { c in
                 if firstOfReap {
                     firstOfReap = false
-                    if lastReapAt >= 0 { out.completionGaps.record(now - lastReapAt) }
+                    if lastReapAt >= 0 {
+                        let gap = now - lastReapAt
+                        out.completionGaps.record(gap)
+                        if gap >= CompletionStalls.shortestThresholdNanoseconds && out.longCompletionGaps.count < CompletionStalls.longGapsKept {
+                            out.longCompletionGaps.append(CompletionGap(startNanoseconds: lastReapAt, nanoseconds: gap))
+                        }
+                    }
                     lastReapAt = now
                 }
                 let slot = Int(truncatingIfNeeded: c.userData)

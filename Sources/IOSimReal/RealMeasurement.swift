@@ -68,8 +68,10 @@ public struct RealMeasurement: Sendable {
     public var jobThreadCPUs: [[Int]] = []
     /// With SQPOLL: the CPUs each iou-sqp thread could run on at the end of the run (`sqThreadCPU` binds it).
     public var sqThreadCPUs: [[Int]] = []
-    /// The device's stalls, told from `completionGaps`.
-    public var completionStalls: CompletionStalls { CompletionStalls(gaps: completionGaps) }
+    /// io_uring engine: each job thread's gaps of `CompletionStalls.shortestThresholdNanoseconds` or more, in order.
+    public var longCompletionGaps: [[CompletionGap]] = []
+    /// The device's stalls, told from `completionGaps` (their times apart from `longCompletionGaps`).
+    public var completionStalls: CompletionStalls { CompletionStalls(gaps: completionGaps, longGaps: longCompletionGaps) }
 
     /// IOs per second.
     public var iops: Double { elapsedNanoseconds > 0 ? Double(ios) * 1e9 / Double(elapsedNanoseconds) : 0 }
@@ -138,6 +140,7 @@ public struct RealMeasurement: Sendable {
             let stalls = completionStalls
             n("stalls", stalls.count)
             n("stall_gap_median_ns", stalls.medianGapNanoseconds)
+            if let cv = stalls.intervals.coefficientOfVariation { d("stall_interval_cv", cv) }
         }
         n("cpu_user_ns", processUserNanoseconds)
         n("cpu_sys_ns", processSystemNanoseconds)
@@ -186,6 +189,8 @@ public struct RealMeasurement: Sendable {
 /// gaps 3.1-5.6 ms. A gap counts as a stall from 1 ms, or from three times the 90th percentile gap where that
 /// is longer (a slow device's usual gaps are long; the 90th, as stalls can be more than 1% of the gaps), up to
 /// the histogram's resolution (1.6%). With several job threads each sees each stall: the counts add up.
+/// The times between stalls are taken from each thread's gaps, from the start of one to the start of the next
+/// (the start being the reap before the gap), and pooled over the threads.
 public struct CompletionStalls: Sendable, Equatable {
     /// The shortest gap taken for a stall, in ns.
     public var thresholdNanoseconds: Int64
@@ -194,14 +199,40 @@ public struct CompletionStalls: Sendable, Equatable {
     /// Their median, in ns (0 when there is none).
     public var medianGapNanoseconds: Int64
 
+    /// The times from one stall's start to the next's, each thread's (empty without `longGaps`).
+    public var intervals: IntervalSpread
+
     /// The shortest threshold, in ns.
     public static let shortestThresholdNanoseconds: Int64 = 1_000_000
+    /// The most gaps of the shortest threshold or more a job thread keeps in order (a stall a millisecond for
+    /// 100 s).
+    public static let longGapsKept = 100_000
 
-    public init(gaps: Histogram) {
+    /// - Parameters:
+    ///   - gaps: every job thread's gaps between reaps.
+    ///   - longGaps: each job thread's gaps of `shortestThresholdNanoseconds` or more, in order.
+    public init(gaps: Histogram, longGaps: [[CompletionGap]] = []) {
         let threshold = max(CompletionStalls.shortestThresholdNanoseconds, 3 * gaps.percentile(partsPerMillion: 900_000))
         thresholdNanoseconds = threshold
         count = Int(gaps.count(atLeast: threshold))
         medianGapNanoseconds = gaps.percentile(partsPerMillion: 500_000, atLeast: threshold)
+        var intervals = IntervalSpread()
+        for thread in longGaps {
+            intervals.merge(IntervalSpread(instants: thread.filter { $0.nanoseconds >= threshold }.map(\.startNanoseconds)))
+        }
+        self.intervals = intervals
+    }
+}
+
+/// A gap between a job thread's reaps of completions: when it began (the reap before it, CLOCK_MONOTONIC ns)
+/// and how long it lasted.
+public struct CompletionGap: Sendable, Equatable {
+    public var startNanoseconds: Int64
+    public var nanoseconds: Int64
+
+    public init(startNanoseconds: Int64, nanoseconds: Int64) {
+        self.startNanoseconds = startNanoseconds
+        self.nanoseconds = nanoseconds
     }
 }
 

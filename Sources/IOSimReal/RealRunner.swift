@@ -257,6 +257,7 @@ public struct RealRunner: Sendable {
             diskIRQLines: irqLines, tracedInterruptTime: tracedInterruptTime, threads: censusResult, ringEnters: ringEnters,
             trace: recorded, completionGaps: completionGaps)
         measurement.jobThreadCPUs = boxes.map(\.outcome.cpusAllowed)
+        measurement.longCompletionGaps = boxes.map(\.outcome.longCompletionGaps)
         measurement.sqThreadCPUs = boxes.flatMap(\.outcome.sqThreadCPUsAllowed)
         return measurement
     }

@@ -166,6 +166,8 @@ public struct CalibrationReport: Sendable {
     public var stallLosses: [Calibration.StallLoss] = []
     /// How `device.stallInterval` was fitted by simulation, when it was (`Calibration.fitStallInterval`).
     public var stallIntervalFit: Calibration.StallIntervalFit? = nil
+    /// How `device.stallIntervalShape` was fitted by simulation, when it was (`Calibration.fitStallShape`).
+    public var stallShapeFit: Calibration.StallShapeFit? = nil
     /// The costs taken as given (`CalibrationOptions.given`).
     public var given: [GivenCost] = []
     /// How irq + softirq time was measured (`CalibrationOptions.interruptTime`).
@@ -501,6 +503,9 @@ public enum Calibration {
         if !device.stallGap.isEmpty {
             figures.append(CalibrationFigure(name: FigureName.deviceStallGap, unit: "ns", samples: device.stallGap))
         }
+        if !device.stallIntervalCV.isEmpty {
+            figures.append(CalibrationFigure(name: FigureName.deviceStallIntervalCV, unit: "ratio", samples: device.stallIntervalCV))
+        }
         if counted(device.bufferedColdSystemPerIO) {
             figures.append(
                 CalibrationFigure(name: FigureName.bufferedColdSystemPerIO, unit: "ns", samples: device.bufferedColdSystemPerIO))
@@ -540,7 +545,7 @@ public enum Calibration {
         quick
             ? ParallelismGrid(
                 channels: [1, 2, 4], dispatches: [.zero, .microseconds(4)], wakeups: [.zero, .microseconds(8)],
-                hostMilliCPUs: [0, 1_000, 2_000], stallsSeen: 8, stallRateSeen: 30)
+                hostMilliCPUs: [0, 1_000, 2_000], stallsSeen: 8, stallRateSeen: 30, stallShapeTrials: 2)
             : ParallelismGrid()
     }
 
@@ -631,6 +636,9 @@ enum FigureName {
     static let stallDepth = 64
     static let deviceStalls = "device stalls per second 4KiB QD\(stallDepth)"
     static let deviceStallGap = "device stall gap 4KiB QD\(stallDepth)"
+    /// The coefficient of variation of the times between those stalls, a repeat's (from one stall's start to the
+    /// next's; for `device.stallIntervalShape`), in the repeats with `Calibration.stallIntervalsForCV` at least.
+    static let deviceStallIntervalCV = "device stall interval CV 4KiB QD\(stallDepth)"
     static let latencySizes = [4096, 65_536, 1 << 20]
     /// The sizes beyond 4 KiB, whose QD1 irq + softirq figures are their own (at 4 KiB it is the QD1 figure).
     static var largerSizes: [Int] { latencySizes.filter { $0 != 4096 } }
@@ -669,7 +677,7 @@ enum FigureName {
             + depths.map { bandwidth(depth: $0) } + depths.map { interrupts(depth: $0) }
             + depths.map { irqSoftirq(depth: $0) } + latencySizes.map { systemPerIO(bytes: $0) }
             + pageCostSizes.map { systemPerIOAtDepth(bytes: $0) } + [iopsForBandwidth] + [iopsBesideBusyCPU, iopsSQPOLL, iopsSubmitEach]
-            + [iopsSQPOLLOnInterruptCPU, iopsSQPOLLBesideInterruptCPU, poolIOPS, preadSystemPerIO, deviceStalls, deviceStallGap]
+            + [iopsSQPOLLOnInterruptCPU, iopsSQPOLLBesideInterruptCPU, poolIOPS, preadSystemPerIO, deviceStalls, deviceStallGap, deviceStallIntervalCV]
             + [bufferedColdSystemPerIO, interruptCPU, interruptCPUShare, poolIrqSoftirq, poolInterrupts]
             + largerSizes.map { irqSoftirqPerIO(bytes: $0) } + [uringLoopOverCache, uringLoopUser, uringLoopLatency, userPerIOQD1]
     }
@@ -747,6 +755,8 @@ extension Calibration {
         public var modelRate: Double
         /// The share of the process's instants that made a stall in that run.
         public var madeAStall: Double
+        /// The times between the model's stalls, pooled as the share is (nil under two stalls).
+        public var modelIntervalCV: Double? = nil
     }
 
     /// `device.stallInterval` by simulation, from the one `fitStalls` gives (`workload.device.stallInterval`: the
@@ -776,6 +786,7 @@ extension Calibration {
         var interval = unscaled, next = unscaled
         var unscaledRate = 0.0, modelRate = 0.0, share = 0.0
         var pooledStalls: Int64 = 0, pooledInstants: Int64 = 0  // the runs after the first
+        var intervals = IntervalSpread(), pooledIntervals = IntervalSpread()
         for round in 0..<rounds {
             if round > 0 { interval = next }
             run.device.stallInterval = .nanoseconds(interval)
@@ -785,10 +796,13 @@ extension Calibration {
             if round == 0 {
                 unscaledRate = modelRate
                 share = Double(r.deviceStalls) / Double(r.deviceStallInstants)
+                intervals = r.deviceStallIntervals
             } else {
                 pooledStalls += r.deviceStalls
                 pooledInstants += r.deviceStallInstants
                 share = Double(pooledStalls) / Double(pooledInstants)
+                pooledIntervals.merge(r.deviceStallIntervals)
+                intervals = pooledIntervals
             }
             next = max(100_000, Int64((share * 1e9 / rate / 100_000).rounded()) * 100_000)
             // Settled: within 1% of the interval this run had (the pooled share moves by about that a run).
@@ -796,7 +810,63 @@ extension Calibration {
         }
         return StallIntervalFit(
             measuredRate: rate, unscaled: .nanoseconds(unscaled), unscaledRate: unscaledRate, interval: .nanoseconds(next),
-            lastRunInterval: .nanoseconds(interval), modelRate: modelRate, madeAStall: share)
+            lastRunInterval: .nanoseconds(interval), modelRate: modelRate, madeAStall: share,
+            modelIntervalCV: intervals.coefficientOfVariation)
+    }
+
+    /// How `device.stallIntervalShape` was fitted by simulation (`fitStallShape`).
+    public struct StallShapeFit: Sendable, Equatable {
+        /// The coefficient of variation of the times between the measured stalls (the median over the repeats).
+        public var measuredCV: Double
+        /// The shape chosen.
+        public var shape: Int
+        /// Each shape tried, in order, with the coefficient of variation of the model's stalls at the interval
+        /// fitted with it.
+        public var tried: [ShapeTrial]
+
+        public struct ShapeTrial: Sendable, Equatable {
+            public var shape: Int
+            public var modelCV: Double
+        }
+    }
+
+    /// The fewest times between stalls a repeat's coefficient of variation is taken from (a second at depth 64
+    /// sees some 15 stalls here).
+    static let stallIntervalsForCV = 5
+
+    /// `device.stallIntervalShape` and `device.stallInterval` by simulation, for stalls whose times apart had a
+    /// coefficient of variation of `measuredCV` at queue depth `FigureName.stallDepth`. The model's stalls are
+    /// less regular than its instants (an instant that finds the device stalled, or holding too few requests,
+    /// makes none: on the fifteenth day's profile, two stages made stalls with a coefficient of variation of
+    /// 0.79-0.81, three 0.69-0.72), so the first shape is the instants' own answer, the nearest whole number to
+    /// one over the square of the coefficient, and each next one a stage more or less as the model's stalls came
+    /// less or more regular than the measured ones, the interval fitted anew each time (`fitStallInterval`),
+    /// until a shape was tried already or missed by more than the best, `trials` at most. The shape
+    /// whose stalls came nearest the measured coefficient wins, with its interval. Nil when the first fit fails.
+    static func fitStallShape(
+        _ workload: Scenario, rate: Double, measuredCV: Double, stallsSeen: Int, trials: Int = 4
+    ) -> (shape: StallShapeFit, interval: StallIntervalFit)? {
+        let shapes = DeviceConfig.stallIntervalShapes
+        var shape = min(shapes.upperBound, max(1, Int((1 / max(measuredCV * measuredCV, 1e-6)).rounded())))
+        var tried: [StallShapeFit.ShapeTrial] = []
+        var best: (miss: Double, shape: Int, fit: StallIntervalFit)? = nil
+        for _ in 0..<trials {
+            var w = workload
+            w.device.stallIntervalShape = shape
+            guard let fit = fitStallInterval(w, rate: rate, stallsSeen: stallsSeen), let cv = fit.modelIntervalCV else { break }
+            tried.append(.init(shape: shape, modelCV: cv))
+            let miss = abs(cv - measuredCV)
+            if let b = best, miss >= b.miss { break }
+            best = (miss, shape, fit)
+            let next = shape + (cv > measuredCV ? 1 : -1)
+            guard shapes.contains(next), !tried.contains(where: { $0.shape == next }) else { break }
+            shape = next
+        }
+        guard let best else { return nil }
+        return (
+            StallShapeFit(measuredCV: measuredCV, shape: best.shape, tried: tried),
+            best.fit
+        )
     }
 
     /// What the stalls cost one of calibrate's workloads in the model (`stallLoss`), by the figure of its run.
@@ -957,6 +1027,7 @@ extension Calibration {
         /// What the stalls cost the model's workloads (`stallLoss`, by name; found after a first device search).
         var stallLosses: [StallLoss] = []
         var stallIntervalFit: StallIntervalFit? = nil
+        var stallShapeFit: StallShapeFit? = nil
         /// What the stalls cost the run of `workload` (0 when none was found).
         func costOfStalls(to workload: String) -> Double { stallLosses.first { $0.workload == workload }?.loss ?? 0 }
         /// The IOPS the run of `workload` measured, without what the stalls cost it.
@@ -1182,15 +1253,25 @@ extension Calibration {
             var stalled = device
             stalled.stallInterval = fitted.interval
             stalled.stallDuration = fitted.duration
-            // The interval by simulation at the depth the stalls were counted at (`fitStallInterval`).
-            if let rate = median(FigureName.deviceStalls),
-                let fit = fitStallInterval(
-                    deviceWorkload(depth: FigureName.stallDepth, machine: machine, kernel: kernel, device: stalled, interrupts: interrupts),
-                    rate: rate, stallsSeen: grid.stallRateSeen)
-            {
-                fitted.interval = fit.interval
-                stalled.stallInterval = fit.interval
-                stallIntervalFit = fit
+            // The interval by simulation at the depth the stalls were counted at (`fitStallInterval`), with the
+            // shape of its times apart where they were measured (`fitStallShape`).
+            if let rate = median(FigureName.deviceStalls) {
+                let w = deviceWorkload(depth: FigureName.stallDepth, machine: machine, kernel: kernel, device: stalled, interrupts: interrupts)
+                var fit: StallIntervalFit? = nil
+                if let cv = median(FigureName.deviceStallIntervalCV), cv > 0 {
+                    if let both = fitStallShape(w, rate: rate, measuredCV: cv, stallsSeen: grid.stallRateSeen, trials: grid.stallShapeTrials) {
+                        fit = both.interval
+                        stallShapeFit = both.shape
+                        stalled.stallIntervalShape = both.shape.shape
+                    }
+                } else {
+                    fit = fitStallInterval(w, rate: rate, stallsSeen: grid.stallRateSeen)
+                }
+                if let fit {
+                    fitted.interval = fit.interval
+                    stalled.stallInterval = fit.interval
+                    stallIntervalFit = fit
+                }
             }
             stalls = fitted
             let workloads: [(String, Scenario)] =
@@ -1392,6 +1473,7 @@ extension Calibration {
         if let stalls, !stallLosses.isEmpty {
             device.stallInterval = stalls.interval
             device.stallDuration = stalls.duration
+            if let stallShapeFit { device.stallIntervalShape = stallShapeFit.shape }
         }
 
         var report = CalibrationReport(
@@ -1400,6 +1482,7 @@ extension Calibration {
         report.fioLoopCheck = fioLoopCheck
         report.stallLosses = stallLosses
         report.stallIntervalFit = stallIntervalFit
+        report.stallShapeFit = stallShapeFit
         report.parallelismFit = parallelism
         report.hostFit = hostFit
         report.interruptFit = interruptFit
@@ -1682,6 +1765,8 @@ extension Calibration {
         /// How many stalls (at the measured rate) the runs that fit the stalls' interval last (`fitStallInterval`):
         /// a count of 400 spreads by 5%.
         var stallRateSeen = 400
+        /// The most shapes `fitStallShape` tries (each fits the interval anew).
+        var stallShapeTrials = 4
     }
 
     /// `device` with `channels`, `dispatch` and `wakeup`; the read latency's mean gives up the dispatch and
@@ -2448,6 +2533,15 @@ extension Calibration {
                 entry(
                     "stallMinimumRequests", "\(d.stallMinimumRequests)",
                     notMeasured + " (a trace here: 0.5 gaps of 1.5 ms or more a second at queue depth 1, 12-17 from depth 4 on)")
+                if let f = report.stallShapeFit {
+                    let tried = f.tried.map { "\(Validation.fixed($0.modelCV, 2)) with \($0.shape)" }.joined(separator: ", ")
+                    entry(
+                        "stallIntervalShape", "\(d.stallIntervalShape)",
+                        "by simulation: \(describe(FigureName.deviceStallIntervalCV)); the times between the model's stalls in its "
+                            + "QD\(FigureName.stallDepth) runs, each shape with the interval fitted to it, had a coefficient of variation of "
+                            + "\(tried); the nearest wins (an instant that finds the device stalled or holding too few makes no stall, so the "
+                            + "stalls come less regularly than the instants, whose coefficient is one over the square root of the shape)")
+                }
             } else if Calibration.fitStalls(figures) != nil {
                 entry(
                     "stallInterval", quoted("0"),
@@ -3282,6 +3376,7 @@ enum Probes {
         var interruptCPUShare: [Double] = []  // and its share of them
         var stallsPerSecond: [Double] = []  // 4 KiB at FigureName.stallDepth: the device's stalls (CompletionStalls)
         var stallGap: [Double] = []  // and their median gap, ns (the repeats that saw one)
+        var stallIntervalCV: [Double] = []  // and the coefficient of variation of their times apart (the repeats with enough)
     }
 
     /// O_DIRECT random reads of `path` through io_uring (fio's setup flags) with `RealRunner`: 4 KiB at each
@@ -3347,6 +3442,9 @@ enum Probes {
                     let stalls = m.completionStalls
                     s.stallsPerSecond.append(Double(stalls.count) * 1e9 / Double(m.elapsedNanoseconds))
                     if stalls.count > 0 { s.stallGap.append(Double(stalls.medianGapNanoseconds)) }
+                    if stalls.intervals.count >= Calibration.stallIntervalsForCV, let cv = stalls.intervals.coefficientOfVariation {
+                        s.stallIntervalCV.append(cv)
+                    }
                 }
                 if size == 4096 {
                     s.iops[depth, default: []].append(m.iops)

@@ -92,7 +92,13 @@ extension RealMeasurement {
                     [
                         JSONMember("deviceStalls", .int(Int64(s.count))),
                         JSONMember("deviceStallGapMedianNs", .int(s.medianGapNanoseconds)),
-                    ]
+                    ] + (s.intervals.coefficientOfVariation.map { cv in
+                        // From one stall's start to the next's, each job thread's (absent under two stalls).
+                        [
+                            JSONMember("deviceStallIntervalMeanNs", .double(s.intervals.meanNanoseconds)),
+                            JSONMember("deviceStallIntervalCV", .double(cv)),
+                        ]
+                    } ?? [])
                 } ?? []) + (tracedInterruptTime.map { t in
                     [
                         JSONMember("tracedIrqNs", .int(t.irqNanoseconds)),
@@ -147,7 +153,11 @@ extension RealMeasurement {
             lines.append(
                 "stalls     \(stalls.count) (\(Validation.fixed(perSecond, 1)) a second): gaps between reaps of completions of "
                     + "\(Units.formatDuration(nanoseconds: stalls.thresholdNanoseconds)) or more"
-                    + (stalls.count > 0 ? ", median \(Units.formatDuration(nanoseconds: stalls.medianGapNanoseconds))" : ""))
+                    + (stalls.count > 0 ? ", median \(Units.formatDuration(nanoseconds: stalls.medianGapNanoseconds))" : "")
+                    + (stalls.intervals.coefficientOfVariation.map {
+                        "; \(Units.formatDuration(nanoseconds: Int64(stalls.intervals.meanNanoseconds.rounded()))) apart on average "
+                            + "(coefficient of variation \(Validation.fixed($0, 2)))"
+                    } ?? ""))
         }
         if let t = threads {
             lines.append(

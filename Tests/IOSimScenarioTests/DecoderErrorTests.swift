@@ -138,6 +138,17 @@ private func scenario(_ extra: String) -> String {
         #expect(e.keyPath == "kernel.uringWait")
     }
 
+    @Test func stallIntervalShapeIsReadAndRefusedOutOfRange() throws {
+        let f = try ScenarioLoader.load(text: scenario(#"  device: { stallIntervalShape: 3 },"#), path: file)
+        #expect(f.scenario.device.stallIntervalShape == 3)
+        for bad in ["0", "17", "2.5"] {
+            guard let e = dataError(scenario("  device: { stallIntervalShape: \(bad) },")) else { return }
+            #expect(e.location == IOSimScenario.SourceLocation(file: file, line: 4, column: 33))
+            #expect(e.keyPath == "device.stallIntervalShape")
+            #expect(bad == "2.5" || e.message.contains("16"), "\(e.message)")
+        }
+    }
+
     @Test func unknownUnit() {
         guard let e = dataError(scenario(#"  device: { latency: "80 parsecs" },"#)) else { return }
         #expect(e.location == IOSimScenario.SourceLocation(file: file, line: 4, column: 22))

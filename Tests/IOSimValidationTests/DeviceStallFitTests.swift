@@ -108,6 +108,61 @@ import Testing
         #expect(Calibration.fitStallInterval(none, rate: rate, stallsSeen: 150) == nil)
     }
 
+    /// The regularity of the stalls by simulation (`fitStallShape`): the model plays the machine with a known
+    /// shape (the fourteenth day's model, stalls ten times as short and as often, two stages), and the fit, given
+    /// the coefficient of variation of its stalls' times apart and their rate, finds two stages again. It starts
+    /// from the instants' own answer (the nearest whole number to one over the coefficient squared) and stops
+    /// after a shape that missed by more. Some 500 intervals of the machine and of each shape's runs: their
+    /// coefficients spread by 0.03, and the neighbouring shapes' stalls are 0.09 and more apart.
+    @Test func theShapeIsFittedByTheRegularityOfTheModelsStalls() throws {
+        let known = SimDuration.milliseconds(4), duration = SimDuration.microseconds(300)
+        let (w, _) = try Self.stalledRun(interval: known, duration: duration, ios: 1_000, profile: "_measured-xeon-day14.json5")
+        var machine = Calibration.endless(w, for: .seconds(3))
+        machine.device.stallIntervalShape = 2
+        let played = try Simulator(machine).run()
+        let cv = try #require(played.deviceStallIntervals.coefficientOfVariation)
+        #expect(played.deviceStallIntervals.count > 400)
+        // Less regular than the instants (0.71): some instants make no stall.
+        #expect(cv > 0.72 && cv < 0.95, "\(cv)")
+        let rate = Double(played.deviceStalls) * 1e9 / Double(played.elapsed.nanoseconds)
+        let fit = try #require(Calibration.fitStallShape(w, rate: rate, measuredCV: cv, stallsSeen: 150))
+        #expect(fit.shape.measuredCV == cv)
+        #expect(fit.shape.shape == 2, "\(fit.shape.tried)")
+        #expect(fit.shape.tried.first?.shape == Int((1 / (cv * cv)).rounded()))
+        #expect(fit.shape.tried.count >= 2 && fit.shape.tried.count <= 4)
+        // Each shape tried once; the winner the nearest.
+        #expect(Set(fit.shape.tried.map(\.shape)).count == fit.shape.tried.count)
+        let nearest = try #require(fit.shape.tried.min { abs($0.modelCV - cv) < abs($1.modelCV - cv) })
+        #expect(nearest.shape == fit.shape.shape)
+        // The interval is the one fitted with that shape: its run makes the rate (150 stalls: 8%).
+        #expect(abs(fit.interval.modelRate / rate - 1) < 0.2, "\(fit.interval.modelRate) against \(rate)")
+        #expect(abs(Double(fit.interval.interval.nanoseconds) / Double(known.nanoseconds) - 1) < 0.12, "\(fit.interval.interval)")
+    }
+
+    /// The stalls' times apart, from each job thread's long gaps in order: a gap under the threshold (three times
+    /// the p90 of 400 us) is no stall, and the intervals run from one stall's start to the next's within a thread
+    /// (50 and 80 ms in one, 60 in the other), pooled.
+    @Test func theStallsTimesApartAreEachThreadsPooled() throws {
+        var gaps = Histogram()
+        for _ in 0..<1_000 { gaps.record(400_000) }
+        func stall(_ startMs: Int64, _ ns: Int64 = 3_500_000) -> CompletionGap {
+            gaps.record(ns)
+            return CompletionGap(startNanoseconds: startMs * 1_000_000, nanoseconds: ns)
+        }
+        let one = [stall(0), stall(40, 1_100_000), stall(50), stall(130)]
+        let two = [stall(10), stall(70)]
+        let stalls = CompletionStalls(gaps: gaps, longGaps: [one, two])
+        #expect(stalls.count == 5)
+        #expect(stalls.intervals.count == 3)
+        #expect(abs(stalls.intervals.meanNanoseconds - 190e6 / 3) < 1)
+        // Sample deviation of 50, 80 and 60 over their mean.
+        let cv = try #require(stalls.intervals.coefficientOfVariation)
+        #expect(abs(cv - (700.0 / 3).squareRoot() / (190.0 / 3)) < 1e-9)
+        // Without the threads' gaps, none.
+        #expect(CompletionStalls(gaps: gaps).intervals.count == 0)
+        #expect(CompletionStalls(gaps: gaps).intervals.coefficientOfVariation == nil)
+    }
+
     /// A run's gaps: a thousand usual ones of 400 us and ten of 3.5 ms. The threshold is three times the p90
     /// (the 400 us bucket's middle, within 1.6%), above the 1 ms floor; the ten are the stalls, and so are
     /// thirty (3% of the gaps, where a threshold from the p99 would be three times a stall's gap).
@@ -169,6 +224,7 @@ import Testing
         let stallFigures = [
             CalibrationFigure(name: FigureName.deviceStalls, unit: "per s", samples: [16]),
             CalibrationFigure(name: FigureName.deviceStallGap, unit: "ns", samples: [3_800_000]),
+            CalibrationFigure(name: FigureName.deviceStallIntervalCV, unit: "ratio", samples: [0.6, 0.7, 0.8]),
         ]
         let figures = referenceFigures()
         let stalls = try #require(Calibration.fitStalls(figures + stallFigures))
@@ -196,9 +252,16 @@ import Testing
         #expect(intervalFit.unscaled == stalls.interval && device.stallInterval == intervalFit.interval)
         #expect(device.stallDuration == stalls.duration)
         #expect(withStalls.profileText.contains("of the instants of the stalls' process made one in the model's QD64 run"))
+        // The shape by simulation from the measured regularity (`fitStallShape`), the interval fitted with it.
+        let shapeFit = try #require(withStalls.stallShapeFit)
+        #expect(shapeFit.measuredCV == 0.7 && shapeFit.tried.first?.shape == 2)
+        #expect(device.stallIntervalShape == shapeFit.shape && shapeFit.shape > 1)
+        #expect(withStalls.profileText.contains("stallIntervalShape: \(shapeFit.shape),"))
+        #expect(withStalls.profileText.contains("device stall interval CV 4KiB QD64 0.700 ratio (0.600 - 0.800, 3 repeats)"))
         #expect(try loadThroughExtends(withStalls.profileText).device == withStalls.device)
         device.stallInterval = .zero
         device.stallDuration = .zero
+        device.stallIntervalShape = 1
         #expect(device == withoutStalls.device)
         #expect(withStalls.parallelismFit?.rows.map(\.measured) == withoutStalls.parallelismFit?.rows.map(\.measured))
         // The profile says so, with each workload's cost.

@@ -82,7 +82,10 @@ extension SimulationResult {
             lines.append("syscalls io_uring_enter \(Text.grouped(ringEnters)) (\(Text.fixed(Double(ringEnters) / ios, 2)) per IO)")
         }
         if deviceStalls > 0 {
-            lines.append("device   \(Text.grouped(deviceStalls)) stalls (device.stallInterval)")
+            let apart = deviceStallIntervals.coefficientOfVariation.map {
+                ", \(Text.duration(deviceStallIntervals.meanNanoseconds)) apart on average (coefficient of variation \(Text.fixed($0, 2)))"
+            }
+            lines.append("device   \(Text.grouped(deviceStalls)) stalls (device.stallInterval)\(apart ?? "")")
         }
         lines.append(
             "threads  most alive \(threads.maxAlive), created \(threads.created), stacks \(Units.formatSize(bytes: threads.stackBytesMax)); "

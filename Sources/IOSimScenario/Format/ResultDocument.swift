@@ -155,6 +155,14 @@ extension SimulationResult {
             JSONMember("ringEnters", .int(ringEnters)),
             JSONMember("ringEntersPerIO", .double(Double(ringEnters) / ios)),
             JSONMember("deviceStalls", .int(deviceStalls)),
+            // From each stall's start to the next's; the mean and coefficient of variation are 0 under two stalls.
+            JSONMember(
+                "deviceStallIntervals",
+                .object([
+                    JSONMember("count", .int(Int64(deviceStallIntervals.count))),
+                    JSONMember("meanNs", .double(deviceStallIntervals.meanNanoseconds)),
+                    JSONMember("coefficientOfVariation", .double(deviceStallIntervals.coefficientOfVariation ?? 0)),
+                ])),
             JSONMember(
                 "threads",
                 .object([

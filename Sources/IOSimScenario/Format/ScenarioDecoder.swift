@@ -163,6 +163,9 @@ enum ScenarioDecoder {
         if let x = f.take("stallMinimumRequests") {
             d.stallMinimumRequests = try Read.int(x, f.child("stallMinimumRequests"), 1...65_536)
         }
+        if let x = f.take("stallIntervalShape") {
+            d.stallIntervalShape = try Read.int(x, f.child("stallIntervalShape"), 1...Int64(DeviceConfig.stallIntervalShapes.upperBound))
+        }
         if let x = f.take("capacity") {
             d.capacityBytes = try Read.size(x, f.child("capacity"))
             if d.capacityBytes <= 0 { throw Read.fail(x, f.child("capacity"), "expected a positive size such as \"1TiB\"") }
