@@ -304,11 +304,14 @@ public struct DeviceConfig: Sendable, Equatable {
     /// none) against 12-17 from depth 4 on.
     public var stallMinimumRequests: Int = 2
     /// How regularly the stalls' instants come (see `stallInterval`): the time between two instants is the sum of
-    /// this many exponential stages, each of the interval over this mean (an Erlang distribution, whose
-    /// coefficient of variation is one over the square root of the shape). 1 (the default) is a Poisson process;
-    /// 2 has a coefficient of variation of 0.71, what a trace here measured (0.66-0.69: the stalls came on a 10 ms
-    /// clock of the host, 30 ms apart at least, mostly 40). `iosim calibrate` measures it from the times between
-    /// the stalls of its queue-depth-64 runs.
+    /// this many exponential stages, each of the interval over the shape on average (an Erlang distribution,
+    /// whose coefficient of variation is one over the square root of the shape; the stage's mean is truncated to
+    /// whole nanoseconds). 1 (the default) is a Poisson process. The stalls themselves come less regularly than
+    /// the instants, since an instant that finds the device stalled or holding too few requests makes none (with
+    /// 2 stages, whose instants have a coefficient of 0.71, calibrate's depth-64 workload made stalls with
+    /// 0.79-0.81). A trace here measured 0.66-0.69 between stalls (they came on a 10 ms clock of the host, 30 ms
+    /// apart at least, mostly 40); `iosim calibrate` measures it in its queue-depth-64 runs and fits the shape by
+    /// simulation.
     public var stallIntervalShape: Int = 1
     /// The shapes `stallIntervalShape` takes (16 stages: a coefficient of variation of 0.25).
     public static let stallIntervalShapes = 1...16

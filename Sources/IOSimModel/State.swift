@@ -294,7 +294,7 @@ struct DeviceState {
     var rng: SeededGenerator
     var roundRobin = 0
     /// Stalls (`DeviceConfig.stallInterval`): the device finishes nothing before this instant (ns); the next
-    /// instant of the stalls' Poisson process (-1: not drawn yet), drawn from a stream of its own so stalls
+    /// instant of the stalls' process (`World.nextStallInterval`) (-1: not drawn yet), drawn from a stream of its own so stalls
     /// leave the service times' draws as they were; whether a stall event is scheduled; stalls so far, and the
     /// process's instants passed so far, those that made no stall included.
     var stalledUntil: Int64 = 0

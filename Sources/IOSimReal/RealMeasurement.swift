@@ -190,7 +190,9 @@ public struct RealMeasurement: Sendable {
 /// is longer (a slow device's usual gaps are long; the 90th, as stalls can be more than 1% of the gaps), up to
 /// the histogram's resolution (1.6%). With several job threads each sees each stall: the counts add up.
 /// The times between stalls are taken from each thread's gaps, from the start of one to the start of the next
-/// (the start being the reap before the gap), and pooled over the threads.
+/// (the start being the reap before the gap), and pooled over the threads; they take the gaps at the threshold
+/// exactly, where the count takes the histogram's bucket, so a gap within 1.6% of the threshold may be counted
+/// and not timed, or the other way round.
 public struct CompletionStalls: Sendable, Equatable {
     /// The shortest gap taken for a stall, in ns.
     public var thresholdNanoseconds: Int64

@@ -638,6 +638,8 @@ enum FigureName {
     static let deviceStallGap = "device stall gap 4KiB QD\(stallDepth)"
     /// The coefficient of variation of the times between those stalls, a repeat's (from one stall's start to the
     /// next's; for `device.stallIntervalShape`), in the repeats with `Calibration.stallIntervalsForCV` at least.
+    /// A repeat's second holds some 15 stalls here: a sample that small, and a window that sees a long interval
+    /// less often than a short one, take a few percent off the coefficient, which the fit does not correct.
     static let deviceStallIntervalCV = "device stall interval CV 4KiB QD\(stallDepth)"
     static let latencySizes = [4096, 65_536, 1 << 20]
     /// The sizes beyond 4 KiB, whose QD1 irq + softirq figures are their own (at 4 KiB it is the QD1 figure).
@@ -755,7 +757,9 @@ extension Calibration {
         public var modelRate: Double
         /// The share of the process's instants that made a stall in that run.
         public var madeAStall: Double
-        /// The times between the model's stalls, pooled as the share is (nil under two stalls).
+        /// The coefficient of variation of the times between the model's stalls, pooled as the share is (nil with
+        /// fewer than two intervals, three stalls). The runs' intervals differ by a few percent at most, which adds
+        /// well under 1% to it.
         public var modelIntervalCV: Double? = nil
     }
 
@@ -834,6 +838,13 @@ extension Calibration {
     /// sees some 15 stalls here).
     static let stallIntervalsForCV = 5
 
+    /// The least gain, in how near the model's stalls come to the measured coefficient of variation, for which
+    /// `fitStallShape` takes a further stage: about twice the spread of the model's pooled coefficient (some 1,000
+    /// intervals of a coefficient near 0.6 spread by 0.013). The stalls' coefficient flattens as stages are added
+    /// (on the sixteenth day's figures: 0.63 with 4 stages, 0.58 with 5, 0.56 with 6 and with 7), so a further
+    /// stage that gains less is noise.
+    static let stallShapeGain = 0.02
+
     /// `device.stallIntervalShape` and `device.stallInterval` by simulation, for stalls whose times apart had a
     /// coefficient of variation of `measuredCV` at queue depth `FigureName.stallDepth`. The model's stalls are
     /// less regular than its instants (an instant that finds the device stalled, or holding too few requests,
@@ -841,8 +852,9 @@ extension Calibration {
     /// 0.79-0.81, three 0.69-0.72), so the first shape is the instants' own answer, the nearest whole number to
     /// one over the square of the coefficient, and each next one a stage more or less as the model's stalls came
     /// less or more regular than the measured ones, the interval fitted anew each time (`fitStallInterval`),
-    /// until a shape was tried already or missed by more than the best, `trials` at most. The shape
-    /// whose stalls came nearest the measured coefficient wins, with its interval. Nil when the first fit fails.
+    /// until a shape was tried already or came no nearer than the best by `stallShapeGain`, `trials` at most.
+    /// The nearest shape but for that gain wins, with its interval. Nil when the first shape's fit fails or its
+    /// run has fewer than two intervals between stalls.
     static func fitStallShape(
         _ workload: Scenario, rate: Double, measuredCV: Double, stallsSeen: Int, trials: Int = 4
     ) -> (shape: StallShapeFit, interval: StallIntervalFit)? {
@@ -856,7 +868,7 @@ extension Calibration {
             guard let fit = fitStallInterval(w, rate: rate, stallsSeen: stallsSeen), let cv = fit.modelIntervalCV else { break }
             tried.append(.init(shape: shape, modelCV: cv))
             let miss = abs(cv - measuredCV)
-            if let b = best, miss >= b.miss { break }
+            if let b = best, miss > b.miss - stallShapeGain { break }
             best = (miss, shape, fit)
             let next = shape + (cv > measuredCV ? 1 : -1)
             guard shapes.contains(next), !tried.contains(where: { $0.shape == next }) else { break }
@@ -1258,15 +1270,15 @@ extension Calibration {
             if let rate = median(FigureName.deviceStalls) {
                 let w = deviceWorkload(depth: FigureName.stallDepth, machine: machine, kernel: kernel, device: stalled, interrupts: interrupts)
                 var fit: StallIntervalFit? = nil
-                if let cv = median(FigureName.deviceStallIntervalCV), cv > 0 {
-                    if let both = fitStallShape(w, rate: rate, measuredCV: cv, stallsSeen: grid.stallRateSeen, trials: grid.stallShapeTrials) {
-                        fit = both.interval
-                        stallShapeFit = both.shape
-                        stalled.stallIntervalShape = both.shape.shape
-                    }
-                } else {
-                    fit = fitStallInterval(w, rate: rate, stallsSeen: grid.stallRateSeen)
+                if let cv = median(FigureName.deviceStallIntervalCV), cv > 0,
+                    let both = fitStallShape(w, rate: rate, measuredCV: cv, stallsSeen: grid.stallRateSeen, trials: grid.stallShapeTrials)
+                {
+                    fit = both.interval
+                    stallShapeFit = both.shape
+                    stalled.stallIntervalShape = both.shape.shape
                 }
+                // Without the measured regularity (profiles before it), or when its fit failed: the Poisson process.
+                if fit == nil { fit = fitStallInterval(w, rate: rate, stallsSeen: grid.stallRateSeen) }
                 if let fit {
                     fitted.interval = fit.interval
                     stalled.stallInterval = fit.interval
@@ -2193,7 +2205,9 @@ extension Calibration {
     }
 
     /// The profile of `report`: every key the decoder reads for machine, kernel, device and interrupts, each
-    /// with a comment naming the figure it was fitted from (or "default, not measured").
+    /// with a comment naming the figure it was fitted from (or "default, not measured"); but the stalls' keys
+    /// are written only when the stalls were fitted, and `stallIntervalShape` only when it was (so a profile
+    /// refitted from figures recorded before it reads as it did).
     static func profile(for report: CalibrationReport) -> String {
         let figures = report.figures
         func figure(_ name: String) -> CalibrationFigure? { figures.first { $0.name == name } }
@@ -2539,8 +2553,9 @@ extension Calibration {
                         "stallIntervalShape", "\(d.stallIntervalShape)",
                         "by simulation: \(describe(FigureName.deviceStallIntervalCV)); the times between the model's stalls in its "
                             + "QD\(FigureName.stallDepth) runs, each shape with the interval fitted to it, had a coefficient of variation of "
-                            + "\(tried); the nearest wins (an instant that finds the device stalled or holding too few makes no stall, so the "
-                            + "stalls come less regularly than the instants, whose coefficient is one over the square root of the shape)")
+                            + "\(tried); the nearest wins, a further stage only for \(Validation.fixed(Calibration.stallShapeGain, 2)) nearer (an instant "
+                            + "that finds the device stalled or holding too few makes no stall, so the stalls come less regularly than the "
+                            + "instants, whose coefficient is one over the square root of the shape)")
                 }
             } else if Calibration.fitStalls(figures) != nil {
                 entry(

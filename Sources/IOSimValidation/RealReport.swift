@@ -93,7 +93,7 @@ extension RealMeasurement {
                         JSONMember("deviceStalls", .int(Int64(s.count))),
                         JSONMember("deviceStallGapMedianNs", .int(s.medianGapNanoseconds)),
                     ] + (s.intervals.coefficientOfVariation.map { cv in
-                        // From one stall's start to the next's, each job thread's (absent under two stalls).
+                        // From one stall's start to the next's, each job thread's (absent under two intervals, three stalls).
                         [
                             JSONMember("deviceStallIntervalMeanNs", .double(s.intervals.meanNanoseconds)),
                             JSONMember("deviceStallIntervalCV", .double(cv)),

@@ -172,6 +172,20 @@ import Testing
         #expect(text.contains("stalls     2 (20.0 a second): gaps between reaps of completions of 1ms or more, median \(Units.formatDuration(nanoseconds: median))"))
         #expect(real.document(scenario: "s", seed: 1).lookup("system.deviceStalls") == .int(2))
         #expect(real.jsonLine.contains("\"stalls\":2,\"stall_gap_median_ns\":"))
+        // Two stalls make one interval: no coefficient of variation, so nothing of their times apart.
+        real.longCompletionGaps = [[CompletionGap(startNanoseconds: 0, nanoseconds: 3_500_000), CompletionGap(startNanoseconds: 60_000_000, nanoseconds: 3_500_000)]]
+        #expect(real.completionStalls.intervals.count == 1)
+        #expect(!real.textReport(scenario: "s").contains("apart"))
+        #expect(real.document(scenario: "s", seed: 1).lookup("system.deviceStallIntervalCV") == nil)
+        #expect(!real.jsonLine.contains("stall_interval_cv"))
+        // Three, 40 and 60 ms apart: a mean of 50 ms, a coefficient of variation of 14.14 / 50.
+        real.completionGaps.record(3_500_000)
+        real.longCompletionGaps = [[-40_000_000, 0, 60_000_000].map { CompletionGap(startNanoseconds: $0, nanoseconds: 3_500_000) }]
+        let cv = 200.0.squareRoot() / 50
+        #expect(real.textReport(scenario: "s").contains("; 50ms apart on average (coefficient of variation 0.28)"))
+        #expect(real.document(scenario: "s", seed: 1).lookup("system.deviceStallIntervalMeanNs") == .double(50_000_000))
+        #expect(real.document(scenario: "s", seed: 1).lookup("system.deviceStallIntervalCV") == .double(cv))
+        #expect(real.jsonLine.contains("\"stall_interval_cv\":0.283"))
     }
 
     /// Where the threads could run: the "affinity" line only for a pinned job (what the kernel reported back, the

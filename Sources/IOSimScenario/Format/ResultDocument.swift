@@ -155,7 +155,8 @@ extension SimulationResult {
             JSONMember("ringEnters", .int(ringEnters)),
             JSONMember("ringEntersPerIO", .double(Double(ringEnters) / ios)),
             JSONMember("deviceStalls", .int(deviceStalls)),
-            // From each stall's start to the next's; the mean and coefficient of variation are 0 under two stalls.
+            // From each stall's start to the next's; the mean is 0 under two stalls, the coefficient of variation 0 under
+            // three (fewer than two intervals).
             JSONMember(
                 "deviceStallIntervals",
                 .object([
