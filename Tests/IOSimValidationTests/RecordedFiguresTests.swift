@@ -470,3 +470,37 @@ extension RecordedFiguresTests {
         #expect(s.kernel.uringWait == .zero && s.machine.idleExit == .microseconds(1))
     }
 }
+
+extension RecordedFiguresTests {
+    /// The sixteenth day's profile records every figure, the stalls' regularity among them, and its shape was
+    /// fitted to it: the shape is the instants' own answer (the nearest whole number to one over the measured
+    /// coefficient squared, two stages), which the fit kept because its model's stalls came as regular as the
+    /// machine's (0.79 against 0.795 over its pooled runs, its comment says; the Poisson process made 0.99). Its
+    /// model's stalls, ten times as short and as often (three seconds: some 400 intervals, whose coefficient
+    /// spreads by about 0.04; at the profile's own rate a run long enough to tell would take a minute here, and
+    /// an eight-second one drew 0.67), come more regularly with its two stages than with one (0.76 against 0.92:
+    /// a stall's dead time, in which instants make none, takes the Poisson process's under 1).
+    @Test("the sixteenth day's stored profile records the stalls' regularity, which its model's stalls have")
+    func theSixteenthDaysProfile() throws {
+        let (recorded, s) = try storedWithGivenCosts("_measured-xeon-day16.json5", figures: FigureName.all, scenario: "uring-4k-qd64.json5")
+        let measured = try #require(recorded.figures.median(FigureName.deviceStallIntervalCV))
+        #expect(s.device.stallIntervalShape == Int((1 / (measured * measured)).rounded()) && s.device.stallIntervalShape == 2)
+        let text = try String(contentsOfFile: StoredProfileTests.root + "/Scenarios/validation/_measured-xeon-day16.json5", encoding: .utf8)
+        #expect(text.contains("had a coefficient of variation of 0.79 with 2, 0.99 with 1;"))
+        func modelCV(shape: Int) throws -> Double {
+            var device = s.device
+            device.stallIntervalShape = shape
+            device.stallInterval = .nanoseconds(device.stallInterval.nanoseconds / 10)
+            device.stallDuration = .nanoseconds(device.stallDuration.nanoseconds / 10)
+            let w = Calibration.endless(
+                Calibration.deviceWorkload(depth: FigureName.stallDepth, machine: s.machine, kernel: s.kernel, device: device, interrupts: s.interrupts),
+                for: .seconds(3))
+            let stalls = try Simulator(w).run().deviceStallIntervals
+            #expect(stalls.count > 300)
+            return try #require(stalls.coefficientOfVariation)
+        }
+        let shaped = try modelCV(shape: s.device.stallIntervalShape), poisson = try modelCV(shape: 1)
+        #expect(shaped > 0.6 && shaped < 0.85, "\(shaped)")
+        #expect(poisson > 0.8 && poisson < 1.1 && poisson > shaped + 0.05, "\(poisson)")
+    }
+}
