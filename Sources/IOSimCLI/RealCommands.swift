@@ -216,6 +216,7 @@ extension Commands {
         // The real runs, interleaved over the repeats (every scenario once per round), so a slow spell of a
         // shared host spreads over all of them; each metric's measured value is its median over the rounds.
         var measured: [[[MetricComparison]]] = Array(repeating: [], count: cases.count)
+        var runs: [[RealMeasurement]] = Array(repeating: [], count: cases.count)
         for _ in 0..<repeats {
             for (n, c) in cases.enumerated() {
                 switch measure(
@@ -223,7 +224,9 @@ extension Commands {
                     quiet: a.has("--quiet"), o)
                 {
                 case .failure(let code): return code
-                case .success(let m): measured[n].append(Validation.compare(model: c.model, real: m))
+                case .success(let m):
+                    measured[n].append(Validation.compare(model: c.model, real: m))
+                    runs[n].append(m)
                 }
             }
         }
@@ -238,6 +241,7 @@ extension Commands {
             compared.append((shortName(path), rows))
             let failed = rows.contains { !$0.passes }
             if failed && worst == .ok { worst = .checkFailed }
+            let stalls = StallComparison(model: c.model, real: runs[n])
             if format == "json" {
                 documents.append(
                     .object([
@@ -262,10 +266,12 @@ extension Commands {
                                 }
                                 return .object(members)
                             })),
-                    ] + (drifts[n].map { d in [JSONMember("atCalibration", Self.driftDocument(d))] } ?? [])))
+                    ] + (drifts[n].map { d in [JSONMember("atCalibration", Self.driftDocument(d))] } ?? [])
+                        + (stalls.map { [JSONMember("deviceStalls", $0.document)] } ?? [])))
             } else {
                 let rounds = (repeats > 1 ? ", medians of \(repeats) runs" : "") + (modelSeeds > 1 ? ", the model's \(modelSeeds) seeds pooled" : "")
                 o.write(Validation.table(rows, title: "\(path): \(file.scenario.name) (\(failed ? "FAIL" : "ok")\(rounds))"))
+                if let stalls { o.write(stalls.text) }
                 o.print()
             }
         }

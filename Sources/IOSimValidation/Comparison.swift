@@ -11,6 +11,7 @@
 import IOSimCore
 import IOSimModel
 import IOSimReal
+import IOSimScenario
 
 /// One compared metric.
 public struct MetricComparison: Sendable, Equatable {
@@ -68,6 +69,9 @@ public struct ModelPrediction: Sendable, Equatable {
     public var ringEnters: Int64
     /// Kernel threads created (iou-sqp, iou-wrk), summed over the runs.
     public var kernelThreads: Int64
+    /// The device's stalls, summed over the runs, and their times apart, pooled.
+    public var deviceStalls: Int64 = 0
+    public var deviceStallIntervals = IntervalSpread()
 
     /// - Precondition: `results` is not empty.
     public init(_ results: [SimulationResult]) {
@@ -95,6 +99,8 @@ public struct ModelPrediction: Sendable, Equatable {
             contextSwitches += m.contextSwitches
             ringEnters += m.ringEnters
             kernelThreads += Int64(m.threads.kernelCreated)
+            deviceStalls += m.deviceStalls
+            deviceStallIntervals.merge(m.deviceStallIntervals)
         }
     }
 
@@ -256,3 +262,60 @@ public enum Validation {
         return left ? s + fill : fill + s
     }
 }
+
+/// The device's stalls on both sides of a validation, shown beside the table and not judged: how often they come
+/// and how regularly set depth 64's p99, which is judged (README, the thirteenth and sixteenth days).
+public struct StallComparison: Sendable, Equatable {
+    /// The model's stalls a second over its pooled runs, and their times apart.
+    public var modelPerSecond: Double
+    public var modelIntervals: IntervalSpread
+    /// The machine's stalls a second, the median over the repeats whose job could see them (an io_uring job
+    /// thread's reaps; nil when none could), and their times apart, pooled over those repeats.
+    public var measuredPerSecond: Double?
+    public var measuredIntervals: IntervalSpread
+
+    /// Nil when neither side has a stall.
+    public init?(model: ModelPrediction, real: [RealMeasurement]) {
+        modelPerSecond = model.elapsedNanoseconds > 0 ? Double(model.deviceStalls) * 1e9 / Double(model.elapsedNanoseconds) : 0
+        modelIntervals = model.deviceStallIntervals
+        let seeing = real.filter { $0.completionGaps.count > 0 && $0.elapsedNanoseconds > 0 }
+        var rates: [Double] = []
+        var intervals = IntervalSpread()
+        for r in seeing {
+            let stalls = r.completionStalls
+            rates.append(Double(stalls.count) * 1e9 / Double(r.elapsedNanoseconds))
+            intervals.merge(stalls.intervals)
+        }
+        rates.sort()
+        measuredPerSecond = rates.isEmpty ? nil : rates.count % 2 == 1 ? rates[rates.count / 2] : (rates[rates.count / 2 - 1] + rates[rates.count / 2]) / 2
+        measuredIntervals = intervals
+        if model.deviceStalls == 0 && (measuredPerSecond ?? 0) == 0 { return nil }
+    }
+
+    /// "device stalls: the model's 12.1 a second, 83ms apart on average (coefficient of variation 0.79); the
+    /// machine's 11.8 a second, 85ms apart on average (0.80)", the times apart where two intervals were seen.
+    public var text: String {
+        func side(_ perSecond: Double, _ spread: IntervalSpread, first: Bool) -> String {
+            var t = "\(Validation.fixed(perSecond, 1)) a second"
+            if let cv = spread.coefficientOfVariation {
+                t += ", \(Units.formatDuration(nanoseconds: Int64(spread.meanNanoseconds.rounded()))) apart on average ("
+                    + (first ? "coefficient of variation " : "") + "\(Validation.fixed(cv, 2)))"
+            }
+            return t
+        }
+        let machine = measuredPerSecond.map { "the machine's " + side($0, measuredIntervals, first: modelIntervals.coefficientOfVariation == nil) }
+            ?? "the machine's not seen (only an io_uring job thread's reaps tell them)"
+        return "device stalls (not judged): the model's \(side(modelPerSecond, modelIntervals, first: true)); \(machine)\n"
+    }
+
+    /// `deviceStalls` of a scenario in `validate`'s JSON (the coefficients only where defined; the machine's
+    /// members only where its job could see stalls).
+    public var document: JSONValue {
+        var members = [JSONMember("modelPerSecond", .double(modelPerSecond))]
+        if let cv = modelIntervals.coefficientOfVariation { members.append(JSONMember("modelIntervalCV", .double(cv))) }
+        if let m = measuredPerSecond { members.append(JSONMember("measuredPerSecond", .double(m))) }
+        if let cv = measuredIntervals.coefficientOfVariation { members.append(JSONMember("measuredIntervalCV", .double(cv))) }
+        return .object(members)
+    }
+}
+

@@ -43,6 +43,35 @@ struct RealSmokeTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
     }
 
+    /// A model whose device stalls gets a line on both sides' stalls under its table, and `deviceStalls` in the
+    /// JSON (here stalls every millisecond or so even at depth 1, `stallMinimumRequests` 1; the machine's io_uring
+    /// job sees its own, perhaps none).
+    @Test func validateShowsTheStallsOfBothSides() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let stalls = [
+            "--set", "device.stallInterval=1ms", "--set", "device.stallDuration=100us", "--set", "device.stallMinimumRequests=1",
+            "--set", "device.stallIntervalShape=4",
+        ]
+        let args = [
+            "validate", "\(packageRoot)/Scenarios/validation/uring-4k-qd1.json5", "--dir", dir,
+            "--set", "files[0].size=16MiB", "--set", "threads[0].program[0].ios=300",
+        ]
+        let o = Output()
+        let code = CLI.execute(args + stalls, o)
+        #expect(code == .ok || code == .checkFailed, "stderr: \(o.err)")
+        #expect(o.out.contains("device stalls (not judged): the model's "), "\(o.out)")
+        #expect(o.out.contains("apart on average (coefficient of variation "), "\(o.out)")
+        #expect(o.out.contains("; the machine's "), "\(o.out)")
+        let j = Output()
+        _ = CLI.execute(args + stalls + ["--format", "json"], j)
+        #expect(j.out.contains("\"deviceStalls\": {\n") && j.out.contains("\"modelPerSecond\": ") && j.out.contains("\"modelIntervalCV\": "), "\(j.out)")
+        // Without stalls in the model, and none seen, no line.
+        let plain = Output()
+        _ = CLI.execute(args + ["--set", "threads[0].program[0].ios=50"], plain)
+        #expect(!plain.out.contains("the model's 0.0 a second; the machine's 0.0"))
+    }
+
     /// With a calibrated profile, a workload calibrate ran too gets the profile's IOPS for it beside the IOPS now,
     /// in the text and as `atCalibration` in the JSON; a profile whose recorded figures do not read gets a warning.
     @Test func validateSetsTheCalibrationsIOPSBesideNow() throws {

@@ -107,6 +107,11 @@ import Testing
         #expect(abs(try row(rows, "p99 latency") - (Double(all.percentile(partsPerMillion: 990_000)) + delivery) / 1_000) < 1e-9)
         #expect(try row(rows, "interrupts per IO") == Double(first.interrupts + second.interrupts) / 400)
         #expect(try row(rows, "io_uring_enter per IO") == Double(first.ringEnters + second.ringEnters) / 400)
+        // The stalls summed, their times apart pooled.
+        #expect(first.deviceStalls > 2 && second.deviceStalls > 2)
+        #expect(pooled.deviceStalls == first.deviceStalls + second.deviceStalls)
+        #expect(pooled.deviceStallIntervals.count == first.deviceStallIntervals.count + second.deviceStallIntervals.count)
+        #expect(pooled.deviceStallIntervals.sumNanoseconds == first.deviceStallIntervals.sumNanoseconds + second.deviceStallIntervals.sumNanoseconds)
         let system = first.totalCPU[.syscall] + second.totalCPU[.syscall] + first.totalCPU[.contextSwitch]
             + second.totalCPU[.contextSwitch] + first.totalCPU[.polling] + second.totalCPU[.polling]
         #expect(abs(try row(rows, "CPU system per IO") - Double(system.nanoseconds) / 400 / 1_000) < 1e-9)
@@ -186,6 +191,49 @@ import Testing
         #expect(real.document(scenario: "s", seed: 1).lookup("system.deviceStallIntervalMeanNs") == .double(50_000_000))
         #expect(real.document(scenario: "s", seed: 1).lookup("system.deviceStallIntervalCV") == .double(cv))
         #expect(real.jsonLine.contains("\"stall_interval_cv\":0.283"))
+    }
+
+    /// The stalls beside a validation's table, not judged: the model's rate over its pooled runs and their times
+    /// apart, the machine's median rate over the repeats whose job could see them and their times apart pooled.
+    /// Nothing when neither side stalls; "not seen" for a job that cannot see them (the blocking engines).
+    @Test func theStallsAreShownBesideTheTable() throws {
+        var model = ModelPrediction(try oneRead())
+        let blocking = thousandIOs(cpu: CPUTime(), census: nil)
+        #expect(StallComparison(model: model, real: [blocking]) == nil)
+
+        // The model: 10 stalls over two runs of 0.5 s, 40, 60 and 80 ms apart in the intervals it pooled.
+        model.elapsedNanoseconds = 1_000_000_000
+        model.deviceStalls = 10
+        model.deviceStallIntervals = IntervalSpread(instants: [0, 40_000_000, 100_000_000, 180_000_000])
+        let unseen = try #require(StallComparison(model: model, real: [blocking]))
+        #expect(unseen.measuredPerSecond == nil)
+        #expect(unseen.text == "device stalls (not judged): the model's 10.0 a second, 60ms apart on average (coefficient of variation 0.33); "
+            + "the machine's not seen (only an io_uring job thread's reaps tell them)\n")
+        #expect(unseen.document == .object([JSONMember("modelPerSecond", .double(10)), JSONMember("modelIntervalCV", .double(1.0 / 3))]))
+
+        // The machine: three repeats of 0.1 s with 1, 2 and 4 stalls (10, 20 and 40 a second: the median 20), the
+        // second and third with their times apart (50 ms; 20, 20 and 50 ms), pooled.
+        func repeatWith(_ starts: [Int64]) -> RealMeasurement {
+            var r = thousandIOs(cpu: CPUTime(), census: nil)
+            for _ in 0..<996 { r.completionGaps.record(100_000) }
+            for _ in starts { r.completionGaps.record(3_500_000) }
+            r.longCompletionGaps = [starts.map { CompletionGap(startNanoseconds: $0 * 1_000_000, nanoseconds: 3_500_000) }]
+            return r
+        }
+        let repeats = [repeatWith([0]), repeatWith([0, 50]), repeatWith([0, 20, 40, 90])]
+        let both = try #require(StallComparison(model: model, real: repeats + [blocking]))
+        #expect(both.measuredPerSecond == 20)
+        #expect(both.measuredIntervals.count == 4 && both.measuredIntervals.meanNanoseconds == 35_000_000)
+        let cv = try #require(both.measuredIntervals.coefficientOfVariation)
+        #expect(abs(cv - 300.0.squareRoot() / 35) < 1e-9)  // 50, 20, 20, 50: a sample deviation of 17.3 ms
+        #expect(both.text.hasSuffix("; the machine's 20.0 a second, 35ms apart on average (0.49)\n"))
+        #expect(both.document.lookup("measuredPerSecond") == .double(20))
+        #expect(both.document.lookup("measuredIntervalCV") == .double(cv))
+        // The model without stalls, the machine with: shown.
+        model.deviceStalls = 0
+        model.deviceStallIntervals = IntervalSpread()
+        let machineOnly = try #require(StallComparison(model: model, real: repeats))
+        #expect(machineOnly.text.hasPrefix("device stalls (not judged): the model's 0.0 a second; the machine's 20.0 a second, 35ms apart on average (coefficient of variation 0.49)"))
     }
 
     /// Where the threads could run: the "affinity" line only for a pinned job (what the kernel reported back, the
