@@ -143,6 +143,12 @@ extension World {
         if device.nextStallAt < 0 { device.nextStallAt = nextStallInterval() }
         while device.nextStallAt < now {
             device.stallInstants &+= 1
+            // With `stallWindow`, an instant that passed while the device held too few still stalls it now, if its
+            // stall would not have ended yet: until then.
+            if scenario.device.stallWindow {
+                let end = device.nextStallAt &+ scenario.device.stallDuration.nanoseconds
+                if now < end && now >= device.stalledUntil { startStall(at: device.nextStallAt, until: end) }
+            }
             device.nextStallAt &+= nextStallInterval()
         }
         if device.nextStallAt > World.horizon { return }
@@ -163,15 +169,18 @@ extension World {
         guard device.accepted >= scenario.device.stallMinimumRequests else { return false }
         device.stallInstants &+= 1
         let stalls = now >= device.stalledUntil
-        if stalls {
-            device.stalls &+= 1
-            if device.lastStallAt >= 0 { device.stallIntervals.record(now - device.lastStallAt) }
-            device.lastStallAt = now
-            device.stalledUntil = now &+ scenario.device.stallDuration.nanoseconds
-        }
+        if stalls { startStall(at: now, until: now &+ scenario.device.stallDuration.nanoseconds) }
         device.nextStallAt &+= nextStallInterval()
         armStall(engine: &engine)
         return stalls
+    }
+
+    /// A stall from the instant `at` (its times apart are taken from the instants) holding the device until `until`.
+    mutating func startStall(at instant: Int64, until end: Int64) {
+        device.stalls &+= 1
+        if device.lastStallAt >= 0 { device.stallIntervals.record(instant - device.lastStallAt) }
+        device.lastStallAt = instant
+        device.stalledUntil = end
     }
 
     /// The time from one instant of the stalls' process to the next: `stallIntervalShape` exponential stages of

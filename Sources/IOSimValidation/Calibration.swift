@@ -1268,8 +1268,8 @@ extension Calibration {
             // The interval by simulation at the depth the stalls were counted at (`fitStallInterval`), with the
             // shape of its times apart where they were measured (`fitStallShape`).
             if let rate = median(FigureName.deviceStalls) {
-                let w = deviceWorkload(depth: FigureName.stallDepth, machine: machine, kernel: kernel, device: stalled, interrupts: interrupts)
                 var fit: StallIntervalFit? = nil
+                let w = deviceWorkload(depth: FigureName.stallDepth, machine: machine, kernel: kernel, device: stalled, interrupts: interrupts)
                 if let cv = median(FigureName.deviceStallIntervalCV), cv > 0,
                     let both = fitStallShape(w, rate: rate, measuredCV: cv, stallsSeen: grid.stallRateSeen, trials: grid.stallShapeTrials)
                 {

@@ -153,6 +153,53 @@ import Testing
         #expect(stalled.deviceStalls == 1)
     }
 
+    /// `device.stallWindow`: an instant that finds the device holding one read (of two needed) stalls it when the
+    /// second arrives, if that is before the instant's stall would have ended, until then; without the window,
+    /// or with the second read arriving after that end, no stall. The first instant is placed between the first
+    /// read's submission and the second's (the plain run's timeline).
+    @Test func anInstantsWindowStallsADeviceThatComesToHoldEnough() throws {
+        let plain = try Simulator(Self.twoReads()).run()
+        let a = try #require(plain.ioRecords.first { $0.number == 1 }), b = try #require(plain.ioRecords.first { $0.number == 2 })
+        let aAccepted = try #require(a.deviceStart).nanosecondsSinceStart
+        let bAccepted = try #require(b.deviceStart).nanosecondsSinceStart
+        let aDone = try #require(a.deviceDone).nanosecondsSinceStart
+        #expect(bAccepted - aAccepted > 200 && aDone > bAccepted)
+        // The instant half-way between the two acceptances, and the next long after the reads (and a stall) are
+        // done: a seed whose first draw is short against its mean (the costs are constant, so the seed moves
+        // nothing else).
+        let target = (aAccepted + bAccepted) / 2
+        var found: (seed: UInt64, mean: Int64)? = nil
+        for seed in UInt64(1)...10_000 where found == nil {
+            var g = SeededGenerator(seed: seed, streamName: "device stalls")
+            let mean = Int64((Double(target) / -log(g.nextUnitOpen())).rounded())
+            if Self.stallInstants(seed: seed, mean: mean, count: 2)[1] > aDone + 1_000_000 { found = (seed, mean) }
+        }
+        let (seed, mean) = try #require(found)
+        let instant = Self.stallInstants(seed: seed, mean: mean, count: 1)[0]
+        #expect(instant > aAccepted && instant < bAccepted)
+
+        func run(window: Bool, duration: Int64) throws -> SimulationResult {
+            var s = Self.twoReads()
+            s.seed = seed
+            s.device.stallInterval = .nanoseconds(mean)
+            s.device.stallDuration = .nanoseconds(duration)
+            s.device.stallWindow = window
+            return try Simulator(s).run()
+        }
+        // The window still open when the second read arrives: both come back at the instant's stall's end.
+        let open = try run(window: true, duration: 50_000)
+        #expect(open.deviceStalls == 1)
+        let a2 = try #require(open.ioRecords.first { $0.number == 1 })
+        #expect(a2.deviceDone == ns(instant + 50_000))
+        #expect(open.deviceStallIntervals.count == 0)
+        // Without the window, as before: no stall.
+        let off = try run(window: false, duration: 50_000)
+        #expect(off.deviceStalls == 0 && off.elapsed == plain.elapsed)
+        // The window closed before the second read arrives: no stall either.
+        let closed = try run(window: true, duration: (bAccepted - instant) / 2)
+        #expect(closed.deviceStalls == 0 && closed.elapsed == plain.elapsed)
+    }
+
     /// The times between stalls, where every instant makes one (a device that always holds a request, a minimum
     /// of one, stalls far shorter than the interval): their mean is the interval, and their coefficient of
     /// variation one over the square root of the shape. Some 500 intervals: the coefficient's spread is about

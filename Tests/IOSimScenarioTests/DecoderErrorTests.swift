@@ -138,6 +138,14 @@ private func scenario(_ extra: String) -> String {
         #expect(e.keyPath == "kernel.uringWait")
     }
 
+    @Test func stallWindowIsReadAndRefusedWhenNotABoolean() throws {
+        let f = try ScenarioLoader.load(text: scenario(#"  device: { stallWindow: true },"#), path: file)
+        #expect(f.scenario.device.stallWindow)
+        guard let e = dataError(scenario(#"  device: { stallWindow: "yes" },"#)) else { return }
+        #expect(e.location == IOSimScenario.SourceLocation(file: file, line: 4, column: 26))
+        #expect(e.keyPath == "device.stallWindow")
+    }
+
     @Test func stallIntervalShapeIsReadAndRefusedOutOfRange() throws {
         let f = try ScenarioLoader.load(text: scenario(#"  device: { stallIntervalShape: 3 },"#), path: file)
         #expect(f.scenario.device.stallIntervalShape == 3)

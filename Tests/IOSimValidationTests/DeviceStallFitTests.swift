@@ -257,6 +257,8 @@ import Testing
         let shapeFit = try #require(withStalls.stallShapeFit)
         #expect(shapeFit.measuredCV == 0.7 && shapeFit.tried.first?.shape == 2)
         #expect(device.stallIntervalShape == shapeFit.shape && shapeFit.shape > 1)
+        // The window is not set by calibrate (README, the sixteenth day).
+        #expect(!device.stallWindow && !withStalls.profileText.contains("stallWindow"))
         #expect(withStalls.profileText.contains("stallIntervalShape: \(shapeFit.shape),"))
         #expect(withStalls.profileText.contains("device stall interval CV 4KiB QD64 0.700 ratio (0.600 - 0.800, 3 repeats)"))
         #expect(try loadThroughExtends(withStalls.profileText).device == withStalls.device)

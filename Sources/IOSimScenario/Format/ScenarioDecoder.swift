@@ -163,6 +163,7 @@ enum ScenarioDecoder {
         if let x = f.take("stallMinimumRequests") {
             d.stallMinimumRequests = try Read.int(x, f.child("stallMinimumRequests"), 1...65_536)
         }
+        if let x = f.take("stallWindow") { d.stallWindow = try Read.bool(x, f.child("stallWindow")) }
         if let x = f.take("stallIntervalShape") {
             d.stallIntervalShape = try Read.int(x, f.child("stallIntervalShape"), 1...Int64(DeviceConfig.stallIntervalShapes.upperBound))
         }
