@@ -215,7 +215,6 @@ extension Commands {
         }
         // The real runs, interleaved over the repeats (every scenario once per round), so a slow spell of a
         // shared host spreads over all of them; each metric's measured value is its median over the rounds.
-        var measured: [[[MetricComparison]]] = Array(repeating: [], count: cases.count)
         var runs: [[RealMeasurement]] = Array(repeating: [], count: cases.count)
         for _ in 0..<repeats {
             for (n, c) in cases.enumerated() {
@@ -224,16 +223,14 @@ extension Commands {
                     quiet: a.has("--quiet"), o)
                 {
                 case .failure(let code): return code
-                case .success(let m):
-                    measured[n].append(Validation.compare(model: c.model, real: m))
-                    runs[n].append(m)
+                case .success(let m): runs[n].append(m)
                 }
             }
         }
         var worst = ExitCode.ok
         var documents: [JSONValue] = []
         var compared: [(name: String, rows: [MetricComparison])] = []
-        let medians = measured.map(Validation.medianRows)
+        let medians = zip(cases, runs).map { c, real in Validation.medianRows(real.map { Validation.compare(model: c.model, real: $0) }) }
         let drifts = calibrationDrift(profile: a.value("--profile"), cases: cases.map { ($0.path, $0.file) }, rows: medians, o)
         for (n, c) in cases.enumerated() {
             let path = c.path, file = c.file

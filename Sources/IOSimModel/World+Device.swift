@@ -184,9 +184,8 @@ extension World {
     }
 
     /// The time from one instant of the stalls' process to the next: `stallIntervalShape` exponential stages of
-    /// `stallInterval` over the shape each (one stage: the Poisson process, drawn as it always was).
+    /// `stallInterval` over the shape each (one stage: the Poisson process, one draw of the whole mean).
     @inline(__always) mutating func nextStallInterval() -> Int64 {
-        if stallIntervalShape == 1 { return Distribution.exponential(mean: stallInterval).sample(&device.stallRNG) }
         let stage = Distribution.exponential(mean: stallInterval / Int64(stallIntervalShape))
         var sum: Int64 = 0
         for _ in 0..<stallIntervalShape { sum &+= stage.sample(&device.stallRNG) }

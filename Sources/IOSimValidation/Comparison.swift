@@ -286,8 +286,7 @@ public struct StallComparison: Sendable, Equatable {
             rates.append(Double(stalls.count) * 1e9 / Double(r.elapsedNanoseconds))
             intervals.merge(stalls.intervals)
         }
-        rates.sort()
-        measuredPerSecond = rates.isEmpty ? nil : rates.count % 2 == 1 ? rates[rates.count / 2] : (rates[rates.count / 2 - 1] + rates[rates.count / 2]) / 2
+        measuredPerSecond = rates.isEmpty ? nil : rates.sorted().sortedMedian
         measuredIntervals = intervals
         if model.deviceStalls == 0 && (measuredPerSecond ?? 0) == 0 { return nil }
     }
@@ -296,12 +295,7 @@ public struct StallComparison: Sendable, Equatable {
     /// machine's 11.8 a second, 85ms apart on average (0.80)", the times apart where two intervals were seen.
     public var text: String {
         func side(_ perSecond: Double, _ spread: IntervalSpread, first: Bool) -> String {
-            var t = "\(Validation.fixed(perSecond, 1)) a second"
-            if let cv = spread.coefficientOfVariation {
-                t += ", \(Units.formatDuration(nanoseconds: Int64(spread.meanNanoseconds.rounded()))) apart on average ("
-                    + (first ? "coefficient of variation " : "") + "\(Validation.fixed(cv, 2)))"
-            }
-            return t
+            "\(Validation.fixed(perSecond, 1)) a second" + (spread.apartText(named: first).map { ", " + $0 } ?? "")
         }
         let machine = measuredPerSecond.map { "the machine's " + side($0, measuredIntervals, first: modelIntervals.coefficientOfVariation == nil) }
             ?? "the machine's not seen (only an io_uring job thread's reaps tell them)"

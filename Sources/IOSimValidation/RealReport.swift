@@ -154,10 +154,7 @@ extension RealMeasurement {
                 "stalls     \(stalls.count) (\(Validation.fixed(perSecond, 1)) a second): gaps between reaps of completions of "
                     + "\(Units.formatDuration(nanoseconds: stalls.thresholdNanoseconds)) or more"
                     + (stalls.count > 0 ? ", median \(Units.formatDuration(nanoseconds: stalls.medianGapNanoseconds))" : "")
-                    + (stalls.intervals.coefficientOfVariation.map {
-                        "; \(Units.formatDuration(nanoseconds: Int64(stalls.intervals.meanNanoseconds.rounded()))) apart on average "
-                            + "(coefficient of variation \(Validation.fixed($0, 2)))"
-                    } ?? ""))
+                    + (stalls.intervals.apartText().map { "; " + $0 } ?? ""))
         }
         if let t = threads {
             lines.append(

@@ -39,6 +39,16 @@ enum Text {
     }
 }
 
+extension IntervalSpread {
+    /// "80ms apart on average (coefficient of variation 0.73)", with `named` false "80ms apart on average (0.73)";
+    /// nil with fewer than two intervals. The model's, the real backend's and `validate`'s reports of stalls.
+    public func apartText(named: Bool = true) -> String? {
+        coefficientOfVariation.map {
+            "\(Text.duration(meanNanoseconds)) apart on average (\(named ? "coefficient of variation " : "")\(Text.fixed($0, 2)))"
+        }
+    }
+}
+
 extension SimulationResult {
     /// The report as plain text (no colour), deterministic to the byte.
     public func textReport(description: String = "") -> String {
@@ -82,10 +92,8 @@ extension SimulationResult {
             lines.append("syscalls io_uring_enter \(Text.grouped(ringEnters)) (\(Text.fixed(Double(ringEnters) / ios, 2)) per IO)")
         }
         if deviceStalls > 0 {
-            let apart = deviceStallIntervals.coefficientOfVariation.map {
-                ", \(Text.duration(deviceStallIntervals.meanNanoseconds)) apart on average (coefficient of variation \(Text.fixed($0, 2)))"
-            }
-            lines.append("device   \(Text.grouped(deviceStalls)) stalls (device.stallInterval)\(apart ?? "")")
+            let apart = deviceStallIntervals.apartText().map { ", " + $0 } ?? ""
+            lines.append("device   \(Text.grouped(deviceStalls)) stalls (device.stallInterval)\(apart)")
         }
         lines.append(
             "threads  most alive \(threads.maxAlive), created \(threads.created), stacks \(Units.formatSize(bytes: threads.stackBytesMax)); "
