@@ -132,7 +132,7 @@ public final class Output {
 
 public enum CLI {
     static let version = "iosim 0.1.0"
-    static let commands = ["run", "check", "explain", "sweep", "list", "profiles", "bench", "real", "validate", "calibrate", "help"]
+    static let commands = ["run", "check", "explain", "sweep", "list", "profiles", "bench", "real", "validate", "compare", "calibrate", "help"]
 
     /// Runs a command line and writes its output to stdout and stderr.
     public static func main(_ args: [String]) -> ExitCode {
@@ -171,6 +171,7 @@ public enum CLI {
             case "bench": return try Commands.bench(rest, o)
             case "real": return try Commands.real(rest, o)
             case "validate": return try Commands.validate(rest, o)
+            case "compare": return try Commands.compare(rest, o)
             case "calibrate": return try Commands.calibrate(rest, o)
             case "help":
                 guard let topic = rest.first else {

@@ -1,7 +1,7 @@
 //! Help texts: `iosim help`, `iosim help COMMAND`, `COMMAND --help`.
 
 public enum Help {
-    static let usageLine = "usage: iosim COMMAND [OPTIONS] (run, check, explain, sweep, list, profiles, bench, real, validate, calibrate, help)"
+    static let usageLine = "usage: iosim COMMAND [OPTIONS] (run, check, explain, sweep, list, profiles, bench, real, validate, compare, calibrate, help)"
 
     static let general = """
         iosim: when a program does asynchronous IO, who is doing the work?
@@ -22,6 +22,7 @@ public enum Help {
           bench              the engine benchmark (the reference closed-loop workload)
           real FILE          run the scenario's workload for real on this machine (io_uring, pread, a pool)
           validate FILE...   the model against a real run, metric by metric; exit 1 if one is off
+          compare A B        two validations side by side: how far the machine (or the model) moved
           calibrate          measure this machine's costs and write a profile scenarios can use
           help [COMMAND]     this text, or a command's
 
@@ -46,6 +47,7 @@ public enum Help {
             return "iosim real FILE [--dir DIR] [--duration D] [--set KEY=VALUE]... [--seed N] [--format text|json] [--trace F] [--irq-time ticks|trace] [--quiet]"
         case "validate":
             return "iosim validate FILE|DIR... [--profile P] [--repeats N] [--model-seeds N] [--dir DIR] [--duration D] [--set KEY=VALUE]... [--format text|json] [--irq-time ticks|trace] [--quiet]"
+        case "compare": return "iosim compare BEFORE.json AFTER.json [--side measured|predicted] [--format text|json]"
         case "calibrate":
             return "iosim calibrate [--dir DIR] [-o PROFILE.json5] [--repeats N] [--given KEY=DURATION]... [--from PROFILE] [--irq-time ticks|trace] [--quick] [--quiet]"
         case "help": return "iosim help [COMMAND]"
@@ -199,6 +201,21 @@ public enum Help {
                   --duration D      run each for real for this long instead of its IO count
                   \(irqTimeOption("how irq and softirq time is measured"))
                   --quiet           no progress line on stderr (shown for runs longer than ~2 s when stderr is a TTY)
+                """
+        case "compare":
+            body = """
+                Sets two outputs of `iosim validate --format json` side by side: each scenario both have (by its
+                file) and each metric both have (by name), the earlier value where validate puts the model's,
+                the error (before - after) / after, and the verdict by the later validation's tolerances.
+                With the machine's side (the default) it tells how far the machine moved between the two
+                validations, judged as the model is: a machine that misses those tolerances against itself
+                minutes apart sets the floor under the model's error. With --side predicted it compares
+                the model's sides (two profiles, or two versions). Exits 1 if any metric is off, 65 if a file
+                is not what validate writes (with its line and column) or the two have no scenario in common.
+
+                options:
+                  --side SIDE       measured (default): the machine's values; predicted: the model's
+                  --format FORMAT   text (default) or json
                 """
         case "calibrate":
             body = """

@@ -247,22 +247,7 @@ extension Commands {
                         JSONMember("repeats", .int(Int64(repeats))),
                         JSONMember("modelSeeds", .int(Int64(modelSeeds))),
                         JSONMember("verdict", .string(failed ? "fail" : "ok")),
-                        JSONMember(
-                            "metrics",
-                            .array(rows.map { r in
-                                var members = [
-                                    JSONMember("name", .string(r.name)), JSONMember("unit", .string(r.unit)),
-                                    JSONMember("predicted", .double(r.predicted)), JSONMember("measured", .double(r.measured)),
-                                    JSONMember("relativeError", r.relativeError.map { .double($0) } ?? .string("n/a")),
-                                    JSONMember("tolerance", .double(r.tolerance)), JSONMember("slack", .double(r.slack)),
-                                    JSONMember("ok", .bool(r.passes)), JSONMember("figure", .bool(r.isFigure)),
-                                ]
-                                if let range = r.measuredRange {  // over the repeats (the median is `measured`)
-                                    members.append(JSONMember("measuredMinimum", .double(range.lowerBound)))
-                                    members.append(JSONMember("measuredMaximum", .double(range.upperBound)))
-                                }
-                                return .object(members)
-                            })),
+                        JSONMember("metrics", .array(rows.map { $0.document() })),
                     ] + (drifts[n].map { d in [JSONMember("atCalibration", Self.driftDocument(d))] } ?? [])
                         + (stalls.map { [JSONMember("deviceStalls", $0.document)] } ?? [])))
             } else {

@@ -39,6 +39,24 @@ public struct MetricComparison: Sendable, Equatable {
         return abs(e) <= tolerance
     }
 
+    /// The metric as `validate --format json` writes it (and `ValidationRecord` reads it back); `keys` names the
+    /// two sides (`compare` writes "before" and "after"), and the measured range's ends are the second key's
+    /// "Minimum" and "Maximum".
+    public func document(keys: (predicted: String, measured: String) = ("predicted", "measured")) -> JSONValue {
+        var members = [
+            JSONMember("name", .string(name)), JSONMember("unit", .string(unit)),
+            JSONMember(keys.predicted, .double(predicted)), JSONMember(keys.measured, .double(measured)),
+            JSONMember("relativeError", relativeError.map { .double($0) } ?? .string("n/a")),
+            JSONMember("tolerance", .double(tolerance)), JSONMember("slack", .double(slack)),
+            JSONMember("ok", .bool(passes)), JSONMember("figure", .bool(isFigure)),
+        ]
+        if let range = measuredRange {  // over the repeats (the median is `measured`)
+            members.append(JSONMember(keys.measured + "Minimum", .double(range.lowerBound)))
+            members.append(JSONMember(keys.measured + "Maximum", .double(range.upperBound)))
+        }
+        return .object(members)
+    }
+
     /// The tolerance as the table shows it: "25%", or "25% or 1" with an absolute slack (in the metric's unit).
     var allowed: String {
         let relative = Validation.fixed(tolerance * 100, 0) + "%"
@@ -214,13 +232,15 @@ public enum Validation {
 
     /// The comparison as a table for people. With several runs, a last column gives each measured value's
     /// range over them, as errors from the median (so a user sees whether the machine's own spread is within
-    /// the tolerance).
-    public static func table(_ rows: [MetricComparison], title: String) -> String {
+    /// the tolerance). `columns` names the two sides (`compare` sets two validations side by side).
+    public static func table(
+        _ rows: [MetricComparison], title: String, columns: (predicted: String, measured: String) = ("predicted", "measured")
+    ) -> String {
         var lines = [title]
         let ranged = rows.contains { $0.measuredRange != nil }
         lines.append(
-            pad("metric", 26, left: true) + pad("predicted", 12) + pad("measured", 12) + pad("error", 9) + pad("allowed", 14)
-                + "  verdict" + (ranged ? "  measured spread" : ""))
+            pad("metric", 26, left: true) + pad(columns.predicted, 12) + pad(columns.measured, 12) + pad("error", 9) + pad("allowed", 14)
+                + "  verdict" + (ranged ? "  \(columns.measured) spread" : ""))
         for row in rows {
             let error = row.relativeError.map { fixed($0 * 100, 1) + "%" } ?? "-"
             let unit = row.unit.isEmpty ? "" : " \(row.unit)"

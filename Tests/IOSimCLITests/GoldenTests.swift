@@ -44,6 +44,24 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
         GoldenCase(
             name: "check-failing",
             args: ["check", fixtures + "failing-expect.json5", "--seed", "7", "--set", "machine.cpus=1"], exit: .checkFailed),
+        // Two validations side by side: three scenarios of the suite as this machine ran them 8 minutes apart.
+        GoldenCase(
+            name: "compare-text", args: ["compare", fixtures + "validation-before.json", fixtures + "validation-after.json"],
+            exit: .checkFailed),
+        GoldenCase(
+            name: "compare-json",
+            args: ["compare", fixtures + "validation-before.json", fixtures + "validation-after.json", "--format", "json"],
+            exit: .checkFailed),
+        GoldenCase(
+            name: "compare-predicted",
+            args: ["compare", fixtures + "validation-before.json", fixtures + "validation-after.json", "--side", "predicted"], exit: .ok),
+        GoldenCase(name: "compare-one-file", args: ["compare", fixtures + "validation-before.json"], exit: .usage),
+        GoldenCase(
+            name: "compare-not-a-validation", args: ["compare", fixtures + "validation-before.json", fixtures + "unknown-key.json5"],
+            exit: .dataError),
+        GoldenCase(
+            name: "compare-nothing-in-common",
+            args: ["compare", fixtures + "validation-before.json", fixtures + "validation-other.json"], exit: .dataError),
         // Usage errors (64).
         GoldenCase(name: "usage-unknown-option", args: ["run", "--seeed", "3", overlapped], exit: .usage),
         GoldenCase(name: "usage-missing-file", args: ["run"], exit: .usage),

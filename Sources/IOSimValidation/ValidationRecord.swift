@@ -1,0 +1,142 @@
+//! A validation read back from the JSON `validate --format json` wrote, and two of them set side by side
+//! (`iosim compare`): the machine against itself minutes or days apart, judged with the tolerances the model is
+//! judged with. A machine whose own runs miss those tolerances sets the floor under any model's error.
+
+import IOSimScenario
+
+/// One `validate --format json` output: each scenario's compared metrics, in the file's order.
+public struct ValidationRecord: Sendable, Equatable {
+    /// One scenario's entry.
+    public struct Scenario: Sendable, Equatable {
+        /// The scenario file as validate was given it (`file`), which entries are matched by.
+        public var file: String
+        /// The scenario's name (`scenario`).
+        public var name: String
+        /// Its metrics (`metrics`), `measuredRange` from `measuredMinimum` and `measuredMaximum` when written.
+        public var rows: [MetricComparison]
+    }
+
+    public var scenarios: [Scenario]
+
+    /// Which side of two validations `compare` sets against each other.
+    public enum Side: String, Sendable, CaseIterable {
+        /// The machine's values: how far it moved between the two.
+        case measured
+        /// The model's values: how far a change of the model or profile moved it.
+        case predicted
+    }
+
+    /// The validation in the file at `path`.
+    /// - Throws: `LoadError.file` when it cannot be read, `LoadError.data` (line, column and key path) when it
+    ///   is not what `validate --format json` writes.
+    public static func read(at path: String) throws(LoadError) -> ValidationRecord {
+        let bytes = try ScenarioLoader.readFile(path)
+        return try read(text: String(decoding: bytes, as: UTF8.self), path: path)
+    }
+
+    /// As `read(at:)`, from the file's text (`path` names it in errors).
+    public static func read(text: String, path: String) throws(LoadError) -> ValidationRecord {
+        let tree: JSON5Value
+        do {
+            tree = try JSON5Reader.parse(text, file: path)
+        } catch {
+            throw .data(error)
+        }
+        func expected(_ value: JSON5Value, _ keyPath: String, _ what: String) -> LoadError {
+            .data(
+                ScenarioError(
+                    location: value.location, keyPath: keyPath, message: "expected \(what), found \(value.briefDescription)",
+                    hint: "compare reads what `iosim validate --format json` writes"))
+        }
+        func member(_ object: JSON5Value, _ key: String, _ keyPath: String) throws(LoadError) -> JSON5Value {
+            guard let m = object.member(key) else {
+                let keyPath = keyPath.isEmpty ? key : "\(keyPath).\(key)"
+                throw .data(
+                    ScenarioError(
+                        location: object.location, keyPath: keyPath, message: "expected a member \"\(key)\" in this object",
+                        hint: "compare reads what `iosim validate --format json` writes"))
+            }
+            return m.value
+        }
+        func string(_ object: JSON5Value, _ key: String, _ keyPath: String) throws(LoadError) -> String {
+            let v = try member(object, key, keyPath)
+            guard case .string(let s) = v.kind else { throw expected(v, "\(keyPath).\(key)", "a string") }
+            return s
+        }
+        func number(_ object: JSON5Value, _ key: String, _ keyPath: String) throws(LoadError) -> Double {
+            let v = try member(object, key, keyPath)
+            guard case .number(let n) = v.kind, n.doubleValue.isFinite else { throw expected(v, "\(keyPath).\(key)", "a finite number") }
+            return n.doubleValue
+        }
+        guard case .array(let entries) = tree.kind else { throw expected(tree, "", "an array of validated scenarios") }
+        var scenarios: [Scenario] = []
+        for (i, entry) in entries.enumerated() {
+            let at = "[\(i)]"
+            guard case .object = entry.kind else { throw expected(entry, at, "a validated scenario (an object)") }
+            let metrics = try member(entry, "metrics", at)
+            guard case .array(let items) = metrics.kind else { throw expected(metrics, "\(at).metrics", "an array of metrics") }
+            var rows: [MetricComparison] = []
+            for (j, item) in items.enumerated() {
+                let path = "\(at).metrics[\(j)]"
+                guard case .object = item.kind else { throw expected(item, path, "a metric (an object)") }
+                var row = MetricComparison(
+                    name: try string(item, "name", path), unit: try string(item, "unit", path),
+                    predicted: try number(item, "predicted", path), measured: try number(item, "measured", path),
+                    tolerance: try number(item, "tolerance", path), slack: try number(item, "slack", path))
+                if item.member("measuredMinimum") != nil || item.member("measuredMaximum") != nil {
+                    let low = try number(item, "measuredMinimum", path), high = try number(item, "measuredMaximum", path)
+                    guard low <= high else {
+                        throw expected(try member(item, "measuredMinimum", path), "\(path).measuredMinimum", "at most measuredMaximum (\(high))")
+                    }
+                    row.measuredRange = low...high
+                }
+                if let figure = item.member("figure") {
+                    guard case .bool(let b) = figure.value.kind else { throw expected(figure.value, "\(path).figure", "true or false") }
+                    row.isFigure = b
+                }
+                rows.append(row)
+            }
+            scenarios.append(Scenario(file: try string(entry, "file", at), name: try string(entry, "scenario", at), rows: rows))
+        }
+        return ValidationRecord(scenarios: scenarios)
+    }
+}
+
+/// Two validations side by side: each scenario of the later one that the earlier one has too (by file), each
+/// metric both have (by name), the earlier value standing where validate puts the model's. The error is then
+/// (before - after) / after, judged with the later validation's tolerances.
+public struct ValidationChange: Sendable, Equatable {
+    /// A scenario in both, with its rows: `predicted` holds the earlier value, `measured` the later one.
+    public var compared: [ValidationRecord.Scenario]
+    /// Files of the later validation the earlier one does not have, in order.
+    public var onlyAfter: [String]
+    /// Files of the earlier validation the later one does not have, in order.
+    public var onlyBefore: [String]
+
+    public init(before: ValidationRecord, after: ValidationRecord, side: ValidationRecord.Side) {
+        compared = []
+        onlyAfter = []
+        for scenario in after.scenarios {
+            guard let earlier = before.scenarios.first(where: { $0.file == scenario.file }) else {
+                onlyAfter.append(scenario.file)
+                continue
+            }
+            var rows: [MetricComparison] = []
+            for row in scenario.rows {
+                guard let old = earlier.rows.first(where: { $0.name == row.name }) else { continue }
+                var r = row
+                switch side {
+                case .measured:
+                    r.predicted = old.measured
+                case .predicted:
+                    r.predicted = old.predicted
+                    r.measured = row.predicted
+                    r.measuredRange = nil  // the model's pooled seeds have no spread written
+                }
+                rows.append(r)
+            }
+            compared.append(ValidationRecord.Scenario(file: scenario.file, name: scenario.name, rows: rows))
+        }
+        onlyBefore = before.scenarios.map(\.file).filter { file in !after.scenarios.contains { $0.file == file } }
+    }
+}
