@@ -46,7 +46,7 @@ public enum Help {
         case "real":
             return "iosim real FILE [--dir DIR] [--duration D] [--set KEY=VALUE]... [--seed N] [--format text|json] [--trace F] [--irq-time ticks|trace] [--quiet]"
         case "validate":
-            return "iosim validate FILE|DIR... [--profile P] [--repeats N] [--model-seeds N] [--dir DIR] [--duration D] [--set KEY=VALUE]... [--format text|json] [--irq-time ticks|trace] [--quiet]"
+            return "iosim validate FILE|DIR... [--profile P] [--repeats N] [--model-seeds N] [--dir DIR] [--duration D] [--set KEY=VALUE]... [--format text|json] [--irq-time ticks|trace] [--measured FILE] [--quiet]"
         case "compare": return "iosim compare BEFORE.json AFTER.json [--side measured|predicted] [--format text|json]"
         case "calibrate":
             return "iosim calibrate [--dir DIR] [-o PROFILE.json5] [--repeats N] [--given KEY=DURATION]... [--from PROFILE] [--irq-time ticks|trace] [--quick] [--quiet]"
@@ -200,6 +200,11 @@ public enum Help {
                   --dir DIR         where to lay files out
                   --duration D      run each for real for this long instead of its IO count
                   \(irqTimeOption("how irq and softirq time is measured"))
+                  --measured FILE   run nothing for real: take the machine's side (medians and ranges) from an
+                                    earlier `validate --format json` output, each scenario by its file, and
+                                    set the model beside it: a new profile or model judged against the same
+                                    measurement, the machine's moves between runs left out (no stall line;
+                                    the calibration lines compare the profile with that run)
                   --quiet           no progress line on stderr (shown for runs longer than ~2 s when stderr is a TTY)
                 """
         case "compare":

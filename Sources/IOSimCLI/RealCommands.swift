@@ -176,7 +176,7 @@ extension Commands {
     static func validate(_ args: [String], _ o: Output) throws(UsageError) -> ExitCode {
         let a = try Arguments(
             args, command: "validate",
-            valued: ["--profile", "--dir", "--duration", "--set", "--seed", "--format", "--repeats", "--model-seeds", "--irq-time"],
+            valued: ["--profile", "--dir", "--duration", "--set", "--seed", "--format", "--repeats", "--model-seeds", "--irq-time", "--measured"],
             flags: ["--help", "--quiet"])
         if a.has("--help") {
             o.write(Help.text(for: "validate")!)
@@ -190,6 +190,15 @@ extension Commands {
         let repeats = try a.int("--repeats", range: 1...50) ?? 1
         let modelSeeds = try a.int("--model-seeds", range: 1...100) ?? Self.defaultModelSeeds
         let irqTime = try interruptTime(a)
+        // The machine's side from an earlier validation: nothing runs for real.
+        let measuredFrom = a.value("--measured")
+        if measuredFrom != nil {
+            for option in ["--dir", "--duration", "--repeats", "--irq-time"] where a.has(option) {
+                throw UsageError(
+                    message: "\(option) is for running the machine; --measured takes its side from an earlier validation",
+                    command: "validate")
+            }
+        }
         // Every file loaded and modelled first, so a bad file stops the command before anything runs for real.
         // The model's side pools runs with `modelSeeds` seeds from the scenario's own (`ModelPrediction`).
         var cases: [(path: String, file: ScenarioFile, model: ModelPrediction)] = []
@@ -213,10 +222,18 @@ extension Commands {
                 return CLI.report(error, file: path, o)
             }
         }
+        var earlier: [[MetricComparison]]? = nil
+        if let measuredFrom {
+            do {
+                earlier = try measuredSides(from: measuredFrom, cases: cases.map { ($0.path, $0.file, $0.model) })
+            } catch {
+                return CLI.report(error, o)
+            }
+        }
         // The real runs, interleaved over the repeats (every scenario once per round), so a slow spell of a
         // shared host spreads over all of them; each metric's measured value is its median over the rounds.
         var runs: [[RealMeasurement]] = Array(repeating: [], count: cases.count)
-        for _ in 0..<repeats {
+        for _ in 0..<(earlier == nil ? repeats : 0) {
             for (n, c) in cases.enumerated() {
                 switch measure(
                     c.file, path: c.path, directory: a.value("--dir"), duration: runFor, interruptTime: irqTime,
@@ -230,7 +247,7 @@ extension Commands {
         var worst = ExitCode.ok
         var documents: [JSONValue] = []
         var compared: [(name: String, rows: [MetricComparison])] = []
-        let medians = zip(cases, runs).map { c, real in Validation.medianRows(real.map { Validation.compare(model: c.model, real: $0) }) }
+        let medians = earlier ?? zip(cases, runs).map { c, real in Validation.medianRows(real.map { Validation.compare(model: c.model, real: $0) }) }
         let drifts = calibrationDrift(profile: a.value("--profile"), cases: cases.map { ($0.path, $0.file) }, rows: medians, o)
         for (n, c) in cases.enumerated() {
             let path = c.path, file = c.file
@@ -238,20 +255,21 @@ extension Commands {
             compared.append((shortName(path), rows))
             let failed = rows.contains { !$0.passes }
             if failed && worst == .ok { worst = .checkFailed }
-            let stalls = StallComparison(model: c.model, real: runs[n])
+            let stalls = earlier == nil ? StallComparison(model: c.model, real: runs[n]) : nil
             if format == "json" {
                 documents.append(
                     .object([
                         JSONMember("file", .string(path)),
                         JSONMember("scenario", .string(file.scenario.name)),
-                        JSONMember("repeats", .int(Int64(repeats))),
+                    ] + (measuredFrom.map { [JSONMember("measuredFrom", .string($0))] } ?? [JSONMember("repeats", .int(Int64(repeats)))]) + [
                         JSONMember("modelSeeds", .int(Int64(modelSeeds))),
                         JSONMember("verdict", .string(failed ? "fail" : "ok")),
                         JSONMember("metrics", .array(rows.map { $0.document() })),
                     ] + (drifts[n].map { d in [JSONMember("atCalibration", Self.driftDocument(d))] } ?? [])
                         + (stalls.map { [JSONMember("deviceStalls", $0.document)] } ?? [])))
             } else {
-                let rounds = (repeats > 1 ? ", medians of \(repeats) runs" : "") + (modelSeeds > 1 ? ", the model's \(modelSeeds) seeds pooled" : "")
+                let machine = measuredFrom.map { ", the machine's side from \($0)" } ?? (repeats > 1 ? ", medians of \(repeats) runs" : "")
+                let rounds = machine + (modelSeeds > 1 ? ", the model's \(modelSeeds) seeds pooled" : "")
                 o.write(Validation.table(rows, title: "\(path): \(file.scenario.name) (\(failed ? "FAIL" : "ok")\(rounds))"))
                 if let stalls { o.write(stalls.text) }
                 o.print()
@@ -264,6 +282,37 @@ extension Commands {
             o.write(Validation.driftText(drifts.compactMap { $0 }))
         }
         return worst
+    }
+
+    /// `validate --measured FILE`: each scenario's rows with the model's side from `cases` and the machine's from the
+    /// validation in FILE (its medians and their ranges), matched by the scenario's file and the metric's name.
+    /// - Throws: `LoadError.data` when FILE is not validate's JSON, or lacks a scenario or one of its metrics.
+    static func measuredSides(
+        from path: String, cases: [(path: String, file: ScenarioFile, model: ModelPrediction)]
+    ) throws(LoadError) -> [[MetricComparison]] {
+        let record = try ValidationRecord.read(at: path)
+        func missing(_ what: String) -> LoadError {
+            .data(
+                ScenarioError(
+                    location: nil, keyPath: "", message: "\(path): \(what)",
+                    hint: "give --measured a `validate --format json` output over the same scenario files"))
+        }
+        var all: [[MetricComparison]] = []
+        for c in cases {
+            guard let entry = record.entry(for: c.path) else { throw missing("no entry for \(c.path)") }
+            var ioUring = false
+            if let job = try? RealPlan.job(for: c.file.scenario), case .ioUring = job.engine { ioUring = true }
+            var rows = Validation.predictions(c.model, ioUring: ioUring)
+            for i in rows.indices {
+                guard let old = entry.rows.first(where: { $0.name == rows[i].name }) else {
+                    throw missing("\(c.path) has no metric \"\(rows[i].name)\"")
+                }
+                rows[i].measured = old.measured
+                rows[i].measuredRange = old.measuredRange
+            }
+            all.append(rows)
+        }
+        return all
     }
 
     /// How many seeds the model's side of `validate` pools by default: a device's stalls, which set depth 64's

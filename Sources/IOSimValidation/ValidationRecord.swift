@@ -18,6 +18,20 @@ public struct ValidationRecord: Sendable, Equatable {
 
     public var scenarios: [Scenario]
 
+    /// The entry for the scenario file at `path`: the one written with that path, else the only one whose path and
+    /// `path` end alike, one being the other's last components (a validation run from another directory, or given
+    /// absolute paths); nil when none is, or several are.
+    public func entry(for path: String) -> Scenario? {
+        if let exact = scenarios.first(where: { $0.file == path }) { return exact }
+        let components = path.split(separator: "/")
+        let alike = scenarios.filter { s in
+            let other = s.file.split(separator: "/")
+            let shorter = min(other.count, components.count)
+            return shorter > 0 && other.suffix(shorter).elementsEqual(components.suffix(shorter))
+        }
+        return alike.count == 1 ? alike[0] : nil
+    }
+
     /// Which side of two validations `compare` sets against each other.
     public enum Side: String, Sendable, CaseIterable {
         /// The machine's values: how far it moved between the two.
@@ -117,7 +131,7 @@ public struct ValidationChange: Sendable, Equatable {
         compared = []
         onlyAfter = []
         for scenario in after.scenarios {
-            guard let earlier = before.scenarios.first(where: { $0.file == scenario.file }) else {
+            guard let earlier = before.entry(for: scenario.file) else {
                 onlyAfter.append(scenario.file)
                 continue
             }
@@ -137,6 +151,6 @@ public struct ValidationChange: Sendable, Equatable {
             }
             compared.append(ValidationRecord.Scenario(file: scenario.file, name: scenario.name, rows: rows))
         }
-        onlyBefore = before.scenarios.map(\.file).filter { file in !after.scenarios.contains { $0.file == file } }
+        onlyBefore = before.scenarios.map(\.file).filter { file in after.entry(for: file) == nil }
     }
 }

@@ -62,6 +62,22 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
         GoldenCase(
             name: "compare-nothing-in-common",
             args: ["compare", fixtures + "validation-before.json", fixtures + "validation-other.json"], exit: .dataError),
+        // The model against an earlier validation's machine side: nothing runs for real.
+        GoldenCase(
+            name: "validate-measured",
+            args: [
+                "validate", "Scenarios/validation/uring-4k-qd1.json5", "--profile", "Scenarios/validation/_measured-xeon-day16.json5",
+                "--measured", fixtures + "validation-before.json", "--model-seeds", "1",
+            ],
+            exit: .ok),
+        GoldenCase(
+            name: "validate-measured-repeats",
+            args: ["validate", "Scenarios/validation/uring-4k-qd1.json5", "--measured", fixtures + "validation-before.json", "--repeats", "3"],
+            exit: .usage),
+        GoldenCase(
+            name: "validate-measured-no-entry",
+            args: ["validate", "Scenarios/validation/sqpoll-qd1.json5", "--measured", fixtures + "validation-before.json"],
+            exit: .dataError),
         // Usage errors (64).
         GoldenCase(name: "usage-unknown-option", args: ["run", "--seeed", "3", overlapped], exit: .usage),
         GoldenCase(name: "usage-missing-file", args: ["run"], exit: .usage),

@@ -1434,6 +1434,50 @@ struct InterruptCostFitTests {
         #expect(old.profileText.contains("no blocking pread run: idleExit holds what io_uring's QD1 run has beyond the model's"))
     }
 
+    /// When io_uring's QD1 system time is under what the model makes of it with idleExit fitted to pread's alone
+    /// (here pread's figure is the model's with a 5 us exit, io_uring's the model's with 1 us and no wait), the
+    /// wait stays 0 and idleExit is fitted to both: the least squares of the two relative errors, whose derivative
+    /// is zero there (to the 10 ns idleExit is rounded to), so neither figure is met and each is missed by less
+    /// than the io_uring run was with pread's answer alone.
+    @Test func twoQD1FiguresThatDisagreeAreBothFitted() throws {
+        let grid = Calibration.ParallelismGrid(channels: [1], dispatches: [.zero], wakeups: [.zero], hostMilliCPUs: [0])
+        let base = Calibration.fit(referenceFigures(), cpuCount: 2, parallelism: grid)
+        func systemPerIO(exit: SimDuration, pread: Bool, _ r: CalibrationReport = base) throws -> Double {
+            var m = r.machine
+            m.idleExit = exit
+            let s = pread
+                ? Calibration.preadWorkload(machine: m, kernel: r.kernel, device: r.device, interrupts: r.interrupts)
+                : Calibration.deviceWorkload(depth: 1, machine: m, kernel: r.kernel, device: r.device, interrupts: r.interrupts)
+            return try #require(Calibration.modelSystemPerIO(s))
+        }
+        let mp = try systemPerIO(exit: .microseconds(5), pread: true), mu = try systemPerIO(exit: .microseconds(1), pread: false)
+        func figure(_ name: String, _ v: Double) -> CalibrationFigure {
+            CalibrationFigure(name: name, unit: "ns", median: v, minimum: v, maximum: v, repeats: 5)
+        }
+        let figures = referenceFigures() + [figure(FigureName.systemPerIO(bytes: 4096), mu), figure(FigureName.preadSystemPerIO, mp)]
+        let report = Calibration.fit(figures, cpuCount: 2, parallelism: grid)
+        #expect(report.kernel.uringWait == .zero)
+        let fit = try #require(report.idleExitFit)
+        let uring = try #require(fit.alsoFittedTo)
+        #expect(abs(uring.measured - mu) < 0.5 && abs(uring.exitsPerIO - 1) < 0.01 && abs(fit.exitsPerIO - 1) < 0.01)
+        let exit = report.machine.idleExit
+        #expect(exit > .microseconds(1) && exit < .microseconds(5), "\(exit)")
+        // The derivative of the summed squared relative errors, at the fitted exit and 10 ns either side.
+        func slope(_ e: SimDuration) throws -> Double {
+            let p = try systemPerIO(exit: e, pread: true, report), u = try systemPerIO(exit: e, pread: false, report)
+            return fit.exitsPerIO * (p - mp) / (mp * mp) + uring.exitsPerIO * (u - mu) / (mu * mu)
+        }
+        #expect(try slope(exit - .nanoseconds(10)) < 0 && slope(exit + .nanoseconds(10)) > 0)
+        let preadMiss = abs(try systemPerIO(exit: exit, pread: true, report) - mp) / mp
+        let uringMiss = abs(try systemPerIO(exit: exit, pread: false, report) - mu) / mu
+        let aloneMiss = abs(try systemPerIO(exit: .microseconds(5), pread: false, report) - mu) / mu
+        #expect(preadMiss > 0.01 && uringMiss > 0.01 && max(preadMiss, uringMiss) < aloneMiss, "\(preadMiss) \(uringMiss) \(aloneMiss)")
+        #expect(report.profileText.contains("least squares of the relative errors of two figures"))
+        #expect(report.profileText.contains("alone; then fitted to both QD1 figures"))
+        let loaded = try loadThroughExtends(report.profileText)
+        #expect(loaded.machine.idleExit == exit)
+    }
+
     /// The exit from idle is on the QD1 path (the loop's CPU idles while its read is in flight), so the latency
     /// mean gives it up, given or fitted, and the model's QD1 latency is the measured one with no further step.
     @Test func theLatencyMeanGivesUpTheIdleExit() throws {

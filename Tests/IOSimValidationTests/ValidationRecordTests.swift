@@ -75,6 +75,24 @@ import Testing
         #expect(row.passes)  // -9.1%
     }
 
+    /// A scenario's entry by its file: the same path, else the one whose path ends alike (absolute against
+    /// relative, either way round); none when two end alike.
+    @Test func anEntryIsFoundByItsFile() {
+        let record = ValidationRecord(scenarios: [
+            .init(file: "Scenarios/validation/pool-4k.json5", name: "pool", rows: []),
+            .init(file: "/home/u/iosim/Scenarios/validation/pread-4k.json5", name: "pread", rows: []),
+            .init(file: "a/same.json5", name: "same a", rows: []),
+            .init(file: "b/same.json5", name: "same b", rows: []),
+        ])
+        #expect(record.entry(for: "Scenarios/validation/pool-4k.json5")?.name == "pool")
+        #expect(record.entry(for: "/work/main/Scenarios/validation/pool-4k.json5")?.name == "pool")
+        #expect(record.entry(for: "validation/pread-4k.json5")?.name == "pread")
+        #expect(record.entry(for: "Scenarios/validation/uring-4k-qd1.json5") == nil)
+        #expect(record.entry(for: "same.json5") == nil)
+        #expect(record.entry(for: "b/same.json5")?.name == "same b")
+        #expect(record.entry(for: "x/ool-4k.json5") == nil)  // whole components only
+    }
+
     /// What is not validate's JSON is refused with its place, key path and what was expected.
     @Test(arguments: [
         ("{\"file\": \"a\"}", 1, 1, "", "an array of validated scenarios"),
