@@ -2356,11 +2356,11 @@ extension Calibration {
                             + "\(Units.formatDuration(nanoseconds: Int64($0.withoutIdleExit.rounded()))), over its "
                             + "\(Validation.fixed($0.exitsPerIO, 2)) exits from idle per IO"
                         guard let uring = $0.alsoFittedTo else { return one + "; floor 0" }
-                        return "least squares of the relative errors of two figures: " + one + ", and "
+                        return "least squares of the relative errors of two figures, the second under what the model made "
+                            + "of its run with idleExit fitted to the first alone (so uringWait 0): " + one + "; and "
                             + "\(describe(FigureName.systemPerIO(bytes: 4096))) less the model's other system time per IO for "
                             + "that run \(Units.formatDuration(nanoseconds: Int64(uring.withoutIdleExit.rounded()))), over its "
-                            + "\(Validation.fixed(uring.exitsPerIO, 2)); both, since the io_uring run's figure is under what the "
-                            + "model made of it with idleExit fitted to pread's alone (uringWait 0); floor 0"
+                            + "\(Validation.fixed(uring.exitsPerIO, 2)) exits from idle per IO; floor 0"
                     } ?? notMeasured)
             entry(
                 "idleExitUser", quoted(duration(m.idleExitUser)),
