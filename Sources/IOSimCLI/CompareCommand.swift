@@ -53,6 +53,8 @@ extension Commands {
                         })),
                     JSONMember("onlyBefore", .array(change.onlyBefore.map { .string($0) })),
                     JSONMember("onlyAfter", .array(change.onlyAfter.map { .string($0) })),
+                    JSONMember("metricsOnlyBefore", .array(change.metricsOnlyBefore.map { .string($0) })),
+                    JSONMember("metricsOnlyAfter", .array(change.metricsOnlyAfter.map { .string($0) })),
                 ]).rendered())
         } else {
             let whose = side == .measured ? "the machine's" : "the model's"
@@ -67,6 +69,8 @@ extension Commands {
             }
             for file in change.onlyBefore { o.print("only before: \(file)") }
             for file in change.onlyAfter { o.print("only after: \(file)") }
+            for metric in change.metricsOnlyBefore { o.print("metric only before: \(metric)") }
+            for metric in change.metricsOnlyAfter { o.print("metric only after: \(metric)") }
             if change.compared.count > 1 { o.write(Validation.summary(change.compared.map { (shortName($0.file), $0.rows) })) }
         }
         return failed ? .checkFailed : .ok

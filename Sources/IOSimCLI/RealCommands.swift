@@ -300,12 +300,22 @@ extension Commands {
         var all: [[MetricComparison]] = []
         for c in cases {
             guard let entry = record.entry(for: c.path) else { throw missing("no entry for \(c.path)") }
+            let job: RealJob
+            do {
+                job = try RealPlan.job(for: c.file.scenario)
+            } catch {
+                throw .data(ScenarioError(location: nil, keyPath: "", message: "\(c.path): \(error)"))
+            }
             var ioUring = false
-            if let job = try? RealPlan.job(for: c.file.scenario), case .ioUring = job.engine { ioUring = true }
+            if case .ioUring = job.engine { ioUring = true }
             var rows = Validation.predictions(c.model, ioUring: ioUring)
             for i in rows.indices {
                 guard let old = entry.rows.first(where: { $0.name == rows[i].name }) else {
-                    throw missing("\(c.path) has no metric \"\(rows[i].name)\"")
+                    throw .data(
+                        ScenarioError(
+                            location: entry.location, keyPath: entry.keyPath + ".metrics",
+                            message: "expected the metric \"\(rows[i].name)\" for \(c.path)",
+                            hint: "give --measured a `validate --format json` output over the same scenario files"))
                 }
                 rows[i].measured = old.measured
                 rows[i].measuredRange = old.measuredRange

@@ -285,12 +285,13 @@ public struct IdleExitFit: Sendable, Equatable {
     /// `machine.idleExit` fitted to pread's QD1 figure and io_uring's together (`Calibration.fit`): io_uring's
     /// measured system time per IO at QD1, the model's for that run without idleExit (and without a wait), and its
     /// exits from idle per IO; nil when fitted to one figure.
-    public var alsoFittedTo: (measured: Double, withoutIdleExit: Double, exitsPerIO: Double)? = nil
+    public var alsoFittedTo: SecondFigure? = nil
 
-    public static func == (a: IdleExitFit, b: IdleExitFit) -> Bool {
-        a.measured == b.measured && a.withoutIdleExit == b.withoutIdleExit && a.exitsPerIO == b.exitsPerIO && a.workload == b.workload
-            && a.alsoFittedTo?.measured == b.alsoFittedTo?.measured && a.alsoFittedTo?.withoutIdleExit == b.alsoFittedTo?.withoutIdleExit
-            && a.alsoFittedTo?.exitsPerIO == b.alsoFittedTo?.exitsPerIO
+    /// The second figure of a fit to two (`alsoFittedTo`).
+    public struct SecondFigure: Sendable, Equatable {
+        public var measured: Double
+        public var withoutIdleExit: Double
+        public var exitsPerIO: Double
     }
 }
 
@@ -1236,15 +1237,16 @@ extension Calibration {
                 guard let r = try? Simulator(w).run(), r.iosCompleted > 0 else { return nil }
                 return modelSystemPerIO(r)
             }
-            if let u0 = uring(.zero), let u1 = uring(.microseconds(1)), u1 > u0 {
+            let (mp, p0, ep, mu) = (p.measured, p.withoutIdleExit, p.exitsPerIO, u.measured)
+            if mp > 0, mu > 0, let u0 = uring(.zero), let u1 = uring(.microseconds(1)), u1 > u0 {
                 let eu = (u1 - u0) / 1_000
-                let (mp, p0, ep, mu) = (p.measured, p.withoutIdleExit, p.exitsPerIO, u.measured)
                 // d/de of ((p0 + ep e - mp) / mp)^2 + ((u0 + eu e - mu) / mu)^2 = 0
-                let exit = (ep * (mp - p0) / (mp * mp) + eu * (mu - u0) / (mu * mu)) / (ep * ep / (mp * mp) + eu * eu / (mu * mu))
+                var exit = (ep * (mp - p0) / (mp * mp) + eu * (mu - u0) / (mu * mu)) / (ep * ep / (mp * mp) + eu * eu / (mu * mu))
+                if !exit.isFinite { exit = 0 }
                 let before = machine.idleExit
                 machine.idleExit = .nanoseconds(tensOfNanoseconds(exit))
                 giveUpLatency((machine.idleExit - before).nanoseconds, of: &device)
-                p.alsoFittedTo = (mu, u0, eu)
+                p.alsoFittedTo = .init(measured: mu, withoutIdleExit: u0, exitsPerIO: eu)
                 idleExitFit = p
             }
         }

@@ -153,6 +153,7 @@ public enum Validation {
             realPerIO(max(0, s.userNanoseconds - samplerUser)), realPerIO(max(0, s.systemNanoseconds - samplerSystem)),
             realPerIO(r.interruptNanoseconds), r.interruptsPerIO, Double(r.systemContextSwitches) / realIOs, Double(kernelThreads),
         ] + (ioUring ? [r.ringEntersPerIO] : [])
+        precondition(measured.count == rows.count, "a measured value for each predicted row")
         for i in rows.indices { rows[i].measured = measured[i] }
         return rows
     }

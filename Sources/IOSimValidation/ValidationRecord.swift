@@ -14,6 +14,18 @@ public struct ValidationRecord: Sendable, Equatable {
         public var name: String
         /// Its metrics (`metrics`), `measuredRange` from `measuredMinimum` and `measuredMaximum` when written.
         public var rows: [MetricComparison]
+        /// Where the entry is in its file ("[3]", and the place of its `{`), for errors; empty and nil when made
+        /// in code.
+        public var keyPath = ""
+        public var location: SourceLocation? = nil
+
+        public init(file: String, name: String, rows: [MetricComparison], keyPath: String = "", location: SourceLocation? = nil) {
+            self.file = file
+            self.name = name
+            self.rows = rows
+            self.keyPath = keyPath
+            self.location = location
+        }
     }
 
     public var scenarios: [Scenario]
@@ -110,7 +122,8 @@ public struct ValidationRecord: Sendable, Equatable {
                 }
                 rows.append(row)
             }
-            scenarios.append(Scenario(file: try string(entry, "file", at), name: try string(entry, "scenario", at), rows: rows))
+            scenarios.append(
+                Scenario(file: try string(entry, "file", at), name: try string(entry, "scenario", at), rows: rows, keyPath: at, location: entry.location))
         }
         return ValidationRecord(scenarios: scenarios)
     }
@@ -122,19 +135,28 @@ public struct ValidationRecord: Sendable, Equatable {
 public struct ValidationChange: Sendable, Equatable {
     /// A scenario in both, with its rows: `predicted` holds the earlier value, `measured` the later one.
     public var compared: [ValidationRecord.Scenario]
-    /// Files of the later validation the earlier one does not have, in order.
+    /// Files of the later validation the earlier one does not have (or with no metric in common), in order.
     public var onlyAfter: [String]
-    /// Files of the earlier validation the later one does not have, in order.
+    /// Files of the earlier validation that no compared scenario came from, in order.
     public var onlyBefore: [String]
+    /// Metrics of a compared scenario that one side lacks: "FILE: NAME", the later's first, then the earlier's.
+    public var metricsOnlyAfter: [String] = []
+    public var metricsOnlyBefore: [String] = []
 
     public init(before: ValidationRecord, after: ValidationRecord, side: ValidationRecord.Side) {
         compared = []
         onlyAfter = []
+        var matched: [String] = []  // the earlier entries' files that were compared
         for scenario in after.scenarios {
-            guard let earlier = before.entry(for: scenario.file) else {
+            guard let earlier = before.entry(for: scenario.file),
+                scenario.rows.contains(where: { row in earlier.rows.contains { $0.name == row.name } })
+            else {
                 onlyAfter.append(scenario.file)
                 continue
             }
+            matched.append(earlier.file)
+            metricsOnlyAfter += scenario.rows.filter { row in !earlier.rows.contains { $0.name == row.name } }.map { "\(scenario.file): \($0.name)" }
+            metricsOnlyBefore += earlier.rows.filter { row in !scenario.rows.contains { $0.name == row.name } }.map { "\(earlier.file): \($0.name)" }
             var rows: [MetricComparison] = []
             for row in scenario.rows {
                 guard let old = earlier.rows.first(where: { $0.name == row.name }) else { continue }
@@ -151,6 +173,6 @@ public struct ValidationChange: Sendable, Equatable {
             }
             compared.append(ValidationRecord.Scenario(file: scenario.file, name: scenario.name, rows: rows))
         }
-        onlyBefore = before.scenarios.map(\.file).filter { file in after.entry(for: file) == nil }
+        onlyBefore = before.scenarios.map(\.file).filter { !matched.contains($0) }
     }
 }

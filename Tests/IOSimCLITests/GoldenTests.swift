@@ -75,6 +75,10 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
             args: ["validate", "Scenarios/validation/uring-4k-qd1.json5", "--measured", fixtures + "validation-before.json", "--repeats", "3"],
             exit: .usage),
         GoldenCase(
+            name: "validate-measured-no-metric",
+            args: ["validate", "Scenarios/validation/uring-4k-qd1.json5", "--measured", fixtures + "validation-no-p99.json", "--model-seeds", "1"],
+            exit: .dataError),
+        GoldenCase(
             name: "validate-measured-no-entry",
             args: ["validate", "Scenarios/validation/sqpoll-qd1.json5", "--measured", fixtures + "validation-before.json"],
             exit: .dataError),

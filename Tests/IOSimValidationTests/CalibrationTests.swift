@@ -1443,12 +1443,7 @@ struct InterruptCostFitTests {
         let grid = Calibration.ParallelismGrid(channels: [1], dispatches: [.zero], wakeups: [.zero], hostMilliCPUs: [0])
         let base = Calibration.fit(referenceFigures(), cpuCount: 2, parallelism: grid)
         func systemPerIO(exit: SimDuration, pread: Bool, _ r: CalibrationReport = base) throws -> Double {
-            var m = r.machine
-            m.idleExit = exit
-            let s = pread
-                ? Calibration.preadWorkload(machine: m, kernel: r.kernel, device: r.device, interrupts: r.interrupts)
-                : Calibration.deviceWorkload(depth: 1, machine: m, kernel: r.kernel, device: r.device, interrupts: r.interrupts)
-            return try #require(Calibration.modelSystemPerIO(s))
+            try qd1SystemPerIO(exit: exit, pread: pread, machine: r.machine, kernel: r.kernel, device: r.device, interrupts: r.interrupts)
         }
         let mp = try systemPerIO(exit: .microseconds(5), pread: true), mu = try systemPerIO(exit: .microseconds(1), pread: false)
         func figure(_ name: String, _ v: Double) -> CalibrationFigure {
@@ -1476,6 +1471,12 @@ struct InterruptCostFitTests {
         #expect(report.profileText.contains("alone; then fitted to both QD1 figures"))
         let loaded = try loadThroughExtends(report.profileText)
         #expect(loaded.machine.idleExit == exit)
+        // A figure of 0 (ticks that saw no system time) has no relative error: pread's figure alone holds.
+        let zero = Calibration.fit(
+            referenceFigures() + [figure(FigureName.systemPerIO(bytes: 4096), 0), figure(FigureName.preadSystemPerIO, mp)],
+            cpuCount: 2, parallelism: grid)
+        #expect(zero.idleExitFit?.alsoFittedTo == nil)
+        #expect(abs(zero.machine.idleExit.nanoseconds - 5_000) <= 20, "\(zero.machine.idleExit)")
     }
 
     /// The exit from idle is on the QD1 path (the loop's CPU idles while its read is in flight), so the latency
@@ -1558,4 +1559,17 @@ struct InterruptCostFitTests {
         let spread = referenceFigures() + [f(FigureName.interruptCPU, 1, 1), f(FigureName.interruptCPUShare, 0.6, 0.7)]
         #expect(Calibration.fit(spread, cpuCount: 2).interrupts.target == InterruptConfig().target)
     }
+}
+
+/// The model's system time per IO at queue depth 1 with an exit from idle of `exit`: one thread of blocking preads
+/// (`pread`) or the io_uring loop, on the given machine, kernel, device and interrupts.
+func qd1SystemPerIO(
+    exit: SimDuration, pread: Bool, machine: MachineConfig, kernel: KernelConfig, device: DeviceConfig, interrupts: InterruptConfig
+) throws -> Double {
+    var m = machine
+    m.idleExit = exit
+    let s = pread
+        ? Calibration.preadWorkload(machine: m, kernel: kernel, device: device, interrupts: interrupts)
+        : Calibration.deviceWorkload(depth: 1, machine: m, kernel: kernel, device: device, interrupts: interrupts)
+    return try #require(Calibration.modelSystemPerIO(s))
 }

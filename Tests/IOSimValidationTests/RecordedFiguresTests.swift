@@ -516,12 +516,7 @@ extension RecordedFiguresTests {
         let mu = try #require(recorded.figures.median(FigureName.systemPerIO(bytes: 4096)))
         #expect(mp > mu * 1.2)
         func systemPerIO(exit: SimDuration, pread: Bool) throws -> Double {
-            var m = s.machine
-            m.idleExit = exit
-            let w = pread
-                ? Calibration.preadWorkload(machine: m, kernel: s.kernel, device: s.device, interrupts: s.interrupts)
-                : Calibration.deviceWorkload(depth: 1, machine: m, kernel: s.kernel, device: s.device, interrupts: s.interrupts)
-            return try #require(Calibration.modelSystemPerIO(w))
+            try qd1SystemPerIO(exit: exit, pread: pread, machine: s.machine, kernel: s.kernel, device: s.device, interrupts: s.interrupts)
         }
         let pread = try systemPerIO(exit: s.machine.idleExit, pread: true), uring = try systemPerIO(exit: s.machine.idleExit, pread: false)
         #expect(abs(pread - mp) / mp < 0.25 && abs(uring - mu) / mu < 0.25, "pread \(pread) against \(mp), io_uring \(uring) against \(mu)")

@@ -49,6 +49,8 @@ import Testing
         let change = ValidationChange(before: before, after: after, side: .measured)
         #expect(change.onlyBefore == ["gone"])
         #expect(change.onlyAfter == ["new"])
+        #expect(change.metricsOnlyAfter == ["a: new metric"])
+        #expect(change.metricsOnlyBefore == ["a: p99"])
         #expect(change.compared.count == 1)
         let rows = change.compared[0].rows
         #expect(rows.map(\.name) == ["IOPS"])  // a metric the earlier one lacks is left out
@@ -60,6 +62,16 @@ import Testing
         var closer = rows[0]
         closer.measured = 1150
         #expect(closer.passes)
+    }
+
+    /// A scenario with no metric in common is not compared (an empty table would read "ok"): it is only the later
+    /// one's, and the earlier entry it matched only the earlier one's.
+    @Test func aScenarioWithNoMetricInCommonIsNotCompared() {
+        let before = ValidationRecord(scenarios: [.init(file: "a", name: "A", rows: [Self.row("IOPS", predicted: 1, measured: 1)])])
+        let after = ValidationRecord(scenarios: [.init(file: "a", name: "A", rows: [Self.row("latency", predicted: 1, measured: 1)])])
+        let change = ValidationChange(before: before, after: after, side: .measured)
+        #expect(change.compared.isEmpty)
+        #expect(change.onlyAfter == ["a"] && change.onlyBefore == ["a"])
     }
 
     @Test func theModelsSideIsSetAgainstItsEarlierSelf() {
