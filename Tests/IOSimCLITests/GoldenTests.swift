@@ -55,6 +55,9 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
         GoldenCase(
             name: "compare-predicted",
             args: ["compare", fixtures + "validation-before.json", fixtures + "validation-after.json", "--side", "predicted"], exit: .ok),
+        GoldenCase(
+            name: "compare-one-side-only", args: ["compare", fixtures + "validation-before.json", fixtures + "validation-no-p99.json"],
+            exit: .ok),
         GoldenCase(name: "compare-one-file", args: ["compare", fixtures + "validation-before.json"], exit: .usage),
         GoldenCase(
             name: "compare-not-a-validation", args: ["compare", fixtures + "validation-before.json", fixtures + "unknown-key.json5"],
