@@ -279,7 +279,7 @@ extension Commands {
             o.print(JSONValue.array(documents).rendered())
         } else {
             if cases.count > 1 { o.write(Validation.summary(compared)) }
-            o.write(Validation.driftText(drifts.compactMap { $0 }))
+            o.write(Validation.driftText(drifts.compactMap { $0 }, when: measuredFrom.map { "in \($0)" } ?? "now"))
         }
         return worst
     }

@@ -99,7 +99,8 @@ extension Calibration {
 extension Validation {
     /// The lines `validate` prints after its tables when the profile recorded figures of the same workloads:
     /// each workload's IOPS at calibration (median, and minimum - maximum over its repeats) and now.
-    public static func driftText(_ drifts: [CalibrationDrift]) -> String {
+    /// `when` names the measurement set beside the calibration's ("now"; `validate --measured` names its file).
+    public static func driftText(_ drifts: [CalibrationDrift], when: String = "now") -> String {
         guard !drifts.isEmpty else { return "" }
         let width = drifts.map(\.scenario.count).max() ?? 0
         var text = "since the profile's calibration (its IOPS of the same workloads; a model fitted to one state of "
@@ -111,7 +112,7 @@ extension Validation {
             if d.outsideSpread { notes.append("outside the calibration's spread") }
             text += "  " + d.scenario.padding(toLength: width, withPad: " ", startingAt: 0)
                 + "  \(fixed(f.median, 0)) IOPS then (\(fixed(f.minimum, 0)) - \(fixed(f.maximum, 0)) over \(f.repeats) repeats), "
-                + "\(fixed(d.measured, 0)) now" + (notes.isEmpty ? "" : " (" + notes.joined(separator: ", ") + ")") + "\n"
+                + "\(fixed(d.measured, 0)) \(when)" + (notes.isEmpty ? "" : " (" + notes.joined(separator: ", ") + ")") + "\n"
         }
         return text
     }
