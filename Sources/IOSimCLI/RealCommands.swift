@@ -291,11 +291,9 @@ extension Commands {
         from path: String, cases: [(path: String, file: ScenarioFile, model: ModelPrediction)]
     ) throws(LoadError) -> [[MetricComparison]] {
         let record = try ValidationRecord.read(at: path)
+        let hint = "give --measured a `validate --format json` output over the same scenario files"
         func missing(_ what: String) -> LoadError {
-            .data(
-                ScenarioError(
-                    location: nil, keyPath: "", message: "\(path): \(what)",
-                    hint: "give --measured a `validate --format json` output over the same scenario files"))
+            .data(ScenarioError(location: nil, keyPath: "", message: "\(path): \(what)", hint: hint))
         }
         var all: [[MetricComparison]] = []
         for c in cases {
@@ -306,16 +304,13 @@ extension Commands {
             } catch {
                 throw .data(ScenarioError(location: nil, keyPath: "", message: "\(c.path): \(error)"))
             }
-            var ioUring = false
-            if case .ioUring = job.engine { ioUring = true }
-            var rows = Validation.predictions(c.model, ioUring: ioUring)
+            var rows = Validation.predictions(c.model, ioUring: job.usesIOUring)
             for i in rows.indices {
                 guard let old = entry.rows.first(where: { $0.name == rows[i].name }) else {
                     throw .data(
                         ScenarioError(
                             location: entry.location, keyPath: entry.keyPath + ".metrics",
-                            message: "expected the metric \"\(rows[i].name)\" for \(c.path)",
-                            hint: "give --measured a `validate --format json` output over the same scenario files"))
+                            message: "expected the metric \"\(rows[i].name)\" for \(c.path)", hint: hint))
                 }
                 rows[i].measured = old.measured
                 rows[i].measuredRange = old.measuredRange

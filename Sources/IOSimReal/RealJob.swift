@@ -129,6 +129,11 @@ public struct RealJob: Sendable, Hashable {
 
     /// The engine.
     public var engine: Engine = .ioUring(URingOptions())
+    /// Whether `engine` is an io_uring loop.
+    public var usesIOUring: Bool {
+        if case .ioUring = engine { return true }
+        return false
+    }
     /// Reads or writes.
     public var direction: Direction = .read
     /// Random or sequential offsets.

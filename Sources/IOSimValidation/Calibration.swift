@@ -1174,11 +1174,13 @@ extension Calibration {
         // the model's time without it (to 10 ns), written into machine or kernel. It is on the QD1 path
         // (`softwarePath`), which the latency mean was fitted around: the mean gives up what it added, or the
         // device search below would fit the depths to a device slower than the QD1 one.
-        func fitCostPerEvent(
-            _ cost: WritableKeyPath<Scenario, SimDuration>, measured: Double, blocking: Bool = false,
-            perIO: (SimulationResult) -> Double
-        ) -> IdleExitFit? {
-            var workload = blocking
+        // The QD1 workload (blocking pread's, or the io_uring loop's) as the fit stands, and what `perIO` gives
+        // for it with `cost` at 0 and its growth per nanosecond of the cost (the events per IO that pay it); nil
+        // when a run fails or the cost adds nothing.
+        func costPerEventSlope(
+            _ cost: WritableKeyPath<Scenario, SimDuration>, blocking: Bool, perIO: (SimulationResult) -> Double
+        ) -> (workload: Scenario, without: Double, eventsPerIO: Double)? {
+            let workload = blocking
                 ? preadWorkload(machine: machine, kernel: kernel, device: device, interrupts: interrupts)
                 : deviceWorkload(depth: 1, machine: machine, kernel: kernel, device: device, interrupts: interrupts)
             func modelled(_ value: SimDuration) -> Double? {
@@ -1188,7 +1190,15 @@ extension Calibration {
                 return perIO(r)
             }
             guard let without = modelled(.zero), let with = modelled(.microseconds(1)), with > without else { return nil }
-            let eventsPerIO = (with - without) / 1_000
+            return (workload, without, (with - without) / 1_000)
+        }
+        func fitCostPerEvent(
+            _ cost: WritableKeyPath<Scenario, SimDuration>, measured: Double, blocking: Bool = false,
+            perIO: (SimulationResult) -> Double
+        ) -> IdleExitFit? {
+            guard let slope = costPerEventSlope(cost, blocking: blocking, perIO: perIO) else { return nil }
+            var workload = slope.workload
+            let without = slope.without, eventsPerIO = slope.eventsPerIO
             let before = workload[keyPath: cost]
             workload[keyPath: cost] = .nanoseconds(tensOfNanoseconds((measured - without) / eventsPerIO))
             machine = workload.machine
@@ -1231,15 +1241,9 @@ extension Calibration {
         // put idleExit at 4.18 us and the model's io_uring QD1 at 23.83 us against the 19.27 measured, 24% over,
         // where the validations after it measured 17.3 - 22.3 us for both runs.
         if let u = uringWaitFit, var p = idleExitFit, p.workload == FigureName.preadSystemPerIO, u.measured < u.withoutIdleExit {
-            var w = deviceWorkload(depth: 1, machine: machine, kernel: kernel, device: device, interrupts: interrupts)
-            func uring(_ exit: SimDuration) -> Double? {
-                w.machine.idleExit = exit
-                guard let r = try? Simulator(w).run(), r.iosCompleted > 0 else { return nil }
-                return modelSystemPerIO(r)
-            }
             let (mp, p0, ep, mu) = (p.measured, p.withoutIdleExit, p.exitsPerIO, u.measured)
-            if mp > 0, mu > 0, let u0 = uring(.zero), let u1 = uring(.microseconds(1)), u1 > u0 {
-                let eu = (u1 - u0) / 1_000
+            if mp > 0, mu > 0, let uring = costPerEventSlope(\.machine.idleExit, blocking: false, perIO: modelSystemPerIO) {
+                let (u0, eu) = (uring.without, uring.eventsPerIO)
                 // d/de of ((p0 + ep e - mp) / mp)^2 + ((u0 + eu e - mu) / mu)^2 = 0
                 var exit = (ep * (mp - p0) / (mp * mp) + eu * (mu - u0) / (mu * mu)) / (ep * ep / (mp * mp) + eu * eu / (mu * mu))
                 if !exit.isFinite { exit = 0 }

@@ -138,8 +138,7 @@ public enum Validation {
 
     /// Compares the model's prediction (one run, or several pooled) with a real measurement of the same workload.
     public static func compare(model m: ModelPrediction, real r: RealMeasurement) -> [MetricComparison] {
-        var ioUring = false
-        if case .ioUring = r.job.engine { ioUring = true }
+        let ioUring = r.job.usesIOUring
         var rows = predictions(m, ioUring: ioUring)
         let realIOs = Double(max(r.ios, 1))
         func realPerIO(_ ns: Int64) -> Double { Double(ns) / realIOs / 1_000 }

@@ -30,12 +30,7 @@ extension Calibration {
 
     /// As `recordedFigures(inProfileAt:)`, from the profile's text (`path` names it in errors).
     public static func recordedFigures(text: String, path: String) throws(LoadError) -> RecordedFigures {
-        let tree: JSON5Value
-        do {
-            tree = try JSON5Reader.parse(text, file: path)
-        } catch {
-            throw .data(error)
-        }
+        let tree = try ScenarioLoader.tree(text: text, path: path)
         func dataError(_ line: Int, _ column: Int, _ keyPath: String, _ message: String, hint: String? = nil) -> LoadError {
             .data(ScenarioError(location: SourceLocation(file: path, line: line, column: column), keyPath: keyPath, message: message, hint: hint))
         }

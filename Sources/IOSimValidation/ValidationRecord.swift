@@ -62,12 +62,7 @@ public struct ValidationRecord: Sendable, Equatable {
 
     /// As `read(at:)`, from the file's text (`path` names it in errors).
     public static func read(text: String, path: String) throws(LoadError) -> ValidationRecord {
-        let tree: JSON5Value
-        do {
-            tree = try JSON5Reader.parse(text, file: path)
-        } catch {
-            throw .data(error)
-        }
+        let tree = try ScenarioLoader.tree(text: text, path: path)
         func expected(_ value: JSON5Value, _ keyPath: String, _ what: String) -> LoadError {
             .data(
                 ScenarioError(

@@ -73,6 +73,16 @@ public enum ScenarioLoader {
         }
     }
 
+    /// The JSON5 tree of `text`, a syntax error as `LoadError.data` (for callers that read a scenario-format file
+    /// themselves; `path` names it in errors).
+    public static func tree(text: String, path: String) throws(LoadError) -> JSON5Value {
+        do {
+            return try JSON5Reader.parse(text, file: path)
+        } catch {
+            throw .data(error)
+        }
+    }
+
     /// The bytes of the file at `path` (at most 4 MiB), with the loader's errors: no such file, a directory,
     /// not readable, too large (also for callers that read a scenario-format file themselves).
     public static func readFile(_ path: String) throws(LoadError) -> [UInt8] {
