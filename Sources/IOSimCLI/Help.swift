@@ -234,7 +234,7 @@ public enum Help {
                 fitted to), the device's saturation (IOPS and bandwidth by queue depth),
                 interrupts and irq+softirq time per IO by queue depth, the device's stalls at queue depth 64
                 (gaps between reaps of completions of 1 ms or more, or 3 x the 90th percentile gap: how often and
-                how long), queue depth 1 through an SQPOLL ring
+                how long; in runs of 5 s, the others being 1 s), queue depth 1 through an SQPOLL ring
                 (the shared host's CPUs are fitted to it), the same pinned with its poller to the interrupts' CPU
                 and beside it (an interrupt to a halted CPU), and beside a spinning thread, one thread of blocking
                 preads at queue depth 1 (its system time against io_uring's: the cost of io_uring's wait), and

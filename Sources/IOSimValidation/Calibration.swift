@@ -649,8 +649,8 @@ enum FigureName {
     static let deviceStallGap = "device stall gap 4KiB QD\(stallDepth)"
     /// The coefficient of variation of the times between those stalls, a repeat's (from one stall's start to the
     /// next's; for `device.stallIntervalShape`), in the repeats with `Calibration.stallIntervalsForCV` at least.
-    /// A repeat's second holds some 15 stalls here: a sample that small, and a window that sees a long interval
-    /// less often than a short one, take a few percent off the coefficient, which the fit does not correct.
+    /// A repeat's run (`Effort.stallRun`, five seconds) holds some 35-80 stalls here: a window that sees a long
+    /// interval less often than a short one takes a little off the coefficient, which the fit does not correct.
     static let deviceStallIntervalCV = "device stall interval CV 4KiB QD\(stallDepth)"
     static let latencySizes = [4096, 65_536, 1 << 20]
     /// The sizes beyond 4 KiB, whose QD1 irq + softirq figures are their own (at 4 KiB it is the QD1 figure).
@@ -2828,6 +2828,11 @@ struct Effort {
     var pageCacheBytes: Int64
     var memcpyBytes: Int
     var deviceRun: SimDuration
+    /// The 4 KiB run at `FigureName.stallDepth`, which counts the device's stalls: as long as the suite's run at
+    /// that depth (300,000 reads, some 4.6 s here). One-second runs counted a third fewer stalls a second than
+    /// five-second ones (six rounds of each, README), and traced five-second runs saw their first stall 74-151 ms
+    /// after the start, so a short run's rate runs low for the suite.
+    var stallRun: SimDuration
     var deviceWarmUp: SimDuration
     var interruptTime: InterruptTimeSource
 
@@ -2859,6 +2864,7 @@ struct Effort {
             submitSamples = 100
             memcpyBytes = 16 << 20
             deviceRun = .milliseconds(60)
+            stallRun = .milliseconds(60)
             deviceWarmUp = .milliseconds(30)
         } else {
             repeats = o.repeats
@@ -2870,6 +2876,7 @@ struct Effort {
             submitSamples = 1_000
             memcpyBytes = 256 << 20
             deviceRun = .seconds(1)
+            stallRun = .seconds(5)
             deviceWarmUp = .milliseconds(300)
         }
     }
@@ -3445,7 +3452,8 @@ enum Probes {
 
     /// O_DIRECT random reads of `path` through io_uring (fio's setup flags) with `RealRunner`: 4 KiB at each
     /// queue depth, 64 KiB and 1 MiB at queue depth 1, and 64 KiB at `FigureName.pageCostDepth`, each
-    /// `deviceRun` long, interleaved over the repeats after one unrecorded warm-up run.
+    /// `deviceRun` long (4 KiB at `FigureName.stallDepth` `stallRun`), interleaved over the repeats after one
+    /// unrecorded warm-up run.
     /// The device runs of one repeat: 4 KiB at each queue depth, then 64 KiB and 1 MiB at queue depth 1, then
     /// 64 KiB at the page cost's depth.
     static let deviceConfigurations = FigureName.depths.map { (4096, $0) } + [(65_536, 1), (1 << 20, 1)]
@@ -3478,7 +3486,8 @@ enum Probes {
         }
         for r in 0..<e.repeats {
             for (n, (size, depth)) in deviceConfigurations.enumerated() {
-                let m = try runner.run(job(blockBytes: size, depth: depth, duration: e.deviceRun, seed: UInt64(r * 100 + n + 1)))
+                let duration = size == 4096 && depth == FigureName.stallDepth ? e.stallRun : e.deviceRun
+                let m = try runner.run(job(blockBytes: size, depth: depth, duration: duration, seed: UInt64(r * 100 + n + 1)))
                 step()
                 if depth == 1 { s.latency[size, default: []].append(m.latency.mean) }
                 let irqTotal = m.diskInterruptsPerCPU.reduce(0, &+)
