@@ -44,12 +44,12 @@ extension Commands {
                     JSONMember("side", .string(side.rawValue)), JSONMember("verdict", .string(failed ? "fail" : "ok")),
                     JSONMember(
                         "scenarios",
-                        .array(change.compared.map { s in
+                        .array(zip(change.compared, change.hostStealBefore).map { s, stealBefore in
                             .object([
                                 JSONMember("file", .string(s.file)), JSONMember("scenario", .string(s.name)),
                                 JSONMember("verdict", .string(s.rows.contains { !$0.passes } ? "fail" : "ok")),
                                 JSONMember("metrics", .array(s.rows.map { $0.document(keys: ("before", "after")) })),
-                            ])
+                            ] + stealMembers(before: stealBefore, after: s.hostSteal, side: side))
                         })),
                     JSONMember("onlyBefore", .array(change.onlyBefore.map { .string($0) })),
                     JSONMember("onlyAfter", .array(change.onlyAfter.map { .string($0) })),
@@ -62,9 +62,13 @@ extension Commands {
             o.print("after:  \(afterPath)")
             o.print("\(whose) values of each, the error (before - after) / after, judged with validate's tolerances")
             o.print()
-            for s in change.compared {
+            for (s, stealBefore) in zip(change.compared, change.hostStealBefore) {
                 let verdict = s.rows.contains { !$0.passes } ? "FAIL" : "ok"
                 o.write(Validation.table(s.rows, title: "\(s.file): \(s.name) (\(verdict))", columns: ("before", "after")))
+                if side == .measured && (stealBefore != nil || s.hostSteal != nil) {
+                    func told(_ steal: HostSteal?) -> String { steal?.description ?? "not written" }
+                    o.print("host steal (not judged): before \(told(stealBefore)); after \(told(s.hostSteal))")
+                }
                 o.print()
             }
             for file in change.onlyBefore { o.print("only before: \(file)") }
@@ -74,5 +78,13 @@ extension Commands {
             if change.compared.count > 1 { o.write(Validation.summary(change.compared.map { (shortName($0.file), $0.rows) })) }
         }
         return failed ? .checkFailed : .ok
+    }
+
+    /// `hostStealBefore` and `hostStealAfter` of a compared scenario in compare's JSON, those written (the
+    /// machine's side only: the host's steal is about the machine's runs).
+    static func stealMembers(before: HostSteal?, after: HostSteal?, side: ValidationRecord.Side) -> [JSONMember] {
+        guard side == .measured else { return [] }
+        return (before.map { [JSONMember("hostStealBefore", $0.document)] } ?? [])
+            + (after.map { [JSONMember("hostStealAfter", $0.document)] } ?? [])
     }
 }

@@ -222,7 +222,7 @@ extension Commands {
                 return CLI.report(error, file: path, o)
             }
         }
-        var earlier: [[MetricComparison]]? = nil
+        var earlier: [(rows: [MetricComparison], steal: HostSteal?)]? = nil
         if let measuredFrom {
             do {
                 earlier = try measuredSides(from: measuredFrom, cases: cases.map { ($0.path, $0.file, $0.model) })
@@ -247,7 +247,9 @@ extension Commands {
         var worst = ExitCode.ok
         var documents: [JSONValue] = []
         var compared: [(name: String, rows: [MetricComparison])] = []
-        let medians = earlier ?? zip(cases, runs).map { c, real in Validation.medianRows(real.map { Validation.compare(model: c.model, real: $0) }) }
+        var steals: [(name: String, steal: HostSteal?)] = []
+        let medians = earlier?.map(\.rows)
+            ?? zip(cases, runs).map { c, real in Validation.medianRows(real.map { Validation.compare(model: c.model, real: $0) }) }
         let drifts = calibrationDrift(profile: a.value("--profile"), cases: cases.map { ($0.path, $0.file) }, rows: medians, o)
         for (n, c) in cases.enumerated() {
             let path = c.path, file = c.file
@@ -256,6 +258,8 @@ extension Commands {
             let failed = rows.contains { !$0.passes }
             if failed && worst == .ok { worst = .checkFailed }
             let stalls = earlier == nil ? StallComparison(model: c.model, real: runs[n]) : nil
+            let steal = earlier.map { $0[n].steal } ?? HostSteal(real: runs[n])
+            steals.append((shortName(path), steal))
             if format == "json" {
                 documents.append(
                     .object([
@@ -266,12 +270,14 @@ extension Commands {
                         JSONMember("verdict", .string(failed ? "fail" : "ok")),
                         JSONMember("metrics", .array(rows.map { $0.document() })),
                     ] + (drifts[n].map { d in [JSONMember("atCalibration", Self.driftDocument(d))] } ?? [])
-                        + (stalls.map { [JSONMember("deviceStalls", $0.document)] } ?? [])))
+                        + (stalls.map { [JSONMember("deviceStalls", $0.document)] } ?? [])
+                        + (steal.map { [JSONMember("hostSteal", $0.document)] } ?? [])))
             } else {
                 let machine = measuredFrom.map { ", the machine's side from \($0)" } ?? (repeats > 1 ? ", medians of \(repeats) runs" : "")
                 let rounds = machine + (modelSeeds > 1 ? ", the model's \(modelSeeds) seeds pooled" : "")
                 o.write(Validation.table(rows, title: "\(path): \(file.scenario.name) (\(failed ? "FAIL" : "ok")\(rounds))"))
                 if let stalls { o.write(stalls.text) }
+                if let steal { o.write(steal.text) }
                 o.print()
             }
         }
@@ -279,23 +285,25 @@ extension Commands {
             o.print(JSONValue.array(documents).rendered())
         } else {
             if cases.count > 1 { o.write(Validation.summary(compared)) }
+            if let line = HostSteal.summary(steals) { o.write(line) }
             o.write(Validation.driftText(drifts.compactMap { $0 }, when: measuredFrom.map { "in \($0)" } ?? "now"))
         }
         return worst
     }
 
     /// `validate --measured FILE`: each scenario's rows with the model's side from `cases` and the machine's from the
-    /// validation in FILE (its medians and their ranges), matched by the scenario's file and the metric's name.
+    /// validation in FILE (its medians and their ranges), matched by the scenario's file and the metric's name,
+    /// with the host's steal over its runs when it was written.
     /// - Throws: `LoadError.data` when FILE is not validate's JSON, or lacks a scenario or one of its metrics.
     static func measuredSides(
         from path: String, cases: [(path: String, file: ScenarioFile, model: ModelPrediction)]
-    ) throws(LoadError) -> [[MetricComparison]] {
+    ) throws(LoadError) -> [(rows: [MetricComparison], steal: HostSteal?)] {
         let record = try ValidationRecord.read(at: path)
         let hint = "give --measured a `validate --format json` output over the same scenario files"
         func missing(_ what: String) -> LoadError {
             .data(ScenarioError(location: nil, keyPath: "", message: "\(path): \(what)", hint: hint))
         }
-        var all: [[MetricComparison]] = []
+        var all: [(rows: [MetricComparison], steal: HostSteal?)] = []
         for c in cases {
             guard let entry = record.entry(for: c.path) else { throw missing("no entry for \(c.path)") }
             let job: RealJob
@@ -315,7 +323,7 @@ extension Commands {
                 rows[i].measured = old.measured
                 rows[i].measuredRange = old.measuredRange
             }
-            all.append(rows)
+            all.append((rows, entry.hostSteal))
         }
         return all
     }

@@ -95,6 +95,14 @@ public struct RealMeasurement: Sendable {
         let c = systemCPU
         return max(0, elapsedNanoseconds * Int64(perCPU.count) - c.idleNanoseconds - c.iowaitNanoseconds - c.stealNanoseconds)
     }
+    /// The share of the CPUs' time over the run that the hypervisor gave to others (/proc/stat's steal over the
+    /// elapsed time on every CPU): time a VM's vCPU wanted and did not get, which slows the run and which the
+    /// model, having no host, does not have; 0 on bare metal.
+    public var stealShare: Double {
+        let cpus = Int64(perCPU.count)
+        guard elapsedNanoseconds > 0, cpus > 0 else { return 0 }
+        return Double(systemCPU.stealNanoseconds) / Double(elapsedNanoseconds * cpus)
+    }
     /// Machine-wide hard- and soft-interrupt time over the run: traced when the job asked for it, else
     /// /proc/stat's irq + softirq.
     public var interruptNanoseconds: Int64 {

@@ -345,3 +345,60 @@ public struct StallComparison: Sendable, Equatable {
     }
 }
 
+
+/// The share of the vCPUs' time the host gave to others (steal) over a scenario's real runs, shown beside the
+/// table and not judged: a run that lost time to the host is slower than the model, which has no host. On this
+/// machine the runs with 11-16% steal made 48-51k IOPS at depth 64, the others 57-65k (README, the eighteenth day).
+public struct HostSteal: Sendable, Equatable {
+    /// The median share over the runs (0.05 is 5%), and the least and most of one run.
+    public var median: Double
+    public var minimum: Double
+    public var maximum: Double
+    /// How many runs.
+    public var runs: Int
+
+    public init(median: Double, minimum: Double, maximum: Double, runs: Int) {
+        self.median = median
+        self.minimum = minimum
+        self.maximum = maximum
+        self.runs = runs
+    }
+
+    /// From each run's share; nil with none.
+    public init?(shares: [Double]) {
+        guard !shares.isEmpty else { return nil }
+        let sorted = shares.sorted()
+        self.init(median: sorted.sortedMedian, minimum: sorted[0], maximum: sorted[sorted.count - 1], runs: sorted.count)
+    }
+
+    public init?(real: [RealMeasurement]) {
+        self.init(shares: real.map(\.stealShare))
+    }
+
+    static func percent(_ share: Double) -> String { "\(Validation.fixed(share * 100, 1))%" }
+
+    /// "0.4% of the vCPUs' time (0.0% - 12.5% over 3 runs)", or "none" in every run.
+    public var description: String {
+        if maximum == 0 { return "none in \(runs) run\(runs == 1 ? "" : "s")" }
+        let spread = runs > 1 ? " (\(Self.percent(minimum)) - \(Self.percent(maximum)) over \(runs) runs)" : ""
+        return "\(Self.percent(median)) of the vCPUs' time\(spread)"
+    }
+
+    /// "host steal (not judged): 0.4% of the vCPUs' time (0.0% - 12.5% over 3 runs)".
+    public var text: String { "host steal (not judged): \(description)\n" }
+
+    /// `hostSteal` of a scenario in `validate`'s JSON.
+    public var document: JSONValue {
+        .object([
+            JSONMember("median", .double(median)), JSONMember("minimum", .double(minimum)),
+            JSONMember("maximum", .double(maximum)), JSONMember("runs", .int(Int64(runs))),
+        ])
+    }
+
+    /// The line after validate's summary: the run the host took most from, or nil when it took nothing.
+    public static func summary(_ scenarios: [(name: String, steal: HostSteal?)]) -> String? {
+        let most = scenarios.compactMap { s in s.steal.map { (s.name, $0.maximum) } }.max { $0.1 < $1.1 }
+        guard let (name, share) = most, share > 0 else { return nil }
+        return "host steal: up to \(percent(share)) of the vCPUs' time in a run (\(name)); the model has no host taking time\n"
+    }
+}

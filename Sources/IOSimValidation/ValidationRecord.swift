@@ -18,11 +18,17 @@ public struct ValidationRecord: Sendable, Equatable {
         /// in code.
         public var keyPath = ""
         public var location: SourceLocation? = nil
+        /// The host's steal over the machine's runs (`hostSteal`), when written.
+        public var hostSteal: HostSteal? = nil
 
-        public init(file: String, name: String, rows: [MetricComparison], keyPath: String = "", location: SourceLocation? = nil) {
+        public init(
+            file: String, name: String, rows: [MetricComparison], keyPath: String = "", location: SourceLocation? = nil,
+            hostSteal: HostSteal? = nil
+        ) {
             self.file = file
             self.name = name
             self.rows = rows
+            self.hostSteal = hostSteal
             self.keyPath = keyPath
             self.location = location
         }
@@ -117,8 +123,29 @@ public struct ValidationRecord: Sendable, Equatable {
                 }
                 rows.append(row)
             }
+            var steal: HostSteal? = nil
+            if let written = entry.member("hostSteal") {
+                let path = "\(at).hostSteal"
+                guard case .object = written.value.kind else { throw expected(written.value, path, "the host's steal (an object)") }
+                let runs = try number(written.value, "runs", path)
+                guard runs >= 1, runs == runs.rounded(), runs <= 1e6 else {
+                    throw expected(try member(written.value, "runs", path), "\(path).runs", "a whole number of runs, at least 1")
+                }
+                var shares: [Double] = []
+                for key in ["minimum", "median", "maximum"] {
+                    let share = try number(written.value, key, path)
+                    guard share >= 0, share <= 1, share >= (shares.last ?? 0) else {
+                        let what = shares.isEmpty ? "a share from 0 to 1" : "a share from 0 to 1, at least the one before it"
+                        throw expected(try member(written.value, key, path), "\(path).\(key)", what)
+                    }
+                    shares.append(share)
+                }
+                steal = HostSteal(median: shares[1], minimum: shares[0], maximum: shares[2], runs: Int(runs))
+            }
             scenarios.append(
-                Scenario(file: try string(entry, "file", at), name: try string(entry, "scenario", at), rows: rows, keyPath: at, location: entry.location))
+                Scenario(
+                    file: try string(entry, "file", at), name: try string(entry, "scenario", at), rows: rows, keyPath: at,
+                    location: entry.location, hostSteal: steal))
         }
         return ValidationRecord(scenarios: scenarios)
     }
@@ -128,8 +155,11 @@ public struct ValidationRecord: Sendable, Equatable {
 /// metric both have (by name), the earlier value standing where validate puts the model's. The error is then
 /// (before - after) / after, judged with the later validation's tolerances.
 public struct ValidationChange: Sendable, Equatable {
-    /// A scenario in both, with its rows: `predicted` holds the earlier value, `measured` the later one.
+    /// A scenario in both, with its rows: `predicted` holds the earlier value, `measured` the later one; its
+    /// `hostSteal` is the later one's.
     public var compared: [ValidationRecord.Scenario]
+    /// The earlier validation's `hostSteal` of each compared scenario, in the same order.
+    public var hostStealBefore: [HostSteal?] = []
     /// Files of the later validation the earlier one does not have (or with no metric in common), in order.
     public var onlyAfter: [String]
     /// Files of the earlier validation that no compared scenario came from, in order.
@@ -166,7 +196,8 @@ public struct ValidationChange: Sendable, Equatable {
                 }
                 rows.append(r)
             }
-            compared.append(ValidationRecord.Scenario(file: scenario.file, name: scenario.name, rows: rows))
+            compared.append(ValidationRecord.Scenario(file: scenario.file, name: scenario.name, rows: rows, hostSteal: scenario.hostSteal))
+            hostStealBefore.append(earlier.hostSteal)
         }
         onlyBefore = before.scenarios.map(\.file).filter { !matched.contains($0) }
     }

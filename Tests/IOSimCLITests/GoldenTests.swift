@@ -65,6 +65,10 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
         GoldenCase(
             name: "compare-nothing-in-common",
             args: ["compare", fixtures + "validation-before.json", fixtures + "validation-other.json"], exit: .dataError),
+        // A validation that wrote the host's steal (each run's share of the vCPUs' time) against one that did not.
+        GoldenCase(
+            name: "compare-host-steal",
+            args: ["compare", fixtures + "validation-before.json", fixtures + "validation-steal.json"], exit: .checkFailed),
         // The model against an earlier validation's machine side: nothing runs for real.
         GoldenCase(
             name: "validate-measured",
@@ -73,6 +77,13 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
                 "--measured", fixtures + "validation-before.json", "--model-seeds", "1",
             ],
             exit: .ok),
+        GoldenCase(
+            name: "validate-measured-host-steal",
+            args: [
+                "validate", "Scenarios/validation/uring-4k-qd64.json5", "Scenarios/validation/pool-4k.json5", "--profile",
+                "Scenarios/validation/_measured-xeon-day17.json5", "--measured", fixtures + "validation-steal.json", "--model-seeds", "1",
+            ],
+            exit: .checkFailed),
         GoldenCase(
             name: "validate-measured-repeats",
             args: ["validate", "Scenarios/validation/uring-4k-qd1.json5", "--measured", fixtures + "validation-before.json", "--repeats", "3"],

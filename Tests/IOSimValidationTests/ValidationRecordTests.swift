@@ -122,6 +122,12 @@ import Testing
         ("[{\"file\": 7, \"scenario\": \"A\", \"metrics\": []}]", 1, 11, "[0].file", "a string"),
     ])
     func badRecordsSayWhereAndWhat(text: String, line: Int, column: Int, keyPath: String, expected: String) {
+        Self.expectRefused(text, line: line, column: column, keyPath: keyPath, expected: expected)
+    }
+
+    /// Expects `text` (read as "v.json") to be refused as bad data at that place and key path, the message
+    /// starting "expected " + `expected`.
+    static func expectRefused(_ text: String, line: Int, column: Int, keyPath: String, expected: String) {
         do {
             _ = try ValidationRecord.read(text: text, path: "v.json")
             Issue.record("read \(text)")
@@ -132,7 +138,7 @@ import Testing
             }
             #expect(e.location == SourceLocation(file: "v.json", line: line, column: column))
             #expect(e.keyPath == keyPath)
-            #expect(e.message.hasPrefix("expected " + expected))
+            #expect(e.message.hasPrefix("expected " + expected), "\(e.message)")
         }
     }
 }
