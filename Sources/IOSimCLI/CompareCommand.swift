@@ -44,12 +44,13 @@ extension Commands {
                     JSONMember("side", .string(side.rawValue)), JSONMember("verdict", .string(failed ? "fail" : "ok")),
                     JSONMember(
                         "scenarios",
-                        .array(zip(change.compared, change.hostStealBefore).map { s, stealBefore in
-                            .object([
+                        .array(change.compared.indices.map { i -> JSONValue in
+                            let s = change.compared[i]
+                            return .object([
                                 JSONMember("file", .string(s.file)), JSONMember("scenario", .string(s.name)),
                                 JSONMember("verdict", .string(s.rows.contains { !$0.passes } ? "fail" : "ok")),
                                 JSONMember("metrics", .array(s.rows.map { $0.document(keys: ("before", "after")) })),
-                            ] + stealMembers(before: stealBefore, after: s.hostSteal, side: side))
+                            ] + hostMembers(change, i, side: side))
                         })),
                     JSONMember("onlyBefore", .array(change.onlyBefore.map { .string($0) })),
                     JSONMember("onlyAfter", .array(change.onlyAfter.map { .string($0) })),
@@ -62,12 +63,16 @@ extension Commands {
             o.print("after:  \(afterPath)")
             o.print("\(whose) values of each, the error (before - after) / after, judged with validate's tolerances")
             o.print()
-            for (s, stealBefore) in zip(change.compared, change.hostStealBefore) {
+            for (i, s) in change.compared.enumerated() {
                 let verdict = s.rows.contains { !$0.passes } ? "FAIL" : "ok"
                 o.write(Validation.table(s.rows, title: "\(s.file): \(s.name) (\(verdict))", columns: ("before", "after")))
+                let stealBefore = change.hostStealBefore[i], probesBefore = change.cpuProbesBefore[i]
                 if side == .measured && (stealBefore != nil || s.hostSteal != nil) {
                     func told(_ steal: HostSteal?) -> String { steal?.description ?? "not written" }
                     o.print("host steal (not judged): before \(told(stealBefore)); after \(told(s.hostSteal))")
+                }
+                if side == .measured && (probesBefore != nil || s.cpuProbes != nil) {
+                    o.write(CPUProbes.changeText(before: probesBefore, after: s.cpuProbes))
                 }
                 o.print()
             }
@@ -80,11 +85,14 @@ extension Commands {
         return failed ? .checkFailed : .ok
     }
 
-    /// `hostStealBefore` and `hostStealAfter` of a compared scenario in compare's JSON, those written (the
-    /// machine's side only: the host's steal is about the machine's runs).
-    static func stealMembers(before: HostSteal?, after: HostSteal?, side: ValidationRecord.Side) -> [JSONMember] {
+    /// `hostStealBefore`, `hostStealAfter`, `cpuProbeBefore` and `cpuProbeAfter` of the compared scenario `i` in
+    /// compare's JSON, those written (the machine's side only: they are about the machine's runs).
+    static func hostMembers(_ change: ValidationChange, _ i: Int, side: ValidationRecord.Side) -> [JSONMember] {
         guard side == .measured else { return [] }
-        return (before.map { [JSONMember("hostStealBefore", $0.document)] } ?? [])
-            + (after.map { [JSONMember("hostStealAfter", $0.document)] } ?? [])
+        let after = change.compared[i]
+        return (change.hostStealBefore[i].map { [JSONMember("hostStealBefore", $0.document)] } ?? [])
+            + (after.hostSteal.map { [JSONMember("hostStealAfter", $0.document)] } ?? [])
+            + (change.cpuProbesBefore[i].map { [JSONMember("cpuProbeBefore", $0.document)] } ?? [])
+            + (after.cpuProbes.map { [JSONMember("cpuProbeAfter", $0.document)] } ?? [])
     }
 }

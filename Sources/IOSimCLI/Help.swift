@@ -189,8 +189,10 @@ public enum Help {
                 SQPOLL ring idling 1s; the file's size is not compared) get a last line
                 each: the IOPS the profile recorded and the IOPS now, which tell how far the machine moved
                 since it was calibrated ("atCalibration" in the JSON). Under each table, not judged: the
-                device's stalls on both sides, and the share of the vCPUs' time the host took from the real
-                runs (steal; "hostSteal" in the JSON), which slows them where the model has no host.
+                device's stalls on both sides, the share of the vCPUs' time the host took from the real runs
+                (steal; "hostSteal" in the JSON), and the null syscall and memcpy bandwidth timed just before
+                each run ("cpuProbe"), beside the profile's calibration figures: a host that slows the CPUs
+                slows the runs where the model has no host.
 
                 options:
                   --profile P       a calibrated profile (iosim calibrate -o P) laid over each scenario
@@ -206,8 +208,8 @@ public enum Help {
                                     earlier `validate --format json` output, each scenario by its file, and
                                     set the model beside it: a new profile or model judged against the same
                                     measurement, the machine's moves between runs left out (no stall line;
-                                    the host's steal as that run wrote it; the calibration lines compare
-                                    the profile with that run)
+                                    the host's steal and CPU probes as that run wrote them; the calibration
+                                    lines compare the profile with that run)
                   --quiet           no progress line on stderr (shown for runs longer than ~2 s when stderr is a TTY)
                 """
         case "compare":
@@ -218,8 +220,9 @@ public enum Help {
                 With the machine's side (the default) it tells how far the machine moved between the two
                 validations, judged as the model is: a machine that misses those tolerances against itself
                 minutes apart sets the floor under the model's error. With --side predicted it compares
-                the model's sides (two profiles, or two versions). With the machine's side a line under each
-                table sets the host's steal of the two runs side by side, not judged (where written). Exits 1
+                the model's sides (two profiles, or two versions). With the machine's side lines under each
+                table set the host's steal and the CPU probes of the two side by side, not judged (where
+                written). Exits 1
                 if any metric is off, 65 if a file
                 is not what validate writes (with its line and column) or the two have no scenario in common.
 

@@ -222,7 +222,7 @@ extension Commands {
                 return CLI.report(error, file: path, o)
             }
         }
-        var earlier: [(rows: [MetricComparison], steal: HostSteal?)]? = nil
+        var earlier: [(rows: [MetricComparison], steal: HostSteal?, probes: CPUProbes?)]? = nil
         if let measuredFrom {
             do {
                 earlier = try measuredSides(from: measuredFrom, cases: cases.map { ($0.path, $0.file, $0.model) })
@@ -233,8 +233,11 @@ extension Commands {
         // The real runs, interleaved over the repeats (every scenario once per round), so a slow spell of a
         // shared host spreads over all of them; each metric's measured value is its median over the rounds.
         var runs: [[RealMeasurement]] = Array(repeating: [], count: cases.count)
+        var probes: [[CPUProbe]] = Array(repeating: [], count: cases.count)
         for _ in 0..<(earlier == nil ? repeats : 0) {
             for (n, c) in cases.enumerated() {
+                // How fast the CPUs run just before the run (some 15 ms): a shared host slows them unannounced.
+                if let probe = CPUProbe.measure() { probes[n].append(probe) }
                 switch measure(
                     c.file, path: c.path, directory: a.value("--dir"), duration: runFor, interruptTime: irqTime,
                     quiet: a.has("--quiet"), o)
@@ -248,6 +251,8 @@ extension Commands {
         var documents: [JSONValue] = []
         var compared: [(name: String, rows: [MetricComparison])] = []
         var steals: [(name: String, steal: HostSteal?)] = []
+        var allProbes: [CPUProbes] = []
+        let recorded = recordedFigures(profile: a.value("--profile"))
         let medians = earlier?.map(\.rows)
             ?? zip(cases, runs).map { c, real in Validation.medianRows(real.map { Validation.compare(model: c.model, real: $0) }) }
         let drifts = calibrationDrift(profile: a.value("--profile"), cases: cases.map { ($0.path, $0.file) }, rows: medians, o)
@@ -260,6 +265,9 @@ extension Commands {
             let stalls = earlier == nil ? StallComparison(model: c.model, real: runs[n]) : nil
             let steal = earlier.map { $0[n].steal } ?? HostSteal(real: runs[n])
             steals.append((shortName(path), steal))
+            var cpu = earlier.map { $0[n].probes } ?? CPUProbes(probes[n])
+            cpu?.setCalibration(from: recorded)
+            if let cpu { allProbes.append(cpu) }
             if format == "json" {
                 documents.append(
                     .object([
@@ -271,13 +279,15 @@ extension Commands {
                         JSONMember("metrics", .array(rows.map { $0.document() })),
                     ] + (drifts[n].map { d in [JSONMember("atCalibration", Self.driftDocument(d))] } ?? [])
                         + (stalls.map { [JSONMember("deviceStalls", $0.document)] } ?? [])
-                        + (steal.map { [JSONMember("hostSteal", $0.document)] } ?? [])))
+                        + (steal.map { [JSONMember("hostSteal", $0.document)] } ?? [])
+                        + (cpu.map { [JSONMember("cpuProbe", $0.document)] } ?? [])))
             } else {
                 let machine = measuredFrom.map { ", the machine's side from \($0)" } ?? (repeats > 1 ? ", medians of \(repeats) runs" : "")
                 let rounds = machine + (modelSeeds > 1 ? ", the model's \(modelSeeds) seeds pooled" : "")
                 o.write(Validation.table(rows, title: "\(path): \(file.scenario.name) (\(failed ? "FAIL" : "ok")\(rounds))"))
                 if let stalls { o.write(stalls.text) }
                 if let steal { o.write(steal.text) }
+                if let cpu { o.write(cpu.text) }
                 o.print()
             }
         }
@@ -286,6 +296,7 @@ extension Commands {
         } else {
             if cases.count > 1 { o.write(Validation.summary(compared)) }
             if let line = HostSteal.summary(steals) { o.write(line) }
+            if let line = CPUProbes.summary(allProbes) { o.write(line) }
             o.write(Validation.driftText(drifts.compactMap { $0 }, when: measuredFrom.map { "in \($0)" } ?? "now"))
         }
         return worst
@@ -297,13 +308,13 @@ extension Commands {
     /// - Throws: `LoadError.data` when FILE is not validate's JSON, or lacks a scenario or one of its metrics.
     static func measuredSides(
         from path: String, cases: [(path: String, file: ScenarioFile, model: ModelPrediction)]
-    ) throws(LoadError) -> [(rows: [MetricComparison], steal: HostSteal?)] {
+    ) throws(LoadError) -> [(rows: [MetricComparison], steal: HostSteal?, probes: CPUProbes?)] {
         let record = try ValidationRecord.read(at: path)
         let hint = "give --measured a `validate --format json` output over the same scenario files"
         func missing(_ what: String) -> LoadError {
             .data(ScenarioError(location: nil, keyPath: "", message: "\(path): \(what)", hint: hint))
         }
-        var all: [(rows: [MetricComparison], steal: HostSteal?)] = []
+        var all: [(rows: [MetricComparison], steal: HostSteal?, probes: CPUProbes?)] = []
         for c in cases {
             guard let entry = record.entry(for: c.path) else { throw missing("no entry for \(c.path)") }
             let job: RealJob
@@ -323,7 +334,7 @@ extension Commands {
                 rows[i].measured = old.measured
                 rows[i].measuredRange = old.measuredRange
             }
-            all.append((rows, entry.hostSteal))
+            all.append((rows, entry.hostSteal, entry.cpuProbes))
         }
         return all
     }
@@ -374,6 +385,13 @@ extension Commands {
             else { return nil }
             return Calibration.drift(recorded: recorded, scenario: shortName(c.path), job: job, iops: iops)
         }
+    }
+
+    /// The figures the profile at `path` recorded at its calibration; none without a profile or when they do not
+    /// read (`calibrationDrift` warns of that).
+    static func recordedFigures(profile path: String?) -> [CalibrationFigure] {
+        guard let path, let recorded = try? Calibration.recordedFigures(inProfileAt: path) else { return [] }
+        return recorded.figures
     }
 
     /// A scenario file's name without its directory and extension, for the summary.

@@ -20,15 +20,18 @@ public struct ValidationRecord: Sendable, Equatable {
         public var location: SourceLocation? = nil
         /// The host's steal over the machine's runs (`hostSteal`), when written.
         public var hostSteal: HostSteal? = nil
+        /// The CPU probes beside the machine's runs (`cpuProbe`), when written, without the calibration's figures.
+        public var cpuProbes: CPUProbes? = nil
 
         public init(
             file: String, name: String, rows: [MetricComparison], keyPath: String = "", location: SourceLocation? = nil,
-            hostSteal: HostSteal? = nil
+            hostSteal: HostSteal? = nil, cpuProbes: CPUProbes? = nil
         ) {
             self.file = file
             self.name = name
             self.rows = rows
             self.hostSteal = hostSteal
+            self.cpuProbes = cpuProbes
             self.keyPath = keyPath
             self.location = location
         }
@@ -95,6 +98,28 @@ public struct ValidationRecord: Sendable, Equatable {
             guard case .number(let n) = v.kind, n.doubleValue.isFinite else { throw expected(v, "\(keyPath).\(key)", "a finite number") }
             return n.doubleValue
         }
+        /// `runs` of a summary over the runs: a whole number, at least 1.
+        func runCount(_ object: JSON5Value, _ keyPath: String) throws(LoadError) -> Int {
+            let runs = try number(object, "runs", keyPath)
+            guard runs >= 1, runs == runs.rounded(), runs <= 1e6 else {
+                throw expected(try member(object, "runs", keyPath), "\(keyPath).runs", "a whole number of runs, at least 1")
+            }
+            return Int(runs)
+        }
+        /// The numbers under `keys` (least, median, most), each `valid` (`what`) and none under the one before.
+        func ordered(
+            _ object: JSON5Value, _ keys: [String], _ keyPath: String, _ what: String, valid: (Double) -> Bool
+        ) throws(LoadError) -> [Double] {
+            var values: [Double] = []
+            for key in keys {
+                let v = try number(object, key, keyPath)
+                guard valid(v), v >= (values.last ?? v) else {
+                    throw expected(try member(object, key, keyPath), "\(keyPath).\(key)", values.isEmpty ? what : what + ", at least the one before it")
+                }
+                values.append(v)
+            }
+            return values
+        }
         guard case .array(let entries) = tree.kind else { throw expected(tree, "", "an array of validated scenarios") }
         var scenarios: [Scenario] = []
         for (i, entry) in entries.enumerated() {
@@ -127,25 +152,27 @@ public struct ValidationRecord: Sendable, Equatable {
             if let written = entry.member("hostSteal") {
                 let path = "\(at).hostSteal"
                 guard case .object = written.value.kind else { throw expected(written.value, path, "the host's steal (an object)") }
-                let runs = try number(written.value, "runs", path)
-                guard runs >= 1, runs == runs.rounded(), runs <= 1e6 else {
-                    throw expected(try member(written.value, "runs", path), "\(path).runs", "a whole number of runs, at least 1")
-                }
-                var shares: [Double] = []
-                for key in ["minimum", "median", "maximum"] {
-                    let share = try number(written.value, key, path)
-                    guard share >= 0, share <= 1, share >= (shares.last ?? 0) else {
-                        let what = shares.isEmpty ? "a share from 0 to 1" : "a share from 0 to 1, at least the one before it"
-                        throw expected(try member(written.value, key, path), "\(path).\(key)", what)
-                    }
-                    shares.append(share)
-                }
-                steal = HostSteal(median: shares[1], minimum: shares[0], maximum: shares[2], runs: Int(runs))
+                let runs = try runCount(written.value, path)
+                let shares = try ordered(written.value, ["minimum", "median", "maximum"], path, "a share from 0 to 1") { $0 >= 0 && $0 <= 1 }
+                steal = HostSteal(median: shares[1], minimum: shares[0], maximum: shares[2], runs: runs)
+            }
+            var probes: CPUProbes? = nil
+            if let written = entry.member("cpuProbe") {
+                let path = "\(at).cpuProbe"
+                guard case .object = written.value.kind else { throw expected(written.value, path, "the CPU probes (an object)") }
+                let runs = try runCount(written.value, path)
+                let calls = try ordered(
+                    written.value, ["nullSyscallMinimumNs", "nullSyscallNs", "nullSyscallMaximumNs"], path, "a number above 0") { $0 > 0 }
+                let copies = try ordered(
+                    written.value, ["memcpyMinimumGBps", "memcpyGBps", "memcpyMaximumGBps"], path, "a number above 0") { $0 > 0 }
+                probes = CPUProbes(
+                    nullSyscallMedian: calls[1], nullSyscall: calls[0]...calls[2], memcpyMedian: copies[1], memcpy: copies[0]...copies[2],
+                    runs: runs)
             }
             scenarios.append(
                 Scenario(
                     file: try string(entry, "file", at), name: try string(entry, "scenario", at), rows: rows, keyPath: at,
-                    location: entry.location, hostSteal: steal))
+                    location: entry.location, hostSteal: steal, cpuProbes: probes))
         }
         return ValidationRecord(scenarios: scenarios)
     }
@@ -160,6 +187,9 @@ public struct ValidationChange: Sendable, Equatable {
     public var compared: [ValidationRecord.Scenario]
     /// The earlier validation's `hostSteal` of each compared scenario, in the same order.
     public var hostStealBefore: [HostSteal?] = []
+    /// The earlier validation's `cpuProbe` of each compared scenario, in the same order (the later one's is the
+    /// compared scenario's `cpuProbes`).
+    public var cpuProbesBefore: [CPUProbes?] = []
     /// Files of the later validation the earlier one does not have (or with no metric in common), in order.
     public var onlyAfter: [String]
     /// Files of the earlier validation that no compared scenario came from, in order.
@@ -196,8 +226,11 @@ public struct ValidationChange: Sendable, Equatable {
                 }
                 rows.append(r)
             }
-            compared.append(ValidationRecord.Scenario(file: scenario.file, name: scenario.name, rows: rows, hostSteal: scenario.hostSteal))
+            compared.append(
+                ValidationRecord.Scenario(
+                    file: scenario.file, name: scenario.name, rows: rows, hostSteal: scenario.hostSteal, cpuProbes: scenario.cpuProbes))
             hostStealBefore.append(earlier.hostSteal)
+            cpuProbesBefore.append(earlier.cpuProbes)
         }
         onlyBefore = before.scenarios.map(\.file).filter { !matched.contains($0) }
     }
