@@ -208,8 +208,9 @@ public enum Help {
                                     earlier `validate --format json` output, each scenario by its file, and
                                     set the model beside it: a new profile or model judged against the same
                                     measurement, the machine's moves between runs left out (no stall line;
-                                    the host's steal and CPU probes as that run wrote them; the calibration
-                                    lines compare the profile with that run)
+                                    the host's steal and CPU probes as that run wrote them, the probes set
+                                    against this --profile's calibration; the calibration lines compare
+                                    the profile with that run)
                   --quiet           no progress line on stderr (shown for runs longer than ~2 s when stderr is a TTY)
                 """
         case "compare":
@@ -220,10 +221,9 @@ public enum Help {
                 With the machine's side (the default) it tells how far the machine moved between the two
                 validations, judged as the model is: a machine that misses those tolerances against itself
                 minutes apart sets the floor under the model's error. With --side predicted it compares
-                the model's sides (two profiles, or two versions). With the machine's side lines under each
+                the model's sides (two profiles, or two versions). With the machine's side, lines under each
                 table set the host's steal and the CPU probes of the two side by side, not judged (where
-                written). Exits 1
-                if any metric is off, 65 if a file
+                written). Exits 1 if any metric is off, 65 if a file
                 is not what validate writes (with its line and column) or the two have no scenario in common.
 
                 options:

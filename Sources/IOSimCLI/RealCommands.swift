@@ -294,9 +294,11 @@ extension Commands {
         if format == "json" {
             o.print(JSONValue.array(documents).rendered())
         } else {
-            if cases.count > 1 { o.write(Validation.summary(compared)) }
-            if let line = HostSteal.summary(steals) { o.write(line) }
-            if let line = CPUProbes.summary(allProbes) { o.write(line) }
+            if cases.count > 1 {
+                o.write(Validation.summary(compared))
+                if let line = HostSteal.summary(steals) { o.write(line) }
+                if let line = CPUProbes.summary(allProbes) { o.write(line) }
+            }
             o.write(Validation.driftText(drifts.compactMap { $0 }, when: measuredFrom.map { "in \($0)" } ?? "now"))
         }
         return worst

@@ -101,7 +101,8 @@ public struct RealMeasurement: Sendable {
     public var stealShare: Double {
         let cpus = Int64(perCPU.count)
         guard elapsedNanoseconds > 0, cpus > 0 else { return 0 }
-        return Double(systemCPU.stealNanoseconds) / Double(elapsedNanoseconds * cpus)
+        // At most 1: /proc/stat counts in ticks, which a short run can overcount.
+        return min(1, Double(systemCPU.stealNanoseconds) / Double(elapsedNanoseconds * cpus))
     }
     /// Machine-wide hard- and soft-interrupt time over the run: traced when the job asked for it, else
     /// /proc/stat's irq + softirq.

@@ -649,7 +649,7 @@ enum FigureName {
     static let deviceStallGap = "device stall gap 4KiB QD\(stallDepth)"
     /// The coefficient of variation of the times between those stalls, a repeat's (from one stall's start to the
     /// next's; for `device.stallIntervalShape`), in the repeats with `Calibration.stallIntervalsForCV` at least.
-    /// A repeat's run (`Effort.stallRun`, five seconds) holds some 35-80 stalls here: a window that sees a long
+    /// A repeat's run (`Effort.stallRun`, five seconds) holds some 30-100 stalls here: a window that sees a long
     /// interval less often than a short one takes a little off the coefficient, which the fit does not correct.
     static let deviceStallIntervalCV = "device stall interval CV 4KiB QD\(stallDepth)"
     static let latencySizes = [4096, 65_536, 1 << 20]

@@ -65,10 +65,18 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
         GoldenCase(
             name: "compare-nothing-in-common",
             args: ["compare", fixtures + "validation-before.json", fixtures + "validation-other.json"], exit: .dataError),
-        // A validation that wrote the host's steal (each run's share of the vCPUs' time) against one that did not.
+        // Validations that wrote the host's steal and the CPU probes (this machine, 8 minutes apart), against each
+        // other and against one written before either was.
         GoldenCase(
-            name: "compare-host-steal",
-            args: ["compare", fixtures + "validation-before.json", fixtures + "validation-steal.json"], exit: .checkFailed),
+            name: "compare-host", args: ["compare", fixtures + "validation-probes-a.json", fixtures + "validation-probes-b.json"],
+            exit: .checkFailed),
+        GoldenCase(
+            name: "compare-host-json",
+            args: ["compare", fixtures + "validation-probes-a.json", fixtures + "validation-probes-b.json", "--format", "json"],
+            exit: .checkFailed),
+        GoldenCase(
+            name: "compare-host-not-written",
+            args: ["compare", fixtures + "validation-before.json", fixtures + "validation-probes-a.json"], exit: .ok),
         // The model against an earlier validation's machine side: nothing runs for real.
         GoldenCase(
             name: "validate-measured",
@@ -78,10 +86,10 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
             ],
             exit: .ok),
         GoldenCase(
-            name: "validate-measured-host-steal",
+            name: "validate-measured-host",
             args: [
-                "validate", "Scenarios/validation/uring-4k-qd64.json5", "Scenarios/validation/pool-4k.json5", "--profile",
-                "Scenarios/validation/_measured-xeon-day17.json5", "--measured", fixtures + "validation-steal.json", "--model-seeds", "1",
+                "validate", "Scenarios/validation/uring-4k-qd1.json5", "Scenarios/validation/pool-4k.json5", "--profile",
+                "Scenarios/validation/_measured-xeon-day17.json5", "--measured", fixtures + "validation-probes-a.json", "--model-seeds", "1",
             ],
             exit: .checkFailed),
         GoldenCase(

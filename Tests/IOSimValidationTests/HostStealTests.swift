@@ -24,6 +24,8 @@ import Testing
         // 250 ms of steal over a 2-second run on 2 CPUs: 6.25%.
         #expect(Self.run(elapsed: 2_000_000_000, steal: 250_000_000).stealShare == 0.0625)
         #expect(Self.run(elapsed: 0, steal: 10).stealShare == 0)  // no time, no share
+        // /proc/stat's ticks can overcount a short run: 30 ms of steal in 10 ms on 2 CPUs is taken as all of it.
+        #expect(Self.run(elapsed: 10_000_000, steal: 30_000_000).stealShare == 1)
         let steal = try #require(
             HostSteal(real: [
                 Self.run(elapsed: 1_000_000_000, steal: 0), Self.run(elapsed: 1_000_000_000, steal: 250_000_000),
