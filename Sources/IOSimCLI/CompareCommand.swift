@@ -68,8 +68,7 @@ extension Commands {
                 o.write(Validation.table(s.rows, title: "\(s.file): \(s.name) (\(verdict))", columns: ("before", "after")))
                 let stealBefore = change.hostStealBefore[i], probesBefore = change.cpuProbesBefore[i]
                 if side == .measured && (stealBefore != nil || s.hostSteal != nil) {
-                    func told(_ steal: HostSteal?) -> String { steal?.description ?? "not written" }
-                    o.print("host steal (not judged): before \(told(stealBefore)); after \(told(s.hostSteal))")
+                    o.write(HostSteal.changeText(before: stealBefore, after: s.hostSteal))
                 }
                 if side == .measured && (probesBefore != nil || s.cpuProbes != nil) {
                     o.write(CPUProbes.changeText(before: probesBefore, after: s.cpuProbes))

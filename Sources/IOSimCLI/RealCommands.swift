@@ -252,10 +252,10 @@ extension Commands {
         var compared: [(name: String, rows: [MetricComparison])] = []
         var steals: [(name: String, steal: HostSteal?)] = []
         var allProbes: [CPUProbes] = []
-        let recorded = recordedFigures(profile: a.value("--profile"))
+        let recorded = recordedFigures(profile: a.value("--profile"), o)
         let medians = earlier?.map(\.rows)
             ?? zip(cases, runs).map { c, real in Validation.medianRows(real.map { Validation.compare(model: c.model, real: $0) }) }
-        let drifts = calibrationDrift(profile: a.value("--profile"), cases: cases.map { ($0.path, $0.file) }, rows: medians, o)
+        let drifts = calibrationDrift(recorded: recorded, cases: cases.map { ($0.path, $0.file) }, rows: medians)
         for (n, c) in cases.enumerated() {
             let path = c.path, file = c.file
             let rows = medians[n]
@@ -266,7 +266,7 @@ extension Commands {
             let steal = earlier.map { $0[n].steal } ?? HostSteal(real: runs[n])
             steals.append((shortName(path), steal))
             var cpu = earlier.map { $0[n].probes } ?? CPUProbes(probes[n])
-            cpu?.setCalibration(from: recorded)
+            cpu?.setCalibration(from: recorded?.figures ?? [])
             if let cpu { allProbes.append(cpu) }
             if format == "json" {
                 documents.append(
@@ -361,39 +361,35 @@ extension Commands {
         return .object(members)
     }
 
-    /// For each validated workload that calibrate measured too, its IOPS now (the median in `rows`) beside the
-    /// profile's recorded figure (nil for the others, and for all without a profile or with one that records no
-    /// figures: written by hand, or before calibrate recorded them). A profile whose figures calibrate wrote but
-    /// that do not read (edited, or from a calibrate that records other figures) gets a warning on stderr; the
-    /// validation itself stands.
-    static func calibrationDrift(
-        profile: String?, cases: [(path: String, file: ScenarioFile)], rows: [[MetricComparison]], _ o: Output
-    ) -> [CalibrationDrift?] {
-        let none = [CalibrationDrift?](repeating: nil, count: cases.count)
-        guard let profile else { return none }
-        let recorded: RecordedFigures
+    /// The figures the profile at `path` recorded at its calibration: nil without a profile or with one that
+    /// records no figures (written by hand, or before calibrate recorded them). A profile whose figures calibrate
+    /// wrote but that do not read (edited, or from a calibrate that records other figures) gets a warning on
+    /// stderr; the validation itself stands.
+    static func recordedFigures(profile path: String?, _ o: Output) -> RecordedFigures? {
+        guard let path else { return nil }
         do {
-            recorded = try Calibration.recordedFigures(inProfileAt: profile)
+            return try Calibration.recordedFigures(inProfileAt: path)
         } catch {
-            let text = (try? ScenarioLoader.readFile(profile)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            let text = (try? ScenarioLoader.readFile(path)).map { String(decoding: $0, as: UTF8.self) } ?? ""
             if text.contains(Calibration.figuresHeading) {
-                o.error("warning: \(profile): its recorded figures do not read, so the IOPS at calibration are not shown: \(error)")
+                o.error("warning: \(path): its recorded figures do not read, so the IOPS at calibration are not shown: \(error)")
             }
-            return none
+            return nil
         }
+    }
+
+    /// For each validated workload that calibrate measured too, its IOPS now (the median in `rows`) beside the
+    /// profile's `recorded` figure (nil for the others, and for all without recorded figures).
+    static func calibrationDrift(
+        recorded: RecordedFigures?, cases: [(path: String, file: ScenarioFile)], rows: [[MetricComparison]]
+    ) -> [CalibrationDrift?] {
+        guard let recorded else { return [CalibrationDrift?](repeating: nil, count: cases.count) }
         return cases.enumerated().map { (n, c) -> CalibrationDrift? in
             guard let job = try? RealPlan.job(for: c.file.scenario),
                 let iops = rows[n].first(where: { $0.name == "IOPS" })?.measured
             else { return nil }
             return Calibration.drift(recorded: recorded, scenario: shortName(c.path), job: job, iops: iops)
         }
-    }
-
-    /// The figures the profile at `path` recorded at its calibration; none without a profile or when they do not
-    /// read (`calibrationDrift` warns of that).
-    static func recordedFigures(profile path: String?) -> [CalibrationFigure] {
-        guard let path, let recorded = try? Calibration.recordedFigures(inProfileAt: path) else { return [] }
-        return recorded.figures
     }
 
     /// A scenario file's name without its directory and extension, for the summary.

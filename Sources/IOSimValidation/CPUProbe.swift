@@ -60,10 +60,10 @@ public struct CPUProbes: Sendable, Equatable {
     /// Nil with no probe.
     public init?(_ probes: [CPUProbe], recorded: [CalibrationFigure] = []) {
         guard !probes.isEmpty else { return nil }
-        let calls = probes.map(\.nullSyscallNanoseconds).sorted(), copies = probes.map(\.memcpyGBPerSecond).sorted()
+        let calls = probes.map(\.nullSyscallNanoseconds).spread, copies = probes.map(\.memcpyGBPerSecond).spread
         self.init(
-            nullSyscallMedian: calls.sortedMedian, nullSyscall: calls[0]...calls[calls.count - 1],
-            memcpyMedian: copies.sortedMedian, memcpy: copies[0]...copies[copies.count - 1], runs: probes.count)
+            nullSyscallMedian: calls.median, nullSyscall: calls.minimum...calls.maximum,
+            memcpyMedian: copies.median, memcpy: copies.minimum...copies.maximum, runs: probes.count)
         setCalibration(from: recorded)
     }
 

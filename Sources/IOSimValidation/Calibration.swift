@@ -63,10 +63,8 @@ public struct CalibrationFigure: Sendable, Equatable {
     /// The figure of `samples` (one per repeat; at least one).
     public init(name: String, unit: String, samples: [Double]) {
         precondition(!samples.isEmpty, "a figure needs at least one sample")
-        let sorted = samples.sorted()
-        self.init(
-            name: name, unit: unit, median: sorted.sortedMedian, minimum: sorted[0], maximum: sorted[sorted.count - 1],
-            repeats: sorted.count)
+        let s = samples.spread
+        self.init(name: name, unit: unit, median: s.median, minimum: s.minimum, maximum: s.maximum, repeats: samples.count)
     }
 }
 
@@ -76,6 +74,12 @@ extension [Double] {
     var sortedMedian: Double {
         let n = count
         return n % 2 == 1 ? self[n / 2] : (self[n / 2 - 1] + self[n / 2]) / 2
+    }
+
+    /// The median (`sortedMedian`), least and most of these values, in any order (not empty).
+    var spread: (median: Double, minimum: Double, maximum: Double) {
+        let sorted = self.sorted()
+        return (sorted.sortedMedian, sorted[0], sorted[sorted.count - 1])
     }
 }
 

@@ -235,9 +235,9 @@ public enum Validation {
     public static func medianRows(_ runs: [[MetricComparison]]) -> [MetricComparison] {
         guard var rows = runs.first else { return [] }
         for i in rows.indices {
-            let values = runs.map { $0[i].measured }.sorted()
-            rows[i].measured = values.sortedMedian
-            rows[i].measuredRange = values.count > 1 ? values[0]...values[values.count - 1] : nil
+            let spread = runs.map { $0[i].measured }.spread
+            rows[i].measured = spread.median
+            rows[i].measuredRange = runs.count > 1 ? spread.minimum...spread.maximum : nil
         }
         return rows
     }
@@ -367,8 +367,8 @@ public struct HostSteal: Sendable, Equatable {
     /// From each run's share; nil with none.
     public init?(shares: [Double]) {
         guard !shares.isEmpty else { return nil }
-        let sorted = shares.sorted()
-        self.init(median: sorted.sortedMedian, minimum: sorted[0], maximum: sorted[sorted.count - 1], runs: sorted.count)
+        let s = shares.spread
+        self.init(median: s.median, minimum: s.minimum, maximum: s.maximum, runs: shares.count)
     }
 
     public init?(real: [RealMeasurement]) {
@@ -386,6 +386,12 @@ public struct HostSteal: Sendable, Equatable {
 
     /// "host steal (not judged): 0.4% of the vCPUs' time (0.0% - 12.5% over 3 runs)".
     public var text: String { "host steal (not judged): \(description)\n" }
+
+    /// compare's line: the steal of the earlier validation's runs and of the later one's, "not written" for a side
+    /// without it.
+    public static func changeText(before: HostSteal?, after: HostSteal?) -> String {
+        "host steal (not judged): before \(before?.description ?? "not written"); after \(after?.description ?? "not written")\n"
+    }
 
     /// `hostSteal` of a scenario in `validate`'s JSON.
     public var document: JSONValue {
