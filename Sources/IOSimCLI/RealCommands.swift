@@ -199,6 +199,10 @@ extension Commands {
                     command: "validate")
             }
         }
+        // A trace that cannot be made stops the command before the model's runs, not at the first real one.
+        if measuredFrom == nil {
+            do { try irqTime.checkAvailable() } catch { return report(error, o) }
+        }
         // Every file loaded and modelled first, so a bad file stops the command before anything runs for real.
         // The model's side pools runs with `modelSeeds` seeds from the scenario's own (`ModelPrediction`).
         var cases: [(path: String, file: ScenarioFile, model: ModelPrediction)] = []

@@ -49,6 +49,15 @@ public enum InterruptTimeSource: String, Sendable, Hashable, CaseIterable {
     case ticks
     /// The irq tracepoints, in a tracefs instance of the run's own (`InterruptTimeTrace`).
     case trace
+
+    /// Throws what a run measuring this way would throw at its start, so a command that measures for minutes
+    /// refuses before its first run: for `.trace`, a tracefs instance is made and removed at once.
+    public func checkAvailable() throws(RealError) { try checkAvailable(roots: InterruptTimeTrace.roots) }
+
+    /// - Parameter roots: tracefs mount points to try (tests point this elsewhere).
+    func checkAvailable(roots: [String]) throws(RealError) {
+        if self == .trace { _ = try InterruptTimeTrace(roots: roots) }
+    }
 }
 
 /// Adds up interrupt time from the text of a tracefs per-CPU trace (one CPU's events, in order).

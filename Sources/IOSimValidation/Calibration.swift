@@ -381,6 +381,7 @@ public enum Calibration {
     public static func run(_ options: CalibrationOptions) throws(RealError) -> CalibrationReport {
         let effort = try Effort(options)
         if case .failure(let e) = URing.probe() { throw Probes.uringUnavailable(e) }
+        try options.interruptTime.checkAvailable()
         var figures: [CalibrationFigure] = []
         // The layout, the CPU probes (six on one CPU; the cross-CPU wake-up and its idle times on two), the
         // device's warm-up and runs.
@@ -2840,6 +2841,12 @@ struct Effort {
     var deviceWarmUp: SimDuration
     var interruptTime: InterruptTimeSource
 
+    /// How long a device run of `Probes.deviceConfigurations` lasts: `stallRun` for the one that counts the
+    /// stalls, `deviceRun` for the others.
+    func runLength(blockBytes: Int, depth: Int) -> SimDuration {
+        blockBytes == 4096 && depth == FigureName.stallDepth ? stallRun : deviceRun
+    }
+
     init(_ o: CalibrationOptions) throws(RealError) {
         interruptTime = o.interruptTime
         guard o.repeats >= 1 && o.repeats <= 1_000 else {
@@ -3490,7 +3497,7 @@ enum Probes {
         }
         for r in 0..<e.repeats {
             for (n, (size, depth)) in deviceConfigurations.enumerated() {
-                let duration = size == 4096 && depth == FigureName.stallDepth ? e.stallRun : e.deviceRun
+                let duration = e.runLength(blockBytes: size, depth: depth)
                 let m = try runner.run(job(blockBytes: size, depth: depth, duration: duration, seed: UInt64(r * 100 + n + 1)))
                 step()
                 if depth == 1 { s.latency[size, default: []].append(m.latency.mean) }

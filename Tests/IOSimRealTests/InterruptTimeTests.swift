@@ -21,7 +21,7 @@ enum TracefsAvailability {
     }
 }
 
-@Suite("Interrupt time from the irq tracepoints")
+@Suite("Interrupt time from the irq tracepoints", .serialized)  // two tests count the instances this process left
 struct InterruptTimeTests {
     /// Lines as a per-CPU tracefs trace prints them (`trace` of one CPU: its events in order).
     static func parse(_ text: String) -> InterruptTime {
@@ -103,6 +103,29 @@ struct InterruptTimeTests {
         #expect(e.hint.contains("root") && e.hint.contains("--irq-time ticks"))
         #expect(dir.entries.isEmpty)
         #expect(RealError.exitCode == 74)
+    }
+
+    /// The check a command makes before it measures: the run's own error, and nothing to check for ticks.
+    @Test func theCheckBeforeMeasuringFailsAsTheRunWould() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let roots = [dir.path + "/no-tracefs"]
+        #expect(throws: Never.self) { try InterruptTimeSource.ticks.checkAvailable(roots: roots) }
+        do {
+            try InterruptTimeSource.trace.checkAvailable(roots: roots)
+            Issue.record("the check passed without tracefs")
+        } catch {
+            #expect(error.kind == .interruptTraceUnavailable)
+            #expect(error.description.contains("no tracefs at \(dir.path)/no-tracefs"))
+        }
+        #expect(dir.entries.isEmpty)
+    }
+
+    /// Where tracefs can be used the check passes and leaves no instance behind.
+    @Test(.enabled(if: TracefsAvailability.isAvailable, TracefsAvailability.skipReason))
+    func theCheckLeavesNoInstance() throws {
+        try InterruptTimeSource.trace.checkAvailable()
+        #expect(TracefsAvailability.ownInstances.isEmpty)
     }
 
     /// A directory that exists but has no writable `instances` (tracefs mounted read-only for this user). Root

@@ -594,6 +594,25 @@ struct CalibrationFitTests {
     }
 }
 
+@Suite("Calibration's run lengths")
+struct CalibrationEffortTests {
+    /// The run that counts the stalls lasts about as long as the suite's run at that depth (300,000 reads, 4-5 s
+    /// here): one-second runs counted a third fewer stalls a second. The other device runs last a second, and a
+    /// quick calibration runs each for 60 ms.
+    @Test func theStallRunIsFiveSecondsAndTheOthersOne() throws {
+        let full = try Effort(CalibrationOptions())
+        let quick = try Effort({ var o = CalibrationOptions(); o.quick = true; return o }())
+        var stallRuns = 0
+        for (size, depth) in Probes.deviceConfigurations {
+            let counts = size == 4096 && depth == FigureName.stallDepth
+            if counts { stallRuns += 1 }
+            #expect(full.runLength(blockBytes: size, depth: depth) == (counts ? .seconds(5) : .seconds(1)))
+            #expect(quick.runLength(blockBytes: size, depth: depth) == .milliseconds(60))
+        }
+        #expect(stallRuns == 1)
+    }
+}
+
 @Suite("Calibration on this machine")
 struct CalibrationRealTests {
     @Test(
