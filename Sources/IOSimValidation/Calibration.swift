@@ -431,22 +431,35 @@ public enum Calibration {
         // Per repeat: the bytes over the time the copy itself took (the call minus a null syscall).
         let copy = pread.compactMap { ns in ns > syscallMedian ? 4096 / (ns - syscallMedian) : nil }  // bytes/ns = GB/s
         if !copy.isEmpty { figures.append(CalibrationFigure(name: FigureName.pageCacheCopy, unit: "GB/s", samples: copy)) }
-        // On the first two CPUs this process may use (one on a single CPU).
-        let submitCPUs = Array(cpus.prefix(2))
-        let submits = try Probes.uringSubmits(path: scratch.path, cpus: submitCPUs, effort)
-        figures.append(CalibrationFigure(name: FigureName.uringSubmitOne, unit: "ns", samples: submits.one))
-        figures.append(CalibrationFigure(name: FigureName.uringSubmitFour, unit: "ns", samples: submits.four))
-        for cpu in submitCPUs {
-            figures.append(CalibrationFigure(name: FigureName.roundTrip(cpu: cpu), unit: "ns", samples: submits.roundTrip[cpu] ?? []))
-        }
-        step()
+        // The submission probe's figures go here in the table; they are measured with the device runs (below).
+        let submitFiguresAt = figures.count
 
         // The loop over cached pages before the device runs: their buffered cold run leaves a quarter of the
         // pages cached one by one and the rest read in sequentially, a page cache the loop crossed 13% slower
         // here (745-770k against 855k IOPS over 256 MiB) than the one laid out by writes, or read in whole,
         // that the page-cache probes above and the suite's buffered-warm scenario read.
         let loop = try Probes.uringLoopOverCache(path: scratch.path, effort, step: step)
-        let device = try Probes.device(path: scratch.path, effort, step: step)
+        // The submission probe, on the first two CPUs this process may use (one on a single CPU), a repeat at the
+        // start of each of the device runs' repeats: the doorbell it times (a VM exit here) took 18 us in one
+        // minute and 51 us in another on one machine, and its figures are fitted against the device runs' system
+        // time and latency, so they are measured over the same minutes.
+        let submitCPUs = Array(cpus.prefix(2))
+        var submits = Probes.SubmitSamples()
+        let device = try Probes.device(path: scratch.path, effort, step: step) { r throws(RealError) in
+            let one = try Probes.uringSubmits(path: scratch.path, cpus: submitCPUs, repeats: r..<(r + 1), effort)
+            submits.one += one.one
+            submits.four += one.four
+            for cpu in submitCPUs { submits.roundTrip[cpu, default: []] += one.roundTrip[cpu] ?? [] }
+        }
+        var submitFigures = [
+            CalibrationFigure(name: FigureName.uringSubmitOne, unit: "ns", samples: submits.one),
+            CalibrationFigure(name: FigureName.uringSubmitFour, unit: "ns", samples: submits.four),
+        ]
+        for cpu in submitCPUs {
+            submitFigures.append(CalibrationFigure(name: FigureName.roundTrip(cpu: cpu), unit: "ns", samples: submits.roundTrip[cpu] ?? []))
+        }
+        figures.insert(contentsOf: submitFigures, at: submitFiguresAt)
+        step()
         for size in FigureName.latencySizes {
             figures.append(CalibrationFigure(name: FigureName.readLatency(bytes: size), unit: "ns", samples: device.latency[size] ?? []))
         }
@@ -3189,8 +3202,9 @@ enum Probes {
     /// to: on the CPU that takes the disk's interrupts the completion wakes it there, elsewhere across CPUs (for
     /// `machine.localWakeup`). The sizes take turns, and the thread goes round `cpus` `submitRounds` times a
     /// repeat, so a slow spell of the shared host falls on all of them alike; the submission figures pool the
-    /// CPUs.
-    static func uringSubmits(path: String, cpus: [Int], _ e: Effort) throws(RealError) -> SubmitSamples {
+    /// CPUs. `repeats` are the repeats to run (calibrate runs one at the start of each of the device runs'
+    /// repeats, `Probes.device`'s `eachRepeat`); the first warms the ring up unrecorded.
+    static func uringSubmits(path: String, cpus: [Int], repeats: Range<Int>, _ e: Effort) throws(RealError) -> SubmitSamples {
         let fd: FileDescriptor
         do {
             fd = try FileDescriptor.open(path, .readOnly, options: [.direct, .noFollow])
@@ -3204,7 +3218,7 @@ enum Probes {
         // `submitSamples / submitRounds` submissions: the host's state drifts within a repeat too.
         let perRound = max(1, e.submitSamples / submitRounds)
         var result = SubmitSamples()
-        for r in 0..<e.repeats {
+        for r in repeats {
             let outcome = Box<Result<SubmitSamples, RealError>>(.failure(RealError(.systemCallFailed, description: "not run", hint: "")))
             let thread = try PThread(name: "iosim-cal-submit") {
                 outcome.value = Result { () throws(RealError) in
@@ -3464,13 +3478,15 @@ enum Probes {
     /// O_DIRECT random reads of `path` through io_uring (fio's setup flags) with `RealRunner`: 4 KiB at each
     /// queue depth, 64 KiB and 1 MiB at queue depth 1, and 64 KiB at `FigureName.pageCostDepth`, each
     /// `deviceRun` long (4 KiB at `FigureName.stallDepth` `stallRun`), interleaved over the repeats after one
-    /// unrecorded warm-up run.
+    /// unrecorded warm-up run; `eachRepeat` runs at the start of each repeat (the submission probe).
     /// The device runs of one repeat: 4 KiB at each queue depth, then 64 KiB and 1 MiB at queue depth 1, then
     /// 64 KiB at the page cost's depth.
     static let deviceConfigurations = FigureName.depths.map { (4096, $0) } + [(65_536, 1), (1 << 20, 1)]
         + [(65_536, FigureName.pageCostDepth)]
 
-    static func device(path: String, _ e: Effort, step: () -> Void = {}) throws(RealError) -> DeviceSamples {
+    static func device(
+        path: String, _ e: Effort, step: () -> Void = {}, eachRepeat: (Int) throws(RealError) -> Void = { _ in }
+    ) throws(RealError) -> DeviceSamples {
         let runner = RealRunner()
         func job(blockBytes: Int, depth: Int, duration: SimDuration, seed: UInt64) -> RealJob {
             var j = RealJob()
@@ -3496,6 +3512,7 @@ enum Probes {
             Double(m.interruptNanoseconds) / Double(m.ios)
         }
         for r in 0..<e.repeats {
+            try eachRepeat(r)
             for (n, (size, depth)) in deviceConfigurations.enumerated() {
                 let duration = e.runLength(blockBytes: size, depth: depth)
                 let m = try runner.run(job(blockBytes: size, depth: depth, duration: duration, seed: UInt64(r * 100 + n + 1)))
