@@ -104,6 +104,17 @@ public struct RealMeasurement: Sendable {
         // At most 1: /proc/stat counts in ticks, which a short run can overcount.
         return min(1, Double(systemCPU.stealNanoseconds) / Double(elapsedNanoseconds * cpus))
     }
+    /// Machine-wide system time over the run. With the interrupt time traced: the busy time the idle time leaves
+    /// (`busyFromIdleNanoseconds`) less the traced irq + softirq time and /proc/stat's user time. /proc/stat
+    /// counts system time by the tick, and on a VM the ticks can land in interrupt context in place of the system
+    /// time around it: on one machine (AMD EPYC host, README "nineteenth day") the 4 KiB queue-depth-1 runs'
+    /// ticks put 9-12 us per IO in irq + softirq where the trace found 3.7, and 22-24 us in system where this is
+    /// 34-40 and the process's own CPU time (getrusage, kept by the clock) 34-37. Without the trace, /proc/stat's
+    /// system time: its irq and softirq ticks cannot be told from the rest.
+    public var machineSystemNanoseconds: Int64 {
+        guard let traced = tracedInterruptTime else { return systemCPU.systemNanoseconds }
+        return max(0, busyFromIdleNanoseconds - traced.totalNanoseconds - systemCPU.userNanoseconds)
+    }
     /// Machine-wide hard- and soft-interrupt time over the run: traced when the job asked for it, else
     /// /proc/stat's irq + softirq.
     public var interruptNanoseconds: Int64 {

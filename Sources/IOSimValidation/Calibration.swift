@@ -176,6 +176,8 @@ public struct CalibrationReport: Sendable {
     public var given: [GivenCost] = []
     /// How irq + softirq time was measured (`CalibrationOptions.interruptTime`).
     public var interruptTime: InterruptTimeSource = .ticks
+    /// Whether the system figures were taken from the idle time (with the trace), not from /proc/stat's ticks.
+    public var systemFromIdle = false
     /// A scenario-format JSON5 text holding only machine, kernel, device and interrupts keys, with a comment per
     /// value giving the measured figure it came from (median and spread), usable as `extends: "profile.json5"`
     /// and by `iosim validate --profile`. Deterministic formatting given the report.
@@ -565,7 +567,9 @@ public enum Calibration {
         }
         return fit(
             figures, cpuCount: Int(sysconf(CInt(_SC_NPROCESSORS_ONLN))), parallelism: searchGrid(quick: options.quick),
-            given: options.given, interruptTime: options.interruptTime, fileBytes: effort.fileBytes)
+            given: options.given, interruptTime: options.interruptTime,
+            // Traced runs take their system time from the idle time (`RealMeasurement.machineSystemNanoseconds`).
+            systemFromIdle: options.interruptTime == .trace, fileBytes: effort.fileBytes)
     }
 
     /// The device search's grid: a quick calibration (tests) searches a small one; the full one runs the
@@ -963,7 +967,8 @@ extension Calibration {
     /// the search has run the model on (for a progress line).
     static func fit(
         _ figures: [CalibrationFigure], cpuCount: Int, parallelism grid: ParallelismGrid? = nil, given: [GivenCost] = [],
-        interruptTime: InterruptTimeSource = .ticks, fileBytes: Int64 = CalibrationOptions().fileBytes, searched: (() -> Void)? = nil
+        interruptTime: InterruptTimeSource = .ticks, systemFromIdle: Bool = false, fileBytes: Int64 = CalibrationOptions().fileBytes,
+        searched: (() -> Void)? = nil
     ) -> CalibrationReport {
         func median(_ name: String) -> Double? { figures.median(name) }
         var machine = MachineConfig()
@@ -1566,6 +1571,7 @@ extension Calibration {
         report.idleExitUserFit = idleExitUserFit
         report.given = given
         report.interruptTime = interruptTime
+        report.systemFromIdle = systemFromIdle
         var result = report
         result.profileText = profile(for: report)
         return result
@@ -2292,7 +2298,7 @@ extension Calibration {
         var out = """
             // Machine profile measured by `iosim calibrate` and fitted to the model (IOSimValidation/Calibration.swift).
             // Use it from a scenario with extends: "profile.json5", or with `iosim validate --profile profile.json5`.
-            \(interruptTimeLine(report.interruptTime))
+            \(interruptTimeLine(report.interruptTime))\(report.systemFromIdle ? "\n" + systemFromIdleLine : "")
             // Figures are medians (minimum - maximum over the repeats).
 
             """
@@ -3529,11 +3535,11 @@ enum Probes {
                     s.userPerIOQD1.append(Double(m.systemCPU.userNanoseconds) / Double(m.ios))
                 }
                 if depth == 1 && m.ios > 0 {
-                    s.systemPerIO[size, default: []].append(Double(m.systemCPU.systemNanoseconds) / Double(m.ios))
+                    s.systemPerIO[size, default: []].append(Double(m.machineSystemNanoseconds) / Double(m.ios))
                     s.irqSoftirqPerIOBySize[size, default: []].append(irqPerIO(m))
                 }
                 if depth == FigureName.pageCostDepth && m.ios > 0 {
-                    s.systemPerIOAtDepth[size, default: []].append(Double(m.systemCPU.systemNanoseconds) / Double(m.ios))
+                    s.systemPerIOAtDepth[size, default: []].append(Double(m.machineSystemNanoseconds) / Double(m.ios))
                 }
                 if depth == FigureName.pageCostDepth && size == FigureName.bandwidthFitBytes && m.ios > 0 {
                     s.iopsForBandwidth.append(m.iops)
@@ -3576,7 +3582,7 @@ enum Probes {
             single.engine = .blocking
             let p = try runner.run(single)
             step()
-            if p.ios > 0 { s.preadSystemPerIO.append(Double(p.systemCPU.systemNanoseconds) / Double(p.ios)) }
+            if p.ios > 0 { s.preadSystemPerIO.append(Double(p.machineSystemNanoseconds) / Double(p.ios)) }
             // Queue depth 1 while a thread spins on another CPU: in a VM whose device emulation shares the
             // host's CPUs with the vCPUs, the busy vCPU slows the device (a check of machine.hostCPUs; fitted to it
             // when no SQPOLL run is recorded).
@@ -3626,7 +3632,7 @@ enum Probes {
             cold.caching = .bufferedCold
             cold.stop = .ioCount(bufferedColdIOs(fileBytes: e.fileBytes))
             let c = try runner.run(cold)
-            if c.ios > 0 { s.bufferedColdSystemPerIO.append(Double(c.systemCPU.systemNanoseconds) / Double(c.ios)) }
+            if c.ios > 0 { s.bufferedColdSystemPerIO.append(Double(c.machineSystemNanoseconds) / Double(c.ios)) }
             step()
         }
         return s

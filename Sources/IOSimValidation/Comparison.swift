@@ -149,7 +149,7 @@ public enum Validation {
         let kernelThreads = (r.threads?.ioWorkersDistinct ?? 0) + (r.threads?.sqPollThreadsDistinct ?? 0)
         let measured = [
             r.iops, r.latency.mean / 1_000, Double(r.latency.percentile(partsPerMillion: 990_000)) / 1_000,
-            realPerIO(max(0, s.userNanoseconds - samplerUser)), realPerIO(max(0, s.systemNanoseconds - samplerSystem)),
+            realPerIO(max(0, s.userNanoseconds - samplerUser)), realPerIO(max(0, r.machineSystemNanoseconds - samplerSystem)),
             realPerIO(r.interruptNanoseconds), r.interruptsPerIO, Double(r.systemContextSwitches) / realIOs, Double(kernelThreads),
         ] + (ioUring ? [r.ringEntersPerIO] : [])
         precondition(measured.count == rows.count, "a measured value for each predicted row")

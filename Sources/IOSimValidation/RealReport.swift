@@ -104,6 +104,8 @@ extension RealMeasurement {
                         JSONMember("tracedIrqNs", .int(t.irqNanoseconds)),
                         JSONMember("tracedSoftirqNs", .int(t.softirqNanoseconds)),
                         JSONMember("tracedIrqSoftirqPerIONs", .double(Double(t.totalNanoseconds) / n)),
+                        // What validate compares as system time (`machineSystemNanoseconds`).
+                        JSONMember("systemFromIdlePerIONs", .double(Double(machineSystemNanoseconds) / n)),
                     ]
                 } ?? []))),
         ])
@@ -133,6 +135,10 @@ extension RealMeasurement {
                     + "\(Units.formatDuration(nanoseconds: t.softirqNanoseconds)), "
                     + "\(Units.formatDuration(nanoseconds: Int64(Double(t.totalNanoseconds) / n))) per IO "
                     + "(the ticks above: \(Units.formatDuration(nanoseconds: Int64(ticks))) per IO)")
+            lines.append(
+                "           system from the idle time, less those and the user time: "
+                    + "\(Units.formatDuration(nanoseconds: Int64(Double(machineSystemNanoseconds) / n))) per IO "
+                    + "(the ticks above: \(Units.formatDuration(nanoseconds: Int64(Double(c.systemNanoseconds) / n))) per IO)")
         }
         lines.append(
             "IO         \(ios) completed, \(Units.formatSize(bytes: bytes)), \(Validation.fixed(iops, 0)) IOPS")

@@ -19,6 +19,13 @@ extension Calibration {
         }
     }
 
+    /// The header line that says the profile's system figures are the busy time the idle time leaves, less the
+    /// traced irq + softirq and the user time (`RealMeasurement.machineSystemNanoseconds`); without it they are
+    /// /proc/stat's system ticks, as in every profile written before it.
+    static let systemFromIdleLine =
+        "// system figures: the busy time the idle time leaves (elapsed on every CPU less idle, iowait and steal), "
+        + "less the traced irq + softirq and /proc/stat's user time."
+
     /// The figures recorded in the profile at `path`, to the precision printed there, the CPU count of its
     /// `machine.cpus`, and the costs it was given (a value whose comment reads "given (--given KEY)").
     /// - Throws: `LoadError.file` when the file cannot be read; `LoadError.data` (with the line and column) when
@@ -101,7 +108,10 @@ extension Calibration {
             given.append(GivenCost(key: key, value: .nanoseconds(ns)))
         }
         let traced = lines.prefix(heading).contains { $0.trimmingTrailingSpaces == interruptTimeLine(.trace) }
-        return RecordedFigures(figures: figures, cpuCount: Int(count), given: given, interruptTime: traced ? .trace : .ticks)
+        let systemFromIdle = lines.prefix(heading).contains { $0.trimmingTrailingSpaces == systemFromIdleLine }
+        return RecordedFigures(
+            figures: figures, cpuCount: Int(count), given: given, interruptTime: traced ? .trace : .ticks,
+            systemFromIdle: systemFromIdle)
     }
 
     /// One figure from its recorded spread: "4.28us (3.72us - 4.5us, 5 repeats)" (a duration, unit "ns") or
@@ -175,7 +185,7 @@ extension Calibration {
         let costs = recorded.given.filter { !given.contains($0.key) } + given
         return fit(
             recorded.figures, cpuCount: recorded.cpuCount, parallelism: searchGrid(quick: quick), given: costs,
-            interruptTime: recorded.interruptTime, searched: searched)
+            interruptTime: recorded.interruptTime, systemFromIdle: recorded.systemFromIdle, searched: searched)
     }
 }
 
@@ -189,6 +199,8 @@ public struct RecordedFigures: Sendable, Equatable {
     public var given: [GivenCost]
     /// How its irq + softirq figures were measured (the profile's header line says so; ticks when it does not).
     public var interruptTime: InterruptTimeSource = .ticks
+    /// Whether its system figures were taken from the idle time (`Calibration.systemFromIdleLine`).
+    public var systemFromIdle = false
 }
 
 /// Why a recorded figure did not read (`Calibration.parseSpread`).

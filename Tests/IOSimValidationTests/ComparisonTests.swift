@@ -44,6 +44,37 @@ import Testing
         #expect(system.measured == 20.0)  // (30 ms - 10 ms) / 1,000
     }
 
+    /// With the interrupt time traced, the system time is the busy time the idle time leaves less the traced
+    /// interrupt time and the ticks' user time (the ticks' system and softirq are not used); without, the ticks'.
+    @Test func tracedSystemTimeComesFromTheIdleTime() throws {
+        let model = try oneRead()
+        var cpu = CPUTime()
+        cpu.userNanoseconds = 5_000_000
+        cpu.systemNanoseconds = 30_000_000  // the ticks'
+        cpu.softirqNanoseconds = 20_000_000
+        cpu.idleNanoseconds = 140_000_000  // of 200 ms on 2 CPUs: 60 ms busy, less 10 ms of steal
+        cpu.stealNanoseconds = 10_000_000
+        var real = thousandIOs(cpu: cpu, census: nil)
+        real.perCPU = [CPUTime(), CPUTime()]
+        #expect(real.machineSystemNanoseconds == 30_000_000)  // ticks, untraced
+        var traced = InterruptTime()
+        traced.irqNanoseconds = 1_000_000
+        traced.softirqNanoseconds = 4_000_000
+        real.tracedInterruptTime = traced
+        // 50 ms busy from the idle time, less 5 ms traced and 5 ms of user time.
+        #expect(real.machineSystemNanoseconds == 40_000_000)
+        let rows = Validation.compare(model: model, real: real)
+        #expect(rows.first { $0.name == "CPU system per IO" }?.measured == 40.0)
+        #expect(rows.first { $0.name == "CPU irq+softirq per IO" }?.measured == 5.0)
+        // `iosim real` shows it beside the ticks' when traced.
+        #expect(real.document(scenario: "s", seed: 1).lookup("system.systemFromIdlePerIONs") == .double(40_000))
+        #expect(real.textReport(scenario: "s").contains("system from the idle time, less those and the user time: 40us per IO (the ticks above: 30us per IO)"))
+        // More interrupt and user time than the idle time leaves: none, not a negative time.
+        traced.softirqNanoseconds = 60_000_000
+        real.tracedInterruptTime = traced
+        #expect(real.machineSystemNanoseconds == 0)
+    }
+
     /// io_uring workloads are also compared by io_uring_enter calls per IO; the others have no such row.
     @Test func ringEntersAreComparedForIOUringWorkloadsOnly() throws {
         var s = Scenario(name: "ring")

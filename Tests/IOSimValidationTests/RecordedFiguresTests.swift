@@ -82,6 +82,21 @@ struct RecordedFiguresTests {
         #expect(try Calibration.recordedFigures(text: older, path: "p.json5").interruptTime == .ticks)
     }
 
+    /// A profile says when its system figures came from the idle time (traced calibrations from the nineteenth
+    /// day on), a refit keeps it, and the stored profiles, written before, read as ticks.
+    @Test("where the system figures came from reads back", arguments: [true, false])
+    func systemFromIdleReadsBack(fromIdle: Bool) throws {
+        let report = Calibration.fit(referenceFigures(), cpuCount: 2, interruptTime: .trace, systemFromIdle: fromIdle)
+        #expect(report.profileText.contains(Calibration.systemFromIdleLine + "\n") == fromIdle)
+        let read = try Calibration.recordedFigures(text: report.profileText, path: "p.json5")
+        #expect(read.systemFromIdle == fromIdle && read.interruptTime == .trace)
+        let again = Calibration.fit(
+            read.figures, cpuCount: read.cpuCount, interruptTime: read.interruptTime, systemFromIdle: read.systemFromIdle)
+        #expect(try Calibration.recordedFigures(text: again.profileText, path: "p.json5").systemFromIdle == fromIdle)
+        let stored = try Calibration.recordedFigures(inProfileAt: StoredProfileTests.root + "/Scenarios/validation/_measured-xeon-day17.json5")
+        #expect(!stored.systemFromIdle && stored.interruptTime == .trace)
+    }
+
     @Test("a figure line reads as calibrate writes it", arguments: [
         ("77.42us (75.38us - 78.73us, 5 repeats)", "ns", 77_420.0, 75_380.0, 78_730.0, 5),
         ("12828 IOPS (12614 - 13188, 5 repeats)", "IOPS", 12_828, 12_614, 13_188, 5),
