@@ -359,6 +359,22 @@ extension RecordedFiguresTests {
         let measured = try #require(recorded.figures.median(FigureName.iopsForBandwidth))
         #expect(abs(try iops(s.device) - measured) / measured < 0.005)
     }
+
+    /// The nineteenth day's, on an AMD EPYC host: its system figures are the idle time's (the ticks there put much of
+    /// the system time in softirq), and the model fitted to them makes the QD1 system time of pread and of io_uring
+    /// within 25% of each figure (the doorbell, 17.5 us, is most of it).
+    @Test func theNineteenthDaysProfile() throws {
+        let (recorded, s) = try storedWithGivenCosts("_measured-amd-day19.json5", figures: FigureName.all, scenario: "uring-4k-qd1.json5")
+        #expect(recorded.systemFromIdle)
+        #expect(s.kernel.doorbell == .nanoseconds(17_480))
+        let mp = try #require(recorded.figures.median(FigureName.preadSystemPerIO))
+        let mu = try #require(recorded.figures.median(FigureName.systemPerIO(bytes: 4096)))
+        func systemPerIO(pread: Bool) throws -> Double {
+            try qd1SystemPerIO(exit: s.machine.idleExit, pread: pread, machine: s.machine, kernel: s.kernel, device: s.device, interrupts: s.interrupts)
+        }
+        let pread = try systemPerIO(pread: true), uring = try systemPerIO(pread: false)
+        #expect(abs(pread - mp) / mp < 0.25 && abs(uring - mu) / mu < 0.25, "pread \(pread) against \(mp), io_uring \(uring) against \(mu)")
+    }
 }
 
 /// A stored profile of the days calibrated with traced irq time and the two given costs (driverSubmit and
