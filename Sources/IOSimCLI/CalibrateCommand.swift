@@ -64,6 +64,7 @@ extension Commands {
     /// Prints the figures' table and the profile, or writes the profile to `-o`.
     private static func write(_ report: CalibrationReport, _ a: Arguments, _ o: Output) -> ExitCode {
         o.write(report.table)
+        for warning in report.warnings { o.error(warning) }
         if let path = a.value("-o") {
             guard Visuals.write(Data(report.profileText.utf8), to: path) else {
                 o.error("error: \(path): cannot be written")

@@ -186,6 +186,29 @@ public struct CalibrationReport: Sendable {
     public var table: String
 }
 
+extension CalibrationReport {
+    /// What the fit could not honour, for people (calibrate prints each on standard error after the table): a QD1
+    /// system-time figure under what the model makes of its run before any exit from idle, by more than validate's
+    /// tolerance (25% and 1 us), which no fitted cost can take back. On one machine the submission probe caught a
+    /// minute when the virtio kick took 51 us, and the model's QD1 system time came to 53 us against 14 measured.
+    public var warnings: [String] {
+        guard let fit = idleExitFit else { return [] }
+        var figures = [(fit.workload, fit.measured, fit.withoutIdleExit)]
+        if let second = fit.alsoFittedTo {
+            figures.append((FigureName.systemPerIO(bytes: 4096), second.measured, second.withoutIdleExit))
+        }
+        return figures.compactMap { name, measured, model in
+            guard model > measured * 1.25, model - measured > 1_000 else { return nil }
+            func us(_ ns: Double) -> String { Units.formatDuration(nanoseconds: Int64(ns.rounded())) }
+            let over = Int(((model - measured) / max(measured, 1) * 100).rounded())
+            return "warning: the model makes \(name) \(us(model)) before any exit from idle, \(over)% over the measured "
+                + "\(us(measured)), and no fitted cost can take that back. The submission probe's costs (kernel.doorbell, "
+                + "kernel.requestCreate) are most of it: the machine may have moved between that probe and the device runs "
+                + "(calibrate again), or, without --irq-time trace, the ticks may miss system time."
+        }
+    }
+}
+
 extension [GivenCost] {
     /// Whether a cost of `key` is among the given ones.
     func contains(_ key: GivenCost.Key) -> Bool { contains { $0.key == key } }

@@ -82,6 +82,30 @@ struct RecordedFiguresTests {
         #expect(try Calibration.recordedFigures(text: older, path: "p.json5").interruptTime == .ticks)
     }
 
+    /// A QD1 system-time figure the model exceeds before any idle exit, by more than validate's tolerance, gets
+    /// a warning naming both (the nineteenth day's first calibration: 53.3 us in the model against 13.66 measured);
+    /// within 25%, or within 1 us, none.
+    @Test func aSystemTimeTheFitCannotReachIsWarnedOf() throws {
+        var report = Calibration.fit(referenceFigures(), cpuCount: 2)
+        report.idleExitFit = IdleExitFit(measured: 13_660, withoutIdleExit: 53_300, exitsPerIO: 0.82)
+        #expect(report.warnings == [
+            "warning: the model makes \(FigureName.systemPerIO(bytes: 4096)) 53.3us before any exit from idle, 290% over "
+                + "the measured 13.66us, and no fitted cost can take that back. The submission probe's costs "
+                + "(kernel.doorbell, kernel.requestCreate) are most of it: the machine may have moved between that probe "
+                + "and the device runs (calibrate again), or, without --irq-time trace, the ticks may miss system time."
+        ])
+        var both = IdleExitFit(measured: 16_600, withoutIdleExit: 52_660, exitsPerIO: 0.8, workload: FigureName.preadSystemPerIO)
+        both.alsoFittedTo = .init(measured: 60_000, withoutIdleExit: 53_300, exitsPerIO: 0.82)
+        report.idleExitFit = both
+        #expect(report.warnings.count == 1 && report.warnings[0].contains(FigureName.preadSystemPerIO))
+        report.idleExitFit = IdleExitFit(measured: 20_000, withoutIdleExit: 24_900, exitsPerIO: 1)  // 24.5% over
+        #expect(report.warnings.isEmpty)
+        report.idleExitFit = IdleExitFit(measured: 2_000, withoutIdleExit: 2_900, exitsPerIO: 1)  // 45%, under 1 us
+        #expect(report.warnings.isEmpty)
+        report.idleExitFit = nil  // given, not fitted
+        #expect(report.warnings.isEmpty)
+    }
+
     /// A profile says when its system figures came from the idle time (traced calibrations from the nineteenth
     /// day on), a refit keeps it, and the stored profiles, written before, read as ticks.
     @Test("where the system figures came from reads back", arguments: [true, false])
