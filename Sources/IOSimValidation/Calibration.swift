@@ -471,10 +471,7 @@ public enum Calibration {
         let submitCPUs = Array(cpus.prefix(2))
         var submits = Probes.SubmitSamples()
         let device = try Probes.device(path: scratch.path, effort, step: step) { r throws(RealError) in
-            let one = try Probes.uringSubmits(path: scratch.path, cpus: submitCPUs, repeats: r..<(r + 1), effort)
-            submits.one += one.one
-            submits.four += one.four
-            for cpu in submitCPUs { submits.roundTrip[cpu, default: []] += one.roundTrip[cpu] ?? [] }
+            submits.append(try Probes.uringSubmits(path: scratch.path, cpus: submitCPUs, repeat: r, effort))
         }
         var submitFigures = [
             CalibrationFigure(name: FigureName.uringSubmitOne, unit: "ns", samples: submits.one),
@@ -3214,12 +3211,19 @@ enum Probes {
         return samples
     }
 
-    /// Per-repeat samples of `uringSubmits`, ns.
+    /// The medians of `uringSubmits`, one per repeat, ns.
     struct SubmitSamples {
         var one: [Double] = []
         var four: [Double] = []
         /// By CPU: the single read's whole round trip, the thread pinned there.
         var roundTrip: [Int: [Double]] = [:]
+
+        /// Another repeat's samples after these.
+        mutating func append(_ other: SubmitSamples) {
+            one += other.one
+            four += other.four
+            for (cpu, trips) in other.roundTrip { roundTrip[cpu, default: []] += trips }
+        }
     }
 
     /// The submission alone of O_DIRECT 4 KiB reads at random offsets of `path` through io_uring (fio's setup
@@ -3231,9 +3235,9 @@ enum Probes {
     /// to: on the CPU that takes the disk's interrupts the completion wakes it there, elsewhere across CPUs (for
     /// `machine.localWakeup`). The sizes take turns, and the thread goes round `cpus` `submitRounds` times a
     /// repeat, so a slow spell of the shared host falls on all of them alike; the submission figures pool the
-    /// CPUs. `repeats` are the repeats to run (calibrate runs one at the start of each of the device runs'
-    /// repeats, `Probes.device`'s `eachRepeat`); the first warms the ring up unrecorded.
-    static func uringSubmits(path: String, cpus: [Int], repeats: Range<Int>, _ e: Effort) throws(RealError) -> SubmitSamples {
+    /// CPUs. One repeat, `r`, a call: calibrate runs one at the start of each of the device runs' repeats
+    /// (`Probes.device`'s `eachRepeat`); repeat 0 warms the ring up unrecorded first.
+    static func uringSubmits(path: String, cpus: [Int], repeat r: Int, _ e: Effort) throws(RealError) -> SubmitSamples {
         let fd: FileDescriptor
         do {
             fd = try FileDescriptor.open(path, .readOnly, options: [.direct, .noFollow])
@@ -3243,45 +3247,41 @@ enum Probes {
         defer { try? fd.close() }
         let pages = UInt64(max(1, e.fileBytes / 4096))
         let descriptor = fd.rawValue
-        // Per repeat one thread, whose ring is its own (SINGLE_ISSUER), moves between the CPUs every
+        // The repeat's one thread, whose ring is its own (SINGLE_ISSUER), moves between the CPUs every
         // `submitSamples / submitRounds` submissions: the host's state drifts within a repeat too.
         let perRound = max(1, e.submitSamples / submitRounds)
-        var result = SubmitSamples()
-        for r in repeats {
-            let outcome = Box<Result<SubmitSamples, RealError>>(.failure(RealError(.systemCallFailed, description: "not run", hint: "")))
-            let thread = try PThread(name: "iosim-cal-submit") {
-                outcome.value = Result { () throws(RealError) in
-                    var probe = try SubmissionProbe(
-                        fd: FileDescriptor(rawValue: descriptor), path: path, pages: pages, seed: UInt64(r))
-                    if r == 0 {
-                        _ = try probe.submission(1)
-                        _ = try probe.submission(4)
-                    }
-                    var samples = SubmitSamples()
-                    for _ in 0..<submitRounds {
-                        for cpu in cpus {
-                            if let e = Affinity.pin(to: cpu) {
-                                throw RealError(.systemCallFailed, description: "submission probe: pinning to CPU \(cpu): \(e)",
-                                    hint: hintAffinity)
-                            }
-                            for _ in 0..<perRound {
-                                let single = try probe.submission(1)
-                                samples.one.append(Double(single.submit))
-                                samples.roundTrip[cpu, default: []].append(Double(single.trip))
-                                samples.four.append(Double(try probe.submission(4).submit))
-                            }
+        let outcome = Box<Result<SubmitSamples, RealError>>(.failure(RealError(.systemCallFailed, description: "not run", hint: "")))
+        let thread = try PThread(name: "iosim-cal-submit") {
+            outcome.value = Result { () throws(RealError) in
+                var probe = try SubmissionProbe(
+                    fd: FileDescriptor(rawValue: descriptor), path: path, pages: pages, seed: UInt64(r))
+                if r == 0 {
+                    _ = try probe.submission(1)
+                    _ = try probe.submission(4)
+                }
+                var samples = SubmitSamples()
+                for _ in 0..<submitRounds {
+                    for cpu in cpus {
+                        if let e = Affinity.pin(to: cpu) {
+                            throw RealError(.systemCallFailed, description: "submission probe: pinning to CPU \(cpu): \(e)",
+                                hint: hintAffinity)
+                        }
+                        for _ in 0..<perRound {
+                            let single = try probe.submission(1)
+                            samples.one.append(Double(single.submit))
+                            samples.roundTrip[cpu, default: []].append(Double(single.trip))
+                            samples.four.append(Double(try probe.submission(4).submit))
                         }
                     }
-                    return samples
                 }
+                return samples
             }
-            thread.join()
-            let samples = try outcome.value.get()
-            result.one.append(samples.one.sorted().sortedMedian)
-            result.four.append(samples.four.sorted().sortedMedian)
-            for (cpu, trips) in samples.roundTrip { result.roundTrip[cpu, default: []].append(trips.sorted().sortedMedian) }
         }
-        return result
+        thread.join()
+        let samples = try outcome.value.get()
+        var medians = SubmitSamples(one: [samples.one.sorted().sortedMedian], four: [samples.four.sorted().sortedMedian])
+        for (cpu, trips) in samples.roundTrip { medians.roundTrip[cpu] = [trips.sorted().sortedMedian] }
+        return medians
     }
 
     /// How many times per repeat `uringSubmits` goes round the CPUs.

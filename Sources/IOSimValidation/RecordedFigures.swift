@@ -107,11 +107,10 @@ extension Calibration {
             }
             given.append(GivenCost(key: key, value: .nanoseconds(ns)))
         }
-        let traced = lines.prefix(heading).contains { $0.trimmingTrailingSpaces == interruptTimeLine(.trace) }
-        let systemFromIdle = lines.prefix(heading).contains { $0.trimmingTrailingSpaces == systemFromIdleLine }
+        func headerHas(_ line: String) -> Bool { lines.prefix(heading).contains { $0.trimmingTrailingSpaces == line } }
         return RecordedFigures(
-            figures: figures, cpuCount: Int(count), given: given, interruptTime: traced ? .trace : .ticks,
-            systemFromIdle: systemFromIdle)
+            figures: figures, cpuCount: Int(count), given: given, interruptTime: headerHas(interruptTimeLine(.trace)) ? .trace : .ticks,
+            systemFromIdle: headerHas(systemFromIdleLine))
     }
 
     /// One figure from its recorded spread: "4.28us (3.72us - 4.5us, 5 repeats)" (a duration, unit "ns") or
