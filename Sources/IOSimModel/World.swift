@@ -769,9 +769,14 @@ struct World: EventHandler {
         return c
     }
 
-    /// Per-CPU run queues: `t` waits at the back of CPU `c`'s queue. A CPU idle (and not in interrupt context)
-    /// meanwhile looks at it once it has cooled (and not before `pullableAt`): `c` may stay busy, or in
-    /// interrupt context, for long.
+    /// Per-CPU run queues: `t` waits at the back of CPU `c`'s queue. Behind a running thread, a CPU idle (and not
+    /// in interrupt context) meanwhile looks at it once it has cooled (and not before `pullableAt`): `c` may stay
+    /// busy for long. On a CPU idle but in interrupt context it runs when the interrupt work ends and no other CPU
+    /// takes it, however long it slept: Linux placed it there because that CPU counts as idle (`idle_cpu()`: its
+    /// current task is the idle task), and a CPU that is already idle, its tick stopped, looks at no other queue
+    /// until a busy CPU's tick kicks it (`nohz_balancer_kick`, which needs two tasks on one CPU). Pulling it
+    /// there made a thread that slept through a device stall move off the interrupts' CPU for good, every
+    /// wake-up after that one a cross-CPU one.
     mutating func enqueue(_ t: Int32, on c: Int, pullableAt: Int64 = 0, engine: inout Engine) {
         threads[Int(t)].runState = .runnable
         threads[Int(t)].pullableAt = pullableAt
@@ -780,6 +785,7 @@ struct World: EventHandler {
         trace(.thread(thread: Int(t), state: .runnable, at: at))
         trace(.counter(name: "runnable", value: queuedOnCPUs, at: at))
         if timeSlice > 0 && cpus[c].occupant >= 0 && !cpus[c].sliceArmed { armSlice(cpu: c, engine: &engine) }
+        if cpus[c].occupant < 0 { return }
         let cool = coolsAt(t)
         for other in 0..<cpuCount where other != c && cpus[other].occupant < 0 && !cpus[other].inInterrupt && allows(t, other) {
             armBalance(cpu: other, at: max(now, cool), engine: &engine)

@@ -93,9 +93,11 @@ import Testing
         start.device.stallInterval = unscaled
         let fit = try #require(Calibration.fitStallInterval(start, rate: rate, stallsSeen: 150))
         #expect(fit.measuredRate == rate && fit.unscaled == unscaled)
-        // The unscaled interval is longer than the known one and makes fewer stalls: the bias the fit removes.
+        // The unscaled interval is longer than the known one and makes fewer stalls, by more than the count's own
+        // spread (8%): the bias the fit removes (13% here; 23% before a thread that slept through a stall kept its
+        // CPU, when the model's depth-64 job less often held two requests).
         #expect(unscaled > known)
-        #expect(fit.unscaledRate < 0.85 * rate, "\(fit.unscaledRate) against \(rate)")
+        #expect(fit.unscaledRate < 0.9 * rate, "\(fit.unscaledRate) against \(rate)")
         // Within the two shares' spread: each from some 200 instants (3%), and 10% for the two at two deviations;
         // the unscaled interval was 40% off.
         #expect(abs(Double(fit.interval.nanoseconds) / Double(known.nanoseconds) - 1) < 0.1, "\(fit.interval)")
