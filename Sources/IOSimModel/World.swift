@@ -771,12 +771,14 @@ struct World: EventHandler {
 
     /// Per-CPU run queues: `t` waits at the back of CPU `c`'s queue. Behind a running thread, a CPU idle (and not
     /// in interrupt context) meanwhile looks at it once it has cooled (and not before `pullableAt`): `c` may stay
-    /// busy for long. On a CPU idle but in interrupt context it runs when the interrupt work ends and no other CPU
-    /// takes it, however long it slept: Linux placed it there because that CPU counts as idle (`idle_cpu()`: its
-    /// current task is the idle task), and a CPU that is already idle, its tick stopped, looks at no other queue
-    /// until a busy CPU's tick kicks it (`nohz_balancer_kick`, which needs two tasks on one CPU). Pulling it
-    /// there made a thread that slept through a device stall move off the interrupts' CPU for good, every
-    /// wake-up after that one a cross-CPU one.
+    /// busy for long. Alone on a CPU idle but in interrupt context it runs there when the interrupt work ends, and
+    /// no other CPU takes it, however long it slept: Linux placed it there because that CPU counts as idle
+    /// (`idle_cpu()`: its current task is the idle task), and balancing moves tasks only off a CPU with more than
+    /// one runnable (`holdsMoreThanOneRunnable`). (Linux
+    /// runs it after the softirq pass under way, `__do_softirq` stopping its restarts at `need_resched()`; the
+    /// model after the interrupt work queued on that CPU, one batch at a time.) Sending the idle CPU for it made a
+    /// thread that slept through a device stall move off the interrupts' CPU for good, every wake-up after that
+    /// one a cross-CPU one.
     mutating func enqueue(_ t: Int32, on c: Int, pullableAt: Int64 = 0, engine: inout Engine) {
         threads[Int(t)].runState = .runnable
         threads[Int(t)].pullableAt = pullableAt
@@ -785,11 +787,18 @@ struct World: EventHandler {
         trace(.thread(thread: Int(t), state: .runnable, at: at))
         trace(.counter(name: "runnable", value: queuedOnCPUs, at: at))
         if timeSlice > 0 && cpus[c].occupant >= 0 && !cpus[c].sliceArmed { armSlice(cpu: c, engine: &engine) }
-        if cpus[c].occupant < 0 { return }
+        if !holdsMoreThanOneRunnable(c) { return }
         let cool = coolsAt(t)
         for other in 0..<cpuCount where other != c && cpus[other].occupant < 0 && !cpus[other].inInterrupt && allows(t, other) {
             armBalance(cpu: other, at: max(now, cool), engine: &engine)
         }
+    }
+
+    /// Whether CPU `c` has more than one runnable thread, the one running on it counted: Linux's balancing moves
+    /// tasks only off such a CPU (`load_balance`: `busiest->nr_running > 1`), so the one thread queued on a CPU
+    /// idle in interrupt context stays for it.
+    @inline(__always) func holdsMoreThanOneRunnable(_ c: Int) -> Bool {
+        (cpus[c].occupant >= 0 ? 1 : 0) + cpus[c].runQueue.count > 1
     }
 
     /// When `t`, waiting, may be taken by another CPU: once it stops being cache-hot (at once if it never ran),
@@ -810,9 +819,10 @@ struct World: EventHandler {
     }
 
     /// The thread CPU `c` runs next, taken off its queue: the shared queue's head; with per-CPU queues, its
-    /// own queue's head, else a thread waiting on another CPU that is no longer cache-hot (off a CPU for
-    /// `migrationCost`; one that never ran is not hot). When only hot ones wait elsewhere, a balance event
-    /// looks again when the first of them cools.
+    /// own queue's head, else a thread waiting on another CPU with more than one runnable
+    /// (`holdsMoreThanOneRunnable`) that is no longer cache-hot (off a CPU for `migrationCost`; one that never
+    /// ran is not hot). When only hot ones wait elsewhere, a balance event looks again when the first of them
+    /// cools.
     @inline(__always)
     mutating func nextRunnable(for c: Int, engine: inout Engine) -> Int32? {
         if !perCPURunQueues { return nextShared(for: c) }
@@ -836,7 +846,7 @@ struct World: EventHandler {
 
     @inline(never) mutating func takeCooledThread(for c: Int, engine: inout Engine) -> Int32? {
         var firstCool = Int64.max
-        for other in 0..<cpuCount where other != c {
+        for other in 0..<cpuCount where other != c && holdsMoreThanOneRunnable(other) {
             for i in 0..<cpus[other].runQueue.count where allows(cpus[other].runQueue.element(at: i), c) {
                 let cool = coolsAt(cpus[other].runQueue.element(at: i))
                 if cool <= now {

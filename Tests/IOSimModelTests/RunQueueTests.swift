@@ -85,9 +85,9 @@ import Testing
     }
 
     /// A thread placed on a CPU in interrupt context (idle to the scheduler) while another CPU idles waits there
-    /// for the interrupt work to end, however long it slept: the idle CPU, its tick stopped, does not look at it
-    /// (Linux's `select_task_rq_fair` chose that CPU as idle, and only a busy CPU's tick kicks an idle one to
-    /// balance). Here a PIO read of 64 KiB at 1 MB/s keeps CPU 1 in its ISR for about 65 ms. "x" left CPU 1 at
+    /// for the interrupt work to end, however long it slept: the idle CPU does not take it (Linux's
+    /// `select_task_rq_fair` chose that CPU as idle, and balancing moves tasks only off a CPU with more than one
+    /// runnable). Here a PIO read of 64 KiB at 1 MB/s keeps CPU 1 in its ISR for about 65 ms. "x" left CPU 1 at
     /// 2,000 and wakes from its 5 ms sleep at 5,002,000 into CPU 1's queue; CPU 0 stays idle, and "x" runs on
     /// CPU 1 when the ISR and its deferred routine end: a switch and 10,000 of compute later it is done.
     @Test func aThreadQueuedOnACPUInInterruptContextWaitsForTheInterruptWork() throws {
@@ -120,6 +120,45 @@ import Testing
         #expect(xDone == interruptEnd + 11_000, "\(xDone)")
         #expect(xCPUs == [1, 1], "x ran on CPU 1 both times: \(xCPUs)")
         #expect(r.elapsed > .milliseconds(60), "the PIO read itself takes its 65 ms")
+    }
+
+    /// The same, and a third thread "y", pinned to CPU 0, that runs there until after "x" has been queued: CPU 0, idle again
+    /// when "y" finishes, does not take "x" either, cooled as it is: a CPU's balancing takes a thread only off a
+    /// CPU with more than one runnable, and "x" is the only one on CPU 1. A second thread queued there would be
+    /// taken (`holdsMoreThanOneRunnable`).
+    @Test func aCPUGoingIdleLeavesTheOnlyThreadOfACPUInInterruptContext() throws {
+        var s = constantCostScenario(cpus: 2)
+        s.machine.runQueues = .perCPU
+        s.machine.wakeupLatency = .zero
+        s.interrupts.target = .fixed(cpu: 1)
+        s.device.transfer = .pio(bytesPerSecond: 1_000_000)
+        let read = IOOperation(.read, file: "data", sizeBytes: 65_536, offset: .fixed(0), style: .blocking)
+        s.threads = [
+            ThreadSpec(name: "x", program: [.compute(.constant(1_000)), .sleep(.constant(5_000_000)), .compute(.constant(10_000))]),
+            ThreadSpec(name: "io", program: [.io(read)]),
+            ThreadSpec(name: "y", cpus: [0], program: [.sleep(.constant(100_000)), .compute(.constant(8_000_000))]),
+        ]
+        let recorder = TraceRecorder()
+        _ = try Simulator(s, trace: recorder).run()
+        var xDone: Int64 = -1, yDone: Int64 = -1
+        var xCPUs: [Int] = [], yCPUs: [Int] = []
+        var interruptEnd: Int64 = -1
+        for event in recorder.events {
+            switch event {
+            case .thread(0, .finished, let at): xDone = at.nanosecondsSinceStart
+            case .thread(2, .finished, let at): yDone = at.nanosecondsSinceStart
+            case .thread(0, .running(let cpu), _): xCPUs.append(cpu)
+            case .thread(2, .running(let cpu), _): yCPUs.append(cpu)
+            case .cpu(1, let category, _, let at)
+            where category != .irq && category != .deferred && interruptEnd < 0 && at.nanosecondsSinceStart > 5_002_000:
+                interruptEnd = at.nanosecondsSinceStart
+            default: break
+            }
+        }
+        #expect(yCPUs == [0, 0], "y ran on CPU 0, before its sleep and after: \(yCPUs)")
+        #expect(yDone > 5_002_000 && yDone < interruptEnd - 10_000_000, "y is done while x waits: \(yDone), \(interruptEnd)")
+        #expect(xCPUs == [1, 1], "x ran on CPU 1 both times: \(xCPUs)")
+        #expect(xDone == interruptEnd + 11_000, "\(xDone)")
     }
 }
 
