@@ -91,6 +91,32 @@ import Testing
     /// 2,000 and wakes from its 5 ms sleep at 5,002,000 into CPU 1's queue; CPU 0 stays idle, and "x" runs on
     /// CPU 1 when the ISR and its deferred routine end: a switch and 10,000 of compute later it is done.
     @Test func aThreadQueuedOnACPUInInterruptContextWaitsForTheInterruptWork() throws {
+        let run = try Self.queuedDuringAnInterrupt()
+        #expect(run.interruptEnd > 60_000_000, "the PIO read's ISR takes its 65 ms: \(run.interruptEnd)")
+        #expect(run.done[0] == run.interruptEnd + 11_000, "\(run.done[0])")
+        #expect(run.cpus[0] == [1, 1], "x ran on CPU 1 both times: \(run.cpus[0])")
+        #expect(run.result.elapsed > .milliseconds(60), "the PIO read itself takes its 65 ms")
+    }
+
+    /// The same, and a third thread "y", pinned to CPU 0, that runs there until after "x" has been queued: CPU 0,
+    /// idle again when "y" finishes, does not take "x" either, cooled as it is: a CPU's balancing takes a thread
+    /// only off a CPU with more than one runnable, and "x" is the only one on CPU 1. A second thread queued there
+    /// would be taken (`holdsMoreThanOneRunnable`).
+    @Test func aCPUGoingIdleLeavesTheOnlyThreadOfACPUInInterruptContext() throws {
+        let y = ThreadSpec(name: "y", cpus: [0], program: [.sleep(.constant(100_000)), .compute(.constant(8_000_000))])
+        let run = try Self.queuedDuringAnInterrupt(also: y)
+        #expect(run.cpus[2] == [0, 0], "y ran on CPU 0, before its sleep and after: \(run.cpus[2])")
+        #expect(run.done[2] > 5_002_000 && run.done[2] < run.interruptEnd - 10_000_000, "y is done while x waits: \(run.done[2])")
+        #expect(run.cpus[0] == [1, 1], "x ran on CPU 1 both times: \(run.cpus[0])")
+        #expect(run.done[0] == run.interruptEnd + 11_000, "\(run.done[0])")
+    }
+
+    /// Two CPUs with per-CPU queues; a PIO read of 64 KiB at 1 MB/s ("io") keeps CPU 1 in its ISR for about
+    /// 65 ms while "x" (thread 0, last on CPU 1) sleeps 5 ms; `also` joins them. Each thread's CPUs in the order
+    /// it ran on them and when it finished, and when CPU 1 left interrupt context after x woke.
+    static func queuedDuringAnInterrupt(also: ThreadSpec? = nil) throws
+        -> (result: SimulationResult, cpus: [[Int]], done: [Int64], interruptEnd: Int64)
+    {
         var s = constantCostScenario(cpus: 2)
         s.machine.runQueues = .perCPU
         s.machine.wakeupLatency = .zero
@@ -100,65 +126,22 @@ import Testing
         s.threads = [
             ThreadSpec(name: "x", program: [.compute(.constant(1_000)), .sleep(.constant(5_000_000)), .compute(.constant(10_000))]),
             ThreadSpec(name: "io", program: [.io(read)]),
-        ]
+        ] + (also.map { [$0] } ?? [])
         let recorder = TraceRecorder()
         let r = try Simulator(s, trace: recorder).run()
-        var xDone: Int64 = -1
-        var xCPUs: [Int] = []
+        var cpus = [[Int]](repeating: [], count: s.threads.count), done = [Int64](repeating: -1, count: s.threads.count)
         var interruptEnd: Int64 = -1  // CPU 1 leaves interrupt context (the ISR, then the deferred routine)
         for event in recorder.events {
             switch event {
-            case .thread(0, .finished, let at): xDone = at.nanosecondsSinceStart
-            case .thread(0, .running(let cpu), _): xCPUs.append(cpu)
+            case .thread(let t, .finished, let at) where t < done.count: done[t] = at.nanosecondsSinceStart
+            case .thread(let t, .running(let cpu), _) where t < cpus.count: cpus[t].append(cpu)
             case .cpu(1, let category, _, let at)
             where category != .irq && category != .deferred && interruptEnd < 0 && at.nanosecondsSinceStart > 5_002_000:
                 interruptEnd = at.nanosecondsSinceStart
             default: break
             }
         }
-        #expect(interruptEnd > 60_000_000, "the PIO read's ISR takes its 65 ms: \(interruptEnd)")
-        #expect(xDone == interruptEnd + 11_000, "\(xDone)")
-        #expect(xCPUs == [1, 1], "x ran on CPU 1 both times: \(xCPUs)")
-        #expect(r.elapsed > .milliseconds(60), "the PIO read itself takes its 65 ms")
-    }
-
-    /// The same, and a third thread "y", pinned to CPU 0, that runs there until after "x" has been queued: CPU 0, idle again
-    /// when "y" finishes, does not take "x" either, cooled as it is: a CPU's balancing takes a thread only off a
-    /// CPU with more than one runnable, and "x" is the only one on CPU 1. A second thread queued there would be
-    /// taken (`holdsMoreThanOneRunnable`).
-    @Test func aCPUGoingIdleLeavesTheOnlyThreadOfACPUInInterruptContext() throws {
-        var s = constantCostScenario(cpus: 2)
-        s.machine.runQueues = .perCPU
-        s.machine.wakeupLatency = .zero
-        s.interrupts.target = .fixed(cpu: 1)
-        s.device.transfer = .pio(bytesPerSecond: 1_000_000)
-        let read = IOOperation(.read, file: "data", sizeBytes: 65_536, offset: .fixed(0), style: .blocking)
-        s.threads = [
-            ThreadSpec(name: "x", program: [.compute(.constant(1_000)), .sleep(.constant(5_000_000)), .compute(.constant(10_000))]),
-            ThreadSpec(name: "io", program: [.io(read)]),
-            ThreadSpec(name: "y", cpus: [0], program: [.sleep(.constant(100_000)), .compute(.constant(8_000_000))]),
-        ]
-        let recorder = TraceRecorder()
-        _ = try Simulator(s, trace: recorder).run()
-        var xDone: Int64 = -1, yDone: Int64 = -1
-        var xCPUs: [Int] = [], yCPUs: [Int] = []
-        var interruptEnd: Int64 = -1
-        for event in recorder.events {
-            switch event {
-            case .thread(0, .finished, let at): xDone = at.nanosecondsSinceStart
-            case .thread(2, .finished, let at): yDone = at.nanosecondsSinceStart
-            case .thread(0, .running(let cpu), _): xCPUs.append(cpu)
-            case .thread(2, .running(let cpu), _): yCPUs.append(cpu)
-            case .cpu(1, let category, _, let at)
-            where category != .irq && category != .deferred && interruptEnd < 0 && at.nanosecondsSinceStart > 5_002_000:
-                interruptEnd = at.nanosecondsSinceStart
-            default: break
-            }
-        }
-        #expect(yCPUs == [0, 0], "y ran on CPU 0, before its sleep and after: \(yCPUs)")
-        #expect(yDone > 5_002_000 && yDone < interruptEnd - 10_000_000, "y is done while x waits: \(yDone), \(interruptEnd)")
-        #expect(xCPUs == [1, 1], "x ran on CPU 1 both times: \(xCPUs)")
-        #expect(xDone == interruptEnd + 11_000, "\(xDone)")
+        return (r, cpus, done, interruptEnd)
     }
 }
 
