@@ -774,11 +774,10 @@ struct World: EventHandler {
     /// busy for long. Alone on a CPU idle but in interrupt context it runs there when the interrupt work ends, and
     /// no other CPU takes it, however long it slept: Linux placed it there because that CPU counts as idle
     /// (`idle_cpu()`: its current task is the idle task), and balancing moves tasks only off a CPU with more than
-    /// one runnable (`holdsMoreThanOneRunnable`). (Linux
-    /// runs it after the softirq pass under way, `__do_softirq` stopping its restarts at `need_resched()`; the
-    /// model after the interrupt work queued on that CPU, one batch at a time.) Sending the idle CPU for it made a
-    /// thread that slept through a device stall move off the interrupts' CPU for good, every wake-up after that
-    /// one a cross-CPU one.
+    /// one runnable (`holdsMoreThanOneRunnable`). (Linux runs it after the softirq pass under way, `__do_softirq`
+    /// stopping its restarts at `need_resched()`; the model after the interrupt work queued on that CPU, one batch
+    /// at a time.) Sending the idle CPU for it made a thread that slept through a device stall move off the
+    /// interrupts' CPU for good, every wake-up after that one a cross-CPU one.
     mutating func enqueue(_ t: Int32, on c: Int, pullableAt: Int64 = 0, engine: inout Engine) {
         threads[Int(t)].runState = .runnable
         threads[Int(t)].pullableAt = pullableAt

@@ -406,12 +406,10 @@ extension RecordedFiguresTests {
     /// model lost 16% of QD4's IOPS to the stalls (its job moved off the interrupts' CPU after one), now makes 12%
     /// more.
     @Test func theTwentiethDaysProfile() throws {
-        let (day19, _) = try storedWithGivenCosts("_measured-amd-day19.json5", figures: FigureName.all, scenario: "uring-4k-qd4.json5")
+        let (day19, old) = try storedWithGivenCosts("_measured-amd-day19.json5", figures: FigureName.all, scenario: "uring-4k-qd4.json5")
         let (day20, s) = try storedWithGivenCosts("_measured-amd-day20.json5", figures: FigureName.all, scenario: "uring-4k-qd4.json5")
         #expect(day20.figures == day19.figures && day20.given == day19.given && day20.systemFromIdle)
         let measured = try #require(day20.figures.median(FigureName.iops(depth: 4)))
-        let root = StoredProfileTests.root + "/Scenarios/validation/"
-        let old = try ScenarioLoader.load(path: root + "uring-4k-qd4.json5", profile: root + "_measured-amd-day19.json5", overrides: []).scenario
         let refitted = try Simulator(s).run().iops, before = try Simulator(old).run().iops
         #expect(abs(refitted / measured - 1) < 0.05, "\(refitted) against \(measured)")
         #expect(before / measured - 1 > 0.1, "\(before) against \(measured)")
