@@ -141,6 +141,9 @@ struct Compiler {
         try check(
             !m.wakeAffine || m.runQueues == .perCPU, "machine.wakeAffine",
             "needs machine.runQueues: \"perCPU\" (the woken thread is queued on the waker's CPU)")
+        try check(
+            !m.wakePacking || m.runQueues == .perCPU, "machine.wakePacking",
+            "needs machine.runQueues: \"perCPU\" (the woken thread is queued on the interrupt's CPU)")
         for (n, point) in m.wakeupAfterIdle.enumerated() {
             try checkDuration(point.idle, "machine.wakeupAfterIdle")
             try checkDuration(point.latency, "machine.wakeupAfterIdle")

@@ -57,6 +57,9 @@ struct ThreadState {
     var leftCPUAt: Int64 = -1
     /// Queued on a busy CPU by an affine wake-up (`machine.wakeAffine`): no other CPU takes it before this.
     var pullableAt: Int64 = 0
+    /// With `machine.wakePacking`: the CPU an interrupt's wake-up sends it to, chosen when the deferred routine
+    /// takes its request and kept until it is placed there (-1: none).
+    var wakeTarget: Int32 = -1
     /// Its CPU affinity: an index into `World.affinitySets` (-1: any CPU).
     var affinity: Int32 = -1
     // The burst in progress on its CPU.
@@ -237,6 +240,12 @@ struct CPUState {
     var wakeIPIFromBatch: Int64 = -1
     /// The wake-up IPI the request in this CPU's deferred routine paid (for the narration).
     var deferredWakeIPI: Int64 = 0
+    /// With `machine.wakePacking`: threads woken toward this CPU, not yet placed on it.
+    var wakingToward: Int32 = 0
+    /// With `machine.wakePacking`: the thread the request in this CPU's deferred routine wakes, and the CPU
+    /// chosen for it when the routine took the request (its IPI is paid then), so the wake-up keeps that choice.
+    var packedThread: Int32 = -1
+    var packedTarget: Int32 = -1
 }
 
 struct VectorState {

@@ -677,6 +677,7 @@ extension World {
             }
             let woken = threadWokenByCompletion(r)
             cpus[c].deferredWakeIPI = 0
+            cpus[c].packedThread = -1
             if woken >= 0 {
                 deferredWakeUps &+= 1
                 cost += deferredWake
@@ -738,12 +739,19 @@ extension World {
 
     /// Whether CPU `c`'s deferred routine, waking `t`, sends an IPI (`interrupts.deferredWakeRemote`): with
     /// per-CPU run queues (Linux's, which put a woken thread on the CPU it last ran on when that one is idle),
-    /// `t` last ran on another CPU, idle now, to which this interrupt's batch has not sent one yet. With the
-    /// shared queue a woken thread goes to whichever CPU is idle, and no IPI is modelled.
+    /// `t` last ran on another CPU, idle now, to which this interrupt's batch has not sent one yet (with
+    /// `machine.wakePacking`, the CPU that rule picks, kept for the wake-up). With the shared queue a woken thread
+    /// goes to whichever CPU is idle, and no IPI is modelled.
     @inline(__always)
     mutating func wakeSendsIPI(_ t: Int32, from c: Int) -> Bool {
         if !perCPURunQueues { return false }
-        let target = Int(threads[Int(t)].lastCPU)
+        var target = Int(threads[Int(t)].lastCPU)
+        if wakePacking {
+            let packed = packedWakeTarget(t, from: c)
+            cpus[c].packedThread = packed >= 0 ? t : -1
+            cpus[c].packedTarget = Int32(packed)
+            if packed >= 0 { target = packed }
+        }
         guard target >= 0 && target != c && cpus[target].occupant < 0 && !cpus[target].inInterrupt else { return false }
         if cpus[target].wakeIPIFromBatch == cpus[c].batchSerial { return false }
         cpus[target].wakeIPIFromBatch = cpus[c].batchSerial

@@ -76,6 +76,8 @@ struct World: EventHandler {
     let wakeupAfterIdle: [WakeupAfterIdle]
     /// `machine.wakeAffine`, with per-CPU run queues.
     let wakeAffine: Bool
+    /// `machine.wakePacking`, with per-CPU run queues.
+    let wakePacking: Bool
     /// The CPU of the thread whose program runs now (`runThread`), -1 outside it: a wake-up it makes is a
     /// thread's, for `wakeAffine`.
     var runningThreadCPU = -1
@@ -334,6 +336,7 @@ struct World: EventHandler {
         localWakeup = m.localWakeup?.nanoseconds ?? m.wakeupLatency.nanoseconds
         wakeupAfterIdle = m.wakeupAfterIdle
         wakeAffine = m.wakeAffine  // with per-CPU run queues (the compiler checks)
+        wakePacking = m.wakePacking  // likewise
         timeSlice = m.timeSlice.nanoseconds
         hostMilliCPUs = m.hostMilliCPUs
         perCPURunQueues = m.runQueues == .perCPU
@@ -717,6 +720,17 @@ struct World: EventHandler {
     /// context with nothing else is idle to the scheduler (its current task is the idle task): the thread
     /// runs there when the interrupt work ends.
     @inline(never) mutating func placeRunnable(_ t: Int32, engine: inout Engine) {
+        let packed = Int(threads[Int(t)].wakeTarget)
+        if packed >= 0 {  // `machine.wakePacking` chose its CPU when it was woken
+            threads[Int(t)].wakeTarget = -1
+            cpus[packed].wakingToward -= 1
+            if cpus[packed].occupant < 0 && !cpus[packed].inInterrupt && cpus[packed].runQueue.isEmpty {
+                runOn(t, cpu: packed, engine: &engine)
+            } else {
+                enqueue(t, on: packed, engine: &engine)
+            }
+            return
+        }
         let last = Int(threads[Int(t)].lastCPU)
         var chosen = idleCPU(for: t)
         if chosen < 0 {
@@ -798,6 +812,35 @@ struct World: EventHandler {
     /// idle in interrupt context stays for it.
     @inline(__always) func holdsMoreThanOneRunnable(_ c: Int) -> Bool {
         (cpus[c].occupant >= 0 ? 1 : 0) + cpus[c].runQueue.count > 1
+    }
+
+    /// `machine.wakePacking`: the CPU a thread woken by CPU `c`'s deferred routine goes to; -1 when the usual
+    /// placement applies (a thread runs on `c`, or the thread may not run on the CPU the rule picks). While
+    /// nothing is queued or waking toward `c` (idle to the scheduler, awake in interrupt context), `c`; else
+    /// the CPU the thread last ran on if idle (a wake-up may already be on its way there); else, with two or
+    /// more queued or waking toward `c`, an idle CPU that nothing is waking toward (the highest-numbered); else `c`.
+    func packedWakeTarget(_ t: Int32, from c: Int) -> Int {
+        guard cpus[c].occupant < 0 else { return -1 }
+        let towardC = cpus[c].runQueue.count + Int(cpus[c].wakingToward)
+        if towardC == 0 { return allows(t, c) ? c : -1 }
+        let last = Int(threads[Int(t)].lastCPU)
+        if last >= 0 && last != c && cpus[last].occupant < 0 && !cpus[last].inInterrupt && cpus[last].runQueue.isEmpty
+            && allows(t, last)
+        {
+            return last
+        }
+        if towardC >= 2 {
+            var o = cpuCount - 1
+            while o >= 0 {
+                if o != c && cpus[o].occupant < 0 && !cpus[o].inInterrupt && cpus[o].runQueue.isEmpty
+                    && cpus[o].wakingToward == 0 && allows(t, o)
+                {
+                    return o
+                }
+                o -= 1
+            }
+        }
+        return allows(t, c) ? c : -1
     }
 
     /// When `t`, waiting, may be taken by another CPU: once it stops being cache-hot (at once if it never ran),
@@ -1156,9 +1199,24 @@ struct World: EventHandler {
                 return
             }
         }
-        let latency =
-            c >= 0 && Int(threads[ti].lastCPU) == c && cpus[c].occupant < 0
-            ? localWakeup : wakeupAfterIdle.isEmpty ? wakeupLatency : wakeupLatencyAfterIdle(ti)
+        var latency: Int64
+        var packed = -1
+        if wakePacking && c >= 0 {
+            // The choice made when the deferred routine took the request, if it was this thread's.
+            packed = cpus[c].packedThread == t ? Int(cpus[c].packedTarget) : packedWakeTarget(t, from: c)
+            cpus[c].packedThread = -1
+        }
+        threads[ti].wakeTarget = Int32(packed)
+        if packed >= 0 {
+            cpus[packed].wakingToward += 1
+            latency =
+                packed == c ? localWakeup
+                : wakeupAfterIdle.isEmpty ? wakeupLatency : wakeupLatencyAfterIdle(onto: packed)
+        } else {
+            latency =
+                c >= 0 && Int(threads[ti].lastCPU) == c && cpus[c].occupant < 0
+                ? localWakeup : wakeupAfterIdle.isEmpty ? wakeupLatency : wakeupLatencyAfterIdle(ti)
+        }
         if latency > 0 {
             trace(.thread(thread: ti, state: .waking, at: at))
             threads[ti].runState = .waking
@@ -1175,6 +1233,11 @@ struct World: EventHandler {
     @inline(never) func wakeupLatencyAfterIdle(_ ti: Int) -> Int64 {
         let target = idleCPU(for: Int32(ti), preferringLast: perCPURunQueues)
         if target < 0 { return wakeupLatency }
+        return wakeupLatencyAfterIdle(onto: target)
+    }
+
+    /// `machine.wakeupAfterIdle`: the wake-up latency onto CPU `target` by how long it has been idle.
+    @inline(never) func wakeupLatencyAfterIdle(onto target: Int) -> Int64 {
         // A CPU in interrupt context is awake: idle for no time.
         let idle = cpus[target].category == .idle && !cpus[target].inInterrupt ? now &- cpus[target].since : 0
         return WakeupAfterIdle.latency(afterIdle: idle, on: wakeupAfterIdle)

@@ -17,6 +17,15 @@ public enum Affinity {
 
     public static let setAffinity: AffinityCall? = symbol("sched_setaffinity").map { unsafeBitCast($0, to: AffinityCall.self) }
     public static let getAffinity: AffinityCall? = symbol("sched_getaffinity").map { unsafeBitCast($0, to: AffinityCall.self) }
+    public typealias GetCPUCall = @convention(c) () -> CInt
+    public static let getCPU: GetCPUCall? = symbol("sched_getcpu").map { unsafeBitCast($0, to: GetCPUCall.self) }
+
+    /// The CPU the calling thread runs on (sched_getcpu), nil when unknown.
+    public static func currentCPU() -> Int? {
+        guard let get = getCPU else { return nil }
+        let cpu = get()
+        return cpu >= 0 ? Int(cpu) : nil
+    }
     nonisolated(unsafe) public static let memcpyFunction: CopyCall = symbol("memcpy").map { unsafeBitCast($0, to: CopyCall.self) }
         ?? { d, s, n in memcpy(d!, s!, n) }
 

@@ -480,6 +480,10 @@ public enum Calibration {
         for cpu in submitCPUs {
             submitFigures.append(CalibrationFigure(name: FigureName.roundTrip(cpu: cpu), unit: "ns", samples: submits.roundTrip[cpu] ?? []))
         }
+        for cpu in submitCPUs where submits.wokenElsewhere[cpu] != nil {
+            submitFigures.append(
+                CalibrationFigure(name: FigureName.wokenElsewhere(cpu: cpu), unit: "share", samples: submits.wokenElsewhere[cpu] ?? []))
+        }
         figures.insert(contentsOf: submitFigures, at: submitFiguresAt)
         step()
         for size in FigureName.latencySizes {
@@ -635,6 +639,17 @@ enum FigureName {
     /// The single read's round trip in the same probe, its thread pinned to CPU `cpu` (for `machine.localWakeup`).
     static func roundTrip(cpu: Int) -> String { roundTripPrefix + "\(cpu)" }
     static let roundTripPrefix = "read round trip 4KiB QD1 pinned to CPU "
+    /// The share of single reads submitted on CPU `cpu` after which the thread, free to run on the probe's CPUs
+    /// while it slept, ran on another (for `machine.wakePacking`).
+    static func wokenElsewhere(cpu: Int) -> String { wokenElsewherePrefix + "\(cpu)" }
+    static let wokenElsewherePrefix = "QD1 reads woken onto another CPU, submitted on CPU "
+    /// The CPU of a `wokenElsewhere(cpu:)` name, nil for any other name.
+    static func wokenElsewhereCPU(_ name: String) -> Int? {
+        guard name.hasPrefix(wokenElsewherePrefix), let cpu = Int(name.dropFirst(wokenElsewherePrefix.count)), cpu >= 0,
+            wokenElsewhere(cpu: cpu) == name
+        else { return nil }
+        return cpu
+    }
     /// The CPU of a `roundTrip(cpu:)` name, nil for any other name.
     static func roundTripCPU(_ name: String) -> Int? {
         guard name.hasPrefix(roundTripPrefix), let cpu = Int(name.dropFirst(roundTripPrefix.count)), cpu >= 0,
@@ -728,6 +743,7 @@ enum FigureName {
         [nullSyscall, contextSwitch, crossCPUWakeup] + wakeupIdles.map { wakeupAfterIdle($0) }
             + [uringNop, memcpy, pageCachePread, uringPageCacheRead, pageCacheCopy, uringSubmitOne, uringSubmitFour]
             + [roundTrip(cpu: 0), roundTrip(cpu: 1)]  // on the first two CPUs the process may use, here 0 and 1
+            + [wokenElsewhere(cpu: 0), wokenElsewhere(cpu: 1)]
             + latencySizes.map { readLatency(bytes: $0) } + depths.map { iops(depth: $0) }
             + depths.map { bandwidth(depth: $0) } + depths.map { interrupts(depth: $0) }
             + depths.map { irqSoftirq(depth: $0) } + latencySizes.map { systemPerIO(bytes: $0) }
@@ -745,6 +761,14 @@ extension Calibration {
     /// per configuration; 0.45 is the virtio-vm profile's shape (p99/p50 of about 2.1, baseline.md's QD1 row
     /// of p50 ~35 us, p99 71-76 us).
     static let deviceLatencySigma = 0.45
+    /// The figure `machine.wakePacking` is read from: the reads submitted on a CPU other than the interrupts'
+    /// (the first such recorded) whose wake-up ran the thread elsewhere; nil when not recorded or the interrupts
+    /// came to no one CPU.
+    static func wakePackingFigure(_ figures: [CalibrationFigure]) -> String? {
+        guard let irqCPU = measuredInterruptCPU(figures) else { return nil }
+        return figures.first { f in FigureName.wokenElsewhereCPU(f.name).map { $0 != irqCPU } ?? false }?.name
+    }
+
     /// The CPU that took at least 90% of the disk's interrupts in every queue-depth-1 run, if one did.
     static func measuredInterruptCPU(_ figures: [CalibrationFigure]) -> Int? {
         guard let cpu = figures.first(where: { $0.name == FigureName.interruptCPU }), cpu.minimum == cpu.maximum,
@@ -1004,6 +1028,9 @@ extension Calibration {
         // A thread woken by a thread on its last CPU stays there (MachineConfig.wakeAffine).
         machine.runQueues = .perCPU
         machine.wakeAffine = true
+        // wakePacking: a thread that slept on another CPU than the interrupts' and was woken onto the interrupts'
+        // CPU in more than half the reads (Linux's wake_affine_idle sends it back to its idle CPU).
+        if let name = wakePackingFigure(figures), let share = median(name) { machine.wakePacking = share > 0.5 }
 
         // syscallEntry and syscallExit: half the null syscall each (the model charges a syscall as entry + exit).
         let syscallNs = median(FigureName.nullSyscall).map { max(0, Int64($0.rounded())) }
@@ -2384,6 +2411,12 @@ extension Calibration {
                     ? "this machine runs Linux: a thread woken by a thread on its last CPU is queued there (select_idle_sibling); not measured"
                     : notMeasured)
             entry(
+                "wakePacking", m.wakePacking ? "true" : "false",
+                Calibration.wakePackingFigure(report.figures).map {
+                    "\(describe($0)) (more than half: a kernel packing wake-ups onto the interrupts' awake CPU; "
+                        + "Linux's wake_affine_idle sends the thread back to its idle CPU)"
+                } ?? notMeasured)
+            entry(
                 "migrationCost", quoted(duration(m.migrationCost)),
                 notMeasured + " (Linux's default sysctl_sched_migration_cost)")
             let host = Validation.fixed(Double(m.hostMilliCPUs) / 1_000, 2)
@@ -3217,12 +3250,16 @@ enum Probes {
         var four: [Double] = []
         /// By CPU: the single read's whole round trip, the thread pinned there.
         var roundTrip: [Int: [Double]] = [:]
+        /// By CPU: the share of single reads submitted there, the thread then free to run on any of the probe's
+        /// CPUs, after which it ran on another CPU (where the completion's wake-up put it).
+        var wokenElsewhere: [Int: [Double]] = [:]
 
         /// Another repeat's samples after these.
         mutating func append(_ other: SubmitSamples) {
             one += other.one
             four += other.four
             for (cpu, trips) in other.roundTrip { roundTrip[cpu, default: []] += trips }
+            for (cpu, shares) in other.wokenElsewhere { wokenElsewhere[cpu, default: []] += shares }
         }
     }
 
@@ -3274,6 +3311,24 @@ enum Probes {
                         }
                     }
                 }
+                // Where the completion's wake-up puts the thread (for `machine.wakePacking`): submitted on each CPU
+                // in turn, then free to run on all of them while it sleeps. Linux's wake_affine_idle sends it back
+                // to the CPU it slept on when that one is idle; a kernel packing wake-ups onto awake vCPUs sends it
+                // to the CPU the interrupt came to.
+                if cpus.count >= 2, Affinity.getCPU != nil {
+                    for cpu in cpus {
+                        var elsewhere = 0
+                        for _ in 0..<placementSamples {
+                            if let e = Affinity.pin(to: cpu) ?? Affinity.pin(to: cpus) {
+                                throw RealError(.systemCallFailed, description: "placement probe: pinning to CPU \(cpu): \(e)",
+                                    hint: hintAffinity)
+                            }
+                            _ = try probe.submission(1)
+                            if Affinity.currentCPU() != cpu { elsewhere += 1 }
+                        }
+                        samples.wokenElsewhere[cpu, default: []].append(Double(elsewhere) / Double(placementSamples))
+                    }
+                }
                 return samples
             }
         }
@@ -3281,11 +3336,14 @@ enum Probes {
         let samples = try outcome.value.get()
         var medians = SubmitSamples(one: [samples.one.sorted().sortedMedian], four: [samples.four.sorted().sortedMedian])
         for (cpu, trips) in samples.roundTrip { medians.roundTrip[cpu] = [trips.sorted().sortedMedian] }
+        medians.wokenElsewhere = samples.wokenElsewhere
         return medians
     }
 
     /// How many times per repeat `uringSubmits` goes round the CPUs.
     static let submitRounds = 10
+    /// The single reads per CPU and repeat of `uringSubmits`' placement probe.
+    static let placementSamples = 20
 
     /// The ring, buffers and offsets of `uringSubmits` on the calling thread.
     private struct SubmissionProbe {

@@ -11,11 +11,12 @@ import Testing
     /// waits on the port; `producer`, queued behind `hog`, is taken by CPU 0 once the consumer waits (it never
     /// ran, so it is not cache-hot). So the producer runs on the CPU the consumer last ran on. It computes
     /// 10,000, posts (entry 100 and exit 200), then computes `afterPostNs` and ends.
-    func run(wakeAffine: Bool, hogNs: Int64, afterPostNs: Int64) throws -> SimulationResult {
+    func run(wakeAffine: Bool, wakePacking: Bool = false, hogNs: Int64, afterPostNs: Int64) throws -> SimulationResult {
         var s = constantCostScenario(cpus: 2)  // contextSwitch 1,000, wakeupLatency 3,000
         s.machine.runQueues = .perCPU
         s.machine.migrationCost = .zero
         s.machine.wakeAffine = wakeAffine
+        s.machine.wakePacking = wakePacking
         s.ports = [PortSpec(name: "p")]
         s.threads = [
             ThreadSpec(name: "hog", program: [.compute(.constant(hogNs))]),
@@ -65,13 +66,15 @@ import Testing
         #expect(try consumerRuns(run(true)) == consumerRuns(run(false)))
     }
 
-    /// With the shared run queue there is no CPU of its own to queue on: the scenario is refused.
-    @Test func itNeedsPerCPURunQueues() throws {
+    /// With the shared run queue there is no CPU of its own to queue on: the scenario is refused (so is one with
+    /// `machine.wakePacking`, which queues on the interrupt's CPU).
+    @Test(arguments: ["machine.wakeAffine", "machine.wakePacking"])
+    func itNeedsPerCPURunQueues(key: String) throws {
         var s = constantCostScenario(cpus: 2)
-        s.machine.wakeAffine = true
+        if key == "machine.wakeAffine" { s.machine.wakeAffine = true } else { s.machine.wakePacking = true }
         s.threads = [ThreadSpec(name: "main", program: [.compute(.constant(1))])]
         let e = try #require(buildError(s))
-        #expect(e.kind == .invalidConfiguration && e.subject == "machine.wakeAffine")
+        #expect(e.kind == .invalidConfiguration && e.subject == key)
         s.machine.runQueues = .perCPU
         #expect(buildError(s) == nil)
     }

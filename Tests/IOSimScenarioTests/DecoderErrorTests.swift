@@ -274,8 +274,8 @@ private func scenario(_ extra: String) -> String {
         #expect(f.scenario.machine.hostMilliCPUs == 1_250)
     }
 
-    /// Run queues: "shared" or "perCPU", with a did-you-mean; the migration cost is a duration; wakeAffine a
-    /// Boolean, off by default.
+    /// Run queues: "shared" or "perCPU", with a did-you-mean; the migration cost is a duration; wakeAffine and
+    /// wakePacking Booleans, off by default.
     @Test func runQueues() throws {
         expectError(
             scenario(#"  machine: { runQueues: "percpu" },"#), line: 4, column: 25, keyPath: "machine.runQueues",
@@ -286,11 +286,16 @@ private func scenario(_ extra: String) -> String {
         expectError(
             scenario(#"  machine: { wakeAffine: "yes" },"#), line: 4, column: 26, keyPath: "machine.wakeAffine",
             message: #"expected true or false, found "yes""#)
+        expectError(
+            scenario(#"  machine: { wakePacking: 1 },"#), line: 4, column: 27, keyPath: "machine.wakePacking",
+            message: "expected true or false, found 1")
         let f = try ScenarioLoader.load(
-            text: scenario(#"  machine: { runQueues: "perCPU", migrationCost: "50us", wakeAffine: true },"#), path: file)
+            text: scenario(#"  machine: { runQueues: "perCPU", migrationCost: "50us", wakeAffine: true, wakePacking: true },"#),
+            path: file)
         #expect(f.scenario.machine.runQueues == .perCPU && f.scenario.machine.migrationCost == .microseconds(50))
-        #expect(f.scenario.machine.wakeAffine)
-        #expect(try !ScenarioLoader.load(text: scenario(""), path: file).scenario.machine.wakeAffine)
+        #expect(f.scenario.machine.wakeAffine && f.scenario.machine.wakePacking)
+        let defaults = try ScenarioLoader.load(text: scenario(""), path: file).scenario.machine
+        #expect(!defaults.wakeAffine && !defaults.wakePacking)
     }
 
     /// The host's halt polling and the cost of leaving idle are durations.

@@ -632,6 +632,10 @@ struct CalibrationRealTests {
         let roundTrips = Affinity.allowedCPUs().prefix(2).map { FigureName.roundTrip(cpu: $0) }
         expected.removeAll { FigureName.roundTripCPU($0) != nil }
         expected.insert(contentsOf: roundTrips, at: try #require(expected.firstIndex(of: FigureName.uringSubmitFour)) + 1)
+        // So do the placement probe's shares, with two CPUs or more.
+        let placements = Affinity.allowedCPUs().count < 2 ? [] : Affinity.allowedCPUs().prefix(2).map { FigureName.wokenElsewhere(cpu: $0) }
+        expected.removeAll { FigureName.wokenElsewhereCPU($0) != nil }
+        expected.insert(contentsOf: placements, at: try #require(expected.firstIndex(of: roundTrips.last!)) + 1)
         if Affinity.allowedCPUs().count < 2 {  // as calibrate decides: the CPUs this process may use
             let crossCPU = [FigureName.crossCPUWakeup, FigureName.iopsBesideBusyCPU, FigureName.iopsSQPOLL]
                 + FigureName.wakeupIdles.map { FigureName.wakeupAfterIdle($0) }
@@ -660,10 +664,10 @@ struct CalibrationRealTests {
         #expect(names == expected)
         // irq + softirq, with IRQ time accounted, may read 0 ticks in a repeat: a reading, kept. So may the
         // machine-wide user time at depth 1 (ticks of 4 ms here; a quick run's 60 ms at depth 1 has about 0.6 ms),
-        // and the device's stalls a second (none in a repeat is a reading).
+        // and the device's stalls a second (none in a repeat is a reading), and the share of reads woken elsewhere.
         for f in report.figures {
             let mayBeZero = f.name.hasPrefix("irq+softirq") || f.name == FigureName.interruptCPU || f.name == FigureName.userPerIOQD1
-                || f.name == FigureName.deviceStalls
+                || f.name == FigureName.deviceStalls || FigureName.wokenElsewhereCPU(f.name) != nil
             if !mayBeZero {  // interruptCPU is a CPU number: 0 is one
                 #expect(f.median > 0, "\(f.name): median \(f.median)")
                 #expect(f.minimum > 0, "\(f.name): minimum \(f.minimum)")
@@ -1577,6 +1581,34 @@ struct InterruptCostFitTests {
         #expect(Calibration.fit(moving, cpuCount: 2).interrupts.target == InterruptConfig().target)
         let spread = referenceFigures() + [f(FigureName.interruptCPU, 1, 1), f(FigureName.interruptCPUShare, 0.6, 0.7)]
         #expect(Calibration.fit(spread, cpuCount: 2).interrupts.target == InterruptConfig().target)
+    }
+}
+
+extension CalibrationFitTests {
+    /// wakePacking is read from the reads submitted on the CPU that does not take the interrupts: woken onto
+    /// another CPU in more than half of them, the kernel packs wake-ups; the figure of the interrupts' own CPU
+    /// does not count, and without a CPU that took the interrupts nothing is set.
+    @Test func wakePackingIsReadFromTheReadsSubmittedOffTheInterruptsCPU() throws {
+        func f(_ name: String, _ median: Double) -> CalibrationFigure {
+            CalibrationFigure(name: name, unit: "share", median: median, minimum: median, maximum: median, repeats: 5)
+        }
+        let target = [f(FigureName.interruptCPU, 1), f(FigureName.interruptCPUShare, 1)]
+        let packing = referenceFigures() + target + [f(FigureName.wokenElsewhere(cpu: 0), 0.95), f(FigureName.wokenElsewhere(cpu: 1), 0)]
+        let packed = Calibration.fit(packing, cpuCount: 2)
+        #expect(packed.machine.wakePacking)
+        #expect(packed.profileText.contains("wakePacking: true,"))
+        #expect(packed.profileText.contains("QD1 reads woken onto another CPU, submitted on CPU 0 0.950 share (0.950 - 0.950, 5 repeats) (more than half"))
+        #expect(try loadThroughExtends(packed.profileText).machine == packed.machine)
+        let linux = referenceFigures() + target + [f(FigureName.wokenElsewhere(cpu: 0), 0.05), f(FigureName.wokenElsewhere(cpu: 1), 0.9)]
+        #expect(!Calibration.fit(linux, cpuCount: 2).machine.wakePacking)
+        #expect(!Calibration.fit(referenceFigures() + [f(FigureName.wokenElsewhere(cpu: 0), 0.95)], cpuCount: 2).machine.wakePacking)
+        #expect(!Calibration.fit(referenceFigures() + target, cpuCount: 2).machine.wakePacking)
+        #expect(Calibration.fit(referenceFigures() + target, cpuCount: 2).profileText.contains("wakePacking: false,"))
+        // The names: only the one spelling of each CPU's figure.
+        #expect(FigureName.wokenElsewhereCPU(FigureName.wokenElsewhere(cpu: 12)) == 12)
+        for name in ["01", "+1", "-1", " 1"].map({ FigureName.wokenElsewherePrefix + $0 }) + [FigureName.roundTrip(cpu: 0)] {
+            #expect(FigureName.wokenElsewhereCPU(name) == nil, "\(name)")
+        }
     }
 }
 

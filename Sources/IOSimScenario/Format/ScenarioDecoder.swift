@@ -75,6 +75,7 @@ enum ScenarioDecoder {
         if let x = f.take("idleExitUser") { m.idleExitUser = try Read.duration(x, f.child("idleExitUser")) }
         if let x = f.take("localWakeup") { m.localWakeup = try Read.duration(x, f.child("localWakeup")) }
         if let x = f.take("wakeAffine") { m.wakeAffine = try Read.bool(x, f.child("wakeAffine")) }
+        if let x = f.take("wakePacking") { m.wakePacking = try Read.bool(x, f.child("wakePacking")) }
         if let x = f.take("wakeupAfterIdle") { m.wakeupAfterIdle = try wakeupAfterIdle(x, f.child("wakeupAfterIdle")) }
         try f.finish()
     }
