@@ -129,7 +129,9 @@ public struct MachineConfig: Sendable, Equatable {
     /// first thread woken in a batch went to CPU 1 in 97-99% of batches whichever CPU it last ran on (Linux's
     /// `wake_affine_idle` takes the previous CPU when idle); with one queued there, 77% of those that last ran
     /// on the idle CPU 0 went back to it and 97% of those that last ran on CPU 1 stayed; with two queued, 92% of
-    /// the latter went to an idle CPU 0. Off (the default): the CPU it last ran on if idle, else an idle CPU.
+    /// the latter went to an idle CPU 0. `iosim calibrate` sets it from where a QD1 read's wake-up puts a thread
+    /// that slept on another CPU than the interrupts' (there: 100% onto the interrupts' CPU).
+    /// Off (the default): the CPU it last ran on if idle, else an idle CPU.
     public var wakePacking = false
 
     public init() {}

@@ -57,8 +57,8 @@ struct ThreadState {
     var leftCPUAt: Int64 = -1
     /// Queued on a busy CPU by an affine wake-up (`machine.wakeAffine`): no other CPU takes it before this.
     var pullableAt: Int64 = 0
-    /// With `machine.wakePacking`: the CPU an interrupt's wake-up sends it to, chosen when the deferred routine
-    /// takes its request and kept until it is placed there (-1: none).
+    /// With `machine.wakePacking`: the CPU an interrupt's wake-up sends it to (chosen when the deferred routine
+    /// takes its request, or at the wake-up for another completion path), kept until it is placed there (-1: none).
     var wakeTarget: Int32 = -1
     /// Its CPU affinity: an index into `World.affinitySets` (-1: any CPU).
     var affinity: Int32 = -1

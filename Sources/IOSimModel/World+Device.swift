@@ -746,7 +746,7 @@ extension World {
     mutating func wakeSendsIPI(_ t: Int32, from c: Int) -> Bool {
         if !perCPURunQueues { return false }
         var target = Int(threads[Int(t)].lastCPU)
-        if wakePacking {
+        if wakePacking && threads[Int(t)].runState == .blocked {  // a spinning SQPOLL thread is not woken
             let packed = packedWakeTarget(t, from: c)
             cpus[c].packedThread = packed >= 0 ? t : -1
             cpus[c].packedTarget = Int32(packed)
@@ -822,6 +822,7 @@ extension World {
         interruptWakerCPU = c
         deliver(r, engine: &engine)
         interruptWakerCPU = outer
+        cpus[c].packedThread = -1  // `machine.wakePacking`'s choice for this request, used or not
         if recordsIO(r) { updateRecord(r) }
         release(r)  // no longer in flight
         if ioCompleted >= stopAfterIOs { stop(engine: &engine) }

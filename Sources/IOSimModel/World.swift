@@ -336,7 +336,7 @@ struct World: EventHandler {
         localWakeup = m.localWakeup?.nanoseconds ?? m.wakeupLatency.nanoseconds
         wakeupAfterIdle = m.wakeupAfterIdle
         wakeAffine = m.wakeAffine  // with per-CPU run queues (the compiler checks)
-        wakePacking = m.wakePacking  // likewise
+        wakePacking = m.wakePacking && m.runQueues == .perCPU  // likewise
         timeSlice = m.timeSlice.nanoseconds
         hostMilliCPUs = m.hostMilliCPUs
         perCPURunQueues = m.runQueues == .perCPU
@@ -1172,8 +1172,8 @@ struct World: EventHandler {
     }
 
     /// Ends a wait: the thread becomes runnable after the wake-up latency (`localWakeup` when an interrupt's
-    /// deferred routine wakes it on the idle CPU it last ran on; else, with `machine.wakeupAfterIdle`, by how
-    /// long the idle CPU it goes to has been idle).
+    /// deferred routine wakes it on the idle CPU it last ran on, or, with `machine.wakePacking`, packs it onto
+    /// that routine's CPU; else, with `machine.wakeupAfterIdle`, by how long the idle CPU it goes to has been idle).
     @inline(__always)
     mutating func wake(_ t: Int32, engine: inout Engine) {
         let ti = Int(t)

@@ -762,10 +762,13 @@ extension Calibration {
     /// of p50 ~35 us, p99 71-76 us).
     static let deviceLatencySigma = 0.45
     /// The figure `machine.wakePacking` is read from: the reads submitted on a CPU other than the interrupts'
-    /// (the first such recorded) whose wake-up ran the thread elsewhere; nil when not recorded or the interrupts
-    /// came to no one CPU.
+    /// (the first such recorded) whose wake-up ran the thread elsewhere, which is the interrupts' CPU only when
+    /// the probe could run there too; nil when not recorded, when the interrupts' CPU was not one of the probe's,
+    /// or when the interrupts came to no one CPU.
     static func wakePackingFigure(_ figures: [CalibrationFigure]) -> String? {
-        guard let irqCPU = measuredInterruptCPU(figures) else { return nil }
+        guard let irqCPU = measuredInterruptCPU(figures),
+            figures.contains(where: { $0.name == FigureName.wokenElsewhere(cpu: irqCPU) })
+        else { return nil }
         return figures.first { f in FigureName.wokenElsewhereCPU(f.name).map { $0 != irqCPU } ?? false }?.name
     }
 
@@ -2413,8 +2416,8 @@ extension Calibration {
             entry(
                 "wakePacking", m.wakePacking ? "true" : "false",
                 Calibration.wakePackingFigure(report.figures).map {
-                    "\(describe($0)) (more than half: a kernel packing wake-ups onto the interrupts' awake CPU; "
-                        + "Linux's wake_affine_idle sends the thread back to its idle CPU)"
+                    "\(describe($0)) (over half: a kernel packing wake-ups onto the interrupts' awake CPU; "
+                        + "else Linux's wake_affine_idle, which sends the thread back to its idle CPU)"
                 } ?? notMeasured)
             entry(
                 "migrationCost", quoted(duration(m.migrationCost)),

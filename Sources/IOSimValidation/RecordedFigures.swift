@@ -75,7 +75,7 @@ extension Calibration {
                 nameEnd += 1
             }
             let name = String(decoding: line[5..<nameEnd], as: UTF8.self)
-            guard known.contains(name) || FigureName.roundTripCPU(name) != nil else {
+            guard known.contains(name) || FigureName.roundTripCPU(name) != nil || FigureName.wokenElsewhereCPU(name) != nil else {
                 throw dataError(
                     number, 6, "", "expected the name of a figure calibrate measures, found \(JSON5Text.quoted(name))",
                     hint: "the names are those `iosim calibrate` prints, such as \"\(FigureName.readLatency(bytes: 4096))\"")

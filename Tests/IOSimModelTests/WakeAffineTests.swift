@@ -11,12 +11,11 @@ import Testing
     /// waits on the port; `producer`, queued behind `hog`, is taken by CPU 0 once the consumer waits (it never
     /// ran, so it is not cache-hot). So the producer runs on the CPU the consumer last ran on. It computes
     /// 10,000, posts (entry 100 and exit 200), then computes `afterPostNs` and ends.
-    func run(wakeAffine: Bool, wakePacking: Bool = false, hogNs: Int64, afterPostNs: Int64) throws -> SimulationResult {
+    func run(wakeAffine: Bool, hogNs: Int64, afterPostNs: Int64) throws -> SimulationResult {
         var s = constantCostScenario(cpus: 2)  // contextSwitch 1,000, wakeupLatency 3,000
         s.machine.runQueues = .perCPU
         s.machine.migrationCost = .zero
         s.machine.wakeAffine = wakeAffine
-        s.machine.wakePacking = wakePacking
         s.ports = [PortSpec(name: "p")]
         s.threads = [
             ThreadSpec(name: "hog", program: [.compute(.constant(hogNs))]),

@@ -1587,7 +1587,7 @@ struct InterruptCostFitTests {
 extension CalibrationFitTests {
     /// wakePacking is read from the reads submitted on the CPU that does not take the interrupts: woken onto
     /// another CPU in more than half of them, the kernel packs wake-ups; the figure of the interrupts' own CPU
-    /// does not count, and without a CPU that took the interrupts nothing is set.
+    /// does not count, and without a CPU that took the interrupts, or with that CPU not probed, nothing is set.
     @Test func wakePackingIsReadFromTheReadsSubmittedOffTheInterruptsCPU() throws {
         func f(_ name: String, _ median: Double) -> CalibrationFigure {
             CalibrationFigure(name: name, unit: "share", median: median, minimum: median, maximum: median, repeats: 5)
@@ -1597,12 +1597,17 @@ extension CalibrationFitTests {
         let packed = Calibration.fit(packing, cpuCount: 2)
         #expect(packed.machine.wakePacking)
         #expect(packed.profileText.contains("wakePacking: true,"))
-        #expect(packed.profileText.contains("QD1 reads woken onto another CPU, submitted on CPU 0 0.950 share (0.950 - 0.950, 5 repeats) (more than half"))
+        #expect(packed.profileText.contains("QD1 reads woken onto another CPU, submitted on CPU 0 0.950 share (0.950 - 0.950, 5 repeats) (over half"))
         #expect(try loadThroughExtends(packed.profileText).machine == packed.machine)
         let linux = referenceFigures() + target + [f(FigureName.wokenElsewhere(cpu: 0), 0.05), f(FigureName.wokenElsewhere(cpu: 1), 0.9)]
         #expect(!Calibration.fit(linux, cpuCount: 2).machine.wakePacking)
         #expect(!Calibration.fit(referenceFigures() + [f(FigureName.wokenElsewhere(cpu: 0), 0.95)], cpuCount: 2).machine.wakePacking)
         #expect(!Calibration.fit(referenceFigures() + target, cpuCount: 2).machine.wakePacking)
+        // Probed on two CPUs the interrupts did not come to (`taskset -c 2,3`, more CPUs than two): "another CPU"
+        // is not the interrupts', and nothing is read.
+        let elsewhere = [f(FigureName.wokenElsewhere(cpu: 2), 0.95), f(FigureName.wokenElsewhere(cpu: 3), 0.95)]
+        #expect(Calibration.wakePackingFigure(referenceFigures() + target + elsewhere) == nil)
+        #expect(!Calibration.fit(referenceFigures() + target + elsewhere, cpuCount: 4).machine.wakePacking)
         #expect(Calibration.fit(referenceFigures() + target, cpuCount: 2).profileText.contains("wakePacking: false,"))
         // The names: only the one spelling of each CPU's figure.
         #expect(FigureName.wokenElsewhereCPU(FigureName.wokenElsewhere(cpu: 12)) == 12)

@@ -24,6 +24,9 @@ struct RecordedFiguresTests {
         var figures = referenceFigures()
         figures.append(CalibrationFigure(name: FigureName.interruptCPU, unit: "CPU", median: 1, minimum: 1, maximum: 1, repeats: 5))
         figures.append(CalibrationFigure(name: FigureName.interruptCPUShare, unit: "share", median: 0.98, minimum: 0.9, maximum: 1, repeats: 1))
+        // A CPU's figures name it, whichever CPUs the calibration ran on (here under `taskset -c 12,13`, say).
+        figures.append(CalibrationFigure(name: FigureName.roundTrip(cpu: 12), unit: "ns", median: 70_000, minimum: 65_000, maximum: 80_000, repeats: 5))
+        figures.append(CalibrationFigure(name: FigureName.wokenElsewhere(cpu: 12), unit: "share", median: 1, minimum: 0.95, maximum: 1, repeats: 5))
         let report = Calibration.fit(figures, cpuCount: 3)
         let read = try Calibration.recordedFigures(text: report.profileText, path: "p.json5")
         #expect(read.cpuCount == 3)
