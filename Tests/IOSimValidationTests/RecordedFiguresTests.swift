@@ -422,6 +422,25 @@ extension RecordedFiguresTests {
         let free = try Simulator(unstalled).run().iops
         #expect(free > refitted && free / refitted - 1 < 0.05, "\(free) against \(refitted)")
     }
+
+    /// The twenty-first day's records every figure, the placement probe's among them: a thread that slept on
+    /// CPU 0 ran on the interrupts' CPU 1 after every read, so the profile packs wake-ups. Its model makes the
+    /// suite's four threads and QD4 within 5% of the recorded IOPS.
+    @Test func theTwentyFirstDaysProfile() throws {
+        let (recorded, pool) = try storedWithGivenCosts("_measured-amd-day21.json5", figures: FigureName.all, scenario: "pool-4k.json5")
+        #expect(recorded.figures.median(FigureName.wokenElsewhere(cpu: 0)) == 1)
+        #expect(recorded.figures.median(FigureName.wokenElsewhere(cpu: 1)) == 0)
+        #expect(pool.machine.wakePacking && pool.interrupts.target == .fixed(cpu: 1))
+        let root = StoredProfileTests.root + "/Scenarios/validation/"
+        let qd4 = try ScenarioLoader.load(
+            path: root + "uring-4k-qd4.json5", profile: root + "_measured-amd-day21.json5", overrides: []
+        ).scenario
+        for (s, name) in [(pool, FigureName.poolIOPS), (qd4, FigureName.iops(depth: 4))] {
+            let measured = try #require(recorded.figures.median(name))
+            let modelled = try Simulator(s).run().iops
+            #expect(abs(modelled / measured - 1) < 0.05, "\(name): \(modelled) against \(measured)")
+        }
+    }
 }
 
 /// A stored profile of the days calibrated with traced irq time and the two given costs (driverSubmit and
