@@ -724,7 +724,7 @@ struct World: EventHandler {
         if packed >= 0 {  // `machine.wakePacking` chose its CPU when it was woken
             threads[Int(t)].wakeTarget = -1
             cpus[packed].wakingToward -= 1
-            if cpus[packed].occupant < 0 && !cpus[packed].inInterrupt && cpus[packed].runQueue.isEmpty {
+            if takesAThreadAtOnce(packed) {
                 runOn(t, cpu: packed, engine: &engine)
             } else {
                 enqueue(t, on: packed, engine: &engine)
@@ -814,6 +814,11 @@ struct World: EventHandler {
         (cpus[c].occupant >= 0 ? 1 : 0) + cpus[c].runQueue.count > 1
     }
 
+    /// Whether CPU `c` is idle, out of interrupt context, with nothing queued: a thread placed there runs at once.
+    @inline(__always) func takesAThreadAtOnce(_ c: Int) -> Bool {
+        cpus[c].occupant < 0 && !cpus[c].inInterrupt && cpus[c].runQueue.isEmpty
+    }
+
     /// `machine.wakePacking`: the CPU a thread woken by CPU `c`'s deferred routine goes to; -1 when the usual
     /// placement applies (a thread runs on `c`, or the thread may not run on the CPU the rule picks). While
     /// nothing is queued or waking toward `c` (idle to the scheduler, awake in interrupt context), `c`; else
@@ -824,19 +829,11 @@ struct World: EventHandler {
         let towardC = cpus[c].runQueue.count + Int(cpus[c].wakingToward)
         if towardC == 0 { return allows(t, c) ? c : -1 }
         let last = Int(threads[Int(t)].lastCPU)
-        if last >= 0 && last != c && cpus[last].occupant < 0 && !cpus[last].inInterrupt && cpus[last].runQueue.isEmpty
-            && allows(t, last)
-        {
-            return last
-        }
+        if last >= 0 && last != c && takesAThreadAtOnce(last) && allows(t, last) { return last }
         if towardC >= 2 {
             var o = cpuCount - 1
             while o >= 0 {
-                if o != c && cpus[o].occupant < 0 && !cpus[o].inInterrupt && cpus[o].runQueue.isEmpty
-                    && cpus[o].wakingToward == 0 && allows(t, o)
-                {
-                    return o
-                }
+                if o != c && takesAThreadAtOnce(o) && cpus[o].wakingToward == 0 && allows(t, o) { return o }
                 o -= 1
             }
         }

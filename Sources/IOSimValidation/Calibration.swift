@@ -480,9 +480,10 @@ public enum Calibration {
         for cpu in submitCPUs {
             submitFigures.append(CalibrationFigure(name: FigureName.roundTrip(cpu: cpu), unit: "ns", samples: submits.roundTrip[cpu] ?? []))
         }
-        for cpu in submitCPUs where submits.wokenElsewhere[cpu] != nil {
-            submitFigures.append(
-                CalibrationFigure(name: FigureName.wokenElsewhere(cpu: cpu), unit: "share", samples: submits.wokenElsewhere[cpu] ?? []))
+        for cpu in submitCPUs {
+            if let shares = submits.wokenElsewhere[cpu] {
+                submitFigures.append(CalibrationFigure(name: FigureName.wokenElsewhere(cpu: cpu), unit: "share", samples: shares))
+            }
         }
         figures.insert(contentsOf: submitFigures, at: submitFiguresAt)
         step()
@@ -644,16 +645,13 @@ enum FigureName {
     static func wokenElsewhere(cpu: Int) -> String { wokenElsewherePrefix + "\(cpu)" }
     static let wokenElsewherePrefix = "QD1 reads woken onto another CPU, submitted on CPU "
     /// The CPU of a `wokenElsewhere(cpu:)` name, nil for any other name.
-    static func wokenElsewhereCPU(_ name: String) -> Int? {
-        guard name.hasPrefix(wokenElsewherePrefix), let cpu = Int(name.dropFirst(wokenElsewherePrefix.count)), cpu >= 0,
-            wokenElsewhere(cpu: cpu) == name
-        else { return nil }
-        return cpu
-    }
+    static func wokenElsewhereCPU(_ name: String) -> Int? { cpu(of: name, prefix: wokenElsewherePrefix) }
     /// The CPU of a `roundTrip(cpu:)` name, nil for any other name.
-    static func roundTripCPU(_ name: String) -> Int? {
-        guard name.hasPrefix(roundTripPrefix), let cpu = Int(name.dropFirst(roundTripPrefix.count)), cpu >= 0,
-            roundTrip(cpu: cpu) == name
+    static func roundTripCPU(_ name: String) -> Int? { cpu(of: name, prefix: roundTripPrefix) }
+    /// The CPU number that ends `name` after `prefix`, in its one spelling (no sign, no leading zero, no space);
+    /// nil for any other name.
+    private static func cpu(of name: String, prefix: String) -> Int? {
+        guard name.hasPrefix(prefix), let cpu = Int(name.dropFirst(prefix.count)), cpu >= 0, prefix + "\(cpu)" == name
         else { return nil }
         return cpu
     }
