@@ -335,11 +335,11 @@ struct World: EventHandler {
         wakeupLatency = m.wakeupLatency.nanoseconds
         localWakeup = m.localWakeup?.nanoseconds ?? m.wakeupLatency.nanoseconds
         wakeupAfterIdle = m.wakeupAfterIdle
+        perCPURunQueues = m.runQueues == .perCPU
         wakeAffine = m.wakeAffine  // with per-CPU run queues (the compiler checks)
-        wakePacking = m.wakePacking && m.runQueues == .perCPU  // likewise
+        wakePacking = m.wakePacking && perCPURunQueues  // only with them (the compiler checks too)
         timeSlice = m.timeSlice.nanoseconds
         hostMilliCPUs = m.hostMilliCPUs
-        perCPURunQueues = m.runQueues == .perCPU
         migrationCost = m.migrationCost.nanoseconds
         hostHaltPoll = m.hostHaltPoll.nanoseconds
         syscallEntry = k.syscallEntry.nanoseconds
